@@ -1,0 +1,236 @@
+//! The one error type of kunci-core, with a stable string code per variant.
+//!
+//! Codes are part of the public contract: the CLI prints them, the npm package puts them on
+//! `Error.code`, the token helper and the portal send them in JSON. Never rename one; add new
+//! variants instead. Messages say what failed and what to do, and never carry a secret
+//! (no password, no key material, no CSR token).
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in kunci-core.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    // ---- input framing ----
+    /// The input was empty.
+    #[error("the input is empty: give the file's contents")]
+    EmptyInput,
+    /// The input is larger than any legitimate object of its kind.
+    #[error("the input is {len} bytes, more than the {max} bytes accepted")]
+    InputTooLarge {
+        /// Bytes given.
+        len: usize,
+        /// Bytes accepted.
+        max: usize,
+    },
+    /// PEM armour was expected but is missing or damaged, or has another label.
+    #[error("not a valid PEM file: {0}")]
+    BadPem(String),
+    /// The DER structure is truncated or does not follow the ASN.1 it should.
+    #[error("malformed DER: {0}")]
+    BadDer(String),
+
+    // ---- keys ----
+    /// The key algorithm name is not one kunci makes.
+    #[error("unsupported key algorithm `{0}`: choose rsa2048, rsa3072, rsa4096 or p256")]
+    UnsupportedAlgorithm(String),
+    /// The key is of a type or size kunci does not use (e.g. RSA 1024, P-384, Ed25519).
+    #[error("unsupported key: {0}")]
+    UnsupportedKey(String),
+    /// The key could not be generated (the random source failed).
+    #[error("key generation failed: {0}")]
+    KeyGeneration(String),
+    /// The key material is not a valid key.
+    #[error("invalid private or public key: {0}")]
+    InvalidKey(String),
+
+    // ---- passwords and key derivation ----
+    /// No password was given where one is required.
+    #[error("the password is empty: set a password")]
+    EmptyPassword,
+    /// The password decrypts nothing: it is wrong (or the file is damaged).
+    #[error("wrong password for this encrypted private key")]
+    Pkcs8WrongPassword,
+    /// The PKCS#8 file is encrypted with a scheme kunci does not read.
+    #[error("unsupported private-key encryption: {0}")]
+    Pkcs8UnsupportedEncryption(String),
+    /// An iteration count below the floor was asked for on write.
+    #[error("{given} PBKDF2 iterations is below the minimum of {min}: use at least {min} (default 600000)")]
+    IterationsTooLow {
+        /// Count asked for.
+        given: u32,
+        /// The floor.
+        min: u32,
+    },
+    /// A file asks for more key-derivation work than kunci will do (a denial-of-service guard).
+    #[error("{given} iterations is above the maximum of {max} kunci will run")]
+    IterationsTooHigh {
+        /// Count found.
+        given: u64,
+        /// The ceiling.
+        max: u64,
+    },
+
+    // ---- signing ----
+    /// The signer failed (a token error, a WebCrypto error, ...).
+    #[error("signing failed: {0}")]
+    SigningFailed(String),
+
+    // ---- subjects ----
+    /// A distinguished name or one of its fields is not acceptable.
+    #[error("invalid subject: {0}")]
+    InvalidSubject(String),
+    /// An e-mail address is not acceptable.
+    #[error("invalid e-mail address `{0}`")]
+    InvalidEmail(String),
+
+    // ---- CSRs ----
+    /// The CSR could not be parsed.
+    #[error("malformed CSR: {0}")]
+    CsrMalformed(String),
+    /// The CSR's signature does not verify with its own public key.
+    #[error("the CSR's signature does not verify: it was altered or signed with another key")]
+    CsrBadSignature,
+    /// The CSR uses a signature or key algorithm that is not allowed.
+    #[error("the CSR's algorithm is not allowed: {0}")]
+    CsrAlgorithmNotAllowed(String),
+    /// The CSR's subject differs from the expected identity.
+    #[error("the CSR's subject does not match the registered identity: {0}")]
+    CsrSubjectMismatch(String),
+    /// The CSR carries no challengePassword (CSR token).
+    #[error("the CSR carries no CSR token (challengePassword attribute)")]
+    CsrTokenMissing,
+    /// The CSR's challengePassword differs from the expected CSR token.
+    #[error("the CSR's CSR token does not match this request")]
+    CsrTokenMismatch,
+
+    // ---- certificates ----
+    /// The certificate could not be parsed.
+    #[error("malformed certificate: {0}")]
+    CertMalformed(String),
+    /// The certificate's public key is not the given key pair's.
+    #[error("the certificate does not belong to this private key")]
+    CertKeyMismatch,
+
+    // ---- PKCS#12 ----
+    /// The PKCS#12 MAC does not verify: the password is wrong (or the file is damaged).
+    #[error("wrong password for this PKCS#12 file")]
+    P12WrongPassword,
+    /// The PKCS#12 file could not be parsed.
+    #[error("malformed PKCS#12 file: {0}")]
+    P12Malformed(String),
+    /// The PKCS#12 file uses an algorithm kunci does not read.
+    #[error("unsupported PKCS#12 algorithm: {0}")]
+    P12Unsupported(String),
+    /// The PKCS#12 file holds no private key, or no certificate for it.
+    #[error("the PKCS#12 file is incomplete: {0}")]
+    P12Incomplete(String),
+
+    // ---- password strength ----
+    /// The password is too weak for the rule (strength must be over 50 %).
+    #[error("the password is too weak ({percent} %): it must score over 50 %")]
+    PasswordTooWeak {
+        /// The password's strength in percent.
+        percent: u8,
+    },
+    /// The password is longer than the strength check accepts.
+    #[error("the password is longer than {max} characters")]
+    PasswordTooLong {
+        /// Largest accepted length in characters.
+        max: usize,
+    },
+}
+
+impl Error {
+    /// The stable, machine-readable code of this error (`area.reason`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::EmptyInput => "input.empty",
+            Error::InputTooLarge { .. } => "input.too_large",
+            Error::BadPem(_) => "input.bad_pem",
+            Error::BadDer(_) => "input.bad_der",
+            Error::UnsupportedAlgorithm(_) => "key.unsupported_algorithm",
+            Error::UnsupportedKey(_) => "key.unsupported",
+            Error::KeyGeneration(_) => "key.generation_failed",
+            Error::InvalidKey(_) => "key.invalid",
+            Error::EmptyPassword => "password.empty",
+            Error::Pkcs8WrongPassword => "pkcs8.wrong_password",
+            Error::Pkcs8UnsupportedEncryption(_) => "pkcs8.unsupported_encryption",
+            Error::IterationsTooLow { .. } => "kdf.iterations_too_low",
+            Error::IterationsTooHigh { .. } => "kdf.iterations_too_high",
+            Error::SigningFailed(_) => "sign.failed",
+            Error::InvalidSubject(_) => "subject.invalid",
+            Error::InvalidEmail(_) => "subject.invalid_email",
+            Error::CsrMalformed(_) => "csr.malformed",
+            Error::CsrBadSignature => "csr.bad_signature",
+            Error::CsrAlgorithmNotAllowed(_) => "csr.algorithm_not_allowed",
+            Error::CsrSubjectMismatch(_) => "csr.subject_mismatch",
+            Error::CsrTokenMissing => "csr.token_missing",
+            Error::CsrTokenMismatch => "csr.token_mismatch",
+            Error::CertMalformed(_) => "cert.malformed",
+            Error::CertKeyMismatch => "cert.key_mismatch",
+            Error::P12WrongPassword => "p12.wrong_password",
+            Error::P12Malformed(_) => "p12.malformed",
+            Error::P12Unsupported(_) => "p12.unsupported",
+            Error::P12Incomplete(_) => "p12.incomplete",
+            Error::PasswordTooWeak { .. } => "password.too_weak",
+            Error::PasswordTooLong { .. } => "password.too_long",
+        }
+    }
+}
+
+impl From<der::Error> for Error {
+    fn from(e: der::Error) -> Self {
+        Error::BadDer(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_dotted() {
+        let all = [
+            Error::EmptyInput,
+            Error::InputTooLarge { len: 0, max: 0 },
+            Error::BadPem(String::new()),
+            Error::BadDer(String::new()),
+            Error::UnsupportedAlgorithm(String::new()),
+            Error::UnsupportedKey(String::new()),
+            Error::KeyGeneration(String::new()),
+            Error::InvalidKey(String::new()),
+            Error::EmptyPassword,
+            Error::Pkcs8WrongPassword,
+            Error::Pkcs8UnsupportedEncryption(String::new()),
+            Error::IterationsTooLow { given: 0, min: 0 },
+            Error::IterationsTooHigh { given: 0, max: 0 },
+            Error::SigningFailed(String::new()),
+            Error::InvalidSubject(String::new()),
+            Error::InvalidEmail(String::new()),
+            Error::CsrMalformed(String::new()),
+            Error::CsrBadSignature,
+            Error::CsrAlgorithmNotAllowed(String::new()),
+            Error::CsrSubjectMismatch(String::new()),
+            Error::CsrTokenMissing,
+            Error::CsrTokenMismatch,
+            Error::CertMalformed(String::new()),
+            Error::CertKeyMismatch,
+            Error::P12WrongPassword,
+            Error::P12Malformed(String::new()),
+            Error::P12Unsupported(String::new()),
+            Error::P12Incomplete(String::new()),
+            Error::PasswordTooWeak { percent: 0 },
+            Error::PasswordTooLong { max: 0 },
+        ];
+        let mut codes: Vec<_> = all.iter().map(Error::code).collect();
+        for c in &codes {
+            assert!(c.contains('.') && c.is_ascii(), "{c}");
+        }
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(n, codes.len(), "duplicate error codes");
+    }
+}
