@@ -189,6 +189,13 @@ impl KeyPair {
         doc.map(|d| d.into_vec()).unwrap_or_default()
     }
 
+    /// The SHA-256 of the public key's DER `SubjectPublicKeyInfo`, lowercase hex: a short
+    /// identity for a key that can be shown and compared without revealing anything.
+    pub fn public_key_sha256(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.public_key_der()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The unencrypted PKCS#8 `PrivateKeyInfo` DER. Only for the encrypting modules.
     pub(crate) fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let doc = match &self.inner {

@@ -1,0 +1,95 @@
+//! Installs what kunci's tests need on a fresh Debian machine, each only when missing.
+//!
+//! Idempotent and quiet when everything is there, so `cargo xtask ci` can always call it:
+//! the wasm32 rustup target; the judges from Debian (`openssl`, `libnss3-tools` for
+//! pk12util/certutil, `default-jre-headless` for keytool) through apt-get, which needs root
+//! (CI and these machines run as root); Python `cryptography` in a venv under `target/pyenv`
+//! from PyPI.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::{Result, run};
+
+/// Debian packages the tests use, and a program each provides (to tell whether it is there).
+const APT_PACKAGES: &[(&str, &str)] =
+    &[("openssl", "openssl"), ("libnss3-tools", "pk12util"), ("default-jre-headless", "keytool")];
+
+/// Python packages installed into the venv, pinned to a major version the tests were written for.
+const PIP_PACKAGES: &[&str] = &["cryptography>=44,<50"];
+
+/// Everything, in order.
+pub fn all(root: &Path) -> Result {
+    rustup_target()?;
+    apt_packages()?;
+    python_venv(root)
+}
+
+/// The venv's interpreter path (whether or not it exists yet).
+pub fn venv_python(root: &Path) -> PathBuf {
+    root.join("target/pyenv/bin/python")
+}
+
+fn rustup_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    println!("setup: rustup target add wasm32-unknown-unknown");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn apt_packages() -> Result {
+    let missing: Vec<&str> =
+        APT_PACKAGES.iter().filter(|(_, bin)| !on_path(bin)).map(|(pkg, _)| *pkg).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("setup: apt-get install {}", missing.join(" "));
+    let sudo = !is_root();
+    let apt = |args: &[&str]| {
+        let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    apt(&args)
+}
+
+fn python_venv(root: &Path) -> Result {
+    let python = venv_python(root);
+    let ok = Command::new(&python)
+        .args(["-c", "import cryptography"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Ok(());
+    }
+    let venv = root.join("target/pyenv");
+    println!("setup: python3 -m venv {} && pip install {}", venv.display(), PIP_PACKAGES.join(" "));
+    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(PIP_PACKAGES))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+}
+
+fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
