@@ -23,7 +23,8 @@ pub fn check(root: &Path) -> Result {
         }
         let in_tests = rel.contains("/tests/") || rel.contains("/benches/");
         for (n, line) in text.lines().enumerate() {
-            let stub = ["todo!(", "unimplemented!("].iter().any(|m| line.contains(m));
+            // Spelled in pieces so that this file does not flag itself.
+            let stub = [concat!("todo", "!("), concat!("unimplemented", "!(")].iter().any(|m| line.contains(m));
             if stub && !in_tests && !line.trim_start().starts_with("//") {
                 problems.push(format!("{rel}:{}: stub macro on a path users can reach", n + 1));
             }
