@@ -46,7 +46,7 @@ fn main() {
 
     let mut rows = Vec::new();
     let mut case = |name: &str, goal: f64, n: usize, kunci: &mut dyn FnMut(), args: &[&str]| {
-        let k = median(n, || kunci());
+        let k = median(n, &mut *kunci);
         let o = median(n, || openssl(args, d));
         rows.push(Row { name: name.to_owned(), kunci: k, openssl: o, net: (o - startup).max(0.001), goal });
     };

@@ -104,6 +104,10 @@ pub enum Error {
     /// The CSR's challengePassword differs from the expected CSR token.
     #[error("the CSR's CSR token does not match this request")]
     CsrTokenMismatch,
+    /// The CSR token given for a new CSR cannot be carried as a challengePassword (empty,
+    /// longer than 255 characters, or with control characters). The token is never shown.
+    #[error("the CSR token cannot be used: {0}")]
+    CsrTokenInvalid(String),
 
     // ---- certificates ----
     /// The certificate could not be parsed.
@@ -140,6 +144,9 @@ pub enum Error {
         /// Largest accepted length in characters.
         max: usize,
     },
+    /// A language code other than `id` (Indonesian) or `en` (English) was asked for.
+    #[error("unknown language `{0}`: use id or en")]
+    UnknownLanguage(String),
 }
 
 impl Error {
@@ -168,6 +175,7 @@ impl Error {
             Error::CsrSubjectMismatch(_) => "csr.subject_mismatch",
             Error::CsrTokenMissing => "csr.token_missing",
             Error::CsrTokenMismatch => "csr.token_mismatch",
+            Error::CsrTokenInvalid(_) => "csr.token_invalid",
             Error::CertMalformed(_) => "cert.malformed",
             Error::CertKeyMismatch => "cert.key_mismatch",
             Error::P12WrongPassword => "p12.wrong_password",
@@ -176,6 +184,7 @@ impl Error {
             Error::P12Incomplete(_) => "p12.incomplete",
             Error::PasswordTooWeak { .. } => "password.too_weak",
             Error::PasswordTooLong { .. } => "password.too_long",
+            Error::UnknownLanguage(_) => "input.unknown_language",
         }
     }
 }
@@ -215,6 +224,7 @@ mod tests {
             Error::CsrSubjectMismatch(String::new()),
             Error::CsrTokenMissing,
             Error::CsrTokenMismatch,
+            Error::CsrTokenInvalid(String::new()),
             Error::CertMalformed(String::new()),
             Error::CertKeyMismatch,
             Error::P12WrongPassword,
@@ -223,6 +233,7 @@ mod tests {
             Error::P12Incomplete(String::new()),
             Error::PasswordTooWeak { percent: 0 },
             Error::PasswordTooLong { max: 0 },
+            Error::UnknownLanguage(String::new()),
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         for c in &codes {

@@ -1,0 +1,325 @@
+//! The PKCS#12 key-derivation function (RFC 7292 Appendix B.2) and its password encoding.
+//!
+//! PKCS#12 derives the MAC key (and, in the legacy `pbeWithSHAAnd…` schemes, the cipher key
+//! and IV) with this hash-iterating KDF, not with PBKDF2. Its password is a BMPString:
+//! UTF-16 big-endian followed by two zero bytes (Appendix B.1). RFC 7292 calls the KDF
+//! deprecated for encryption; kunci only writes it where readers demand it (every PKCS#12
+//! MAC that OpenSSL 3, Java, NSS and Windows verify, and the `legacy` profile).
+
+use sha2::digest::Digest;
+use zeroize::Zeroizing;
+
+/// What a derived byte string is for: the `ID` byte of Appendix B.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A cipher key (`ID = 1`).
+    Key = 1,
+    /// A cipher IV (`ID = 2`).
+    Iv = 2,
+    /// A MAC key (`ID = 3`).
+    Mac = 3,
+}
+
+/// Encodes a password as RFC 7292 wants it for the KDF: BMPString (UTF-16BE) plus two zero
+/// bytes. Characters beyond U+FFFF become surrogate pairs, as OpenSSL's `OPENSSL_utf82uni`
+/// does. A password that is not UTF-8 is taken byte by byte as Latin-1, which is OpenSSL's
+/// fallback too, so such files stay readable with the same bytes.
+pub(crate) fn bmp_password(password: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(password.len() * 2 + 2));
+    match core::str::from_utf8(password) {
+        Ok(s) => {
+            for unit in s.encode_utf16() {
+                out.extend_from_slice(&unit.to_be_bytes());
+            }
+        }
+        Err(_) => {
+            for &b in password {
+                out.extend_from_slice(&[0, b]);
+            }
+        }
+    }
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// The digests the PKCS#12 KDF runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hash {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    /// Output length `u` in bytes.
+    pub(crate) fn output_len(self) -> usize {
+        match self {
+            Hash::Sha1 => 20,
+            Hash::Sha256 => 32,
+            Hash::Sha384 => 48,
+            Hash::Sha512 => 64,
+        }
+    }
+
+    /// Input block length `v` in bytes.
+    fn block_len(self) -> usize {
+        match self {
+            Hash::Sha1 | Hash::Sha256 => 64,
+            Hash::Sha384 | Hash::Sha512 => 128,
+        }
+    }
+
+    fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+            let mut h = D::new();
+            for p in parts {
+                h.update(p);
+            }
+            h.finalize().to_vec()
+        }
+        match self {
+            Hash::Sha1 => run::<sha1::Sha1>(parts),
+            Hash::Sha256 => run::<sha2::Sha256>(parts),
+            Hash::Sha384 => run::<sha2::Sha384>(parts),
+            Hash::Sha512 => run::<sha2::Sha512>(parts),
+        }
+    }
+
+    /// Replaces `a` (one output of this hash) by `H^rounds(a)`. This is the KDF's inner
+    /// loop, millions of rounds at kunci's iteration counts, so it calls the compression
+    /// function directly on one pre-padded block instead of paying for a hasher's buffering
+    /// and padding every round (and it runs at full speed even in unoptimised builds).
+    fn iterate(self, a: &mut [u8], rounds: u32) {
+        match self {
+            Hash::Sha1 => iterate32(&SHA1_IV, sha1::block_api::compress, a, rounds),
+            Hash::Sha256 => iterate32(&SHA256_IV, sha2::block_api::compress256, a, rounds),
+            Hash::Sha384 => iterate64(&SHA384_IV, a, rounds),
+            Hash::Sha512 => iterate64(&SHA512_IV, a, rounds),
+        }
+    }
+}
+
+// Initial hash values, FIPS 180-4 sections 5.3.1 to 5.3.5.
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xefcd_ab89,
+    0x98ba_dcfe,
+    0x1032_5476,
+    0xc3d2_e1f0,
+];
+const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+const SHA384_IV: [u64; 8] = [
+    0xcbbb_9d5d_c105_9ed8,
+    0x629a_292a_367c_d507,
+    0x9159_015a_3070_dd17,
+    0x152f_ecd8_f70e_5939,
+    0x6733_2667_ffc0_0b31,
+    0x8eb4_4a87_6858_1511,
+    0xdb0c_2e0d_64f9_8fa7,
+    0x47b5_481d_befa_4fa4,
+];
+const SHA512_IV: [u64; 8] = [
+    0x6a09_e667_f3bc_c908,
+    0xbb67_ae85_84ca_a73b,
+    0x3c6e_f372_fe94_f82b,
+    0xa54f_f53a_5f1d_36f1,
+    0x510e_527f_ade6_82d1,
+    0x9b05_688c_2b3e_6c1f,
+    0x1f83_d9ab_fb41_bd6b,
+    0x5be0_cd19_137e_2179,
+];
+
+/// [`Hash::iterate`] for the 64-byte-block hashes (SHA-1, SHA-256), whose `a` (20 or 32
+/// bytes) plus padding fits one block.
+fn iterate32<const W: usize>(
+    iv: &[u32; W],
+    compress: fn(&mut [u32; W], &[[u8; 64]]),
+    a: &mut [u8],
+    rounds: u32,
+) {
+    let u = a.len();
+    let mut block = Zeroizing::new([[0u8; 64]]);
+    block[0][..u].copy_from_slice(a);
+    block[0][u] = 0x80;
+    block[0][56..].copy_from_slice(&((u as u64) * 8).to_be_bytes());
+    for _ in 0..rounds {
+        let mut state = *iv;
+        compress(&mut state, &block[..]);
+        for (chunk, word) in block[0][..u].chunks_exact_mut(4).zip(state) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+    }
+    a.copy_from_slice(&block[0][..u]);
+}
+
+/// [`Hash::iterate`] for SHA-384 and SHA-512 (48 or 64 bytes in a 128-byte block).
+fn iterate64(iv: &[u64; 8], a: &mut [u8], rounds: u32) {
+    let u = a.len();
+    let mut block = Zeroizing::new([[0u8; 128]]);
+    block[0][..u].copy_from_slice(a);
+    block[0][u] = 0x80;
+    block[0][112..].copy_from_slice(&((u as u128) * 8).to_be_bytes());
+    for _ in 0..rounds {
+        let mut state = *iv;
+        sha2::block_api::compress512(&mut state, &block[..]);
+        for (chunk, word) in block[0][..u].chunks_exact_mut(8).zip(state) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+    }
+    a.copy_from_slice(&block[0][..u]);
+}
+
+/// Derives `out_len` bytes with `hash`, per RFC 7292 Appendix B.2. `password` is already
+/// BMP-encoded (see [`bmp_password`]), or empty for "no password". `iterations` must be at
+/// least 1 (callers check).
+pub(crate) fn derive(
+    hash: Hash,
+    password: &[u8],
+    salt: &[u8],
+    purpose: Purpose,
+    iterations: u32,
+    out_len: usize,
+) -> Zeroizing<Vec<u8>> {
+    let v = hash.block_len();
+    let u = hash.output_len();
+    let diversifier = vec![purpose as u8; v];
+    // I = S || P, each stretched to a whole number of v-byte blocks by repetition.
+    let stretched = |src: &[u8]| -> usize { src.len().div_ceil(v) * v };
+    let (s_len, p_len) = (stretched(salt), stretched(password));
+    let mut i_buf = Zeroizing::new(Vec::with_capacity(s_len + p_len));
+    i_buf.extend(salt.iter().cycle().take(s_len));
+    i_buf.extend(password.iter().cycle().take(p_len));
+
+    let mut out = Zeroizing::new(Vec::with_capacity(out_len));
+    let mut b = Zeroizing::new(vec![0u8; v]);
+    loop {
+        let mut a = Zeroizing::new(hash.digest(&[&diversifier, &i_buf]));
+        hash.iterate(&mut a[..], iterations.saturating_sub(1));
+        let take = u.min(out_len - out.len());
+        out.extend_from_slice(&a[..take]);
+        if out.len() >= out_len {
+            return out;
+        }
+        // B = A repeated to v bytes; every v-byte block of I becomes (I_j + B + 1) mod 2^8v.
+        for (k, byte) in b.iter_mut().enumerate() {
+            *byte = a[k % u];
+        }
+        for block in i_buf.chunks_mut(v) {
+            let mut carry = 1u16;
+            for (x, y) in block.iter_mut().zip(b.iter()).rev() {
+                let sum = u16::from(*x) + u16::from(*y) + carry;
+                *x = sum as u8; // keep the low byte: the addition is mod 2^(8v)
+                carry = sum >> 8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    // Vectors from RustCrypto/formats `pkcs12/tests/kdf.rs` (pkcs12 0.2.0-pre.0), which its
+    // authors checked against OpenSSL's `PKCS12_key_gen_utf8`: password "ge@äheim" (a
+    // non-ASCII character, so the BMP encoding is exercised), salt 01..08.
+    const PASS: &str = "ge@äheim";
+    const SALT: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+
+    #[test]
+    fn sha256_matches_the_published_vectors() {
+        let pw = bmp_password(PASS.as_bytes());
+        let d = |p, n, len| hex::encode(&*derive(Hash::Sha256, &pw, &SALT, p, n, len));
+        assert_eq!(
+            d(Purpose::Key, 100, 32),
+            "fae4d4957a3cc781e1180b9d4fb79c1e0c8579b746a3177e5b0768a3118bf863"
+        );
+        assert_eq!(
+            d(Purpose::Iv, 100, 32),
+            "e5ff813bc6547de5155b14d2fada85b3201a977349db6e26ccc998d9e8f83d6c"
+        );
+        assert_eq!(
+            d(Purpose::Mac, 100, 32),
+            "136355ed9434516682534f46d63956db5ff06b844702c2c1f3b46321e2524a4d"
+        );
+        assert_eq!(d(Purpose::Mac, 100, 12), "136355ed9434516682534f46");
+        assert_eq!(
+            d(Purpose::Key, 1000, 32),
+            "2b95a0569b63f641fae1efca32e84db3699ab74540628ba66283b58cf5400527"
+        );
+        // 100 bytes: four hash outputs, so the I-block update between rounds is exercised.
+        assert_eq!(
+            d(Purpose::Key, 1000, 100),
+            "2b95a0569b63f641fae1efca32e84db3699ab74540628ba66283b58cf5400527d8d0ebe2ccbf768c51c4d8fbd1bb156be06c1c59cbb69e44052ffc37376fdb47b2de7f9e543de9d096d8e5474b220410ff1c5d8bb7e5bc0f61baeaa12fd0da1d7a970172"
+        );
+    }
+
+    // Made with OpenSSL 3.0's PKCS12KDF, whose `hexpass` is the BMP-encoded password:
+    //   openssl kdf -keylen N -kdfopt hexpass:P -kdfopt hexsalt:S -kdfopt iter:R \
+    //     -kdfopt id:ID -kdfopt digest:H PKCS12KDF
+    // The first two are also the classic "smeg" vectors of the PKCS#12 test suites.
+    #[test]
+    fn sha1_sha384_sha512_match_openssl_pkcs12kdf() {
+        let smeg = bmp_password(b"smeg");
+        assert_eq!(&*smeg, &hex("0073006d006500670000"));
+        let salt = hex("0a58cf64530d823f");
+        assert_eq!(
+            hex::encode(&*derive(Hash::Sha1, &smeg, &salt, Purpose::Key, 1, 24)),
+            "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3"
+        );
+        assert_eq!(
+            hex::encode(&*derive(Hash::Sha1, &smeg, &salt, Purpose::Iv, 1, 8)),
+            "79993dfe048d3b76"
+        );
+        let queeg = bmp_password(b"queeg");
+        let salt = hex("1682c0fc5b3f7ec5");
+        assert_eq!(
+            hex::encode(&*derive(Hash::Sha1, &queeg, &salt, Purpose::Mac, 1000, 20)),
+            "022db40d747da404972b3144296ba4b80a96b1f3"
+        );
+        let pw = bmp_password(b"ge@aei");
+        assert_eq!(
+            hex::encode(&*derive(Hash::Sha1, &pw, &SALT, Purpose::Key, 5, 40)),
+            "070f3c261e0894976dc91c1d6699dacc01c052dd1ed6a77c19b74326e1f68c2ace57e7ef31489ac9"
+        );
+        assert_eq!(
+            hex::encode(&*derive(Hash::Sha384, &pw, &SALT, Purpose::Mac, 2048, 48)),
+            "b21438ca1dd2f7e43036212c1c6e585c243aaa9441b06578ec7704e989fb15e0fd17297685930b91bfcbd2a3a9e969fc"
+        );
+        // 130 bytes over SHA-512: three rounds with 128-byte I blocks.
+        assert_eq!(
+            hex::encode(&*derive(Hash::Sha512, &pw, &SALT, Purpose::Key, 3, 130)),
+            "bf46b86beaf2d546ed7322271d4cdcb4cfc027985640090de65854e1b7e08a5bd8e13456c4f91ed8b7a9492fdeea439d3ed6b55cf49261883706942ca230e80bc29ce0045e696c2d4979b02074554ef9d8a274920c3fbb91e5f16c831a444e217e94c2a9859068a0d3298275ecf3e39f311dfc38634d79d158ea0a48bb81e8825724"
+        );
+    }
+
+    #[test]
+    fn password_is_utf16be_with_a_terminator() {
+        assert_eq!(&*bmp_password(b"a"), &[0, 0x61, 0, 0]);
+        assert_eq!(&*bmp_password("ä".as_bytes()), &[0, 0xe4, 0, 0]);
+        // U+1F600 becomes the surrogate pair D83D DE00.
+        assert_eq!(
+            &*bmp_password("😀".as_bytes()),
+            &[0xd8, 0x3d, 0xde, 0x00, 0, 0]
+        );
+        // Not UTF-8: Latin-1 byte by byte, like OpenSSL.
+        assert_eq!(&*bmp_password(&[0xff]), &[0, 0xff, 0, 0]);
+        assert_eq!(&*bmp_password(b""), &[0, 0]);
+    }
+}
