@@ -484,6 +484,7 @@ fn timings_of_check() {
 #[test]
 #[ignore]
 fn zz_slowest() {
+    for p in ["pogrom petikut l", "kambing latak la", "gongseng pulasan negeri usul sel"] { for _ in 0..3 { let _ = check(p, &budi()); } }
     use std::time::Instant;
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = move |n: usize| { state ^= state << 13; state ^= state >> 7; state ^= state << 17; (state % n as u64) as usize };

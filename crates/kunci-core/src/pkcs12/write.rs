@@ -31,7 +31,7 @@ const SALT_LEN: usize = 16;
 ///
 /// The leaf certificate's bag and the key bag carry the same localKeyId, the SHA-1 of the
 /// leaf certificate's DER (as OpenSSL writes it: unique per certificate even when a renewal
-/// keeps the key, and the value Windows and Java match key to certificate by), and
+/// keeps the key; NSS pairs key and certificate by it), and
 /// `options.friendly_name` when given. Chain certificates carry no attributes, so readers
 /// file them as CA certificates and not as a second identity.
 ///

@@ -150,6 +150,7 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
     let judged = &password[..judged_end];
     let judged_chars = chars.min(JUDGED_CHARS);
 
+    let t0 = std::time::Instant::now();
     let holder = holder::entries(inputs, JUDGED_CHARS);
     let readings = Readings::new(judged);
     let uses_personal_data =
@@ -170,7 +171,9 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
         user_inputs.resize(position - 1, "");
         user_inputs.push(word);
     }
+    let t1 = std::time::Instant::now();
     let entropy = zxcvbn::zxcvbn(judged, &user_inputs);
+    if std::env::var_os("KUNCI_PROF").is_some() { eprintln!("prep {:?} zxcvbn {:?} inputs {} found {}", t1-t0, t1.elapsed(), user_inputs.len(), found.len()); }
     let uses_indonesian_word = relies_on_indonesian(entropy.sequence(), holder_entries);
 
     let guesses = entropy.guesses() as f64;
