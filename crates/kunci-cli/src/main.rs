@@ -396,7 +396,7 @@ fn run(command: Command) -> Outcome {
             print_report(json, &info, || {
                 let mut s = format!(
                     "Subject: {}\nIssuer: {}\nSerial: {}\nValid: {} to {}\nKey: {}\nSignature: {}\nSHA-256 fingerprint: {}\n",
-                    info.subject, info.issuer, info.serial, info.not_before, info.not_after, info.key,
+                    info.subject, info.issuer, info.serial, info.not_before, info.not_after, info.key_algorithm,
                     info.signature_algorithm, info.sha256_fingerprint
                 );
                 if !info.key_usage.is_empty() {

@@ -41,8 +41,11 @@ pub struct CertificateInfo {
     pub not_before_unix: i64,
     /// End of validity, seconds since the Unix epoch.
     pub not_after_unix: i64,
-    /// The subject public key's kind.
-    pub key: KeyKind,
+    /// The subject public key's kind when kunci uses such keys (RSA 2048-8192, P-256); `None`
+    /// for others (a P-384 root, an Ed25519 key), which are still described in `key_algorithm`.
+    pub key: Option<KeyKind>,
+    /// The subject public key in words, for any key (`RSA 2048`, `EC P-384`, `Ed25519`).
+    pub key_algorithm: String,
     /// The signature algorithm's name (`sha256WithRSAEncryption`, ...) or dotted OID.
     pub signature_algorithm: String,
     /// SHA-256 of the DER, upper-case hex pairs joined by `:` (as `openssl x509 -fingerprint`).
@@ -127,7 +130,13 @@ fn info_from_der(der: Vec<u8>) -> Result<CertificateInfo> {
     let (not_before, not_before_unix) = time_fields(&validity.not_before);
     let (not_after, not_after_unix) = time_fields(&validity.not_after);
     let public_key_der = tbs.subject_public_key_info().to_der().map_err(malformed)?;
-    let key = KeyKind::from_spki_der(&public_key_der)?;
+    // A chain may hold keys kunci never makes (a P-384 root): describe them, do not fail.
+    let key = match KeyKind::from_spki_der(&public_key_der) {
+        Ok(kind) => Some(kind),
+        Err(Error::UnsupportedKey(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let key_algorithm = crate::key::describe_spki(&public_key_der);
 
     let mut key_usage = Vec::new();
     if let Some((_, ku)) = tbs.get_extension::<KeyUsage>().map_err(malformed)? {
@@ -170,6 +179,7 @@ fn info_from_der(der: Vec<u8>) -> Result<CertificateInfo> {
         not_before_unix,
         not_after_unix,
         key,
+        key_algorithm,
         signature_algorithm: signature_algorithm_name(&cert.signature_algorithm().oid),
         sha256_fingerprint: fingerprint(&der),
         key_usage,

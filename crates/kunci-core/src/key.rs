@@ -130,6 +130,38 @@ impl fmt::Display for KeyKind {
     }
 }
 
+/// Names any public key in words (`RSA 2048`, `EC P-256`, `EC P-384`, `Ed25519`), including
+/// kinds kunci does not use; an unknown algorithm is named by its OID.
+pub fn describe_spki(spki: &[u8]) -> String {
+    use const_oid::db::{rfc5912, rfc8410};
+    if let Ok(kind) = KeyKind::from_spki_der(spki) {
+        return kind.to_string();
+    }
+    let Ok(info) = spki::SubjectPublicKeyInfoRef::try_from(spki) else {
+        return "unreadable key".into();
+    };
+    let oid = info.algorithm.oid;
+    if oid == rfc5912::ID_EC_PUBLIC_KEY {
+        match info.algorithm.parameters_oid() {
+            Ok(c) if c == rfc5912::SECP_384_R_1 => "EC P-384".into(),
+            Ok(c) if c == rfc5912::SECP_521_R_1 => "EC P-521".into(),
+            Ok(c) => format!("EC {c}"),
+            Err(_) => "EC (no named curve)".into(),
+        }
+    } else if oid == rfc8410::ID_ED_25519 {
+        "Ed25519".into()
+    } else if oid == rfc8410::ID_ED_448 {
+        "Ed448".into()
+    } else if oid == pkcs1_oid() {
+        // from_spki_der refused it: an RSA key too small or too large for kunci.
+        rsa::PublicKey::try_from(info)
+            .map(|k| format!("RSA {}", k.n().bit_width_vartime()))
+            .unwrap_or_else(|_| "RSA (unreadable)".into())
+    } else {
+        format!("public-key algorithm {oid}")
+    }
+}
+
 pub(crate) fn pkcs1_oid() -> der::asn1::ObjectIdentifier {
     const_oid::db::rfc5912::RSA_ENCRYPTION
 }

@@ -99,7 +99,8 @@ fn the_leaf_vector_reads_exactly_as_openssl_printed_it() {
          O=PT Contoh\\, Tbk,L=Bandung,ST=Jawa Barat,C=ID"
     );
     assert_eq!(info.issuer, "CN=Kunci Test Root CA,O=Kunci Test,C=ID");
-    assert_eq!(info.key, KeyKind::EcP256);
+    assert_eq!(info.key, Some(KeyKind::EcP256));
+    assert_eq!(info.key_algorithm, "EC P-256");
     assert_eq!(info.signature_algorithm, "sha256WithRSAEncryption");
     assert_eq!(info.key_usage, ["digitalSignature", "nonRepudiation"]);
     assert_eq!(
@@ -134,7 +135,8 @@ fn the_leaf_vector_reads_exactly_as_openssl_printed_it() {
 fn the_ca_vector_is_an_rsa_ca() {
     let info = cert::parse(&vector("ca.crt.pem")).unwrap();
     assert!(info.is_ca);
-    assert_eq!(info.key, KeyKind::Rsa { bits: 2048 });
+    assert_eq!(info.key, Some(KeyKind::Rsa { bits: 2048 }));
+    assert_eq!(info.key_algorithm, "RSA 2048");
     assert_eq!(info.serial, "01");
     assert_eq!(info.subject, info.issuer);
     assert_eq!(info.key_usage, ["keyCertSign", "cRLSign"]);
@@ -388,4 +390,17 @@ fn empty_huge_and_wrong_inputs_are_refused() {
         "input.bad_pem"
     );
     assert_eq!(cert::parse(b"hello").unwrap_err().code(), "cert.malformed");
+}
+
+#[test]
+fn a_p384_root_is_described_not_refused() {
+    let Some(openssl) = common::judge("openssl") else { return };
+    let dir = common::tempdir();
+    let (key, crt) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+    common::run_ok(&openssl, &["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes",
+        "-keyout", common::p(&key), "-out", common::p(&crt), "-days", "1", "-subj", "/CN=Root P-384/C=ID"], None);
+    let info = cert::parse(&std::fs::read(&crt).unwrap()).unwrap();
+    assert_eq!(info.key, None);
+    assert_eq!(info.key_algorithm, "EC P-384");
+    assert!(info.is_ca);
 }

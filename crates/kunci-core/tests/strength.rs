@@ -72,12 +72,22 @@ fn ten_random_characters_are_fifty_percent_and_refused_eleven_are_accepted() {
     assert_eq!((ten.percent, ten.accepted, ten.score), (50, false, 3));
     assert_eq!(ten.guesses_log10, 10.0);
     let eleven = check("qzxjvkwpfhg", &none()).unwrap();
-    assert_eq!((eleven.percent, eleven.accepted, eleven.score), (55, true, 4));
+    assert_eq!(
+        (eleven.percent, eleven.accepted, eleven.score),
+        (55, true, 4)
+    );
 }
 
 #[test]
 fn accepted_is_exactly_percent_over_fifty_and_zxcvbn_score_four() {
-    for pw in ["qzxjvkwpfh", "qzxjvkwpfhg", "Tr0ub4dor&3", "correcthorsebattery", "rahasia", "x"] {
+    for pw in [
+        "qzxjvkwpfh",
+        "qzxjvkwpfhg",
+        "Tr0ub4dor&3",
+        "correcthorsebattery",
+        "rahasia",
+        "x",
+    ] {
         let s = check(pw, &none()).unwrap();
         assert_eq!(s.accepted, s.percent > ACCEPT_ABOVE_PERCENT, "{pw}");
         assert_eq!(s.accepted, s.score == 4, "{pw}");
@@ -140,7 +150,13 @@ fn indonesian_words_and_phrases_cost_fewer_guesses_than_in_plain_zxcvbn() {
 
 #[test]
 fn indonesian_words_are_still_seen_in_l33t_reversed_repeated_and_capitalised() {
-    for pw in ["R4h4s14!", "aisahar", "rahasiarahasia", "MERDEKA", "$4y4ngku"] {
+    for pw in [
+        "R4h4s14!",
+        "aisahar",
+        "rahasiarahasia",
+        "MERDEKA",
+        "$4y4ngku",
+    ] {
         let s = check(pw, &none()).unwrap();
         assert!(s.uses_indonesian_word, "{pw}");
         assert!(s.guesses_log10 < plain_log10(pw), "{pw}");
@@ -160,9 +176,18 @@ fn random_strings_do_not_count_as_indonesian() {
 
 #[test]
 fn the_holders_own_data_lowers_the_estimate_and_is_flagged() {
-    let name_only = UserInputs { name: Some("Budi Santoso".into()), ..none() };
-    let nik_only = UserInputs { nik: Some("3273010101850001".into()), ..none() };
-    let email_only = UserInputs { email: Some("budi.santoso@kemenkeu.go.id".into()), ..none() };
+    let name_only = UserInputs {
+        name: Some("Budi Santoso".into()),
+        ..none()
+    };
+    let nik_only = UserInputs {
+        nik: Some("3273010101850001".into()),
+        ..none()
+    };
+    let email_only = UserInputs {
+        email: Some("budi.santoso@kemenkeu.go.id".into()),
+        ..none()
+    };
     for (pw, inputs) in [
         ("BudiSantoso1985", &name_only),
         ("3273010101850001", &nik_only),
@@ -190,7 +215,10 @@ fn the_holders_own_data_lowers_the_estimate_and_is_flagged() {
 #[test]
 fn a_nik_gives_away_the_date_of_birth_also_for_women() {
     // Born 12 March 1985, a woman: the NIK writes day 12 + 40 = 52.
-    let inputs = UserInputs { nik: Some("3273015203850001".into()), ..none() };
+    let inputs = UserInputs {
+        nik: Some("3273015203850001".into()),
+        ..none()
+    };
     for pw in ["Kucing12031985", "kucing120385"] {
         assert!(check(pw, &inputs).unwrap().uses_personal_data, "{pw}");
     }
@@ -215,13 +243,19 @@ fn require_acceptable_refuses_weak_and_empty_passwords_with_their_codes() {
     assert_eq!(err.code(), "password.too_weak");
     let percent = check("merdeka1945", &none()).unwrap().percent;
     assert_eq!(err, Error::PasswordTooWeak { percent });
-    assert_eq!(require_acceptable("", &none()).unwrap_err().code(), "password.empty");
+    assert_eq!(
+        require_acceptable("", &none()).unwrap_err().code(),
+        "password.empty"
+    );
 }
 
 #[test]
 fn an_empty_password_is_zero_percent_with_a_warning_not_an_error() {
     let s = check("", &budi()).unwrap();
-    assert_eq!((s.percent, s.accepted, s.guesses_log10, s.score), (0, false, 0.0, 0));
+    assert_eq!(
+        (s.percent, s.accepted, s.guesses_log10, s.score),
+        (0, false, 0.0, 0)
+    );
     assert_eq!(warning(&s), "strength.empty");
     assert!(s.explain(Lang::En).starts_with("0 %: no password yet"));
 }
@@ -233,16 +267,29 @@ fn only_the_first_32_characters_of_a_64_character_password_are_judged() {
     assert_eq!(long.chars().count(), 64);
     let s = check(&long, &none()).unwrap();
     let start = check(strong_start, &none()).unwrap();
-    assert_eq!((s.percent, s.guesses_log10), (start.percent, start.guesses_log10));
+    assert_eq!(
+        (s.percent, s.guesses_log10),
+        (start.percent, start.guesses_log10)
+    );
     assert!(s.accepted && !s.judged_all && s.judged_chars == 32);
-    assert!(s.explain(Lang::En).ends_with("Only the first 32 characters were judged."));
-    assert!(s.explain(Lang::Id).ends_with("Hanya 32 karakter pertama yang dinilai."));
+    assert!(
+        s.explain(Lang::En)
+            .ends_with("Only the first 32 characters were judged.")
+    );
+    assert!(
+        s.explain(Lang::Id)
+            .ends_with("Hanya 32 karakter pertama yang dinilai.")
+    );
 
     // A weak start is refused whatever follows, and the holder is told why.
     let weak_start = format!("{}{strong_start}", "password".repeat(4));
     let s = check(&weak_start, &none()).unwrap();
     assert!(!s.accepted);
-    assert!(hints(&s).contains(&"strength.hint.strengthen_start"), "{:?}", hints(&s));
+    assert!(
+        hints(&s).contains(&"strength.hint.strengthen_start"),
+        "{:?}",
+        hints(&s)
+    );
 }
 
 #[test]
@@ -252,9 +299,17 @@ fn max_password_chars_are_judged_and_one_more_is_too_long() {
     assert!(check(&max, &none()).is_ok());
     let over = format!("{max}x");
     let err = check(&over, &none()).unwrap_err();
-    assert_eq!(err, Error::PasswordTooLong { max: MAX_PASSWORD_CHARS });
+    assert_eq!(
+        err,
+        Error::PasswordTooLong {
+            max: MAX_PASSWORD_CHARS
+        }
+    );
     assert_eq!(err.code(), "password.too_long");
-    assert_eq!(require_acceptable(&over, &none()).unwrap_err().code(), "password.too_long");
+    assert_eq!(
+        require_acceptable(&over, &none()).unwrap_err().code(),
+        "password.too_long"
+    );
     // Characters, not bytes: 256 four-byte emoji are allowed.
     assert!(check(&"😀".repeat(MAX_PASSWORD_CHARS), &none()).is_ok());
     assert!(check(&"😀".repeat(MAX_PASSWORD_CHARS + 1), &none()).is_err());
@@ -296,7 +351,11 @@ fn every_feedback_has_both_texts_and_a_distinct_code() {
     assert_eq!(all.len(), 35);
     let mut codes: Vec<&str> = all.iter().map(|f| f.code).collect();
     for f in &all {
-        assert!(f.code.starts_with("strength.") && f.code.is_ascii(), "{}", f.code);
+        assert!(
+            f.code.starts_with("strength.") && f.code.is_ascii(),
+            "{}",
+            f.code
+        );
         for text in [&f.id, &f.en] {
             assert!(!text.trim().is_empty() && text.trim() == text, "{}", f.code);
             assert!(text.ends_with('.'), "{}: {text}", f.code);
@@ -313,7 +372,15 @@ fn every_feedback_has_both_texts_and_a_distinct_code() {
 #[test]
 fn every_feedback_given_is_in_the_catalogue() {
     let codes: Vec<&str> = feedback_catalogue().iter().map(|f| f.code).collect();
-    for pw in ["", "password", "P@ssw0rd", "rahasia", "BudiSantoso1985", "zxcvbnm,./", "1985"] {
+    for pw in [
+        "",
+        "password",
+        "P@ssw0rd",
+        "rahasia",
+        "BudiSantoso1985",
+        "zxcvbnm,./",
+        "1985",
+    ] {
         let s = check(pw, &budi()).unwrap();
         for f in s.warning.iter().chain(&s.suggestions) {
             assert!(codes.contains(&f.code), "{pw}: {}", f.code);
@@ -327,13 +394,29 @@ fn explain_says_what_the_percentage_means_in_both_languages() {
     let en = weak.explain(Lang::En);
     let id = weak.explain(Lang::Id);
     let log = format!("{:.1}", weak.guesses_log10);
-    assert!(en.starts_with(&format!("{} %: about 10^{log} guesses", weak.percent)), "{en}");
-    assert!(en.ends_with("over 50 % is required, so it is too weak."), "{en}");
-    assert!(id.contains(&format!("sekitar 10^{} tebakan", log.replace('.', ","))), "{id}");
-    assert!(id.ends_with("wajib di atas 50 %, jadi kata sandi ini masih terlalu lemah."), "{id}");
+    assert!(
+        en.starts_with(&format!("{} %: about 10^{log} guesses", weak.percent)),
+        "{en}"
+    );
+    assert!(
+        en.ends_with("over 50 % is required, so it is too weak."),
+        "{en}"
+    );
+    assert!(
+        id.contains(&format!("sekitar 10^{} tebakan", log.replace('.', ","))),
+        "{id}"
+    );
+    assert!(
+        id.ends_with("wajib di atas 50 %, jadi kata sandi ini masih terlalu lemah."),
+        "{id}"
+    );
     let strong = check("kX9#mPq2Lr7!vBn4", &none()).unwrap();
     assert!(strong.explain(Lang::En).ends_with("so it is accepted."));
-    assert!(strong.explain(Lang::Id).ends_with("jadi kata sandi ini diterima."));
+    assert!(
+        strong
+            .explain(Lang::Id)
+            .ends_with("jadi kata sandi ini diterima.")
+    );
 }
 
 #[test]
@@ -356,13 +439,19 @@ fn results_and_inputs_have_a_stable_json_shape() {
         assert!(v.get(key).is_some(), "{key}");
     }
     assert_eq!(v["warning"]["code"], "strength.indonesian_word");
-    assert_eq!(v["warning"]["id"], "Kata dari kamus bahasa Indonesia mudah ditebak.");
+    assert_eq!(
+        v["warning"]["id"],
+        "Kata dari kamus bahasa Indonesia mudah ditebak."
+    );
     let inputs: UserInputs = serde_json::from_str(r#"{"name":"Budi","other":["x"]}"#).unwrap();
     assert_eq!(inputs.name.as_deref(), Some("Budi"));
     assert_eq!(serde_json::to_string(&Lang::Id).unwrap(), r#""id""#);
     assert_eq!(serde_json::from_str::<Lang>(r#""en""#).unwrap(), Lang::En);
     assert_eq!("EN".parse::<Lang>().unwrap(), Lang::En);
-    assert_eq!("xx".parse::<Lang>().unwrap_err().code(), "input.unknown_language");
+    assert_eq!(
+        "xx".parse::<Lang>().unwrap_err().code(),
+        "input.unknown_language"
+    );
 }
 
 // ---- the word list file and its script ----
@@ -377,21 +466,41 @@ fn the_word_list_is_sorted_unique_lower_case_and_as_the_readme_says() {
     assert!(text.ends_with('\n') && !text.contains('\r'));
     let words: Vec<&str> = text.lines().collect();
     for w in &words {
-        assert!(w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()), "{w:?}");
+        assert!(
+            w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()),
+            "{w:?}"
+        );
     }
     assert!(words.windows(2).all(|p| p[0] < p[1]), "not strictly sorted");
     let readme = std::fs::read_to_string(Path::new(DATA).join("README.md")).unwrap();
     let digest = hex::encode(sha2::Sha256::digest(&bytes));
-    assert!(readme.contains(&digest), "README.md does not name SHA-256 {digest}");
-    assert!(readme.contains(&format!("{} words", words.len())), "README.md's count");
-    for root in ["rahasia", "sayang", "merdeka", "indonesia", "raya", "basa", "basi", "basabasi"] {
+    assert!(
+        readme.contains(&digest),
+        "README.md does not name SHA-256 {digest}"
+    );
+    assert!(
+        readme.contains(&format!("{} words", words.len())),
+        "README.md's count"
+    );
+    for root in [
+        "rahasia",
+        "sayang",
+        "merdeka",
+        "indonesia",
+        "raya",
+        "basa",
+        "basi",
+        "basabasi",
+    ] {
         assert!(words.binary_search(&root).is_ok(), "{root}");
     }
 }
 
 #[test]
 fn the_word_list_script_applies_the_readmes_rules() {
-    let Some(python) = common::judge("python3") else { return };
+    let Some(python) = common::judge("python3") else {
+        return;
+    };
     let code = r#"
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("m", sys.argv[1])
@@ -402,7 +511,11 @@ print(",".join(m.words("Abadi\nabadi\n basa-basi \noper \"v,\"\nmu\nkupu-kupu\na
         .args(["-c", code, &format!("{DATA}/make-id-words.py")])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim(),
         "abadi,antah,antahberantah,basa,basabasi,basi,berantah,kupu,kupukupu,oper"
@@ -418,13 +531,19 @@ fn the_word_list_script_remakes_the_file_byte_for_byte() {
         eprintln!("SKIPPED: set KUNCI_SASTRAWI_ARCHIVE to the downloaded Sastrawi 1.0.1 archive");
         return;
     };
-    let Some(python) = common::judge("python3") else { return };
+    let Some(python) = common::judge("python3") else {
+        return;
+    };
     let out = Command::new(python)
         .arg(format!("{DATA}/make-id-words.py"))
         .arg(archive)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout == std::fs::read(format!("{DATA}/id-words.txt")).unwrap());
 }
 
@@ -452,7 +571,10 @@ fn timings_of_check() {
     let words: Vec<&str> = include_str!("../data/id-words.txt").lines().collect();
     let started = Instant::now();
     warm_up();
-    println!("first call (word index and zxcvbn's dictionaries): {:?}", started.elapsed());
+    println!(
+        "first call (word index and zxcvbn's dictionaries): {:?}",
+        started.elapsed()
+    );
     let inputs = budi();
     for len in [8usize, 16, 32, 64] {
         let mut random = Vec::new();
@@ -479,33 +601,4 @@ fn timings_of_check() {
              Indonesian phrase median {pm:.3} ms p95 {p95:.3} ms"
         );
     }
-}
-
-#[test]
-#[ignore]
-fn zz_slowest() {
-    for p in ["pogrom petikut l", "kambing latak la", "gongseng pulasan negeri usul sel"] { for _ in 0..3 { let _ = check(p, &budi()); } }
-    use std::time::Instant;
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next = move |n: usize| { state ^= state << 13; state ^= state >> 7; state ^= state << 17; (state % n as u64) as usize };
-    let printable: Vec<char> = (33u8..127).map(char::from).collect();
-    let words: Vec<&str> = include_str!("../data/id-words.txt").lines().collect();
-    warm_up();
-    let inputs = budi();
-    let mut all = vec![];
-    for len in [16usize, 32] {
-        for _ in 0..200 {
-            let pw: String = (0..len).map(|_| printable[next(printable.len())]).collect();
-            let mut ph = String::new();
-            while ph.chars().count() < len { ph.push_str(words[next(words.len())]); ph.push(' '); }
-            let ph: String = ph.chars().take(len).collect();
-            for p in [pw, ph] {
-                let t = Instant::now(); std::hint::black_box(check(&p, &inputs).unwrap()); let ours = t.elapsed().as_secs_f64()*1e3;
-                let t = Instant::now(); std::hint::black_box(zxcvbn::zxcvbn(&p, &[])); let plain = t.elapsed().as_secs_f64()*1e3;
-                all.push((ours, plain, p));
-            }
-        }
-    }
-    all.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (o, p, s) in &all[..12] { println!("{o:.3} plain {p:.3} {s}"); }
 }

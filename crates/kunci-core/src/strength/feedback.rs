@@ -31,7 +31,11 @@ impl Feedback {
     }
 
     fn of(text: &Text) -> Self {
-        Feedback { code: text.code, id: text.id.to_owned(), en: text.en.to_owned() }
+        Feedback {
+            code: text.code,
+            id: text.id.to_owned(),
+            en: text.en.to_owned(),
+        }
     }
 }
 
@@ -59,7 +63,11 @@ const fn t(code: &'static str, id: &'static str, en: &'static str) -> Text {
 
 // ---- kunci's own ----
 
-static EMPTY: Text = t("strength.empty", "Kata sandi belum diisi.", "Enter a password.");
+static EMPTY: Text = t(
+    "strength.empty",
+    "Kata sandi belum diisi.",
+    "Enter a password.",
+);
 static PERSONAL_DATA: Text = t(
     "strength.personal_data",
     "Kata sandi memuat data pribadi Anda (nama, e-mail, organisasi, atau NIK), yang pasti \
@@ -72,8 +80,11 @@ static INDONESIAN_WORD: Text = t(
     "Kata dari kamus bahasa Indonesia mudah ditebak.",
     "Words from an Indonesian dictionary are easy to guess.",
 );
-static TOO_SHORT: Text =
-    t("strength.too_short", "Kata sandi terlalu pendek.", "The password is too short.");
+static TOO_SHORT: Text = t(
+    "strength.too_short",
+    "Kata sandi terlalu pendek.",
+    "The password is too short.",
+);
 static TOO_WEAK: Text = t(
     "strength.too_weak",
     "Kata sandi ini masih terlalu mudah ditebak.",
@@ -201,8 +212,11 @@ fn warning_text(w: Warning) -> &'static Text {
         "Satu kata saja mudah ditebak.",
         "A single word is easy to guess.",
     );
-    static DATE: Text =
-        t("strength.date", "Tanggal biasanya mudah ditebak.", "Dates are often easy to guess.");
+    static DATE: Text = t(
+        "strength.date",
+        "Tanggal biasanya mudah ditebak.",
+        "Dates are often easy to guess.",
+    );
     static NAME_ALONE: Text = t(
         "strength.name_alone",
         "Nama depan atau nama keluarga saja mudah ditebak.",
@@ -340,10 +354,16 @@ pub(super) fn choose(facts: &Facts<'_>) -> (Option<Feedback>, Vec<Feedback>) {
         return (None, Vec::new());
     }
     if facts.chars == 0 {
-        let hints = [Suggestion::UseAFewWordsAvoidCommonPhrases, Suggestion::AddAnotherWordOrTwo];
+        let hints = [
+            Suggestion::UseAFewWordsAvoidCommonPhrases,
+            Suggestion::AddAnotherWordOrTwo,
+        ];
         return (
             Some(Feedback::of(&EMPTY)),
-            hints.iter().map(|&s| Feedback::of(suggestion_text(s))).collect(),
+            hints
+                .iter()
+                .map(|&s| Feedback::of(suggestion_text(s)))
+                .collect(),
         );
     }
     let (zx_warning, zx_suggestions) = zxcvbn_feedback(facts.entropy);
@@ -421,7 +441,10 @@ fn match_feedback(m: &Match, sole: bool) -> (Option<Warning>, Vec<Suggestion>) {
         ),
         MatchPattern::Regex(p) if p.regex_name == "recent_year" => (
             Some(Warning::RecentYearsAreEasyToGuess),
-            vec![Suggestion::AvoidRecentYears, Suggestion::AvoidYearsThatAreAssociatedWithYou],
+            vec![
+                Suggestion::AvoidRecentYears,
+                Suggestion::AvoidYearsThatAreAssociatedWithYou,
+            ],
         ),
         MatchPattern::Date(_) => (
             Some(Warning::DatesAreOftenEasyToGuess),

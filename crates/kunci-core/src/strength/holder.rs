@@ -14,10 +14,42 @@ const MAX_ENTRIES: usize = 64;
 /// Domain labels that say nothing about the holder: top-level and Indonesian second-level
 /// labels, and public mail providers.
 const GENERIC_DOMAIN_LABELS: &[&str] = &[
-    "ac", "biz", "co", "com", "desa", "edu", "go", "gov", "id", "info", "mil", "my", "net", "or",
-    "org", "ponpes", "sch", "web", "aol", "gmail", "googlemail", "gmx", "hotmail", "icloud",
-    "live", "mail", "me", "msn", "outlook", "proton", "protonmail", "rocketmail", "yahoo",
-    "yandex", "ymail", "zoho",
+    "ac",
+    "biz",
+    "co",
+    "com",
+    "desa",
+    "edu",
+    "go",
+    "gov",
+    "id",
+    "info",
+    "mil",
+    "my",
+    "net",
+    "or",
+    "org",
+    "ponpes",
+    "sch",
+    "web",
+    "aol",
+    "gmail",
+    "googlemail",
+    "gmx",
+    "hotmail",
+    "icloud",
+    "live",
+    "mail",
+    "me",
+    "msn",
+    "outlook",
+    "proton",
+    "protonmail",
+    "rocketmail",
+    "yahoo",
+    "yandex",
+    "ymail",
+    "zoho",
 ];
 
 /// Legal-form words of organisation names ("PT Maju Jaya Tbk") that say nothing about it.
@@ -29,7 +61,10 @@ const GENERIC_ORGANIZATION_WORDS: &[&str] = &[
 /// order (zxcvbn ranks them by position, all within the first few dozen), none longer than
 /// `max_chars` (an entry longer than the judged password can never match it).
 pub(super) fn entries(inputs: &UserInputs, max_chars: usize) -> Vec<String> {
-    let mut out = Entries { list: Vec::new(), max_chars };
+    let mut out = Entries {
+        list: Vec::new(),
+        max_chars,
+    };
     if let Some(name) = &inputs.name {
         out.value_and_words(name, &[]);
     }
@@ -72,7 +107,11 @@ impl Entries {
             .filter(|w| !w.is_empty())
             .collect();
         self.push(&words.join(" "));
-        let kept: Vec<&str> = words.iter().copied().filter(|w| !skip.contains(w)).collect();
+        let kept: Vec<&str> = words
+            .iter()
+            .copied()
+            .filter(|w| !skip.contains(w))
+            .collect();
         for w in &kept {
             self.push(w);
         }
@@ -139,7 +178,10 @@ mod tests {
 
     #[test]
     fn a_name_gives_its_words_and_their_run() {
-        let e = of(UserInputs { name: Some("  Budi   Santoso ".into()), ..Default::default() });
+        let e = of(UserInputs {
+            name: Some("  Budi   Santoso ".into()),
+            ..Default::default()
+        });
         assert_eq!(e, ["budi santoso", "budi", "santoso", "budisantoso"]);
     }
 
@@ -151,25 +193,54 @@ mod tests {
         });
         assert_eq!(
             e,
-            ["budi.santoso@kemenkeu.go.id", "budi.santoso", "budi santoso", "budi", "santoso",
-             "budisantoso", "kemenkeu"]
+            [
+                "budi.santoso@kemenkeu.go.id",
+                "budi.santoso",
+                "budi santoso",
+                "budi",
+                "santoso",
+                "budisantoso",
+                "kemenkeu"
+            ]
         );
-        let gmail = of(UserInputs { email: Some("siti@gmail.com".into()), ..Default::default() });
+        let gmail = of(UserInputs {
+            email: Some("siti@gmail.com".into()),
+            ..Default::default()
+        });
         assert_eq!(gmail, ["siti@gmail.com", "siti"]);
     }
 
     #[test]
     fn a_nik_gives_region_birth_date_and_year() {
         // A woman born on 12 March 1985: day 12 + 40 = 52.
-        let e = of(UserInputs { nik: Some("3273 0152 0385 0001".into()), ..Default::default() });
-        assert_eq!(e, ["3273015203850001", "327301", "520385", "120385", "12031985", "1985"]);
-        let young = of(UserInputs { nik: Some("3273010101050001".into()), ..Default::default() });
+        let e = of(UserInputs {
+            nik: Some("3273 0152 0385 0001".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            e,
+            [
+                "3273015203850001",
+                "327301",
+                "520385",
+                "120385",
+                "12031985",
+                "1985"
+            ]
+        );
+        let young = of(UserInputs {
+            nik: Some("3273010101050001".into()),
+            ..Default::default()
+        });
         assert!(young.contains(&"01012005".to_string()) && young.contains(&"1905".to_string()));
     }
 
     #[test]
     fn a_malformed_nik_is_taken_whole() {
-        let e = of(UserInputs { nik: Some("12-34-56".into()), ..Default::default() });
+        let e = of(UserInputs {
+            nik: Some("12-34-56".into()),
+            ..Default::default()
+        });
         assert_eq!(e, ["123456"]);
     }
 

@@ -45,7 +45,10 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 /// How many characters, from the start, are judged (see the module docs for why). The
 /// feedback texts say "32": keep them in step.
 pub const JUDGED_CHARS: usize = 32;
-const _: () = assert!(JUDGED_CHARS == 32, "update HINT_STRENGTHEN_START and explain()");
+const _: () = assert!(
+    JUDGED_CHARS == 32,
+    "update HINT_STRENGTHEN_START and explain()"
+);
 
 /// Indonesian words this long or longer set [`Strength::uses_indonesian_word`]; shorter
 /// roots are as often chance (they still count in the estimate).
@@ -78,7 +81,11 @@ impl FromStr for Lang {
     /// Reads `id` or `en` in any case, also with a region (`id-ID`, `en_US`); `in` is the old
     /// code for Indonesian.
     fn from_str(s: &str) -> Result<Self> {
-        let primary = s.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        let primary = s
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match primary.as_str() {
             "id" | "in" => Ok(Lang::Id),
             "en" => Ok(Lang::En),
@@ -144,17 +151,22 @@ pub struct Strength {
 pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
     let chars = password.chars().count();
     if chars > MAX_PASSWORD_CHARS {
-        return Err(Error::PasswordTooLong { max: MAX_PASSWORD_CHARS });
+        return Err(Error::PasswordTooLong {
+            max: MAX_PASSWORD_CHARS,
+        });
     }
-    let judged_end = password.char_indices().nth(JUDGED_CHARS).map_or(password.len(), |(i, _)| i);
+    let judged_end = password
+        .char_indices()
+        .nth(JUDGED_CHARS)
+        .map_or(password.len(), |(i, _)| i);
     let judged = &password[..judged_end];
     let judged_chars = chars.min(JUDGED_CHARS);
 
-    let t0 = std::time::Instant::now();
     let holder = holder::entries(inputs, JUDGED_CHARS);
     let readings = Readings::new(judged);
-    let uses_personal_data =
-        !WordList::new(holder.iter().map(String::as_str).collect()).find(&readings).is_empty();
+    let uses_personal_data = !WordList::new(holder.iter().map(String::as_str).collect())
+        .find(&readings)
+        .is_empty();
 
     let mut found = words::indonesian().find(&readings);
     // A word that is also the holder's keeps the holder's (lower) rank: zxcvbn keeps the last
@@ -171,9 +183,7 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
         user_inputs.resize(position - 1, "");
         user_inputs.push(word);
     }
-    let t1 = std::time::Instant::now();
     let entropy = zxcvbn::zxcvbn(judged, &user_inputs);
-    if std::env::var_os("KUNCI_PROF").is_some() { eprintln!("prep {:?} zxcvbn {:?} inputs {} found {}", t1-t0, t1.elapsed(), user_inputs.len(), found.len()); }
     let uses_indonesian_word = relies_on_indonesian(entropy.sequence(), holder_entries);
 
     let guesses = entropy.guesses() as f64;
@@ -217,7 +227,9 @@ pub fn require_acceptable(password: &str, inputs: &UserInputs) -> Result<Strengt
     if strength.accepted {
         Ok(strength)
     } else {
-        Err(Error::PasswordTooWeak { percent: strength.percent })
+        Err(Error::PasswordTooWeak {
+            percent: strength.percent,
+        })
     }
 }
 
@@ -237,7 +249,7 @@ pub fn percent_for_guesses(guesses: f64) -> u8 {
     }
 }
 
-/// Builds the word index and zxcvbn's own dictionaries (about 25 ms natively, once), so that
+/// Builds the word index and zxcvbn's own dictionaries (about 20 ms natively, once), so that
 /// the first real check is as fast as the rest. A page's worker can call it on load.
 pub fn warm_up() {
     let _ = check("warm up 1945", &UserInputs::default());
@@ -258,12 +270,20 @@ impl Strength {
                 "{p} %: sekitar 10^{} tebakan untuk menemukan kata sandi ini; wajib di atas \
                  {limit} %, jadi kata sandi ini {}.",
                 log.replace('.', ","),
-                if self.accepted { "diterima" } else { "masih terlalu lemah" },
+                if self.accepted {
+                    "diterima"
+                } else {
+                    "masih terlalu lemah"
+                },
             ),
             (Lang::En, _) => format!(
                 "{p} %: about 10^{log} guesses to find this password; over {limit} % is \
                  required, so it is {}.",
-                if self.accepted { "accepted" } else { "too weak" },
+                if self.accepted {
+                    "accepted"
+                } else {
+                    "too weak"
+                },
             ),
         };
         if !self.judged_all {
@@ -305,11 +325,14 @@ fn relies_on_indonesian(sequence: &[zxcvbn::Match], holder_entries: usize) -> bo
 fn exact_log10(guesses: f64) -> f64 {
     const MARGIN: f64 = 5.0;
     const POWERS_OF_TEN: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
     // `guesses == p` as well: above 2^53, p + 5.0 rounds back to p.
-    match POWERS_OF_TEN.iter().position(|&p| guesses == p || (guesses > p && guesses < p + MARGIN)) {
+    match POWERS_OF_TEN
+        .iter()
+        .position(|&p| guesses == p || (guesses > p && guesses < p + MARGIN))
+    {
         Some(exponent) => exponent as f64,
         None => guesses.log10(),
     }

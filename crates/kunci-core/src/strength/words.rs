@@ -190,7 +190,11 @@ static INDONESIAN: LazyLock<IndonesianWords> = LazyLock::new(|| {
             forms.div_ceil(2)
         })
         .collect();
-    IndonesianWords { list, rank_by_len, clitic_rank_by_len }
+    IndonesianWords {
+        list,
+        rank_by_len,
+        clitic_rank_by_len,
+    }
 });
 
 /// The Indonesian word list (built on first use).
@@ -210,13 +214,21 @@ impl IndonesianWords {
         // A root + clitic can only occur where its root does.
         let forms: Vec<String> = roots
             .iter()
-            .flat_map(|&i| CLITICS.iter().map(move |c| format!("{}{c}", self.list.word(i))))
+            .flat_map(|&i| {
+                CLITICS
+                    .iter()
+                    .map(move |c| format!("{}{c}", self.list.word(i)))
+            })
             .collect();
         let forms = WordList::new(forms.iter().map(String::as_str).collect());
         for i in forms.find(readings) {
             let form = forms.word(i);
             if !self.list.contains(form) {
-                let rank = self.clitic_rank_by_len.get(form.len()).copied().unwrap_or(1);
+                let rank = self
+                    .clitic_rank_by_len
+                    .get(form.len())
+                    .copied()
+                    .unwrap_or(1);
                 found.push((rank.max(1), Cow::Owned(form.to_owned())));
             }
         }
@@ -276,7 +288,12 @@ mod tests {
     }
 
     fn count_of_len(len: usize) -> usize {
-        indonesian().list.words.iter().filter(|w| w.len() == len).count()
+        indonesian()
+            .list
+            .words
+            .iter()
+            .filter(|w| w.len() == len)
+            .count()
     }
 
     #[test]
@@ -293,7 +310,10 @@ mod tests {
         let found = indonesian().find(&Readings::new("SAYANGKU"));
         let rank = found.iter().find(|(_, w)| w == "sayangku").map(|(r, _)| *r);
         // 8 letters: 6-letter roots + "ku" or "mu", 5-letter roots + "nya".
-        assert_eq!(rank, Some((2 * count_of_len(6) + count_of_len(5)).div_ceil(2)));
+        assert_eq!(
+            rank,
+            Some((2 * count_of_len(6) + count_of_len(5)).div_ceil(2))
+        );
         assert!(found.iter().any(|(_, w)| w == "sayang"));
         // "kamu" is a root, not "ka" + "mu": it keeps its root rank.
         let kamu = indonesian().find(&Readings::new("kamu"));
