@@ -60,7 +60,7 @@ impl Work {
         }
         let out = self.f(name);
         run_ok(openssl, &["x509", "-req", "-in", csr, "-CA", &self.f("ca.crt"), "-CAkey", &self.f("ca.key"),
-            "-CAcreateserial", "-days", "7", "-extfile", &ext, "-out", &out], None);
+            "-CAcreateserial", "-days", "7", "-copy_extensions", "copy", "-extfile", &ext, "-out", &out], None);
         out
     }
 }
@@ -161,7 +161,8 @@ from cryptography.x509.oid import AttributeOID, NameOID
 csr = x509.load_pem_x509_csr(open(sys.argv[1], 'rb').read())
 assert csr.is_signature_valid, 'signature'
 print(csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
-print(csr.attributes.get_attribute_for_oid(AttributeOID.CHALLENGE_PASSWORD).value)
+token = csr.attributes.get_attribute_for_oid(AttributeOID.CHALLENGE_PASSWORD).value
+print(token.decode() if isinstance(token, bytes) else token)
 san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
 print(san.get_values_for_type(x509.RFC822Name)[0])
 "#;
@@ -283,7 +284,7 @@ print(cert.subject.rfc4514_string())
 print(len(extra))
 "#;
             let out = run_ok(&py, &["-c", script, &p12, PASSWORD], None);
-            assert_eq!(out, "C=ID,O=Dinas Kominfo,CN=Budi Santoso\n1\n");
+            assert_eq!(out, "CN=Budi Santoso,O=Dinas Kominfo,C=ID\n1\n");
         }
     }
     let out = w.kunci(&["p12", "show", &w.f("modern.p12"), "--password-file", &w.f("ext.cnf")]);
