@@ -45,7 +45,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn ci() -> Result {
@@ -53,9 +56,23 @@ fn ci() -> Result {
     let started = Instant::now();
     setup::all(&root)?;
     step("tidy", || tidy::check(&root))?;
-    step("rustfmt", || cargo(&root, &["fmt", "--all", "--", "--check"], &[]))?;
+    step("rustfmt", || {
+        cargo(&root, &["fmt", "--all", "--", "--check"], &[])
+    })?;
     step("clippy", || {
-        cargo(&root, &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], &[])
+        cargo(
+            &root,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )
     })?;
     let python = setup::venv_python(&root);
     let python = python.to_string_lossy().into_owned();
@@ -63,13 +80,30 @@ fn ci() -> Result {
         cargo(
             &root,
             &["test", "--workspace", "--locked"],
-            &[("KUNCI_REQUIRE_JUDGES", "1"), ("KUNCI_PYTHON", python.as_str())],
+            &[
+                ("KUNCI_REQUIRE_JUDGES", "1"),
+                ("KUNCI_PYTHON", python.as_str()),
+            ],
         )
     })?;
     step("wasm32 build of kunci-core", || {
-        cargo(&root, &["build", "-p", "kunci-core", "--target", "wasm32-unknown-unknown", "--locked"], &[])
+        cargo(
+            &root,
+            &[
+                "build",
+                "-p",
+                "kunci-core",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--locked",
+            ],
+            &[],
+        )
     })?;
-    println!("xtask ci: all steps passed in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "xtask ci: all steps passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -102,6 +136,12 @@ pub fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result {
 
 /// Runs a command with inherited output; an unsuccessful exit is an error naming it.
 pub fn run(cmd: &mut Command) -> Result {
-    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{cmd:?} exited with {status}")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} exited with {status}"))
+    }
 }

@@ -12,8 +12,11 @@ use std::process::{Command, Stdio};
 use crate::{Result, run};
 
 /// Debian packages the tests use, and a program each provides (to tell whether it is there).
-const APT_PACKAGES: &[(&str, &str)] =
-    &[("openssl", "openssl"), ("libnss3-tools", "pk12util"), ("default-jre-headless", "keytool")];
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("openssl", "openssl"),
+    ("libnss3-tools", "pk12util"),
+    ("default-jre-headless", "keytool"),
+];
 
 /// Python packages installed into the venv, pinned to a major version the tests were written for.
 const PIP_PACKAGES: &[&str] = &["cryptography>=44,<50"];
@@ -32,7 +35,10 @@ pub fn venv_python(root: &Path) -> PathBuf {
 
 fn rustup_target() -> Result {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     println!("setup: rustup target add wasm32-unknown-unknown");
@@ -40,15 +46,22 @@ fn rustup_target() -> Result {
 }
 
 fn apt_packages() -> Result {
-    let missing: Vec<&str> =
-        APT_PACKAGES.iter().filter(|(_, bin)| !on_path(bin)).map(|(pkg, _)| *pkg).collect();
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(_, bin)| !on_path(bin))
+        .map(|(pkg, _)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     println!("setup: apt-get install {}", missing.join(" "));
     let sudo = !is_root();
     let apt = |args: &[&str]| {
-        let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut cmd = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             cmd.arg("apt-get");
         }
@@ -73,8 +86,14 @@ fn python_venv(root: &Path) -> Result {
         return Ok(());
     }
     let venv = root.join("target/pyenv");
-    println!("setup: python3 -m venv {} && pip install {}", venv.display(), PIP_PACKAGES.join(" "));
-    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
+    println!(
+        "setup: python3 -m venv {} && pip install {}",
+        venv.display(),
+        PIP_PACKAGES.join(" ")
+    );
+    run(Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv))?;
     run(Command::new(venv.join("bin/pip"))
         .args(["install", "--quiet", "--disable-pip-version-check"])
         .args(PIP_PACKAGES))
@@ -91,5 +110,7 @@ fn is_root() -> bool {
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }

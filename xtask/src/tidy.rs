@@ -16,17 +16,28 @@ pub fn check(root: &Path) -> Result {
     let mut problems = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let rel = file.strip_prefix(root).unwrap_or(file).display().to_string();
+        let rel = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         if !first.starts_with("//!") {
-            problems.push(format!("{rel}: does not open with a `//!` paragraph saying what it owns"));
+            problems.push(format!(
+                "{rel}: does not open with a `//!` paragraph saying what it owns"
+            ));
         }
         let in_tests = rel.contains("/tests/") || rel.contains("/benches/");
         for (n, line) in text.lines().enumerate() {
             // Spelled in pieces so that this file does not flag itself.
-            let stub = [concat!("todo", "!("), concat!("unimplemented", "!(")].iter().any(|m| line.contains(m));
+            let stub = [concat!("todo", "!("), concat!("unimplemented", "!(")]
+                .iter()
+                .any(|m| line.contains(m));
             if stub && !in_tests && !line.trim_start().starts_with("//") {
-                problems.push(format!("{rel}:{}: stub macro on a path users can reach", n + 1));
+                problems.push(format!(
+                    "{rel}:{}: stub macro on a path users can reach",
+                    n + 1
+                ));
             }
         }
     }
@@ -39,7 +50,9 @@ pub fn check(root: &Path) -> Result {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -22,7 +22,11 @@ use serde::Serialize;
 use password::Source;
 
 #[derive(Parser)]
-#[command(name = "kunci", version, about = "Keys, CSRs, PKCS#12 files and certificates for certificate renewal")]
+#[command(
+    name = "kunci",
+    version,
+    about = "Keys, CSRs, PKCS#12 files and certificates for certificate renewal"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -89,7 +93,11 @@ struct KeyPassword {
 
 impl KeyPassword {
     fn source(&self) -> Source<'_> {
-        Source { file: self.password_file.as_deref(), env: "KUNCI_PASSWORD", what: "key password" }
+        Source {
+            file: self.password_file.as_deref(),
+            env: "KUNCI_PASSWORD",
+            what: "key password",
+        }
     }
 }
 
@@ -231,7 +239,10 @@ struct Failure {
 
 impl From<kunci_core::Error> for Failure {
     fn from(e: kunci_core::Error) -> Self {
-        Failure { code: e.code(), message: e.to_string() }
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -267,7 +278,14 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Outcome {
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     match command {
-        Command::Key(KeyCmd::New { alg, out, pw, iterations, insecure_weak_password, force }) => {
+        Command::Key(KeyCmd::New {
+            alg,
+            out,
+            pw,
+            iterations,
+            insecure_weak_password,
+            force,
+        }) => {
             let alg: KeyAlgorithm = alg.parse()?;
             pkcs8::check_write_iterations(iterations)?;
             check_writable(&out, force)?;
@@ -276,7 +294,11 @@ fn run(command: Command) -> Outcome {
             let key = KeyPair::generate(alg, &mut rng)?;
             let pem = pkcs8::encrypt_pem(&key, password.as_bytes(), iterations, &mut rng)?;
             write_secret(&out, pem.as_bytes(), force)?;
-            eprintln!("kunci: wrote {} key to {} (encrypted, {iterations} PBKDF2 iterations)", key.kind(), out.display());
+            eprintln!(
+                "kunci: wrote {} key to {} (encrypted, {iterations} PBKDF2 iterations)",
+                key.kind(),
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Key(KeyCmd::Show { key, pw, json }) => {
@@ -286,15 +308,34 @@ fn run(command: Command) -> Outcome {
                 public_key_sha256: key.public_key_sha256(),
             };
             print_report(json, &info, || {
-                format!("Key: {}\nPublic key SHA-256: {}\n", info.kind, info.public_key_sha256)
+                format!(
+                    "Key: {}\nPublic key SHA-256: {}\n",
+                    info.kind, info.public_key_sha256
+                )
             })
         }
-        Command::Csr(CsrCmd::New { key, subject, email, token, out, der, pw, force }) => {
+        Command::Csr(CsrCmd::New {
+            key,
+            subject,
+            email,
+            token,
+            out,
+            der,
+            pw,
+            force,
+        }) => {
             let subject: Subject = subject.parse()?;
             check_writable(&out, force)?;
             let key = load_key(&key, &pw)?;
-            let csr = CsrBuilder::new(subject).email_san(email).challenge_password(token).sign(&key)?;
-            let bytes = if der { csr.der().to_vec() } else { csr.to_pem().into_bytes() };
+            let csr = CsrBuilder::new(subject)
+                .email_san(email)
+                .challenge_password(token)
+                .sign(&key)?;
+            let bytes = if der {
+                csr.der().to_vec()
+            } else {
+                csr.to_pem().into_bytes()
+            };
             write_file(&out, &bytes, force)?;
             eprintln!("kunci: wrote CSR to {}", out.display());
             Ok(ExitCode::SUCCESS)
@@ -309,18 +350,34 @@ fn run(command: Command) -> Outcome {
                 for e in &info.email_sans {
                     s.push_str(&format!("E-mail (subjectAltName): {e}\n"));
                 }
-                let token = if info.challenge_password.is_some() { "present" } else { "absent" };
+                let token = if info.challenge_password.is_some() {
+                    "present"
+                } else {
+                    "absent"
+                };
                 s.push_str(&format!("CSR token (challengePassword): {token}\n"));
                 s
             })
         }
         Command::P12(P12Cmd::Pack {
-            key, cert, chain, name, legacy, iterations, out, pw, p12_password_file,
-            insecure_weak_password, force,
+            key,
+            cert,
+            chain,
+            name,
+            legacy,
+            iterations,
+            out,
+            pw,
+            p12_password_file,
+            insecure_weak_password,
+            force,
         }) => {
             pkcs8::check_write_iterations(iterations)?;
             check_writable(&out, force)?;
-            let cert_der = cert::read_all_der(&read(&cert)?)?.into_iter().next().unwrap_or_default();
+            let cert_der = cert::read_all_der(&read(&cert)?)?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
             let chain_der = match chain {
                 Some(path) => cert::read_all_der(&read(&path)?)?,
                 None => Vec::new(),
@@ -329,27 +386,58 @@ fn run(command: Command) -> Outcome {
             let key = pkcs8::decrypt(&read(&key)?, key_password.as_bytes())?;
             let p12_password = match (&p12_password_file, std::env::var("KUNCI_P12_PASSWORD")) {
                 (None, Err(_)) => key_password,
-                _ => Source { file: p12_password_file.as_deref(), env: "KUNCI_P12_PASSWORD", what: ".p12 password" }
-                    .read(true)
-                    .map_err(cli_err("cli.password"))?,
+                _ => Source {
+                    file: p12_password_file.as_deref(),
+                    env: "KUNCI_P12_PASSWORD",
+                    what: ".p12 password",
+                }
+                .read(true)
+                .map_err(cli_err("cli.password"))?,
             };
             require_strength(&p12_password, insecure_weak_password)?;
-            let friendly_name = name.or_else(|| cert::parse(&cert_der).ok().and_then(|c| common_name(&c.subject)));
+            let friendly_name = name.or_else(|| {
+                cert::parse(&cert_der)
+                    .ok()
+                    .and_then(|c| common_name(&c.subject))
+            });
             let options = PackOptions {
-                profile: if legacy { Profile::Legacy } else { Profile::Modern },
+                profile: if legacy {
+                    Profile::Legacy
+                } else {
+                    Profile::Modern
+                },
                 iterations,
                 friendly_name,
             };
-            let der = pkcs12::pack(&key, &cert_der, &chain_der, p12_password.as_bytes(), &options, &mut rng)?;
+            let der = pkcs12::pack(
+                &key,
+                &cert_der,
+                &chain_der,
+                p12_password.as_bytes(),
+                &options,
+                &mut rng,
+            )?;
             write_secret(&out, &der, force)?;
-            eprintln!("kunci: wrote {} with {} chain certificate(s)", out.display(), chain_der.len());
+            eprintln!(
+                "kunci: wrote {} with {} chain certificate(s)",
+                out.display(),
+                chain_der.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::P12(P12Cmd::Show { p12, pw, json }) => {
             let password = pw.source().read(false).map_err(cli_err("cli.password"))?;
             let contents = pkcs12::read(&read(&p12)?, password.as_bytes())?;
-            let certificate = contents.certificate.as_deref().map(cert::parse).transpose()?;
-            let chain = contents.chain.iter().map(|c| cert::parse(c)).collect::<Result<Vec<_>, _>>()?;
+            let certificate = contents
+                .certificate
+                .as_deref()
+                .map(cert::parse)
+                .transpose()?;
+            let chain = contents
+                .chain
+                .iter()
+                .map(|c| cert::parse(c))
+                .collect::<Result<Vec<_>, _>>()?;
             let key_matches = match (&contents.key, &certificate) {
                 (Some(k), Some(c)) => Some(c.matches_key(k)),
                 _ => None,
@@ -372,20 +460,38 @@ fn run(command: Command) -> Outcome {
                     report.key.as_deref().unwrap_or("(none)")
                 );
                 if let Some(c) = &report.certificate {
-                    s.push_str(&format!("Certificate: {} (serial {})\n", c.subject, c.serial));
-                    s.push_str(&format!("Key matches certificate: {}\n", if key_matches == Some(true) { "yes" } else { "NO" }));
+                    s.push_str(&format!(
+                        "Certificate: {} (serial {})\n",
+                        c.subject, c.serial
+                    ));
+                    s.push_str(&format!(
+                        "Key matches certificate: {}\n",
+                        if key_matches == Some(true) {
+                            "yes"
+                        } else {
+                            "NO"
+                        }
+                    ));
                 }
                 for c in &report.chain {
                     s.push_str(&format!("Chain: {}\n", c.subject));
                 }
                 s.push_str(&format!(
                     "MAC: {}; key: {}; certificates: {}; iterations: {}\n",
-                    report.mac_algorithm, report.key_encryption, report.cert_encryption, report.iterations
+                    report.mac_algorithm,
+                    report.key_encryption,
+                    report.cert_encryption,
+                    report.iterations
                 ));
                 s
             })
         }
-        Command::Cert(CertCmd::Show { cert: path, key, pw, json }) => {
+        Command::Cert(CertCmd::Show {
+            cert: path,
+            key,
+            pw,
+            json,
+        }) => {
             let info = cert::parse(&read(&path)?)?;
             if let Some(key_path) = key {
                 let key = load_key(&key_path, &pw)?;
@@ -396,17 +502,29 @@ fn run(command: Command) -> Outcome {
             print_report(json, &info, || {
                 let mut s = format!(
                     "Subject: {}\nIssuer: {}\nSerial: {}\nValid: {} to {}\nKey: {}\nSignature: {}\nSHA-256 fingerprint: {}\n",
-                    info.subject, info.issuer, info.serial, info.not_before, info.not_after, info.key_algorithm,
-                    info.signature_algorithm, info.sha256_fingerprint
+                    info.subject,
+                    info.issuer,
+                    info.serial,
+                    info.not_before,
+                    info.not_after,
+                    info.key_algorithm,
+                    info.signature_algorithm,
+                    info.sha256_fingerprint
                 );
                 if !info.key_usage.is_empty() {
                     s.push_str(&format!("Key usage: {}\n", info.key_usage.join(", ")));
                 }
                 if !info.extended_key_usage.is_empty() {
-                    s.push_str(&format!("Extended key usage: {}\n", info.extended_key_usage.join(", ")));
+                    s.push_str(&format!(
+                        "Extended key usage: {}\n",
+                        info.extended_key_usage.join(", ")
+                    ));
                 }
                 if !info.subject_alt_names.is_empty() {
-                    s.push_str(&format!("Subject alternative names: {}\n", info.subject_alt_names.join(", ")));
+                    s.push_str(&format!(
+                        "Subject alternative names: {}\n",
+                        info.subject_alt_names.join(", ")
+                    ));
                 }
                 s
             })
@@ -414,7 +532,12 @@ fn run(command: Command) -> Outcome {
         Command::Strength(args) => {
             let lang: Lang = args.lang.parse()?;
             let mut input = zeroize::Zeroizing::new(String::new());
-            std::io::stdin().read_to_string(&mut input).map_err(|e| Failure { code: "cli.io", message: format!("cannot read standard input: {e}") })?;
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| Failure {
+                    code: "cli.io",
+                    message: format!("cannot read standard input: {e}"),
+                })?;
             let password = input.lines().next().unwrap_or("");
             let inputs = UserInputs {
                 name: args.name,
@@ -424,7 +547,11 @@ fn run(command: Command) -> Outcome {
                 other: args.user_input,
             };
             let result = strength::check(password, &inputs)?;
-            let code = if result.accepted { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            let code = if result.accepted {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
             print_report(args.json, &result, || {
                 let mut s = format!("{}\n", result.explain(lang));
                 if let Some(w) = &result.warning {
@@ -461,13 +588,19 @@ struct P12Report {
 
 fn print_report<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Outcome {
     let out = if json {
-        serde_json::to_string_pretty(value).map_err(|e| Failure { code: "cli.json", message: e.to_string() })? + "\n"
+        serde_json::to_string_pretty(value).map_err(|e| Failure {
+            code: "cli.json",
+            message: e.to_string(),
+        })? + "\n"
     } else {
         text()
     };
     std::io::stdout()
         .write_all(out.as_bytes())
-        .map_err(|e| Failure { code: "cli.io", message: format!("cannot write output: {e}") })?;
+        .map_err(|e| Failure {
+            code: "cli.io",
+            message: format!("cannot write output: {e}"),
+        })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -484,7 +617,9 @@ fn require_strength(password: &str, allow_weak: bool) -> Result<(), Failure> {
 
 fn load_key(path: &Path, pw: &KeyPassword) -> Result<KeyPair, Failure> {
     let bytes = read(path)?;
-    if kunci_core::pem::is_pem(&bytes) && String::from_utf8_lossy(&bytes).contains("-----BEGIN PRIVATE KEY-----") {
+    if kunci_core::pem::is_pem(&bytes)
+        && String::from_utf8_lossy(&bytes).contains("-----BEGIN PRIVATE KEY-----")
+    {
         // A key made elsewhere (`openssl genpkey` without -aes256). kunci never writes these.
         eprintln!("kunci: warning: {} is not encrypted", path.display());
         return Ok(pkcs8::read_unencrypted(&bytes)?);
@@ -494,19 +629,31 @@ fn load_key(path: &Path, pw: &KeyPassword) -> Result<KeyPair, Failure> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure { code: "cli.io", message: format!("cannot read {}: {e}", path.display()) })?;
+    let meta = std::fs::metadata(path).map_err(|e| Failure {
+        code: "cli.io",
+        message: format!("cannot read {}: {e}", path.display()),
+    })?;
     if meta.len() > kunci_core::MAX_INPUT_LEN as u64 {
-        return Err(kunci_core::Error::InputTooLarge { len: meta.len() as usize, max: kunci_core::MAX_INPUT_LEN }.into());
+        return Err(kunci_core::Error::InputTooLarge {
+            len: meta.len() as usize,
+            max: kunci_core::MAX_INPUT_LEN,
+        }
+        .into());
     }
-    std::fs::read(path).map_err(|e| Failure { code: "cli.io", message: format!("cannot read {}: {e}", path.display()) })
+    std::fs::read(path).map_err(|e| Failure {
+        code: "cli.io",
+        message: format!("cannot read {}: {e}", path.display()),
+    })
 }
 
 fn check_writable(path: &Path, force: bool) -> Result<(), Failure> {
     if path.exists() && !force {
         return Err(Failure {
             code: "cli.exists",
-            message: format!("{} already exists; it is left untouched (use --force to replace it)", path.display()),
+            message: format!(
+                "{} already exists; it is left untouched (use --force to replace it)",
+                path.display()
+            ),
         });
     }
     Ok(())
@@ -525,9 +672,18 @@ fn write_secret(path: &Path, bytes: &[u8], force: bool) -> Result<(), Failure> {
 /// never leaves half a file where a good one was.
 fn write_with_mode(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result<(), Failure> {
     check_writable(path, force)?;
-    let io = |e: std::io::Error| Failure { code: "cli.io", message: format!("cannot write {}: {e}", path.display()) };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.kunci-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    let io = |e: std::io::Error| Failure {
+        code: "cli.io",
+        message: format!("cannot write {}: {e}", path.display()),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.kunci-tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -538,7 +694,9 @@ fn write_with_mode(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result<
     #[cfg(not(unix))]
     let _ = mode;
     let mut file = options.open(&tmp).map_err(io)?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
 

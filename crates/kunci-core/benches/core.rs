@@ -29,7 +29,17 @@ fn main() {
 
     // Fixtures for the CSR and PKCS#12 cases, made by OpenSSL itself.
     for (name, alg) in [("rsa", "rsa:2048"), ("ec", "ec")] {
-        let mut args = vec!["req", "-x509", "-newkey", alg, "-nodes", "-days", "1", "-subj", "/CN=bench/O=kunci/C=ID"];
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-newkey",
+            alg,
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=bench/O=kunci/C=ID",
+        ];
         if name == "ec" {
             args.extend(["-pkeyopt", "ec_paramgen_curve:P-256"]);
         }
@@ -41,52 +51,194 @@ fn main() {
     std::fs::write(d.join("pass"), "bench password 2026\n").expect("write");
     let rsa_key = pkcs8::read_unencrypted(&read(d, "rsa.key")).expect("openssl RSA key");
     let ec_key = pkcs8::read_unencrypted(&read(d, "ec.key")).expect("openssl EC key");
-    let rsa_cert = kunci_core::pem::der_or_pem(&read(d, "rsa.crt"), &["CERTIFICATE"]).expect("cert");
-    let subject: Subject = "CN=Budi Santoso,O=Dinas Kominfo,C=ID".parse().expect("subject");
+    let rsa_cert =
+        kunci_core::pem::der_or_pem(&read(d, "rsa.crt"), &["CERTIFICATE"]).expect("cert");
+    let subject: Subject = "CN=Budi Santoso,O=Dinas Kominfo,C=ID"
+        .parse()
+        .expect("subject");
 
     let mut rows = Vec::new();
     let mut case = |name: &str, goal: f64, n: usize, kunci: &mut dyn FnMut(), args: &[&str]| {
         let k = median(n, &mut *kunci);
         let o = median(n, || openssl(args, d));
-        rows.push(Row { name: name.to_owned(), kunci: k, openssl: o, net: (o - startup).max(0.001), goal });
+        rows.push(Row {
+            name: name.to_owned(),
+            kunci: k,
+            openssl: o,
+            net: (o - startup).max(0.001),
+            goal,
+        });
     };
 
-    case("RSA-2048 key generation", 3.0, samples(31), &mut || {
-        KeyPair::generate(KeyAlgorithm::Rsa2048, &mut rng).expect("keygen");
-    }, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "g.key"]);
+    case(
+        "RSA-2048 key generation",
+        3.0,
+        samples(31),
+        &mut || {
+            KeyPair::generate(KeyAlgorithm::Rsa2048, &mut rng).expect("keygen");
+        },
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "g.key",
+        ],
+    );
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    case("RSA-3072 key generation", 2.0, samples(15), &mut || {
-        KeyPair::generate(KeyAlgorithm::Rsa3072, &mut rng).expect("keygen");
-    }, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072", "-out", "g.key"]);
+    case(
+        "RSA-3072 key generation",
+        2.0,
+        samples(15),
+        &mut || {
+            KeyPair::generate(KeyAlgorithm::Rsa3072, &mut rng).expect("keygen");
+        },
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:3072",
+            "-out",
+            "g.key",
+        ],
+    );
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    case("P-256 key generation", 2.0, samples(31), &mut || {
-        KeyPair::generate(KeyAlgorithm::P256, &mut rng).expect("keygen");
-    }, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "g.key"]);
-    case("CSR signing, RSA-2048", 2.0, samples(31), &mut || {
-        CsrBuilder::new(subject.clone()).sign(&rsa_key).expect("csr");
-    }, &["req", "-new", "-key", "rsa.key", "-subj", "/CN=Budi Santoso/O=Dinas Kominfo/C=ID", "-out", "r.csr"]);
-    case("CSR signing, P-256", 2.0, samples(31), &mut || {
-        CsrBuilder::new(subject.clone()).sign(&ec_key).expect("csr");
-    }, &["req", "-new", "-key", "ec.key", "-subj", "/CN=Budi Santoso/O=Dinas Kominfo/C=ID", "-out", "e.csr"]);
+    case(
+        "P-256 key generation",
+        2.0,
+        samples(31),
+        &mut || {
+            KeyPair::generate(KeyAlgorithm::P256, &mut rng).expect("keygen");
+        },
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "g.key",
+        ],
+    );
+    case(
+        "CSR signing, RSA-2048",
+        2.0,
+        samples(31),
+        &mut || {
+            CsrBuilder::new(subject.clone())
+                .sign(&rsa_key)
+                .expect("csr");
+        },
+        &[
+            "req",
+            "-new",
+            "-key",
+            "rsa.key",
+            "-subj",
+            "/CN=Budi Santoso/O=Dinas Kominfo/C=ID",
+            "-out",
+            "r.csr",
+        ],
+    );
+    case(
+        "CSR signing, P-256",
+        2.0,
+        samples(31),
+        &mut || {
+            CsrBuilder::new(subject.clone()).sign(&ec_key).expect("csr");
+        },
+        &[
+            "req",
+            "-new",
+            "-key",
+            "ec.key",
+            "-subj",
+            "/CN=Budi Santoso/O=Dinas Kominfo/C=ID",
+            "-out",
+            "e.csr",
+        ],
+    );
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     let options = PackOptions::default();
-    assert_eq!(options.iterations, 600_000, "bench assumes the default count");
-    case("PKCS#12 packing, 600 000 iterations", 2.0, samples(7), &mut || {
-        pkcs12::pack(&rsa_key, &rsa_cert, &[], b"bench password 2026", &options, &mut rng).expect("p12");
-    }, &["pkcs12", "-export", "-iter", "600000", "-inkey", "rsa.key", "-in", "rsa.crt",
-         "-passout", "file:pass", "-out", "o.p12"]);
+    assert_eq!(
+        options.iterations, 600_000,
+        "bench assumes the default count"
+    );
+    case(
+        "PKCS#12 packing, 600 000 iterations",
+        2.0,
+        samples(7),
+        &mut || {
+            pkcs12::pack(
+                &rsa_key,
+                &rsa_cert,
+                &[],
+                b"bench password 2026",
+                &options,
+                &mut rng,
+            )
+            .expect("p12");
+        },
+        &[
+            "pkcs12",
+            "-export",
+            "-iter",
+            "600000",
+            "-inkey",
+            "rsa.key",
+            "-in",
+            "rsa.crt",
+            "-passout",
+            "file:pass",
+            "-out",
+            "o.p12",
+        ],
+    );
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    case("PKCS#8 encryption, 600 000 iterations", 2.0, samples(7), &mut || {
-        pkcs8::encrypt_der(&rsa_key, b"bench password 2026", 600_000, &mut rng).expect("p8");
-    }, &["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256", "-iter", "600000",
-         "-in", "rsa.key", "-passout", "file:pass", "-out", "o.p8"]);
+    case(
+        "PKCS#8 encryption, 600 000 iterations",
+        2.0,
+        samples(7),
+        &mut || {
+            pkcs8::encrypt_der(&rsa_key, b"bench password 2026", 600_000, &mut rng).expect("p8");
+        },
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-v2prf",
+            "hmacWithSHA256",
+            "-iter",
+            "600000",
+            "-in",
+            "rsa.key",
+            "-passout",
+            "file:pass",
+            "-out",
+            "o.p8",
+        ],
+    );
 
     println!();
-    println!("kunci-core vs openssl ({}), medians; openssl start-up {startup:.1} ms subtracted", openssl_version(d));
-    println!("{:<40} {:>10} {:>12} {:>10} {:>8} {:>6}  verdict", "case", "kunci ms", "openssl ms", "net ms", "ratio", "goal");
+    println!(
+        "kunci-core vs openssl ({}), medians; openssl start-up {startup:.1} ms subtracted",
+        openssl_version(d)
+    );
+    println!(
+        "{:<40} {:>10} {:>12} {:>10} {:>8} {:>6}  verdict",
+        "case", "kunci ms", "openssl ms", "net ms", "ratio", "goal"
+    );
     for r in &rows {
         let ratio = r.kunci / r.net;
-        let verdict = if ratio <= r.goal { "meets goal" } else { "MISSES goal" };
+        let verdict = if ratio <= r.goal {
+            "meets goal"
+        } else {
+            "MISSES goal"
+        };
         println!(
             "{:<40} {:>10.2} {:>12.2} {:>10.2} {:>7.2}x {:>5.1}x  {verdict}",
             r.name, r.kunci, r.openssl, r.net, ratio, r.goal
@@ -103,7 +255,10 @@ struct Row {
 }
 
 fn samples(default: usize) -> usize {
-    std::env::var("KUNCI_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var("KUNCI_BENCH_SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Median wall time of `n` runs of `f`, in milliseconds.
@@ -120,13 +275,29 @@ fn median(n: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn openssl_version(dir: &Path) -> String {
-    let out = Command::new("openssl").arg("version").current_dir(dir).output().expect("openssl runs");
-    String::from_utf8_lossy(&out.stdout).split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    let out = Command::new("openssl")
+        .arg("version")
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {

@@ -56,7 +56,9 @@ pub enum Error {
     #[error("unsupported private-key encryption: {0}")]
     Pkcs8UnsupportedEncryption(String),
     /// An iteration count below the floor was asked for on write.
-    #[error("{given} PBKDF2 iterations is below the minimum of {min}: use at least {min} (default 600000)")]
+    #[error(
+        "{given} PBKDF2 iterations is below the minimum of {min}: use at least {min} (default 600000)"
+    )]
     IterationsTooLow {
         /// Count asked for.
         given: u32,

@@ -33,8 +33,12 @@ pub enum KeyAlgorithm {
 
 impl KeyAlgorithm {
     /// Every algorithm, in the order a UI should offer them.
-    pub const ALL: [KeyAlgorithm; 4] =
-        [KeyAlgorithm::Rsa2048, KeyAlgorithm::Rsa3072, KeyAlgorithm::Rsa4096, KeyAlgorithm::P256];
+    pub const ALL: [KeyAlgorithm; 4] = [
+        KeyAlgorithm::Rsa2048,
+        KeyAlgorithm::Rsa3072,
+        KeyAlgorithm::Rsa4096,
+        KeyAlgorithm::P256,
+    ];
 
     /// The name used on the command line and in every API (`rsa2048`, ..., `p256`).
     pub fn as_str(self) -> &'static str {
@@ -95,20 +99,27 @@ impl KeyKind {
         if info.algorithm.oid == pkcs1_oid() {
             let key = rsa::PublicKey::try_from(info)
                 .map_err(|e| Error::InvalidKey(format!("bad RSA public key: {e}")))?;
-            Ok(KeyKind::Rsa { bits: key.n().bit_width_vartime() })
+            Ok(KeyKind::Rsa {
+                bits: key.n().bit_width_vartime(),
+            })
         } else if info.algorithm.oid == const_oid::db::rfc5912::ID_EC_PUBLIC_KEY {
             let curve = info
                 .algorithm
                 .parameters_oid()
                 .map_err(|_| Error::InvalidKey("EC key without a named curve".into()))?;
             if curve != const_oid::db::rfc5912::SECP_256_R_1 {
-                return Err(Error::UnsupportedKey(format!("EC curve {curve} (only P-256 is used)")));
+                return Err(Error::UnsupportedKey(format!(
+                    "EC curve {curve} (only P-256 is used)"
+                )));
             }
             p256::PublicKey::try_from(info)
                 .map_err(|e| Error::InvalidKey(format!("bad P-256 public key: {e}")))?;
             Ok(KeyKind::EcP256)
         } else {
-            Err(Error::UnsupportedKey(format!("public-key algorithm {}", info.algorithm.oid)))
+            Err(Error::UnsupportedKey(format!(
+                "public-key algorithm {}",
+                info.algorithm.oid
+            )))
         }
     }
 
@@ -182,7 +193,9 @@ enum Inner {
 impl fmt::Debug for KeyPair {
     // Never prints key material.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyPair").field("kind", &self.kind()).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("kind", &self.kind())
+            .finish_non_exhaustive()
     }
 }
 
@@ -197,7 +210,9 @@ impl KeyPair {
                     .map_err(|e| Error::KeyGeneration(e.to_string()))?;
                 Inner::Rsa(Box::new(key))
             }
-            None => Inner::P256(Box::new(<p256::ecdsa::SigningKey as rsa::Generate>::generate_from_rng(rng))),
+            None => Inner::P256(Box::new(
+                <p256::ecdsa::SigningKey as rsa::Generate>::generate_from_rng(rng),
+            )),
         };
         Ok(KeyPair { inner })
     }
@@ -205,7 +220,9 @@ impl KeyPair {
     /// The kind of this key (RSA and its size, or P-256).
     pub fn kind(&self) -> KeyKind {
         match &self.inner {
-            Inner::Rsa(k) => KeyKind::Rsa { bits: k.n().bit_width_vartime() },
+            Inner::Rsa(k) => KeyKind::Rsa {
+                bits: k.n().bit_width_vartime(),
+            },
             Inner::P256(_) => KeyKind::EcP256,
         }
     }
@@ -225,7 +242,10 @@ impl KeyPair {
     /// identity for a key that can be shown and compared without revealing anything.
     pub fn public_key_sha256(&self) -> String {
         use sha2::Digest;
-        sha2::Sha256::digest(self.public_key_der()).iter().map(|b| format!("{b:02x}")).collect()
+        sha2::Sha256::digest(self.public_key_der())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The unencrypted PKCS#8 `PrivateKeyInfo` DER. Only for the encrypting modules.
@@ -257,13 +277,17 @@ impl KeyPair {
         } else if oid == const_oid::db::rfc5912::ID_EC_PUBLIC_KEY {
             let curve = info.algorithm.parameters_oid().ok();
             if curve != Some(const_oid::db::rfc5912::SECP_256_R_1) {
-                return Err(Error::UnsupportedKey("EC key on a curve other than P-256".into()));
+                return Err(Error::UnsupportedKey(
+                    "EC key on a curve other than P-256".into(),
+                ));
             }
             let key = p256::ecdsa::SigningKey::from_pkcs8_der(der)
                 .map_err(|e| Error::InvalidKey(format!("bad P-256 private key: {e}")))?;
             Inner::P256(Box::new(key))
         } else {
-            return Err(Error::UnsupportedKey(format!("private-key algorithm {oid}")));
+            return Err(Error::UnsupportedKey(format!(
+                "private-key algorithm {oid}"
+            )));
         };
         Ok(KeyPair { inner })
     }
@@ -303,8 +327,9 @@ impl Signer for KeyPair {
                     .map_err(|e| Error::SigningFailed(e.to_string()))
             }
             Inner::P256(k) => {
-                let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::try_sign(k.as_ref(), message)
-                    .map_err(|e| Error::SigningFailed(e.to_string()))?;
+                let sig: p256::ecdsa::Signature =
+                    p256::ecdsa::signature::Signer::try_sign(k.as_ref(), message)
+                        .map_err(|e| Error::SigningFailed(e.to_string()))?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
         }

@@ -37,7 +37,10 @@ pub(crate) fn check_input_len(input: &[u8]) -> Result<()> {
         return Err(Error::EmptyInput);
     }
     if input.len() > MAX_INPUT_LEN {
-        return Err(Error::InputTooLarge { len: input.len(), max: MAX_INPUT_LEN });
+        return Err(Error::InputTooLarge {
+            len: input.len(),
+            max: MAX_INPUT_LEN,
+        });
     }
     Ok(())
 }

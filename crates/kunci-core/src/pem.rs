@@ -21,7 +21,9 @@ pub fn decode_all(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let label_end = after.find("-----").ok_or_else(|| Error::BadPem("unterminated BEGIN line".into()))?;
+        let label_end = after
+            .find("-----")
+            .ok_or_else(|| Error::BadPem("unterminated BEGIN line".into()))?;
         let label = &after[..label_end];
         let end_marker = format!("-----END {label}-----");
         let end = rest[start..]
@@ -56,7 +58,11 @@ pub fn der_or_pem(input: &[u8], labels: &[&str]) -> Result<Vec<u8>> {
         .find(|(l, _)| labels.contains(&l.as_str()))
         .map(|(_, d)| d.clone())
         .ok_or_else(|| {
-            Error::BadPem(format!("expected a `{}` block, found {:?}", labels.join("` or `"), found))
+            Error::BadPem(format!(
+                "expected a `{}` block, found {:?}",
+                labels.join("` or `"),
+                found
+            ))
         })
 }
 
@@ -76,7 +82,10 @@ mod tests {
 
     #[test]
     fn der_passes_through_and_wrong_label_is_named() {
-        assert_eq!(der_or_pem(&[0x30, 0x00], &["CERTIFICATE"]).unwrap(), vec![0x30, 0x00]);
+        assert_eq!(
+            der_or_pem(&[0x30, 0x00], &["CERTIFICATE"]).unwrap(),
+            vec![0x30, 0x00]
+        );
         let pem = encode("PRIVATE KEY", &[0x30, 0x00]);
         let err = der_or_pem(pem.as_bytes(), &["CERTIFICATE"]).unwrap_err();
         assert_eq!(err.code(), "input.bad_pem");
@@ -87,9 +96,15 @@ mod tests {
     fn damaged_and_empty_inputs_are_refused() {
         let mut pem = encode("CERTIFICATE", &[0x30, 0x03, 1, 2, 3]);
         pem.insert_str(30, "!!");
-        assert_eq!(decode_all(pem.as_bytes()).unwrap_err().code(), "input.bad_pem");
+        assert_eq!(
+            decode_all(pem.as_bytes()).unwrap_err().code(),
+            "input.bad_pem"
+        );
         assert_eq!(der_or_pem(b"", &["X"]).unwrap_err().code(), "input.empty");
         let unterminated = "-----BEGIN CERTIFICATE-----\nMAA=\n";
-        assert_eq!(decode_all(unterminated.as_bytes()).unwrap_err().code(), "input.bad_pem");
+        assert_eq!(
+            decode_all(unterminated.as_bytes()).unwrap_err().code(),
+            "input.bad_pem"
+        );
     }
 }

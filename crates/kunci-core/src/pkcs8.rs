@@ -33,17 +33,26 @@ pub const PEM_LABEL: &str = "ENCRYPTED PRIVATE KEY";
 /// Checks an iteration count for writing. Shared by [`crate::pkcs12`].
 pub fn check_write_iterations(iterations: u32) -> Result<()> {
     if iterations < MIN_ITERATIONS {
-        return Err(Error::IterationsTooLow { given: iterations, min: MIN_ITERATIONS });
+        return Err(Error::IterationsTooLow {
+            given: iterations,
+            min: MIN_ITERATIONS,
+        });
     }
     if iterations > MAX_ITERATIONS {
-        return Err(Error::IterationsTooHigh { given: iterations.into(), max: MAX_ITERATIONS.into() });
+        return Err(Error::IterationsTooHigh {
+            given: iterations.into(),
+            max: MAX_ITERATIONS.into(),
+        });
     }
     Ok(())
 }
 
 /// Builds PBES2 parameters (PBKDF2-HMAC-SHA256, AES-256-CBC) with a fresh salt and IV from
 /// `rng`. Shared by [`crate::pkcs12`], whose default profile uses the same scheme.
-pub fn pbes2_params<R: CryptoRng + ?Sized>(iterations: u32, rng: &mut R) -> Result<pbes2::Parameters> {
+pub fn pbes2_params<R: CryptoRng + ?Sized>(
+    iterations: u32,
+    rng: &mut R,
+) -> Result<pbes2::Parameters> {
     check_write_iterations(iterations)?;
     let mut salt = [0u8; 16];
     let mut iv = [0u8; 16];
@@ -82,7 +91,10 @@ pub fn encrypt_pem<R: CryptoRng + ?Sized>(
     iterations: u32,
     rng: &mut R,
 ) -> Result<String> {
-    Ok(pem::encode(PEM_LABEL, &encrypt_der(key, password, iterations, rng)?))
+    Ok(pem::encode(
+        PEM_LABEL,
+        &encrypt_der(key, password, iterations, rng)?,
+    ))
 }
 
 /// Decrypts an encrypted PKCS#8 key, DER or PEM. A wrong password is
@@ -90,11 +102,15 @@ pub fn encrypt_pem<R: CryptoRng + ?Sized>(
 pub fn decrypt(input: &[u8], password: &[u8]) -> Result<KeyPair> {
     let der = pem::der_or_pem(input, &[PEM_LABEL])?;
     let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)?;
-    let plain = decrypt_scheme(&info.encryption_algorithm, password, info.encrypted_data.as_bytes())
-        .map_err(|e| match e {
-            Error::P12WrongPassword => Error::Pkcs8WrongPassword,
-            other => other,
-        })?;
+    let plain = decrypt_scheme(
+        &info.encryption_algorithm,
+        password,
+        info.encrypted_data.as_bytes(),
+    )
+    .map_err(|e| match e {
+        Error::P12WrongPassword => Error::Pkcs8WrongPassword,
+        other => other,
+    })?;
     // A wrong password passes the CBC padding check about once in 256 tries; the garbage
     // then fails to parse as a key, which is the same verdict.
     KeyPair::from_pkcs8_der(&plain).map_err(|_| Error::Pkcs8WrongPassword)
@@ -139,10 +155,16 @@ fn check_read_cost(kdf: &pbes2::Kdf) -> Result<()> {
             .saturating_mul(s.block_size.into())
             .saturating_mul(s.parallelization.into())
     } else {
-        return Err(Error::Pkcs8UnsupportedEncryption(format!("key derivation {}", kdf.oid())));
+        return Err(Error::Pkcs8UnsupportedEncryption(format!(
+            "key derivation {}",
+            kdf.oid()
+        )));
     };
     if cost > u64::from(MAX_ITERATIONS) {
-        return Err(Error::IterationsTooHigh { given: cost, max: MAX_ITERATIONS.into() });
+        return Err(Error::IterationsTooHigh {
+            given: cost,
+            max: MAX_ITERATIONS.into(),
+        });
     }
     Ok(())
 }
@@ -164,7 +186,10 @@ mod tests {
         let back = decrypt(pem.as_bytes(), b"benar sekali").unwrap();
         assert_eq!(back.public_key_der(), key.public_key_der());
         for wrong in [&b"salah"[..], b"benar sekali ", b""] {
-            assert_eq!(decrypt(pem.as_bytes(), wrong).unwrap_err().code(), "pkcs8.wrong_password");
+            assert_eq!(
+                decrypt(pem.as_bytes(), wrong).unwrap_err().code(),
+                "pkcs8.wrong_password"
+            );
         }
     }
 
@@ -178,17 +203,31 @@ mod tests {
         assert_eq!(kdf.iteration_count, 123_456);
         assert_eq!(kdf.prf, pbes2::Pbkdf2Prf::HmacWithSha256);
         assert_eq!(kdf.salt.as_ref().len(), 16);
-        assert!(matches!(p.encryption, pbes2::EncryptionScheme::Aes256Cbc { .. }));
+        assert!(matches!(
+            p.encryption,
+            pbes2::EncryptionScheme::Aes256Cbc { .. }
+        ));
     }
 
     #[test]
     fn too_few_or_too_many_iterations_are_refused_on_write() {
         let key = KeyPair::generate(KeyAlgorithm::P256, &mut rng()).unwrap();
         let e = encrypt_der(&key, b"pw", MIN_ITERATIONS - 1, &mut rng()).unwrap_err();
-        assert_eq!(e, Error::IterationsTooLow { given: MIN_ITERATIONS - 1, min: MIN_ITERATIONS });
+        assert_eq!(
+            e,
+            Error::IterationsTooLow {
+                given: MIN_ITERATIONS - 1,
+                min: MIN_ITERATIONS
+            }
+        );
         let e = encrypt_der(&key, b"pw", MAX_ITERATIONS + 1, &mut rng()).unwrap_err();
         assert_eq!(e.code(), "kdf.iterations_too_high");
-        assert_eq!(encrypt_der(&key, b"", MIN_ITERATIONS, &mut rng()).unwrap_err().code(), "password.empty");
+        assert_eq!(
+            encrypt_der(&key, b"", MIN_ITERATIONS, &mut rng())
+                .unwrap_err()
+                .code(),
+            "password.empty"
+        );
     }
 
     #[test]
@@ -196,12 +235,19 @@ mod tests {
         let key = KeyPair::generate(KeyAlgorithm::P256, &mut rng()).unwrap();
         let der = encrypt_der(&key, b"pw", MIN_ITERATIONS, &mut rng()).unwrap();
         for cut in [1, 10, der.len() / 2, der.len() - 1] {
-            assert_eq!(decrypt(&der[..cut], b"pw").unwrap_err().code(), "input.bad_der", "cut {cut}");
+            assert_eq!(
+                decrypt(&der[..cut], b"pw").unwrap_err().code(),
+                "input.bad_der",
+                "cut {cut}"
+            );
         }
         let mut flipped = der.clone();
         let last = flipped.len() - 20;
         flipped[last] ^= 0x55;
-        assert_eq!(decrypt(&flipped, b"pw").unwrap_err().code(), "pkcs8.wrong_password");
+        assert_eq!(
+            decrypt(&flipped, b"pw").unwrap_err().code(),
+            "pkcs8.wrong_password"
+        );
         assert_eq!(decrypt(b"", b"pw").unwrap_err().code(), "input.empty");
     }
 }

@@ -24,7 +24,9 @@ impl SignatureAlgorithm {
     /// The algorithm's object identifier in X.509 and PKCS#10.
     pub fn oid(self) -> ObjectIdentifier {
         match self {
-            SignatureAlgorithm::RsaPkcs1Sha256 => const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+            SignatureAlgorithm::RsaPkcs1Sha256 => {
+                const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION
+            }
             SignatureAlgorithm::EcdsaP256Sha256 => const_oid::db::rfc5912::ECDSA_WITH_SHA_256,
         }
     }
@@ -36,7 +38,10 @@ impl SignatureAlgorithm {
             SignatureAlgorithm::RsaPkcs1Sha256 => Some(der::asn1::Any::null()),
             SignatureAlgorithm::EcdsaP256Sha256 => None,
         };
-        spki::AlgorithmIdentifierOwned { oid: self.oid(), parameters }
+        spki::AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters,
+        }
     }
 
     /// A short human name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`).
@@ -66,8 +71,12 @@ pub trait Signer {
 /// Converts a raw P-256 ECDSA signature (`r || s`, 64 bytes, as WebCrypto and PKCS#11 give it)
 /// to the DER `ECDSA-Sig-Value` that X.509 and PKCS#10 carry.
 pub fn ecdsa_p256_raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
-    let sig = p256::ecdsa::Signature::from_slice(raw)
-        .map_err(|_| Error::SigningFailed(format!("a raw P-256 signature is 64 bytes, not {}", raw.len())))?;
+    let sig = p256::ecdsa::Signature::from_slice(raw).map_err(|_| {
+        Error::SigningFailed(format!(
+            "a raw P-256 signature is 64 bytes, not {}",
+            raw.len()
+        ))
+    })?;
     Ok(sig.to_der().as_bytes().to_vec())
 }
 
@@ -82,6 +91,9 @@ mod tests {
         raw[63] = 2;
         let der = ecdsa_p256_raw_to_der(&raw).unwrap();
         assert_eq!(der, [0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02]);
-        assert_eq!(ecdsa_p256_raw_to_der(&raw[..10]).unwrap_err().code(), "sign.failed");
+        assert_eq!(
+            ecdsa_p256_raw_to_der(&raw[..10]).unwrap_err().code(),
+            "sign.failed"
+        );
     }
 }

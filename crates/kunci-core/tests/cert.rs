@@ -394,11 +394,32 @@ fn empty_huge_and_wrong_inputs_are_refused() {
 
 #[test]
 fn a_p384_root_is_described_not_refused() {
-    let Some(openssl) = common::judge("openssl") else { return };
+    let Some(openssl) = common::judge("openssl") else {
+        return;
+    };
     let dir = common::tempdir();
     let (key, crt) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
-    common::run_ok(&openssl, &["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes",
-        "-keyout", common::p(&key), "-out", common::p(&crt), "-days", "1", "-subj", "/CN=Root P-384/C=ID"], None);
+    common::run_ok(
+        &openssl,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-nodes",
+            "-keyout",
+            common::p(&key),
+            "-out",
+            common::p(&crt),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=Root P-384/C=ID",
+        ],
+        None,
+    );
     let info = cert::parse(&std::fs::read(&crt).unwrap()).unwrap();
     assert_eq!(info.key, None);
     assert_eq!(info.key_algorithm, "EC P-384");

@@ -21,10 +21,15 @@ fn required() -> bool {
 /// The path of `name` on PATH, or None (after saying so) when it is missing and not required.
 pub fn judge(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
     });
     if found.is_none() {
-        assert!(!required(), "judge `{name}` is missing and KUNCI_REQUIRE_JUDGES=1");
+        assert!(
+            !required(),
+            "judge `{name}` is missing and KUNCI_REQUIRE_JUDGES=1"
+        );
         eprintln!("SKIPPED: judge `{name}` is not installed (run `cargo xtask ci` to install it)");
     }
     found
@@ -34,7 +39,11 @@ pub fn judge(name: &str) -> Option<PathBuf> {
 /// `cargo xtask ci` makes under `target/pyenv`, else `python3` if it has the package.
 pub fn python() -> Option<PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyenv/bin/python");
-    let candidates = [std::env::var_os("KUNCI_PYTHON").map(PathBuf::from), Some(venv), Some("python3".into())];
+    let candidates = [
+        std::env::var_os("KUNCI_PYTHON").map(PathBuf::from),
+        Some(venv),
+        Some("python3".into()),
+    ];
     let found = candidates.into_iter().flatten().find(|p| {
         Command::new(p)
             .args(["-c", "import cryptography"])
@@ -44,7 +53,10 @@ pub fn python() -> Option<PathBuf> {
             .is_ok_and(|s| s.success())
     });
     if found.is_none() {
-        assert!(!required(), "Python `cryptography` is missing and KUNCI_REQUIRE_JUDGES=1");
+        assert!(
+            !required(),
+            "Python `cryptography` is missing and KUNCI_REQUIRE_JUDGES=1"
+        );
         eprintln!("SKIPPED: Python `cryptography` is not available");
     }
     found
