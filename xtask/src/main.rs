@@ -1,16 +1,23 @@
 //! `cargo xtask`: every build, test and benchmark job of kunci, in Rust rather than shell.
 //!
 //! - `cargo xtask ci`: installs what the tests need when missing (the wasm32 rustup target,
-//!   Debian's OpenSSL/NSS/Java judges, Python `cryptography` in `target/pyenv`), then runs the
-//!   tidy check, rustfmt, clippy (warnings denied), every test with the judges required, and
-//!   the wasm32 build of kunci-core. `.ci/run` calls exactly this.
+//!   Debian's OpenSSL/NSS/Java judges and Chromium, Python `cryptography` in `target/pyenv`,
+//!   the test page's npm packages), then runs the tidy check, rustfmt, clippy (warnings
+//!   denied), every Rust test with the judges required, the wasm32 builds of kunci-core, the
+//!   npm package build, its tests in Chromium (wasm-bindgen-test and Playwright) and Node, and
+//!   the Vite example. `.ci/run` calls exactly this.
+//! - `cargo xtask wasm`: builds the npm package `kunci` (settings in `wasm-pack.toml`).
 //! - `cargo xtask bench core`: kunci-core against the `openssl` command, medians and ratios.
+//! - `cargo xtask bench wasm`: the package in headless Chromium against the browser's own
+//!   crypto and the JS libraries pages use today.
 //! - `cargo xtask setup`: only the installation part of `ci`.
 //!
 //! One cargo target folder is shared by every step, so each crate builds once.
 
 mod setup;
 mod tidy;
+mod wasm;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,6 +33,8 @@ fn main() -> ExitCode {
         ["setup"] => setup::all(&root()),
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
+        ["wasm"] => wasm::build(&root()).map(|_| ()),
+        ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -41,7 +50,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   ci            install test dependencies, then tidy, fmt, clippy, tests, wasm32 build
   setup         only install what the tests need (rustup target, apt packages, Python venv)
   tidy          check every source file's //! header and forbidden stubs
-  bench core    kunci-core against the openssl command (KUNCI_BENCH_SAMPLES to change counts)";
+  wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
+  bench core    kunci-core against the openssl command (KUNCI_BENCH_SAMPLES to change counts)
+  bench wasm    the npm package in headless Chromium against WebCrypto, node-forge, @peculiar/x509,
+                @zxcvbn-ts and openssl, plus package sizes";
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -59,47 +71,78 @@ fn ci() -> Result {
     step("rustfmt", || {
         cargo(&root, &["fmt", "--all", "--", "--check"], &[])
     })?;
-    step("clippy", || {
-        cargo(
-            &root,
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--locked",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            &[],
-        )
+    let clippy = [
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    step("clippy", || cargo(&root, &clippy, &[]))?;
+    let wasm_clippy = [
+        "clippy",
+        "-p",
+        "kunci-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--features",
+        "strength",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    step("clippy (wasm32 façade)", || {
+        cargo(&root, &wasm_clippy, &[])
     })?;
     let python = setup::venv_python(&root);
     let python = python.to_string_lossy().into_owned();
+    let judges = [
+        ("KUNCI_REQUIRE_JUDGES", "1"),
+        ("KUNCI_PYTHON", python.as_str()),
+    ];
     step("tests", || {
-        cargo(
-            &root,
-            &["test", "--workspace", "--locked"],
-            &[
-                ("KUNCI_REQUIRE_JUDGES", "1"),
-                ("KUNCI_PYTHON", python.as_str()),
-            ],
-        )
+        cargo(&root, &["test", "--workspace", "--locked"], &judges)
     })?;
-    step("wasm32 build of kunci-core", || {
-        cargo(
-            &root,
-            &[
+    step(
+        "wasm32 builds of kunci-core (with and without strength)",
+        || {
+            let wasm = [
                 "build",
                 "-p",
                 "kunci-core",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--locked",
-            ],
-            &[],
-        )
+            ];
+            cargo(&root, &wasm, &[])?;
+            cargo(
+                &root,
+                &[&wasm[..], &["--no-default-features"]].concat(),
+                &[],
+            )
+        },
+    )?;
+    step("npm package (cargo xtask wasm)", || {
+        wasm::build(&root).map(|_| ())
     })?;
+    step("wasm-bindgen-test in headless Chromium", || {
+        wasm::browser_tests(&root)
+    })?;
+    step("npm package in Node 20", || {
+        let test = root.join("crates/kunci-wasm/tests/node/api.test.mjs");
+        run(Command::new("node")
+            .arg("--test")
+            .arg(test)
+            .current_dir(&root))
+    })?;
+    step(
+        "npm package in Chromium (Playwright), Vite example, interop",
+        || web::test(&root),
+    )?;
     println!(
         "xtask ci: all steps passed in {:.0} s",
         started.elapsed().as_secs_f64()

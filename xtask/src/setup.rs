@@ -2,9 +2,11 @@
 //!
 //! Idempotent and quiet when everything is there, so `cargo xtask ci` can always call it:
 //! the wasm32 rustup target; the judges from Debian (`openssl`, `libnss3-tools` for
-//! pk12util/certutil, `default-jre-headless` for keytool) through apt-get, which needs root
-//! (CI and these machines run as root); Python `cryptography` in a venv under `target/pyenv`
-//! from PyPI.
+//! pk12util/certutil, `default-jre-headless` for keytool) and the browser tooling (`chromium`
+//! and `chromium-driver` for the browser tests, `binaryen` for `wasm-opt`) through apt-get,
+//! which needs root (CI and these machines run as root); Python `cryptography` in a venv under
+//! `target/pyenv` from PyPI; the browser tests' npm packages in `tests/web/node_modules` by
+//! `npm ci` from the committed lock file (playwright-core only: npm never fetches a browser).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,6 +18,9 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("libnss3-tools", "pk12util"),
     ("default-jre-headless", "keytool"),
+    ("chromium", "chromium"),
+    ("chromium-driver", "chromedriver"),
+    ("binaryen", "wasm-opt"),
 ];
 
 /// Python packages installed into the venv, pinned to a major version the tests were written for.
@@ -25,7 +30,8 @@ const PIP_PACKAGES: &[&str] = &["cryptography>=44,<50"];
 pub fn all(root: &Path) -> Result {
     rustup_target()?;
     apt_packages()?;
-    python_venv(root)
+    python_venv(root)?;
+    web_packages(root)
 }
 
 /// The venv's interpreter path (whether or not it exists yet).
@@ -97,6 +103,31 @@ fn python_venv(root: &Path) -> Result {
     run(Command::new(venv.join("bin/pip"))
         .args(["install", "--quiet", "--disable-pip-version-check"])
         .args(PIP_PACKAGES))
+}
+
+/// `npm ci` in `tests/web` when its `node_modules` is missing or older than the lock file.
+///
+/// npm records each install in `node_modules/.package-lock.json`; comparing its time with the
+/// lock file's tells whether the lock changed since. Node and npm come with the machine.
+fn web_packages(root: &Path) -> Result {
+    let dir = root.join("tests/web");
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = match (modified(&installed), modified(&lock)) {
+        (Some(installed), Some(lock)) => installed >= lock,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    println!("setup: npm ci in {}", dir.display());
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefer-offline"])
+        .current_dir(&dir)
+        // playwright-core downloads nothing, but say so in case a dependency ever pulls in
+        // `playwright`: its browser download would fail on the closed network.
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
 }
 
 fn on_path(program: &str) -> bool {

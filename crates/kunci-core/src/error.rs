@@ -73,6 +73,10 @@ pub enum Error {
         /// The ceiling.
         max: u64,
     },
+    /// A key derived outside kunci (e.g. by WebCrypto's PBKDF2) and handed back to finish a
+    /// job does not fit the job: wrong count, wrong length, or a failed consistency check.
+    #[error("the derived key is not usable: {0}")]
+    KdfResult(String),
 
     // ---- signing ----
     /// The signer failed (a token error, a WebCrypto error, ...).
@@ -168,6 +172,7 @@ impl Error {
             Error::Pkcs8UnsupportedEncryption(_) => "pkcs8.unsupported_encryption",
             Error::IterationsTooLow { .. } => "kdf.iterations_too_low",
             Error::IterationsTooHigh { .. } => "kdf.iterations_too_high",
+            Error::KdfResult(_) => "kdf.bad_result",
             Error::SigningFailed(_) => "sign.failed",
             Error::InvalidSubject(_) => "subject.invalid",
             Error::InvalidEmail(_) => "subject.invalid_email",
@@ -217,6 +222,7 @@ mod tests {
             Error::Pkcs8UnsupportedEncryption(String::new()),
             Error::IterationsTooLow { given: 0, min: 0 },
             Error::IterationsTooHigh { given: 0, max: 0 },
+            Error::KdfResult(String::new()),
             Error::SigningFailed(String::new()),
             Error::InvalidSubject(String::new()),
             Error::InvalidEmail(String::new()),

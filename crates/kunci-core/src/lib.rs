@@ -16,11 +16,15 @@
 pub mod cert;
 pub mod csr;
 pub mod error;
+pub mod kdf;
 pub mod key;
 pub mod pem;
 pub mod pkcs12;
 pub mod pkcs8;
 pub mod sign;
+// Behind a feature (on by default) so that a build without it, such as the npm package's
+// core wasm, carries no zxcvbn code and none of its dictionaries.
+#[cfg(feature = "strength")]
 pub mod strength;
 
 pub use error::{Error, Result};

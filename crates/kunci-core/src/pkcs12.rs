@@ -13,6 +13,10 @@
 //! and Windows, and MACs over SHA-1/256/384/512. Every key derivation it runs is capped at
 //! [`crate::pkcs8::MAX_ITERATIONS`], and a whole file at [`READ_WORK_BUDGET`].
 //!
+//! Both also come in steps, so that the PBKDF2 of the PBES2 bags can run outside Rust (see
+//! [`crate::kdf`]): [`prepare_pack`] → [`PackJob::finish`], [`prepare_read`] →
+//! [`ReadJob::finish`]. The MAC's PKCS#12 KDF and the legacy ciphers always run here.
+//!
 //! Passwords are bytes. PBKDF2 gets them as they are (UTF-8, as OpenSSL, Java and NSS do); the
 //! PKCS#12 KDF (MAC, legacy ciphers) gets them as a BMPString, UTF-16BE plus two zero bytes.
 
@@ -25,8 +29,8 @@ mod pbe;
 mod read;
 mod write;
 
-pub use read::read;
-pub use write::pack;
+pub use read::{ReadJob, prepare_read, read};
+pub use write::{PackJob, pack, prepare_pack};
 
 /// How [`pack()`] protects a file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

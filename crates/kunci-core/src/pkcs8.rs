@@ -6,12 +6,17 @@
 //! and AES-CBC, which covers what OpenSSL 3 writes by default (`openssl pkcs8 -topk8`,
 //! `genpkey -aes256`: PBKDF2-SHA256, 2048 iterations, AES-256-CBC). Old PBES1 schemes
 //! (`pbeWithMD5AndDES` and friends) are refused.
+//!
+//! Each direction also comes in steps, so that PBKDF2 can run outside Rust (see
+//! [`crate::kdf`]): [`prepare_encrypt`] → [`EncryptJob::finish`] and [`prepare_decrypt`] →
+//! [`DecryptJob::finish`]. The one-call functions are those steps with the derivation in Rust.
 
 use der::{Decode, Encode};
 use pkcs5::pbes2;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::kdf::{self, Pbkdf2Request, Prf};
 use crate::{Error, KeyPair, Result, pem};
 
 /// The default PBKDF2-HMAC-SHA256 iteration count: OWASP's current figure (Password Storage
@@ -63,25 +68,16 @@ pub fn pbes2_params<R: CryptoRng + ?Sized>(
 }
 
 /// Encrypts `key` under `password` and returns the DER `EncryptedPrivateKeyInfo`.
+///
+/// The same as [`prepare_encrypt`], [`Pbkdf2Request::derive`] and [`EncryptJob::finish`].
 pub fn encrypt_der<R: CryptoRng + ?Sized>(
     key: &KeyPair,
     password: &[u8],
     iterations: u32,
     rng: &mut R,
 ) -> Result<Vec<u8>> {
-    if password.is_empty() {
-        return Err(Error::EmptyPassword);
-    }
-    let scheme = pkcs5::EncryptionScheme::from(pbes2_params(iterations, rng)?);
-    let plain = key.to_pkcs8_der()?;
-    let encrypted = scheme
-        .encrypt(password, &plain)
-        .map_err(|e| Error::Pkcs8UnsupportedEncryption(e.to_string()))?;
-    let info = pkcs8::EncryptedPrivateKeyInfoRef {
-        encryption_algorithm: scheme,
-        encrypted_data: der::asn1::OctetStringRef::new(&encrypted)?,
-    };
-    Ok(info.to_der()?)
+    let job = prepare_encrypt(key, password, iterations, rng)?;
+    job.finish(&job.derivation().derive(password))
 }
 
 /// Encrypts `key` under `password` and returns `ENCRYPTED PRIVATE KEY` PEM.
@@ -99,21 +95,137 @@ pub fn encrypt_pem<R: CryptoRng + ?Sized>(
 
 /// Decrypts an encrypted PKCS#8 key, DER or PEM. A wrong password is
 /// [`Error::Pkcs8WrongPassword`], never a garbled key.
+///
+/// The same as [`prepare_decrypt`] and [`DecryptJob::finish_with_password`].
 pub fn decrypt(input: &[u8], password: &[u8]) -> Result<KeyPair> {
+    prepare_decrypt(input)?.finish_with_password(password)
+}
+
+/// Starts encrypting `key` with its PBKDF2 left to the caller (see [`crate::kdf`]): picks
+/// the salt and IV, and refuses an empty `password` ([`Error::EmptyPassword`]) and an
+/// iteration count outside [`MIN_ITERATIONS`]..=[`MAX_ITERATIONS`]. `password` is only
+/// checked, not kept: derive [`EncryptJob::derivation`] from the same bytes.
+pub fn prepare_encrypt<R: CryptoRng + ?Sized>(
+    key: &KeyPair,
+    password: &[u8],
+    iterations: u32,
+    rng: &mut R,
+) -> Result<EncryptJob> {
+    if password.is_empty() {
+        return Err(Error::EmptyPassword);
+    }
+    let params = pbes2_params(iterations, rng)?;
+    let request = hook_request(&params).ok_or_else(|| {
+        // `pbes2_params` always makes PBKDF2-HMAC-SHA256 with AES-256-CBC, which the hook serves.
+        Error::Pkcs8UnsupportedEncryption("internal: written scheme has no PBKDF2 hook".into())
+    })?;
+    Ok(EncryptJob {
+        plain: key.to_pkcs8_der()?,
+        params,
+        request,
+    })
+}
+
+/// A PKCS#8 encryption waiting for its key, from [`prepare_encrypt`]. It holds the key in
+/// plaintext until dropped (then zeroized); its `Debug` shows only the derivation.
+pub struct EncryptJob {
+    plain: Zeroizing<Vec<u8>>,
+    params: pbes2::Parameters,
+    request: Pbkdf2Request,
+}
+
+impl EncryptJob {
+    /// The derivation to run: PBKDF2-HMAC-SHA256, 32 bytes (the AES-256 key).
+    pub fn derivation(&self) -> &Pbkdf2Request {
+        &self.request
+    }
+
+    /// Encrypts with `derived_key` and returns the DER `EncryptedPrivateKeyInfo` (PEM:
+    /// [`crate::pem::encode`] with [`PEM_LABEL`]).
+    ///
+    /// A key of the wrong length is [`Error::KdfResult`]. A key of the right length cannot be
+    /// told from the right key without running PBKDF2 again, which is the work this avoids:
+    /// a key derived from other bytes than the holder's password makes a file that opens
+    /// only with those bytes. The caller must derive from exactly the password it asked for.
+    /// Calling this twice gives the same file (same salt, IV and key).
+    pub fn finish(&self, derived_key: &[u8]) -> Result<Vec<u8>> {
+        kdf::check_result(&self.request, derived_key)?;
+        let encrypted = pbes2_encrypt_with_key(&self.params, derived_key, &self.plain)?;
+        let info = pkcs8::EncryptedPrivateKeyInfoRef {
+            encryption_algorithm: pkcs5::EncryptionScheme::from(self.params.clone()),
+            encrypted_data: der::asn1::OctetStringRef::new(&encrypted)?,
+        };
+        Ok(info.to_der()?)
+    }
+}
+
+impl core::fmt::Debug for EncryptJob {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EncryptJob")
+            .field("derivation", &self.request)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts decrypting an encrypted PKCS#8 key (DER or PEM) with its PBKDF2 left to the
+/// caller (see [`crate::kdf`]). Everything that needs no password is checked here: the
+/// structure ([`Error::BadDer`], [`Error::BadPem`], [`Error::EmptyInput`]), the scheme
+/// ([`Error::Pkcs8UnsupportedEncryption`] for PBES1 and unknown ones) and the cost
+/// ([`Error::IterationsTooHigh`] above [`MAX_ITERATIONS`]).
+pub fn prepare_decrypt(input: &[u8]) -> Result<DecryptJob> {
     let der = pem::der_or_pem(input, &[PEM_LABEL])?;
     let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)?;
-    let plain = decrypt_scheme(
-        &info.encryption_algorithm,
-        password,
-        info.encrypted_data.as_bytes(),
-    )
-    .map_err(|e| match e {
-        Error::P12WrongPassword => Error::Pkcs8WrongPassword,
-        other => other,
-    })?;
-    // A wrong password passes the CBC padding check about once in 256 tries; the garbage
-    // then fails to parse as a key, which is the same verdict.
-    KeyPair::from_pkcs8_der(&plain).map_err(|_| Error::Pkcs8WrongPassword)
+    let scheme = info.encryption_algorithm;
+    let params = pbes2_of(&scheme)?;
+    check_read_cost(&params.kdf)?;
+    Ok(DecryptJob {
+        request: hook_request(params),
+        scheme,
+        ciphertext: info.encrypted_data.as_bytes().to_vec(),
+    })
+}
+
+/// A PKCS#8 decryption waiting for its key, from [`prepare_decrypt`].
+#[derive(Debug)]
+pub struct DecryptJob {
+    scheme: pkcs5::EncryptionScheme,
+    ciphertext: Vec<u8>,
+    request: Option<Pbkdf2Request>,
+}
+
+impl DecryptJob {
+    /// The derivation to run, or `None` when the file's scheme is one only kunci runs
+    /// (scrypt, AES-GCM): then use [`DecryptJob::finish_with_password`].
+    pub fn derivation(&self) -> Option<&Pbkdf2Request> {
+        self.request.as_ref()
+    }
+
+    /// Decrypts with `derived_key`. A wrong key (from a wrong password) is
+    /// [`Error::Pkcs8WrongPassword`]; a key of the wrong length, or any key when
+    /// [`DecryptJob::derivation`] is `None`, is [`Error::KdfResult`].
+    pub fn finish(&self, derived_key: &[u8]) -> Result<KeyPair> {
+        let Some(request) = &self.request else {
+            return Err(Error::KdfResult(
+                "this file's key derivation runs only inside kunci: use finish_with_password"
+                    .into(),
+            ));
+        };
+        kdf::check_result(request, derived_key)?;
+        let params = pbes2_of(&self.scheme)?;
+        let plain = pbes2_decrypt_with_key(params, derived_key, &self.ciphertext)
+            .map_err(wrong_password_is_pkcs8s)?;
+        key_from_plain(&plain)
+    }
+
+    /// Derives in Rust and decrypts: [`decrypt`] without parsing again.
+    pub fn finish_with_password(&self, password: &[u8]) -> Result<KeyPair> {
+        if let Some(request) = &self.request {
+            return self.finish(&request.derive(password));
+        }
+        let plain = decrypt_scheme(&self.scheme, password, &self.ciphertext)
+            .map_err(wrong_password_is_pkcs8s)?;
+        key_from_plain(&plain)
+    }
 }
 
 /// Reads an unencrypted PKCS#8 `PRIVATE KEY` (DER or PEM), as `openssl genpkey` writes without
@@ -131,12 +243,7 @@ pub fn decrypt_scheme(
     password: &[u8],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let params = scheme.pbes2().ok_or_else(|| {
-        Error::Pkcs8UnsupportedEncryption(format!(
-            "PBES1 scheme {} (re-encrypt with PBES2: `openssl pkcs8 -topk8 -v2 aes-256-cbc`)",
-            scheme.oid()
-        ))
-    })?;
+    let params = pbes2_of(scheme)?;
     check_read_cost(&params.kdf)?;
     scheme
         .decrypt(password, ciphertext)
@@ -145,6 +252,120 @@ pub fn decrypt_scheme(
             pkcs5::Error::DecryptFailed => Error::P12WrongPassword,
             other => Error::Pkcs8UnsupportedEncryption(other.to_string()),
         })
+}
+
+/// The PBKDF2 request that `params` needs, when the derived key can be handed in: PBKDF2
+/// with a known PRF and iteration count ≥ 1, an AES-CBC or DES-EDE3-CBC cipher, and a
+/// keyLength (if written) equal to the cipher's. Anything else is `None`, and runs whole in
+/// `pkcs5` ([`decrypt_scheme`]), which also gives its errors. Shared by [`crate::pkcs12`].
+pub(crate) fn hook_request(params: &pbes2::Parameters) -> Option<Pbkdf2Request> {
+    let p = params.kdf.pbkdf2()?;
+    let key_len = match params.encryption {
+        pbes2::EncryptionScheme::Aes128Cbc { .. }
+        | pbes2::EncryptionScheme::Aes192Cbc { .. }
+        | pbes2::EncryptionScheme::Aes256Cbc { .. }
+        | pbes2::EncryptionScheme::DesEde3Cbc { .. } => params.encryption.key_size(),
+        _ => return None,
+    };
+    if p.iteration_count == 0 || p.key_length.is_some_and(|l| usize::from(l) != key_len) {
+        return None;
+    }
+    Some(Pbkdf2Request {
+        salt: p.salt.as_ref().to_vec(),
+        iterations: p.iteration_count,
+        prf: Prf::from_pkcs5(p.prf)?,
+        key_len,
+    })
+}
+
+/// Encrypts `plain` with the cipher of `params` under `key` (derived for
+/// [`hook_request`]`(params)`). Shared by [`crate::pkcs12`].
+pub(crate) fn pbes2_encrypt_with_key(
+    params: &pbes2::Parameters,
+    key: &[u8],
+    plain: &[u8],
+) -> Result<Vec<u8>> {
+    use cbc::cipher::KeyIvInit;
+    use cbc::cipher::{BlockModeEncrypt, block_padding::Pkcs7};
+    fn run<C: cbc::cipher::BlockCipherEncrypt + cbc::cipher::KeyInit>(
+        key: &[u8],
+        iv: &[u8],
+        plain: &[u8],
+    ) -> Result<Vec<u8>> {
+        Ok(cbc::Encryptor::<C>::new_from_slices(key, iv)
+            .map_err(|_| key_does_not_fit())?
+            .encrypt_padded_vec::<Pkcs7>(plain))
+    }
+    match &params.encryption {
+        pbes2::EncryptionScheme::Aes128Cbc { iv } => run::<aes::Aes128>(key, iv, plain),
+        pbes2::EncryptionScheme::Aes192Cbc { iv } => run::<aes::Aes192>(key, iv, plain),
+        pbes2::EncryptionScheme::Aes256Cbc { iv } => run::<aes::Aes256>(key, iv, plain),
+        pbes2::EncryptionScheme::DesEde3Cbc { iv } => run::<des::TdesEde3>(key, iv, plain),
+        other => Err(Error::Pkcs8UnsupportedEncryption(format!(
+            "cipher {} with a derived key",
+            other.oid()
+        ))),
+    }
+}
+
+/// Decrypts `ciphertext` with the cipher of `params` under `key`. A padding failure (a wrong
+/// key) is [`Error::P12WrongPassword`], as in [`decrypt_scheme`]; callers map it.
+pub(crate) fn pbes2_decrypt_with_key(
+    params: &pbes2::Parameters,
+    key: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    use cbc::cipher::KeyIvInit;
+    use cbc::cipher::{BlockModeDecrypt, block_padding::Pkcs7};
+    fn run<C: cbc::cipher::BlockCipherDecrypt + cbc::cipher::KeyInit>(
+        key: &[u8],
+        iv: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        cbc::Decryptor::<C>::new_from_slices(key, iv)
+            .map_err(|_| key_does_not_fit())?
+            .decrypt_padded_vec::<Pkcs7>(ciphertext)
+            .map(Zeroizing::new)
+            .map_err(|_| Error::P12WrongPassword)
+    }
+    match &params.encryption {
+        pbes2::EncryptionScheme::Aes128Cbc { iv } => run::<aes::Aes128>(key, iv, ciphertext),
+        pbes2::EncryptionScheme::Aes192Cbc { iv } => run::<aes::Aes192>(key, iv, ciphertext),
+        pbes2::EncryptionScheme::Aes256Cbc { iv } => run::<aes::Aes256>(key, iv, ciphertext),
+        pbes2::EncryptionScheme::DesEde3Cbc { iv } => run::<des::TdesEde3>(key, iv, ciphertext),
+        other => Err(Error::Pkcs8UnsupportedEncryption(format!(
+            "cipher {} with a derived key",
+            other.oid()
+        ))),
+    }
+}
+
+/// Lengths are checked against the request before any cipher is keyed, so this is a bug.
+fn key_does_not_fit() -> Error {
+    Error::KdfResult("the key length does not fit the cipher".into())
+}
+
+/// The PBES2 parameters of `scheme`, or the refusal of PBES1 that [`decrypt_scheme`] gives.
+fn pbes2_of(scheme: &pkcs5::EncryptionScheme) -> Result<&pbes2::Parameters> {
+    scheme.pbes2().ok_or_else(|| {
+        Error::Pkcs8UnsupportedEncryption(format!(
+            "PBES1 scheme {} (re-encrypt with PBES2: `openssl pkcs8 -topk8 -v2 aes-256-cbc`)",
+            scheme.oid()
+        ))
+    })
+}
+
+fn wrong_password_is_pkcs8s(e: Error) -> Error {
+    match e {
+        Error::P12WrongPassword => Error::Pkcs8WrongPassword,
+        other => other,
+    }
+}
+
+/// A wrong password passes the CBC padding check about once in 256 tries; the garbage then
+/// fails to parse as a key, which is the same verdict.
+fn key_from_plain(plain: &[u8]) -> Result<KeyPair> {
+    KeyPair::from_pkcs8_der(plain).map_err(|_| Error::Pkcs8WrongPassword)
 }
 
 fn check_read_cost(kdf: &pbes2::Kdf) -> Result<()> {

@@ -333,6 +333,11 @@ fn mac_iterations_above_the_cap_are_refused_before_any_work() {
         started.elapsed().as_secs() < 2,
         "the cap must be checked before deriving"
     );
+    // The stepped reader refuses it at prepare, before asking for any derivation.
+    assert_eq!(
+        pkcs12::prepare_read(&huge, VECTOR_PASSWORD).unwrap_err(),
+        err
+    );
     let zero = edit_mac_data(&der, |mac| {
         mac[2] = der::Any::from_der(&0u32.to_der().unwrap()).unwrap()
     });

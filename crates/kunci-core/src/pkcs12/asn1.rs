@@ -142,7 +142,7 @@ struct Attribute {
 }
 
 /// The attributes kunci reads from a bag.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct BagAttributes {
     pub friendly_name: Option<String>,
     pub local_key_id: Option<Vec<u8>>,
@@ -264,14 +264,22 @@ pub(crate) fn malformed(what: &str, e: der::Error) -> Error {
     Error::P12Malformed(format!("{what}: {e}"))
 }
 
-/// A human name for an OID, for messages: the database name when known, and the dotted form.
+/// A human name for an OID, for messages: the name when it is one PKCS#12 files use, and the
+/// dotted form. (Not const-oid's whole database: that table alone would add ~100 KB to the
+/// browser's wasm module for the sake of error messages.)
 pub(crate) fn oid_name(oid: &Oid) -> String {
+    use const_oid::db::rfc5912;
     let known = match *oid {
         PBE_SHA1_3DES => Some("pbeWithSHAAnd3-KeyTripleDES-CBC"),
         PBE_SHA1_2DES => Some("pbeWithSHAAnd2-KeyTripleDES-CBC"),
         PBE_SHA1_RC2_128 => Some("pbeWithSHAAnd128BitRC2-CBC"),
         PBE_SHA1_RC2_40 => Some("pbeWithSHAAnd40BitRC2-CBC"),
-        _ => const_oid::db::DB.by_oid(oid),
+        rfc5912::ID_SHA_1 => Some("id-sha1"),
+        rfc5912::ID_SHA_224 => Some("id-sha224"),
+        rfc5912::ID_SHA_256 => Some("id-sha256"),
+        rfc5912::ID_SHA_384 => Some("id-sha384"),
+        rfc5912::ID_SHA_512 => Some("id-sha512"),
+        _ => None,
     };
     match known {
         Some(name) => format!("{name} ({oid})"),

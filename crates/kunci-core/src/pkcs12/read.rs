@@ -1,9 +1,10 @@
-//! Reading a PKCS#12 file: [`read()`].
+//! Reading a PKCS#12 file: [`read()`], or [`prepare_read`] then [`ReadJob::finish`].
 //!
 //! Order matters for safety: the input is size-checked, normalised from BER, the MAC is
 //! verified (so a wrong password stops here, before any decryption), and only then are the
 //! bags decrypted and parsed. Every key derivation is checked against the per-derivation cap
-//! and the file's work budget *before* it runs.
+//! and the file's work budget *before* it runs. The split between prepare and finish falls
+//! where the PBES2 keys are needed, so that they can be derived outside Rust.
 
 use der::asn1::Any;
 use der::{Decode, Encode, Tag, Tagged};
@@ -13,7 +14,8 @@ use zeroize::Zeroizing;
 
 use super::asn1::{self, CertBag, ContentInfo, EncryptedData, Pfx, SafeBag, malformed, oid_name};
 use super::pbe::{LegacyCipher, MacHash};
-use super::{Pkcs12Contents, READ_WORK_BUDGET, ber, kdf, write};
+use super::{Pkcs12Contents, READ_WORK_BUDGET, ber, kdf as p12kdf, write};
+use crate::kdf::{self, Pbkdf2Request};
 use crate::pkcs8::MAX_ITERATIONS;
 use crate::{Error, KeyPair, Result};
 
@@ -30,7 +32,24 @@ const MAX_BAG_DEPTH: usize = 4;
 /// [`crate::pkcs8::MAX_ITERATIONS`] or a file above [`READ_WORK_BUDGET`]), and the key errors
 /// of [`crate::key`] for a key kunci does not use. A file without a key or a certificate is
 /// not an error here: see [`Pkcs12Contents::require_key_and_cert`].
+///
+/// The same as [`prepare_read`], [`crate::kdf::Pbkdf2Request::derive`] for each of
+/// [`ReadJob::derivations`], and [`ReadJob::finish`].
 pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
+    let job = prepare_read(input, password)?;
+    job.finish(&kdf::derive_all(job.derivations(), password))
+}
+
+/// Starts reading a PKCS#12 file with its PBES2 key derivations left to the caller (see
+/// [`crate::kdf`]).
+///
+/// Everything before the PBKDF2 work happens here: size, structure, the MAC (so a wrong
+/// password is [`Error::P12WrongPassword`] before any PBKDF2 runs; the MAC's own KDF is
+/// PKCS#12's, which only kunci runs), the per-derivation cap and [`READ_WORK_BUDGET`] for
+/// every encryption in sight, and the bags outside encryption. Errors are those of
+/// [`read()`]. Encryptions nested inside encrypted content (rare) only appear when it is
+/// decrypted, so [`ReadJob::finish`] books them against the budget and derives them in Rust.
+pub fn prepare_read(input: &[u8], password: &[u8]) -> Result<ReadJob> {
     crate::check_input_len(input)?;
     let der = ber::to_der(input)?;
     let pfx = Pfx::from_der(&der).map_err(|e| malformed("PFX", e))?;
@@ -43,10 +62,12 @@ pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
     let auth_safe = data_octets(&pfx.auth_safe, "authSafe")?;
 
     let mut cx = Context {
-        password,
-        bmp: kdf::bmp_password(password),
+        password: Zeroizing::new(password.to_vec()),
+        bmp: p12kdf::bmp_password(password),
         work: 0,
         verified: false,
+        requests: Vec::new(),
+        frozen: false,
     };
     let (mac_algorithm, mac_iterations) = match &pfx.mac_data {
         Some(mac) => {
@@ -76,7 +97,7 @@ pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
         None => ("none".to_owned(), 0),
     };
 
-    let mut found = Found::default();
+    let mut parts = Vec::new();
     let safe = Zeroizing::new(ber::to_der(&auth_safe)?);
     for info in sequence_elements(&safe, "AuthenticatedSafe")? {
         let info =
@@ -84,7 +105,11 @@ pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
         match info.content_type {
             asn1::DATA => {
                 let octets = data_octets(&info, "SafeContents")?;
-                cx.safe_contents(&octets, &Protection::none(), &mut found, 0)?;
+                parts.push(Part::Plain(cx.parse_safe_contents(
+                    &octets,
+                    &Protection::none(),
+                    0,
+                )?));
             }
             asn1::ENCRYPTED_DATA => {
                 let content = info
@@ -96,9 +121,9 @@ pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
                 let Some(ct) = eci.encrypted_content else {
                     continue;
                 };
-                let (plain, protection) =
-                    cx.decrypt(&eci.algorithm, &asn1::implicit_octets(&ct)?)?;
-                cx.safe_contents(&plain, &protection, &mut found, 0)?;
+                parts.push(Part::Sealed(
+                    cx.seal(&eci.algorithm, asn1::implicit_octets(&ct)?)?,
+                ));
             }
             asn1::ENVELOPED_DATA => {
                 return Err(Error::P12Unsupported(
@@ -114,22 +139,137 @@ pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
             }
         }
     }
-
-    let iterations = if cx.verified {
-        mac_iterations
-    } else {
-        found.max_iterations
-    };
-    Ok(found.into_contents(mac_algorithm, iterations))
+    Ok(ReadJob {
+        cx,
+        parts,
+        mac_algorithm,
+        mac_iterations,
+    })
 }
 
-/// The password in both encodings, the derivation work done so far, and whether the MAC
-/// vouched for the password.
-struct Context<'a> {
-    password: &'a [u8],
+/// A PKCS#12 file whose MAC is verified and whose structure is parsed, waiting for the
+/// keys of its PBES2 encryptions: from [`prepare_read`].
+///
+/// It keeps a copy of the password (zeroized on drop) for what only kunci runs: legacy
+/// ciphers, scrypt, and encryptions nested inside encrypted content. Its `Debug` shows only
+/// the derivations.
+pub struct ReadJob {
+    cx: Context,
+    parts: Vec<Part>,
+    mac_algorithm: String,
+    mac_iterations: u32,
+}
+
+impl ReadJob {
+    /// The PBKDF2 derivations to run, one per distinct PBES2 encryption in sight (usually
+    /// two: the certificates and the key); empty for a legacy file. Answer them in this
+    /// order in [`ReadJob::finish`].
+    pub fn derivations(&self) -> &[Pbkdf2Request] {
+        &self.cx.requests
+    }
+
+    /// Decrypts with `derived` (one key per [`ReadJob::derivations`], in order) and reads
+    /// the bags.
+    ///
+    /// A wrong count or length is [`Error::KdfResult`]. A wrong key of the right length (say,
+    /// derived from other bytes than the password given to [`prepare_read`]) fails the
+    /// cipher's padding: [`Error::P12WrongPassword`]; about once in 256 it passes and the
+    /// garbage fails to parse instead ([`Error::P12Malformed`] or a key error). Other errors
+    /// are those of [`read()`].
+    pub fn finish<K: AsRef<[u8]>>(&self, derived: &[K]) -> Result<Pkcs12Contents> {
+        kdf::check_results(&self.cx.requests, derived)?;
+        let keys: Vec<&[u8]> = derived.iter().map(AsRef::as_ref).collect();
+        let mut cx = self.cx.clone();
+        cx.frozen = true;
+        let mut found = Found::default();
+        for part in &self.parts {
+            match part {
+                Part::Plain(bags) => cx.visit(bags, &Protection::none(), &keys, &mut found)?,
+                Part::Sealed(sealed) => {
+                    let plain = cx.open(sealed, &keys)?;
+                    let bags = cx.parse_safe_contents(&plain, &sealed.protection, 0)?;
+                    cx.visit(&bags, &sealed.protection, &keys, &mut found)?;
+                }
+            }
+        }
+        let iterations = if cx.verified {
+            self.mac_iterations
+        } else {
+            found.max_iterations
+        };
+        Ok(found.into_contents(self.mac_algorithm.clone(), iterations))
+    }
+}
+
+impl core::fmt::Debug for ReadJob {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReadJob")
+            .field("mac_algorithm", &self.mac_algorithm)
+            .field("derivations", &self.cx.requests)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The password in both encodings, the derivation work booked so far, whether the MAC
+/// vouched for the password, and the PBKDF2 requests handed out.
+#[derive(Clone)]
+struct Context {
+    password: Zeroizing<Vec<u8>>,
     bmp: Zeroizing<Vec<u8>>,
     work: u64,
     verified: bool,
+    requests: Vec<Pbkdf2Request>,
+    /// Set in [`ReadJob::finish`]: the requests are answered, new ones run in Rust.
+    frozen: bool,
+}
+
+/// One entry of the AuthenticatedSafe.
+enum Part {
+    /// A `data` SafeContents, parsed.
+    Plain(Vec<Bag>),
+    /// An `encryptedData` SafeContents, parsed once decrypted.
+    Sealed(Sealed),
+}
+
+struct Bag {
+    attrs: asn1::BagAttributes,
+    kind: BagKind,
+}
+
+enum BagKind {
+    /// A plain keyBag: PrivateKeyInfo DER.
+    Key(Zeroizing<Vec<u8>>),
+    /// A pkcs8ShroudedKeyBag.
+    Shrouded(Sealed),
+    /// An X.509 certBag: certificate DER.
+    Cert(Vec<u8>),
+    /// A safeContentsBag.
+    Nested(Vec<Bag>),
+}
+
+/// Ciphertext with what opens it.
+struct Sealed {
+    lock: Lock,
+    protection: Protection,
+    ciphertext: Vec<u8>,
+}
+
+enum Lock {
+    /// PBES2 with PBKDF2 and a CBC cipher: the key is the answer to `requests[index]`, or,
+    /// with no index (found only in [`ReadJob::finish`]), derived here.
+    Pbkdf2 {
+        params: pbes2::Parameters,
+        request: Pbkdf2Request,
+        index: Option<usize>,
+    },
+    /// Other PBES2 (scrypt, AES-GCM): run whole by `pkcs5`.
+    Pbes2(pkcs5::EncryptionScheme),
+    /// A PKCS#12 PBE cipher, keyed by the PKCS#12 KDF.
+    Legacy {
+        cipher: LegacyCipher,
+        salt: Vec<u8>,
+        iterations: u32,
+    },
 }
 
 /// How a bag was protected, for [`Pkcs12Contents`].
@@ -155,7 +295,7 @@ struct Found {
     max_iterations: u32,
 }
 
-impl Context<'_> {
+impl Context {
     /// Checks one derivation of `iterations` (run `runs` times) against the per-derivation
     /// cap and the file's budget, and books it.
     fn spend(&mut self, iterations: u64, runs: u64) -> Result<u32> {
@@ -179,33 +319,36 @@ impl Context<'_> {
         Ok(iterations as u32)
     }
 
-    /// Decrypts with a PBES2 or PKCS#12 PBE algorithm, after booking its work. A padding
-    /// failure is [`Error::P12WrongPassword`]; behind a verified MAC that can only mean the
-    /// file was encrypted under another password than its MAC.
-    fn decrypt(
-        &mut self,
-        alg: &AlgorithmIdentifierOwned,
-        ct: &[u8],
-    ) -> Result<(Zeroizing<Vec<u8>>, Protection)> {
+    /// Reads a PBES2 or PKCS#12 PBE algorithm, books its work, and hands out its PBKDF2
+    /// request when it has one. Nothing is decrypted yet.
+    fn seal(&mut self, alg: &AlgorithmIdentifierOwned, ciphertext: Vec<u8>) -> Result<Sealed> {
         if alg.oid == asn1::PBES2 {
             let scheme = pkcs5::EncryptionScheme::try_from(alg.to_der()?.as_slice())
                 .map_err(|e| Error::P12Unsupported(format!("PBES2 parameters: {e}")))?;
             let params = scheme
                 .pbes2()
-                .ok_or_else(|| Error::P12Unsupported("PBES2 parameters".into()))?;
+                .ok_or_else(|| Error::P12Unsupported("PBES2 parameters".into()))?
+                .clone();
             let (prf, iterations) = match params.kdf.pbkdf2() {
                 Some(p) => (prf_name(p.prf), p.iteration_count),
                 // scrypt: `decrypt_scheme` checks its cost; book it at the cap.
                 None => ("scrypt", MAX_ITERATIONS),
             };
             let iterations = self.spend(iterations.into(), 1)?;
-            let plain =
-                crate::pkcs8::decrypt_scheme(&scheme, self.password, ct).map_err(|e| match e {
-                    Error::Pkcs8UnsupportedEncryption(m) => Error::P12Unsupported(m),
-                    other => other,
-                })?;
             let name = format!("PBES2 ({prf}, {})", cipher_name(&params.encryption));
-            return Ok((plain, Protection { name, iterations }));
+            let lock = match crate::pkcs8::hook_request(&params) {
+                Some(request) => Lock::Pbkdf2 {
+                    params,
+                    index: self.request_index(&request),
+                    request,
+                },
+                None => Lock::Pbes2(scheme),
+            };
+            return Ok(Sealed {
+                lock,
+                protection: Protection { name, iterations },
+                ciphertext,
+            });
         }
         let Some(cipher) = LegacyCipher::from_oid(&alg.oid) else {
             return Err(Error::P12Unsupported(format!(
@@ -221,57 +364,142 @@ impl Context<'_> {
             .map_err(|e| malformed("PBE parameters", e))?;
         // Key and IV are two derivations.
         let iterations = self.spend(params.iterations, 2)?;
-        let plain = cipher.decrypt(&self.bmp, params.salt.as_bytes(), iterations, ct)?;
-        Ok((
-            plain,
-            Protection {
+        Ok(Sealed {
+            lock: Lock::Legacy {
+                cipher,
+                salt: params.salt.as_bytes().to_vec(),
+                iterations,
+            },
+            protection: Protection {
                 name: cipher.name().into(),
                 iterations,
             },
-        ))
+            ciphertext,
+        })
     }
 
-    /// Reads the bags of one SafeContents (plaintext DER or BER).
-    fn safe_contents(
+    /// The index of `request` among the requests, adding it unless [`Context::frozen`]. Equal
+    /// requests (a writer reusing a salt) share one derivation.
+    fn request_index(&mut self, request: &Pbkdf2Request) -> Option<usize> {
+        if let Some(i) = self.requests.iter().position(|r| r == request) {
+            return Some(i);
+        }
+        if self.frozen {
+            return None;
+        }
+        self.requests.push(request.clone());
+        Some(self.requests.len() - 1)
+    }
+
+    /// Decrypts `sealed` with the answered keys or the password. A padding failure is
+    /// [`Error::P12WrongPassword`]; behind a verified MAC that can only mean the file was
+    /// encrypted under another password than its MAC (or a derived key was wrong).
+    fn open(&self, sealed: &Sealed, keys: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>> {
+        let ct = &sealed.ciphertext;
+        let p12_error = |e| match e {
+            Error::Pkcs8UnsupportedEncryption(m) => Error::P12Unsupported(m),
+            other => other,
+        };
+        match &sealed.lock {
+            Lock::Pbkdf2 {
+                params,
+                request,
+                index,
+            } => {
+                let derived;
+                let key = match index.and_then(|i| keys.get(i)) {
+                    Some(key) => *key,
+                    None => {
+                        derived = request.derive(&self.password);
+                        &derived[..]
+                    }
+                };
+                crate::pkcs8::pbes2_decrypt_with_key(params, key, ct).map_err(p12_error)
+            }
+            Lock::Pbes2(scheme) => {
+                crate::pkcs8::decrypt_scheme(scheme, &self.password, ct).map_err(p12_error)
+            }
+            Lock::Legacy {
+                cipher,
+                salt,
+                iterations,
+            } => cipher.decrypt(&self.bmp, salt, *iterations, ct),
+        }
+    }
+
+    /// Parses the bags of one SafeContents (plaintext DER or BER), booking and sealing the
+    /// shrouded keys it holds.
+    fn parse_safe_contents(
         &mut self,
         bytes: &[u8],
         protection: &Protection,
-        found: &mut Found,
         depth: usize,
-    ) -> Result<()> {
+    ) -> Result<Vec<Bag>> {
         if depth > MAX_BAG_DEPTH {
             return Err(Error::P12Malformed(
                 "safeContentsBags nested too deeply".into(),
             ));
         }
-        found.max_iterations = found.max_iterations.max(protection.iterations);
         // Garbage that passed the padding check of a MAC-less file fails here: that is a
         // wrong password too.
-        let unverified = !self.verified && protection.iterations > 0;
-        let garbled = |e: Error| {
-            if unverified {
-                Error::P12WrongPassword
-            } else {
-                e
-            }
-        };
+        let garbled = self.garbled(protection);
         let der = Zeroizing::new(ber::to_der(bytes).map_err(garbled)?);
+        let mut bags = Vec::new();
         for bag in sequence_elements(&der, "SafeContents").map_err(garbled)? {
             let bag = Zeroizing::new(bag);
             let bag = SafeBag::from_der(&bag).map_err(|e| garbled(malformed("SafeBag", e)))?;
             let attrs = asn1::attributes(bag.bag_attributes.as_ref()).map_err(garbled)?;
             let value = Zeroizing::new(bag.bag_value.to_der().map_err(|e| garbled(e.into()))?);
-            match bag.bag_id {
-                asn1::KEY_BAG => {
-                    let key = KeyPair::from_pkcs8_der(&value).map_err(garbled)?;
-                    found.keys.push((key, attrs, protection.clone()));
-                }
+            let kind = match bag.bag_id {
+                asn1::KEY_BAG => BagKind::Key(value),
                 asn1::SHROUDED_KEY_BAG => {
                     let info = asn1::EncryptedPrivateKeyInfo::from_der(&value)
                         .map_err(|e| garbled(malformed("EncryptedPrivateKeyInfo", e)))?;
-                    let (plain, key_protection) =
-                        self.decrypt(&info.algorithm, info.encrypted_data.as_bytes())?;
-                    found.max_iterations = found.max_iterations.max(key_protection.iterations);
+                    BagKind::Shrouded(
+                        self.seal(&info.algorithm, info.encrypted_data.as_bytes().to_vec())?,
+                    )
+                }
+                asn1::CERT_BAG => {
+                    let cert =
+                        CertBag::from_der(&value).map_err(|e| garbled(malformed("CertBag", e)))?;
+                    // SDSI certificates (the other type RFC 7292 names) are never used.
+                    if cert.cert_id != asn1::X509_CERTIFICATE {
+                        continue;
+                    }
+                    BagKind::Cert(cert.cert_value.into_bytes().into_vec())
+                }
+                asn1::SAFE_CONTENTS_BAG => {
+                    BagKind::Nested(self.parse_safe_contents(&value, protection, depth + 1)?)
+                }
+                // CRLs and secrets are not kunci's business.
+                _ => continue,
+            };
+            bags.push(Bag { attrs, kind });
+        }
+        Ok(bags)
+    }
+
+    /// Collects the keys and certificates of parsed bags, decrypting shrouded keys.
+    fn visit(
+        &self,
+        bags: &[Bag],
+        protection: &Protection,
+        keys: &[&[u8]],
+        found: &mut Found,
+    ) -> Result<()> {
+        found.max_iterations = found.max_iterations.max(protection.iterations);
+        let garbled = self.garbled(protection);
+        for bag in bags {
+            match &bag.kind {
+                BagKind::Key(der) => {
+                    let key = KeyPair::from_pkcs8_der(der).map_err(garbled)?;
+                    found
+                        .keys
+                        .push((key, bag.attrs.clone(), protection.clone()));
+                }
+                BagKind::Shrouded(sealed) => {
+                    let plain = self.open(sealed, keys)?;
+                    found.max_iterations = found.max_iterations.max(sealed.protection.iterations);
                     let key = KeyPair::from_pkcs8_der(&plain).map_err(|e| {
                         // A wrong password slips past CBC padding about once in 256 tries.
                         if self.verified {
@@ -280,28 +508,31 @@ impl Context<'_> {
                             Error::P12WrongPassword
                         }
                     })?;
-                    found.keys.push((key, attrs, key_protection));
+                    found
+                        .keys
+                        .push((key, bag.attrs.clone(), sealed.protection.clone()));
                 }
-                asn1::CERT_BAG => {
-                    let cert =
-                        CertBag::from_der(&value).map_err(|e| garbled(malformed("CertBag", e)))?;
-                    // SDSI certificates (the other type RFC 7292 names) are never used.
-                    if cert.cert_id == asn1::X509_CERTIFICATE {
-                        found.certs.push((
-                            cert.cert_value.into_bytes().into_vec(),
-                            attrs,
-                            protection.clone(),
-                        ));
-                    }
+                BagKind::Cert(der) => {
+                    found
+                        .certs
+                        .push((der.clone(), bag.attrs.clone(), protection.clone()))
                 }
-                asn1::SAFE_CONTENTS_BAG => {
-                    self.safe_contents(&value, protection, found, depth + 1)?
-                }
-                // CRLs and secrets are not kunci's business.
-                _ => {}
+                BagKind::Nested(inner) => self.visit(inner, protection, keys, found)?,
             }
         }
         Ok(())
+    }
+
+    /// Maps errors from content decrypted without a verified MAC to a wrong password.
+    fn garbled(&self, protection: &Protection) -> impl Fn(Error) -> Error + Copy + use<> {
+        let unverified = !self.verified && protection.iterations > 0;
+        move |e| {
+            if unverified {
+                Error::P12WrongPassword
+            } else {
+                e
+            }
+        }
     }
 }
 
@@ -425,10 +656,12 @@ mod tests {
     #[test]
     fn work_is_capped_per_derivation_and_per_file() {
         let mut cx = Context {
-            password: b"pw",
-            bmp: kdf::bmp_password(b"pw"),
+            password: Zeroizing::new(b"pw".to_vec()),
+            bmp: p12kdf::bmp_password(b"pw"),
             work: 0,
             verified: false,
+            requests: Vec::new(),
+            frozen: false,
         };
         assert_eq!(cx.spend(0, 1).unwrap_err().code(), "p12.malformed");
         let over = u64::from(MAX_ITERATIONS) + 1;
@@ -452,6 +685,103 @@ mod tests {
                 given: 9 * cap,
                 max: READ_WORK_BUDGET
             }
+        );
+    }
+
+    /// PBES2 with PBKDF2-HMAC-SHA256 at `iterations` and AES-256-CBC under `password`.
+    fn pbes2_seal(
+        password: &[u8],
+        iterations: u32,
+        seed: u8,
+        plain: &[u8],
+    ) -> (AlgorithmIdentifierOwned, Vec<u8>) {
+        let params = pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
+            iterations,
+            &[seed; 16],
+            [seed; 16],
+        )
+        .unwrap();
+        let key = crate::pkcs8::hook_request(&params)
+            .unwrap()
+            .derive(password);
+        let ct = crate::pkcs8::pbes2_encrypt_with_key(&params, &key, plain).unwrap();
+        let scheme = pkcs5::EncryptionScheme::from(params);
+        (
+            AlgorithmIdentifierOwned::from_der(&scheme.to_der().unwrap()).unwrap(),
+            ct,
+        )
+    }
+
+    /// A file whose shrouded key bag sits inside an EncryptedData, both PBES2: the inner
+    /// derivation only shows up in `finish`, which runs it in Rust.
+    #[test]
+    fn a_pbes2_key_nested_in_encrypted_content_is_derived_at_finish() {
+        use der::asn1::OctetString;
+        let pw = b"sandi bersarang";
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let key = KeyPair::generate(crate::KeyAlgorithm::P256, &mut rng).unwrap();
+        let (key_alg, key_ct) = pbes2_seal(pw, 1000, 1, &key.to_pkcs8_der().unwrap());
+        let bag = SafeBag {
+            bag_id: asn1::SHROUDED_KEY_BAG,
+            bag_value: write::any_of(&asn1::EncryptedPrivateKeyInfo {
+                algorithm: key_alg,
+                encrypted_data: OctetString::new(key_ct).unwrap(),
+            })
+            .unwrap(),
+            bag_attributes: None,
+        };
+        let inner = write::sequence_of(vec![bag.to_der().unwrap()]).unwrap();
+        let (outer_alg, outer_ct) = pbes2_seal(pw, 2000, 2, &inner);
+        let info = ContentInfo {
+            content_type: asn1::ENCRYPTED_DATA,
+            content: Some(
+                write::any_of(&EncryptedData {
+                    version: 0,
+                    encrypted_content_info: asn1::EncryptedContentInfo {
+                        content_type: asn1::DATA,
+                        algorithm: outer_alg,
+                        encrypted_content: Some(asn1::implicit_octets_any(&outer_ct).unwrap()),
+                    },
+                })
+                .unwrap(),
+            ),
+        };
+        let auth_safe = write::sequence_of(vec![info.to_der().unwrap()]).unwrap();
+        let mac_key = MacHash::Sha256.key(&p12kdf::bmp_password(pw), b"mac salt", 1000);
+        let pfx = Pfx {
+            version: 3,
+            auth_safe: ContentInfo {
+                content_type: asn1::DATA,
+                content: Some(Any::new(Tag::OctetString, auth_safe.clone()).unwrap()),
+            },
+            mac_data: Some(asn1::MacData {
+                mac: asn1::DigestInfo {
+                    algorithm: AlgorithmIdentifierOwned {
+                        oid: asn1::SHA256,
+                        parameters: Some(Any::null()),
+                    },
+                    digest: OctetString::new(MacHash::Sha256.mac(&mac_key, &auth_safe)).unwrap(),
+                },
+                mac_salt: OctetString::new(b"mac salt".to_vec()).unwrap(),
+                iterations: 1000,
+            }),
+        }
+        .to_der()
+        .unwrap();
+
+        let job = prepare_read(&pfx, pw).unwrap();
+        assert_eq!(job.derivations().len(), 1, "only the outer one is in sight");
+        assert_eq!(job.derivations()[0].iterations, 2000);
+        let contents = job.finish(&kdf::derive_all(job.derivations(), pw)).unwrap();
+        let found = contents.key.as_ref().unwrap();
+        assert_eq!(found.public_key_der(), key.public_key_der());
+        assert_eq!(
+            contents.key_encryption,
+            "PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)"
+        );
+        assert_eq!(
+            read(&pfx, pw).unwrap().key.unwrap().public_key_der(),
+            key.public_key_der()
         );
     }
 

@@ -1,0 +1,286 @@
+/**
+ * kunci: certificate keys, CSRs, encrypted PKCS#8, PKCS#12, certificates and password
+ * strength in any web page, in Rust compiled to WebAssembly.
+ *
+ * This file is the idiomatic layer over the wasm-bindgen exports (./wasm/kunci_core.js and,
+ * loaded only when first needed, ./wasm/kunci_strength.js): Promises everywhere, camelCase
+ * reports, `KunciError` with the core's stable `code`, and the routing of the heavy
+ * primitives to the browser's own WebCrypto where it is faster (RSA key generation, PBKDF2),
+ * with the pure-Rust path as the fallback. Types and documentation: index.d.ts.
+ */
+import initCore, * as core from './wasm/kunci_core.js';
+
+export { createWorkerClient } from './client.js';
+
+/** An error from kunci, with a stable machine-readable `code` (e.g. "p12.wrong_password"). */
+export class KunciError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'KunciError';
+    this.code = code;
+  }
+}
+
+const DEFAULT_ITERATIONS = 600000;
+const RSA_BITS = { rsa2048: 2048, rsa3072: 3072, rsa4096: 4096 };
+
+let settings = {};
+let coreReady;
+let strengthReady;
+
+/** Loads the core module now (optional: every call does it on first use). */
+export function init(options = {}) {
+  settings = { ...settings, ...options };
+  return ensureCore();
+}
+
+function ensureCore() {
+  coreReady ??= (async () => {
+    const source = settings.coreWasm ?? (await fromFileUrl(new URL('./wasm/kunci_core_bg.wasm', import.meta.url)));
+    await initCore({ module_or_path: source });
+  })().catch((e) => {
+    coreReady = undefined; // let a later call try again (e.g. after a network error)
+    throw new KunciError('wasm.load_failed', `cannot load kunci_core_bg.wasm: ${e.message ?? e}`);
+  });
+  return coreReady;
+}
+
+function ensureStrength() {
+  strengthReady ??= (async () => {
+    const mod = await import('./wasm/kunci_strength.js');
+    const source =
+      settings.strengthWasm ?? (await fromFileUrl(new URL('./wasm/kunci_strength_bg.wasm', import.meta.url)));
+    await mod.default({ module_or_path: source });
+    return mod;
+  })().catch((e) => {
+    strengthReady = undefined;
+    throw new KunciError('wasm.load_failed', `cannot load kunci_strength_bg.wasm: ${e.message ?? e}`);
+  });
+  return strengthReady;
+}
+
+/** In Node, `fetch` cannot read file: URLs; read the bytes instead. Browsers get the URL. */
+async function fromFileUrl(url) {
+  if (url.protocol !== 'file:') return url;
+  const fs = 'node:fs/promises';
+  const { readFile } = await import(/* @vite-ignore */ fs);
+  return readFile(url);
+}
+
+/** Runs `fn`, turning wasm errors (plain Errors with a `code`) into KunciError. */
+async function guard(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof KunciError) throw e;
+    if (e && typeof e.code === 'string') throw new KunciError(e.code, e.message);
+    throw e;
+  }
+}
+
+const handles = new WeakMap();
+
+function handleOf(key) {
+  if (!(key instanceof KeyPair)) throw new KunciError('wasm.bad_argument', 'expected a KeyPair');
+  const h = handles.get(key);
+  if (!h) throw new KunciError('key.freed', 'this key was freed: load it again from its encrypted file');
+  return h;
+}
+
+/** A private key held inside WebAssembly memory; it leaves only encrypted. */
+export class KeyPair {
+  /** @internal Use KeyPair.generate, KeyPair.importEncrypted or readPkcs12. */
+  constructor(handle) {
+    handles.set(this, handle);
+  }
+
+  static async generate(algorithm) {
+    await ensureCore();
+    const bits = RSA_BITS[algorithm];
+    if (bits && subtle()) {
+      try {
+        return new KeyPair(await rsaFromWebCrypto(bits));
+      } catch {
+        // WebCrypto refused (an unusual browser policy): fall back to the pure-Rust path.
+      }
+    }
+    return guard(() => new KeyPair(core.Key.generate(algorithm)));
+  }
+
+  static async importEncrypted(pkcs8, password) {
+    await ensureCore();
+    return guard(async () => {
+      const job = core.DecryptJob.prepare(bytes(pkcs8));
+      const request = job.derivation();
+      const derived = request ? await deriveAll([request], password) : null;
+      return new KeyPair(derived ? job.finish(derived[0]) : job.finishInRust(password));
+    });
+  }
+
+  get kind() {
+    return handleOf(this).kind;
+  }
+
+  get publicKeySha256() {
+    return handleOf(this).publicKeySha256;
+  }
+
+  publicKeyDer() {
+    return handleOf(this).publicKeyDer();
+  }
+
+  async exportEncrypted(password, options = {}) {
+    const key = handleOf(this);
+    return guard(async () => {
+      const job = core.EncryptJob.prepare(key, password, options.iterations ?? DEFAULT_ITERATIONS);
+      const derived = await deriveAll([job.derivation()], password);
+      return derived ? job.finish(derived[0]) : job.finishInRust(password);
+    });
+  }
+
+  free() {
+    const h = handles.get(this);
+    if (h) {
+      handles.delete(this);
+      h.free();
+    }
+  }
+}
+
+export async function createCsr(key, request) {
+  await ensureCore();
+  const h = handleOf(key);
+  const subject = typeof request.subject === 'string' ? request.subject : snakeKeys(request.subject);
+  return guard(() => core.createCsr(h, subject, request.email ?? undefined, request.token ?? undefined));
+}
+
+export async function verifyCsr(csr) {
+  await ensureCore();
+  return guard(() => camelKeys(core.verifyCsr(bytes(csr))));
+}
+
+export async function parseCertificate(cert) {
+  await ensureCore();
+  return guard(() => camelKeys(core.parseCertificate(bytes(cert))));
+}
+
+export async function certificateMatchesKey(cert, key) {
+  await ensureCore();
+  return guard(() => core.certificateMatchesKey(bytes(cert), handleOf(key)));
+}
+
+export async function packPkcs12(key, cert, password, options = {}) {
+  await ensureCore();
+  const h = handleOf(key);
+  return guard(async () => {
+    const chain = chainDer(options.chain);
+    const job = core.PackJob.prepare(
+      h, bytes(cert), chain, password, !!options.legacy,
+      options.iterations ?? DEFAULT_ITERATIONS, options.friendlyName ?? undefined,
+    );
+    const derived = await deriveAll(Array.from(job.derivations()), password);
+    return derived ? job.finish(derived) : job.finishInRust(password);
+  });
+}
+
+export async function readPkcs12(p12, password) {
+  await ensureCore();
+  return guard(async () => {
+    const job = core.ReadJob.prepare(bytes(p12), password);
+    const derived = await deriveAll(Array.from(job.derivations()), password);
+    const result = derived ? job.finish(derived) : job.finishInRust(password);
+    const handle = result.takeKey();
+    const report = camelKeys(result.report);
+    result.free();
+    return { ...report, key: handle ? new KeyPair(handle) : undefined };
+  });
+}
+
+export async function passwordStrength(password, inputs = {}, lang = 'id') {
+  const strength = await ensureStrength();
+  return guard(() => camelKeys(strength.passwordStrength(password, snakeKeys(inputs ?? {}), lang)));
+}
+
+/** Loads the strength module and builds its dictionaries ahead of the first check. */
+export async function warmUpStrength() {
+  const strength = await ensureStrength();
+  strength.warmUp();
+}
+
+// ---- WebCrypto routing -------------------------------------------------------------------
+
+function subtle() {
+  return globalThis.crypto?.subtle;
+}
+
+async function rsaFromWebCrypto(bits) {
+  const s = subtle();
+  const pair = await s.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  );
+  const der = new Uint8Array(await s.exportKey('pkcs8', pair.privateKey));
+  try {
+    return core.Key.fromPkcs8Der(der);
+  } finally {
+    der.fill(0); // the key now lives in wasm memory only
+  }
+}
+
+/**
+ * Runs PBKDF2 derivations with WebCrypto, all at once. Returns null when WebCrypto cannot
+ * (absent, or a hash it lacks), and the caller finishes in Rust instead.
+ */
+async function deriveAll(requests, password) {
+  const s = subtle();
+  if (!s || requests.some((r) => !r)) return null;
+  if (requests.length === 0) return [];
+  try {
+    const base = await s.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
+    return await Promise.all(
+      requests.map(async (r) =>
+        new Uint8Array(
+          await s.deriveBits(
+            { name: 'PBKDF2', salt: r.salt, iterations: r.iterations, hash: r.hash }, base, r.keyLength * 8,
+          ),
+        ),
+      ),
+    );
+  } catch {
+    return null;
+  }
+}
+
+// ---- type translation --------------------------------------------------------------------
+
+function bytes(input) {
+  if (typeof input === 'string') return new TextEncoder().encode(input);
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new KunciError('wasm.bad_argument', 'expected a PEM string or bytes (Uint8Array)');
+}
+
+function chainDer(chain) {
+  if (chain === undefined || chain === null) return [];
+  const items = Array.isArray(chain) ? chain : [chain];
+  return items.flatMap((c) => Array.from(core.certificatesDer(bytes(c))));
+}
+
+function camelKeys(value) {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()), camelKeys(v)]),
+    );
+  }
+  return value;
+}
+
+function snakeKeys(value) {
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
+  );
+}

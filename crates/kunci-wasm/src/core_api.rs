@@ -1,0 +1,370 @@
+//! The exports of the `core` wasm module: keys, CSRs, PKCS#8, PKCS#12 and certificates.
+//!
+//! Private keys stay in wasm memory behind [`Key`] handles; JavaScript's `key.free()` drops
+//! the handle, and the core's key types zeroize on drop. Keys leave only encrypted.
+//!
+//! PBKDF2-heavy operations come in "jobs" (prepare → derive → finish): the JS layer runs the
+//! derivations with WebCrypto's native PBKDF2 when it can (several times faster than PBKDF2
+//! compiled to wasm, and asynchronous) and hands the derived keys back; `finishInRust` does
+//! everything here instead, for hosts without WebCrypto.
+
+use kunci_core::csr::{CsrBuilder, Subject};
+use kunci_core::kdf::Pbkdf2Request;
+use kunci_core::pkcs12::{PackOptions, Profile};
+use kunci_core::{KeyAlgorithm, KeyPair, cert, csr, pkcs8, pkcs12};
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::{from_js, js_error, rng, to_js};
+
+/// A private key held in wasm memory.
+#[wasm_bindgen]
+pub struct Key {
+    inner: KeyPair,
+}
+
+#[wasm_bindgen]
+impl Key {
+    /// Generates a key pair in Rust (`rsa2048`, `rsa3072`, `rsa4096`, `p256`).
+    pub fn generate(algorithm: &str) -> Result<Key, JsValue> {
+        let alg: KeyAlgorithm = algorithm.parse().map_err(js_error)?;
+        Ok(Key {
+            inner: KeyPair::generate(alg, &mut rng()).map_err(js_error)?,
+        })
+    }
+
+    /// Takes in an unencrypted PKCS#8 DER (a WebCrypto-generated key on its way in). The
+    /// caller zeroes its copy afterwards.
+    #[wasm_bindgen(js_name = fromPkcs8Der)]
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Key, JsValue> {
+        Ok(Key {
+            inner: pkcs8::read_unencrypted(der).map_err(js_error)?,
+        })
+    }
+
+    /// "RSA 2048", "EC P-256".
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        self.inner.kind().to_string()
+    }
+
+    /// Lowercase hex SHA-256 of the public key's DER SubjectPublicKeyInfo.
+    #[wasm_bindgen(getter, js_name = publicKeySha256)]
+    pub fn public_key_sha256(&self) -> String {
+        self.inner.public_key_sha256()
+    }
+
+    /// The public key as a DER SubjectPublicKeyInfo.
+    #[wasm_bindgen(js_name = publicKeyDer)]
+    pub fn public_key_der(&self) -> Vec<u8> {
+        self.inner.public_key_der()
+    }
+}
+
+/// Encrypting a key as PKCS#8: one PBKDF2 derivation.
+#[wasm_bindgen]
+pub struct EncryptJob {
+    inner: pkcs8::EncryptJob,
+}
+
+#[wasm_bindgen]
+impl EncryptJob {
+    /// Starts encrypting `key`; refuses bad iteration counts and empty passwords at once.
+    pub fn prepare(key: &Key, password: &str, iterations: u32) -> Result<EncryptJob, JsValue> {
+        let inner = pkcs8::prepare_encrypt(&key.inner, password.as_bytes(), iterations, &mut rng())
+            .map_err(js_error)?;
+        Ok(EncryptJob { inner })
+    }
+
+    /// The derivation to run: `{salt, iterations, hash, keyLength}`.
+    pub fn derivation(&self) -> Result<JsValue, JsValue> {
+        request_to_js(self.inner.derivation())
+    }
+
+    /// Finishes with the derived key; returns `ENCRYPTED PRIVATE KEY` PEM.
+    pub fn finish(self, derived: &[u8]) -> Result<String, JsValue> {
+        let der = self.inner.finish(derived).map_err(js_error)?;
+        Ok(kunci_core::pem::encode(pkcs8::PEM_LABEL, &der))
+    }
+
+    /// Derives in Rust and finishes.
+    #[wasm_bindgen(js_name = finishInRust)]
+    pub fn finish_in_rust(self, password: &str) -> Result<String, JsValue> {
+        let derived = self.inner.derivation().derive(password.as_bytes());
+        self.finish(&derived)
+    }
+}
+
+/// Decrypting an encrypted PKCS#8 key.
+#[wasm_bindgen]
+pub struct DecryptJob {
+    inner: pkcs8::DecryptJob,
+}
+
+#[wasm_bindgen]
+impl DecryptJob {
+    /// Parses the encrypted key (PEM or DER) and checks its cost.
+    pub fn prepare(input: &[u8]) -> Result<DecryptJob, JsValue> {
+        Ok(DecryptJob {
+            inner: pkcs8::prepare_decrypt(input).map_err(js_error)?,
+        })
+    }
+
+    /// The PBKDF2 derivation to run, or `undefined` when only Rust can do it (scrypt).
+    pub fn derivation(&self) -> Result<JsValue, JsValue> {
+        self.inner
+            .derivation()
+            .map_or(Ok(JsValue::UNDEFINED), request_to_js)
+    }
+
+    /// Finishes with the derived key.
+    pub fn finish(self, derived: &[u8]) -> Result<Key, JsValue> {
+        Ok(Key {
+            inner: self.inner.finish(derived).map_err(js_error)?,
+        })
+    }
+
+    /// Derives in Rust and finishes.
+    #[wasm_bindgen(js_name = finishInRust)]
+    pub fn finish_in_rust(self, password: &str) -> Result<Key, JsValue> {
+        Ok(Key {
+            inner: self
+                .inner
+                .finish_with_password(password.as_bytes())
+                .map_err(js_error)?,
+        })
+    }
+}
+
+/// Packing a PKCS#12 file.
+#[wasm_bindgen]
+pub struct PackJob {
+    inner: pkcs12::PackJob,
+}
+
+#[wasm_bindgen]
+impl PackJob {
+    /// Starts packing. `chain` is an array of DER certificates; `options` is
+    /// `{legacy?, iterations?, friendlyName?}`.
+    pub fn prepare(
+        key: &Key,
+        cert: &[u8],
+        chain: Vec<js_sys::Uint8Array>,
+        password: &str,
+        legacy: bool,
+        iterations: Option<u32>,
+        friendly_name: Option<String>,
+    ) -> Result<PackJob, JsValue> {
+        let cert_der = cert::read_all_der(cert)
+            .map_err(js_error)?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let chain: Vec<Vec<u8>> = chain.iter().map(js_sys::Uint8Array::to_vec).collect();
+        let options = PackOptions {
+            profile: if legacy {
+                Profile::Legacy
+            } else {
+                Profile::Modern
+            },
+            iterations: iterations.unwrap_or(pkcs8::DEFAULT_ITERATIONS),
+            friendly_name,
+        };
+        let inner = pkcs12::prepare_pack(
+            &key.inner,
+            &cert_der,
+            &chain,
+            password.as_bytes(),
+            &options,
+            &mut rng(),
+        )
+        .map_err(js_error)?;
+        Ok(PackJob { inner })
+    }
+
+    /// The derivations to run (empty for the legacy profile).
+    pub fn derivations(&self) -> Result<js_sys::Array, JsValue> {
+        self.inner.derivations().iter().map(request_to_js).collect()
+    }
+
+    /// Finishes with the derived keys, in the order of `derivations()`; returns the PFX DER.
+    pub fn finish(self, derived: Vec<js_sys::Uint8Array>) -> Result<Vec<u8>, JsValue> {
+        let derived: Vec<Zeroizing<Vec<u8>>> =
+            derived.iter().map(|d| Zeroizing::new(d.to_vec())).collect();
+        self.inner.finish(&derived).map_err(js_error)
+    }
+
+    /// Derives in Rust and finishes (`password` as given to `prepare`).
+    #[wasm_bindgen(js_name = finishInRust)]
+    pub fn finish_in_rust(self, password: &str) -> Result<Vec<u8>, JsValue> {
+        let derived = derive_all(self.inner.derivations(), password);
+        self.inner.finish(&derived).map_err(js_error)
+    }
+}
+
+/// Reading a PKCS#12 file (the MAC, hence the password, is checked at `prepare`).
+#[wasm_bindgen]
+pub struct ReadJob {
+    inner: pkcs12::ReadJob,
+}
+
+/// What a PKCS#12 file held: the key (if any) as a handle, the rest as a report.
+#[wasm_bindgen]
+pub struct ReadResult {
+    key: Option<KeyPair>,
+    report: JsValue,
+}
+
+#[wasm_bindgen]
+impl ReadResult {
+    /// Takes the key out (once); `undefined` when the file had none.
+    #[wasm_bindgen(js_name = takeKey)]
+    pub fn take_key(&mut self) -> Option<Key> {
+        self.key.take().map(|inner| Key { inner })
+    }
+
+    /// `{certificate, chain, friendly_name, mac_algorithm, key_encryption, cert_encryption, iterations}`.
+    #[wasm_bindgen(getter)]
+    pub fn report(&self) -> JsValue {
+        self.report.clone()
+    }
+}
+
+#[wasm_bindgen]
+impl ReadJob {
+    /// Parses the file and verifies its MAC with `password`.
+    pub fn prepare(input: &[u8], password: &str) -> Result<ReadJob, JsValue> {
+        Ok(ReadJob {
+            inner: pkcs12::prepare_read(input, password.as_bytes()).map_err(js_error)?,
+        })
+    }
+
+    /// The derivations to run for PBES2-encrypted contents.
+    pub fn derivations(&self) -> Result<js_sys::Array, JsValue> {
+        self.inner.derivations().iter().map(request_to_js).collect()
+    }
+
+    /// Finishes with the derived keys, in the order of `derivations()`.
+    pub fn finish(self, derived: Vec<js_sys::Uint8Array>) -> Result<ReadResult, JsValue> {
+        let derived: Vec<Zeroizing<Vec<u8>>> =
+            derived.iter().map(|d| Zeroizing::new(d.to_vec())).collect();
+        read_result(self.inner.finish(&derived).map_err(js_error)?)
+    }
+
+    /// Derives in Rust and finishes (`password` as given to `prepare`).
+    #[wasm_bindgen(js_name = finishInRust)]
+    pub fn finish_in_rust(self, password: &str) -> Result<ReadResult, JsValue> {
+        let derived = derive_all(self.inner.derivations(), password);
+        read_result(self.inner.finish(&derived).map_err(js_error)?)
+    }
+}
+
+fn read_result(contents: pkcs12::Pkcs12Contents) -> Result<ReadResult, JsValue> {
+    let parse = |der: &Vec<u8>| cert::parse(der).map_err(js_error);
+    let report = P12Report {
+        certificate: contents.certificate.as_ref().map(parse).transpose()?,
+        chain: contents.chain.iter().map(parse).collect::<Result<_, _>>()?,
+        friendly_name: contents.friendly_name.clone(),
+        mac_algorithm: contents.mac_algorithm.clone(),
+        key_encryption: contents.key_encryption.clone(),
+        cert_encryption: contents.cert_encryption.clone(),
+        iterations: contents.iterations,
+    };
+    Ok(ReadResult {
+        report: to_js(&report)?,
+        key: contents.key,
+    })
+}
+
+#[derive(serde::Serialize)]
+struct P12Report {
+    certificate: Option<cert::CertificateInfo>,
+    chain: Vec<cert::CertificateInfo>,
+    friendly_name: Option<String>,
+    mac_algorithm: String,
+    key_encryption: String,
+    cert_encryption: String,
+    iterations: u32,
+}
+
+/// Makes a CSR signed by `key`. `subject` is a DN string or a `Subject` object (snake_case
+/// keys); returns `{pem, der}`.
+#[wasm_bindgen(js_name = createCsr)]
+pub fn create_csr(
+    key: &Key,
+    subject: JsValue,
+    email: Option<String>,
+    token: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let subject: Subject = match subject.as_string() {
+        Some(text) => text.parse().map_err(js_error)?,
+        None => {
+            let mut s: Subject = from_js(subject, "subject")?;
+            s.validate().map_err(js_error)?;
+            s
+        }
+    };
+    let csr = CsrBuilder::new(subject)
+        .email_san(email)
+        .challenge_password(token)
+        .sign(&key.inner)
+        .map_err(js_error)?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"pem".into(), &csr.to_pem().into())?;
+    js_sys::Reflect::set(&out, &"der".into(), &js_sys::Uint8Array::from(csr.der()))?;
+    Ok(out.into())
+}
+
+/// Verifies a CSR (PEM or DER bytes) and returns its report.
+#[wasm_bindgen(js_name = verifyCsr)]
+pub fn verify_csr(input: &[u8]) -> Result<JsValue, JsValue> {
+    to_js(&csr::verify(input).map_err(js_error)?)
+}
+
+/// Parses a certificate (PEM or DER bytes) into its report.
+#[wasm_bindgen(js_name = parseCertificate)]
+pub fn parse_certificate(input: &[u8]) -> Result<JsValue, JsValue> {
+    to_js(&cert::parse(input).map_err(js_error)?)
+}
+
+/// Every certificate of a PEM bundle (or one DER), as DER.
+#[wasm_bindgen(js_name = certificatesDer)]
+pub fn certificates_der(input: &[u8]) -> Result<Vec<js_sys::Uint8Array>, JsValue> {
+    Ok(cert::read_all_der(input)
+        .map_err(js_error)?
+        .iter()
+        .map(|d| js_sys::Uint8Array::from(d.as_slice()))
+        .collect())
+}
+
+/// True when the certificate's public key is `key`'s.
+#[wasm_bindgen(js_name = certificateMatchesKey)]
+pub fn certificate_matches_key(input: &[u8], key: &Key) -> Result<bool, JsValue> {
+    Ok(cert::parse(input)
+        .map_err(js_error)?
+        .matches_key(&key.inner))
+}
+
+fn derive_all(requests: &[Pbkdf2Request], password: &str) -> Vec<Zeroizing<Vec<u8>>> {
+    requests
+        .iter()
+        .map(|r| r.derive(password.as_bytes()))
+        .collect()
+}
+
+fn request_to_js(r: &Pbkdf2Request) -> Result<JsValue, JsValue> {
+    let Some(hash) = r.prf.webcrypto_hash() else {
+        // WebCrypto has no such hash: the JS layer falls back to finishInRust.
+        return Ok(JsValue::NULL);
+    };
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &out,
+        &"salt".into(),
+        &js_sys::Uint8Array::from(r.salt.as_slice()),
+    )?;
+    js_sys::Reflect::set(&out, &"iterations".into(), &r.iterations.into())?;
+    js_sys::Reflect::set(&out, &"hash".into(), &hash.into())?;
+    js_sys::Reflect::set(&out, &"keyLength".into(), &(r.key_len as u32).into())?;
+    Ok(out.into())
+}

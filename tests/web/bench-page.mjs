@@ -1,0 +1,231 @@
+/**
+ * The browser half of the benchmark (`bench.mjs` is the Node half): one ES module, imported by
+ * the blank bench page, holding every timed case for every library, so that all of them run
+ * in the same page session, one after the other, never at the same time.
+ *
+ * The anchors are classic scripts loaded before this module (`forge`, `x509` with its
+ * `Reflect` polyfill, `zxcvbnts`); kunci is imported from `/pkg/index.js` when it is built.
+ * Each case is timed with `performance.now()` around one awaited call; keys and CSRs that a
+ * case only *uses* are made once in `prepare()`, outside the timing.
+ */
+
+/* global forge, x509, zxcvbnts */
+
+const PASSWORD = 'Bench-Password-2024!';
+const TOKEN = 'Zq3vN8xK2pR7tW4yB6mD1fH9';
+const EMAIL = 'budi.santoso@example.co.id';
+const SUBJECT = {
+  commonName: 'Budi Santoso',
+  email: EMAIL,
+  organization: 'PT Contoh Sejahtera',
+  country: 'ID',
+};
+const X509_NAME = 'CN=Budi Santoso, E=budi.santoso@example.co.id, O=PT Contoh Sejahtera, C=ID';
+const RSA_PARAMS = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+};
+const PBKDF2_ITERATIONS = 600_000;
+
+/** Passwords up to 64 characters: Indonesian and English words, names, dates, NIK-like
+ * numbers, keyboard walks, leetspeak and random strings, short and long. */
+export const PASSWORDS = [
+  'password', '123456', 'qwerty123', 'rahasia', 'sayang123', 'indonesia1945', 'merdeka17',
+  'bismillah', 'jakarta2024', 'Budi Santoso', 'budisantoso1990', 'B4nd0ng!', 'P@ssw0rd',
+  'cintaku selamanya', 'kucingku lucu sekali', 'asdfghjkl', '1qaz2wsx3edc', 'zxcvbnm,./',
+  '3174091201900001', '08123456789', '17081945', 'sepedamotorbaru', 'nasigorengenak',
+  'Tr0ub4dor&3', 'correct horse battery staple', 'Surabaya-Malang-2023',
+  'kopi susu gula aren tanpa es', 'Jl. Merdeka No. 10 Bandung', 'aaaaaaaaaaaaaaaa',
+  'abcdefghijklmnopqrstuvwxyz', 'Xk9#mQ2$vL7@pR4!', 'ya8Vd3kLq0Pz7TbN2wHs5rGc',
+  'selamat pagi semuanya apa kabar hari ini', 'budi.santoso@example.co.id',
+  'PTContohSejahtera2024!', 'rumahkuistanakuyangindahsekali', 'Qw3rty!Qw3rty!Qw3rty!',
+  'saya suka makan nasi padang dan sate ayam setiap hari minggu!!', // 62
+  'Kq8#vN2$xL5@pR9!mW3^tY7&bH1*zD4%Kq8#vN2$xL5@pR9!mW3^tY7&bH1*zD4', // 63
+  'jakartabandungsurabayamedanmakassarsemarangpalembangdenpasar1234', // 64
+];
+
+const state = {};
+
+/** What this page has: anchor globals and, when `hasKunci`, the kunci module. */
+export async function prepare({ hasKunci }) {
+  const info = { kunci: null };
+  if (hasKunci) {
+    const t = performance.now();
+    state.kunci = await import('/pkg/index.js');
+    await state.kunci.init();
+    info.kunciInitMs = performance.now() - t;
+    state.kunciRsa = await state.kunci.KeyPair.generate('rsa2048');
+    const csr = await state.kunci.createCsr(state.kunciRsa, { subject: SUBJECT, email: EMAIL, token: TOKEN });
+    info.kunciCsrPem = csr.pem;
+    info.kunci = true;
+  }
+  state.webRsa = await crypto.subtle.generateKey(RSA_PARAMS, true, ['sign', 'verify']);
+  state.forgeRsa = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+  state.forgeCert = forgeSelfSigned(state.forgeRsa);
+
+  const t = performance.now();
+  const { ZxcvbnFactory, common, en, id } = zxcvbnts;
+  state.zxcvbn = new ZxcvbnFactory({
+    dictionary: { ...common.dictionary, ...en.dictionary, ...id.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: en.translations,
+  });
+  info.zxcvbnSetupMs = performance.now() - t;
+  info.crossOriginIsolated = globalThis.crossOriginIsolated;
+  info.userAgent = navigator.userAgent;
+  return info;
+}
+
+/** The certificate an outside CA issued for kunci's bench key (for PKCS#12 packing). */
+export function setKunciCertificate(pem) {
+  state.kunciCert = pem;
+}
+
+/** The first call to kunci's strength check (loads and compiles its wasm), timed alone. */
+export async function kunciStrengthFirstCall() {
+  const t = performance.now();
+  await state.kunci.passwordStrength('first call', {}, 'id');
+  return performance.now() - t;
+}
+
+/** One timed body per case and library. Each returns a promise or a value; both are awaited. */
+const BODIES = {
+  'rsa2048-keygen': {
+    kunci: async () => (await state.kunci.KeyPair.generate('rsa2048')).free(),
+    webcrypto: () => crypto.subtle.generateKey(RSA_PARAMS, true, ['sign', 'verify']),
+    forge: () => forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 }),
+  },
+  'p256-keygen-csr': {
+    kunci: async () => {
+      const key = await state.kunci.KeyPair.generate('p256');
+      await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, token: TOKEN });
+      key.free();
+    },
+    webcrypto: () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']),
+    x509: async () => {
+      const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+      return x509Csr(keys, { name: 'ECDSA', hash: 'SHA-256' });
+    },
+  },
+  'rsa-csr': {
+    kunci: () => state.kunci.createCsr(state.kunciRsa, { subject: SUBJECT, email: EMAIL, token: TOKEN }),
+    x509: () => x509Csr(state.webRsa, RSA_PARAMS),
+    forge: () => forgeCsr(state.forgeRsa),
+  },
+  'pkcs12-600k': {
+    kunci: () => state.kunci.packPkcs12(state.kunciRsa, state.kunciCert, PASSWORD, { iterations: PBKDF2_ITERATIONS }),
+    forge: () => {
+      const asn1 = forge.pkcs12.toPkcs12Asn1(state.forgeRsa.privateKey, state.forgeCert, PASSWORD, {
+        algorithm: 'aes256',
+        prfAlgorithm: 'sha256',
+        count: PBKDF2_ITERATIONS,
+      });
+      return forge.asn1.toDer(asn1).getBytes().length;
+    },
+  },
+  'pbkdf2-600k': {
+    webcrypto: async () => {
+      const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(PASSWORD), 'PBKDF2', false, ['deriveBits']);
+      const salt = crypto.getRandomValues(new Uint8Array(16));
+      return crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS }, base, 256);
+    },
+  },
+};
+
+/**
+ * Runs `case` for `lib` `n` times after `warmup` untimed runs, stopping early (after at least
+ * one sample) once `budgetMs` is spent; returns the times in ms, or `{error}` with the
+ * error's code and message when a call fails.
+ */
+export async function measure(caseId, lib, n, warmup = 1, budgetMs = null) {
+  const body = BODIES[caseId]?.[lib];
+  if (!body) return { error: `no body for ${caseId}/${lib}` };
+  try {
+    for (let i = 0; i < warmup; i++) await body();
+    const samples = [];
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await body();
+      samples.push(performance.now() - t);
+      if (budgetMs !== null && performance.now() - start > budgetMs) break;
+    }
+    return { samples };
+  } catch (e) {
+    return { error: describe(e) };
+  }
+}
+
+/** Times each password of the list `rounds` times; one sample per call. */
+export async function measureStrength(lib, rounds) {
+  const inputs = { name: 'Budi Santoso', email: EMAIL, organization: 'PT Contoh Sejahtera' };
+  const check =
+    lib === 'kunci'
+      ? (pw) => state.kunci.passwordStrength(pw, inputs, 'id')
+      : (pw) => state.zxcvbn.check(pw, [inputs.name, inputs.email, inputs.organization]);
+  try {
+    for (const pw of PASSWORDS) await check(pw); // warm-up round
+    const samples = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const pw of PASSWORDS) {
+        const t = performance.now();
+        await check(pw);
+        samples.push(performance.now() - t);
+      }
+    }
+    return { samples };
+  } catch (e) {
+    return { error: describe(e) };
+  }
+}
+
+function describe(e) {
+  const code = e && e.code ? `${e.code}: ` : '';
+  return `${code}${e && e.message ? e.message : String(e)}`;
+}
+
+async function x509Csr(keys, signingAlgorithm) {
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: X509_NAME,
+    keys,
+    signingAlgorithm,
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'email', value: EMAIL }])],
+    attributes: [new x509.ChallengePasswordAttribute(TOKEN)],
+  });
+  return csr.toString('pem');
+}
+
+function forgeCsr(keys) {
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = keys.publicKey;
+  csr.setSubject(forgeSubject());
+  csr.setAttributes([
+    { name: 'challengePassword', value: TOKEN },
+    { name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames: [{ type: 1, value: EMAIL }] }] },
+  ]);
+  csr.sign(keys.privateKey, forge.md.sha256.create());
+  return forge.pki.certificationRequestToPem(csr);
+}
+
+function forgeSubject() {
+  return [
+    { name: 'commonName', value: SUBJECT.commonName },
+    { name: 'emailAddress', value: EMAIL },
+    { name: 'organizationName', value: SUBJECT.organization },
+    { name: 'countryName', value: SUBJECT.country },
+  ];
+}
+
+function forgeSelfSigned(keys) {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = '01';
+  cert.validity.notBefore = new Date();
+  cert.validity.notAfter = new Date(Date.now() + 365 * 24 * 3600 * 1000);
+  cert.setSubject(forgeSubject());
+  cert.setIssuer(forgeSubject());
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return cert;
+}

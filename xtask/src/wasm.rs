@@ -1,0 +1,312 @@
+//! `cargo xtask wasm`: builds the npm package `kunci` offline, from the settings in the
+//! top-level `wasm-pack.toml`.
+//!
+//! For each module named there: `cargo build --target wasm32-unknown-unknown` of the façade
+//! crate with that module's features and profile, then the wasm-bindgen step in-process
+//! (`wasm-bindgen-cli-support`, pinned to exactly the `wasm-bindgen` version the crate uses, so
+//! nothing is downloaded), then `wasm-opt` when Debian's `binaryen` is installed. Last, the
+//! hand-written JavaScript layer (`crates/kunci-wasm/js/`) and a generated `package.json`
+//! complete the package.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::{Result, cargo};
+
+/// `wasm-pack.toml`, as this build reads it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Package-wide settings.
+    pub package: PackageSettings,
+    /// The wasm modules built from the crate.
+    pub module: Vec<Module>,
+    /// wasm-opt settings.
+    #[serde(rename = "wasm-opt")]
+    pub wasm_opt: WasmOpt,
+}
+
+/// `[package]` of wasm-pack.toml.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PackageSettings {
+    /// The npm package name.
+    pub npm_name: String,
+    /// The façade crate's name.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// wasm-bindgen target (`web`).
+    pub target: String,
+    /// Output folder, relative to the workspace root.
+    pub out_dir: PathBuf,
+}
+
+/// One `[[module]]` of wasm-pack.toml.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Module {
+    /// Output name (`kunci_core` → `kunci_core.js`, `kunci_core_bg.wasm`).
+    pub name: String,
+    /// Cargo features of the façade crate for this module.
+    pub features: Vec<String>,
+    /// Cargo profile.
+    pub profile: String,
+}
+
+/// `[wasm-opt]` of wasm-pack.toml.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WasmOpt {
+    /// Flags passed to wasm-opt.
+    pub flags: Vec<String>,
+}
+
+/// Reads `wasm-pack.toml` at the workspace root.
+pub fn settings(root: &Path) -> Result<Settings> {
+    let path = root.join("wasm-pack.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Builds the package; returns its folder.
+pub fn build(root: &Path) -> Result<PathBuf> {
+    let s = settings(root)?;
+    if s.package.target != "web" {
+        return Err(format!(
+            "wasm-pack.toml: target `{}` is not supported (use `web`)",
+            s.package.target
+        ));
+    }
+    let out = root.join(&s.package.out_dir);
+    let wasm_out = out.join("wasm");
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+    }
+    std::fs::create_dir_all(&wasm_out)
+        .map_err(|e| format!("cannot create {}: {e}", wasm_out.display()))?;
+    // KUNCI_NO_WASM_OPT=1 skips wasm-opt (to tell its effects from the compiler's).
+    let wasm_opt = which("wasm-opt").filter(|_| std::env::var("KUNCI_NO_WASM_OPT").is_err());
+    if wasm_opt.is_none() {
+        println!("wasm: wasm-opt not found (Debian `binaryen`); modules stay unoptimised");
+    }
+    let lib = s.package.crate_name.replace('-', "_");
+    for m in &s.module {
+        let features = m.features.join(",");
+        cargo(
+            root,
+            &[
+                "build",
+                "--package",
+                &s.package.crate_name,
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                &m.profile,
+                "--no-default-features",
+                "--features",
+                &features,
+                "--locked",
+            ],
+            &[],
+        )?;
+        let built = root
+            .join("target/wasm32-unknown-unknown")
+            .join(&m.profile)
+            .join(format!("{lib}.wasm"));
+        // wasm-opt runs on rustc's output, before wasm-bindgen: Debian 12's binaryen 108
+        // corrupts the externref table that wasm-bindgen adds ("WebAssembly.Table.set():
+        // Argument 1 is invalid"), but optimises the module fine before it exists. The
+        // custom section wasm-bindgen reads survives wasm-opt.
+        let input = match &wasm_opt {
+            Some(opt) => {
+                let optimised = root
+                    .join("target/wasm32-unknown-unknown")
+                    .join(&m.profile)
+                    .join(format!("{}.opt.wasm", m.name));
+                let ok = Command::new(opt)
+                    .args(&s.wasm_opt.flags)
+                    .arg(&built)
+                    .arg("-o")
+                    .arg(&optimised)
+                    .status()
+                    .is_ok_and(|st| st.success());
+                if ok {
+                    optimised
+                } else {
+                    println!(
+                        "wasm: wasm-opt failed on {}; keeping the unoptimised module",
+                        built.display()
+                    );
+                    built
+                }
+            }
+            None => built,
+        };
+        let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+        bindgen
+            .input_path(&input)
+            .out_name(&m.name)
+            .typescript(true)
+            .web(true)
+            .map_err(|e| format!("wasm-bindgen: {e:#}"))?
+            .generate(&wasm_out)
+            .map_err(|e| format!("wasm-bindgen on {}: {e:#}", input.display()))?;
+        let wasm = wasm_out.join(format!("{}_bg.wasm", m.name));
+        let size = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "wasm: {} ({} KiB)",
+            wasm.strip_prefix(root).unwrap_or(&wasm).display(),
+            size / 1024
+        );
+    }
+    copy_js_layer(root, &out)?;
+    write_package_json(root, &s, &out)?;
+    println!(
+        "wasm: package `{}` in {}",
+        s.package.npm_name,
+        out.display()
+    );
+    Ok(out)
+}
+
+fn copy_js_layer(root: &Path, out: &Path) -> Result {
+    let js = root.join("crates/kunci-wasm/js");
+    let entries = std::fs::read_dir(&js).map_err(|e| format!("{}: {e}", js.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            let to = out.join(entry.file_name());
+            std::fs::copy(&path, &to)
+                .map_err(|e| format!("copy {} → {}: {e}", path.display(), to.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_package_json(root: &Path, s: &Settings, out: &Path) -> Result {
+    let version = workspace_version(root)?;
+    let json = format!(
+        r#"{{
+  "name": "{name}",
+  "version": "{version}",
+  "description": "Keys, CSRs, encrypted PKCS#8, PKCS#12, certificates and password strength in the browser, in Rust compiled to WebAssembly.",
+  "license": "Apache-2.0 OR MIT",
+  "type": "module",
+  "main": "./index.js",
+  "module": "./index.js",
+  "types": "./index.d.ts",
+  "exports": {{
+    ".": {{ "types": "./index.d.ts", "default": "./index.js" }},
+    "./worker": "./worker.js",
+    "./package.json": "./package.json"
+  }},
+  "files": ["*.js", "*.d.ts", "wasm/", "README.md"],
+  "sideEffects": false,
+  "engines": {{ "node": ">=20" }}
+}}
+"#,
+        name = s.package.npm_name
+    );
+    std::fs::write(out.join("package.json"), json).map_err(|e| format!("package.json: {e}"))
+}
+
+fn workspace_version(root: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let value: toml::Value = toml::from_str(&text).map_err(|e| e.to_string())?;
+    value
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| "Cargo.toml: no [workspace.package] version".into())
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The `wasm-bindgen-test-runner` of exactly the wasm-bindgen version in use, built from
+/// crates.io into `target/tools` once (it is not on Debian, and no prebuilt binary may be
+/// downloaded). Returns its path.
+pub fn test_runner(root: &Path) -> Result<PathBuf> {
+    let tools = root.join("target/tools");
+    let runner = tools.join("bin/wasm-bindgen-test-runner");
+    let version = wasm_bindgen_version(root)?;
+    let stamp = tools.join("wasm-bindgen-cli.version");
+    let current = std::fs::read_to_string(&stamp).unwrap_or_default();
+    if runner.is_file() && current.trim() == version {
+        return Ok(runner);
+    }
+    println!("wasm: building wasm-bindgen-test-runner {version} from crates.io (once)");
+    let tools_str = tools.to_string_lossy().into_owned();
+    let exact = format!("={version}");
+    cargo(
+        root,
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &exact,
+            "--locked",
+            "--root",
+            &tools_str,
+        ],
+        &[],
+    )?;
+    std::fs::write(&stamp, &version).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(runner)
+}
+
+/// The exact version the workspace pins `wasm-bindgen` to.
+fn wasm_bindgen_version(root: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let value: toml::Value = toml::from_str(&text).map_err(|e| e.to_string())?;
+    value
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.get("wasm-bindgen"))
+        .and_then(|v| v.as_str())
+        .map(|v| v.trim_start_matches('=').to_owned())
+        .ok_or_else(|| "Cargo.toml: [workspace.dependencies] wasm-bindgen is not pinned".into())
+}
+
+/// Runs the façade's `wasm-bindgen-test` suite in headless Chromium through chromedriver.
+pub fn browser_tests(root: &Path) -> Result {
+    let runner = test_runner(root)?;
+    // The runner reads Chrome's capabilities from webdriver.json in the working folder: as
+    // root, Chromium needs --no-sandbox, and the closed network needs the quiet flags.
+    let config = root.join("crates/kunci-wasm/webdriver.json");
+    if !config.is_file() {
+        return Err(format!("{} is missing", config.display()));
+    }
+    let runner = runner.to_string_lossy().into_owned();
+    cargo(
+        &root.join("crates/kunci-wasm"),
+        &[
+            "test",
+            "--package",
+            "kunci-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "web",
+            "--locked",
+        ],
+        &[
+            (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                runner.as_str(),
+            ),
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        ],
+    )
+}

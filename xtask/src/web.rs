@@ -1,0 +1,48 @@
+//! The npm package's browser jobs: `test` runs the Chromium and Vite tests under `tests/web/`
+//! with Node's test runner, `bench` runs the side-by-side benchmark (`tests/web/bench.mjs`).
+//!
+//! Both expect the package already built into `crates/kunci-wasm/pkg` (`cargo xtask wasm`)
+//! and `tests/web/node_modules` installed (`setup::all`). The tests are told the package is
+//! required (`KUNCI_REQUIRE_PACKAGE=1`), so a missing build fails here instead of skipping.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Result, run};
+
+/// Runs every `tests/web/*.test.mjs`, one file at a time (two cores, and the
+/// animation-frame test measures the page's responsiveness).
+pub fn test(root: &Path) -> Result {
+    let dir = root.join("tests/web");
+    let files = test_files(&dir)?;
+    if files.is_empty() {
+        return Err(format!("no *.test.mjs files in {}", dir.display()));
+    }
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(&files)
+        .current_dir(root)
+        .env("KUNCI_REQUIRE_PACKAGE", "1"))
+}
+
+/// Runs the benchmark; `KUNCI_BENCH_SAMPLES` passes through from the environment.
+pub fn bench(root: &Path) -> Result {
+    run(Command::new("node")
+        .arg(root.join("tests/web/bench.mjs"))
+        .current_dir(root))
+}
+
+fn test_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".test.mjs"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
