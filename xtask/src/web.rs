@@ -19,7 +19,7 @@ pub fn test(root: &Path) -> Result {
         return Err(format!("no *.test.mjs files in {}", dir.display()));
     }
     run(Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(["--test", "--test-concurrency=1"])
         .args(&files)
         .current_dir(root)
         .env("KUNCI_REQUIRE_PACKAGE", "1"))

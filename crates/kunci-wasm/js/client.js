@@ -16,8 +16,11 @@ class WorkerKunciError extends Error {
 
 /** Starts a kunci worker and returns a client with the package's API. */
 export async function createWorkerClient(options = {}) {
-  const url = options.url ?? new URL('./worker.js', import.meta.url);
-  const worker = new Worker(url, { type: 'module' });
+  // Written out literally: bundlers (Vite, webpack 5) recognise and bundle a worker only in
+  // the exact form `new Worker(new URL('./worker.js', import.meta.url), …)`.
+  const worker = options.url
+    ? new Worker(options.url, { type: 'module' })
+    : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const pending = new Map();
   let nextId = 1;
   let dead = null;
