@@ -1,0 +1,169 @@
+//! The one error type of kunci-ams, with stable string codes like kunci-core's.
+//!
+//! Codes reach the portal's JSON and pages; messages never carry secrets, database texts or
+//! file paths (the HTTP layer shows the user the message and logs the detail).
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in the portal's logic and storage.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A kunci-core error (a bad CSR, a wrong password...), with its own code.
+    #[error(transparent)]
+    Core(#[from] kunci_core::Error),
+    // ---- CA (src/ca) ----
+    /// The CA password does not decrypt the CA's private key (or the key file is damaged).
+    #[error("the CA key is locked: wrong CA password, or a damaged key file")]
+    CaKeyLocked,
+    /// The CA's certificates or keys cannot be used: unreadable, not a CA certificate, a key
+    /// that is not the certificate's, an issuing CA not issued by the root.
+    #[error("the CA material cannot be used: {0}")]
+    CaInvalid(String),
+    /// The issuing CA is not valid at the time of issuance (expired, or not yet valid), so
+    /// nothing it signs would verify.
+    #[error("the issuing CA is not valid now: renew the CA before issuing")]
+    CaExpired,
+    /// The CSR passed kunci-core's checks but the product's profile refuses it (for example
+    /// it asks for an e-mail address other than the registered one).
+    #[error("the CSR is refused for this product: {0}")]
+    CsrRejected(String),
+    /// A certificate profile is not usable (an unknown OID, no validity, a URL that is not
+    /// ASCII...): fix the portal's profile configuration.
+    #[error("invalid certificate profile: {0}")]
+    ProfileInvalid(String),
+    /// A revocation entry cannot go on a CRL (a malformed serial, a reason only delta CRLs
+    /// may carry).
+    #[error("invalid revocation entry: {0}")]
+    RevocationInvalid(String),
+    /// A time (Unix seconds) that X.509 cannot carry, or a validity that ends before it starts.
+    #[error("invalid time for a certificate or CRL: {0}")]
+    CaTime(String),
+    /// The CA could not encode what it built (a bug, or a value out of DER's bounds).
+    #[error("the CA could not encode a certificate or CRL: {0}")]
+    CaEncoding(String),
+    // ---- storage (src/store) ----
+    /// The row asked for does not exist, or is not the caller's to see (an account never
+    /// learns whether another account's request or certificate exists).
+    #[error("{what} not found")]
+    StoreNotFound {
+        /// What was looked for ("user", "request", "certificate"...).
+        what: &'static str,
+    },
+    /// The change conflicts with what is stored: a login or product name already taken, a
+    /// request not in the state the step needs, a certificate already revoked.
+    #[error("{what}")]
+    StoreConflict {
+        /// What conflicts, in words safe to show.
+        what: &'static str,
+    },
+    /// A value the store refuses before touching the database (an empty login, a negative
+    /// size): fix the input.
+    #[error("invalid {what}")]
+    StoreInvalid {
+        /// Which value is invalid.
+        what: &'static str,
+    },
+    /// The product is not registered for this account: an administrator grants products.
+    #[error("this product is not registered for the account; ask the administrator")]
+    NotGranted,
+    /// The request already has its certificate: approving again changes nothing.
+    #[error("a certificate was already issued for this request")]
+    AlreadyIssued,
+    /// No request carries this CSR token (mistyped, or made up).
+    #[error("unknown CSR token: copy it again from Permohonan Baru")]
+    TokenUnknown,
+    /// The CSR token expired before a CSR used it.
+    #[error("the CSR token has expired: start a new request")]
+    TokenExpired,
+    /// The CSR token was already used: a token sends one CSR, once.
+    #[error("the CSR token was already used: start a new request")]
+    TokenUsed,
+    /// The CSR token belongs to another account's request.
+    #[error("the CSR token belongs to another account")]
+    TokenWrongAccount,
+    /// The database failed (unreachable, locked too long, full, corrupt...). The message
+    /// stays generic; `detail` holds the database's own text for the log, never for a page.
+    #[error("the database is unavailable; try again later")]
+    StoreUnavailable {
+        /// The database's error text and context, for the server log only.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// The stable, machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::CaKeyLocked => "ca.key_locked",
+            Error::CaInvalid(_) => "ca.invalid",
+            Error::CaExpired => "ca.expired",
+            Error::CsrRejected(_) => "ca.csr_rejected",
+            Error::ProfileInvalid(_) => "ca.profile_invalid",
+            Error::RevocationInvalid(_) => "ca.revocation_invalid",
+            Error::CaTime(_) => "ca.time_invalid",
+            Error::CaEncoding(_) => "ca.encoding",
+            Error::StoreNotFound { .. } => "store.not_found",
+            Error::StoreConflict { .. } => "store.conflict",
+            Error::StoreInvalid { .. } => "store.invalid",
+            Error::NotGranted => "store.not_granted",
+            Error::AlreadyIssued => "store.already_issued",
+            Error::TokenUnknown => "token.unknown",
+            Error::TokenExpired => "token.expired",
+            Error::TokenUsed => "token.used",
+            Error::TokenWrongAccount => "token.wrong_account",
+            Error::StoreUnavailable { .. } => "store.unavailable",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_dotted_and_do_not_reuse_the_cores() {
+        let all = [
+            Error::CaKeyLocked,
+            Error::CaInvalid(String::new()),
+            Error::CaExpired,
+            Error::CsrRejected(String::new()),
+            Error::ProfileInvalid(String::new()),
+            Error::RevocationInvalid(String::new()),
+            Error::CaTime(String::new()),
+            Error::CaEncoding(String::new()),
+            Error::StoreNotFound { what: "x" },
+            Error::StoreConflict { what: "x" },
+            Error::StoreInvalid { what: "x" },
+            Error::NotGranted,
+            Error::AlreadyIssued,
+            Error::TokenUnknown,
+            Error::TokenExpired,
+            Error::TokenUsed,
+            Error::TokenWrongAccount,
+            Error::StoreUnavailable {
+                detail: String::new(),
+            },
+        ];
+        let mut codes: Vec<_> = all.iter().map(Error::code).collect();
+        for c in &codes {
+            assert!(c.contains('.') && c.is_ascii(), "{c}");
+        }
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(n, codes.len(), "duplicate error codes");
+        let core = Error::Core(kunci_core::Error::CsrBadSignature);
+        assert_eq!(core.code(), "csr.bad_signature");
+    }
+
+    #[test]
+    fn database_detail_never_reaches_the_message() {
+        let e = Error::StoreUnavailable {
+            detail: "no such table: users at /srv/secret.db".into(),
+        };
+        assert!(!e.to_string().contains("secret"), "{e}");
+    }
+}

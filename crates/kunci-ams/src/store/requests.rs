@@ -1,0 +1,647 @@
+//! Enrollment and revocation requests: their CSR tokens, uploaded CSRs, supporting documents,
+//! the subscriber agreement, and the operator's decision.
+//!
+//! The life of an enrollment (PROCESS.md steps 9-23): [`Store::create_enrollment`] makes it
+//! "Enrollment" (pending) with a CSR token; [`Store::consume_csr_token`] takes the CSR once
+//! and moves it to "Sudah Upload"; [`Store::attach_document`] keeps the Surat Rekomendasi;
+//! [`Store::submit`] records the agreement ("Setuju dan Submit"); the operator then issues
+//! (`Store::issue_for_request`, in `certificates`) or rejects ([`Store::reject_request`]).
+//! A revocation (steps 6-8) is made pending and is approved by `Store::approve_revocation`.
+//!
+//! A CSR token is kept only as its SHA-256: the database alone cannot be used to send a CSR.
+//! Looking a token up by its hash also keeps the comparison free of timing leaks (an attacker
+//! cannot steer the hash of a guess toward a stored one byte by byte).
+
+use sqlx::any::AnyRow;
+
+use super::{DbResultExt, Id, Store, UnixTime, col, conflict_on_unique, required, sha256_hex};
+use crate::error::{Error, Result};
+
+/// Length of a stored token hash (SHA-256, hex).
+pub const TOKEN_HASH_LEN: usize = 64;
+
+/// The shortest CSR token accepted (characters). The portal makes tokens of at least 128
+/// random bits; this floor catches a caller that passes something else by mistake.
+const MIN_TOKEN_LEN: usize = 16;
+
+/// How a CSR token is stored and looked up: SHA-256 of its UTF-8 bytes, lower-case hex.
+pub fn csr_token_hash(token: &str) -> String {
+    sha256_hex(token.as_bytes())
+}
+
+/// What a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    /// A new certificate (Permohonan Baru).
+    Enrollment,
+    /// Revoking one of the holder's certificates.
+    Revocation,
+}
+
+impl RequestKind {
+    /// The stored name (`enrollment`, `revocation`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Enrollment => "enrollment",
+            RequestKind::Revocation => "revocation",
+        }
+    }
+
+    fn parse(name: &str) -> Option<RequestKind> {
+        match name {
+            "enrollment" => Some(RequestKind::Enrollment),
+            "revocation" => Some(RequestKind::Revocation),
+            _ => None,
+        }
+    }
+}
+
+/// Where a request stands ("Status Permohonan").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestStatus {
+    /// Made, waiting for the CSR (enrollment) or for the operator (revocation); the portal
+    /// shows "Enrollment".
+    Pending,
+    /// The CSR arrived ("Sudah Upload"); document and agreement still to come.
+    Uploaded,
+    /// Agreement accepted ("Setuju dan Submit"); waiting for the operator.
+    Submitted,
+    /// Done: certificate issued, or certificate revoked.
+    Success,
+    /// Refused by the operator, with a reason.
+    Rejected,
+}
+
+impl RequestStatus {
+    /// The stored name (`pending`, `uploaded`, `submitted`, `success`, `rejected`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Uploaded => "uploaded",
+            RequestStatus::Submitted => "submitted",
+            RequestStatus::Success => "success",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The label the AMS portal shows for this status (PROCESS.md's names).
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "Enrollment",
+            RequestStatus::Uploaded => "Sudah Upload",
+            RequestStatus::Submitted => "Submitted",
+            RequestStatus::Success => "Success",
+            RequestStatus::Rejected => "Rejected",
+        }
+    }
+
+    /// Whether the request still waits for someone (not [`Success`](Self::Success) nor
+    /// [`Rejected`](Self::Rejected)).
+    pub fn is_open(self) -> bool {
+        !matches!(self, RequestStatus::Success | RequestStatus::Rejected)
+    }
+
+    fn parse(name: &str) -> Option<RequestStatus> {
+        match name {
+            "pending" => Some(RequestStatus::Pending),
+            "uploaded" => Some(RequestStatus::Uploaded),
+            "submitted" => Some(RequestStatus::Submitted),
+            "success" => Some(RequestStatus::Success),
+            "rejected" => Some(RequestStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// A supporting document as recorded (the bytes live on disk under `sha256_hex`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// SHA-256 of the content, lower-case hex: also the file's name in the upload folder.
+    pub sha256_hex: String,
+    /// The name the holder's file had (shown only; never used as a path).
+    pub original_name: String,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+/// A request as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Row id.
+    pub id: Id,
+    /// The holder who made it.
+    pub user_id: Id,
+    /// Enrollment or revocation.
+    pub kind: RequestKind,
+    /// Where it stands.
+    pub status: RequestStatus,
+    /// The product requested (enrollments).
+    pub product_id: Option<Id>,
+    /// When the CSR token stops being accepted (enrollments).
+    pub token_expires_at: Option<UnixTime>,
+    /// When the CSR token was used, if it was.
+    pub token_used_at: Option<UnixTime>,
+    /// The uploaded CSR (DER), once "Sudah Upload".
+    pub csr_der: Option<Vec<u8>>,
+    /// The supporting document, once uploaded.
+    pub document: Option<Document>,
+    /// When the subscriber agreement was accepted.
+    pub agreement_at: Option<UnixTime>,
+    /// Enrollment without a gap: the certificate this one replaces (revoked as superseded
+    /// when the new one is issued).
+    pub supersedes_cert_id: Option<Id>,
+    /// Revocation: the certificate to revoke.
+    pub target_cert_id: Option<Id>,
+    /// Revocation: the RFC 5280 CRLReason code the holder chose.
+    pub revocation_reason: Option<u8>,
+    /// Why the operator refused it.
+    pub reject_reason: Option<String>,
+    /// The operator who decided (none for automatic approval).
+    pub decided_by: Option<Id>,
+    /// When it was decided.
+    pub decided_at: Option<UnixTime>,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// When it last changed.
+    pub updated_at: UnixTime,
+}
+
+macro_rules! request_columns {
+    () => {
+        "id, user_id, kind, status, product_id, token_expires_at, token_used_at, csr_der, \
+         document_sha256, document_name, document_size, agreement_at, supersedes_cert_id, \
+         target_cert_id, revocation_reason, reject_reason, decided_by, decided_at, created_at, \
+         updated_at"
+    };
+}
+
+impl Store {
+    /// Makes an enrollment request ("Permohonan Baru") of `product` for `user`, with the CSR
+    /// `token` (kept as its hash) valid until `token_expires_at`. `supersedes` names the
+    /// holder's certificate to replace without a gap. Refused when the product is not
+    /// granted ([`Error::NotGranted`]), the certificate to replace is not the holder's or not
+    /// good, or a renewal of it is already open ([`Error::StoreConflict`]).
+    pub async fn create_enrollment(
+        &self,
+        user: Id,
+        product: Id,
+        token: &str,
+        token_expires_at: UnixTime,
+        supersedes: Option<Id>,
+        now: UnixTime,
+    ) -> Result<Request> {
+        if token.len() < MIN_TOKEN_LEN {
+            return Err(Error::StoreInvalid {
+                what: "CSR token (too short)",
+            });
+        }
+        if token_expires_at <= now {
+            return Err(Error::StoreInvalid {
+                what: "CSR token expiry (must be after now)",
+            });
+        }
+        let mut tx = self.begin().await?;
+        ensure_active_holder(&mut tx, user).await?;
+        let granted: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM product_grants WHERE user_id = $1 AND product_id = $2",
+        )
+        .bind(user)
+        .bind(product)
+        .fetch_optional(&mut *tx)
+        .await
+        .db("checking a grant")?;
+        if granted.is_none() {
+            return Err(Error::NotGranted);
+        }
+        if let Some(cert) = supersedes {
+            ensure_good_certificate_of(&mut tx, cert, user).await?;
+        }
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO requests (user_id, kind, status, product_id, token_hash, \
+             token_expires_at, supersedes_cert_id, created_at, updated_at) \
+             VALUES ($1, 'enrollment', 'pending', $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(user)
+        .bind(product)
+        .bind(csr_token_hash(token))
+        .bind(token_expires_at)
+        .bind(supersedes)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(
+            "creating an enrollment",
+            "a renewal of this certificate is already open (or the token is in use)",
+        ))?;
+        let request = fetch_request(&mut tx, id).await?;
+        tx.commit().await.db("committing an enrollment")?;
+        Ok(request)
+    }
+
+    /// Makes a revocation request for the holder's certificate `cert` with the RFC 5280
+    /// CRLReason code `reason` (PROCESS.md step 6). Refused when the certificate is not the
+    /// holder's ([`Error::StoreNotFound`]), already revoked, or already has an open
+    /// revocation request ([`Error::StoreConflict`]).
+    pub async fn create_revocation(
+        &self,
+        user: Id,
+        cert: Id,
+        reason: u8,
+        now: UnixTime,
+    ) -> Result<Request> {
+        super::certificates::check_reason(reason)?;
+        let mut tx = self.begin().await?;
+        ensure_active_holder(&mut tx, user).await?;
+        ensure_good_certificate_of(&mut tx, cert, user).await?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO requests (user_id, kind, status, target_cert_id, revocation_reason, \
+             created_at, updated_at) \
+             VALUES ($1, 'revocation', 'pending', $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(user)
+        .bind(cert)
+        .bind(i64::from(reason))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(
+            "creating a revocation",
+            "a revocation of this certificate is already open",
+        ))?;
+        let request = fetch_request(&mut tx, id).await?;
+        tx.commit().await.db("committing a revocation request")?;
+        Ok(request)
+    }
+
+    /// Checks a CSR token without using it: the request it belongs to, or the error
+    /// [`Store::consume_csr_token`] would give. Lets the caller verify the CSR against the
+    /// request (product, registered identity) before the token is spent.
+    pub async fn check_csr_token(&self, token: &str, user: Id, now: UnixTime) -> Result<Request> {
+        let mut conn = self.pool.acquire().await.db("checking a CSR token")?;
+        let request = request_by_token(&mut conn, token, user, now).await?;
+        Ok(request)
+    }
+
+    /// Uses a CSR token, once: in one transaction, checks it, marks it used, stores the
+    /// uploaded CSR (DER) and moves the request to "Sudah Upload". Refused, with nothing
+    /// changed, when no request has this token ([`Error::TokenUnknown`]), it is another
+    /// account's ([`Error::TokenWrongAccount`], checked before anything else about it is
+    /// told), it was used ([`Error::TokenUsed`]), it expired at `now`
+    /// ([`Error::TokenExpired`]), or its request was closed ([`Error::StoreConflict`]).
+    ///
+    /// The CSR is taken with the token, not after it, so that no crash can leave a spent
+    /// token without its CSR.
+    pub async fn consume_csr_token(
+        &self,
+        token: &str,
+        user: Id,
+        csr_der: &[u8],
+        now: UnixTime,
+    ) -> Result<Request> {
+        if csr_der.is_empty() {
+            return Err(Error::StoreInvalid {
+                what: "CSR (empty)",
+            });
+        }
+        let mut tx = self.begin().await?;
+        let request = request_by_token(&mut tx, token, user, now).await?;
+        let done = sqlx::query(
+            "UPDATE requests SET token_used_at = $1, csr_der = $2, status = 'uploaded', \
+             updated_at = $1 \
+             WHERE id = $3 AND token_used_at IS NULL AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(csr_der.to_vec())
+        .bind(request.id)
+        .execute(&mut *tx)
+        .await
+        .db("using a CSR token")?;
+        // Zero rows: another transaction used it between our read and this write (possible
+        // on PostgreSQL's read-committed; SQLite's write lock already excluded it).
+        if done.rows_affected() != 1 {
+            return Err(Error::TokenUsed);
+        }
+        let request = fetch_request(&mut tx, request.id).await?;
+        tx.commit().await.db("committing a used CSR token")?;
+        Ok(request)
+    }
+
+    /// Records the supporting document of `request` (step 20), replacing an earlier one.
+    /// Only the holder's own request in "Sudah Upload" takes one.
+    pub async fn attach_document(
+        &self,
+        request: Id,
+        user: Id,
+        document: &Document,
+        now: UnixTime,
+    ) -> Result<Request> {
+        if document.sha256_hex.len() != 64
+            || !document.sha256_hex.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(Error::StoreInvalid {
+                what: "document hash (expected SHA-256 hex)",
+            });
+        }
+        if document.size < 0 {
+            return Err(Error::StoreInvalid {
+                what: "document size",
+            });
+        }
+        let mut tx = self.begin().await?;
+        let current = fetch_request_of(&mut tx, request, user).await?;
+        if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
+            return Err(Error::StoreConflict {
+                what: "this request does not take a document now",
+            });
+        }
+        sqlx::query(
+            "UPDATE requests SET document_sha256 = $1, document_name = $2, document_size = $3, \
+             updated_at = $4 WHERE id = $5 AND status = 'uploaded'",
+        )
+        .bind(document.sha256_hex.to_ascii_lowercase())
+        .bind(&document.original_name)
+        .bind(document.size)
+        .bind(now)
+        .bind(request)
+        .execute(&mut *tx)
+        .await
+        .db("recording a document")?;
+        let request = fetch_request(&mut tx, request).await?;
+        tx.commit().await.db("committing a document")?;
+        Ok(request)
+    }
+
+    /// "Setuju dan Submit" (step 22): records that the holder accepted the agreement at
+    /// `now` and hands the request to the operator. Needs the CSR and the document.
+    pub async fn submit(&self, request: Id, user: Id, now: UnixTime) -> Result<Request> {
+        let mut tx = self.begin().await?;
+        let current = fetch_request_of(&mut tx, request, user).await?;
+        if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
+            return Err(Error::StoreConflict {
+                what: "this request cannot be submitted now",
+            });
+        }
+        if current.document.is_none() {
+            return Err(Error::StoreConflict {
+                what: "upload the supporting document first",
+            });
+        }
+        sqlx::query(
+            "UPDATE requests SET status = 'submitted', agreement_at = $1, updated_at = $1 \
+             WHERE id = $2 AND status = 'uploaded'",
+        )
+        .bind(now)
+        .bind(request)
+        .execute(&mut *tx)
+        .await
+        .db("submitting a request")?;
+        let request = fetch_request(&mut tx, request).await?;
+        tx.commit().await.db("committing a submission")?;
+        Ok(request)
+    }
+
+    /// The operator refuses an open request with `reason` (shown to the holder). Its CSR
+    /// token, if unused, can no longer be used.
+    pub async fn reject_request(
+        &self,
+        request: Id,
+        operator: Option<Id>,
+        reason: &str,
+        now: UnixTime,
+    ) -> Result<Request> {
+        required(reason, "reject reason")?;
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE requests SET status = 'rejected', reject_reason = $1, decided_by = $2, \
+             decided_at = $3, updated_at = $3 \
+             WHERE id = $4 AND status IN ('pending', 'uploaded', 'submitted')",
+        )
+        .bind(reason.trim())
+        .bind(operator)
+        .bind(now)
+        .bind(request)
+        .execute(&mut *tx)
+        .await
+        .db("rejecting a request")?;
+        if done.rows_affected() != 1 {
+            // Tell a missing request from a closed one.
+            fetch_request(&mut tx, request).await?;
+            return Err(Error::StoreConflict {
+                what: "this request is already decided",
+            });
+        }
+        let request = fetch_request(&mut tx, request).await?;
+        tx.commit().await.db("committing a rejection")?;
+        Ok(request)
+    }
+
+    /// The request `id`, whoever made it (operator views).
+    pub async fn request(&self, id: Id) -> Result<Request> {
+        let mut conn = self.pool.acquire().await.db("reading a request")?;
+        fetch_request(&mut conn, id).await
+    }
+
+    /// The request `id` if `user` made it; [`Error::StoreNotFound`] otherwise (a holder never
+    /// learns whether another holder's request exists).
+    pub async fn request_of(&self, id: Id, user: Id) -> Result<Request> {
+        let mut conn = self.pool.acquire().await.db("reading a request")?;
+        fetch_request_of(&mut conn, id, user).await
+    }
+
+    /// The requests of `user`, newest first ("Status Permohonan").
+    pub async fn requests_of(&self, user: Id) -> Result<Vec<Request>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await
+        .db("listing requests")?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    /// The operator's queue, oldest first: enrollments submitted and revocations pending.
+    pub async fn request_queue(&self) -> Result<Vec<Request>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE (kind = 'enrollment' AND status = 'submitted') \
+             OR (kind = 'revocation' AND status = 'pending') ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .db("listing the queue")?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    /// Whether any request records the document with this SHA-256 (so an upload folder
+    /// sweep keeps it).
+    pub async fn document_is_referenced(&self, sha256_hex: &str) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM requests WHERE document_sha256 = $1 LIMIT 1")
+                .bind(sha256_hex.to_ascii_lowercase())
+                .fetch_optional(&self.pool)
+                .await
+                .db("checking a document")?;
+        Ok(found.is_some())
+    }
+}
+
+/// The request carrying `token`, checked for `user` and `now`, in the order that tells
+/// another account nothing: unknown, wrong account, then used, expired, closed.
+async fn request_by_token(
+    conn: &mut sqlx::AnyConnection,
+    token: &str,
+    user: Id,
+    now: UnixTime,
+) -> Result<Request> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM requests WHERE token_hash = $1"
+    ))
+    .bind(csr_token_hash(token))
+    .fetch_optional(&mut *conn)
+    .await
+    .db("finding a CSR token")?;
+    let request = row
+        .as_ref()
+        .map(request_from_row)
+        .transpose()?
+        .ok_or(Error::TokenUnknown)?;
+    if request.user_id != user {
+        return Err(Error::TokenWrongAccount);
+    }
+    if request.token_used_at.is_some() {
+        return Err(Error::TokenUsed);
+    }
+    if request.token_expires_at.is_none_or(|t| now >= t) {
+        return Err(Error::TokenExpired);
+    }
+    if request.status != RequestStatus::Pending {
+        return Err(Error::StoreConflict {
+            what: "this request is closed; start a new one",
+        });
+    }
+    Ok(request)
+}
+
+pub(super) async fn fetch_request(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Request> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM requests WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .db("reading a request")?;
+    row.as_ref()
+        .map(request_from_row)
+        .transpose()?
+        .ok_or(Error::StoreNotFound { what: "request" })
+}
+
+async fn fetch_request_of(conn: &mut sqlx::AnyConnection, id: Id, user: Id) -> Result<Request> {
+    let request = fetch_request(conn, id).await?;
+    if request.user_id != user {
+        return Err(Error::StoreNotFound { what: "request" });
+    }
+    Ok(request)
+}
+
+/// The account exists, is a holder, and is not disabled.
+async fn ensure_active_holder(conn: &mut sqlx::AnyConnection, user: Id) -> Result<()> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT role, disabled FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await
+            .db("checking a holder")?;
+    match row {
+        None => Err(Error::StoreNotFound { what: "user" }),
+        Some((_, disabled)) if disabled != 0 => Err(Error::StoreConflict {
+            what: "the account is disabled",
+        }),
+        Some((role, _)) if role != "holder" => Err(Error::StoreConflict {
+            what: "only holders make requests",
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The certificate exists, is `user`'s (else not found), and is good (else a conflict).
+async fn ensure_good_certificate_of(
+    conn: &mut sqlx::AnyConnection,
+    cert: Id,
+    user: Id,
+) -> Result<()> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT user_id, status FROM certificates WHERE id = $1")
+            .bind(cert)
+            .fetch_optional(&mut *conn)
+            .await
+            .db("checking a certificate")?;
+    match row {
+        Some((owner, status)) if owner == user => {
+            if status == "good" {
+                Ok(())
+            } else {
+                Err(Error::StoreConflict {
+                    what: "this certificate is already revoked",
+                })
+            }
+        }
+        _ => Err(Error::StoreNotFound {
+            what: "certificate",
+        }),
+    }
+}
+
+fn request_from_row(row: &AnyRow) -> Result<Request> {
+    let kind: String = col(row, "kind")?;
+    let status: String = col(row, "status")?;
+    let reason: Option<i64> = col(row, "revocation_reason")?;
+    let document = match (
+        col::<Option<String>>(row, "document_sha256")?,
+        col::<Option<String>>(row, "document_name")?,
+        col::<Option<i64>>(row, "document_size")?,
+    ) {
+        (Some(sha256_hex), Some(original_name), Some(size)) => Some(Document {
+            sha256_hex,
+            original_name,
+            size,
+        }),
+        _ => None,
+    };
+    Ok(Request {
+        id: col(row, "id")?,
+        user_id: col(row, "user_id")?,
+        kind: RequestKind::parse(&kind).ok_or_else(|| bad_value("kind", &kind))?,
+        status: RequestStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
+        product_id: col(row, "product_id")?,
+        token_expires_at: col(row, "token_expires_at")?,
+        token_used_at: col(row, "token_used_at")?,
+        csr_der: col(row, "csr_der")?,
+        document,
+        agreement_at: col(row, "agreement_at")?,
+        supersedes_cert_id: col(row, "supersedes_cert_id")?,
+        target_cert_id: col(row, "target_cert_id")?,
+        revocation_reason: reason
+            .map(|r| u8::try_from(r).map_err(|_| bad_value("revocation_reason", &r.to_string())))
+            .transpose()?,
+        reject_reason: col(row, "reject_reason")?,
+        decided_by: col(row, "decided_by")?,
+        decided_at: col(row, "decided_at")?,
+        created_at: col(row, "created_at")?,
+        updated_at: col(row, "updated_at")?,
+    })
+}
+
+fn bad_value(column: &str, value: &str) -> Error {
+    Error::StoreUnavailable {
+        detail: format!("unexpected value {value:?} in requests.{column}"),
+    }
+}

@@ -1,0 +1,229 @@
+//! Login sessions and the failed-login record that throttling reads.
+//!
+//! A session is found by its cookie token, but only the token's SHA-256 is stored: a copy of
+//! the database does not let anyone log in. The CSRF secret is stored as given (it must be
+//! shown back to the page). Failed logins are counted per login and per client address over
+//! a window the caller chooses; the policy (how many, how long) is the HTTP layer's.
+
+use core::fmt;
+
+use super::users::user_from_row;
+use super::{DbResultExt, Id, Store, UnixTime, User, col, required, sha256_hex};
+use crate::error::{Error, Result};
+
+/// A live session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The account logged in.
+    pub user_id: Id,
+    /// The secret the page must send back with every state-changing request.
+    pub csrf_secret: String,
+    /// When the session began.
+    pub created_at: UnixTime,
+    /// When it stops being accepted.
+    pub expires_at: UnixTime,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("csrf_secret", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Failed logins within a window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginFailures {
+    /// Failures for this login, from any address.
+    pub by_login: i64,
+    /// Failures from this address, for any login.
+    pub by_address: i64,
+}
+
+impl Store {
+    /// Starts a session for `user` under the cookie `token` (only its SHA-256 is kept). A
+    /// disabled or missing account gets none.
+    pub async fn create_session(
+        &self,
+        token: &str,
+        user: Id,
+        csrf_secret: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<Session> {
+        required(token, "session token")?;
+        required(csrf_secret, "CSRF secret")?;
+        if expires_at <= now {
+            return Err(Error::StoreInvalid {
+                what: "session expiry (must be after now)",
+            });
+        }
+        let mut tx = self.begin().await?;
+        let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await
+            .db("checking a user for a session")?;
+        match disabled {
+            None => return Err(Error::StoreNotFound { what: "user" }),
+            Some(0) => {}
+            Some(_) => {
+                return Err(Error::StoreConflict {
+                    what: "the account is disabled",
+                });
+            }
+        }
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_secret, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(user)
+        .bind(csrf_secret)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(super::conflict_on_unique(
+            "creating a session",
+            "session token already in use",
+        ))?;
+        tx.commit().await.db("committing a session")?;
+        Ok(Session {
+            user_id: user,
+            csrf_secret: csrf_secret.to_owned(),
+            created_at: now,
+            expires_at,
+        })
+    }
+
+    /// The session behind cookie `token` and its account, if the session exists, has not
+    /// expired at `now`, and the account is not disabled.
+    pub async fn session(&self, token: &str, now: UnixTime) -> Result<Option<(Session, User)>> {
+        let row = sqlx::query(
+            "SELECT s.csrf_secret, s.created_at AS s_created_at, s.expires_at, \
+             u.id, u.login, u.display_name, u.email, u.nik, u.organisation, u.role, \
+             u.password_hash, u.disabled, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .db("reading a session")?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        let session = Session {
+            user_id: user.id,
+            csrf_secret: col(&row, "csrf_secret")?,
+            created_at: col(&row, "s_created_at")?,
+            expires_at: col(&row, "expires_at")?,
+        };
+        Ok(Some((session, user)))
+    }
+
+    /// Ends the session behind `token` (logout). Ending a missing session is not an error.
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(sha256_hex(token.as_bytes()))
+            .execute(&mut *tx)
+            .await
+            .db("ending a session")?;
+        tx.commit().await.db("committing a logout")
+    }
+
+    /// Ends every session of `user` (password change, account disabled). Returns how many.
+    pub async fn delete_user_sessions(&self, user: Id) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .db("ending a user's sessions")?;
+        tx.commit().await.db("committing ended sessions")?;
+        Ok(done.rows_affected())
+    }
+
+    /// Drops sessions expired at `now` and failed logins older than `failures_before`
+    /// (housekeeping). Returns how many rows went.
+    pub async fn purge_expired(&self, now: UnixTime, failures_before: UnixTime) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .db("purging sessions")?;
+        let failures = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(failures_before)
+            .execute(&mut *tx)
+            .await
+            .db("purging login failures")?;
+        tx.commit().await.db("committing a purge")?;
+        Ok(sessions.rows_affected() + failures.rows_affected())
+    }
+
+    /// Records a failed login for `login` (compared lower-case) from `address`.
+    pub async fn record_login_failure(
+        &self,
+        login: &str,
+        address: &str,
+        now: UnixTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO login_failures (login, address, at) VALUES ($1, $2, $3)")
+            .bind(login.trim().to_ascii_lowercase())
+            .bind(address)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .db("recording a login failure")?;
+        tx.commit().await.db("committing a login failure")
+    }
+
+    /// Failed logins at or after `since`, for `login` and for `address`.
+    pub async fn login_failures(
+        &self,
+        login: &str,
+        address: &str,
+        since: UnixTime,
+    ) -> Result<LoginFailures> {
+        let by_login: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE login = $1 AND at >= $2")
+                .bind(login.trim().to_ascii_lowercase())
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await
+                .db("counting login failures")?;
+        let by_address: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE address = $1 AND at >= $2",
+        )
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .db("counting login failures")?;
+        Ok(LoginFailures {
+            by_login,
+            by_address,
+        })
+    }
+
+    /// Forgets the failures of `login` (after a successful login). Failures against other
+    /// logins stay, also in their address's count: logging in to one's own account does not
+    /// reset what an address tried against others.
+    pub async fn clear_login_failures(&self, login: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM login_failures WHERE login = $1")
+            .bind(login.trim().to_ascii_lowercase())
+            .execute(&mut *tx)
+            .await
+            .db("clearing login failures")?;
+        tx.commit().await.db("committing cleared login failures")
+    }
+}

@@ -1,0 +1,498 @@
+//! Accounts, the identity registered for each holder, products and per-holder product grants.
+//!
+//! Logins are kept lower-case (ASCII) so that `Budi` and `budi` are one account. Password
+//! hashes arrive already hashed (argon2id PHC strings, made by the HTTP layer) and are kept
+//! out of `Debug`. A registered identity is checked by kunci-core's subject rules before it is
+//! stored, so that it round-trips to the very [`Subject`] every CSR is compared with.
+
+use core::fmt;
+
+use kunci_core::csr::Subject;
+use sqlx::any::AnyRow;
+
+use super::{DbResultExt, Id, Store, UnixTime, col, conflict_on_unique, flag, required};
+use crate::error::{Error, Result};
+
+/// What an account may do in the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A certificate holder: requests, downloads and revokes their own certificates.
+    Holder,
+    /// The registration authority's verifier: approves and rejects requests.
+    Operator,
+    /// Manages accounts, products and grants.
+    Admin,
+}
+
+impl Role {
+    /// The role's name as stored and shown (`holder`, `operator`, `admin`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Holder => "holder",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role named `name` (as [`Role::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Role> {
+        match name {
+            "holder" => Some(Role::Holder),
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An account as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// Row id.
+    pub id: Id,
+    /// Login name, lower-case, unique.
+    pub login: String,
+    /// Name shown in the portal.
+    pub display_name: String,
+    /// Where notices are e-mailed.
+    pub email: String,
+    /// NIK (Indonesian identity number), when registered.
+    pub nik: Option<String>,
+    /// Organisation (instansi), when registered.
+    pub organisation: Option<String>,
+    /// What the account may do.
+    pub role: Role,
+    /// The password's argon2id hash as a PHC string (never the password).
+    pub password_hash: String,
+    /// A disabled account cannot log in.
+    pub disabled: bool,
+    /// When the account was made.
+    pub created_at: UnixTime,
+}
+
+impl fmt::Debug for User {
+    // The hash is not the password, but it is what an offline guesser needs: keep it out
+    // of logs that print a user.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("login", &self.login)
+            .field("display_name", &self.display_name)
+            .field("email", &self.email)
+            .field("nik", &self.nik)
+            .field("organisation", &self.organisation)
+            .field("role", &self.role)
+            .field("password_hash", &"<redacted>")
+            .field("disabled", &self.disabled)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A new account, with its registered identity and granted products, made in one step.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    /// Login name (stored lower-case; must not be empty).
+    pub login: String,
+    /// Name shown in the portal.
+    pub display_name: String,
+    /// E-mail address for notices.
+    pub email: String,
+    /// NIK, if known.
+    pub nik: Option<String>,
+    /// Organisation, if known.
+    pub organisation: Option<String>,
+    /// Role; `None` means [`Role::Holder`].
+    pub role: Option<Role>,
+    /// argon2id PHC string made by the caller.
+    pub password_hash: String,
+    /// The subject the holder's CSRs must carry (checked by kunci-core's rules).
+    pub identity: Option<Subject>,
+    /// Products the holder may request.
+    pub products: Vec<Id>,
+}
+
+/// A certificate product a holder may request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Product {
+    /// Row id.
+    pub id: Id,
+    /// Name shown in "Produk" (unique).
+    pub name: String,
+    /// Certificate type ("Jenis Sertifikat"), e.g. individual or organisational.
+    pub cert_type: String,
+    /// Name of the CA profile certificates of this product are issued under.
+    pub profile: String,
+    /// When the product was made.
+    pub created_at: UnixTime,
+}
+
+/// A new product.
+#[derive(Clone, Debug, Default)]
+pub struct NewProduct {
+    /// Name (unique, not empty).
+    pub name: String,
+    /// Certificate type.
+    pub cert_type: String,
+    /// CA profile name.
+    pub profile: String,
+}
+
+/// The columns [`user_from_row`] reads, as a literal for `concat!` (sqlx takes only static
+/// query strings).
+macro_rules! user_columns {
+    () => {
+        "id, login, display_name, email, nik, organisation, role, password_hash, disabled, \
+         created_at"
+    };
+}
+
+impl Store {
+    /// Makes an account with its identity and product grants, all or nothing: an unknown
+    /// product leaves no account behind. A login already taken is [`Error::StoreConflict`].
+    pub async fn create_user(&self, new: &NewUser, now: UnixTime) -> Result<User> {
+        let login = normalise_login(&new.login)?;
+        required(&new.display_name, "display name")?;
+        required(&new.password_hash, "password hash")?;
+        let identity = new.identity.clone().map(checked_subject).transpose()?;
+        let role = new.role.unwrap_or(Role::Holder);
+
+        let mut tx = self.begin().await?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO users (login, display_name, email, nik, organisation, role, \
+             password_hash, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING id",
+        )
+        .bind(&login)
+        .bind(&new.display_name)
+        .bind(&new.email)
+        .bind(new.nik.as_deref())
+        .bind(new.organisation.as_deref())
+        .bind(role.as_str())
+        .bind(&new.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(
+            "creating a user",
+            "this login is already taken",
+        ))?;
+        if let Some(subject) = &identity {
+            upsert_identity(&mut tx, id, subject).await?;
+        }
+        for &product in &new.products {
+            insert_grant(&mut tx, id, product, now).await?;
+        }
+        tx.commit().await.db("committing a new user")?;
+        self.user(id).await
+    }
+
+    /// The account `id`.
+    pub async fn user(&self, id: Id) -> Result<User> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .db("reading a user")?;
+        row.as_ref()
+            .map(user_from_row)
+            .transpose()?
+            .ok_or(Error::StoreNotFound { what: "user" })
+    }
+
+    /// The account with this login (compared lower-case), if any.
+    pub async fn user_by_login(&self, login: &str) -> Result<Option<User>> {
+        let login = login.trim().to_ascii_lowercase();
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE login = $1"
+        ))
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await
+        .db("reading a user by login")?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Every account, by login.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users ORDER BY login"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .db("listing users")?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Disables or re-enables an account. Disabling also ends its sessions, in the same
+    /// transaction, so that nobody stays logged in on a disabled account.
+    pub async fn set_user_disabled(&self, id: Id, disabled: bool) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .db("disabling a user")?;
+        if done.rows_affected() == 0 {
+            return Err(Error::StoreNotFound { what: "user" });
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .db("ending a disabled user's sessions")?;
+        }
+        tx.commit().await.db("committing a user's disabled flag")
+    }
+
+    /// Replaces an account's password hash (argon2id PHC string made by the caller).
+    pub async fn set_password_hash(&self, id: Id, password_hash: &str) -> Result<()> {
+        required(password_hash, "password hash")?;
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .db("setting a password hash")?;
+        if done.rows_affected() == 0 {
+            return Err(Error::StoreNotFound { what: "user" });
+        }
+        tx.commit().await.db("committing a password hash")
+    }
+
+    /// Registers (or replaces) the identity a holder's CSRs must carry. The subject is checked
+    /// and normalised by kunci-core's rules first (an invalid one is a `Core` error).
+    pub async fn set_identity(&self, user: Id, subject: &Subject) -> Result<Subject> {
+        let subject = checked_subject(subject.clone())?;
+        let mut tx = self.begin().await?;
+        ensure_user(&mut tx, user).await?;
+        upsert_identity(&mut tx, user, &subject).await?;
+        tx.commit().await.db("committing an identity")?;
+        Ok(subject)
+    }
+
+    /// The identity registered for `user`, if any.
+    pub async fn identity(&self, user: Id) -> Result<Option<Subject>> {
+        let row = sqlx::query(
+            "SELECT common_name, email, organization, organizational_unit, locality, state, \
+             country, serial_number FROM identities WHERE user_id = $1",
+        )
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await
+        .db("reading an identity")?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Subject {
+            common_name: col(&row, "common_name")?,
+            email: col(&row, "email")?,
+            organization: col(&row, "organization")?,
+            organizational_unit: col(&row, "organizational_unit")?,
+            locality: col(&row, "locality")?,
+            state: col(&row, "state")?,
+            country: col(&row, "country")?,
+            serial_number: col(&row, "serial_number")?,
+        }))
+    }
+
+    /// Makes a product. A name already taken is [`Error::StoreConflict`].
+    pub async fn create_product(&self, new: &NewProduct, now: UnixTime) -> Result<Product> {
+        required(&new.name, "product name")?;
+        required(&new.cert_type, "certificate type")?;
+        required(&new.profile, "profile name")?;
+        let mut tx = self.begin().await?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO products (name, cert_type, profile, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(new.name.trim())
+        .bind(new.cert_type.trim())
+        .bind(new.profile.trim())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(
+            "creating a product",
+            "a product with this name already exists",
+        ))?;
+        tx.commit().await.db("committing a product")?;
+        self.product(id).await
+    }
+
+    /// The product `id`.
+    pub async fn product(&self, id: Id) -> Result<Product> {
+        let row = sqlx::query(
+            "SELECT id, name, cert_type, profile, created_at FROM products WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .db("reading a product")?;
+        row.as_ref()
+            .map(product_from_row)
+            .transpose()?
+            .ok_or(Error::StoreNotFound { what: "product" })
+    }
+
+    /// Every product, by name.
+    pub async fn products(&self) -> Result<Vec<Product>> {
+        let rows = sqlx::query(
+            "SELECT id, name, cert_type, profile, created_at FROM products ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .db("listing products")?;
+        rows.iter().map(product_from_row).collect()
+    }
+
+    /// Lets `user` request `product`. Granting twice is not an error.
+    pub async fn grant_product(&self, user: Id, product: Id, now: UnixTime) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_grant(&mut tx, user, product, now).await?;
+        tx.commit().await.db("committing a grant")
+    }
+
+    /// Withdraws a grant (requests already made stay). Withdrawing a missing grant is
+    /// [`Error::StoreNotFound`].
+    pub async fn revoke_product(&self, user: Id, product: Id) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM product_grants WHERE user_id = $1 AND product_id = $2")
+            .bind(user)
+            .bind(product)
+            .execute(&mut *tx)
+            .await
+            .db("withdrawing a grant")?;
+        if done.rows_affected() == 0 {
+            return Err(Error::StoreNotFound { what: "grant" });
+        }
+        tx.commit().await.db("committing a withdrawn grant")
+    }
+
+    /// The products `user` may request, by name.
+    pub async fn granted_products(&self, user: Id) -> Result<Vec<Product>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.cert_type, p.profile, p.created_at \
+             FROM products p JOIN product_grants g ON g.product_id = p.id \
+             WHERE g.user_id = $1 ORDER BY p.name",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await
+        .db("listing granted products")?;
+        rows.iter().map(product_from_row).collect()
+    }
+}
+
+pub(super) fn user_from_row(row: &AnyRow) -> Result<User> {
+    let role: String = col(row, "role")?;
+    Ok(User {
+        id: col(row, "id")?,
+        login: col(row, "login")?,
+        display_name: col(row, "display_name")?,
+        email: col(row, "email")?,
+        nik: col(row, "nik")?,
+        organisation: col(row, "organisation")?,
+        role: Role::parse(&role).ok_or_else(|| Error::StoreUnavailable {
+            detail: format!("unknown role {role:?} in users"),
+        })?,
+        password_hash: col(row, "password_hash")?,
+        disabled: flag(row, "disabled")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+fn product_from_row(row: &AnyRow) -> Result<Product> {
+    Ok(Product {
+        id: col(row, "id")?,
+        name: col(row, "name")?,
+        cert_type: col(row, "cert_type")?,
+        profile: col(row, "profile")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+fn normalise_login(login: &str) -> Result<String> {
+    let login = login.trim().to_ascii_lowercase();
+    if login.is_empty() || login.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::StoreInvalid { what: "login" });
+    }
+    Ok(login)
+}
+
+fn checked_subject(mut subject: Subject) -> Result<Subject> {
+    subject.validate()?;
+    Ok(subject)
+}
+
+/// [`Error::StoreNotFound`] unless the account exists (checked inside the caller's
+/// transaction, so it cannot vanish before the caller's write).
+pub(super) async fn ensure_user(tx: &mut sqlx::AnyConnection, id: Id) -> Result<()> {
+    let found: Option<Id> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .db("checking a user")?;
+    found
+        .map(|_| ())
+        .ok_or(Error::StoreNotFound { what: "user" })
+}
+
+async fn upsert_identity(tx: &mut sqlx::AnyConnection, user: Id, s: &Subject) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO identities (user_id, common_name, email, organization, \
+         organizational_unit, locality, state, country, serial_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (user_id) DO UPDATE SET common_name = excluded.common_name, \
+         email = excluded.email, organization = excluded.organization, \
+         organizational_unit = excluded.organizational_unit, locality = excluded.locality, \
+         state = excluded.state, country = excluded.country, \
+         serial_number = excluded.serial_number",
+    )
+    .bind(user)
+    .bind(&s.common_name)
+    .bind(s.email.as_deref())
+    .bind(s.organization.as_deref())
+    .bind(s.organizational_unit.as_deref())
+    .bind(s.locality.as_deref())
+    .bind(s.state.as_deref())
+    .bind(s.country.as_deref())
+    .bind(s.serial_number.as_deref())
+    .execute(&mut *tx)
+    .await
+    .db("storing an identity")?;
+    Ok(())
+}
+
+async fn insert_grant(
+    tx: &mut sqlx::AnyConnection,
+    user: Id,
+    product: Id,
+    now: UnixTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO product_grants (user_id, product_id, granted_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, product_id) DO NOTHING",
+    )
+    .bind(user)
+    .bind(product)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => Error::StoreNotFound {
+            what: "user or product",
+        },
+        _ => super::unavailable("granting a product")(e),
+    })?;
+    Ok(())
+}
