@@ -90,6 +90,49 @@ pub enum Error {
         /// The database's error text and context, for the server log only.
         detail: String,
     },
+    // ---- HTTP: accounts, sessions, CSRF (src/http) ----
+    /// The request needs a logged-in session and has none (no cookie, or an expired or ended
+    /// session): log in again.
+    #[error("log in first")]
+    AuthRequired,
+    /// Wrong login or wrong password: one answer for both, so that nobody learns which
+    /// logins exist.
+    #[error("wrong login or password")]
+    AuthFailed,
+    /// Too many failed logins for this login or from this address lately: wait and retry.
+    #[error("too many failed logins; wait a few minutes and try again")]
+    AuthThrottled,
+    /// The password was right but the account is disabled: ask the administrator.
+    #[error("this account is disabled; ask the administrator")]
+    AuthDisabled,
+    /// The account's role may not do this.
+    #[error("your account may not do this")]
+    AuthForbidden,
+    /// A state-changing request without the `X-CSRF-Token` header: reload the page.
+    #[error("missing CSRF token: reload the page and try again")]
+    CsrfMissing,
+    /// A state-changing request whose `X-CSRF-Token` is not the session's: reload the page.
+    #[error("wrong CSRF token: reload the page and try again")]
+    CsrfMismatch,
+    /// A state-changing request sent from another site (its `Origin` is not the portal's).
+    #[error("request refused: it came from another site")]
+    CsrfOrigin,
+    /// The request is malformed (not the JSON the route expects, a field out of bounds).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// The request body is larger than the route accepts.
+    #[error("the request is too large")]
+    TooLarge,
+    /// No such route.
+    #[error("no such page or API route")]
+    RouteNotFound,
+    /// A failure inside the server that is not the database's (a password hash that cannot be
+    /// computed, a worker task that died). `detail` is for the server log only.
+    #[error("internal error; try again later")]
+    Internal {
+        /// What failed, for the server log only (never a password or token).
+        detail: String,
+    },
 }
 
 impl Error {
@@ -115,6 +158,18 @@ impl Error {
             Error::TokenUsed => "token.used",
             Error::TokenWrongAccount => "token.wrong_account",
             Error::StoreUnavailable { .. } => "store.unavailable",
+            Error::AuthRequired => "auth.required",
+            Error::AuthFailed => "auth.failed",
+            Error::AuthThrottled => "auth.throttled",
+            Error::AuthDisabled => "auth.disabled",
+            Error::AuthForbidden => "auth.forbidden",
+            Error::CsrfMissing => "csrf.missing",
+            Error::CsrfMismatch => "csrf.mismatch",
+            Error::CsrfOrigin => "csrf.origin",
+            Error::BadRequest(_) => "http.bad_request",
+            Error::TooLarge => "http.too_large",
+            Error::RouteNotFound => "http.not_found",
+            Error::Internal { .. } => "server.internal",
         }
     }
 }
@@ -144,6 +199,20 @@ mod tests {
             Error::TokenUsed,
             Error::TokenWrongAccount,
             Error::StoreUnavailable {
+                detail: String::new(),
+            },
+            Error::AuthRequired,
+            Error::AuthFailed,
+            Error::AuthThrottled,
+            Error::AuthDisabled,
+            Error::AuthForbidden,
+            Error::CsrfMissing,
+            Error::CsrfMismatch,
+            Error::CsrfOrigin,
+            Error::BadRequest(""),
+            Error::TooLarge,
+            Error::RouteNotFound,
+            Error::Internal {
                 detail: String::new(),
             },
         ];

@@ -1,0 +1,72 @@
+//! How an [`Error`] becomes an HTTP response: a status and the JSON body
+//! `{"error": {"code", "message"}}`.
+//!
+//! The client sees the stable code and the error's message, which by the error type's own rule
+//! never carries a secret, a database text or a file path. The detail of a server-side failure
+//! (the database's text, a worker that died) goes to the server log (stderr) only.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::Error;
+
+impl Error {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Core(_)
+            | Error::CsrRejected(_)
+            | Error::RevocationInvalid(_)
+            | Error::StoreInvalid { .. }
+            | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::AuthRequired | Error::AuthFailed => StatusCode::UNAUTHORIZED,
+            Error::AuthDisabled
+            | Error::AuthForbidden
+            | Error::CsrfMissing
+            | Error::CsrfMismatch
+            | Error::CsrfOrigin
+            | Error::NotGranted
+            | Error::TokenWrongAccount => StatusCode::FORBIDDEN,
+            Error::StoreNotFound { .. } | Error::TokenUnknown | Error::RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
+            Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
+            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::AuthThrottled => StatusCode::TOO_MANY_REQUESTS,
+            Error::CaKeyLocked
+            | Error::CaInvalid(_)
+            | Error::CaExpired
+            | Error::ProfileInvalid(_)
+            | Error::CaTime(_)
+            | Error::CaEncoding(_)
+            | Error::StoreUnavailable { .. }
+            | Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            // The enum is non-exhaustive and grows with the portal: a variant not yet mapped
+            // is treated as the server's failure rather than blamed on the client.
+            #[allow(unreachable_patterns)]
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            // The detail is for the operator of the server; the client gets the generic
+            // message. Details hold database texts and contexts, never passwords or tokens.
+            match &self {
+                Error::StoreUnavailable { detail } | Error::Internal { detail } => {
+                    eprintln!("kunci-ams: {} ({status}): {detail}", self.code());
+                }
+                other => eprintln!("kunci-ams: {} ({status}): {other}", other.code()),
+            }
+        }
+        let body = serde_json::json!({
+            "error": { "code": self.code(), "message": self.to_string() }
+        });
+        (status, Json(body)).into_response()
+    }
+}
