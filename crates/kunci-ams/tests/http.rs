@@ -713,9 +713,10 @@ async fn an_unknown_login_costs_a_password_verification_too() {
     };
     let known = time("budi").await;
     let unknown = time("nobody").await;
-    // Loose on purpose (tests run in parallel): skipping argon2 would be ~100 times faster.
+    // Very loose on purpose, so that parallel tests on two cores cannot make it flaky:
+    // skipping argon2 for unknown logins would make them ~100 times faster, which this catches.
     assert!(
-        unknown * 4 > known,
+        unknown * 20 > known,
         "unknown {unknown:?} against known {known:?}"
     );
 }
