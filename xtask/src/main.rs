@@ -177,6 +177,15 @@ pub fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result {
     run(&mut cmd)
 }
 
+/// The path of `program` on PATH, if any.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
 /// Runs a command with inherited output; an unsuccessful exit is an error naming it.
 pub fn run(cmd: &mut Command) -> Result {
     let status = cmd

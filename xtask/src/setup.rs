@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{Result, run};
+use crate::{Result, run, which};
 
 /// Debian packages the tests use, and a program each provides (to tell whether it is there).
 const APT_PACKAGES: &[(&str, &str)] = &[
@@ -54,7 +54,7 @@ fn rustup_target() -> Result {
 fn apt_packages() -> Result {
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
-        .filter(|(_, bin)| !on_path(bin))
+        .filter(|(_, bin)| which(bin).is_none())
         .map(|(pkg, _)| *pkg)
         .collect();
     if missing.is_empty() {
@@ -128,11 +128,6 @@ fn web_packages(root: &Path) -> Result {
         // playwright-core downloads nothing, but say so in case a dependency ever pulls in
         // `playwright`: its browser download would fail on the closed network.
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
 }
 
 fn is_root() -> bool {

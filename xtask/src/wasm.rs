@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::{Result, cargo};
+use crate::{Result, cargo, which};
 
 /// `wasm-pack.toml`, as this build reads it.
 #[derive(Debug, Deserialize)]
@@ -214,23 +214,20 @@ fn write_package_json(root: &Path, s: &Settings, out: &Path) -> Result {
 }
 
 fn workspace_version(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
-    let value: toml::Value = toml::from_str(&text).map_err(|e| e.to_string())?;
-    value
-        .get("workspace")
-        .and_then(|w| w.get("package"))
-        .and_then(|p| p.get("version"))
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
+    workspace_string(root, "package", "version")
         .ok_or_else(|| "Cargo.toml: no [workspace.package] version".into())
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(program))
-            .find(|p| p.is_file())
-    })
+/// `[workspace.<table>] <key>` of the root Cargo.toml, when it is a string.
+fn workspace_string(root: &Path, table: &str, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let value: toml::Value = toml::from_str(&text).ok()?;
+    value
+        .get("workspace")?
+        .get(table)?
+        .get(key)?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// The `wasm-bindgen-test-runner` of exactly the wasm-bindgen version in use, built from
@@ -268,13 +265,7 @@ pub fn test_runner(root: &Path) -> Result<PathBuf> {
 
 /// The exact version the workspace pins `wasm-bindgen` to.
 fn wasm_bindgen_version(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
-    let value: toml::Value = toml::from_str(&text).map_err(|e| e.to_string())?;
-    value
-        .get("workspace")
-        .and_then(|w| w.get("dependencies"))
-        .and_then(|d| d.get("wasm-bindgen"))
-        .and_then(|v| v.as_str())
+    workspace_string(root, "dependencies", "wasm-bindgen")
         .map(|v| v.trim_start_matches('=').to_owned())
         .ok_or_else(|| "Cargo.toml: [workspace.dependencies] wasm-bindgen is not pinned".into())
 }
