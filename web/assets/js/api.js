@@ -1,0 +1,86 @@
+/**
+ * The portal's HTTP client (docs/API.md): same-origin fetch with the session cookie, JSON in
+ * and out, the X-CSRF-Token header on every state-changing call (taken fresh from
+ * GET /api/me), and non-2xx answers `{error: {code, message}}` turned into thrown `ApiError`s
+ * with a stable `.code` that i18n.js translates. A lost session (auth.required) sends the
+ * browser to the login page.
+ */
+
+/** An error answer from the portal (or `net.failed` when it could not be reached). */
+export class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+let mePromise = null;
+
+/** GET /api/me, cached for the page; `fresh` asks again (new CSRF token, unread count). */
+export function getMe(fresh = false) {
+  if (fresh || !mePromise) {
+    mePromise = request('GET', '/api/me').catch((e) => {
+      mePromise = null;
+      throw e;
+    });
+  }
+  return mePromise;
+}
+
+/** Forgets the cached account (after login or logout). */
+export function forgetMe() {
+  mePromise = null;
+}
+
+/**
+ * One API call. `options.json` is sent as JSON; `options.body` raw (with `options.headers`);
+ * `options.text` returns the body as text instead of JSON.
+ */
+export async function request(method, path, options = {}) {
+  const headers = { Accept: 'application/json', ...(options.headers || {}) };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  if (method !== 'GET' && method !== 'HEAD' && path !== '/api/login') {
+    const me = await getMe(true);
+    headers['X-CSRF-Token'] = me.csrf_token;
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError('net.failed', e && e.message, 0);
+  }
+  if (!res.ok) {
+    let code = `http.${res.status}`;
+    let message = res.statusText;
+    try {
+      const j = await res.json();
+      if (j && j.error) {
+        code = j.error.code || code;
+        message = j.error.message || message;
+      }
+    } catch {
+      // not JSON: keep the HTTP status
+    }
+    if (code === 'auth.required' && !onLoginPage()) {
+      location.replace('/');
+    }
+    throw new ApiError(code, message, res.status);
+  }
+  if (res.status === 204) return null;
+  if (options.text) return res.text();
+  const type = res.headers.get('Content-Type') || '';
+  return type.includes('json') ? res.json() : res.text();
+}
+
+export const get = (path, options) => request('GET', path, options);
+export const post = (path, json, options = {}) => request('POST', path, { ...options, json });
+
+function onLoginPage() {
+  return location.pathname === '/' || location.pathname === '/index.html';
+}

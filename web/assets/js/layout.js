@@ -1,0 +1,114 @@
+/**
+ * The frame of every page: the header (brand, the menu of PROCESS.md — "Sertifikat Digital –
+ * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Kotak Masuk" with its unread
+ * count, "Antrian" for operators —, the language toggle and logout) and the footer. On pages
+ * that need a session it asks GET /api/me and sends the browser to the login page (/) when
+ * the answer is auth.required. Pages call `initLayout` once and get the account back.
+ */
+
+import { getMe, forgetMe, post } from './api.js';
+import { apply, getLang, setLang, t, onLangChange } from './i18n.js';
+import { h, $ } from './dom.js';
+
+let current = { me: null, active: '' };
+
+const MENU = [
+  { id: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard' },
+  { id: 'certificates', href: '/certificates.html', key: 'nav.certificates' },
+  { id: 'requests', href: '/requests.html', key: 'nav.requests' },
+  { id: 'new', href: '/permohonan-baru.html', key: 'nav.new' },
+  { id: 'inbox', href: '/inbox.html', key: 'nav.inbox' },
+  { id: 'operator', href: '/operator.html', key: 'nav.operator', staff: true },
+];
+
+/**
+ * Builds the header and footer and translates the page. With `auth` (the default) it returns
+ * the account from GET /api/me, or never resolves while the browser goes to the login page.
+ */
+export async function initLayout({ active = '', auth = true } = {}) {
+  current.active = active;
+  apply();
+  render();
+  onLangChange(render);
+  if (!auth) return null;
+  let me;
+  try {
+    me = await getMe();
+  } catch (e) {
+    if (e.code === 'auth.required') {
+      location.replace('/');
+      return new Promise(() => {});
+    }
+    throw e;
+  }
+  current.me = me;
+  render();
+  return me;
+}
+
+/** Updates the inbox's unread count in the menu. */
+export function setUnread(n) {
+  if (current.me) {
+    current.me = { ...current.me, unread_notices: n };
+    render();
+  }
+}
+
+/** True for operator and admin accounts. */
+export function isStaff(me) {
+  return !!me && (me.role === 'operator' || me.role === 'admin');
+}
+
+function render() {
+  const header = $('site-header');
+  if (!header) return;
+  const me = current.me;
+  const bar = h('div', { class: 'bar' });
+  bar.append(
+    h('a', { class: 'brand', href: me ? '/dashboard.html' : '/' }, 'kunci AMS', h('small', {}, t('brand.sub'))),
+  );
+  if (me) {
+    const ul = h('ul');
+    for (const item of MENU) {
+      if (item.staff && !isStaff(me)) continue;
+      const a = h('a', { href: item.href, id: `nav-${item.id}`, 'aria-current': item.id === current.active ? 'page' : null }, t(item.key));
+      if (item.id === 'inbox' && me.unread_notices > 0) {
+        a.append(
+          h('span', { class: 'badge', 'aria-hidden': 'true' }, String(me.unread_notices)),
+          h('span', { class: 'visually-hidden' }, ` (${t('nav.unread', { n: me.unread_notices })})`),
+        );
+      }
+      ul.append(h('li', {}, a));
+    }
+    bar.append(h('nav', { class: 'site-nav', 'aria-label': t('nav.label') }, ul));
+  }
+  const tools = h('div', { class: 'header-tools' });
+  if (me) {
+    tools.append(h('span', { class: 'header-user' }, `${me.name || me.login} · ${t(`role.${me.role}`)}`));
+  }
+  const other = getLang() === 'id' ? 'en' : 'id';
+  tools.append(
+    h('button', {
+      type: 'button', id: 'lang-toggle', lang: other,
+      on: { click: () => { setLang(other); $('lang-toggle')?.focus(); } },
+    }, t('lang.toggle')),
+  );
+  if (me) {
+    tools.append(h('button', { type: 'button', id: 'logout', on: { click: logout } }, t('logout')));
+  }
+  bar.append(tools);
+  header.replaceChildren(bar);
+
+  const footer = $('site-footer');
+  if (footer) footer.replaceChildren(h('p', {}, t('footer')));
+}
+
+async function logout() {
+  try {
+    await post('/api/logout');
+  } catch {
+    // already logged out or the server is gone: go to the login page anyway
+  }
+  forgetMe();
+  location.replace('/');
+}

@@ -1,0 +1,217 @@
+/**
+ * "Antrian Permohonan", the operator queue (operator and admin accounts): revocations waiting
+ * and enrollments submitted, oldest first (GET /api/operator/queue) with holder, kind,
+ * product, date, the supporting document (opens the PDF), details with the CSR's subject and
+ * key (GET /api/operator/requests/{id}), "Setujui" (approve) and "Tolak" (reject, with a
+ * required reason in a dialog). A decided row leaves the queue with a status message. Shows
+ * when automatic approval is on (GET /api/me auto_approve).
+ */
+
+import { initLayout, isStaff } from '../layout.js';
+import { addStrings, t, onLangChange, formatDate, formatBytes } from '../i18n.js';
+import { get, post } from '../api.js';
+import { $, h, showError, showStatus, focusHeading } from '../dom.js';
+
+addStrings({
+  'title.operator': ['Antrian Permohonan – kunci AMS', 'Request queue – kunci AMS'],
+  'op.h1': ['Antrian Permohonan', 'Antrian Permohonan (request queue)'],
+  'op.intro': ['Permohonan pencabutan yang menunggu dan permohonan penerbitan yang sudah disubmit, yang terlama di atas. Periksa dokumen pendukung sebelum menyetujui.',
+               'Revocations waiting and enrollments submitted, oldest first. Check the supporting document before approving.'],
+  'op.auto': ['Mode persetujuan otomatis aktif: permohonan penerbitan disetujui dan diterbitkan begitu disubmit, sehingga biasanya tidak muncul di antrian ini.',
+              'Automatic approval is on: enrollments are approved and issued as soon as they are submitted, so they usually do not appear in this queue.'],
+  'op.caption': ['Antrian', 'Queue'],
+  'op.holder': ['Pemohon', 'Holder'],
+  'op.document': ['Dokumen', 'Document'],
+  'op.open_pdf': ['Buka PDF: {name}', 'Open PDF: {name}'],
+  'op.no_document': ['tidak ada', 'none'],
+  'op.details': ['Rincian', 'Details'],
+  'op.approve': ['Setujui', 'Setujui (approve)'],
+  'op.reject': ['Tolak', 'Tolak (reject)'],
+  'op.empty': ['Antrian kosong.', 'The queue is empty.'],
+  'op.approved': ['Permohonan #{id} disetujui.', 'Request #{id} approved.'],
+  'op.approved.cert': ['Permohonan #{id} disetujui; sertifikat #{cert} diterbitkan.', 'Request #{id} approved; certificate #{cert} issued.'],
+  'op.rejected': ['Permohonan #{id} ditolak.', 'Request #{id} rejected.'],
+  'op.reject.h': ['Tolak permohonan #{id}', 'Reject request #{id}'],
+  'op.reject.reason': ['Alasan penolakan', 'Reason for rejection'],
+  'op.reject.send': ['Kirim penolakan', 'Send rejection'],
+  'op.reject.required': ['Tulis alasan penolakan.', 'Write the reason for the rejection.'],
+  'op.forbidden': ['Halaman ini hanya untuk operator.', 'This page is for operators only.'],
+  'op.detail.h': ['Rincian permohonan #{id}', 'Details of request #{id}'],
+  'op.f.kind': ['Jenis', 'Kind'],
+  'op.f.status': ['Status', 'Status'],
+  'op.f.holder': ['Pemohon', 'Holder'],
+  'op.f.product': ['Produk', 'Product'],
+  'op.f.csr_subject': ['Subjek CSR', 'CSR subject'],
+  'op.f.document': ['Dokumen', 'Document'],
+  'op.f.agreed': ['Perjanjian disetujui', 'Agreement accepted'],
+  'op.f.renews': ['Memperpanjang sertifikat', 'Renews certificate'],
+  'op.f.target': ['Sertifikat yang dicabut', 'Certificate to revoke'],
+  'op.f.reason': ['Alasan pencabutan', 'Revocation reason'],
+  'op.f.csr': ['CSR: {field}', 'CSR: {field}'],
+});
+
+const me = await initLayout({ active: 'operator' });
+let queue = [];
+let rejecting = null;
+let detail = null;
+
+if (!isStaff(me)) {
+  showError('error', t('op.forbidden'));
+  $('queue').closest('.table-wrap').hidden = true;
+} else {
+  await load();
+}
+onLangChange(() => {
+  render();
+  renderDetail();
+});
+
+async function load() {
+  try {
+    queue = (await get('/api/operator/queue')).requests || [];
+  } catch (e) {
+    showError('error', e);
+  }
+  render();
+}
+
+function render() {
+  const auto = $('auto-approve');
+  auto.hidden = !me.auto_approve;
+  auto.textContent = t('op.auto');
+  if (!isStaff(me)) return;
+  const body = $('queue-body');
+  if (!queue.length) {
+    body.replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, t('op.empty'))));
+    return;
+  }
+  body.replaceChildren(...queue.map((r) => h('tr', { id: `queue-row-${r.id}` },
+    h('td', {}, String(r.id)),
+    h('td', {}, r.holder ? `${r.holder.name} (${r.holder.login})` : t('none')),
+    h('td', {}, t(`kind.${r.kind}`)),
+    h('td', {}, r.product || t('none')),
+    h('td', {}, formatDate(r.updated_at || r.created_at, true)),
+    h('td', {}, r.document
+      ? h('a', { href: `/api/requests/${r.id}/document`, target: '_blank', rel: 'noopener', id: `doc-${r.id}` }, t('op.open_pdf', { name: r.document.name }))
+      : t('op.no_document')),
+    h('td', { class: 'actions-cell' },
+      h('button', { type: 'button', class: 'small secondary', id: `details-${r.id}`, on: { click: () => showDetail(r.id) } }, t('op.details')),
+      h('button', { type: 'button', class: 'small', id: `approve-${r.id}`, on: { click: () => approve(r.id) } }, t('op.approve')),
+      h('button', { type: 'button', class: 'small danger', id: `reject-${r.id}`, on: { click: () => openReject(r.id) } }, t('op.reject'))),
+  )));
+}
+
+function leave(id, message) {
+  queue = queue.filter((r) => r.id !== id);
+  if (detail && detail.id === id) closeDetail();
+  render();
+  showStatus('status', message, true);
+  focusHeading(document.querySelector('h1'));
+}
+
+async function approve(id) {
+  showError('error', null);
+  const button = $(`approve-${id}`);
+  if (button) button.disabled = true;
+  try {
+    const r = await post(`/api/operator/requests/${id}/approve`);
+    leave(id, r.certificate_id ? t('op.approved.cert', { id, cert: r.certificate_id }) : t('op.approved', { id }));
+  } catch (e) {
+    if (button) button.disabled = false;
+    showError('error', e);
+  }
+}
+
+function openReject(id) {
+  rejecting = id;
+  $('reject-dialog-h').textContent = t('op.reject.h', { id });
+  $('reject-reason').value = '';
+  showError('reject-error', null);
+  $('reject-dialog').showModal();
+  $('reject-reason').focus();
+}
+
+$('reject-cancel').addEventListener('click', () => {
+  $('reject-dialog').close();
+  $(`reject-${rejecting}`)?.focus();
+});
+
+$('reject-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const reason = $('reject-reason').value.trim();
+  if (!reason) {
+    showError('reject-error', t('op.reject.required'));
+    $('reject-reason').focus();
+    return;
+  }
+  const id = rejecting;
+  $('reject-confirm').disabled = true;
+  try {
+    await post(`/api/operator/requests/${id}/reject`, { reason });
+    $('reject-dialog').close();
+    leave(id, t('op.rejected', { id }));
+  } catch (e) {
+    showError('reject-error', e);
+  } finally {
+    $('reject-confirm').disabled = false;
+  }
+});
+
+async function showDetail(id) {
+  showError('error', null);
+  try {
+    detail = await get(`/api/operator/requests/${id}`);
+    renderDetail();
+    $('detail-panel').hidden = false;
+    focusHeading('detail-h');
+  } catch (e) {
+    showError('error', e);
+  }
+}
+
+function show(value) {
+  if (value === null || value === undefined || value === '') return t('none');
+  if (Array.isArray(value)) return value.map(show).join(', ');
+  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k}: ${show(v)}`).join('; ');
+  if (typeof value === 'boolean') return t(value ? 'yes' : 'no');
+  return String(value);
+}
+
+function renderDetail() {
+  if (!detail) return;
+  const r = detail;
+  $('detail-h').textContent = t('op.detail.h', { id: r.id });
+  const rows = [
+    ['op.f.kind', t(`kind.${r.kind}`)],
+    ['op.f.status', r.status_label || r.status],
+    ['op.f.holder', r.holder ? `${r.holder.name} (${r.holder.login})` : null],
+    ['op.f.product', r.product],
+  ];
+  if (r.kind === 'enrollment') {
+    rows.push(['op.f.csr_subject', r.csr_subject]);
+    rows.push(['op.f.document', r.document ? `${r.document.name} (${formatBytes(r.document.size)}), SHA-256 ${r.document.sha256}` : null]);
+    rows.push(['op.f.agreed', r.agreed]);
+    if (r.renews) rows.push(['op.f.renews', `#${r.renews}`]);
+  } else {
+    rows.push(['op.f.target', r.target_certificate_id ? `#${r.target_certificate_id}` : null]);
+    rows.push(['op.f.reason', r.revocation_reason]);
+  }
+  const dl = $('detail');
+  dl.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, show(v))]));
+  if (r.csr_info && typeof r.csr_info === 'object') {
+    for (const [k, v] of Object.entries(r.csr_info)) {
+      dl.append(h('dt', {}, t('op.f.csr', { field: k })), h('dd', {}, h('code', {}, show(v))));
+    }
+  }
+}
+
+function closeDetail() {
+  detail = null;
+  $('detail-panel').hidden = true;
+}
+
+$('detail-close').addEventListener('click', () => {
+  const id = detail && detail.id;
+  closeDetail();
+  $(`details-${id}`)?.focus();
+});
