@@ -126,6 +126,18 @@ pub enum Error {
     /// No such route.
     #[error("no such page or API route")]
     RouteNotFound,
+    /// An uploaded supporting document is not a PDF (judged by its content, not its name).
+    #[error("the document is not a PDF: upload the Surat Rekomendasi as a PDF file")]
+    UploadNotPdf,
+    /// An uploaded supporting document is larger than the portal accepts.
+    #[error("the document is too large (at most {max_bytes} bytes)")]
+    UploadTooLarge {
+        /// The limit, in bytes.
+        max_bytes: usize,
+    },
+    /// "Setuju dan Submit" without accepting the subscriber agreement.
+    #[error("accept the subscriber agreement (tick the box) before submitting")]
+    AgreementRequired,
     /// A failure inside the server that is not the database's (a password hash that cannot be
     /// computed, a worker task that died). `detail` is for the server log only.
     #[error("internal error; try again later")]
@@ -169,6 +181,9 @@ impl Error {
             Error::BadRequest(_) => "http.bad_request",
             Error::TooLarge => "http.too_large",
             Error::RouteNotFound => "http.not_found",
+            Error::UploadNotPdf => "upload.not_pdf",
+            Error::UploadTooLarge { .. } => "upload.too_large",
+            Error::AgreementRequired => "agreement.required",
             Error::Internal { .. } => "server.internal",
         }
     }
@@ -212,6 +227,9 @@ mod tests {
             Error::BadRequest(""),
             Error::TooLarge,
             Error::RouteNotFound,
+            Error::UploadNotPdf,
+            Error::UploadTooLarge { max_bytes: 1 },
+            Error::AgreementRequired,
             Error::Internal {
                 detail: String::new(),
             },

@@ -11,6 +11,9 @@
 pub mod ca;
 pub mod error;
 pub mod http;
+pub mod mail;
+pub mod portal;
+pub mod setup;
 pub mod store;
 
 pub use error::{Error, Result};

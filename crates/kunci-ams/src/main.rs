@@ -1,5 +1,6 @@
 //! `kunci-ams`: the reference portal's binary. A thin command line over the library:
-//! `serve` runs the HTTP application, `user add|list|disable` manage accounts.
+//! `serve` runs the HTTP application (making the data folder and the CA on first start, see
+//! `kunci_ams::setup`), `user add|list|disable|grant` manage accounts and product grants.
 //!
 //! Passwords never come as arguments (they would sit in the shell history and in `ps`):
 //! `--password-file` or the `KUNCI_AMS_PASSWORD` environment variable. Errors print as
@@ -8,40 +9,84 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use kunci_ams::http::{AppState, Config, app, auth, unix_now};
+use kunci_ams::portal::{Mailer, Portal, Settings, standard_profiles};
+use kunci_ams::setup;
 use kunci_ams::store::{NewUser, Role, Store};
 use kunci_ams::{Error, Result};
 use zeroize::Zeroizing;
 
-/// The database used when none is named: a SQLite file in `kunci-data/`.
-const DEFAULT_DATABASE_URL: &str = "sqlite://kunci-data/kunci.db?mode=rwc";
-
 #[derive(Parser)]
 #[command(name = "kunci-ams", version, about = "The kunci reference AMS portal")]
 struct Cli {
-    /// sqlite://PATH?mode=rwc or postgres://… (a SQLite file's folder is created).
-    #[arg(long, global = true, env = "KUNCI_AMS_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    database_url: String,
+    /// The data folder: SQLite database, CA (keys encrypted), uploaded documents.
+    #[arg(long, global = true, env = "KUNCI_AMS_DATA_DIR", default_value = "kunci-data")]
+    data_dir: PathBuf,
+    /// sqlite://PATH?mode=rwc or postgres://… (default: DATA/kunci.db).
+    #[arg(long, global = true, env = "KUNCI_AMS_DATABASE_URL")]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the portal (plain HTTP for now).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// The origin browsers use to reach the portal (default: http://LISTEN).
-        #[arg(long)]
-        public_origin: Option<String>,
-    },
+    /// Run the portal. On first start it makes the data folder and the CA.
+    Serve(ServeArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCmd),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KUNCI_AMS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The origin browsers use to reach the portal (default: http(s)://LISTEN).
+    #[arg(long, env = "KUNCI_AMS_PUBLIC_ORIGIN")]
+    public_origin: Option<String>,
+    /// TLS certificate chain (PEM); with --tls-key the portal serves HTTPS.
+    #[arg(long, env = "KUNCI_AMS_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "KUNCI_AMS_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Approve requests automatically as soon as they are complete (no operator).
+    #[arg(long, env = "KUNCI_AMS_AUTO_APPROVE")]
+    auto_approve: bool,
+    /// SMTP relay for e-mail notices: smtp://[user:pass@]host[:port]. Without it, notices
+    /// go only to the portal's inbox.
+    #[arg(long, env = "KUNCI_AMS_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of e-mail notices.
+    #[arg(long, env = "KUNCI_AMS_MAIL_FROM", default_value = "kunci AMS <ams@localhost>")]
+    mail_from: String,
+    /// Days before a certificate's end that its holder is reminded.
+    #[arg(long, env = "KUNCI_AMS_REMINDER_DAYS", default_value_t = 30)]
+    reminder_days: i64,
+    /// How long a CSR token stays usable, in hours.
+    #[arg(long, env = "KUNCI_AMS_TOKEN_HOURS", default_value_t = 24)]
+    token_hours: i64,
+    /// Largest supporting document accepted, in bytes.
+    #[arg(long, env = "KUNCI_AMS_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024)]
+    max_upload_bytes: usize,
+    /// File holding the CA key passphrase (default: DATA/ca-passphrase, made at first start).
+    #[arg(long, env = "KUNCI_AMS_CA_PASSPHRASE_FILE")]
+    ca_passphrase_file: Option<PathBuf>,
+    /// The pages to serve at / (the repository's web/).
+    #[arg(long, env = "KUNCI_AMS_WEB_DIR")]
+    web_dir: Option<PathBuf>,
+    /// The built npm package to serve at /pkg/ (crates/kunci-wasm/pkg).
+    #[arg(long, env = "KUNCI_AMS_PKG_DIR")]
+    pkg_dir: Option<PathBuf>,
+    /// On first start, seed a demo holder with an issued certificate, an operator and an
+    /// administrator (passwords: KUNCI_AMS_DEMO_PASSWORD, or random and printed).
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -63,6 +108,12 @@ enum UserCmd {
         /// NIK (identity number).
         #[arg(long)]
         nik: Option<String>,
+        /// The identity every CSR of this holder must carry (RFC 4514: "CN=…,O=…,C=ID").
+        #[arg(long)]
+        subject: Option<String>,
+        /// A product the holder may request (repeatable; by name).
+        #[arg(long = "product")]
+        products: Vec<String>,
         /// A file whose first line is the password.
         #[arg(long)]
         password_file: Option<PathBuf>,
@@ -73,6 +124,13 @@ enum UserCmd {
     Disable {
         /// The login to disable.
         login: String,
+    },
+    /// Register a product for a holder.
+    Grant {
+        /// The holder's login.
+        login: String,
+        /// The product's name.
+        product: String,
     },
 }
 
@@ -94,38 +152,148 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    let store = open_store(&cli.database_url).await?;
+    std::fs::create_dir_all(&cli.data_dir).map_err(|e| Error::StoreUnavailable {
+        detail: format!("creating the data folder {}: {e}", cli.data_dir.display()),
+    })?;
+    let url = cli.database_url.clone().unwrap_or_else(|| {
+        format!("sqlite://{}?mode=rwc", cli.data_dir.join("kunci.db").display())
+    });
+    let store = open_store(&url).await?;
+    setup::seed_products(&store, unix_now()).await?;
     let result = match cli.command {
-        Command::Serve {
-            listen,
-            public_origin,
-        } => serve(store.clone(), listen, public_origin).await,
+        Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
         Command::User(cmd) => user(&store, cmd).await,
     };
     store.close().await;
     result
 }
 
-async fn serve(store: Store, listen: SocketAddr, public_origin: Option<String>) -> Result<()> {
+async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
+    let now = unix_now();
+    let tls = args.tls_cert.is_some();
+    let scheme = if tls { "https" } else { "http" };
+    let origin = args
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{}", args.listen))
+        .trim_end_matches('/')
+        .to_owned();
+
+    let ca_dir = data_dir.join("ca");
+    let ca_exists = ca_dir.join("issuing.key.pem").exists();
+    let pass_file = args
+        .ca_passphrase_file
+        .clone()
+        .unwrap_or_else(|| data_dir.join("ca-passphrase"));
+    let passphrase = setup::ca_passphrase(&pass_file, ca_exists)?;
+    let (authority, created) = setup::open_or_create_ca(
+        &ca_dir,
+        passphrase.as_bytes(),
+        setup::DEFAULT_CA_ORGANIZATION,
+        now,
+    )?;
+    if created {
+        eprintln!(
+            "kunci-ams: made a new CA in {} (keys encrypted; passphrase in {}: keep it apart \
+             from the data folder in production)",
+            ca_dir.display(),
+            pass_file.display()
+        );
+    }
+    let mut settings = Settings::new(data_dir.join("uploads"));
+    settings.auto_approve = args.auto_approve;
+    settings.reminder_days = args.reminder_days;
+    settings.token_lifetime_secs = args.token_hours.max(1) * 3600;
+    settings.max_upload_bytes = args.max_upload_bytes;
+    let mailer: Option<Arc<dyn Mailer>> = match &args.smtp_url {
+        Some(url) => Some(Arc::new(kunci_ams::mail::Smtp::new(url, &args.mail_from)?)),
+        None => None,
+    };
+    // The CRL and AIA URLs go into every certificate: plain HTTP is what relying parties
+    // fetch, so under TLS they still name the public origin as configured.
+    let portal = Arc::new(Portal::new(
+        authority,
+        standard_profiles(&origin),
+        settings,
+        mailer,
+    )?);
+    portal.publish_crl(&store, now).await?;
+
+    if args.demo {
+        let password = std::env::var("KUNCI_AMS_DEMO_PASSWORD").ok();
+        if let Some(demo) = setup::seed_demo(&store, &portal, password.as_deref(), now).await? {
+            println!("kunci-ams: demo accounts (first start):");
+            for (login, role, pass) in &demo.accounts {
+                println!("  {:<9} {:<8} password: {}", role.as_str(), login, pass.as_str());
+            }
+            println!(
+                "  the demo holder already holds certificate {}",
+                demo.certificate_serial
+            );
+        }
+    }
+
     let config = Config {
-        public_origin: public_origin.unwrap_or_else(|| format!("http://{listen}")),
+        tls,
+        public_origin: origin.clone(),
+        web_dir: args.web_dir.clone(),
+        pkg_dir: args.pkg_dir.clone(),
         ..Config::default()
     };
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| Error::Internal {
-            detail: format!("listening on {listen}: {e}"),
-        })?;
-    eprintln!("kunci-ams: serving on http://{listen}");
-    let router = app(AppState { store, config });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
-    .map_err(|e| Error::Internal {
-        detail: format!("serving: {e}"),
-    })
+    let state = AppState {
+        store: store.clone(),
+        config,
+        portal: Arc::clone(&portal),
+    };
+    tokio::spawn(reminders(store.clone(), Arc::clone(&portal)));
+    let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    println!("kunci-ams: serving on {origin} (listening on {})", args.listen);
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            // One crypto provider for the process (ring: builds with the C compiler alone).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls_config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| Error::Internal {
+                    detail: format!("loading the TLS certificate and key: {e}"),
+                })?;
+            axum_server::bind_rustls(args.listen, tls_config)
+                .serve(router)
+                .await
+                .map_err(|e| Error::Internal {
+                    detail: format!("serving HTTPS: {e}"),
+                })
+        }
+        _ => {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .map_err(|e| Error::Internal {
+                    detail: format!("listening on {}: {e}", args.listen),
+                })?;
+            axum::serve(listener, router)
+                .await
+                .map_err(|e| Error::Internal {
+                    detail: format!("serving: {e}"),
+                })
+        }
+    }
+}
+
+/// Sends end-of-validity reminders at start and then hourly; purges expired sessions.
+async fn reminders(store: Store, portal: Arc<Portal>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = unix_now();
+        match portal.send_reminders(&store, now).await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("kunci-ams: sent {n} end-of-validity reminder(s)"),
+            Err(e) => eprintln!("kunci-ams: reminders failed: {}", e.code()),
+        }
+        if let Err(e) = store.purge_expired(now, now - 86_400).await {
+            eprintln!("kunci-ams: purging sessions failed: {}", e.code());
+        }
+    }
 }
 
 async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
@@ -136,11 +304,26 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
             role,
             email,
             nik,
+            subject,
+            products,
             password_file,
         } => {
             let role = Role::parse(&role)
                 .ok_or(Error::BadRequest("role must be holder, operator or admin"))?;
             let password = read_password(password_file.as_deref())?;
+            let identity = match subject {
+                Some(text) => Some(text.parse::<kunci_core::csr::Subject>()?),
+                None => None,
+            };
+            let known = store.products().await?;
+            let mut product_ids = Vec::new();
+            for name in &products {
+                let p = known
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .ok_or(Error::StoreNotFound { what: "product" })?;
+                product_ids.push(p.id);
+            }
             let new = NewUser {
                 login,
                 display_name: name,
@@ -148,6 +331,8 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
                 nik,
                 role: Some(role),
                 password_hash: auth::hash_password(password).await?,
+                identity,
+                products: product_ids,
                 ..NewUser::default()
             };
             let user = store.create_user(&new, unix_now()).await?;
@@ -174,6 +359,20 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
             // A disabled account's open sessions end now, not when they expire.
             store.delete_user_sessions(user.id).await?;
             println!("disabled {}", user.login);
+        }
+        UserCmd::Grant { login, product } => {
+            let user = store
+                .user_by_login(&login)
+                .await?
+                .ok_or(Error::StoreNotFound { what: "user" })?;
+            let p = store
+                .products()
+                .await?
+                .into_iter()
+                .find(|p| p.name == product)
+                .ok_or(Error::StoreNotFound { what: "product" })?;
+            store.grant_product(user.id, p.id, unix_now()).await?;
+            println!("granted {} to {}", p.name, user.login);
         }
     }
     Ok(())

@@ -104,7 +104,7 @@ impl RoleSet for Admin {
 /// Extractor: the logged-in account, if its role is in `R` ([`Error::AuthRequired`] without
 /// a session, [`Error::AuthForbidden`] for another role).
 #[derive(Debug)]
-pub struct RequireRole<R: RoleSet>(pub Authenticated, PhantomData<R>);
+pub struct RequireRole<R: RoleSet>(pub Authenticated, pub PhantomData<R>);
 
 impl<S: Send + Sync, R: RoleSet> FromRequestParts<S> for RequireRole<R> {
     type Rejection = Error;
@@ -290,13 +290,23 @@ pub async fn logout(
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
-/// `GET /api/me`: the logged-in account.
-pub async fn me(auth: Authenticated) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
+/// `GET /api/me`: the logged-in account, its CSRF token (pages read it here after a reload:
+/// same-origin only, no CORS is ever answered), its unread notices and whether requests
+/// approve themselves.
+pub async fn me(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<serde_json::Value>> {
+    let unread = state.store.unread_notices(auth.user.id).await?;
+    Ok(Json(serde_json::json!({
         "login": auth.user.login,
         "name": auth.user.display_name,
         "role": auth.user.role.as_str(),
-    }))
+        "email": auth.user.email,
+        "csrf_token": auth.session.csrf_secret,
+        "unread_notices": unread,
+        "auto_approve": state.portal.settings.auto_approve,
+    })))
 }
 
 /// A PHC string of a password nobody knows, made once with the same parameters as real

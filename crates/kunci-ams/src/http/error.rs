@@ -19,7 +19,9 @@ impl Error {
             | Error::CsrRejected(_)
             | Error::RevocationInvalid(_)
             | Error::StoreInvalid { .. }
-            | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            | Error::BadRequest(_)
+            | Error::AgreementRequired => StatusCode::BAD_REQUEST,
+            Error::UploadNotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::AuthRequired | Error::AuthFailed => StatusCode::UNAUTHORIZED,
             Error::AuthDisabled
             | Error::AuthForbidden
@@ -33,7 +35,7 @@ impl Error {
             }
             Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
-            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooLarge | Error::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::AuthThrottled => StatusCode::TOO_MANY_REQUESTS,
             Error::CaKeyLocked
             | Error::CaInvalid(_)

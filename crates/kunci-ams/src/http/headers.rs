@@ -1,4 +1,5 @@
-//! The security headers every response carries, errors and 404s included.
+//! The security headers every response carries, errors and 404s included. Answers carry
+//! sessions' data and CSRF tokens, so none may be cached, except the CRL, which says so itself.
 //!
 //! The CSP allows only the portal's own scripts, styles and images (and `data:` images): no
 //! inline script, no framing, no plugins, forms posting only to the portal. HSTS is sent only
@@ -13,9 +14,12 @@ use axum::response::Response;
 use super::AppState;
 
 /// The Content-Security-Policy sent with every response.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-     frame-ancestors 'none'; form-action 'self'";
+/// `'wasm-unsafe-eval'` lets the npm package compile its WebAssembly (it allows no `eval` of
+/// script text); `worker-src 'self'` lets it run key generation in a worker.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
+     'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+     form-action 'self'";
 
 /// The Strict-Transport-Security value sent under TLS (one year).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
@@ -28,7 +32,11 @@ pub async fn security_headers(
 ) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let fixed: [(HeaderName, &'static str); 5] = [
+    // Only the CRL sets its own Cache-Control (relying parties may keep it briefly).
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let fixed: [(HeaderName, &'static str); 4] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
@@ -36,8 +44,6 @@ pub async fn security_headers(
             HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ),
-        // Answers carry sessions' data and CSRF tokens: no cache may keep them.
-        (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));

@@ -5,7 +5,10 @@
 //! This layer owns accounts and sessions ([`auth`]), CSRF and the session lookup ([`csrf`]),
 //! the security headers ([`headers`]) and how errors become JSON ([`error`]). It is the only
 //! place that reads the clock or the system's randomness for the portal's logic; the store
-//! and the CA get both from here. No pages yet: every route answers JSON.
+//! and the CA get both from here. The holder's routes are in [`holder`], the operator's in
+//! [`operator`], the CA's public files in [`public`]; the registration authority's rules
+//! behind them in [`crate::portal`]. The pages (`web/`) and the npm package are static files.
+//! docs/API.md lists every route.
 //!
 //! Layers, outermost first: security headers (so 404s, 413s and errors carry them too), the
 //! session and CSRF check, the body-size limit, the routes.
@@ -14,26 +17,37 @@ pub mod auth;
 pub mod csrf;
 pub mod error;
 pub mod headers;
+pub mod holder;
+pub mod operator;
+pub mod public;
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
+use tower_http::services::ServeDir;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::portal::Portal;
 use crate::store::{NewUser, Role, Store, UnixTime, User};
 use auth::{Admin, RequireRole};
 
-/// Everything a request handler may use: the store and the configuration. Cheap to clone.
+/// Everything a request handler may use: the store, the configuration and the registration
+/// authority (CA, profiles, settings). Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The portal's storage.
     pub store: Store,
     /// How the portal behaves.
     pub config: Config,
+    /// The registration authority and its CA.
+    pub portal: Arc<Portal>,
 }
 
 /// The portal's HTTP settings.
@@ -50,6 +64,10 @@ pub struct Config {
     pub throttle: Throttle,
     /// Largest request body accepted, in bytes (JSON routes).
     pub max_body_bytes: usize,
+    /// The pages (`web/`), served at `/`; none: no pages, API only.
+    pub web_dir: Option<PathBuf>,
+    /// The built npm package (`crates/kunci-wasm/pkg`), served at `/pkg/`.
+    pub pkg_dir: Option<PathBuf>,
 }
 
 /// How many failed logins are tolerated within a window before logins are refused.
@@ -77,20 +95,73 @@ impl Default for Config {
                 window_secs: 15 * 60,
             },
             max_body_bytes: 1024 * 1024,
+            web_dir: None,
+            pkg_dir: None,
         }
     }
 }
 
 /// The portal's router, with its state and layers.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(index))
+    let api = Router::new()
+        .route("/api/health", get(public::health))
         .route("/api/login", post(auth::login))
         .route("/api/logout", post(auth::logout))
         .route("/api/me", get(auth::me))
+        .route("/api/identity", get(holder::identity))
+        .route("/api/products", get(holder::products))
+        .route("/api/certificates", get(holder::certificates))
+        .route("/api/certificates/{id}", get(holder::certificate))
+        .route("/api/certificates/{id}/pem", get(holder::certificate_pem))
+        .route("/api/certificates/{id}/chain", get(holder::certificate_chain))
+        .route("/api/certificates/{id}/revoke", post(holder::revoke))
+        .route("/api/revocation-reasons", get(holder::revocation_reasons))
+        .route(
+            "/api/requests",
+            get(holder::requests).post(holder::create_request),
+        )
+        .route("/api/requests/{id}", get(holder::request))
+        .route(
+            "/api/requests/{id}/document",
+            get(holder::document).post(holder::upload_document),
+        )
+        .route("/api/requests/{id}/submit", post(holder::submit))
+        .route("/api/csr/check", post(holder::csr_check))
+        .route("/api/csr", post(holder::upload_csr))
+        .route("/api/notices", get(holder::notices))
+        .route("/api/notices/{id}/read", post(holder::notice_read))
+        .route("/api/operator/queue", get(operator::queue))
+        .route("/api/operator/requests/{id}", get(operator::request))
+        .route(
+            "/api/operator/requests/{id}/document",
+            get(operator::document),
+        )
+        .route(
+            "/api/operator/requests/{id}/approve",
+            post(operator::approve),
+        )
+        .route("/api/operator/requests/{id}/reject", post(operator::reject))
         .route("/api/admin/users", get(list_users).post(create_user))
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .route("/ca/issuing.crl", get(public::crl))
+        .route("/ca/issuing.crt", get(public::issuing_cert))
+        .route("/ca/root.crt", get(public::root_cert))
+        .route("/ca/chain.pem", get(public::chain))
+        // The upload route reads its own body up to the document limit.
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+    let mut router = api;
+    if let Some(pkg) = &state.config.pkg_dir {
+        router = router.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    router = match &state.config.web_dir {
+        Some(web) => router.fallback_service(
+            ServeDir::new(web)
+                .append_index_html_on_directories(true)
+                .not_found_service(axum::routing::any(not_found).with_state(state.clone())),
+        ),
+        None => router.route("/", get(index)).fallback(not_found),
+    };
+    router
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::session_and_csrf,
@@ -133,8 +204,9 @@ pub fn unix_now() -> UnixTime {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// `/` when the portal runs without pages (`web_dir` unset): says where the API is.
 async fn index() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "kunci-ams": "pages come with the next step" }))
+    Json(serde_json::json!({ "kunci-ams": "API only; the routes are listed in docs/API.md" }))
 }
 
 async fn not_found() -> Error {

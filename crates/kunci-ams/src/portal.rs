@@ -1,0 +1,555 @@
+//! The registration authority's rules, joining the CA ([`crate::ca`]) and the store
+//! ([`crate::store`]): a CSR is checked by kunci-core before it is stored, an approval signs
+//! and stores in that order, every revocation re-signs the CRL, every decision reaches the
+//! holder's inbox (and their e-mail when SMTP is configured), and in automatic mode a request
+//! approves itself the moment it is complete.
+//!
+//! Ordering is what makes a crash harmless: the CA signs first, then one store transaction
+//! records the certificate and closes the request. A crash between the two leaves a signed
+//! certificate nobody holds (its serial is random and never reused) and the request still
+//! waiting, so approving again simply issues. Supporting documents are written to disk under
+//! their SHA-256 before the row that names them; a crash in between leaves an unnamed file,
+//! never a row pointing at nothing.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use kunci_core::csr::{CsrPolicy, Subject};
+use kunci_core::key::KeyKind;
+use sha2::{Digest, Sha256};
+
+use crate::ca::{Authority, Profile, RevocationReason, Revoked};
+use crate::error::{Error, Result};
+use crate::store::{
+    Certificate, Document, Id, Request, RequestKind, RequestStatus, Store, UnixTime, User,
+};
+
+/// Sends e-mail. The SMTP implementation lives in [`crate::mail`]; tests put in their own.
+pub trait Mailer: Send + Sync + std::fmt::Debug {
+    /// Sends one plain-text message. An error is logged by the caller, never shown to the
+    /// user whose action caused the notice (the inbox has it anyway).
+    fn send<'a>(
+        &'a self,
+        to: &'a str,
+        subject: &'a str,
+        body: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+}
+
+/// How the registration authority behaves.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Requests approve themselves as soon as they are complete (no operator needed).
+    pub auto_approve: bool,
+    /// How long a CSR token can be used, in seconds.
+    pub token_lifetime_secs: i64,
+    /// How many days before a certificate's end the holder is reminded.
+    pub reminder_days: i64,
+    /// Largest supporting document accepted, in bytes.
+    pub max_upload_bytes: usize,
+    /// Where supporting documents are kept (one file per SHA-256).
+    pub uploads_dir: PathBuf,
+    /// How long a CRL is announced to be current (nextUpdate - thisUpdate), in seconds.
+    pub crl_next_update_secs: i64,
+}
+
+impl Settings {
+    /// Defaults: operator approval, 24-hour tokens, 30-day reminders, 5 MiB documents,
+    /// 7-day CRLs, documents under `uploads_dir`.
+    pub fn new(uploads_dir: PathBuf) -> Settings {
+        Settings {
+            auto_approve: false,
+            token_lifetime_secs: 24 * 3600,
+            reminder_days: 30,
+            max_upload_bytes: 5 * 1024 * 1024,
+            uploads_dir,
+            crl_next_update_secs: 7 * 86_400,
+        }
+    }
+}
+
+/// The registration authority at work: the issuing CA, the product profiles, the settings,
+/// the optional mailer and the current CRL.
+#[derive(Debug)]
+pub struct Portal {
+    /// The issuing CA.
+    pub authority: Authority,
+    /// Certificate profiles by the name products refer to (`individu`, `organisasi`).
+    pub profiles: BTreeMap<String, Profile>,
+    /// How the portal behaves.
+    pub settings: Settings,
+    mailer: Option<Arc<dyn Mailer>>,
+    crl: RwLock<Arc<Vec<u8>>>,
+}
+
+/// The two standard profiles under their product-facing names, with URLs under `base_url`.
+pub fn standard_profiles(base_url: &str) -> BTreeMap<String, Profile> {
+    BTreeMap::from([
+        ("individu".to_owned(), Profile::individu(base_url)),
+        ("organisasi".to_owned(), Profile::organisasi(base_url)),
+    ])
+}
+
+/// The npm package's name for a key kind (`rsa2048`, `p256`).
+pub fn key_name(kind: KeyKind) -> String {
+    match kind {
+        KeyKind::Rsa { bits } => format!("rsa{bits}"),
+        KeyKind::EcP256 => "p256".to_owned(),
+    }
+}
+
+impl Portal {
+    /// Puts the portal together. The CRL is empty until [`Portal::publish_crl`] runs (at
+    /// start and after every revocation).
+    pub fn new(
+        authority: Authority,
+        profiles: BTreeMap<String, Profile>,
+        settings: Settings,
+        mailer: Option<Arc<dyn Mailer>>,
+    ) -> Result<Portal> {
+        for profile in profiles.values() {
+            profile.validate()?;
+        }
+        std::fs::create_dir_all(&settings.uploads_dir).map_err(|e| Error::Internal {
+            detail: format!("creating the uploads folder: {e}"),
+        })?;
+        Ok(Portal {
+            authority,
+            profiles,
+            settings,
+            mailer,
+            crl: RwLock::new(Arc::new(Vec::new())),
+        })
+    }
+
+    /// The current CRL, DER.
+    pub fn crl_der(&self) -> Arc<Vec<u8>> {
+        match self.crl.read() {
+            Ok(crl) => Arc::clone(&crl),
+            // A writer panicked mid-swap; the Arc inside is still whole.
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Signs a new CRL with every revoked certificate and makes it the current one.
+    pub async fn publish_crl(&self, store: &Store, now: UnixTime) -> Result<()> {
+        let revoked = store.revoked_certificates().await?;
+        let mut entries = Vec::with_capacity(revoked.len());
+        for r in revoked {
+            let reason = RevocationReason::from_code(r.reason).ok_or_else(|| {
+                Error::RevocationInvalid(format!("stored reason code {}", r.reason))
+            })?;
+            entries.push(Revoked {
+                serial_hex: r.serial_hex,
+                revoked_at: r.revoked_at,
+                reason,
+            });
+        }
+        let number = u64::try_from(store.next_crl_number().await?).unwrap_or(0);
+        let der =
+            self.authority
+                .crl(&entries, number, now, self.settings.crl_next_update_secs)?;
+        let der = Arc::new(der);
+        match self.crl.write() {
+            Ok(mut crl) => *crl = der,
+            Err(poisoned) => *poisoned.into_inner() = der,
+        }
+        Ok(())
+    }
+
+    /// The profile of product `product`.
+    pub fn profile_of(&self, profile_name: &str) -> Result<&Profile> {
+        self.profiles.get(profile_name).ok_or_else(|| {
+            Error::ProfileInvalid(format!("no certificate profile named {profile_name}"))
+        })
+    }
+
+    /// The policy every CSR of `user` for a product under `profile` must meet.
+    async fn policy(
+        &self,
+        store: &Store,
+        user: Id,
+        profile: &Profile,
+        token: Option<&str>,
+    ) -> Result<CsrPolicy> {
+        let identity = store.identity(user).await?.ok_or(Error::StoreConflict {
+            what: "no identity is registered for this account; ask the administrator",
+        })?;
+        Ok(CsrPolicy {
+            allowed_keys: profile.allowed_keys.clone(),
+            expected_subject: Some(identity),
+            expected_token: token.map(str::to_owned),
+        })
+    }
+
+    /// Steps 13-14: the token is `user`'s, unused and unexpired; answers the request and the
+    /// identity its CSR must carry. Changes nothing.
+    pub async fn check_token(
+        &self,
+        store: &Store,
+        user: &User,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<(Request, Subject, Profile)> {
+        let request = store.check_csr_token(token, user.id, now).await?;
+        let product = store
+            .product(request.product_id.ok_or(Error::StoreInvalid {
+                what: "enrollment without a product",
+            })?)
+            .await?;
+        let profile = self.profile_of(&product.profile)?.clone();
+        let identity = store.identity(user.id).await?.ok_or(Error::StoreConflict {
+            what: "no identity is registered for this account; ask the administrator",
+        })?;
+        Ok((request, identity, profile))
+    }
+
+    /// Step 15: checks `csr` (PEM or DER) with kunci-core against the request's token, the
+    /// product's allowed keys and the registered identity, then stores it, consuming the token.
+    /// A CSR that fails any check changes nothing (the token stays usable).
+    pub async fn upload_csr(
+        &self,
+        store: &Store,
+        user: &User,
+        token: &str,
+        csr: &[u8],
+        now: UnixTime,
+    ) -> Result<Request> {
+        let (_, _, profile) = self.check_token(store, user, token, now).await?;
+        let policy = self.policy(store, user.id, &profile, Some(token)).await?;
+        let info = kunci_core::csr::verify(csr)?;
+        info.check(&policy)?;
+        let registered = policy
+            .expected_subject
+            .as_ref()
+            .and_then(|s| s.email.as_deref());
+        if let Some(other) = info
+            .email_sans
+            .iter()
+            .find(|e| Some(e.as_str()) != registered)
+        {
+            return Err(Error::CsrRejected(format!(
+                "the CSR asks for the e-mail address {other}, which is not the one registered"
+            )));
+        }
+        let der = kunci_core::pem::der_or_pem(csr, &["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"])?;
+        store.consume_csr_token(token, user.id, &der, now).await
+    }
+
+    /// Step 20: keeps the Surat Rekomendasi. Only a PDF (by content: `%PDF-` at the start and
+    /// `%%EOF` near the end) of at most `max_upload_bytes` is accepted.
+    pub async fn attach_document(
+        &self,
+        store: &Store,
+        user: &User,
+        request: Id,
+        name: &str,
+        bytes: &[u8],
+        now: UnixTime,
+    ) -> Result<Request> {
+        if bytes.len() > self.settings.max_upload_bytes {
+            return Err(Error::UploadTooLarge {
+                max_bytes: self.settings.max_upload_bytes,
+            });
+        }
+        if !looks_like_pdf(bytes) {
+            return Err(Error::UploadNotPdf);
+        }
+        // Refuse early when the request does not take a document (nothing written).
+        let current = store.request_of(request, user.id).await?;
+        if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
+            return Err(Error::StoreConflict {
+                what: "this request does not take a document now",
+            });
+        }
+        let sha256_hex = hex::encode(Sha256::digest(bytes));
+        let path = self.document_path(&sha256_hex);
+        if !path.exists() {
+            write_atomically(&self.settings.uploads_dir, &path, bytes)?;
+        }
+        let document = Document {
+            sha256_hex,
+            original_name: clean_file_name(name),
+            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        };
+        store.attach_document(request, user.id, &document, now).await
+    }
+
+    /// Where the document with this SHA-256 (hex) is kept.
+    pub fn document_path(&self, sha256_hex: &str) -> PathBuf {
+        self.settings.uploads_dir.join(format!("{sha256_hex}.pdf"))
+    }
+
+    /// Steps 21-22: "Setuju dan Submit". In automatic mode the request is approved at once.
+    pub async fn submit(
+        &self,
+        store: &Store,
+        user: &User,
+        request: Id,
+        agree: bool,
+        now: UnixTime,
+    ) -> Result<Request> {
+        if !agree {
+            return Err(Error::AgreementRequired);
+        }
+        let submitted = store.submit(request, user.id, now).await?;
+        if self.settings.auto_approve {
+            return self.approve(store, request, None, now).await;
+        }
+        Ok(submitted)
+    }
+
+    /// Step 6: a revocation request for the holder's certificate. In automatic mode it is
+    /// approved at once.
+    pub async fn request_revocation(
+        &self,
+        store: &Store,
+        user: &User,
+        cert: Id,
+        reason: RevocationReason,
+        now: UnixTime,
+    ) -> Result<Request> {
+        if !reason.holder_may_choose() {
+            return Err(Error::BadRequest("a holder cannot choose this revocation reason"));
+        }
+        let request = store.create_revocation(user.id, cert, reason.code(), now).await?;
+        if self.settings.auto_approve {
+            return self.approve(store, request.id, None, now).await;
+        }
+        Ok(request)
+    }
+
+    /// The operator's "approve" (or the automatic mode's): an enrollment is issued its
+    /// certificate (and a certificate it renews without a gap is revoked as superseded); a
+    /// revocation revokes. The CRL is re-signed after any revocation and the holder notified.
+    pub async fn approve(
+        &self,
+        store: &Store,
+        request: Id,
+        operator: Option<Id>,
+        now: UnixTime,
+    ) -> Result<Request> {
+        let current = store.request(request).await?;
+        match current.kind {
+            RequestKind::Enrollment => {
+                if current.status != RequestStatus::Submitted {
+                    return Err(if current.status == RequestStatus::Success {
+                        Error::AlreadyIssued
+                    } else {
+                        Error::StoreConflict {
+                            what: "this request is not waiting for approval",
+                        }
+                    });
+                }
+                let product = store
+                    .product(current.product_id.ok_or(Error::StoreInvalid {
+                        what: "enrollment without a product",
+                    })?)
+                    .await?;
+                let profile = self.profile_of(&product.profile)?;
+                let policy = self.policy(store, current.user_id, profile, None).await?;
+                let csr = current.csr_der.as_deref().ok_or(Error::StoreConflict {
+                    what: "this request has no CSR",
+                })?;
+                // The OS's RNG failing is not recoverable; UnwrapErr turns it into a panic in
+                // this request's task (answered 500), never into a predictable serial.
+                let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+                let issued = self.authority.issue(csr, &policy, profile, now, &mut rng)?;
+                let cert = store
+                    .issue_for_request(
+                        request,
+                        operator,
+                        &crate::store::NewCertificate {
+                            serial_hex: issued.serial_hex.clone(),
+                            der: issued.der,
+                            not_before: issued.not_before,
+                            not_after: issued.not_after,
+                        },
+                        now,
+                    )
+                    .await?;
+                if current.supersedes_cert_id.is_some() {
+                    self.publish_crl(store, now).await?;
+                }
+                self.notify(
+                    store,
+                    current.user_id,
+                    "Sertifikat elektronik terbit / Certificate issued",
+                    &format!(
+                        "Permohonan #{request} ({}) berstatus Success: sertifikat nomor seri \
+                         {} telah terbit. Unduh dari \"Sertifikat Anda\".\n\nRequest \
+                         #{request} ({}) succeeded: certificate {} was issued. Download it \
+                         from \"Sertifikat Anda\".",
+                        product.name, cert.serial_hex, product.name, cert.serial_hex
+                    ),
+                    now,
+                )
+                .await;
+            }
+            RequestKind::Revocation => {
+                let cert = store.approve_revocation(request, operator, now).await?;
+                self.publish_crl(store, now).await?;
+                self.notify(
+                    store,
+                    current.user_id,
+                    "Sertifikat dicabut / Certificate revoked",
+                    &format!(
+                        "Permohonan pencabutan #{request} berstatus Success: sertifikat nomor \
+                         seri {} telah dicabut.\n\nRevocation request #{request} succeeded: \
+                         certificate {} is revoked.",
+                        cert.serial_hex, cert.serial_hex
+                    ),
+                    now,
+                )
+                .await;
+            }
+        }
+        store.request(request).await
+    }
+
+    /// The operator's "reject", with a reason the holder sees.
+    pub async fn reject(
+        &self,
+        store: &Store,
+        request: Id,
+        operator: Option<Id>,
+        reason: &str,
+        now: UnixTime,
+    ) -> Result<Request> {
+        if reason.trim().is_empty() {
+            return Err(Error::BadRequest("give the reason for the rejection"));
+        }
+        let rejected = store.reject_request(request, operator, reason, now).await?;
+        self.notify(
+            store,
+            rejected.user_id,
+            "Permohonan ditolak / Request rejected",
+            &format!(
+                "Permohonan #{request} ditolak: {reason}\n\nRequest #{request} was rejected: \
+                 {reason}"
+            ),
+            now,
+        )
+        .await;
+        Ok(rejected)
+    }
+
+    /// Puts a notice in `user`'s inbox and, when SMTP is configured and the account has an
+    /// address, e-mails it. Failures are logged, never returned: the action that caused the
+    /// notice has already happened.
+    pub async fn notify(&self, store: &Store, user: Id, subject: &str, body: &str, now: UnixTime) {
+        if let Err(e) = store.add_notice(user, subject, body, now).await {
+            eprintln!("kunci-ams: notice for user {user} not stored: {}", e.code());
+        }
+        self.mail(store, user, subject, body).await;
+    }
+
+    async fn mail(&self, store: &Store, user: Id, subject: &str, body: &str) {
+        let Some(mailer) = &self.mailer else { return };
+        let Ok(account) = store.user(user).await else {
+            return;
+        };
+        if account.email.is_empty() {
+            return;
+        }
+        if let Err(e) = mailer.send(&account.email, subject, body).await {
+            eprintln!("kunci-ams: e-mail to user {user} not sent: {e}");
+        }
+    }
+
+    /// Reminds every holder whose good certificate ends within `reminder_days` of `now` and
+    /// who was not reminded yet (inbox + e-mail). Returns how many were reminded.
+    pub async fn send_reminders(&self, store: &Store, now: UnixTime) -> Result<usize> {
+        let horizon = now.saturating_add(self.settings.reminder_days.saturating_mul(86_400));
+        let mut sent = 0;
+        for cert in store.certificates_to_remind(horizon).await? {
+            let days = (cert.not_after - now).max(0) / 86_400;
+            let subject = "Sertifikat segera berakhir / Certificate ending soon";
+            let body = format!(
+                "Sertifikat nomor seri {} berakhir dalam {days} hari. Ajukan perpanjangan \
+                 (Permohonan Baru, atau Perpanjang tanpa jeda bila data Anda tidak \
+                 berubah).\n\nCertificate {} ends in {days} days. Renew it (Permohonan \
+                 Baru, or renew without a gap if your data did not change).",
+                cert.serial_hex, cert.serial_hex
+            );
+            if store.record_reminder(cert.id, subject, &body, now).await? {
+                self.mail(store, cert.user_id, subject, &body).await;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// The PEM chain offered with a holder certificate: the certificate, the issuing CA, the root.
+    pub fn full_chain_pem(&self, cert: &Certificate) -> String {
+        let mut pem = kunci_core::pem::encode("CERTIFICATE", &cert.der);
+        pem.push_str(&self.authority.chain_pem());
+        pem
+    }
+}
+
+/// A PDF by content: the `%PDF-` header within the first 1024 bytes (as readers accept) and
+/// an `%%EOF` marker in the last 1024.
+pub fn looks_like_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// A file name safe to show and to put in a `Content-Disposition`: the last path part, printable
+/// ASCII letters, digits and `._- ` only, at most 100 characters.
+pub fn clean_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ' '))
+        .take(100)
+        .collect();
+    let cleaned = cleaned.trim().to_owned();
+    if cleaned.is_empty() {
+        "surat-rekomendasi.pdf".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in `dir`, synced and renamed, so that a
+/// reader never sees half a file.
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let internal = |what: &str, e: std::io::Error| Error::Internal {
+        detail: format!("{what} an uploaded document: {e}"),
+    };
+    let tmp = dir.join(format!(".upload-{}", crate::http::auth::random_token()?));
+    let mut file = std::fs::File::create(&tmp).map_err(|e| internal("creating", e))?;
+    file.write_all(bytes).map_err(|e| internal("writing", e))?;
+    file.sync_all().map_err(|e| internal("syncing", e))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        internal("storing", e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_is_judged_by_content() {
+        assert!(looks_like_pdf(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"));
+        assert!(!looks_like_pdf(b"MZ\x90\x00 not a pdf %%EOF"));
+        assert!(!looks_like_pdf(b"%PDF-1.4 but cut short"));
+        assert!(!looks_like_pdf(b""));
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_odd_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\x\\Surat \"A\".pdf"), "Surat A.pdf");
+        assert_eq!(clean_file_name("\r\n"), "surat-rekomendasi.pdf");
+    }
+}

@@ -1,0 +1,304 @@
+//! First start: the data folder, the CA made once and kept with its keys encrypted at rest,
+//! the standard products, and (with `serve --demo`) a demo holder who already holds an issued
+//! certificate plus an operator and an administrator, so PROCESS.md step 1 can begin at once.
+//!
+//! The data folder:
+//!
+//! ```text
+//! DATA/kunci.db                 SQLite database (unless --database-url names another)
+//! DATA/ca/root.crt.pem          root CA certificate
+//! DATA/ca/root.key.pem          root CA key, ENCRYPTED PRIVATE KEY (PBES2, AES-256)
+//! DATA/ca/issuing.crt.pem       issuing CA certificate
+//! DATA/ca/issuing.key.pem       issuing CA key, ENCRYPTED PRIVATE KEY
+//! DATA/ca-passphrase            the CA key passphrase, made at first start (mode 0600) unless
+//!                               --ca-passphrase-file names one kept elsewhere
+//! DATA/uploads/<sha256>.pdf     supporting documents
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use kunci_core::csr::{CsrBuilder, Subject};
+use kunci_core::key::{KeyAlgorithm, KeyPair};
+use zeroize::Zeroizing;
+
+use crate::ca::{Authority, CaNames, EncryptedHierarchy, create_hierarchy};
+use crate::error::{Error, Result};
+use crate::portal::Portal;
+use crate::store::{NewProduct, NewUser, Role, Store, UnixTime};
+
+/// The organisation named in the CA certificates made at first start.
+pub const DEFAULT_CA_ORGANIZATION: &str = "kunci Reference CA";
+
+/// The two products every portal starts with: (name, type, profile).
+pub const STANDARD_PRODUCTS: [(&str, &str, &str); 2] = [
+    ("Sertifikat Elektronik Individu", "Individu", "individu"),
+    (
+        "Sertifikat Elektronik Dinas/Organisasi",
+        "Dinas/Organisasi",
+        "organisasi",
+    ),
+];
+
+/// The demo holder's registered identity.
+pub const DEMO_SUBJECT: &str = "CN=Budi Santoso,emailAddress=budi.santoso@example.go.id,\
+     OU=Bidang Persandian,O=Dinas Komunikasi dan Informatika,L=Bandung,ST=Jawa Barat,C=ID";
+
+/// The demo accounts' logins: holder, operator, administrator.
+pub const DEMO_LOGINS: [(&str, Role); 3] = [
+    ("demo", Role::Holder),
+    ("operator", Role::Operator),
+    ("admin", Role::Admin),
+];
+
+fn io(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::Internal {
+        detail: format!("{what}: {e}"),
+    }
+}
+
+/// The CA passphrase from `file`: its first line. At first start (no CA yet, no file), a
+/// random passphrase is written there with mode 0600.
+pub fn ca_passphrase(file: &Path, ca_exists: bool) -> Result<Zeroizing<String>> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            let line = text.lines().next().unwrap_or_default().trim();
+            if line.len() < 16 {
+                return Err(Error::CaInvalid(
+                    "the CA passphrase file must hold at least 16 characters".into(),
+                ));
+            }
+            Ok(Zeroizing::new(line.to_owned()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !ca_exists => {
+            let pass = Zeroizing::new(crate::http::auth::random_token()?);
+            write_private(file, pass.as_bytes())?;
+            Ok(pass)
+        }
+        Err(e) => Err(Error::CaInvalid(format!(
+            "cannot read the CA passphrase file {}: {e}",
+            file.display()
+        ))),
+    }
+}
+
+/// Loads the CA from `DATA/ca/`, or makes it (P-256 root and issuing CA) when the folder has
+/// none. The keys are written only encrypted under `passphrase`; a wrong passphrase is
+/// `ca.key_locked`.
+pub fn open_or_create_ca(
+    ca_dir: &Path,
+    passphrase: &[u8],
+    organization: &str,
+    now: UnixTime,
+) -> Result<(Authority, bool)> {
+    let files = CaFiles::new(ca_dir);
+    if files.issuing_key.exists() {
+        let read = |p: &Path| std::fs::read_to_string(p).map_err(io("reading the CA files"));
+        let encrypted = EncryptedHierarchy {
+            root_cert_pem: read(&files.root_cert)?,
+            root_key_pem: read(&files.root_key)?,
+            issuing_cert_pem: read(&files.issuing_cert)?,
+            issuing_key_pem: read(&files.issuing_key)?,
+        };
+        return Ok((encrypted.authority(passphrase)?, false));
+    }
+    std::fs::create_dir_all(ca_dir).map_err(io("creating the CA folder"))?;
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let names = CaNames::for_organization(organization, "ID");
+    let hierarchy = create_hierarchy(&names, KeyAlgorithm::P256, &mut rng, now)?;
+    let encrypted = hierarchy.to_encrypted(passphrase, &mut rng)?;
+    // Certificates first, the issuing key last: its presence is what marks a complete CA.
+    std::fs::write(&files.root_cert, &encrypted.root_cert_pem).map_err(io("writing the CA"))?;
+    std::fs::write(&files.issuing_cert, &encrypted.issuing_cert_pem)
+        .map_err(io("writing the CA"))?;
+    write_private(&files.root_key, encrypted.root_key_pem.as_bytes())?;
+    write_private(&files.issuing_key, encrypted.issuing_key_pem.as_bytes())?;
+    Ok((encrypted.authority(passphrase)?, true))
+}
+
+struct CaFiles {
+    root_cert: PathBuf,
+    root_key: PathBuf,
+    issuing_cert: PathBuf,
+    issuing_key: PathBuf,
+}
+
+impl CaFiles {
+    fn new(dir: &Path) -> CaFiles {
+        CaFiles {
+            root_cert: dir.join("root.crt.pem"),
+            root_key: dir.join("root.key.pem"),
+            issuing_cert: dir.join("issuing.crt.pem"),
+            issuing_key: dir.join("issuing.key.pem"),
+        }
+    }
+}
+
+/// Writes a file only its owner can read (0600 on Unix), through a temporary name so that a
+/// crash never leaves half a key.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(io("writing a private file"))?;
+    file.write_all(bytes).map_err(io("writing a private file"))?;
+    file.sync_all().map_err(io("writing a private file"))?;
+    std::fs::rename(&tmp, path).map_err(io("writing a private file"))
+}
+
+/// Makes the standard products that do not exist yet.
+pub async fn seed_products(store: &Store, now: UnixTime) -> Result<()> {
+    let existing = store.products().await?;
+    for (name, cert_type, profile) in STANDARD_PRODUCTS {
+        if existing.iter().any(|p| p.name == name) {
+            continue;
+        }
+        let new = NewProduct {
+            name: name.into(),
+            cert_type: cert_type.into(),
+            profile: profile.into(),
+        };
+        store.create_product(&new, now).await?;
+    }
+    Ok(())
+}
+
+/// A one-page PDF that any reader opens, used as the demo's Surat Rekomendasi.
+pub fn demo_pdf() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>",
+        "<< /Length 44 >>\nstream\nBT /F1 18 Tf 72 760 Td (Surat Rekomendasi) Tj ET\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for off in offsets {
+        pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// What [`seed_demo`] made.
+#[derive(Debug)]
+pub struct Demo {
+    /// (login, role, password) of each demo account.
+    pub accounts: Vec<(String, Role, Zeroizing<String>)>,
+    /// The serial of the demo holder's certificate.
+    pub certificate_serial: String,
+}
+
+/// Seeds the demo accounts when the database has no account yet; `None` when it has.
+/// `password` is used for all three accounts when given, else each gets a random one.
+///
+/// The demo holder's certificate goes through the same steps as any other (token, CSR,
+/// document, agreement, operator approval). Its key is made here and thrown away: a demo
+/// starts at PROCESS.md step 1, which revokes that certificate or renews it, and a real
+/// holder's key is never made on the server.
+pub async fn seed_demo(
+    store: &Store,
+    portal: &Portal,
+    password: Option<&str>,
+    now: UnixTime,
+) -> Result<Option<Demo>> {
+    if !store.users().await?.is_empty() {
+        return Ok(None);
+    }
+    seed_products(store, now).await?;
+    let products = store.products().await?;
+    let subject: Subject = DEMO_SUBJECT.parse()?;
+    let mut accounts = Vec::new();
+    let mut ids = Vec::new();
+    for (login, role) in DEMO_LOGINS {
+        let pass = Zeroizing::new(match password {
+            Some(p) => p.to_owned(),
+            None => crate::http::auth::random_token()?[..16].to_owned(),
+        });
+        let holder = role == Role::Holder;
+        let new = NewUser {
+            login: login.into(),
+            display_name: match role {
+                Role::Holder => "Budi Santoso".into(),
+                Role::Operator => "Siti Rahayu (Verifikator)".into(),
+                Role::Admin => "Administrator".into(),
+            },
+            email: match role {
+                Role::Holder => "budi.santoso@example.go.id".into(),
+                Role::Operator => "verifikator@example.go.id".into(),
+                Role::Admin => "admin@example.go.id".into(),
+            },
+            nik: holder.then(|| "3273011506850003".to_owned()),
+            organisation: holder.then(|| "Dinas Komunikasi dan Informatika".to_owned()),
+            role: Some(role),
+            password_hash: crate::http::auth::hash_password(pass.clone()).await?,
+            identity: holder.then(|| subject.clone()),
+            products: if holder {
+                products.iter().map(|p| p.id).collect()
+            } else {
+                Vec::new()
+            },
+        };
+        let user = store.create_user(&new, now).await?;
+        ids.push(user.clone());
+        accounts.push((login.to_owned(), role, pass));
+    }
+    let (holder, operator) = (&ids[0], &ids[1]);
+    let product = products
+        .iter()
+        .find(|p| p.profile == "individu")
+        .ok_or(Error::StoreNotFound { what: "product" })?;
+
+    // A year ago the holder asked for a certificate; it was issued then.
+    let then = now - 365 * 86_400;
+    let token = Zeroizing::new(crate::http::auth::random_token()?);
+    let request = store
+        .create_enrollment(holder.id, product.id, &token, then + 3600, None, then)
+        .await?;
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let key = KeyPair::generate(KeyAlgorithm::P256, &mut rng)?;
+    let csr = CsrBuilder::new(subject.clone())
+        .email_san(subject.email.clone())
+        .challenge_password(Some(token.to_string()))
+        .sign(&key)?;
+    drop(key);
+    portal
+        .upload_csr(store, holder, &token, csr.der(), then + 60)
+        .await?;
+    portal
+        .attach_document(store, holder, request.id, "surat-rekomendasi.pdf", &demo_pdf(), then + 120)
+        .await?;
+    store.submit(request.id, holder.id, then + 180).await?;
+    // Issued "now" so the CA (made today) is valid; validity runs two years from today.
+    portal.approve(store, request.id, Some(operator.id), now).await?;
+    let cert = store
+        .certificates_of(holder.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::StoreNotFound { what: "certificate" })?;
+    Ok(Some(Demo {
+        accounts,
+        certificate_serial: cert.serial_hex,
+    }))
+}
