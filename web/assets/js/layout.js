@@ -110,5 +110,10 @@ async function logout() {
     // already logged out or the server is gone: go to the login page anyway
   }
   forgetMe();
+  try {
+    sessionStorage.removeItem('kunci-session');
+  } catch {
+    // storage refused: the login page then asks /api/me once
+  }
   location.replace('/');
 }
