@@ -6,6 +6,8 @@
 //!   denied), every Rust test with the judges required, the wasm32 builds of kunci-core, the
 //!   npm package build, its tests in Chromium (wasm-bindgen-test and Playwright) and Node, and
 //!   the Vite example. `.ci/run` calls exactly this.
+//! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
+//!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
 //! - `cargo xtask wasm`: builds the npm package `kunci` (settings in `wasm-pack.toml`).
 //! - `cargo xtask bench core`: kunci-core against the `openssl` command, medians and ratios.
 //! - `cargo xtask bench wasm`: the package in headless Chromium against the browser's own
@@ -14,6 +16,7 @@
 //!
 //! One cargo target folder is shared by every step, so each crate builds once.
 
+mod serve;
 mod setup;
 mod tidy;
 mod wasm;
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["ci"] => ci(),
+        ["serve", rest @ ..] => serve::serve(&root(), rest),
         ["setup"] => setup::all(&root()),
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: cargo xtask <command>
+  serve [-- F]  build the npm package and kunci-ams, run the portal on 127.0.0.1:8080 (demo
+                accounts on first start; F: more `kunci-ams serve` flags, e.g. --auto-approve)
   ci            install test dependencies, then tidy, fmt, clippy, tests, wasm32 build
   setup         only install what the tests need (rustup target, apt packages, Python venv)
   tidy          check every source file's //! header and forbidden stubs

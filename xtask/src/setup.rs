@@ -39,7 +39,7 @@ pub fn venv_python(root: &Path) -> PathBuf {
     root.join("target/pyenv/bin/python")
 }
 
-fn rustup_target() -> Result {
+pub fn rustup_target() -> Result {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if installed
         .lines()
@@ -52,7 +52,13 @@ fn rustup_target() -> Result {
 }
 
 fn apt_packages() -> Result {
-    let missing: Vec<&str> = APT_PACKAGES
+    apt_install(APT_PACKAGES)
+}
+
+/// Installs the Debian packages of `packages` ((package, program it provides)) whose program
+/// is missing, with sudo when not root.
+pub fn apt_install(packages: &[(&str, &str)]) -> Result {
+    let missing: Vec<&str> = packages
         .iter()
         .filter(|(_, bin)| which(bin).is_none())
         .map(|(pkg, _)| *pkg)

@@ -220,16 +220,29 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     portal.publish_crl(&store, now).await?;
 
     if args.demo {
+        // The demo's logins are kept in the data folder (owner-only) so that every start can
+        // print them: a demo, not a place for real accounts' passwords.
+        let logins_file = data_dir.join("demo-logins.txt");
         let password = std::env::var("KUNCI_AMS_DEMO_PASSWORD").ok();
         if let Some(demo) = setup::seed_demo(&store, &portal, password.as_deref(), now).await? {
-            println!("kunci-ams: demo accounts (first start):");
+            let mut text = String::new();
             for (login, role, pass) in &demo.accounts {
-                println!("  {:<9} {:<8} password: {}", role.as_str(), login, pass.as_str());
+                text.push_str(&format!(
+                    "  {:<8} login: {:<9} password: {}\n",
+                    role.as_str(),
+                    login,
+                    pass.as_str()
+                ));
             }
+            setup::write_private(&logins_file, text.as_bytes())?;
             println!(
-                "  the demo holder already holds certificate {}",
+                "kunci-ams: seeded the demo; the holder already holds certificate {}",
                 demo.certificate_serial
             );
+        }
+        if let Ok(text) = std::fs::read_to_string(&logins_file) {
+            println!("kunci-ams: demo accounts (from {}):", logins_file.display());
+            print!("{text}");
         }
     }
 

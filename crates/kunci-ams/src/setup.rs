@@ -136,7 +136,7 @@ impl CaFiles {
 
 /// Writes a file only its owner can read (0600 on Unix), through a temporary name so that a
 /// crash never leaves half a key.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
