@@ -40,6 +40,7 @@ const strings = {
   'yes': ['Ya', 'Yes'],
   'no': ['Tidak', 'No'],
   'none': ['—', '—'],
+  'cert.back': ['← Sertifikat Anda', '← Your certificates'],
   'back.requests': ['Kembali ke Status Permohonan', 'Back to request status'],
 
   // statuses and kinds

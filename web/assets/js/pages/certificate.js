@@ -13,7 +13,6 @@ import { $, h, showError, intParam } from '../dom.js';
 
 addStrings({
   'title.certificate': ['Info Sertifikat – kunci AMS', 'Certificate info – kunci AMS'],
-  'cert.back': ['← Sertifikat Anda', '← Your certificates'],
   'cert.h1': ['Info Sertifikat', 'Certificate info'],
   'cert.details': ['Rincian', 'Details'],
   'cert.request_date': ['Tanggal Permohonan', 'Tanggal Permohonan (request date)'],

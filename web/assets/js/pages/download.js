@@ -65,95 +65,10 @@ addStrings({
   'dl.save.p12': ['Simpan .p12', 'Simpan .p12 (save)'],
 });
 
-await initLayout({ active: 'certificates' });
-const id = intParam('id');
 let cert = null;
 let keys = [];
 let extension = null;
 let done = null;
-
-try {
-  if (!id) throw Object.assign(new Error(''), { code: 'store.not_found' });
-  cert = await get(`/api/certificates/${id}`);
-} catch (e) {
-  showError('error', e);
-  $('download-form').hidden = true;
-}
-try {
-  keys = await listKeys();
-} catch {
-  keys = [];
-}
-renderCert();
-fillKeys();
-onLangChange(() => {
-  renderCert();
-  fillKeys();
-  renderExtension();
-  renderResult();
-});
-kunci().catch(() => {}); // start the worker while the holder types
-extension = await detectExtension();
-$('where-token').disabled = !extension.present;
-renderExtension();
-
-function renderCert() {
-  if (!cert) {
-    $('cert-facts').replaceChildren();
-    return;
-  }
-  const row = (k, v) => [h('dt', {}, t(k)), h('dd', {}, v)];
-  $('cert-facts').replaceChildren(
-    ...row('dl.f.serial', h('code', {}, cert.serial)),
-    ...row('dl.f.subject', h('code', {}, cert.subject)),
-    ...row('dl.f.product', cert.product || t('none')),
-    ...row('dl.f.validity', `${formatDate(cert.not_before)} – ${formatDate(cert.not_after)}`),
-    ...row('dl.f.status', t(`cert.status.${cert.status}`)),
-  );
-}
-
-function renderExtension() {
-  $('dl-extension-status').textContent = !extension
-    ? t('dl.ext.checking')
-    : t(extension.present ? 'dl.ext.present' : 'dl.ext.absent');
-}
-
-function fillKeys() {
-  const select = $('stored-key');
-  const previous = select.dataset.filled ? select.value : null;
-  select.replaceChildren(
-    h('option', { value: '' }, t('dl.stored.none')),
-    ...keys.map((k) => h('option', { value: String(k.requestId) },
-      t('dl.stored.option', { id: k.requestId, date: formatDate(k.createdAt, true), subject: k.subject || '' }))),
-  );
-  const match = cert && cert.request_id != null ? keys.find((k) => k.requestId === cert.request_id) : null;
-  if (previous !== null) select.value = previous;
-  else if (match) select.value = String(match.requestId);
-  else if (keys.length === 1) select.value = String(keys[0].requestId);
-  select.dataset.filled = '1';
-  let hint;
-  if (!keys.length) hint = t('dl.stored.empty');
-  else if (match) hint = t('dl.stored.match', { id: match.requestId });
-  else hint = t('dl.stored.nomatch');
-  $('stored-hint').textContent = hint;
-}
-
-function progress(key) {
-  const box = $('dl-progress');
-  if (!key) box.replaceChildren();
-  else box.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, t(key)));
-}
-
-function commonName(subject) {
-  const m = /(?:^|,)\s*CN=((?:\\.|[^,\\])*)/i.exec(subject || '');
-  return m ? m[1].replace(/\\(.)/g, '$1') : undefined;
-}
-
-function pemBlocks(text) {
-  return (String(text).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) || []);
-}
-
-const squash = (pem) => pem.replace(/\s+/g, '');
 
 for (const radio of [$('where-token'), $('where-file')]) {
   radio.addEventListener('change', () => {
@@ -232,6 +147,93 @@ $('download-form').addEventListener('submit', async (event) => {
     button.disabled = false;
   }
 });
+
+await initLayout({ active: 'certificates' });
+const id = intParam('id');
+
+try {
+  if (!id) throw Object.assign(new Error(''), { code: 'store.not_found' });
+  cert = await get(`/api/certificates/${id}`);
+} catch (e) {
+  showError('error', e);
+  $('download-form').hidden = true;
+}
+try {
+  keys = await listKeys();
+} catch {
+  keys = [];
+}
+renderCert();
+fillKeys();
+onLangChange(() => {
+  renderCert();
+  fillKeys();
+  renderExtension();
+  renderResult();
+});
+kunci().catch(() => {}); // start the worker while the holder types
+extension = await detectExtension();
+$('where-token').disabled = !extension.present;
+renderExtension();
+$('unlock').disabled = !cert; // enabled only once the page is ready (listeners set, certificate known)
+
+function renderCert() {
+  if (!cert) {
+    $('cert-facts').replaceChildren();
+    return;
+  }
+  const row = (k, v) => [h('dt', {}, t(k)), h('dd', {}, v)];
+  $('cert-facts').replaceChildren(
+    ...row('dl.f.serial', h('code', {}, cert.serial)),
+    ...row('dl.f.subject', h('code', {}, cert.subject)),
+    ...row('dl.f.product', cert.product || t('none')),
+    ...row('dl.f.validity', `${formatDate(cert.not_before)} – ${formatDate(cert.not_after)}`),
+    ...row('dl.f.status', t(`cert.status.${cert.status}`)),
+  );
+}
+
+function renderExtension() {
+  $('dl-extension-status').textContent = !extension
+    ? t('dl.ext.checking')
+    : t(extension.present ? 'dl.ext.present' : 'dl.ext.absent');
+}
+
+function fillKeys() {
+  const select = $('stored-key');
+  const previous = select.dataset.filled ? select.value : null;
+  select.replaceChildren(
+    h('option', { value: '' }, t('dl.stored.none')),
+    ...keys.map((k) => h('option', { value: String(k.requestId) },
+      t('dl.stored.option', { id: k.requestId, date: formatDate(k.createdAt, true), subject: k.subject || '' }))),
+  );
+  const match = cert && cert.request_id != null ? keys.find((k) => k.requestId === cert.request_id) : null;
+  if (previous !== null) select.value = previous;
+  else if (match) select.value = String(match.requestId);
+  else if (keys.length === 1) select.value = String(keys[0].requestId);
+  select.dataset.filled = '1';
+  let hint;
+  if (!keys.length) hint = t('dl.stored.empty');
+  else if (match) hint = t('dl.stored.match', { id: match.requestId });
+  else hint = t('dl.stored.nomatch');
+  $('stored-hint').textContent = hint;
+}
+
+function progress(key) {
+  const box = $('dl-progress');
+  if (!key) box.replaceChildren();
+  else box.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, t(key)));
+}
+
+function commonName(subject) {
+  const m = /(?:^|,)\s*CN=((?:\\.|[^,\\])*)/i.exec(subject || '');
+  return m ? m[1].replace(/\\(.)/g, '$1') : undefined;
+}
+
+function pemBlocks(text) {
+  return (String(text).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) || []);
+}
+
+const squash = (pem) => pem.replace(/\s+/g, '');
 
 function renderResult() {
   if (done) $('result-text').textContent = t('dl.result.text', { serial: done.serial });

@@ -22,21 +22,10 @@ addStrings({
   'login.busy': ['Sedang masuk…', 'Logging in…'],
 });
 
-await initLayout({ auth: false });
-
 const HINT = 'kunci-session';
 
 function home(role) {
   return role === 'operator' || role === 'admin' ? '/operator.html' : '/dashboard.html';
-}
-
-if (sessionStorage.getItem(HINT)) {
-  try {
-    const me = await getMe();
-    location.replace(home(me.role));
-  } catch {
-    sessionStorage.removeItem(HINT);
-  }
 }
 
 $('login-form').addEventListener('submit', async (event) => {
@@ -66,3 +55,16 @@ $('login-form').addEventListener('submit', async (event) => {
     button.disabled = false;
   }
 });
+
+await initLayout({ auth: false });
+
+
+if (sessionStorage.getItem(HINT)) {
+  try {
+    const me = await getMe();
+    location.replace(home(me.role));
+  } catch {
+    sessionStorage.removeItem(HINT);
+  }
+}
+

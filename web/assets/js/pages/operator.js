@@ -92,7 +92,7 @@ function render() {
     h('td', {}, r.product || t('none')),
     h('td', {}, formatDate(r.updated_at || r.created_at, true)),
     h('td', {}, r.document
-      ? h('a', { href: `/api/requests/${r.id}/document`, target: '_blank', rel: 'noopener', id: `doc-${r.id}` }, t('op.open_pdf', { name: r.document.name }))
+      ? h('a', { href: `/api/operator/requests/${r.id}/document`, target: '_blank', rel: 'noopener', id: `doc-${r.id}` }, t('op.open_pdf', { name: r.document.name }))
       : t('op.no_document')),
     h('td', { class: 'actions-cell' },
       h('button', { type: 'button', class: 'small secondary', id: `details-${r.id}`, on: { click: () => showDetail(r.id) } }, t('op.details')),
