@@ -25,10 +25,19 @@ pub fn serve(root: &Path, extra: &[&str]) -> Result {
     let extra: Vec<&str> = extra.iter().copied().skip_while(|a| *a == "--").collect();
     let mut cmd = Command::new(binary);
     cmd.current_dir(root)
-        .args(["--data-dir", "kunci-data", "serve", "--demo", "--web-dir", "web"])
+        .args([
+            "--data-dir",
+            "kunci-data",
+            "serve",
+            "--demo",
+            "--web-dir",
+            "web",
+        ])
         .arg("--pkg-dir")
         .arg(&pkg);
-    if !extra.iter().any(|a| a.starts_with("--listen")) && std::env::var("KUNCI_AMS_LISTEN").is_err() {
+    if !extra.iter().any(|a| a.starts_with("--listen"))
+        && std::env::var("KUNCI_AMS_LISTEN").is_err()
+    {
         cmd.args(["--listen", "127.0.0.1:8080"]);
     }
     cmd.args(&extra);

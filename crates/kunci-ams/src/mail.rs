@@ -27,7 +27,9 @@ pub struct Smtp {
 impl std::fmt::Debug for Smtp {
     // The transport holds the credentials: show only where mail goes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Smtp").field("server", &self.server).finish_non_exhaustive()
+        f.debug_struct("Smtp")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,7 +47,11 @@ impl Smtp {
         };
         let host_port = host_port.trim_end_matches('/');
         let (host, port) = match host_port.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("the SMTP port is not a number"))?),
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>()
+                    .map_err(|_| bad("the SMTP port is not a number"))?,
+            ),
             None => (host_port, 25),
         };
         if host.is_empty() {

@@ -23,7 +23,12 @@ use zeroize::Zeroizing;
 #[command(name = "kunci-ams", version, about = "The kunci reference AMS portal")]
 struct Cli {
     /// The data folder: SQLite database, CA (keys encrypted), uploaded documents.
-    #[arg(long, global = true, env = "KUNCI_AMS_DATA_DIR", default_value = "kunci-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "KUNCI_AMS_DATA_DIR",
+        default_value = "kunci-data"
+    )]
     data_dir: PathBuf,
     /// sqlite://PATH?mode=rwc or postgres://… (default: DATA/kunci.db).
     #[arg(long, global = true, env = "KUNCI_AMS_DATABASE_URL")]
@@ -63,7 +68,11 @@ struct ServeArgs {
     #[arg(long, env = "KUNCI_AMS_SMTP_URL")]
     smtp_url: Option<String>,
     /// Sender of e-mail notices.
-    #[arg(long, env = "KUNCI_AMS_MAIL_FROM", default_value = "kunci AMS <ams@localhost>")]
+    #[arg(
+        long,
+        env = "KUNCI_AMS_MAIL_FROM",
+        default_value = "kunci AMS <ams@localhost>"
+    )]
     mail_from: String,
     /// Days before a certificate's end that its holder is reminded.
     #[arg(long, env = "KUNCI_AMS_REMINDER_DAYS", default_value_t = 30)]
@@ -156,7 +165,10 @@ async fn run(cli: Cli) -> Result<()> {
         detail: format!("creating the data folder {}: {e}", cli.data_dir.display()),
     })?;
     let url = cli.database_url.clone().unwrap_or_else(|| {
-        format!("sqlite://{}?mode=rwc", cli.data_dir.join("kunci.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            cli.data_dir.join("kunci.db").display()
+        )
     });
     let store = open_store(&url).await?;
     setup::seed_products(&store, unix_now()).await?;
@@ -260,7 +272,10 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     };
     tokio::spawn(reminders(store.clone(), Arc::clone(&portal)));
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    println!("kunci-ams: serving on {origin} (listening on {})", args.listen);
+    println!(
+        "kunci-ams: serving on {origin} (listening on {})",
+        args.listen
+    );
     match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
             // One crypto provider for the process (ring: builds with the C compiler alone).

@@ -149,9 +149,9 @@ impl Portal {
             });
         }
         let number = u64::try_from(store.next_crl_number().await?).unwrap_or(0);
-        let der =
-            self.authority
-                .crl(&entries, number, now, self.settings.crl_next_update_secs)?;
+        let der = self
+            .authority
+            .crl(&entries, number, now, self.settings.crl_next_update_secs)?;
         let der = Arc::new(der);
         match self.crl.write() {
             Ok(mut crl) => *crl = der,
@@ -235,7 +235,8 @@ impl Portal {
                 "the CSR asks for the e-mail address {other}, which is not the one registered"
             )));
         }
-        let der = kunci_core::pem::der_or_pem(csr, &["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"])?;
+        let der =
+            kunci_core::pem::der_or_pem(csr, &["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"])?;
         store.consume_csr_token(token, user.id, &der, now).await
     }
 
@@ -275,7 +276,9 @@ impl Portal {
             original_name: clean_file_name(name),
             size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         };
-        store.attach_document(request, user.id, &document, now).await
+        store
+            .attach_document(request, user.id, &document, now)
+            .await
     }
 
     /// Where the document with this SHA-256 (hex) is kept.
@@ -313,9 +316,13 @@ impl Portal {
         now: UnixTime,
     ) -> Result<Request> {
         if !reason.holder_may_choose() {
-            return Err(Error::BadRequest("a holder cannot choose this revocation reason"));
+            return Err(Error::BadRequest(
+                "a holder cannot choose this revocation reason",
+            ));
         }
-        let request = store.create_revocation(user.id, cert, reason.code(), now).await?;
+        let request = store
+            .create_revocation(user.id, cert, reason.code(), now)
+            .await?;
         if self.settings.auto_approve {
             return self.approve(store, request.id, None, now).await;
         }

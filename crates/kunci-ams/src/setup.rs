@@ -147,7 +147,8 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         options.mode(0o600);
     }
     let mut file = options.open(&tmp).map_err(io("writing a private file"))?;
-    file.write_all(bytes).map_err(io("writing a private file"))?;
+    file.write_all(bytes)
+        .map_err(io("writing a private file"))?;
     file.sync_all().map_err(io("writing a private file"))?;
     std::fs::rename(&tmp, path).map_err(io("writing a private file"))
 }
@@ -186,7 +187,9 @@ pub fn demo_pdf() -> Vec<u8> {
         pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -286,17 +289,28 @@ pub async fn seed_demo(
         .upload_csr(store, holder, &token, csr.der(), then + 60)
         .await?;
     portal
-        .attach_document(store, holder, request.id, "surat-rekomendasi.pdf", &demo_pdf(), then + 120)
+        .attach_document(
+            store,
+            holder,
+            request.id,
+            "surat-rekomendasi.pdf",
+            &demo_pdf(),
+            then + 120,
+        )
         .await?;
     store.submit(request.id, holder.id, then + 180).await?;
     // Issued "now" so the CA (made today) is valid; validity runs two years from today.
-    portal.approve(store, request.id, Some(operator.id), now).await?;
+    portal
+        .approve(store, request.id, Some(operator.id), now)
+        .await?;
     let cert = store
         .certificates_of(holder.id)
         .await?
         .into_iter()
         .next()
-        .ok_or(Error::StoreNotFound { what: "certificate" })?;
+        .ok_or(Error::StoreNotFound {
+            what: "certificate",
+        })?;
     Ok(Some(Demo {
         accounts,
         certificate_serial: cert.serial_hex,

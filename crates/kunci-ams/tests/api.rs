@@ -482,7 +482,7 @@ impl Crl {
 
 fn parse_crl(der: &[u8]) -> Crl {
     use const_oid::AssociatedOid;
-    let crl = CertificateList::from_der(der).unwrap();
+    let crl: CertificateList = CertificateList::from_der(der).unwrap();
     let tbs = crl.tbs_cert_list;
     let number_ext = tbs
         .crl_extensions
@@ -1041,7 +1041,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
     assert!(crl.number > crl_before.number);
     assert_eq!(crl.entry(&old_serial), Some(Some(CrlReason::Superseded)));
     assert_eq!(CrlReason::Superseded as u32, 4);
-    assert!(crl.entry(new["serial"].as_str().unwrap()).is_none());
+    assert!(crl.entry(new.body["serial"].as_str().unwrap()).is_none());
 
     // Renewing a revoked certificate is refused.
     app.post_json(

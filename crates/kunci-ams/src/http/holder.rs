@@ -4,11 +4,11 @@
 //! Every handler takes `RequireRole<Holder>` and reads only the caller's own rows (the store's
 //! `*_of` lookups): another holder's item is `store.not_found`, exactly as a missing one.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -88,7 +88,11 @@ pub async fn certificate_pem(
 ) -> Result<Response> {
     let cert = state.store.certificate_of(id, auth.user.id).await?;
     let pem = kunci_core::pem::encode("CERTIFICATE", &cert.der);
-    download(pem.into_bytes(), "application/x-pem-file", &format!("{}.pem", cert.serial_hex))
+    download(
+        pem.into_bytes(),
+        "application/x-pem-file",
+        &format!("{}.pem", cert.serial_hex),
+    )
 }
 
 /// The certificate with its chain (issuing CA, root), PEM.
@@ -128,13 +132,17 @@ pub async fn revoke(
     Path(id): Path<Id>,
     ApiJson(body): ApiJson<RevokeBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let reason = RevocationReason::from_name(&body.reason)
-        .ok_or(Error::BadRequest("choose a revocation reason from the list"))?;
+    let reason = RevocationReason::from_name(&body.reason).ok_or(Error::BadRequest(
+        "choose a revocation reason from the list",
+    ))?;
     let request = state
         .portal
         .request_revocation(&state.store, &auth.user, id, reason, unix_now())
         .await?;
-    Ok((StatusCode::CREATED, Json(request_json(&state.store, &request, false).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(request_json(&state.store, &request, false).await?),
+    ))
 }
 
 /// `POST /api/requests`' body.
@@ -157,7 +165,14 @@ pub async fn create_request(
     let expires = now + state.portal.settings.token_lifetime_secs;
     let request = state
         .store
-        .create_enrollment(auth.user.id, body.product_id, &token, expires, body.renews, now)
+        .create_enrollment(
+            auth.user.id,
+            body.product_id,
+            &token,
+            expires,
+            body.renews,
+            now,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -238,9 +253,18 @@ pub async fn upload_csr(
     let token = Zeroizing::new(body.token);
     let request = state
         .portal
-        .upload_csr(&state.store, &auth.user, token.trim(), body.csr.as_bytes(), unix_now())
+        .upload_csr(
+            &state.store,
+            &auth.user,
+            token.trim(),
+            body.csr.as_bytes(),
+            unix_now(),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(request_json(&state.store, &request, false).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(request_json(&state.store, &request, false).await?),
+    ))
 }
 
 /// Step 20: the Surat Rekomendasi, as the raw bytes of a PDF.
@@ -454,7 +478,10 @@ pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CONTENT_DISPOSITION, disposition("attachment", name)?),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition("attachment", name)?,
+            ),
         ],
         bytes,
     )

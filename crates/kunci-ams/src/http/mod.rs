@@ -28,9 +28,9 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
-use tower_http::services::ServeDir;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tower_http::services::ServeDir;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -113,7 +113,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/certificates", get(holder::certificates))
         .route("/api/certificates/{id}", get(holder::certificate))
         .route("/api/certificates/{id}/pem", get(holder::certificate_pem))
-        .route("/api/certificates/{id}/chain", get(holder::certificate_chain))
+        .route(
+            "/api/certificates/{id}/chain",
+            get(holder::certificate_chain),
+        )
         .route("/api/certificates/{id}/revoke", post(holder::revoke))
         .route("/api/revocation-reasons", get(holder::revocation_reasons))
         .route(

@@ -2,9 +2,9 @@
 //! revocation and enrollment requests, each with its supporting document and CSR, and the
 //! approve / reject decisions. Operators and administrators only.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -35,7 +35,11 @@ pub async fn request(
 ) -> Result<Json<Value>> {
     let r = state.store.request(id).await?;
     let mut value = request_json(&state.store, &r, true).await?;
-    if let Some(info) = r.csr_der.as_deref().and_then(|d| kunci_core::csr::verify(d).ok()) {
+    if let Some(info) = r
+        .csr_der
+        .as_deref()
+        .and_then(|d| kunci_core::csr::verify(d).ok())
+    {
         value["csr_info"] = json!({
             "subject": info.subject_dn,
             "key": key_name(info.key),
@@ -85,7 +89,13 @@ pub async fn reject(
 ) -> Result<Json<Value>> {
     let r = state
         .portal
-        .reject(&state.store, id, Some(auth.user.id), &body.reason, unix_now())
+        .reject(
+            &state.store,
+            id,
+            Some(auth.user.id),
+            &body.reason,
+            unix_now(),
+        )
         .await?;
     Ok(Json(request_json(&state.store, &r, true).await?))
 }

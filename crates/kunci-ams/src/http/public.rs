@@ -1,10 +1,10 @@
 //! What anyone may fetch: the CA's certificates and CRL (relying parties have no account),
 //! the health check, and the pages and npm package the browser loads.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{Value, json};
 
 use super::AppState;
@@ -15,8 +15,14 @@ pub async fn crl(State(state): State<AppState>) -> Response {
     let der = state.portal.crl_der();
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pkix-crl")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pkix-crl"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            ),
         ],
         der.as_ref().clone(),
     )
@@ -36,7 +42,10 @@ pub async fn root_cert(State(state): State<AppState>) -> Response {
 /// `GET /ca/chain.pem`: issuing CA then root, PEM.
 pub async fn chain(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-pem-file"),
+        )],
         state.portal.authority.chain_pem(),
     )
         .into_response()
@@ -49,7 +58,10 @@ pub async fn health() -> Json<Value> {
 
 fn cert(der: Vec<u8>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/pkix-cert"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/pkix-cert"),
+        )],
         der,
     )
         .into_response()
