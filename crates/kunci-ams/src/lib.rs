@@ -1,12 +1,19 @@
-//! kunci-ams: the reference AMS portal of kunci (issue 5), being built in layers.
+//! kunci-ams: the reference AMS portal of kunci. Everything PROCESS.md asks of the
+//! authority's portal, on one machine: accounts, the holder's pages and API, the operator's
+//! queue, the CA, storage.
 //!
-//! Present: the certificate authority ([`ca`]: root and issuing CA, profiles, issuance from
-//! CSRs checked by kunci-core, revocation and CRLs; pure logic, no I/O), the storage layer
-//! ([`store`]: one module over SQLite by default and PostgreSQL, migrations, one transaction
-//! per state change) and the HTTP foundation ([`http`]: `app(state) -> Router`, argon2id
-//! logins with throttling, session cookies, CSRF, roles, security headers, JSON errors), plus
-//! the `kunci-ams` binary (`user add|list|disable`, `serve`). To come: the holder and operator
-//! pages and their API routes, the renewal flow end to end, and `cargo xtask serve`.
+//! - [`ca`]: root and issuing CA, profiles, issuance from CSRs checked by kunci-core,
+//!   revocation and CRLs; pure logic, no I/O.
+//! - [`store`]: SQLite by default and PostgreSQL, migrations, one transaction per state change.
+//! - [`portal`]: the registration authority's rules joining the two (CSR checks before
+//!   storing, sign-then-store approvals, CRL re-signed on every revocation, notices, automatic
+//!   approval, reminders).
+//! - [`http`]: `app(state) -> Router`: logins, sessions, CSRF, roles, security headers, the
+//!   holder/operator/admin API (docs/API.md), the CA's public files, and the pages of `web/`.
+//! - [`setup`]: first start (data folder, CA with keys encrypted at rest, products, demo).
+//! - [`mail`]: e-mail notices over SMTP.
+//!
+//! The `kunci-ams` binary (`serve`, `user add|list|disable|grant`) is a thin layer over these.
 
 pub mod ca;
 pub mod error;
