@@ -134,7 +134,7 @@ impl TestApp {
         tune: impl FnOnce(&mut Settings),
         mailer: Option<Arc<dyn Mailer>>,
     ) -> TestApp {
-        let fresh = support::portal_with(Config::default(), tune, mailer).await;
+        let fresh = support::portal_with_memory_ca(Config::default(), tune, mailer).await;
         TestApp {
             state: fresh.state,
             _dir: fresh.dir,
@@ -402,7 +402,9 @@ impl TestApp {
             uploads: Vec::new(),
         };
         for u in &users {
-            world.requests.extend(store.requests_of(u.id).await.unwrap());
+            world
+                .requests
+                .extend(store.requests_of(u.id).await.unwrap());
             world
                 .certificates
                 .extend(store.certificates_of(u.id).await.unwrap());
@@ -623,7 +625,9 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
 
     // Steps 15-19: the CSR, once; "Sudah Upload".
     let key = p256();
-    let uploaded = app.send_csr(&ani, &token, &csr_pem(&subject, &token, &key)).await;
+    let uploaded = app
+        .send_csr(&ani, &token, &csr_pem(&subject, &token, &key))
+        .await;
     let uploaded = uploaded.expect(StatusCode::CREATED);
     assert_eq!(uploaded["status"], "uploaded");
     assert_eq!(uploaded["status_label"], "Sudah Upload");
@@ -645,9 +649,7 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
         attached["document"]["sha256"],
         hex::encode(sha2::Sha256::digest(&pdf))
     );
-    let own = app
-        .get(&ani, &format!("/api/requests/{id}/document"))
-        .await;
+    let own = app.get(&ani, &format!("/api/requests/{id}/document")).await;
     own.expect(StatusCode::OK);
     assert_eq!(own.bytes, pdf);
     assert_eq!(own.header(header::CONTENT_TYPE), "application/pdf");
@@ -670,7 +672,10 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
         .clone();
     let ids: Vec<i64> = queue.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [id, bayu_request]);
-    assert_eq!(queue[0]["holder"], json!({"login": "ani", "name": "Ani Wijaya"}));
+    assert_eq!(
+        queue[0]["holder"],
+        json!({"login": "ani", "name": "Ani Wijaya"})
+    );
     let detail = app
         .get(&operator, &format!("/api/operator/requests/{id}"))
         .await;
@@ -687,7 +692,10 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
         detail["csr_info"]["email_sans"],
         json!(["ani.wijaya@example.go.id"])
     );
-    assert_eq!(detail["csr_info"]["public_key_sha256"], key.public_key_sha256());
+    assert_eq!(
+        detail["csr_info"]["public_key_sha256"],
+        key.public_key_sha256()
+    );
     let document = app
         .get(&operator, &format!("/api/operator/requests/{id}/document"))
         .await;
@@ -769,7 +777,10 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
     );
     let issuing = app.get_anon("/ca/issuing.crt").await;
     issuing.expect(StatusCode::OK);
-    assert_eq!(issuing.header(header::CONTENT_TYPE), "application/pkix-cert");
+    assert_eq!(
+        issuing.header(header::CONTENT_TYPE),
+        "application/pkix-cert"
+    );
     let issuing_info = kunci_core::cert::parse(&issuing.bytes).unwrap();
     assert!(issuing_info.is_ca);
     assert_eq!(info.issuer, issuing_info.subject);
@@ -905,7 +916,10 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
     // Step 8: approved, Success; the certificate is revoked and on a newer CRL.
     let approved = app.approve(&operator, request).await;
     assert_eq!(approved.expect(StatusCode::OK)["status"], "success");
-    assert_eq!(app.request_json(&ani, request).await["status_label"], "Success");
+    assert_eq!(
+        app.request_json(&ani, request).await["status_label"],
+        "Success"
+    );
     let revoked = app.get(&ani, &format!("/api/certificates/{cert_id}")).await;
     let revoked = revoked.expect(StatusCode::OK);
     assert_eq!(revoked["status"], "revoked");
@@ -955,7 +969,10 @@ async fn key_compromise_is_on_the_crl_with_reason_code_1() {
     let now = app
         .get(&ani, &format!("/api/certificates/{}", cert["id"]))
         .await;
-    assert_eq!(now.expect(StatusCode::OK)["revocation_reason"], "keyCompromise");
+    assert_eq!(
+        now.expect(StatusCode::OK)["revocation_reason"],
+        "keyCompromise"
+    );
 }
 
 #[tokio::test]
@@ -997,9 +1014,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
     let old_id = old["id"].as_i64().unwrap();
     let old_serial = old["serial"].as_str().unwrap().to_owned();
 
-    let (id, token) = app
-        .new_request_renewing(&ani, INDIVIDU, Some(old_id))
-        .await;
+    let (id, token) = app.new_request_renewing(&ani, INDIVIDU, Some(old_id)).await;
     assert_eq!(app.request_json(&ani, id).await["renews"], old_id);
     // A second open renewal of the same certificate: conflict, nothing made.
     let before = app.world().await;
@@ -1148,14 +1163,21 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     ] {
         let answer = app.get(&bayu, &uri).await;
         answer.refused(StatusCode::NOT_FOUND, "store.not_found");
-        assert!(!answer.text().contains("Ani"), "{uri} leaks: {}", answer.text());
+        assert!(
+            !answer.text().contains("Ani"),
+            "{uri} leaks: {}",
+            answer.text()
+        );
     }
     // Bayu's own lists do not show Ani's items.
     assert_eq!(
         app.get(&bayu, "/api/certificates").await.body["certificates"],
         json!([])
     );
-    assert_eq!(app.get(&bayu, "/api/requests").await.body["requests"], json!([]));
+    assert_eq!(
+        app.get(&bayu, "/api/requests").await.body["requests"],
+        json!([])
+    );
 
     // Acting: revoke, upload, submit, read a notice: not found; Ani's token: wrong account.
     app.post_json(
@@ -1200,7 +1222,11 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     assert_eq!(holder_view(&app, &ani).await, ani_before);
     assert_eq!(app.world().await, world_before);
     let ok = app
-        .send_csr(&ani, &pending_token, &csr_pem(ani.subject(), &pending_token, &p256()))
+        .send_csr(
+            &ani,
+            &pending_token,
+            &csr_pem(ani.subject(), &pending_token, &p256()),
+        )
         .await;
     assert_eq!(ok.expect(StatusCode::CREATED)["id"], pending);
 }
@@ -1241,7 +1267,10 @@ fn protected_routes(id: Id) -> Vec<(Method, String, Value)> {
         ),
         post("/api/requests", json!({"product_id": 1})),
         post(&format!("/api/requests/{id}/document"), Value::Null),
-        post(&format!("/api/requests/{id}/submit"), json!({"agree": true})),
+        post(
+            &format!("/api/requests/{id}/submit"),
+            json!({"agree": true}),
+        ),
         post("/api/csr/check", json!({"token": "x".repeat(43)})),
         post(
             "/api/csr",
@@ -1378,7 +1407,11 @@ async fn holders_operators_and_admins_reach_only_their_own_routes() {
     // An operator cannot act as an administrator.
     for (method, uri, body) in &admin_routes {
         let answer = app
-            .send(with_session(route_request(method, uri, body), &operator, true))
+            .send(with_session(
+                route_request(method, uri, body),
+                &operator,
+                true,
+            ))
             .await;
         assert_eq!(
             (answer.status, answer.code()),
@@ -1403,7 +1436,10 @@ async fn holders_operators_and_admins_reach_only_their_own_routes() {
         app.get(staff, "/api/me").await.expect(StatusCode::OK);
     }
     let users = app.get(&admin, "/api/admin/users").await;
-    let users = users.expect(StatusCode::OK)["users"].as_array().unwrap().clone();
+    let users = users.expect(StatusCode::OK)["users"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(users.len(), 3);
     assert!(!serde_json::to_string(&users).unwrap().contains("argon2"));
     let made = app
@@ -1510,11 +1546,27 @@ async fn malformed_csrs_are_refused_and_the_token_still_works() {
     let damaged = good.to_pem().replacen("MI", "M!", 1);
 
     for (csr, status, code) in [
-        (tampered.as_str(), StatusCode::BAD_REQUEST, "csr.bad_signature"),
-        (bad_sig.as_str(), StatusCode::BAD_REQUEST, "csr.bad_signature"),
-        ("garbage, not a CSR", StatusCode::BAD_REQUEST, "csr.malformed"),
+        (
+            tampered.as_str(),
+            StatusCode::BAD_REQUEST,
+            "csr.bad_signature",
+        ),
+        (
+            bad_sig.as_str(),
+            StatusCode::BAD_REQUEST,
+            "csr.bad_signature",
+        ),
+        (
+            "garbage, not a CSR",
+            StatusCode::BAD_REQUEST,
+            "csr.malformed",
+        ),
         (truncated.as_str(), StatusCode::BAD_REQUEST, "csr.malformed"),
-        (wrong_label.as_str(), StatusCode::BAD_REQUEST, "input.bad_pem"),
+        (
+            wrong_label.as_str(),
+            StatusCode::BAD_REQUEST,
+            "input.bad_pem",
+        ),
         (damaged.as_str(), StatusCode::BAD_REQUEST, "input.bad_pem"),
         ("", StatusCode::BAD_REQUEST, "input.empty"),
     ] {
@@ -1625,9 +1677,13 @@ async fn an_oversized_csr_body_is_413_and_changes_nothing() {
     app.send_csr(&ani, &token, &huge)
         .await
         .refused(StatusCode::PAYLOAD_TOO_LARGE, "http.too_large");
-    app.post_json(&ani, "/api/csr/check", &json!({"token": "t".repeat(2 << 20)}))
-        .await
-        .refused(StatusCode::PAYLOAD_TOO_LARGE, "http.too_large");
+    app.post_json(
+        &ani,
+        "/api/csr/check",
+        &json!({"token": "t".repeat(2 << 20)}),
+    )
+    .await
+    .refused(StatusCode::PAYLOAD_TOO_LARGE, "http.too_large");
     assert_eq!(app.world().await, before);
     let ok = app
         .send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
@@ -1736,12 +1792,21 @@ async fn non_pdf_and_oversized_documents_are_refused_and_change_nothing() {
     let before = app.world().await;
     let request_before = app.request_json(&ani, id).await;
 
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    let png =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
     let uri = format!("/api/requests/{id}/document");
     for (bytes, content_type, name) in [
         (png, "image/png", "scan.png"),
-        (b"just text, named like a PDF".to_vec(), "application/pdf", "surat.pdf"),
-        (b"%PDF-1.4 but never finished".to_vec(), "application/pdf", "surat.pdf"),
+        (
+            b"just text, named like a PDF".to_vec(),
+            "application/pdf",
+            "surat.pdf",
+        ),
+        (
+            b"%PDF-1.4 but never finished".to_vec(),
+            "application/pdf",
+            "surat.pdf",
+        ),
         (Vec::new(), "application/pdf", "empty.pdf"),
     ] {
         app.post_bytes(&ani, &uri, bytes, content_type, name)
@@ -1759,14 +1824,23 @@ async fn non_pdf_and_oversized_documents_are_refused_and_change_nothing() {
 
     // Exactly at the limit is fine; the file name is cleaned of its path.
     let ok = app
-        .post_bytes(&ani, &uri, pdf_of_size(4096), "application/pdf", "../../etc/Surat 1.pdf")
+        .post_bytes(
+            &ani,
+            &uri,
+            pdf_of_size(4096),
+            "application/pdf",
+            "../../etc/Surat 1.pdf",
+        )
         .await;
     let ok = ok.expect(StatusCode::OK);
     assert_eq!(ok["document"]["name"], "Surat 1.pdf");
     assert_eq!(ok["document"]["size"], 4096);
     // A second upload replaces the first.
     let again = app.post_pdf(&ani, id, kunci_ams::setup::demo_pdf()).await;
-    assert_eq!(again.expect(StatusCode::OK)["document"]["name"], "surat-rekomendasi.pdf");
+    assert_eq!(
+        again.expect(StatusCode::OK)["document"]["name"],
+        "surat-rekomendasi.pdf"
+    );
     let served = app.get(&ani, &uri).await;
     assert_eq!(served.bytes, kunci_ams::setup::demo_pdf());
 }
@@ -1847,7 +1921,14 @@ async fn approving_twice_issues_exactly_one_certificate() {
     .await
     .refused(StatusCode::CONFLICT, "store.conflict");
     assert_eq!(app.world().await, before);
-    assert_eq!(app.store().certificates_of(ani.user.id).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store()
+            .certificates_of(ani.user.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // Approving a request that does not exist.
     app.approve(&operator, 999_999)
         .await
@@ -1870,16 +1951,26 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
     assert_eq!(app.world().await, before);
 
     let rejected = app
-        .post_json(&operator, &uri, &json!({"reason": "Surat Rekomendasi tidak ditandatangani"}))
+        .post_json(
+            &operator,
+            &uri,
+            &json!({"reason": "Surat Rekomendasi tidak ditandatangani"}),
+        )
         .await;
     let rejected = rejected.expect(StatusCode::OK);
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(rejected["status_label"], "Rejected");
-    assert_eq!(rejected["reject_reason"], "Surat Rekomendasi tidak ditandatangani");
+    assert_eq!(
+        rejected["reject_reason"],
+        "Surat Rekomendasi tidak ditandatangani"
+    );
     assert_eq!(rejected["holder"]["login"], "ani");
     let mine = app.request_json(&ani, id).await;
     assert_eq!(mine["status"], "rejected");
-    assert_eq!(mine["reject_reason"], "Surat Rekomendasi tidak ditandatangani");
+    assert_eq!(
+        mine["reject_reason"],
+        "Surat Rekomendasi tidak ditandatangani"
+    );
 
     let before = app.world().await;
     app.approve(&operator, id)
@@ -1892,7 +1983,13 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     assert_eq!(app.world().await, before);
-    assert!(app.store().certificates_of(ani.user.id).await.unwrap().is_empty());
+    assert!(
+        app.store()
+            .certificates_of(ani.user.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // A rejected pending request's token cannot be used any more.
     let (pending, token) = app.new_request(&ani, INDIVIDU).await;
@@ -1931,13 +2028,25 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
             json!({"reason": "unspecified"}),
         ),
         (&ani, "/api/requests".into(), json!({"product_id": product})),
-        (&ani, format!("/api/requests/{pending}/document"), Value::Null),
-        (&ani, format!("/api/requests/{pending}/submit"), json!({"agree": true})),
+        (
+            &ani,
+            format!("/api/requests/{pending}/document"),
+            Value::Null,
+        ),
+        (
+            &ani,
+            format!("/api/requests/{pending}/submit"),
+            json!({"agree": true}),
+        ),
         (&ani, "/api/csr/check".into(), json!({"token": token})),
         (&ani, "/api/csr".into(), json!({"token": token, "csr": csr})),
         (&ani, format!("/api/notices/{notice}/read"), Value::Null),
         (&ani, "/api/logout".into(), Value::Null),
-        (&operator, format!("/api/operator/requests/{submitted}/approve"), Value::Null),
+        (
+            &operator,
+            format!("/api/operator/requests/{submitted}/approve"),
+            Value::Null,
+        ),
         (
             &operator,
             format!("/api/operator/requests/{submitted}/reject"),
@@ -1961,7 +2070,11 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
         );
         // Another session's token.
         let mut request = with_session(route_request(&Method::POST, uri, body), who, false);
-        let other = if who.user.id == ani.user.id { &operator } else { &ani };
+        let other = if who.user.id == ani.user.id {
+            &operator
+        } else {
+            &ani
+        };
         request
             .headers_mut()
             .insert("x-csrf-token", other.csrf.parse().unwrap());
@@ -1986,7 +2099,11 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
     }
     // With the token and the portal's own origin, the same requests work.
     let mut request = with_session(
-        route_request(&Method::POST, "/api/csr", &json!({"token": token, "csr": csr})),
+        route_request(
+            &Method::POST,
+            "/api/csr",
+            &json!({"token": token, "csr": csr}),
+        ),
         &ani,
         true,
     );
@@ -2050,7 +2167,10 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.staff("siti", Role::Operator).await;
     assert_eq!(unread(&app, &ani).await, 0);
-    assert_eq!(app.get(&ani, "/api/notices").await.body["notices"], json!([]));
+    assert_eq!(
+        app.get(&ani, "/api/notices").await.body["notices"],
+        json!([])
+    );
 
     let cert = app.issued(&ani, &operator, INDIVIDU).await;
     let rejected = app.submitted(&ani, INDIVIDU, None, &p256()).await;
@@ -2070,9 +2190,20 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
         .clone();
     assert_eq!(notices.len(), 2);
     // Newest first: the rejection, then the issuance.
-    assert_eq!(notices[0]["subject"], "Permohonan ditolak / Request rejected");
-    assert!(notices[0]["body"].as_str().unwrap().contains("NIK tidak sesuai"));
-    assert_eq!(notices[1]["subject"], "Sertifikat elektronik terbit / Certificate issued");
+    assert_eq!(
+        notices[0]["subject"],
+        "Permohonan ditolak / Request rejected"
+    );
+    assert!(
+        notices[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("NIK tidak sesuai")
+    );
+    assert_eq!(
+        notices[1]["subject"],
+        "Sertifikat elektronik terbit / Certificate issued"
+    );
     assert!(
         notices[1]["body"]
             .as_str()
@@ -2081,10 +2212,15 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
     );
     assert!(notices.iter().all(|n| n["read"] == false));
     // The operator's inbox is not the holder's.
-    assert_eq!(app.get(&operator, "/api/notices").await.body["notices"], json!([]));
+    assert_eq!(
+        app.get(&operator, "/api/notices").await.body["notices"],
+        json!([])
+    );
 
     let first = notices[1]["id"].as_i64().unwrap();
-    let read = app.post_empty(&ani, &format!("/api/notices/{first}/read")).await;
+    let read = app
+        .post_empty(&ani, &format!("/api/notices/{first}/read"))
+        .await;
     read.expect(StatusCode::NO_CONTENT);
     assert_eq!(unread(&app, &ani).await, 1);
     // Reading again is harmless.
@@ -2096,7 +2232,10 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
     assert_eq!(notices[1]["read"], true);
     assert_eq!(notices[0]["read"], false);
     // The operator cannot mark the holder's notice; an unknown notice is not found.
-    for (who, id) in [(&operator, notices[0]["id"].as_i64().unwrap()), (&ani, 999_999)] {
+    for (who, id) in [
+        (&operator, notices[0]["id"].as_i64().unwrap()),
+        (&ani, 999_999),
+    ] {
         app.post_empty(who, &format!("/api/notices/{id}/read"))
             .await
             .refused(StatusCode::NOT_FOUND, "store.not_found");
@@ -2115,7 +2254,10 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
     app.approve(&operator, request).await.expect(StatusCode::OK);
     assert_eq!(unread(&app, &ani).await, 2);
     let newest = &app.get(&ani, "/api/notices").await.body["notices"][0];
-    assert_eq!(newest["subject"], "Sertifikat dicabut / Certificate revoked");
+    assert_eq!(
+        newest["subject"],
+        "Sertifikat dicabut / Certificate revoked"
+    );
 }
 
 /// What the SMTP sink received: the envelope and the message.
@@ -2164,7 +2306,11 @@ async fn smtp_session(stream: tokio::net::TcpStream, inbox: Arc<Mutex<Vec<Mail>>
             mail.to.push(envelope_address(&line[8..]));
             b"250 OK\r\n"
         } else if command.starts_with("DATA") {
-            if write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.is_err() {
+            if write
+                .write_all(b"354 end with <CRLF>.<CRLF>\r\n")
+                .await
+                .is_err()
+            {
                 return;
             }
             loop {
@@ -2194,14 +2340,16 @@ async fn smtp_session(stream: tokio::net::TcpStream, inbox: Arc<Mutex<Vec<Mail>>
 
 /// `<a@b> BODY=8BITMIME` → `<a@b>`.
 fn envelope_address(rest: &str) -> String {
-    rest.split_whitespace().next().unwrap_or_default().to_owned()
+    rest.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn with_smtp(tune: impl FnOnce(&mut Settings)) -> (TestApp, Arc<Mutex<Vec<Mail>>>) {
     let (port, mails) = smtp_sink().await;
-    let smtp =
-        kunci_ams::mail::Smtp::new(&format!("smtp://127.0.0.1:{port}"), "ams@example.go.id")
-            .unwrap();
+    let smtp = kunci_ams::mail::Smtp::new(&format!("smtp://127.0.0.1:{port}"), "ams@example.go.id")
+        .unwrap();
     let app = TestApp::with_mailer(tune, Some(Arc::new(smtp))).await;
     (app, mails)
 }
@@ -2212,7 +2360,10 @@ async fn an_approval_is_emailed_to_the_holder() {
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.staff("siti", Role::Operator).await;
     let id = app.submitted(&ani, INDIVIDU, None, &p256()).await;
-    assert!(mails.lock().unwrap().is_empty(), "nothing mailed before a decision");
+    assert!(
+        mails.lock().unwrap().is_empty(),
+        "nothing mailed before a decision"
+    );
     let cert_id = app.approve(&operator, id).await.expect(StatusCode::OK)["certificate_id"]
         .as_i64()
         .unwrap();
@@ -2235,11 +2386,18 @@ async fn an_approval_is_emailed_to_the_holder() {
         "{}",
         mail.data
     );
-    assert!(mail.data.contains("To: ani.wijaya@example.go.id"), "{}", mail.data);
+    assert!(
+        mail.data.contains("To: ani.wijaya@example.go.id"),
+        "{}",
+        mail.data
+    );
     assert!(mail.data.contains(&serial_hex), "{}", mail.data);
     // The inbox has the same notice.
     let notices = app.get(&ani, "/api/notices").await.body["notices"].clone();
-    assert_eq!(notices[0]["subject"], "Sertifikat elektronik terbit / Certificate issued");
+    assert_eq!(
+        notices[0]["subject"],
+        "Sertifikat elektronik terbit / Certificate issued"
+    );
 }
 
 #[tokio::test]
@@ -2249,9 +2407,8 @@ async fn an_unreachable_mail_server_does_not_undo_the_decision() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let smtp =
-        kunci_ams::mail::Smtp::new(&format!("smtp://127.0.0.1:{port}"), "ams@example.go.id")
-            .unwrap();
+    let smtp = kunci_ams::mail::Smtp::new(&format!("smtp://127.0.0.1:{port}"), "ams@example.go.id")
+        .unwrap();
     let app = TestApp::with_mailer(|_| {}, Some(Arc::new(smtp))).await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.staff("siti", Role::Operator).await;
@@ -2282,19 +2439,38 @@ async fn reminders_go_out_once_per_certificate_near_its_end() {
     let near = not_after - 10 * 86_400;
     assert_eq!(portal.send_reminders(store, near).await.unwrap(), 1);
     let notices = app.get(&ani, "/api/notices").await.body["notices"].clone();
-    assert_eq!(notices[0]["subject"], "Sertifikat segera berakhir / Certificate ending soon");
+    assert_eq!(
+        notices[0]["subject"],
+        "Sertifikat segera berakhir / Certificate ending soon"
+    );
     let body = notices[0]["body"].as_str().unwrap();
-    assert!(body.contains(serial_hex) && body.contains("10 hari"), "{body}");
+    assert!(
+        body.contains(serial_hex) && body.contains("10 hari"),
+        "{body}"
+    );
     {
         let mails = mails.lock().unwrap();
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0].to, ["<ani.wijaya@example.go.id>"]);
-        assert!(mails[0].data.contains("Subject: Sertifikat segera berakhir"));
+        assert!(
+            mails[0]
+                .data
+                .contains("Subject: Sertifikat segera berakhir")
+        );
     }
     // Once only.
     assert_eq!(portal.send_reminders(store, near).await.unwrap(), 0);
-    assert_eq!(portal.send_reminders(store, near + 86_400).await.unwrap(), 0);
-    assert_eq!(app.get(&ani, "/api/notices").await.body["notices"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        portal.send_reminders(store, near + 86_400).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        app.get(&ani, "/api/notices").await.body["notices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(mails.lock().unwrap().len(), 1);
 
     // A revoked certificate is never reminded.
@@ -2309,7 +2485,13 @@ async fn reminders_go_out_once_per_certificate_near_its_end() {
     let request = revoke.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     app.approve(&operator, request).await.expect(StatusCode::OK);
     let other_end = other["not_after"].as_i64().unwrap();
-    assert_eq!(portal.send_reminders(store, other_end - 86_400).await.unwrap(), 0);
+    assert_eq!(
+        portal
+            .send_reminders(store, other_end - 86_400)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

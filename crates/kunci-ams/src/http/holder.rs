@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::auth::{Holder, RequireRole};
-use super::{ApiJson, AppState, unix_now};
+use super::{ApiJson, ApiPath, AppState, unix_now};
 use crate::ca::RevocationReason;
 use crate::error::{Error, Result};
 use crate::portal::key_name;
@@ -74,7 +74,7 @@ pub async fn certificates(
 pub async fn certificate(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Json<Value>> {
     let cert = state.store.certificate_of(id, auth.user.id).await?;
     Ok(Json(certificate_json(&state.store, &cert).await?))
@@ -84,7 +84,7 @@ pub async fn certificate(
 pub async fn certificate_pem(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Response> {
     let cert = state.store.certificate_of(id, auth.user.id).await?;
     let pem = kunci_core::pem::encode("CERTIFICATE", &cert.der);
@@ -99,7 +99,7 @@ pub async fn certificate_pem(
 pub async fn certificate_chain(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Response> {
     let cert = state.store.certificate_of(id, auth.user.id).await?;
     let pem = state.portal.full_chain_pem(&cert);
@@ -129,7 +129,7 @@ pub struct RevokeBody {
 pub async fn revoke(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
     ApiJson(body): ApiJson<RevokeBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let reason = RevocationReason::from_name(&body.reason).ok_or(Error::BadRequest(
@@ -200,7 +200,7 @@ pub async fn requests(
 pub async fn request(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Json<Value>> {
     let r = state.store.request_of(id, auth.user.id).await?;
     Ok(Json(request_json(&state.store, &r, false).await?))
@@ -271,7 +271,7 @@ pub async fn upload_csr(
 pub async fn upload_document(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>> {
@@ -295,7 +295,7 @@ pub async fn upload_document(
 pub async fn document(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Response> {
     let request = state.store.request_of(id, auth.user.id).await?;
     document_response(&state, &request).await
@@ -312,7 +312,7 @@ pub struct SubmitBody {
 pub async fn submit(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
     ApiJson(body): ApiJson<SubmitBody>,
 ) -> Result<Json<Value>> {
     let request = state
@@ -346,7 +346,7 @@ pub async fn notices(
 pub async fn notice_read(
     State(state): State<AppState>,
     auth: super::auth::Authenticated,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<StatusCode> {
     state
         .store

@@ -24,8 +24,9 @@ pub mod public;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde::Deserialize;
@@ -195,6 +196,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 }
                 _ => Error::BadRequest("the body is not the JSON this route expects"),
             }),
+        }
+    }
+}
+
+/// A path parameter extractor whose failure is the portal's JSON error (400
+/// `http.bad_request`), not axum's plain-text rejection: `/api/certificates/abc` answers
+/// like every other bad request.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(Error::BadRequest(
+                "the address names no item (item ids are numbers)",
+            )),
         }
     }
 }

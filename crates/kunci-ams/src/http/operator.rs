@@ -3,14 +3,14 @@
 //! approve / reject decisions. Operators and administrators only.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::{Operator, RequireRole};
 use super::holder::{document_response, request_json};
-use super::{ApiJson, AppState, unix_now};
+use super::{ApiJson, ApiPath, AppState, unix_now};
 use crate::error::Result;
 use crate::portal::key_name;
 use crate::store::Id;
@@ -31,7 +31,7 @@ pub async fn queue(
 pub async fn request(
     State(state): State<AppState>,
     _operator: RequireRole<Operator>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Json<Value>> {
     let r = state.store.request(id).await?;
     let mut value = request_json(&state.store, &r, true).await?;
@@ -54,7 +54,7 @@ pub async fn request(
 pub async fn document(
     State(state): State<AppState>,
     _operator: RequireRole<Operator>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Response> {
     let r = state.store.request(id).await?;
     document_response(&state, &r).await
@@ -64,7 +64,7 @@ pub async fn document(
 pub async fn approve(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Operator>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
 ) -> Result<Json<Value>> {
     let r = state
         .portal
@@ -84,7 +84,7 @@ pub struct RejectBody {
 pub async fn reject(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Operator>,
-    Path(id): Path<Id>,
+    ApiPath(id): ApiPath<Id>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<Value>> {
     let r = state

@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
+use kunci_ams::ca::{Authority, CaNames, create_hierarchy};
 use kunci_ams::http::{AppState, Config, unix_now};
 use kunci_ams::portal::{Mailer, Portal, Settings, standard_profiles};
 use kunci_ams::setup;
 use kunci_ams::store::Store;
+use kunci_core::key::KeyAlgorithm;
 
 /// The origin the test portal believes it is served at.
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
@@ -26,11 +28,7 @@ pub async fn portal_with(
     mailer: Option<Arc<dyn Mailer>>,
 ) -> Fresh {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("kunci.db"))
-        .await
-        .unwrap();
     let now = unix_now();
-    setup::seed_products(&store, now).await.unwrap();
     let pass_file = dir.path().join("ca-passphrase");
     let pass = setup::ca_passphrase(&pass_file, false).unwrap();
     let (authority, created) = setup::open_or_create_ca(
@@ -41,6 +39,41 @@ pub async fn portal_with(
     )
     .unwrap();
     assert!(created);
+    assemble(dir, authority, config, tune, mailer).await
+}
+
+/// Like [`portal_with`], but the CA (a new one for this portal) lives only in memory: its keys
+/// are never encrypted to disk and read back, which saves four PBKDF2 runs of 600 000
+/// iterations per portal (seconds on a busy machine). For tests about the portal's rules, not
+/// about keeping the CA (tests/serve.rs and the `portal_with` users cover that).
+pub async fn portal_with_memory_ca(
+    config: Config,
+    tune: impl FnOnce(&mut Settings),
+    mailer: Option<Arc<dyn Mailer>>,
+) -> Fresh {
+    let dir = tempfile::tempdir().unwrap();
+    let names = CaNames::for_organization("kunci Test CA", "ID");
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let authority = create_hierarchy(&names, KeyAlgorithm::P256, &mut rng, unix_now())
+        .unwrap()
+        .into_authority()
+        .unwrap();
+    assemble(dir, authority, config, tune, mailer).await
+}
+
+/// The store (with the standard products), the settings and the portal around `authority`.
+async fn assemble(
+    dir: tempfile::TempDir,
+    authority: Authority,
+    config: Config,
+    tune: impl FnOnce(&mut Settings),
+    mailer: Option<Arc<dyn Mailer>>,
+) -> Fresh {
+    let store = Store::open_sqlite(&dir.path().join("kunci.db"))
+        .await
+        .unwrap();
+    let now = unix_now();
+    setup::seed_products(&store, now).await.unwrap();
     let mut settings = Settings::new(dir.path().join("uploads"));
     tune(&mut settings);
     let portal = Portal::new(authority, standard_profiles(ORIGIN), settings, mailer).unwrap();
