@@ -174,7 +174,13 @@ export function apply(root = document) {
  */
 export function errorText(err) {
   const code = err && typeof err.code === 'string' ? err.code : '';
-  if (code && has(`err.${code}`)) return t(`err.${code}`);
+  // For the broad codes the server's own (English) message says what exactly went wrong.
+  const detailed = ['store.conflict', 'http.bad_request', 'store.already_issued'];
+  if (code && has(`err.${code}`)) {
+    return detailed.includes(code) && err.message && err.message !== code
+      ? `${t(`err.${code}`)} (${err.message})`
+      : t(`err.${code}`);
+  }
   if (code.startsWith('csr.')) {
     return err.message ? `${t('err.csr.other')} (${err.message})` : t('err.csr.other');
   }
