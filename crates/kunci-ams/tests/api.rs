@@ -2583,3 +2583,138 @@ async fn the_binary_registers_a_holder_with_identity_and_products() {
     assert_eq!(granted, [ORGANISASI, INDIVIDU]);
     store.close().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Races and edges
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_approvals_at_once_issue_one_certificate() {
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let operator = app.staff("siti", Role::Operator).await;
+    let admin = app.staff("root", Role::Admin).await;
+    for _ in 0..3 {
+        let id = app.submitted(&ani, INDIVIDU, None, &p256()).await;
+        let (a, b) = tokio::join!(app.approve(&operator, id), app.approve(&admin, id));
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "{a:?} {b:?}"
+        );
+        let loser = if a.status == StatusCode::OK { &b } else { &a };
+        assert_eq!(loser.code(), "store.already_issued");
+    }
+    let certs = app.store().certificates_of(ani.user.id).await.unwrap();
+    assert_eq!(certs.len(), 3, "one certificate per request");
+    // One issuance notice per certificate, not per approval.
+    assert_eq!(app.get(&ani, "/api/me").await.body["unread_notices"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_csrs_racing_for_one_token_store_exactly_one() {
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let (id, token) = app.new_request(&ani, INDIVIDU).await;
+    let first = csr_pem(ani.subject(), &token, &p256());
+    let second = csr_pem(ani.subject(), &token, &p256());
+    let (a, b) = tokio::join!(
+        app.send_csr(&ani, &token, &first),
+        app.send_csr(&ani, &token, &second)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::GONE],
+        "{a:?} {b:?}"
+    );
+    let loser = if a.status == StatusCode::CREATED {
+        &b
+    } else {
+        &a
+    };
+    assert_eq!(loser.code(), "token.used");
+    let winner = if a.status == StatusCode::CREATED {
+        &first
+    } else {
+        &second
+    };
+    let stored = app.store().request(id).await.unwrap().csr_der.unwrap();
+    assert_eq!(
+        stored,
+        kunci_core::pem::der_or_pem(winner.as_bytes(), &["CERTIFICATE REQUEST"]).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_document_larger_than_the_json_limit_but_within_its_own_is_accepted() {
+    // The JSON routes take 1 MiB; the document route has its own limit (5 MiB by default).
+    let app = TestApp::new().await;
+    let (ani, id, token) = pending_request(&app, INDIVIDU).await;
+    app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
+        .await
+        .expect(StatusCode::CREATED);
+    let pdf = pdf_of_size(3 * 1024 * 1024);
+    let ok = app.post_pdf(&ani, id, pdf.clone()).await;
+    assert_eq!(ok.expect(StatusCode::OK)["document"]["size"], pdf.len());
+    let served = app.get(&ani, &format!("/api/requests/{id}/document")).await;
+    assert_eq!(served.bytes.len(), pdf.len());
+    // One byte over 5 MiB is not.
+    app.post_pdf(&ani, id, pdf_of_size(5 * 1024 * 1024 + 1))
+        .await
+        .refused(StatusCode::PAYLOAD_TOO_LARGE, "upload.too_large");
+    assert_eq!(
+        app.request_json(&ani, id).await["document"]["size"],
+        pdf.len()
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_renewal_frees_the_certificate_for_another_and_a_revoked_one_keeps_its_reason() {
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let operator = app.staff("siti", Role::Operator).await;
+    let old = app.issued(&ani, &operator, INDIVIDU).await;
+    let old_id = old["id"].as_i64().unwrap();
+
+    // A renewal rejected: the certificate may be renewed again.
+    let first = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
+    app.post_json(
+        &operator,
+        &format!("/api/operator/requests/{first}/reject"),
+        &json!({"reason": "dokumen kedaluwarsa"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let second = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
+
+    // Meanwhile the key is compromised: the old certificate is revoked for that reason...
+    let revoke = app
+        .post_json(
+            &ani,
+            &format!("/api/certificates/{old_id}/revoke"),
+            &json!({"reason": "keyCompromise"}),
+        )
+        .await;
+    let revocation = revoke.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
+    app.approve(&operator, revocation)
+        .await
+        .expect(StatusCode::OK);
+    // ...and issuing the renewal later does not turn that into "superseded".
+    let approved = app.approve(&operator, second).await;
+    let new_id = approved.expect(StatusCode::OK)["certificate_id"]
+        .as_i64()
+        .unwrap();
+    let old_now = app.get(&ani, &format!("/api/certificates/{old_id}")).await;
+    assert_eq!(old_now.body["revocation_reason"], "keyCompromise");
+    let crl = app.crl().await;
+    assert_eq!(
+        crl.entry(old["serial"].as_str().unwrap()),
+        Some(Some(CrlReason::KeyCompromise))
+    );
+    let new = app.get(&ani, &format!("/api/certificates/{new_id}")).await;
+    assert_eq!(new.body["status"], "good");
+}
