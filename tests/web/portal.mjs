@@ -132,7 +132,8 @@ export async function screenshots(walk) {
 
 /** Runs `openssl` with `args`; returns stdout, throws with stderr on failure. */
 export function openssl(args, input) {
-  const r = spawnSync('openssl', args, { input, encoding: 'buffer' });
+  const data = typeof input === 'string' ? Buffer.from(input) : input;
+  const r = spawnSync('openssl', args, { input: data });
   if (r.status !== 0) {
     throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr.toString()}`);
   }

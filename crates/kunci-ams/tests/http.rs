@@ -48,7 +48,7 @@ struct Login {
 }
 
 async fn fresh_with(config: Config) -> TestApp {
-    let fresh = support::portal(config).await;
+    let fresh = support::portal_with_memory_ca(config, |_| {}, None).await;
     TestApp {
         state: fresh.state,
         _dir: fresh.dir,

@@ -280,10 +280,12 @@ pub async fn upload_document(
     let bytes: Bytes = axum::body::to_bytes(body, limit.saturating_add(1))
         .await
         .map_err(|_| Error::UploadTooLarge { max_bytes: limit })?;
+    // Pages percent-encode names that are not ASCII (a header cannot carry them).
     let name = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("surat-rekomendasi.pdf");
+        .map_or_else(|| "surat-rekomendasi.pdf".to_owned(), percent_decode);
+    let name = name.as_str();
     let request = state
         .portal
         .attach_document(&state.store, &auth.user, id, name, &bytes, unix_now())
@@ -473,6 +475,30 @@ async fn certificate_json(store: &Store, cert: &Certificate) -> Result<Value> {
     }))
 }
 
+/// Decodes `%XX` escapes (invalid ones stay as they are; invalid UTF-8 becomes U+FFFD).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A file download with a safe `Content-Disposition`.
 pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Result<Response> {
     Ok((
@@ -493,4 +519,17 @@ fn disposition(kind: &str, name: &str) -> Result<HeaderValue> {
     HeaderValue::from_str(&format!("{kind}; filename=\"{name}\"")).map_err(|_| Error::Internal {
         detail: "a file name that cannot be a header".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn file_names_sent_percent_encoded_are_decoded() {
+        assert_eq!(percent_decode("Surat%20Rekomendasi.pdf"), "Surat Rekomendasi.pdf");
+        assert_eq!(percent_decode("caf%C3%A9.pdf"), "café.pdf");
+        assert_eq!(percent_decode("100%.pdf"), "100%.pdf");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
 }
