@@ -138,6 +138,8 @@ async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload 
   // 12-14. The client kit: "(1) Paste >>", "(2) Lanjutkan >>", the holder's data.
   await page.locator('#step-kit').waitFor({ state: 'visible' });
   await page.getByRole('button', { name: '(1) Paste >>' }).click();
+  // The paste reads the clipboard asynchronously; its status line says when it is done.
+  await page.locator('#paste-status').filter({ hasText: /\S/ }).waitFor();
   const pasted = await page.locator('#kit-token').inputValue();
   if (pasted !== token) {
     // Headless Chromium's clipboard may stay empty; the field is typeable, as a person would.
@@ -365,6 +367,9 @@ describe('portal walks in headless Chromium', { skip }, () => {
         /revoked/,
       );
       assert.deepEqual(w.problems, [], 'the pages logged no error');
+    } catch (e) {
+      await w.shots.shot(page, 'failure').catch(() => {});
+      throw e;
     } finally {
       await w.close();
     }
@@ -408,6 +413,9 @@ describe('portal walks in headless Chromium', { skip }, () => {
       await page.locator(`#info-${fresh.id}`).waitFor();
       await step('sertifikat-setelah-perpanjangan');
       assert.deepEqual(w.problems, [], 'the pages logged no error');
+    } catch (e) {
+      await w.shots.shot(page, 'failure').catch(() => {});
+      throw e;
     } finally {
       await w.close();
       await renewal.stop();
