@@ -154,8 +154,12 @@ async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload 
 
   // 16. Where the key lives: "Yes" needs the extension, which is absent: the page says so.
   await page.locator('#key-alg').selectOption(algorithm);
-  await page.getByLabel('Ya — pada token USB (perangkat keras)').check();
   await page.locator('#extension-status').filter({ hasText: /ekstensi|extension/i }).waitFor();
+  assert.equal(
+    await page.getByLabel('Ya — pada token USB (perangkat keras)').isDisabled(),
+    true,
+    'without the extension the token choice is off, and the page says why',
+  );
   await step('kunci-token-usb-tidak-tersedia');
   await page.getByLabel('Tidak — di peramban (berkas terenkripsi)').check();
 
