@@ -154,7 +154,7 @@ async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload 
 
   // 16. Where the key lives: "Yes" needs the extension, which is absent: the page says so.
   await page.locator('#key-alg').selectOption(algorithm);
-  await page.locator('#extension-status').filter({ hasText: /ekstensi|extension/i }).waitFor();
+  await page.locator('#extension-status').filter({ hasText: /belum terpasang/ }).waitFor();
   assert.equal(
     await page.getByLabel('Ya — pada token USB (perangkat keras)').isDisabled(),
     true,
