@@ -44,6 +44,12 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCmd),
+    /// Print the certificate profiles (JSON) for ORIGIN: a template for `serve --profiles`.
+    Profiles {
+        /// The portal's public origin, which the CRL and AIA URLs are made from.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        public_origin: String,
+    },
 }
 
 #[derive(Args)]
@@ -86,6 +92,10 @@ struct ServeArgs {
     /// File holding the CA key passphrase (default: DATA/ca-passphrase, made at first start).
     #[arg(long, env = "KUNCI_AMS_CA_PASSPHRASE_FILE")]
     ca_passphrase_file: Option<PathBuf>,
+    /// Certificate profiles (JSON: {"individu": {...}, "organisasi": {...}, ...}) replacing or
+    /// adding to the standard ones; `kunci-ams profiles` prints the standard ones to start from.
+    #[arg(long, env = "KUNCI_AMS_PROFILES")]
+    profiles: Option<PathBuf>,
     /// The pages to serve at / (the repository's web/).
     #[arg(long, env = "KUNCI_AMS_WEB_DIR")]
     web_dir: Option<PathBuf>,
@@ -175,6 +185,14 @@ async fn run(cli: Cli) -> Result<()> {
     let result = match cli.command {
         Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
         Command::User(cmd) => user(&store, cmd).await,
+        Command::Profiles { public_origin } => {
+            let profiles = standard_profiles(public_origin.trim_end_matches('/'));
+            let json = serde_json::to_string_pretty(&profiles).map_err(|e| Error::Internal {
+                detail: format!("printing profiles: {e}"),
+            })?;
+            println!("{json}");
+            Ok(())
+        }
     };
     store.close().await;
     result
@@ -223,12 +241,25 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     };
     // The CRL and AIA URLs go into every certificate: plain HTTP is what relying parties
     // fetch, so under TLS they still name the public origin as configured.
-    let portal = Arc::new(Portal::new(
-        authority,
-        standard_profiles(&origin),
-        settings,
-        mailer,
-    )?);
+    let mut profiles = standard_profiles(&origin);
+    if let Some(path) = &args.profiles {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::ProfileInvalid(format!("cannot read {}: {e}", path.display())))?;
+        let custom: std::collections::BTreeMap<String, kunci_ams::ca::Profile> =
+            serde_json::from_str(&text)
+                .map_err(|e| Error::ProfileInvalid(format!("{}: {e}", path.display())))?;
+        profiles.extend(custom);
+    }
+    // Every product must name a profile that exists, or its requests could never be issued.
+    for product in store.products().await? {
+        if !profiles.contains_key(&product.profile) {
+            return Err(Error::ProfileInvalid(format!(
+                "product {} uses profile {}, which is not configured",
+                product.name, product.profile
+            )));
+        }
+    }
+    let portal = Arc::new(Portal::new(authority, profiles, settings, mailer)?);
     portal.publish_crl(&store, now).await?;
 
     if args.demo {

@@ -255,3 +255,41 @@ fn tls_serves_https_with_secure_cookies_and_hsts() {
     let _ = stream.read_to_end(&mut buf);
     assert!(!String::from_utf8_lossy(&buf).contains("\"ok\":true"));
 }
+
+#[test]
+fn custom_profiles_are_read_from_a_file_and_a_bad_one_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let template = Command::new(BIN)
+        .args(["--data-dir", data.to_str().unwrap(), "profiles"])
+        .output()
+        .unwrap();
+    assert!(template.status.success());
+    let mut profiles: serde_json::Value = serde_json::from_slice(&template.stdout).unwrap();
+    assert_eq!(profiles["individu"]["validity_days"], 730);
+
+    // A profile that asks for a 10-year holder certificate is refused with its code.
+    profiles["individu"]["validity_days"] = 3650.into();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, profiles.to_string()).unwrap();
+    let out = Command::new(BIN)
+        .args(["--data-dir", data.to_str().unwrap(), "serve"])
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+        .arg("--profiles")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error[ca.profile_invalid]"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A one-year profile is accepted and the portal serves.
+    profiles["individu"]["validity_days"] = 365.into();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, profiles.to_string()).unwrap();
+    let server = start(&data, &["--profiles", good.to_str().unwrap()]);
+    assert!(http(server.port, &get("/api/health")).starts_with("HTTP/1.1 200"));
+}

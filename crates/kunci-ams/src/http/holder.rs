@@ -527,7 +527,10 @@ mod tests {
 
     #[test]
     fn file_names_sent_percent_encoded_are_decoded() {
-        assert_eq!(percent_decode("Surat%20Rekomendasi.pdf"), "Surat Rekomendasi.pdf");
+        assert_eq!(
+            percent_decode("Surat%20Rekomendasi.pdf"),
+            "Surat Rekomendasi.pdf"
+        );
         assert_eq!(percent_decode("caf%C3%A9.pdf"), "café.pdf");
         assert_eq!(percent_decode("100%.pdf"), "100%.pdf");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
