@@ -253,6 +253,13 @@ describe('portal walks in headless Chromium', { skip }, () => {
       await step('login');
       await w.login('demo');
       await step('dasbor');
+      // The English toggle: every string changes, <html lang> follows; then back.
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+      assert.match(await page.locator('main').innerText(), /certificate/i);
+      await step('dashboard-english');
+      await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'id');
 
       // 3. "Sertifikat Anda": serial and "Akhir Masa Berlaku".
       await page.locator('#nav-certificates').click();

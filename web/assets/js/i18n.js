@@ -134,6 +134,8 @@ export function has(key) {
 /** The text for `key` in the current language, with `{name}` placeholders filled. */
 export function t(key, params) {
   const pair = strings[key];
+  // A missing string is a bug: say so where tests look (the walks fail on console errors).
+  if (!pair) console.error(`kunci i18n: no string for "${key}"`);
   let s = pair ? pair[lang === 'en' ? 1 : 0] : key;
   if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
   return s;

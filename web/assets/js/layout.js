@@ -14,9 +14,9 @@ let current = { me: null, active: '' };
 
 const MENU = [
   { id: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard' },
-  { id: 'certificates', href: '/certificates.html', key: 'nav.certificates' },
-  { id: 'requests', href: '/requests.html', key: 'nav.requests' },
-  { id: 'new', href: '/permohonan-baru.html', key: 'nav.new' },
+  { id: 'certificates', href: '/certificates.html', key: 'nav.certificates', holder: true },
+  { id: 'requests', href: '/requests.html', key: 'nav.requests', holder: true },
+  { id: 'new', href: '/permohonan-baru.html', key: 'nav.new', holder: true },
   { id: 'inbox', href: '/inbox.html', key: 'nav.inbox' },
   { id: 'operator', href: '/operator.html', key: 'nav.operator', staff: true },
 ];
@@ -71,6 +71,8 @@ function render() {
     const ul = h('ul');
     for (const item of MENU) {
       if (item.staff && !isStaff(me)) continue;
+      // Staff hold no certificates here: the holder's pages would only answer "forbidden".
+      if (item.holder && isStaff(me)) continue;
       const a = h('a', { href: item.href, id: `nav-${item.id}`, 'aria-current': item.id === current.active ? 'page' : null }, t(item.key));
       if (item.id === 'inbox' && me.unread_notices > 0) {
         a.append(

@@ -18,6 +18,7 @@ addStrings({
                  'Your enrollment and revocation requests, newest first. "Check" reads a request\'s status again.'],
   'reqs.caption': ['Daftar permohonan', 'Requests'],
   'reqs.id': ['No.', 'No.'],
+  'certs.actions': ['Tindakan', 'Actions'],
   'reqs.kind': ['Jenis', 'Kind'],
   'reqs.product': ['Produk', 'Product'],
   'reqs.date': ['Tanggal', 'Date'],
