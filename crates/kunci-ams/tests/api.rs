@@ -2718,3 +2718,37 @@ async fn a_rejected_renewal_frees_the_certificate_for_another_and_a_revoked_one_
     let new = app.get(&ani, &format!("/api/certificates/{new_id}")).await;
     assert_eq!(new.body["status"], "good");
 }
+
+#[tokio::test]
+async fn a_revocation_still_pending_when_the_renewal_is_issued_is_settled_with_its_own_reason() {
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let operator = app.staff("siti", Role::Operator).await;
+    let old = app.issued(&ani, &operator, INDIVIDU).await;
+    let old_id = old["id"].as_i64().unwrap();
+    let renewal = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
+    let revoke = app
+        .post_json(
+            &ani,
+            &format!("/api/certificates/{old_id}/revoke"),
+            &json!({"reason": "keyCompromise"}),
+        )
+        .await;
+    let revocation = revoke.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
+
+    // The renewal is approved first: the old certificate is revoked for the holder's reason,
+    // not as superseded, and the revocation request is closed, not left in the queue.
+    app.approve(&operator, renewal).await.expect(StatusCode::OK);
+    let old_now = app.get(&ani, &format!("/api/certificates/{old_id}")).await;
+    assert_eq!(old_now.body["status"], "revoked");
+    assert_eq!(old_now.body["revocation_reason"], "keyCompromise");
+    let settled = app.get(&ani, &format!("/api/requests/{revocation}")).await;
+    assert_eq!(settled.body["status"], "success");
+    let queue = app.get(&operator, "/api/operator/queue").await;
+    assert_eq!(queue.body["requests"].as_array().unwrap().len(), 0);
+    let crl = app.crl().await;
+    assert_eq!(
+        crl.entry(old["serial"].as_str().unwrap()),
+        Some(Some(CrlReason::KeyCompromise))
+    );
+}

@@ -177,17 +177,41 @@ impl Store {
             _ => super::unavailable("storing a certificate")(e),
         })?;
         if let Some(old) = current.supersedes_cert_id {
+            // A revocation of the old certificate still waiting (the holder asked for it while
+            // the renewal was open) is settled here: its reason wins over "superseded" (a
+            // keyCompromise must reach relying parties as such) and the request is closed,
+            // instead of waiting forever for a certificate that is already revoked.
+            let pending: Option<i64> = sqlx::query_scalar(
+                "SELECT revocation_reason FROM requests WHERE kind = 'revocation' \
+                 AND target_cert_id = $1 AND status = 'pending'",
+            )
+            .bind(old)
+            .fetch_optional(&mut *tx)
+            .await
+            .db("looking for a pending revocation")?;
+            let reason = pending.unwrap_or(i64::from(REASON_SUPERSEDED));
             // Already revoked (say, by the holder meanwhile) is fine: it stays as it was.
             sqlx::query(
                 "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
                  revocation_reason = $2 WHERE id = $3 AND status = 'good'",
             )
             .bind(now)
-            .bind(i64::from(REASON_SUPERSEDED))
+            .bind(reason)
             .bind(old)
             .execute(&mut *tx)
             .await
             .db("revoking a superseded certificate")?;
+            sqlx::query(
+                "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
+                 updated_at = $2 WHERE kind = 'revocation' AND target_cert_id = $3 \
+                 AND status = 'pending'",
+            )
+            .bind(operator)
+            .bind(now)
+            .bind(old)
+            .execute(&mut *tx)
+            .await
+            .db("closing a settled revocation")?;
         }
         let issued = fetch_certificate(&mut tx, id).await?;
         tx.commit().await.db("committing an issued certificate")?;
