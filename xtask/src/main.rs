@@ -147,12 +147,10 @@ fn ci() -> Result {
     })?;
     step(
         "npm package in Chromium (Playwright), Vite example, interop, portal walks",
-        || {
-            // The walks run the portal binary (already built by the tests; this is a no-op
-            // unless it is missing).
-            cargo(&root, &["build", "--package", "kunci-ams", "--locked"], &[])?;
-            web::test(&root)
-        },
+        // The portal walks run target/debug/kunci-ams, which `cargo test --workspace` built
+        // for the binary's own tests (a separate `cargo build -p kunci-ams` would compile it
+        // again with other features: minutes for nothing).
+        || web::test(&root),
     )?;
     println!(
         "xtask ci: all steps passed in {:.0} s",
