@@ -14,7 +14,7 @@ import { get } from '../api.js';
 import { $, h, showError, intParam, focusHeading, setDownload } from '../dom.js';
 import { kunci } from '../kunci.js';
 import { listKeys } from '../keystore.js';
-import { detectExtension } from '../extension.js';
+import { detectToken, importCertificateOnToken, tokenKeyOf } from '../tokenpath.js';
 
 addStrings({
   'title.download': ['Download Sertifikat Elektronik – kunci AMS', 'Download the certificate – kunci AMS'],
@@ -34,8 +34,11 @@ addStrings({
   'dl.ext.checking': ['Memeriksa ekstensi peramban kunci…', 'Looking for the kunci browser extension…'],
   'dl.ext.absent': ['Ekstensi peramban kunci belum terpasang, jadi sertifikat belum dapat ditulis ke token USB dari halaman ini. Untuk kunci di peramban atau berkas cadangan, pilih "Berkas".',
                     'The kunci browser extension is not installed, so the certificate cannot be written to a USB token from this page yet. For a key in the browser or a backup file, choose "Berkas" (file).'],
-  'dl.ext.present': ['Ekstensi peramban kunci terpasang. Penulisan ke token USB belum didukung halaman ini; pilih "Berkas" untuk sekarang.',
-                     'The kunci browser extension is installed. Writing to a USB token is not yet supported by this page; choose "Berkas" (file) for now.'],
+  'dl.ext.present': ['Ekstensi peramban kunci terpasang: pilih "Token USB" bila kunci Anda ada di token; sertifikat ditulis ke token di samping kuncinya (PIN diminta di jendela ekstensi).',
+                     'The kunci browser extension is installed: choose "Token USB" if your key is on a token; the certificate is written onto the token beside its key (the PIN is asked in the extension\'s window).'],
+  'dl.p.token': ['Menulis sertifikat ke token USB… masukkan PIN di jendela ekstensi kunci.', 'Writing the certificate onto the USB token… enter the PIN in the kunci extension\'s window.'],
+  'dl.token.done': ['Berhasil: sertifikat {serial} ditulis ke token {token} di samping kuncinya (ID kunci {id}). Simpan juga berkas .pem bila perlu; untuk kunci di token tidak ada berkas .p12.',
+                    'Success: certificate {serial} was written onto token {token} beside its key (key ID {id}). Save the .pem file too if you need it; a key on a token has no .p12 file.'],
   'dl.stored': ['Kunci tersimpan di peramban ini', 'Key kept in this browser'],
   'dl.stored.none': ['— tidak ada; pakai berkas cadangan —', '— none; use a backup file —'],
   'dl.stored.option': ['Permohonan #{id} — {date} — {subject}', 'Request #{id} — {date} — {subject}'],
@@ -50,7 +53,6 @@ addStrings({
   'dl.unlock': ['Download', 'Download'],
   'dl.need.key': ['Pilih kunci yang tersimpan atau berkas cadangan kunci.', 'Choose a kept key or a key backup file.'],
   'dl.need.password': ['Masukkan kata sandi kunci.', 'Enter the key password.'],
-  'dl.need.file': ['Pilih "Berkas": jalur token USB belum tersedia.', 'Choose "Berkas" (file): the USB token path is not available yet.'],
   'dl.p.read': ['Membaca berkas kunci…', 'Reading the key file…'],
   'dl.p.unlock': ['Membuka kunci dengan kata sandi…', 'Unlocking the key with the password…'],
   'dl.p.fetch': ['Mengambil sertifikat dan rantai CA…', 'Fetching the certificate and the CA chain…'],
@@ -80,7 +82,7 @@ $('download-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   showError('dl-error', null);
   if ($('where-token').checked) {
-    showError('dl-error', t('dl.need.file'));
+    await writeToToken();
     return;
   }
   const file = $('key-file').files[0];
@@ -130,6 +132,7 @@ $('download-form').addEventListener('submit', async (event) => {
     const base = String(cert.serial).replace(/[^A-Za-z0-9_-]/g, '') || `certificate-${cert.id}`;
     setDownload($('save-pem'), certPem, `${base}.pem`, 'application/x-pem-file');
     setDownload($('save-p12'), p12, `${base}.p12`, 'application/x-pkcs12');
+    $('save-p12').hidden = false;
     done = { serial: cert.serial };
     progress(null);
     renderResult();
@@ -172,10 +175,48 @@ onLangChange(() => {
   renderResult();
 });
 kunci().catch(() => {}); // start the worker while the holder types
-extension = await detectExtension();
+extension = await detectToken();
 $('where-token').disabled = !extension.present;
+if (extension.present && cert && tokenKeyOf(cert.request_id)) {
+  $('where-token').checked = true;
+  $('file-part').hidden = true;
+}
 renderExtension();
 $('unlock').disabled = !cert; // enabled only once the page is ready (listeners set, certificate known)
+
+/** Step 24b with "Token USB": the certificate (and chain) go onto the token beside the key. */
+async function writeToToken() {
+  const button = $('unlock');
+  button.disabled = true;
+  $('result').hidden = true;
+  try {
+    progress('dl.p.token');
+    const certPem = cert.pem || (await get(`/api/certificates/${cert.id}/pem`, { text: true }));
+    const chainText = await get(`/api/certificates/${cert.id}/chain`, { text: true });
+    const leaf = squash(pemBlocks(certPem)[0] || certPem);
+    const chain = pemBlocks(chainText).filter((b) => squash(b) !== leaf).join('\n');
+    const written = await importCertificateOnToken(certPem, chain || undefined);
+    const base = String(cert.serial).replace(/[^A-Za-z0-9_-]/g, '') || `certificate-${cert.id}`;
+    setDownload($('save-pem'), certPem, `${base}.pem`, 'application/x-pem-file');
+    $('save-p12').hidden = true;
+    const known = tokenKeyOf(cert.request_id);
+    done = {
+      serial: cert.serial,
+      token: (written.token && (written.token.label || written.token.serial))
+        || (known && known.token && known.token.label) || '',
+      keyId: written.keyId,
+    };
+    progress(null);
+    renderResult();
+    $('result').hidden = false;
+    focusHeading('result-h');
+  } catch (e) {
+    progress(null);
+    showError('dl-error', e);
+  } finally {
+    button.disabled = false;
+  }
+}
 
 function renderCert() {
   if (!cert) {
@@ -236,5 +277,8 @@ function pemBlocks(text) {
 const squash = (pem) => pem.replace(/\s+/g, '');
 
 function renderResult() {
-  if (done) $('result-text').textContent = t('dl.result.text', { serial: done.serial });
+  if (!done) return;
+  $('result-text').textContent = done.keyId !== undefined
+    ? t('dl.token.done', { serial: done.serial, token: done.token, id: done.keyId })
+    : t('dl.result.text', { serial: done.serial });
 }

@@ -22,7 +22,7 @@ import { get, post, request } from '../api.js';
 import { $, h, showError, showStatus, intParam, focusHeading, setDownload } from '../dom.js';
 import { kunci } from '../kunci.js';
 import { saveKey } from '../keystore.js';
-import { detectExtension } from '../extension.js';
+import { detectToken, generateCsrOnToken, rememberTokenKey, TOKEN_ALGORITHMS } from '../tokenpath.js';
 import { AGREEMENT } from '../agreement.js';
 
 addStrings({
@@ -77,8 +77,8 @@ addStrings({
   'new.kit.ext.checking': ['Memeriksa ekstensi peramban kunci…', 'Looking for the kunci browser extension…'],
   'new.kit.ext.absent': ['Ekstensi peramban kunci belum terpasang, jadi pilihan token USB belum tersedia. Pilih "Tidak": kunci disimpan terenkripsi di peramban ini.',
                          'The kunci browser extension is not installed, so the USB token choice is not available yet. Choose "Tidak" (no): the key is kept encrypted in this browser.'],
-  'new.kit.ext.present': ['Ekstensi peramban kunci terpasang. Pembuatan kunci pada token USB belum didukung halaman ini; pilih "Tidak" untuk sekarang.',
-                          'The kunci browser extension is installed. Making the key on a USB token is not yet supported by this page; choose "Tidak" (no) for now.'],
+  'new.kit.ext.present': ['Ekstensi peramban kunci terpasang: pilih "Ya" untuk membangkitkan kunci di token USB. PIN token diminta di jendela ekstensi, tidak pernah di halaman ini.',
+                          'The kunci browser extension is installed: choose "Ya" (yes) to generate the key on your USB token. The token PIN is asked in the extension\'s window, never on this page.'],
   'new.kit.password': ['Kata sandi kunci', 'Key password'],
   'new.kit.password2': ['Ulangi kata sandi', 'Repeat the password'],
   'new.kit.strength': ['Kekuatan kata sandi', 'Password strength'],
@@ -87,7 +87,9 @@ addStrings({
   'new.kit.strength.wait': ['Menilai kata sandi…', 'Judging the password…'],
   'new.kit.strength.about': ['Persentase menunjukkan berapa lama penyerang yang mencoba tebakan secara otomatis memerlukan waktu untuk menemukan kata sandi ini: 50 % berarti kira-kira 10^10 tebakan, 100 % berarti 10^20 atau lebih. Nama, e-mail, NIK, instansi Anda dan kata umum bahasa Indonesia mudah ditebak.',
                              'The percentage shows how long an attacker guessing automatically would need to find this password: 50 % means about 10^10 guesses, 100 % means 10^20 or more. Your name, e-mail, NIK, organisation and common Indonesian words are easy to guess.'],
-  'new.kit.why.token': ['Jalur token USB belum tersedia; pilih "Tidak".', 'The USB token path is not available yet; choose "Tidak" (no).'],
+  'new.kit.why.token': ['Siap: kunci dibangkitkan di token USB dan CSR ditandatangani di sana. Masukkan PIN token di jendela ekstensi kunci.', 'Ready: the key is generated on the USB token and the CSR signed there. Enter the token PIN in the kunci extension\'s window.'],
+  'new.kit.p.token': ['Membangkitkan kunci di token USB… masukkan PIN di jendela ekstensi kunci.', 'Generating the key on the USB token… enter the PIN in the kunci extension\'s window.'],
+  'new.kit.token.done': ['Kunci dibuat di token {token} (ID kunci {id}); kunci privat tidak pernah meninggalkan token.', 'The key was made on token {token} (key ID {id}); the private key never leaves the token.'],
   'new.kit.why.empty': ['Tombol aktif setelah Anda mengisi kata sandi yang lebih dari 50 % dan mengulanginya dengan sama.',
                         'The button becomes active once you enter a password over 50 % and repeat it exactly.'],
   'new.kit.why.weak': ['Kata sandi belum diterima: kekuatannya {p} %, harus lebih dari 50 %.', 'The password is not accepted yet: its strength is {p} %, it must be over 50 %.'],
@@ -385,7 +387,7 @@ $('kit-check').addEventListener('click', async () => {
     $('csr-sent').hidden = true;
     focusHeading('h-holder');
     $('extension-status').textContent = t('new.kit.ext.checking');
-    state.extension = await detectExtension();
+    state.extension = await detectToken();
     $('store-token').disabled = !state.extension.present;
     if (!state.extension.present) $('store-file').checked = true;
     $('extension-status').textContent = extensionText();
@@ -421,7 +423,19 @@ function fillAlgorithms() {
   $('key-alg').value = allowed.includes('rsa2048') ? 'rsa2048' : allowed[0];
 }
 
-for (const radio of [$('store-token'), $('store-file')]) radio.addEventListener('change', updateGenerate);
+for (const radio of [$('store-token'), $('store-file')]) {
+  radio.addEventListener('change', () => {
+    const onToken = $('store-token').checked;
+    // The token's PIN guards its key: no password here, and only what kunci-host generates.
+    $('password-part').hidden = onToken;
+    for (const option of $('key-alg').options) option.disabled = onToken && !TOKEN_ALGORITHMS.includes(option.value);
+    if (onToken && !TOKEN_ALGORITHMS.includes($('key-alg').value)) {
+      const first = [...$('key-alg').options].find((o) => !o.disabled);
+      if (first) $('key-alg').value = first.value;
+    }
+    updateGenerate();
+  });
+}
 
 let judgeTimer = null;
 $('key-password').addEventListener('input', () => {
@@ -492,8 +506,10 @@ function updateGenerate() {
   let why;
   let ok = false;
   if (state.sent) why = t('new.kit.why.sent');
-  else if ($('store-token').checked) why = t('new.kit.why.token');
-  else if (!pw) why = t('new.kit.why.empty');
+  else if ($('store-token').checked) {
+    why = t('new.kit.why.token');
+    ok = true;
+  } else if (!pw) why = t('new.kit.why.empty');
   else if (!s) why = t('new.kit.strength.wait');
   else if (!s.accepted) why = t('new.kit.why.weak', { p: Math.round(s.percent) });
   else if (pw !== pw2) why = t('new.kit.why.mismatch');
@@ -533,7 +549,27 @@ $('generate').addEventListener('click', async () => {
   setKitInputsDisabled(true);
   let key = null;
   try {
-    const k = await kunci();
+    if (!state.csrPem && $('store-token').checked) {
+      progress('new.kit.p.token');
+      const made = await generateCsrOnToken({
+        algorithm: alg,
+        subject: check.subject,
+        email: check.email || undefined,
+        challengePassword: state.token,
+        label: `kunci-${requestId}`,
+      });
+      rememberTokenKey(requestId, {
+        keyId: made.keyId,
+        token: made.token ? { serial: made.token.serial, label: made.token.label } : null,
+        publicKeySha256: made.publicKeySha256,
+      });
+      $('gen-progress').textContent = t('new.kit.token.done', {
+        token: (made.token && (made.token.label || made.token.serial)) || '',
+        id: made.keyId,
+      });
+      state.csrPem = made.csrPem;
+    }
+    const k = state.csrPem ? null : await kunci();
     if (!state.csrPem) {
       progress('new.kit.p.generate', { alg: ALG_LABEL[alg] || alg });
       key = await k.KeyPair.generate(alg);
