@@ -21,6 +21,9 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     ("chromium-driver", "chromedriver"),
     ("binaryen", "wasm-opt"),
+    // The USB-token path: SoftHSM2 is the PKCS#11 token in tests, pkcs11-tool (OpenSC) the judge.
+    ("softhsm2", "softhsm2-util"),
+    ("opensc", "pkcs11-tool"),
 ];
 
 /// Python packages installed into the venv, pinned to a major version the tests were written for.
