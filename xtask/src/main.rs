@@ -16,6 +16,7 @@
 //!
 //! One cargo target folder is shared by every step, so each crate builds once.
 
+mod extension;
 mod serve;
 mod setup;
 mod tidy;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
         ["wasm"] => wasm::build(&root()).map(|_| ()),
+        ["extension"] => extension::build(&root()).map(|_| ()),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
         _ => Err(USAGE.to_owned()),
     };
@@ -57,6 +59,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup         only install what the tests need (rustup target, apt packages, Python venv)
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
+  extension     build the browser extension into target/extension/{chromium,firefox} and its zips
   bench core    kunci-core against the openssl command (KUNCI_BENCH_SAMPLES to change counts)
   bench wasm    the npm package in headless Chromium against WebCrypto, node-forge, @peculiar/x509,
                 @zxcvbn-ts and openssl, plus package sizes";
