@@ -1,0 +1,249 @@
+//! The host's configuration: which web origins may use it and which PKCS#11 module to load,
+//! where that file lives on each OS, and how the module is found when none is named.
+//!
+//! The file is `~/.config/kunci/host.json` (`%APPDATA%\kunci\host.json` on Windows), or the
+//! path in `KUNCI_HOST_CONFIG`: `{"allowed_origins": ["https://ams.example.go.id"],
+//! "module": null}`. Module discovery goes config `module`, then `KUNCI_PKCS11_MODULE`, then
+//! the well-known paths of [`WELL_KNOWN_MODULES`]; a module named explicitly (config or
+//! environment) that does not exist is an error rather than a silent fall-through, so that a
+//! typo is reported instead of another token's module being used.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Environment variable overriding the config file's path.
+pub const CONFIG_ENV: &str = "KUNCI_HOST_CONFIG";
+/// Environment variable naming the PKCS#11 module (after the config's `module`).
+pub const MODULE_ENV: &str = "KUNCI_PKCS11_MODULE";
+
+/// PKCS#11 modules looked for when neither the config nor the environment names one, in
+/// order. OpenSC first (it drives most smart cards and many USB tokens), then vendor modules
+/// for tokens OpenSC does not drive itself. Indonesian certificate holders (BSrE and other
+/// CAs) commonly receive SafeNet eToken, Thales/Gemalto IDPrime or Feitian ePass tokens,
+/// which need these vendor modules.
+pub const WELL_KNOWN_MODULES: &[&str] = &[
+    // OpenSC
+    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/opensc-pkcs11.so",
+    "/usr/lib64/opensc-pkcs11.so",
+    "/usr/local/lib/opensc-pkcs11.so",
+    "/Library/OpenSC/lib/opensc-pkcs11.so",
+    "/opt/homebrew/lib/opensc-pkcs11.so",
+    r"C:\Windows\System32\opensc-pkcs11.dll",
+    // SafeNet Authentication Client (eToken)
+    "/usr/lib/libeTPkcs11.so",
+    "/usr/local/lib/libeTPkcs11.dylib",
+    r"C:\Windows\System32\eTPKCS11.dll",
+    // Thales / Gemalto IDPrime
+    "/usr/lib/libIDPrimePKCS11.so",
+    "/usr/local/lib/libIDPrimePKCS11.dylib",
+    r"C:\Windows\System32\IDPrimePKCS11.dll",
+    // Feitian ePass (castle)
+    "/usr/lib/libcastle.so.1",
+    "/usr/local/lib/libcastle.so.1",
+    r"C:\Windows\System32\ShuttleCsp11_3003.dll",
+];
+
+/// The host's configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Web origins (`https://ams.example.go.id`) whose requests are answered.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// The PKCS#11 module to load; `null` for discovery.
+    #[serde(default)]
+    pub module: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads the config at `path`. A missing file is `Ok(None)`; an unreadable or unparseable
+    /// one is [`Error::ConfigInvalid`].
+    pub fn load(path: &Path) -> Result<Option<Config>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::ConfigInvalid {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::ConfigInvalid {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Writes the config to `path`, making its folder.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                action: "create folder",
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::ConfigInvalid {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|source| Error::Io {
+            action: "write",
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// True when `origin` is on the allow-list: exact match once a trailing `/` is trimmed
+    /// from both sides (browsers and people write `https://a.example/` and `https://a.example`).
+    pub fn allows(&self, origin: &str) -> bool {
+        let origin = trim_origin(origin);
+        !origin.is_empty()
+            && self
+                .allowed_origins
+                .iter()
+                .any(|o| trim_origin(o) == origin)
+    }
+}
+
+/// An origin without its trailing slash (the form compared and stored).
+pub fn trim_origin(origin: &str) -> &str {
+    origin.trim().trim_end_matches('/')
+}
+
+/// The config file's path: `KUNCI_HOST_CONFIG`, else the per-OS default (None when the home
+/// folder is unknown).
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    default_config_path()
+}
+
+/// `~/.config/kunci/host.json`, or `%APPDATA%\kunci\host.json` on Windows.
+pub fn default_config_path() -> Option<PathBuf> {
+    if cfg!(windows) {
+        std::env::var_os("APPDATA").map(|a| PathBuf::from(a).join("kunci").join("host.json"))
+    } else {
+        home_dir().map(|h| h.join(".config").join("kunci").join("host.json"))
+    }
+}
+
+/// The user's home folder (`HOME`, or `USERPROFILE` on Windows).
+pub fn home_dir() -> Option<PathBuf> {
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(var)
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Where a module was found, for `hello` and `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleChoice {
+    /// The module's path.
+    pub path: PathBuf,
+    /// How it was chosen: `config`, `KUNCI_PKCS11_MODULE` or `well-known path`.
+    pub source: &'static str,
+}
+
+/// Finds the PKCS#11 module: config `module`, `KUNCI_PKCS11_MODULE`, then the well-known
+/// paths. [`Error::ModuleNotFound`] says which was tried.
+pub fn find_module(config: &Config) -> Result<ModuleChoice> {
+    let env = std::env::var_os(MODULE_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    find_module_in(config.module.as_deref(), env.as_deref(), WELL_KNOWN_MODULES)
+}
+
+fn find_module_in(
+    configured: Option<&Path>,
+    env: Option<&Path>,
+    well_known: &[&str],
+) -> Result<ModuleChoice> {
+    for (named, source) in [(configured, "config"), (env, MODULE_ENV)] {
+        if let Some(path) = named {
+            return if path.is_file() {
+                Ok(ModuleChoice {
+                    path: path.to_owned(),
+                    source,
+                })
+            } else {
+                Err(Error::ModuleNotFound(format!(
+                    "the PKCS#11 module {} (from {source}) does not exist: install the token's \
+                     driver or fix the path",
+                    path.display()
+                )))
+            };
+        }
+    }
+    well_known
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .map(|p| ModuleChoice {
+            path: p.to_owned(),
+            source: "well-known path",
+        })
+        .ok_or_else(|| {
+            Error::ModuleNotFound(
+                "no PKCS#11 module found: install OpenSC or the token's driver, or set \
+                 `module` in the host config (or KUNCI_PKCS11_MODULE)"
+                    .to_owned(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_match_exactly_with_or_without_trailing_slash() {
+        let c = Config {
+            allowed_origins: vec!["https://ams.example.go.id/".into()],
+            module: None,
+        };
+        assert!(c.allows("https://ams.example.go.id"));
+        assert!(c.allows("https://ams.example.go.id/"));
+        assert!(!c.allows("https://ams.example.go.id.evil.test"));
+        assert!(!c.allows("http://ams.example.go.id"));
+        assert!(!c.allows(""));
+    }
+
+    #[test]
+    fn named_module_that_is_missing_is_an_error_not_a_fall_through() {
+        let e =
+            find_module_in(Some(Path::new("/nonexistent/p11.so")), None, &["/bin/sh"]).unwrap_err();
+        assert_eq!(e.code(), "module.not_found");
+        let e =
+            find_module_in(None, Some(Path::new("/nonexistent/p11.so")), &["/bin/sh"]).unwrap_err();
+        assert!(e.to_string().contains(MODULE_ENV));
+    }
+
+    #[test]
+    fn discovery_takes_config_then_env_then_first_existing_well_known_path() {
+        let sh = Path::new("/bin/sh");
+        let ls = Path::new("/bin/ls");
+        assert_eq!(
+            find_module_in(Some(sh), Some(ls), &[]).unwrap().source,
+            "config"
+        );
+        assert_eq!(find_module_in(None, Some(ls), &[]).unwrap().path, ls);
+        let found = find_module_in(None, None, &["/nonexistent", "/bin/sh"]).unwrap();
+        assert_eq!(found.path, sh);
+        assert_eq!(
+            find_module_in(None, None, &["/nonexistent"])
+                .unwrap_err()
+                .code(),
+            "module.not_found"
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! `kunci-host doctor`: answers "why does my browser not find the helper?" with one line per
+//! check, each OK or PROBLEM, and for every problem the command or action that fixes it.
+//!
+//! Checks, in the order a failure would bite: the config file (present, parseable, with
+//! allowed origins), each browser's manifest (present where the browser looks, naming this very
+//! binary, executable, allowing the extension), the PKCS#11 module (found and loadable), a
+//! token present, and the token's PIN state (locked, final try).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::config::{Config, find_module};
+use crate::install::{self, Place, chromium_origin};
+use crate::token::Module;
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// True when all is well.
+    pub ok: bool,
+    /// What was checked and what was found.
+    pub what: String,
+    /// How to fix it, for problems.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn ok(what: impl Into<String>) -> Check {
+        Check {
+            ok: true,
+            what: what.into(),
+            fix: None,
+        }
+    }
+
+    fn problem(what: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            ok: false,
+            what: what.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    /// The check as printed: `OK       …` or `PROBLEM  …` with an indented `fix:` line.
+    pub fn render(&self) -> String {
+        let mut s = format!("{:<9}{}", if self.ok { "OK" } else { "PROBLEM" }, self.what);
+        if let Some(fix) = &self.fix {
+            s.push_str(&format!("\n         fix: {fix}"));
+        }
+        s
+    }
+}
+
+/// What `doctor` checks against.
+#[derive(Debug, Clone)]
+pub struct DoctorOptions {
+    /// The config file.
+    pub config_path: PathBuf,
+    /// The Chromium extension id that must be allowed.
+    pub extension_id: String,
+    /// The Firefox add-on id that must be allowed.
+    pub firefox_id: String,
+    /// Also (or only, when no browser is found) check the manifest in this folder.
+    pub manifest_dir: Option<PathBuf>,
+}
+
+/// Runs every check.
+pub fn run(opts: &DoctorOptions) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let config = check_config(&opts.config_path, &mut checks);
+    check_manifests(opts, &mut checks);
+    check_token(&config, &mut checks);
+    checks
+}
+
+fn check_config(path: &Path, checks: &mut Vec<Check>) -> Config {
+    let shown = path.display();
+    match Config::load(path) {
+        Ok(Some(config)) => {
+            checks.push(Check::ok(format!(
+                "config file {shown} is present and readable"
+            )));
+            if config.allowed_origins.is_empty() {
+                checks.push(Check::problem(
+                    "no allowed origins in the config: the host refuses every portal",
+                    "kunci-host install --allow-origin https://<the portal's address>",
+                ));
+            } else {
+                checks.push(Check::ok(format!(
+                    "allowed origins: {}",
+                    config.allowed_origins.join(", ")
+                )));
+            }
+            config
+        }
+        Ok(None) => {
+            checks.push(Check::problem(
+                format!("config file {shown} is missing"),
+                "kunci-host install --allow-origin https://<the portal's address>",
+            ));
+            Config::default()
+        }
+        Err(e) => {
+            checks.push(Check::problem(
+                e.to_string(),
+                format!("fix the JSON in {shown}, or delete it and run kunci-host install again"),
+            ));
+            Config::default()
+        }
+    }
+}
+
+fn check_manifests(opts: &DoctorOptions, checks: &mut Vec<Check>) {
+    let exe = install::current_exe().ok();
+    let mut seen = 0;
+    if let Some(dir) = &opts.manifest_dir {
+        seen += 1;
+        let path = dir.join(install::MANIFEST_FILE);
+        checks.push(check_manifest(
+            "the manifest",
+            &path,
+            false,
+            exe.as_deref(),
+            opts,
+        ));
+    }
+    let places = install::current_places().unwrap_or_default();
+    for place in &places {
+        let Place {
+            browser,
+            manifest,
+            registry_key,
+            browser_root,
+        } = place;
+        let name = browser.name();
+        if let Some(key) = registry_key {
+            // Windows: the registry points the browser at the manifest.
+            match install::reg(&["query", key, "/ve"]) {
+                Ok(_) => {
+                    seen += 1;
+                    checks.push(check_manifest(
+                        name,
+                        manifest,
+                        browser.is_firefox(),
+                        exe.as_deref(),
+                        opts,
+                    ));
+                }
+                Err(_) => continue,
+            }
+            continue;
+        }
+        if manifest.is_file() {
+            seen += 1;
+            checks.push(check_manifest(
+                name,
+                manifest,
+                browser.is_firefox(),
+                exe.as_deref(),
+                opts,
+            ));
+        } else if browser_root.as_ref().is_some_and(|r| r.is_dir()) {
+            seen += 1;
+            checks.push(Check::problem(
+                format!(
+                    "{name} is installed but has no manifest at {}",
+                    manifest.display()
+                ),
+                format!(
+                    "kunci-host install --browser {}",
+                    format!("{browser:?}").to_lowercase()
+                ),
+            ));
+        }
+    }
+    if seen == 0 {
+        checks.push(Check::problem(
+            "no browser has the host's manifest",
+            "kunci-host install (or --browser chrome|chromium|edge|brave|firefox)",
+        ));
+    }
+}
+
+fn check_manifest(
+    name: &str,
+    path: &Path,
+    firefox: bool,
+    exe: Option<&Path>,
+    opts: &DoctorOptions,
+) -> Check {
+    let shown = path.display();
+    let reinstall = "kunci-host install (it rewrites the manifest)";
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return Check::problem(format!("{name}: cannot read {shown}: {e}"), reinstall),
+    };
+    let m: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return Check::problem(format!("{name}: {shown} is not JSON: {e}"), reinstall),
+    };
+    if m["name"] != install::HOST_NAME || m["type"] != "stdio" {
+        return Check::problem(
+            format!(
+                "{name}: {shown} does not describe {} (stdio)",
+                install::HOST_NAME
+            ),
+            reinstall,
+        );
+    }
+    let Some(target) = m["path"].as_str().map(PathBuf::from) else {
+        return Check::problem(format!("{name}: {shown} has no path"), reinstall);
+    };
+    let target_real = std::fs::canonicalize(&target).ok();
+    if target_real.is_none() {
+        return Check::problem(
+            format!(
+                "{name}: the manifest names {}, which does not exist",
+                target.display()
+            ),
+            reinstall,
+        );
+    }
+    if let Some(exe) = exe
+        && target_real.as_deref() != Some(exe)
+    {
+        return Check::problem(
+            format!(
+                "{name}: the manifest names {}, not this binary ({})",
+                target.display(),
+                exe.display()
+            ),
+            "run `kunci-host install` from the binary you mean to keep",
+        );
+    }
+    if !is_executable(&target) {
+        return Check::problem(
+            format!("{name}: {} is not executable", target.display()),
+            format!("chmod +x {}", target.display()),
+        );
+    }
+    let (field, wanted) = if firefox {
+        ("allowed_extensions", opts.firefox_id.clone())
+    } else {
+        ("allowed_origins", chromium_origin(&opts.extension_id))
+    };
+    let allowed = m[field]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(wanted.as_str())));
+    if !allowed {
+        return Check::problem(
+            format!("{name}: {shown} does not allow {wanted} in {field}"),
+            "kunci-host install --extension-id <the extension's id> (or --firefox-id)",
+        );
+    }
+    Check::ok(format!(
+        "{name}: manifest {shown} names this binary and allows {wanted}"
+    ))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+fn check_token(config: &Config, checks: &mut Vec<Check>) {
+    let choice = match find_module(config) {
+        Ok(c) => c,
+        Err(e) => {
+            checks.push(Check::problem(
+                e.to_string(),
+                "install OpenSC (or the token's driver), or set \"module\" in the config",
+            ));
+            return;
+        }
+    };
+    let module = match Module::load(&choice.path) {
+        Ok(m) => {
+            checks.push(Check::ok(format!(
+                "PKCS#11 module {} (from {}) loads",
+                choice.path.display(),
+                choice.source
+            )));
+            m
+        }
+        Err(e) => {
+            checks.push(Check::problem(
+                e.to_string(),
+                "reinstall the token's driver, or point \"module\" in the config at the right file",
+            ));
+            return;
+        }
+    };
+    let tokens = match module.tokens() {
+        Ok(t) => t,
+        Err(e) => {
+            checks.push(Check::problem(
+                format!("cannot list tokens: {e}"),
+                "unplug and replug the token; on Linux check that pcscd is running",
+            ));
+            return;
+        }
+    };
+    if tokens.is_empty() {
+        checks.push(Check::problem(
+            "no token is present",
+            "plug the token in (on Linux, check that pcscd is running)",
+        ));
+        return;
+    }
+    for t in tokens {
+        let who = format!("token {} (serial {})", t.label, t.serial);
+        if t.pin_locked {
+            checks.push(Check::problem(
+                format!("{who}: the PIN is locked"),
+                "unblock the PIN with the PUK or the token vendor's tool",
+            ));
+        } else if t.pin_final_try {
+            checks.push(Check::problem(
+                format!("{who}: one wrong PIN more locks it"),
+                "make sure of the PIN before the next try",
+            ));
+        } else {
+            let note = if t.pin_count_low {
+                " (a wrong PIN was entered recently)"
+            } else {
+                ""
+            };
+            checks.push(Check::ok(format!("{who} is present, PIN not locked{note}")));
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! The ops of docs/PROTOCOL.md section 2: request parsing, the origin check, one handler per
+//! op, and replies that fit the 1 MiB limit.
+//!
+//! [`Host`] is shared by the native-messaging loop ([`crate::serve`]) and the command line
+//! (`kunci-host tokens` calls [`Host::list_tokens`]), so both see the same behaviour. The
+//! PKCS#11 module is loaded on the first op that needs it and kept for the life of the
+//! process; `hello` only reports which module would be used and never loads it.
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use crate::config::{Config, find_module};
+use crate::error::{Error, Result};
+use crate::framing::MAX_MESSAGE_LEN;
+use crate::token::{Algorithm, LoggedIn, Module, Pin, Token, TokenCertificate};
+
+/// The protocol version this host speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The ops this version knows, in the order of docs/PROTOCOL.md.
+pub const OPS: [&str; 7] = [
+    "hello",
+    "list_tokens",
+    "generate_key",
+    "create_csr",
+    "generate_csr",
+    "import_certificate",
+    "list_certificates",
+];
+
+/// The host's state across requests: its config and, once loaded, the PKCS#11 module.
+#[derive(Debug)]
+pub struct Host {
+    config: Config,
+    /// Why the config could not be read, logged when an origin is refused.
+    config_problem: Option<String>,
+    module: Option<Module>,
+}
+
+impl Host {
+    /// A host with `config`. `config_problem` (a missing or unreadable config file) is
+    /// logged when an origin is refused, since an empty allow-list refuses everyone.
+    pub fn new(config: Config, config_problem: Option<String>) -> Host {
+        Host {
+            config,
+            config_problem,
+            module: None,
+        }
+    }
+
+    /// Answers one message body (already framed): always a JSON reply, never an error. The
+    /// reply's `id` is the request's, or `null` when the body is not a JSON object.
+    pub fn handle_message(&mut self, body: &[u8]) -> Vec<u8> {
+        let (id, outcome) = match parse_envelope(body) {
+            Ok(env) => {
+                let id = env.id.clone().unwrap_or(Value::Null);
+                (id, self.dispatch(&env))
+            }
+            Err(e) => (Value::Null, Err(e)),
+        };
+        encode_reply(&id, outcome)
+    }
+
+    fn dispatch(&mut self, env: &Envelope<'_>) -> Result<Value> {
+        let op = env
+            .op
+            .as_deref()
+            .ok_or_else(|| Error::RequestBad("the request has no `op`".to_owned()))?;
+        if !OPS.contains(&op) {
+            return Err(Error::OpUnknown(op.to_owned()));
+        }
+        if op != "hello" {
+            let origin = env.origin.as_deref().unwrap_or_default();
+            if !self.config.allows(origin) {
+                eprintln!("kunci-host: refused op `{op}` from origin `{origin}`");
+                if let Some(problem) = &self.config_problem {
+                    eprintln!("kunci-host: {problem}");
+                }
+                return Err(Error::OriginNotAllowed(origin.to_owned()));
+            }
+        }
+        let params = env.params;
+        match op {
+            "hello" => {
+                let _: HelloParams = parse_params(params)?;
+                Ok(self.hello())
+            }
+            "list_tokens" => Ok(json!({ "tokens": self.list_tokens()? })),
+            "generate_key" => self.generate_key(parse_params(params)?),
+            "create_csr" => self.create_csr(parse_params(params)?),
+            "generate_csr" => self.generate_csr(parse_params(params)?),
+            "import_certificate" => self.import_certificate(parse_params(params)?),
+            "list_certificates" => self.list_certificates(parse_params(params)?),
+            other => Err(Error::OpUnknown(other.to_owned())),
+        }
+    }
+
+    /// `hello`: the protocol version, this host's version and the module that would be used.
+    pub fn hello(&self) -> Value {
+        let module = find_module(&self.config)
+            .ok()
+            .map(|m| m.path.display().to_string());
+        json!({
+            "protocol": PROTOCOL_VERSION,
+            "host": env!("CARGO_PKG_VERSION"),
+            "module": module,
+        })
+    }
+
+    /// `list_tokens`: every token present.
+    pub fn list_tokens(&mut self) -> Result<Vec<Token>> {
+        self.module()?.tokens()
+    }
+
+    fn generate_key(&mut self, p: GenerateKeyParams) -> Result<Value> {
+        let session = self.login(&p.token, p.pin.as_ref())?;
+        let key = session.generate_key(p.algorithm, p.label.as_deref())?;
+        Ok(json!({
+            "key_id": hex::encode(&key.id),
+            "label": key.label,
+            "algorithm": key.algorithm.as_str(),
+            "public_key_der": base64::engine::general_purpose::STANDARD.encode(&key.public_key_der),
+        }))
+    }
+
+    fn create_csr(&mut self, p: CreateCsrParams) -> Result<Value> {
+        let key_id = decode_key_id(&p.key_id)?;
+        let subject = parse_subject(&p.csr.subject)?;
+        let session = self.login(&p.token, p.pin.as_ref())?;
+        let csr_pem =
+            session.create_csr(&key_id, subject, p.csr.email, p.csr.challenge_password)?;
+        Ok(json!({ "csr_pem": csr_pem }))
+    }
+
+    fn generate_csr(&mut self, p: GenerateCsrParams) -> Result<Value> {
+        // Checked before the key is made, so that a typo in the subject leaves no orphan key.
+        let subject = parse_subject(&p.csr.subject)?;
+        let session = self.login(&p.token, p.pin.as_ref())?;
+        let key = session.generate_key(p.algorithm, p.label.as_deref())?;
+        let csr_pem =
+            session.create_csr(&key.id, subject, p.csr.email, p.csr.challenge_password)?;
+        Ok(json!({
+            "key_id": hex::encode(&key.id),
+            "label": key.label,
+            "algorithm": key.algorithm.as_str(),
+            "csr_pem": csr_pem,
+            "public_key_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&key.public_key_der)),
+        }))
+    }
+
+    fn import_certificate(&mut self, p: ImportParams) -> Result<Value> {
+        let session = self.login(&p.token, p.pin.as_ref())?;
+        let (id, label) =
+            session.import_certificate(p.certificate.as_bytes(), p.label.as_deref())?;
+        Ok(json!({ "key_id": hex::encode(id), "label": label }))
+    }
+
+    fn list_certificates(&mut self, p: TokenParams) -> Result<Value> {
+        // Without a PIN (and without a PIN pad) only the public certificates are listed:
+        // most tokens keep certificates public, and asking for a PIN just to list them
+        // would be a needless prompt.
+        let session = match &p.pin {
+            Some(pin) if !pin.is_empty() => self.login(&p.token, Some(pin))?,
+            _ => match self.login(&p.token, None) {
+                Err(Error::PinRequired) => self.module()?.open_public(&p.token)?,
+                other => other?,
+            },
+        };
+        let certificates = session.list_certificates()?;
+        Ok(fit_certificates(certificates))
+    }
+
+    fn login(&mut self, token: &str, pin: Option<&Pin>) -> Result<LoggedIn> {
+        self.module()?.login(token, pin)
+    }
+
+    /// The PKCS#11 module, loaded on first use.
+    pub fn module(&mut self) -> Result<&Module> {
+        if self.module.is_none() {
+            let choice = find_module(&self.config)?;
+            self.module = Some(Module::load(&choice.path)?);
+        }
+        // Set just above when it was None.
+        self.module
+            .as_ref()
+            .ok_or_else(|| Error::ModuleNotFound("the PKCS#11 module is not loaded".to_owned()))
+    }
+}
+
+/// A `request.too_large` reply (id `null`: the body was never read).
+pub fn too_large_reply(len: u64) -> Vec<u8> {
+    encode_reply(
+        &Value::Null,
+        Err(Error::RequestTooLarge {
+            len,
+            max: MAX_MESSAGE_LEN,
+        }),
+    )
+}
+
+/// A `request.bad` reply for a zero-length message.
+pub fn empty_message_reply() -> Vec<u8> {
+    encode_reply(
+        &Value::Null,
+        Err(Error::RequestBad(
+            "the message is empty (length 0)".to_owned(),
+        )),
+    )
+}
+
+/// The outer shape of a request; `params` stays raw until the op is known.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    op: Option<String>,
+    #[serde(default)]
+    origin: Option<String>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+}
+
+fn parse_envelope(body: &[u8]) -> Result<Envelope<'_>> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::RequestBad("the message is not UTF-8".to_owned()))?;
+    serde_json::from_str(text)
+        .map_err(|e| Error::RequestBad(format!("not a JSON request object: {e}")))
+}
+
+fn parse_params<T: DeserializeOwned>(params: Option<&RawValue>) -> Result<T> {
+    let text = params.map_or("{}", RawValue::get);
+    serde_json::from_str(text).map_err(|e| Error::RequestBad(format!("bad params: {e}")))
+}
+
+fn parse_subject(text: &str) -> Result<kunci_core::csr::Subject> {
+    text.parse()
+        .map_err(|e: kunci_core::Error| Error::RequestBad(format!("bad subject: {e}")))
+}
+
+fn decode_key_id(key_id: &str) -> Result<Vec<u8>> {
+    hex::decode(key_id.trim())
+        .ok()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::RequestBad(format!("key_id `{key_id}` is not hex")))
+}
+
+/// The reply for an outcome: `{"id", "ok": true, "result"}` or `{"id", "ok": false,
+/// "error": {"code", "message", "tries_left"?, "function"?}}`.
+fn encode_reply(id: &Value, outcome: Result<Value>) -> Vec<u8> {
+    let reply = match outcome {
+        Ok(result) => json!({ "id": id, "ok": true, "result": result }),
+        Err(e) => {
+            let mut error = json!({ "code": e.code(), "message": e.to_string() });
+            if let Some(n) = e.tries_left() {
+                error["tries_left"] = json!(n);
+            }
+            if let Some(f) = e.function() {
+                error["function"] = json!(f);
+            }
+            json!({ "id": id, "ok": false, "error": error })
+        }
+    };
+    // Serialising a Value cannot fail (its map keys are strings).
+    serde_json::to_vec(&reply).unwrap_or_default()
+}
+
+/// `{certificates, truncated?}` with as many certificates as fit in one reply: the list is cut
+/// (and `truncated: true` set) so that the whole reply stays under 1 MiB, with room for the
+/// envelope.
+fn fit_certificates(mut certificates: Vec<TokenCertificate>) -> Value {
+    const ENVELOPE_ROOM: usize = 1024;
+    let size = |c: &[TokenCertificate]| serde_json::to_vec(c).map_or(usize::MAX, |v| v.len());
+    let mut truncated = false;
+    while !certificates.is_empty() && size(&certificates) > MAX_MESSAGE_LEN - ENVELOPE_ROOM {
+        certificates.pop();
+        truncated = true;
+    }
+    if truncated {
+        json!({ "certificates": certificates, "truncated": true })
+    } else {
+        json!({ "certificates": certificates })
+    }
+}
+
+#[derive(Deserialize)]
+struct HelloParams {
+    #[serde(default)]
+    #[allow(dead_code)]
+    protocol: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct TokenParams {
+    token: String,
+    #[serde(default)]
+    pin: Option<Pin>,
+}
+
+#[derive(Deserialize)]
+struct GenerateKeyParams {
+    token: String,
+    #[serde(default)]
+    pin: Option<Pin>,
+    algorithm: Algorithm,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+/// The CSR's content, shared by `create_csr` and `generate_csr`.
+#[derive(Deserialize)]
+struct CsrParams {
+    subject: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    challenge_password: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CreateCsrParams {
+    token: String,
+    #[serde(default)]
+    pin: Option<Pin>,
+    key_id: String,
+    #[serde(flatten)]
+    csr: CsrParams,
+}
+
+#[derive(Deserialize)]
+struct GenerateCsrParams {
+    token: String,
+    #[serde(default)]
+    pin: Option<Pin>,
+    algorithm: Algorithm,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(flatten)]
+    csr: CsrParams,
+}
+
+#[derive(Deserialize)]
+struct ImportParams {
+    token: String,
+    #[serde(default)]
+    pin: Option<Pin>,
+    certificate: String,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(host: &mut Host, body: &str) -> Value {
+        serde_json::from_slice(&host.handle_message(body.as_bytes())).unwrap()
+    }
+
+    fn host() -> Host {
+        Host::new(
+            Config {
+                allowed_origins: vec!["https://ams.example.go.id".into()],
+                module: Some("/nonexistent/module.so".into()),
+            },
+            None,
+        )
+    }
+
+    #[test]
+    fn unknown_op_is_refused_with_the_request_id() {
+        let r = reply(
+            &mut host(),
+            r#"{"id":7,"op":"format_disk","origin":"https://ams.example.go.id"}"#,
+        );
+        assert_eq!(r["id"], 7);
+        assert_eq!(r["error"]["code"], "op.unknown");
+    }
+
+    #[test]
+    fn origin_outside_the_allow_list_is_refused_before_any_token_work() {
+        let r = reply(
+            &mut host(),
+            r#"{"id":1,"op":"list_tokens","origin":"https://evil.test"}"#,
+        );
+        assert_eq!(r["error"]["code"], "origin.not_allowed");
+        let r = reply(&mut host(), r#"{"id":1,"op":"list_tokens"}"#);
+        assert_eq!(r["error"]["code"], "origin.not_allowed");
+    }
+
+    #[test]
+    fn missing_params_are_request_bad_and_bad_json_has_a_null_id() {
+        let r = reply(
+            &mut host(),
+            r#"{"id":2,"op":"generate_key","origin":"https://ams.example.go.id","params":{"algorithm":"rsa2048"}}"#,
+        );
+        assert_eq!(r["error"]["code"], "request.bad");
+        assert_eq!(r["id"], 2);
+        let r = reply(&mut host(), "{not json");
+        assert_eq!(r["error"]["code"], "request.bad");
+        assert_eq!(r["id"], Value::Null);
+    }
+
+    #[test]
+    fn a_long_certificate_list_is_truncated_under_the_reply_limit() {
+        let one = TokenCertificate {
+            key_id: "00".into(),
+            label: "l".into(),
+            subject: "CN=x".into(),
+            serial: "01".into(),
+            not_after: "2030-01-01T00:00:00Z".into(),
+            pem: "A".repeat(100_000),
+        };
+        let v = fit_certificates(vec![one; 20]);
+        assert_eq!(v["truncated"], true);
+        let n = v["certificates"].as_array().unwrap().len();
+        assert!(n > 0 && n < 20);
+        let whole = encode_reply(&json!(1), Ok(v));
+        assert!(whole.len() <= MAX_MESSAGE_LEN);
+    }
+}
