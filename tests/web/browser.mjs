@@ -30,18 +30,26 @@ export const CHROMIUM_ARGS = [
  * Starts Chromium. The result has the parts of Playwright's `Browser` the tests use:
  * `newPage()`, `version()`, `close()`; `context` is the underlying persistent context.
  *
+ * With `extensionDir` (an unpacked extension, e.g. `target/extension/chromium`), Chromium
+ * loads that extension and no other; Playwright's own `--disable-extensions` is dropped for it.
+ *
+ * @param {{extensionDir?: string}} [options]
  * @returns {Promise<{context: import('playwright-core').BrowserContext,
  *   newPage: () => Promise<import('playwright-core').Page>, version: () => string,
  *   close: () => Promise<void>}>}
  */
-export async function launch() {
+export async function launch({ extensionDir } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'kunci-chromium-'));
+  const extension = extensionDir
+    ? [`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`]
+    : [];
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extension],
+      ...(extensionDir ? { ignoreDefaultArgs: ['--disable-extensions'] } : {}),
     });
   } catch (e) {
     await rm(profile, { recursive: true, force: true });

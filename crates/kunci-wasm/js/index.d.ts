@@ -39,6 +39,10 @@ export class KunciError extends Error {
   readonly name: 'KunciError';
   /** Stable error code, `area.reason`. */
   readonly code: string;
+  /** From the {@link token} API: PIN tries the token has left (set with `"pin.incorrect"` when the token tells). */
+  readonly triesLeft?: number;
+  /** From the {@link token} API: the PKCS#11 function that failed (with `"pkcs11.failed"`). */
+  readonly function?: string;
 }
 
 /** Where to load the WebAssembly from. Browsers and bundlers need nothing; Node reads files itself. */
@@ -319,3 +323,147 @@ export interface KunciClient {
  * ```
  */
 export function createWorkerClient(options?: { url?: string | URL; init?: { coreWasm?: string; strengthWasm?: string } }): Promise<KunciClient>;
+
+/** Whether the kunci browser extension answered on this page ({@link token.detect}). */
+export interface TokenDetection {
+  /** True when the extension answered. */
+  present: boolean;
+  /** The extension's version, e.g. `"0.1.0"` (when present). */
+  extension?: string;
+  /** The page ⇄ extension protocol version it speaks (1). */
+  protocol?: number;
+}
+
+/** A USB token (PKCS#11 token) as the extension's helper sees it. */
+export interface Token {
+  /** The token's serial number: what identifies it across calls. */
+  serial: string;
+  label: string;
+  manufacturer: string;
+  model: string;
+  /** The PKCS#11 slot it sits in. */
+  slot: number;
+  /** The reader has a PIN pad: the holder types the PIN there, not in the extension's window. */
+  pinPad: boolean;
+  /** A wrong PIN was typed since the last success. */
+  pinCountLow: boolean;
+  /** One more wrong PIN locks the token. */
+  pinFinalTry: boolean;
+  /** The PIN is locked; only the SO PIN (PUK) unlocks it. */
+  pinLocked: boolean;
+}
+
+/** A certificate stored on a token. */
+export interface TokenCertificate {
+  /** CKA_ID (hex), shared with the private key it certifies. */
+  keyId: string;
+  label: string;
+  /** Subject, RFC 4514. */
+  subject: string;
+  /** Serial number, hex. */
+  serial: string;
+  /** Expiry, RFC 3339. */
+  notAfter: string;
+  pem: string;
+}
+
+/** What {@link token.generateCsr} asks for. */
+export interface TokenCsrRequest {
+  /** Key type on the token: RSA 2048 or ECDSA P-256 (what tokens commonly make). */
+  algorithm: 'rsa2048' | 'p256';
+  /** Subject, RFC 4514, e.g. `"CN=Budi Santoso,O=Dinas Kominfo,C=ID"`. */
+  subject: string;
+  /** E-mail address, written as the CSR's subjectAltName. */
+  email?: string;
+  /** The CSR token, as the PKCS#9 challengePassword attribute. */
+  challengePassword?: string;
+  /** CKA_LABEL for the new key pair. */
+  label?: string;
+}
+
+/** What {@link token.generateCsr} returns. The private key stays on the token. */
+export interface TokenCsr {
+  /** The token the holder chose. */
+  token: Token;
+  /** CKA_ID of the new key pair (hex): keep it to find the key again. */
+  keyId: string;
+  label?: string;
+  algorithm?: string;
+  /** The CSR, PEM, signed on the token. */
+  csrPem: string;
+  /** SHA-256 of the public key (SubjectPublicKeyInfo DER), hex, as {@link KeyPair.publicKeySha256}. */
+  publicKeySha256: string;
+}
+
+/**
+ * Keys on the holder's USB token, through the kunci browser extension and its native helper
+ * (kunci-host). The private key is made on the token and never leaves it; the PIN is typed in
+ * the extension's own window, never in the page. The first call from a site makes the
+ * extension ask the holder whether that site may use the tokens at all.
+ *
+ * Every call rejects with a {@link KunciError}: `"extension.absent"` (no extension),
+ * `"host.absent"` (the helper is not installed), `"origin.not_allowed"` (the holder refused
+ * this site), `"cancelled"` (the holder closed the window), `"timeout"`, `"pin.locked"`,
+ * `"token.absent"`, `"mechanism.unsupported"`, … (docs/PROTOCOL.md lists them all). A wrong
+ * PIN is retried inside the extension's window and reaches the page only when the holder gives up.
+ *
+ * @example
+ * ```js
+ * import { token } from 'kunci';
+ * if ((await token.detect()).present) {
+ *   const { csrPem, keyId } = await token.generateCsr({
+ *     algorithm: 'rsa2048', subject: 'CN=Budi Santoso,C=ID', challengePassword: csrToken,
+ *   });
+ *   // …later, with the issued certificate:
+ *   await token.importCertificate(certPem);
+ * }
+ * ```
+ */
+export declare namespace token {
+  /**
+   * Asks whether the extension is installed and enabled on this page. Never rejects: without
+   * an answer within `timeout` ms (default 1000) it resolves `{present: false}`.
+   * @example
+   * ```js
+   * const { present, extension } = await token.detect({ timeout: 500 });
+   * ```
+   */
+  function detect(options?: { timeout?: number }): Promise<TokenDetection>;
+  /**
+   * The tokens plugged in now (no PIN needed).
+   * @example
+   * ```js
+   * const { tokens } = await token.list();
+   * tokens.map((t) => t.label);
+   * ```
+   */
+  function list(): Promise<{ tokens: Token[] }>;
+  /**
+   * Makes a key pair on a token and a CSR signed there. The extension's window asks which token
+   * and its PIN; waits up to 5 minutes for the holder.
+   * @example
+   * ```js
+   * const csr = await token.generateCsr({ algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID' });
+   * await fetch('/api/csr', { method: 'POST', body: csr.csrPem });
+   * ```
+   */
+  function generateCsr(request: TokenCsrRequest): Promise<TokenCsr>;
+  /**
+   * Writes an issued certificate onto the token holding its key (found by public key), under
+   * the key's CKA_ID. Asks for the PIN. `chain` (the issuers, PEM) is accepted for later
+   * versions; the helper of protocol 1 stores only the holder's certificate.
+   * @example
+   * ```js
+   * const { keyId } = await token.importCertificate(certPem);
+   * ```
+   */
+  function importCertificate(pem: string, options?: { chain?: string | string[] }): Promise<{ token: Token; keyId: string; label: string }>;
+  /**
+   * The certificates on a token. Asks for the PIN (some tokens keep certificates private).
+   * @example
+   * ```js
+   * const { certificates } = await token.listCertificates();
+   * ```
+   */
+  function listCertificates(): Promise<{ token: Token; certificates: TokenCertificate[] }>;
+}

@@ -6,20 +6,16 @@
  * loaded only when first needed, ./wasm/kunci_strength.js): Promises everywhere, camelCase
  * reports, `KunciError` with the core's stable `code`, and the routing of the heavy
  * primitives to the browser's own WebCrypto where it is faster (RSA key generation, PBKDF2),
- * with the pure-Rust path as the fallback. Types and documentation: index.d.ts.
+ * with the pure-Rust path as the fallback. The USB-token API (`token`, talking to the kunci
+ * browser extension) lives in token.js. Types and documentation: index.d.ts.
  */
 import initCore, * as core from './wasm/kunci_core.js';
 
-export { createWorkerClient } from './client.js';
+import { KunciError } from './errors.js';
+import * as token from './token.js';
 
-/** An error from kunci, with a stable machine-readable `code` (e.g. "p12.wrong_password"). */
-export class KunciError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = 'KunciError';
-    this.code = code;
-  }
-}
+export { createWorkerClient } from './client.js';
+export { KunciError, token };
 
 const DEFAULT_ITERATIONS = 600000;
 const RSA_BITS = { rsa2048: 2048, rsa3072: 3072, rsa4096: 4096 };

@@ -3,7 +3,7 @@
 import {
   KeyPair, KunciError, createCsr, verifyCsr, packPkcs12, readPkcs12, parseCertificate,
   certificateMatchesKey, passwordStrength, createWorkerClient, init,
-  type CertificateInfo, type Strength,
+  token, type CertificateInfo, type Strength, type Token, type TokenDetection,
 } from 'kunci';
 
 export async function renew(password: string, token: string, certPem: string): Promise<Uint8Array> {
@@ -38,4 +38,24 @@ export async function inWorker(): Promise<string> {
 
 export function codeOf(e: unknown): string | undefined {
   return e instanceof KunciError ? e.code : undefined;
+}
+
+export async function onToken(csrToken: string, certPem: string): Promise<string | undefined> {
+  const found: TokenDetection = await token.detect({ timeout: 500 });
+  if (!found.present) return undefined;
+  const { tokens } = await token.list();
+  const usable: Token[] = tokens.filter((t) => !t.pinLocked && !t.pinFinalTry);
+  void usable;
+  try {
+    const csr = await token.generateCsr({ algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challengePassword: csrToken });
+    const stored = await token.importCertificate(certPem, { chain: [certPem] });
+    const { certificates } = await token.listCertificates();
+    void stored.keyId; void certificates[0]?.notAfter;
+    // @ts-expect-error: tokens make RSA 2048 or P-256 keys only
+    await token.generateCsr({ algorithm: 'rsa4096', subject: 'CN=x' });
+    return csr.csrPem;
+  } catch (e) {
+    if (e instanceof KunciError && e.code === 'pin.incorrect') return `tries left: ${e.triesLeft ?? '?'}`;
+    throw e;
+  }
 }

@@ -1,0 +1,162 @@
+/**
+ * The USB-token API: keys made and kept on the holder's token, through the kunci browser
+ * extension and its native helper (kunci-host). This module is only the page's end of the
+ * page ⇄ extension protocol (docs/PROTOCOL.md §1): it posts `kunci: 1` messages to its own
+ * window, where the extension's content script picks them up, and matches the answers by id.
+ *
+ * What it does not do: it never sees the PIN (the extension asks for it in its own window),
+ * never names the page's origin (the browser tells the extension), and holds no key. Without
+ * the extension every operation rejects at once with `extension.absent`; an operation with no
+ * answer rejects with `timeout` a little after the extension's own deadline, so that the
+ * extension's more precise error normally arrives first.
+ */
+import { KunciError } from './errors.js';
+
+const PROTOCOL = 1;
+const PING_TIMEOUT_MS = 1000;
+// PROTOCOL.md §1: 5 minutes for operations that open the PIN window, 30 s for the others.
+// The page waits a little longer than the extension (its content script adds 3 s).
+const PIN_TIMEOUT_MS = 5 * 60_000 + 6000;
+const PLAIN_TIMEOUT_MS = 30_000 + 6000;
+const ALGORITHMS = ['rsa2048', 'p256'];
+
+const pending = new Map(); // request id → {resolve, reject, timer}
+const pongWaiters = new Set();
+let listening = false;
+let found = null; // a Promise of the last positive detection (absence is not cached)
+let counter = 0;
+
+/**
+ * Asks whether the extension is installed (and enabled on this page). Never rejects.
+ * @param {{timeout?: number}} [options] how long to wait for the answer, in ms (default 1000)
+ */
+export function detect(options = {}) {
+  const timeout = options.timeout ?? PING_TIMEOUT_MS;
+  if (!inPage()) return Promise.resolve({ present: false });
+  listen();
+  return new Promise((resolve) => {
+    let timer;
+    const finish = (value) => {
+      clearTimeout(timer);
+      pongWaiters.delete(onPong);
+      resolve(value);
+    };
+    const onPong = (data) =>
+      finish({
+        present: true,
+        extension: typeof data.extension === 'string' ? data.extension : String(data.extension ?? ''),
+        protocol: typeof data.protocol === 'number' ? data.protocol : undefined,
+      });
+    timer = setTimeout(() => finish({ present: false }), timeout);
+    pongWaiters.add(onPong);
+    window.postMessage({ kunci: PROTOCOL, type: 'ping' }, window.location.origin);
+  });
+}
+
+/** The tokens plugged in now. */
+export function list() {
+  return request('token.list', {}, PLAIN_TIMEOUT_MS);
+}
+
+/**
+ * Makes a key pair on a token (the holder picks it and types its PIN in the extension's
+ * window) and a CSR signed there.
+ */
+export function generateCsr(options) {
+  const o = options ?? {};
+  if (!ALGORITHMS.includes(o.algorithm)) {
+    return Promise.reject(new KunciError('request.bad', `algorithm must be one of ${ALGORITHMS.join(', ')} on a token`));
+  }
+  if (typeof o.subject !== 'string' || o.subject.length === 0) {
+    return Promise.reject(new KunciError('request.bad', 'subject must be an RFC 4514 string, e.g. "CN=Budi Santoso,C=ID"'));
+  }
+  return request(
+    'token.generateCsr',
+    { algorithm: o.algorithm, subject: o.subject, email: o.email, challengePassword: o.challengePassword, label: o.label },
+    PIN_TIMEOUT_MS,
+  );
+}
+
+/** Writes an issued certificate onto the token that holds its key. */
+export function importCertificate(pem, options = {}) {
+  if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) {
+    return Promise.reject(new KunciError('request.bad', 'expected the certificate as PEM text'));
+  }
+  return request('token.importCertificate', { certificate: pem, chain: options?.chain }, PIN_TIMEOUT_MS);
+}
+
+/** The certificates on a token (the holder picks it and types its PIN). */
+export function listCertificates() {
+  return request('token.listCertificates', {}, PIN_TIMEOUT_MS);
+}
+
+// ---- the protocol ------------------------------------------------------------------------
+
+async function request(op, params, timeoutMs) {
+  await requireExtension();
+  const id = `kunci-${Date.now().toString(36)}-${++counter}-${Math.random().toString(36).slice(2, 10)}`;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new KunciError('timeout', `the kunci extension did not answer ${op} in time`));
+    }, timeoutMs);
+    pending.set(id, { resolve, reject, timer });
+    window.postMessage({ kunci: PROTOCOL, type: 'request', id, op, params: plain(params) }, window.location.origin);
+  });
+}
+
+async function requireExtension() {
+  if (!inPage()) throw new KunciError('extension.absent', 'the token API needs a browser page with the kunci extension');
+  found ??= detect().then((d) => {
+    if (!d.present) found = null; // ask again next time: the holder may install it meanwhile
+    return d;
+  });
+  const d = await found;
+  if (!d.present) {
+    throw new KunciError('extension.absent', 'the kunci browser extension is not installed or not enabled on this page');
+  }
+  if (d.protocol !== PROTOCOL) {
+    throw new KunciError('extension.version', `the kunci extension speaks protocol ${d.protocol}, this page ${PROTOCOL}: update the extension`);
+  }
+}
+
+function listen() {
+  if (listening) return;
+  listening = true;
+  window.addEventListener('message', (event) => {
+    // Only this window's own messages (the content script posts on it, to our origin).
+    if (event.source !== window || event.origin !== window.location.origin) return;
+    const data = event.data;
+    if (!data || typeof data !== 'object' || data.kunci !== PROTOCOL) return;
+    if (data.type === 'pong') {
+      for (const waiter of [...pongWaiters]) waiter(data);
+    } else if (data.type === 'response') {
+      const call = pending.get(data.id);
+      if (!call) return;
+      pending.delete(data.id);
+      clearTimeout(call.timer);
+      if (data.ok) call.resolve(data.result ?? {});
+      else call.reject(toError(data.error));
+    }
+  });
+}
+
+function toError(error) {
+  const e = new KunciError(
+    typeof error?.code === 'string' ? error.code : 'extension.failed',
+    typeof error?.message === 'string' ? error.message : 'the kunci extension failed',
+  );
+  if (Number.isInteger(error?.tries_left)) e.triesLeft = error.tries_left;
+  if (typeof error?.function === 'string') e.function = error.function;
+  return e;
+}
+
+/** Drops undefined fields (postMessage would keep them as undefined). */
+function plain(params) {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+}
+
+function inPage() {
+  return typeof window !== 'undefined' && typeof window.postMessage === 'function' && !!window.location?.origin
+    && window.location.origin !== 'null';
+}
