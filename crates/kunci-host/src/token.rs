@@ -204,7 +204,8 @@ impl Module {
         &self.path
     }
 
-    /// Every token present, in slot order.
+    /// Every initialised token present, in slot order. Uninitialised tokens (SoftHSM's spare
+    /// slot, a blank card) hold no keys and take no PIN, so they are not offered.
     pub fn tokens(&self) -> Result<Vec<Token>> {
         let slots = self
             .ctx
@@ -213,7 +214,8 @@ impl Module {
         let mut tokens = Vec::with_capacity(slots.len());
         for slot in slots {
             match self.ctx.get_token_info(slot) {
-                Ok(info) => tokens.push(Token::from_info(slot, &info)),
+                Ok(info) if info.token_initialized() => tokens.push(Token::from_info(slot, &info)),
+                Ok(_) => {}
                 // A token pulled out between the two calls is simply not listed.
                 Err(CkError::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved, _)) => {}
                 Err(e) => return Err(Error::from_pkcs11(e, "listing tokens")),
