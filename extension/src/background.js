@@ -257,6 +257,8 @@ function openSession(mode, data, signal) {
     };
     sessions.set(id, session);
     signal?.addEventListener('abort', () => {
+      // Once settled, the window is the holder's (it may be showing a final error).
+      if (session.settled) return;
       session.settle(false, signal.reason);
       session.close();
     }, { once: true });

@@ -16,7 +16,7 @@ const CLOSE_AFTER_MS = 1200;
 /** Indonesian first, English beside: [id, en]. */
 const T = {
   originTitle: ['Izin situs', 'Site permission'],
-  pinTitle: ['PIN token', 'Token PIN'],
+  pinTitle: ['Token USB', 'USB token'],
   settingsTitle: ['kunci: situs yang diizinkan', 'kunci: allowed sites'],
   loading: ['Memuat…', 'Loading…'],
   working: ['Sedang bekerja di token… Jangan cabut token.', 'Working on the token… Do not unplug it.'],

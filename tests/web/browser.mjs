@@ -34,7 +34,10 @@ export const CHROMIUM_ARGS = [
  * loads that extension and no other; Playwright's own `--disable-extensions` is dropped for it.
  *
  * @param {{extensionDir?: string}} [options]
- * @returns {Promise<{context: import('playwright-core').BrowserContext,
+ * `profile` is the profile folder (e.g. to place a native-messaging host manifest in
+ * `profile/NativeMessagingHosts/`).
+ *
+ * @returns {Promise<{context: import('playwright-core').BrowserContext, profile: string,
  *   newPage: () => Promise<import('playwright-core').Page>, version: () => string,
  *   close: () => Promise<void>}>}
  */
@@ -61,6 +64,7 @@ export async function launch({ extensionDir } = {}) {
   const spare = context.pages();
   return {
     context,
+    profile,
     version: () => context.browser()?.version() ?? 'unknown',
     newPage: async () => spare.pop() ?? context.newPage(),
     close: async () => {

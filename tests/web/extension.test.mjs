@@ -7,18 +7,22 @@
  * permission window names the page's real origin), that the permission window's answer is
  * remembered per origin (allowed → the request reaches for kunci-host, which is absent here:
  * `host.absent`; refused → `origin.not_allowed`), and that closing the window is `cancelled`.
- * The full path with kunci-host and a SoftHSM token is the end-to-end suite's.
+ * Then, with a stand-in helper (fixtures/fake-host.mjs) registered in the profile, the PIN
+ * window: a wrong PIN is retried in the window with the tries left shown, the right one
+ * finishes the page's request, the host sees the page's real origin and the PIN only in the
+ * PIN operation, and a locked PIN reaches the page as `pin.locked`. The full path with
+ * kunci-host and a SoftHSM token is the end-to-end suite's.
  *
  * Expects `target/extension/chromium` (`cargo xtask extension`) and the npm package
  * (`cargo xtask wasm`); skips without them unless KUNCI_REQUIRE_PACKAGE=1.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { launch, forwardPageErrors } from './browser.mjs';
-import { ROOT, PAGE_HELPERS, packageSkipReason, servePackage } from './common.mjs';
+import { ROOT, WEB_DIR, PAGE_HELPERS, packageSkipReason, servePackage } from './common.mjs';
 import { extensionId } from '../../extension/tools/id.mjs';
 
 const EXTENSION_DIR = process.env.KUNCI_EXTENSION
@@ -208,5 +212,110 @@ test('the kunci extension relays the page protocol in Chromium', { skip: skipRea
     await popup.keyboard.press('Escape').catch(() => {});
     assert.equal((await second).error.code, 'cancelled');
     await other.close();
+  });
+});
+
+test('the PIN window retries a wrong PIN and hands only the result to the page', { skip: skipReason(), timeout: 180_000 }, async (t) => {
+  const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
+  const server = await servePackage();
+  const browser = await launch({ extensionDir: EXTENSION_DIR });
+  const { context } = browser;
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  // Chromium looks for `<profile>/NativeMessagingHosts/<name>.json` when the extension connects.
+  const hosts = join(browser.profile, 'NativeMessagingHosts');
+  mkdirSync(hosts, { recursive: true });
+  const log = join(browser.profile, 'fake-host.log');
+  const wrapper = join(browser.profile, 'fake-host.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nKUNCI_FAKE_HOST_LOG='${log}' exec '${process.execPath}' '${join(WEB_DIR, 'fixtures/fake-host.mjs')}'\n`);
+  chmodSync(wrapper, 0o755);
+  writeFileSync(join(hosts, 'id.kunci.host.json'), JSON.stringify({
+    name: 'id.kunci.host', description: 'kunci test stand-in', path: wrapper, type: 'stdio',
+    allowed_origins: [`chrome-extension://${extensionId(manifest.key)}/`],
+  }));
+  await context.addInitScript(PAGE_HELPERS);
+  const page = await browser.newPage();
+  forwardPageErrors(page);
+  await page.goto(`${server.url}/`);
+  const request = { algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challengePassword: 'tok-123' };
+
+  await t.test('wrong_pin_is_retried_in_the_window_then_the_csr_reaches_the_page', async () => {
+    let shown = extensionWindow(context, 'origin-view');
+    const pending = callToken(page, 'generateCsr', request);
+    const question = await shown;
+    shown = extensionWindow(context, 'pin-view');
+    await question.getByRole('button', { name: /Izinkan/ }).click();
+    const pin = await shown;
+    assert.match(pin.url(), /mode=pin/);
+    assert.equal(await pin.textContent('#pin-origin'), server.url);
+    assert.match(await pin.textContent('#pin-what'), /CN=Budi Santoso,C=ID/);
+    // One token: chosen already, the PIN field has the focus.
+    assert.equal(await pin.isChecked('input[name="token"][value="FAKE1"]'), true);
+    assert.equal(await pin.evaluate(() => document.activeElement?.id), 'pin');
+    await pin.getByRole('textbox', { name: /PIN token/ }).fill('0000');
+    await pin.keyboard.press('Enter');
+    await pin.waitForFunction(() => /PIN salah/.test(document.getElementById('pin-error').textContent));
+    const error = await pin.textContent('#pin-error');
+    assert.match(error, /Wrong PIN/);
+    assert.match(error, /Sisa percobaan: 2/);
+    assert.equal(await pin.inputValue('#pin'), '', 'the field is emptied');
+    await pin.getByRole('textbox', { name: /PIN token/ }).fill('1234');
+    const closed = pin.waitForEvent('close', { timeout: 15_000 });
+    await pin.getByRole('button', { name: /Lanjutkan/ }).click();
+    const r = await pending;
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.match(r.value.csrPem, /BEGIN CERTIFICATE REQUEST/);
+    assert.equal(r.value.keyId, '00112233445566778899aabbccddeeff');
+    assert.equal(r.value.publicKeySha256, 'ab'.repeat(32));
+    assert.equal(r.value.token.serial, 'FAKE1');
+    assert.equal(r.value.token.pinPad, false);
+    assert.equal(JSON.stringify(r.value).includes('1234'), false);
+    await closed;
+  });
+
+  await t.test('the_host_sees_the_real_origin_and_the_pin_only_in_the_pin_operation', () => {
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines[0].op, 'hello');
+    assert.deepEqual(lines[0].params, { protocol: 1, extension: manifest.version });
+    for (const line of lines) assert.equal(line.origin, server.url);
+    assert.deepEqual(lines.map((l) => [l.op, l.has_pin]), [
+      ['hello', false], ['list_tokens', false], ['generate_csr', true], ['generate_csr', true],
+    ]);
+    assert.deepEqual(lines[2].params, {
+      token: 'FAKE1', algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challenge_password: 'tok-123',
+    });
+  });
+
+  await t.test('cancel_in_the_pin_window_is_cancelled', async () => {
+    const shown = extensionWindow(context, 'pin-view');
+    const pending = callToken(page, 'listCertificates');
+    const pin = await shown;
+    await pin.getByRole('button', { name: /Batal/ }).click().catch(() => {});
+    const r = await pending;
+    assert.equal(r.error.code, 'cancelled');
+  });
+
+  await t.test('a_locked_pin_reaches_the_page_and_the_window_says_so', async () => {
+    const shown = extensionWindow(context, 'pin-view');
+    const pending = callToken(page, 'generateCsr', request);
+    const pin = await shown;
+    for (const wrong of ['1', '2']) {
+      await pin.getByRole('textbox', { name: /PIN token/ }).fill(wrong);
+      await pin.keyboard.press('Enter');
+      await pin.waitForFunction(() => /PIN salah/.test(document.getElementById('pin-error').textContent));
+      await pin.waitForFunction(() => !document.getElementById('submit').disabled);
+    }
+    assert.match(await pin.textContent('#pin-error'), /Percobaan terakhir/);
+    await pin.getByRole('textbox', { name: /PIN token/ }).fill('3');
+    await pin.keyboard.press('Enter');
+    await pin.waitForSelector('#end-view:not([hidden])', { timeout: 5000 }).catch(async (e) => {
+      throw new Error(`${e.message}\n${await pin.textContent('main')}\n${readFileSync(log, 'utf8')}`);
+    });
+    assert.match(await pin.textContent('#end-text'), /terkunci/);
+    const r = await pending;
+    assert.equal(r.error.code, 'pin.locked');
+    await pin.getByRole('button', { name: /Tutup/ }).click().catch(() => {});
   });
 });
