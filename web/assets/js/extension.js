@@ -1,34 +1,21 @@
 /**
  * Detects the kunci browser extension (the USB-token path of PROCESS.md step 16 "Yes" and
- * step 24b): the page posts `{type: 'kunci-ping'}` to itself; the extension's content script
- * answers `{type: 'kunci-pong'}` on the same window. No answer within 300 ms means the
- * extension is not installed. Only messages from this window and origin are trusted.
+ * step 24b) through the npm package's `token.detect`, which speaks docs/PROTOCOL.md §1
+ * (`{kunci: 1, type: 'ping'}` → `pong`). The package is imported lazily, so a page that never
+ * asks does not load it. Never rejects: any failure reads as "not installed".
  */
 
 let cached = null;
 
-/** Resolves to `{present, version?}`; asked once per page. */
-export function detectExtension(timeoutMs = 300) {
+/** Resolves to `{present, version?, protocol?}`; asked once per page (a positive answer is kept). */
+export function detectExtension(timeoutMs = 1000) {
   if (cached) return cached;
-  cached = new Promise((resolve) => {
-    const onMessage = (event) => {
-      if (event.source !== window || event.origin !== location.origin) return;
-      const data = event.data;
-      if (data && data.type === 'kunci-pong') {
-        cleanup();
-        resolve({ present: true, version: data.version });
-      }
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      resolve({ present: false });
-    }, timeoutMs);
-    function cleanup() {
-      clearTimeout(timer);
-      window.removeEventListener('message', onMessage);
-    }
-    window.addEventListener('message', onMessage);
-    window.postMessage({ type: 'kunci-ping' }, location.origin);
+  cached = import('/pkg/index.js')
+    .then(({ token }) => (token ? token.detect({ timeout: timeoutMs }) : { present: false }))
+    .then((d) => (d.present ? { present: true, version: d.extension, protocol: d.protocol } : { present: false }))
+    .catch(() => ({ present: false }));
+  cached.then((d) => {
+    if (!d.present) cached = null; // the holder may install it and ask again
   });
   return cached;
 }
