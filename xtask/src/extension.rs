@@ -62,13 +62,19 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         }
         write_zip(&out.join(format!("kunci-{name}.zip")), &entries)?;
     }
-    println!("extension: {}/{{chromium,firefox}} and their zips", out.display());
+    println!(
+        "extension: {}/{{chromium,firefox}} and their zips",
+        out.display()
+    );
     Ok(out)
 }
 
 /// Runs `web-ext lint` (from `tests/web/node_modules`) on the built Firefox folder; fails on
 /// any error. Called by `ci()` after `build`.
-#[allow(dead_code, reason = "wired into ci() by its owner; the function is ready before that")]
+#[allow(
+    dead_code,
+    reason = "wired into ci() by its owner; the function is ready before that"
+)]
 pub fn lint(root: &Path) -> Result {
     let web_ext = root.join("tests/web/node_modules/.bin/web-ext");
     if !web_ext.exists() {
@@ -85,7 +91,12 @@ pub fn lint(root: &Path) -> Result {
         ));
     }
     run(Command::new(web_ext)
-        .args(["lint", "--no-input", "--no-config-discovery", "--source-dir"])
+        .args([
+            "lint",
+            "--no-input",
+            "--no-config-discovery",
+            "--source-dir",
+        ])
         .arg(&dir)
         .current_dir(root))
 }
