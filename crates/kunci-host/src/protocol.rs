@@ -286,11 +286,12 @@ fn fit_certificates(mut certificates: Vec<TokenCertificate>) -> Value {
     }
 }
 
+/// `hello`'s params: read only to refuse a malformed request; the host answers with its own
+/// version whatever the extension speaks, and the extension decides.
 #[derive(Deserialize)]
 struct HelloParams {
-    #[serde(default)]
-    #[allow(dead_code)]
-    protocol: Option<u32>,
+    #[serde(default, rename = "protocol")]
+    _protocol: Option<u32>,
 }
 
 #[derive(Deserialize)]
