@@ -71,10 +71,6 @@ pub fn build(root: &Path) -> Result<PathBuf> {
 
 /// Runs `web-ext lint` (from `tests/web/node_modules`) on the built Firefox folder; fails on
 /// any error. Called by `ci()` after `build`.
-#[allow(
-    dead_code,
-    reason = "wired into ci() by its owner; the function is ready before that"
-)]
 pub fn lint(root: &Path) -> Result {
     let web_ext = root.join("tests/web/node_modules/.bin/web-ext");
     if !web_ext.exists() {

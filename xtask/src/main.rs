@@ -148,8 +148,12 @@ fn ci() -> Result {
             .arg(test)
             .current_dir(&root))
     })?;
+    step("browser extension (cargo xtask extension) and web-ext lint", || {
+        extension::build(&root)?;
+        extension::lint(&root)
+    })?;
     step(
-        "npm package in Chromium (Playwright), Vite example, interop, portal walks",
+        "npm package in Chromium (Playwright), Vite example, interop, portal and token walks",
         // The portal walks run target/debug/kunci-ams, which `cargo test --workspace` built
         // for the binary's own tests (a separate `cargo build -p kunci-ams` would compile it
         // again with other features: minutes for nothing).
