@@ -24,13 +24,12 @@ pub const MANIFEST_FILE: &str = "id.kunci.host.json";
 
 /// The Chromium extension id allowed to start the host by default.
 ///
-/// PLACEHOLDER: this must equal the id Chromium derives from the `key` in
-/// `extension/manifest.json` (`node extension/tools/id.mjs` prints it). Until the two are
-/// reconciled, pass `--extension-id` to `install` and `doctor`.
-pub const DEFAULT_EXTENSION_ID: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+/// It is the id Chromium derives from the `key` in `extension/manifest.json` (`node
+/// extension/tools/id.mjs` prints it); a test keeps the two equal.
+pub const DEFAULT_EXTENSION_ID: &str = "lkedgilnpaeaifpjefgmjdlmalokkipf";
 
 /// The Firefox add-on id allowed to start the host by default (`browser_specific_settings.
-/// gecko.id` in `extension/manifest.json`). PLACEHOLDER like [`DEFAULT_EXTENSION_ID`].
+/// gecko.id` in the Firefox manifest `cargo xtask extension` writes).
 pub const DEFAULT_FIREFOX_ID: &str = "kunci@kunci.id";
 
 /// The browsers `install` knows.
