@@ -1,0 +1,284 @@
+/**
+ * The USB-token path end to end, everything real: headless Chromium with the unpacked kunci
+ * extension (target/extension/chromium, `cargo xtask extension`), the native helper
+ * `kunci-host` registered for this browser profile (`kunci-host install --manifest-dir
+ * <profile>/NativeMessagingHosts`), a fresh SoftHSM2 token as the USB token, and the portal.
+ *
+ * The holder renews with "Ya" (PROCESS.md step 16): the extension asks once whether the portal
+ * may use tokens, then asks the PIN in its own window; the key is made on the token and the CSR
+ * signed there. After approval, "Download Sertifikat Elektronik" with "Token USB" (step 24b)
+ * writes the certificate onto the token. pkcs11-tool then shows the private key
+ * (sensitive, never extractable) and the certificate under the same CKA_ID, and the
+ * certificate chains to the portal's CA. A page on an origin the helper does not allow is
+ * refused with `origin.not_allowed`. The page never sees the PIN: it is typed only in the
+ * extension's window, and the test checks that no portal request carried it.
+ */
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM, CHROMIUM_ARGS } from './browser.mjs';
+import { ROOT } from './common.mjs';
+import {
+  DEMO_PASSWORD, axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
+} from './portal.mjs';
+
+const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
+const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
+const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
+const PIN = '739146';
+const SO_PIN = '55501234';
+const TOKEN_LABEL = 'kunci-walk';
+/** The unpacked extension's id, fixed by the `key` in extension/manifest.json (extension/tools/id.mjs). */
+const EXTENSION_ID = 'lkedgilnpaeaifpjefgmjdlmalokkipf';
+
+function skipReason() {
+  const base = portalSkipReason();
+  if (base) return base;
+  const missing = [];
+  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p kunci-host)`);
+  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) missing.push(`${EXTENSION_DIR} (cargo xtask extension)`);
+  for (const tool of ['softhsm2-util', 'pkcs11-tool']) {
+    if (spawnSync('which', [tool]).status !== 0) missing.push(`${tool} (Debian softhsm2/opensc)`);
+  }
+  if (!existsSync(SOFTHSM_MODULE)) missing.push(SOFTHSM_MODULE);
+  if (missing.length === 0) return undefined;
+  const why = `missing ${missing.join(', ')}`;
+  if (process.env.KUNCI_REQUIRE_PACKAGE === '1') throw new Error(`KUNCI_REQUIRE_PACKAGE=1 but ${why}`);
+  return why;
+}
+
+const skip = skipReason();
+
+function run(cmd, args, env) {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** A fresh SoftHSM2 token in its own folder; returns the env that points at it. */
+async function freshToken(dir) {
+  await mkdir(join(dir, 'tokens'), { recursive: true });
+  const conf = join(dir, 'softhsm2.conf');
+  await writeFile(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  const env = { SOFTHSM2_CONF: conf };
+  run('softhsm2-util', ['--init-token', '--free', '--label', TOKEN_LABEL, '--pin', PIN, '--so-pin', SO_PIN], env);
+  return env;
+}
+
+/** Waits for the extension's next window (origin question or PIN) and returns its page. */
+async function extensionWindow(context, mode) {
+  const isIt = (p) => p.url().startsWith('chrome-extension://') && p.url().includes(`mode=${mode}`);
+  const open = context.pages().find(isIt);
+  if (open) return open;
+  return context.waitForEvent('page', { predicate: isIt, timeout: 30_000 });
+}
+
+/** Answers the PIN window: the first token is preselected; types the PIN, Continue. */
+async function enterPin(context) {
+  const win = await extensionWindow(context, 'pin');
+  await win.locator('#pin').waitFor({ state: 'visible' });
+  await win.locator('#pin').fill(PIN);
+  await win.locator('#submit').click();
+  return win;
+}
+
+describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium', { skip }, () => {
+  let portal;
+  let work;
+  let tokenEnv;
+  let context;
+  let profile;
+  const portalRequests = [];
+
+  before(async () => {
+    portal = await startPortal();
+    work = await mkdtemp(join(tmpdir(), 'kunci-token-walk-'));
+    tokenEnv = await freshToken(join(work, 'softhsm'));
+    // The helper's config: only the portal's origin, SoftHSM as the module.
+    const hostConfig = join(work, 'host.json');
+    await writeFile(hostConfig, JSON.stringify({ allowed_origins: [portal.url], module: SOFTHSM_MODULE }));
+    profile = join(work, 'profile');
+    await mkdir(profile, { recursive: true });
+    run(HOST_BIN, ['install', '--manifest-dir', join(profile, 'NativeMessagingHosts'), '--extension-id', EXTENSION_ID],
+      { KUNCI_HOST_CONFIG: hostConfig });
+    // Chromium starts the helper with its own environment: that is how the helper finds its
+    // config and SoftHSM its token folder.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
+      ignoreDefaultArgs: ['--disable-extensions'],
+      env: { ...process.env, ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig },
+    });
+    context.on('request', (r) => {
+      if (r.url().startsWith(portal.url)) portalRequests.push(`${r.url()} ${r.postData() ?? ''}`);
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    await portal?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('renews with the key made on the token and stores the certificate beside it', { timeout: 600_000 }, async () => {
+    const page = context.pages()[0] ?? await context.newPage();
+    const problems = [];
+    page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));
+    const shots = await screenshots('token-key');
+    const step = async (label, p = page) => {
+      await shots.shot(p, label);
+      assert.deepEqual(await axeViolations(p), [], `axe-core on step "${label}"`);
+    };
+    try {
+      await page.goto(`${portal.url}/`);
+      await page.getByLabel('Nama pengguna').fill('demo');
+      await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Masuk' }).click();
+      await page.waitForURL(/dashboard/);
+
+      // Steps 9-14.
+      await page.locator('#nav-new').click();
+      await page.locator('#step-product').waitFor({ state: 'visible' });
+      await page.locator('#product-continue').click();
+      await page.locator('#step-token').waitFor({ state: 'visible' });
+      const csrToken = await page.locator('#csr-token').inputValue();
+      await page.locator('#token-continue').click();
+      await page.locator('#step-kit').waitFor({ state: 'visible' });
+      await page.locator('#kit-token').fill(csrToken);
+      await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
+      await page.locator('#kit-details').waitFor({ state: 'visible' });
+
+      // Step 16 "Ya": the extension is there; no password fields (the token's PIN guards it).
+      await page.locator('#extension-status').filter({ hasText: /terpasang/ }).waitFor();
+      await page.getByLabel('Ya — pada token USB (perangkat keras)').check();
+      assert.equal(await page.locator('#password-part').isHidden(), true);
+      await page.locator('#key-alg').selectOption('p256');
+      await step('ya-token-usb');
+
+      // Step 15: generate on the token. First use: may this site use tokens? Then the PIN.
+      await page.getByRole('button', { name: '(3) BANGKITKAN DAN KIRIM CSR' }).click();
+      const ask = await extensionWindow(context, 'origin');
+      await ask.locator('#allow').waitFor({ state: 'visible' });
+      assert.match(await ask.locator('#origin-name').innerText(), new RegExp(portal.url.replace(/[.:/]/g, '\\$&')));
+      await step('izin-situs', ask);
+      await ask.locator('#allow').click();
+      const pinWindow = await extensionWindow(context, 'pin');
+      await pinWindow.locator('#pin').waitFor({ state: 'visible' });
+      await step('jendela-pin', pinWindow);
+      await enterPin(context);
+      await page.locator('#csr-sent').waitFor({ state: 'visible', timeout: 120_000 });
+      assert.equal(await page.locator('#backup-part').isHidden(), true, 'no key file for a token key');
+      await step('csr-dari-token');
+      await page.locator('#csr-ok').click();
+
+      // Steps 19-22.
+      await page.getByRole('button', { name: 'Check' }).click();
+      await page.locator('#check-result').filter({ hasText: 'Sudah Upload' }).waitFor();
+      await page.locator('#check-continue').click();
+      await page.getByLabel('Surat Rekomendasi (PDF)').setInputFiles({
+        name: 'surat.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n'),
+      });
+      await page.waitForFunction(() => !document.getElementById('document-continue').disabled);
+      await page.locator('#document-continue').click();
+      await page.locator('#agreement-text').focus();
+      for (let i = 0; i < 40 && await page.locator('#agree').isDisabled(); i += 1) await page.keyboard.press('PageDown');
+      await page.locator('#agree').check();
+      await page.getByRole('button', { name: 'Setuju dan Submit' }).click();
+      await page.locator('#step-done').waitFor({ state: 'visible' });
+
+      // Step 23: the operator approves.
+      await page.locator('#logout').click();
+      await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
+      await page.getByLabel('Nama pengguna').fill('operator');
+      await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Masuk' }).click();
+      await page.waitForURL(/operator/);
+      await page.locator('button[id^="approve-"]').first().click();
+      await page.locator('#status').filter({ hasText: /#\d+/ }).waitFor();
+      await page.locator('#logout').click();
+      await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
+      await page.getByLabel('Nama pengguna').fill('demo');
+      await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Masuk' }).click();
+      await page.waitForURL(/dashboard/);
+
+      // Step 24b "Token USB": the certificate goes onto the token (PIN again).
+      const certs = await page.evaluate(async () => (await (await fetch('/api/certificates')).json()).certificates);
+      const fresh = certs.find((c) => c.status === 'good' && c.key === 'p256' && c.request_id !== 1);
+      assert.ok(fresh, 'the token key got its certificate');
+      await page.goto(`${portal.url}/download.html?id=${fresh.id}`);
+      await page.waitForFunction(() => !document.getElementById('unlock').disabled);
+      await page.locator('#dl-extension-status').filter({ hasText: /terpasang/ }).waitFor();
+      assert.equal(await page.locator('#where-token').isChecked(), true, 'the token is preselected');
+      await page.locator('#unlock').click();
+      await enterPin(context);
+      await page.locator('#result').waitFor({ state: 'visible', timeout: 120_000 });
+      assert.match(await page.locator('#result-text').innerText(), /token/i);
+      assert.equal(await page.locator('#save-p12').isHidden(), true, 'no .p12 for a token key');
+      await step('sertifikat-di-token');
+
+      // pkcs11-tool: the private key is sensitive and never extractable, and the certificate
+      // carries the key's CKA_ID.
+      const objects = run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--login', '--pin', PIN, '--list-objects'], tokenEnv);
+      const blocks = objects.split(/\n(?=\S)/);
+      const key = blocks.find((b) => /^Private Key Object/.test(b));
+      const certObj = blocks.find((b) => /^Certificate Object/.test(b));
+      assert.ok(key && certObj, objects);
+      assert.match(key, /never extractable/);
+      assert.match(key, /sensitive/);
+      const idOf = (b) => (b.match(/^\s*ID:\s*([0-9a-f]+)/m) || [])[1];
+      assert.ok(idOf(key), key);
+      assert.equal(idOf(certObj), idOf(key), 'the certificate sits beside its key (same CKA_ID)');
+
+      // The certificate read back from the token is the issued one and chains to the CA.
+      const certFile = join(work, 'from-token.der');
+      run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--read-object', '--type', 'cert', '--id', idOf(key), '--output-file', certFile], tokenEnv);
+      const fromToken = openssl(['x509', '-inform', 'DER', '-in', certFile]);
+      const fp = (text) => openssl(['x509', '-noout', '-fingerprint', '-sha256'], text);
+      assert.equal(fp(fromToken), fp(fresh.pem));
+      const rootPem = await tempFile('root.pem', openssl(['x509', '-inform', 'DER', '-in',
+        await tempFile('root.der', Buffer.from(await (await fetch(`${portal.url}/ca/root.crt`)).arrayBuffer()))]));
+      const issuingPem = await tempFile('issuing.pem', openssl(['x509', '-inform', 'DER', '-in',
+        await tempFile('issuing.der', Buffer.from(await (await fetch(`${portal.url}/ca/issuing.crt`)).arrayBuffer()))]));
+      const leaf = await tempFile('leaf.pem', fromToken);
+      assert.match(openssl(['verify', '-CAfile', rootPem, '-untrusted', issuingPem, leaf]), /OK/);
+
+      // The PIN never reached the portal.
+      assert.equal(portalRequests.filter((r) => r.includes(PIN)).length, 0, 'no portal request carries the PIN');
+      assert.deepEqual(problems, []);
+    } catch (e) {
+      await shots.shot(page, 'failure').catch(() => {});
+      throw e;
+    }
+  });
+
+  it('refuses a page whose origin the helper does not allow', { timeout: 120_000 }, async () => {
+    // The same portal under another name: another origin, not on the helper's allow-list.
+    const other = portal.url.replace('127.0.0.1', 'localhost');
+    const page = await context.newPage();
+    await page.goto(`${other}/`);
+    const outcome = page.evaluate(async () => {
+      const { token } = await import('/pkg/index.js');
+      try {
+        await token.list();
+        return 'listed';
+      } catch (e) {
+        return e.code;
+      }
+    });
+    // The extension asks the holder first; even when the holder allows the site, the helper
+    // refuses an origin that is not on its own list.
+    const ask = await extensionWindow(context, 'origin');
+    await ask.locator('#allow').click();
+    assert.equal(await outcome, 'origin.not_allowed');
+    await page.close();
+  });
+});
