@@ -148,10 +148,13 @@ fn ci() -> Result {
             .arg(test)
             .current_dir(&root))
     })?;
-    step("browser extension (cargo xtask extension) and web-ext lint", || {
-        extension::build(&root)?;
-        extension::lint(&root)
-    })?;
+    step(
+        "browser extension (cargo xtask extension) and web-ext lint",
+        || {
+            extension::build(&root)?;
+            extension::lint(&root)
+        },
+    )?;
     step(
         "npm package in Chromium (Playwright), Vite example, interop, portal and token walks",
         // The portal walks run target/debug/kunci-ams, which `cargo test --workspace` built
