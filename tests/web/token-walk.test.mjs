@@ -219,7 +219,16 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await page.locator('#dl-extension-status').filter({ hasText: /terpasang/ }).waitFor();
       assert.equal(await page.locator('#where-token').isChecked(), true, 'the token is preselected');
       await page.locator('#unlock').click();
-      await enterPin(context);
+      // A wrong PIN first: the token refuses it, the window says so and lets the holder retry.
+      const retry = await extensionWindow(context, 'pin');
+      await retry.locator('#pin').waitFor({ state: 'visible' });
+      await retry.locator('#pin').fill('000000');
+      await retry.locator('#submit').click();
+      await retry.locator('#pin-error').filter({ hasText: /PIN salah/ }).waitFor({ timeout: 60_000 });
+      await step('pin-salah', retry);
+      await retry.waitForFunction(() => !document.getElementById('submit').disabled);
+      await retry.locator('#pin').fill(PIN);
+      await retry.locator('#submit').click();
       await page.locator('#result').waitFor({ state: 'visible', timeout: 120_000 });
       assert.match(await page.locator('#result-text').innerText(), /token/i);
       assert.equal(await page.locator('#save-p12').isHidden(), true, 'no .p12 for a token key');
