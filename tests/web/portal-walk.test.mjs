@@ -305,7 +305,7 @@ describe('portal walks in headless Chromium', { skip }, () => {
 
       // 9-22. "Permohonan Baru".
       await page.locator('#nav-new').click();
-      await newRequestWizard(w, { algorithm: 'rsa2048', checkWeakPassword: true, tryBadUpload: true });
+      const { token: csrToken } = await newRequestWizard(w, { algorithm: 'rsa2048', checkWeakPassword: true, tryBadUpload: true });
 
       // 23. The operator approves; the request becomes "Success"; the inbox has the notice.
       await w.operatorApprovesAll('antrian-operator-penerbitan');
@@ -378,6 +378,16 @@ describe('portal walks in headless Chromium', { skip }, () => {
         /revoked/,
       );
       assert.deepEqual(w.problems, [], 'the pages logged no error');
+      // Secrets never reach the server's log while it serves: the login password, the key
+      // password, the CSR token (stored only as its hash). The demo's logins are printed once
+      // at start, on purpose; everything after "serving on" is what the portal logged.
+      const full = portal.log();
+      const at = full.indexOf('serving on');
+      assert.ok(at > 0, full);
+      const log = full.slice(at);
+      for (const secret of [DEMO_PASSWORD, KEY_PASSWORD, csrToken]) {
+        assert.equal(log.includes(secret), false, 'a secret in the portal log');
+      }
     } catch (e) {
       await w.shots.shot(page, 'failure').catch(() => {});
       throw e;

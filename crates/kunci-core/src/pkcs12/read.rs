@@ -50,6 +50,20 @@ pub fn read(input: &[u8], password: &[u8]) -> Result<Pkcs12Contents> {
 /// [`read()`]. Encryptions nested inside encrypted content (rare) only appear when it is
 /// decrypted, so [`ReadJob::finish`] books them against the budget and derives them in Rust.
 pub fn prepare_read(input: &[u8], password: &[u8]) -> Result<ReadJob> {
+    prepare_read_within(input, password, READ_WORK_BUDGET)
+}
+
+/// [`read()`] with a whole-file work budget of `budget` iterations instead of
+/// [`READ_WORK_BUDGET`] (a budget above it still stops at it). For callers that must bound
+/// one file's cost more tightly: the fuzz targets, or a server reading untrusted uploads on a
+/// request thread. Going over is [`Error::IterationsTooHigh`], before the work runs.
+pub fn read_within(input: &[u8], password: &[u8], budget: u64) -> Result<Pkcs12Contents> {
+    let job = prepare_read_within(input, password, budget)?;
+    job.finish(&kdf::derive_all(job.derivations(), password))
+}
+
+/// [`prepare_read`] with the whole-file budget of [`read_within`].
+pub fn prepare_read_within(input: &[u8], password: &[u8], budget: u64) -> Result<ReadJob> {
     crate::check_input_len(input)?;
     let der = ber::to_der(input)?;
     let pfx = Pfx::from_der(&der).map_err(|e| malformed("PFX", e))?;
@@ -65,6 +79,7 @@ pub fn prepare_read(input: &[u8], password: &[u8]) -> Result<ReadJob> {
         password: Zeroizing::new(password.to_vec()),
         bmp: p12kdf::bmp_password(password),
         work: 0,
+        budget: budget.min(READ_WORK_BUDGET),
         verified: false,
         requests: Vec::new(),
         frozen: false,
@@ -217,6 +232,8 @@ struct Context {
     password: Zeroizing<Vec<u8>>,
     bmp: Zeroizing<Vec<u8>>,
     work: u64,
+    /// The most `work` may reach: [`READ_WORK_BUDGET`] unless the caller asked for less.
+    budget: u64,
     verified: bool,
     requests: Vec<Pbkdf2Request>,
     /// Set in [`ReadJob::finish`]: the requests are answered, new ones run in Rust.
@@ -309,10 +326,10 @@ impl Context {
             });
         }
         self.work = self.work.saturating_add(iterations * runs);
-        if self.work > READ_WORK_BUDGET {
+        if self.work > self.budget {
             return Err(Error::IterationsTooHigh {
                 given: self.work,
-                max: READ_WORK_BUDGET,
+                max: self.budget,
             });
         }
         // Within MAX_ITERATIONS, so it fits.
@@ -659,6 +676,7 @@ mod tests {
             password: Zeroizing::new(b"pw".to_vec()),
             bmp: p12kdf::bmp_password(b"pw"),
             work: 0,
+            budget: READ_WORK_BUDGET,
             verified: false,
             requests: Vec::new(),
             frozen: false,
