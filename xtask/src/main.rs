@@ -17,6 +17,7 @@
 //! One cargo target folder is shared by every step, so each crate builds once.
 
 mod extension;
+mod fuzz;
 mod serve;
 mod setup;
 mod tidy;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         ["bench", "core", rest @ ..] => bench_core(rest),
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
+        ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
         _ => Err(USAGE.to_owned()),
     };
@@ -60,6 +62,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips
+  fuzz [--seconds N] [--target NAME]
+                build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
+                executions, exec/s, corpus and findings; fails on any finding
   bench core    kunci-core against the openssl command (KUNCI_BENCH_SAMPLES to change counts)
   bench wasm    the npm package in headless Chromium against WebCrypto, node-forge, @peculiar/x509,
                 @zxcvbn-ts and openssl, plus package sizes";

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::Result;
 
-/// Checks every `.rs` file under `crates/` and `xtask/`.
+/// Checks every `.rs` file under `crates/`, `xtask/` and `fuzz/`.
 pub fn check(root: &Path) -> Result {
     let mut files = Vec::new();
-    for dir in ["crates", "xtask"] {
+    for dir in ["crates", "xtask", "fuzz"] {
         collect(&root.join(dir), &mut files);
     }
     let mut problems = Vec::new();
