@@ -1,0 +1,352 @@
+//! The two drills and their printed figures.
+//!
+//! - [`chaos`]: K holders enroll, an operator approves, some certificates are revoked, while
+//!   the server is SIGKILLed at random moments and restarted on the same data folder.
+//! - [`load`]: N holders at once against a server in automatic-approval mode for S seconds:
+//!   issued certificates per second and per-step latency.
+//!
+//! Holders are tasks local to the drill's one thread (see main.rs). Both end with [`crate::check::check`] and answer whether every invariant held.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::Error;
+use crate::check::{Report, check};
+use crate::client::Http;
+use crate::flow::{Holder, Ledger, Shared, operator};
+use crate::server::{HolderAccount, Server};
+
+/// `chaos` settings.
+#[derive(Clone, Debug)]
+pub struct ChaosOptions {
+    /// The kunci-ams binary.
+    pub binary: PathBuf,
+    /// Concurrent holders.
+    pub holders: usize,
+    /// SIGKILLs to survive.
+    pub kills: usize,
+    /// Uptime before each kill: a random delay in this range (milliseconds).
+    pub delay_ms: (u64, u64),
+    /// One in this many certificates is revoked.
+    pub revoke_one_in: u64,
+}
+
+/// `load` settings.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// The kunci-ams binary.
+    pub binary: PathBuf,
+    /// Concurrent holders.
+    pub holders: usize,
+    /// Length of the enrollment phase.
+    pub seconds: u64,
+    /// One in this many certificates is revoked.
+    pub revoke_one_in: u64,
+}
+
+/// Runs the chaos drill and prints its figures; answers whether every invariant held.
+pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::Server(format!("temp folder: {e}")))?;
+    let data_dir = dir.path().join("data");
+    let t = Instant::now();
+    let (mut server, accounts) = Server::prepare(&opts.binary, &data_dir, opts.holders, false)?;
+    println!(
+        "chaos: {} holders and an operator made in {:.1} s; data folder {}",
+        accounts.len(),
+        t.elapsed().as_secs_f64(),
+        data_dir.display()
+    );
+    let http = Http::new(&server.origin());
+    server.start(&http).await?;
+    let shared = shared(&http, true, false, opts.revoke_one_in);
+    let started = Instant::now();
+    let holders = spawn_holders(&shared, accounts, None).await;
+    let done = Arc::new(AtomicBool::new(false));
+    let op = tokio::task::spawn_local(operator(shared.clone(), Arc::clone(&done)));
+
+    let (lo, hi) = opts.delay_ms;
+    let mut kills = 0;
+    while kills < opts.kills {
+        let delay = lo + getrandom::u64().unwrap_or(0) % (hi.saturating_sub(lo) + 1);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        server.kill()?;
+        kills += 1;
+        server.start(&http).await?;
+    }
+    println!(
+        "chaos: {kills} SIGKILLs survived in {:.1} s (restart to first answer: median {} ms)",
+        started.elapsed().as_secs_f64(),
+        median_ms(&server.start_times)
+    );
+    // Holders finish the enrollment they are in (the operator still approving), then stop.
+    shared.stop.store(true, Ordering::Relaxed);
+    let holder_errors = join_holders(holders).await;
+    done.store(true, Ordering::Relaxed);
+    match op.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => shared.ledger_error("operator", &e),
+        Err(e) => shared.ledger_error("operator", &e),
+    }
+    finish(
+        &shared,
+        &http,
+        &mut server,
+        holder_errors,
+        started.elapsed(),
+    )
+    .await
+}
+
+/// Runs the load drill and prints its figures; answers whether every invariant held.
+pub async fn load(opts: &LoadOptions) -> Result<bool, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::Server(format!("temp folder: {e}")))?;
+    let data_dir = dir.path().join("data");
+    let t = Instant::now();
+    let (mut server, accounts) = Server::prepare(&opts.binary, &data_dir, opts.holders, true)?;
+    println!(
+        "load: {} holders made in {:.1} s (kunci-ams user add, argon2 each)",
+        accounts.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let http = Http::new(&server.origin());
+    server.start(&http).await?;
+    let shared = shared(&http, false, true, opts.revoke_one_in);
+
+    // Phase 1: every holder logs in at once (argon2 on the server), timed as `login`.
+    let t = Instant::now();
+    let mut logged_in = Vec::new();
+    let mut joins = Vec::new();
+    for account in accounts {
+        let sh = shared.clone();
+        joins.push(tokio::task::spawn_local(async move {
+            Holder::new(sh, account).await
+        }));
+    }
+    for j in joins {
+        match j.await {
+            Ok(Ok(h)) => logged_in.push(Arc::new(h)),
+            Ok(Err(e)) => shared.ledger_error("login", &e),
+            Err(e) => shared.ledger_error("login", &e),
+        }
+    }
+    println!(
+        "load: {} holders logged in at once in {:.2} s",
+        logged_in.len(),
+        t.elapsed().as_secs_f64()
+    );
+
+    // Phase 2: enrollments for `seconds`; a holder finishes the enrollment it is in.
+    let started = Instant::now();
+    let shared = Shared { started, ..shared };
+    let deadline = started + Duration::from_secs(opts.seconds);
+    let mut joins = Vec::new();
+    for h in logged_in {
+        joins.push(tokio::task::spawn_local(async move {
+            h.run(Some(deadline)).await
+        }));
+    }
+    let mut holder_errors = 0;
+    for j in joins {
+        if j.await.is_err() {
+            holder_errors += 1;
+        }
+    }
+    let elapsed = started.elapsed();
+    let issued_in_window = shared.read(|l| {
+        l.issued_at
+            .iter()
+            .filter(|t| **t <= Duration::from_secs(opts.seconds))
+            .count()
+    });
+    let issued = shared.read(|l| l.issued.len());
+    println!(
+        "load: {issued} certificates issued in {:.2} s: {:.1} issued/s ({issued_in_window} \
+         within the {} s window: {:.1}/s)",
+        elapsed.as_secs_f64(),
+        issued as f64 / elapsed.as_secs_f64(),
+        opts.seconds,
+        issued_in_window as f64 / opts.seconds.max(1) as f64
+    );
+    finish(&shared, &http, &mut server, holder_errors, elapsed).await
+}
+
+impl Shared {
+    fn read<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
+        let ledger = match self.ledger.lock() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&ledger)
+    }
+
+    fn ledger_error(&self, step: &str, e: &dyn std::fmt::Display) {
+        let mut ledger = match self.ledger.lock() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *ledger.errors.entry(format!("{step}: {e}")).or_default() += 1;
+    }
+}
+
+fn shared(http: &Http, chaos: bool, auto_approve: bool, revoke_one_in: u64) -> Shared {
+    Shared {
+        http: http.clone(),
+        ledger: Arc::new(Mutex::new(Ledger::default())),
+        stop: Arc::new(AtomicBool::new(false)),
+        chaos,
+        auto_approve,
+        revoke_one_in,
+        started: Instant::now(),
+    }
+}
+
+async fn spawn_holders(
+    shared: &Shared,
+    accounts: Vec<HolderAccount>,
+    deadline: Option<Instant>,
+) -> Vec<tokio::task::JoinHandle<Result<(), Error>>> {
+    accounts
+        .into_iter()
+        .map(|account| {
+            let sh = shared.clone();
+            tokio::task::spawn_local(async move {
+                let h = Holder::new(sh, account).await?;
+                h.run(deadline).await;
+                Ok(())
+            })
+        })
+        .collect()
+}
+
+async fn join_holders(holders: Vec<tokio::task::JoinHandle<Result<(), Error>>>) -> usize {
+    let mut failed = 0;
+    for h in holders {
+        match h.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                eprintln!("drill: a holder stopped: {e}");
+                failed += 1;
+            }
+            Err(e) => {
+                eprintln!("drill: a holder task failed: {e}");
+                failed += 1;
+            }
+        }
+    }
+    failed
+}
+
+/// Fetches the current CRL, stops the server, checks and prints everything.
+async fn finish(
+    shared: &Shared,
+    http: &Http,
+    server: &mut Server,
+    holder_errors: usize,
+    elapsed: Duration,
+) -> Result<bool, Error> {
+    let crl = http.get("/ca/issuing.crl", None).await?;
+    if crl.status != 200 {
+        return Err(Error::Protocol(format!(
+            "GET /ca/issuing.crl: {}",
+            crl.status
+        )));
+    }
+    server.kill()?;
+    // Every task has ended: the ledger is taken out whole (no lock held across the check).
+    let ledger = match shared.ledger.lock() {
+        Ok(mut l) => std::mem::take(&mut *l),
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    let report = check(server.data_dir(), &crl.body, &ledger).await?;
+    print_ledger(&ledger, elapsed);
+    print_report(&report);
+    let errors: u64 = ledger.errors.values().sum();
+    println!(
+        "drill: {} violation(s), {errors} error(s), {holder_errors} holder(s) stopped early",
+        report.violations.len()
+    );
+    Ok(report.violations.is_empty() && holder_errors == 0)
+}
+
+fn print_ledger(l: &Ledger, elapsed: Duration) {
+    println!(
+        "operations: {} HTTP calls answered in {:.1} s; {} enrollments issued and downloaded, \
+         {} revoked, {} operator approvals",
+        l.calls,
+        elapsed.as_secs_f64(),
+        l.issued.len(),
+        l.revoked.len(),
+        l.approvals
+    );
+    println!(
+        "lost answers: {} (read back as applied: {}, repeated after read-back: {}, requests \
+         left pending because their token's answer was lost: {})",
+        l.lost_answers, l.applied_unseen, l.repeated, l.abandoned_requests
+    );
+    println!(
+        "{:<10} {:>7} {:>9} {:>9} {:>9}",
+        "step", "calls", "p50 ms", "p99 ms", "max ms"
+    );
+    for (step, times) in &l.latencies {
+        let mut t: Vec<Duration> = times.clone();
+        t.sort();
+        println!(
+            "{step:<10} {:>7} {:>9.1} {:>9.1} {:>9.1}",
+            t.len(),
+            ms(percentile(&t, 50)),
+            ms(percentile(&t, 99)),
+            ms(t.last().copied().unwrap_or_default())
+        );
+    }
+    if l.errors.is_empty() {
+        println!("errors: none");
+    } else {
+        println!("errors:");
+        for (what, n) in &l.errors {
+            println!("  {n:>5} × {what}");
+        }
+    }
+}
+
+fn print_report(r: &Report) {
+    println!(
+        "store: {} enrollment requests, {} issued, {} revoked; CRL entries {}; CSR tokens used \
+         {}; documents {} (files without a row: {})",
+        r.enrollments,
+        r.issued,
+        r.revoked,
+        r.crl_entries,
+        r.tokens_used,
+        r.documents,
+        r.orphan_files.len()
+    );
+    for (name, n) in &r.checked {
+        println!("invariant: {name:<48} checked over {n}");
+    }
+    for o in &r.orphan_files {
+        println!("orphan upload (no row names it): {o}");
+    }
+    for v in &r.violations {
+        println!("VIOLATION: {v}");
+    }
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (sorted.len() * p).div_ceil(100).max(1) - 1;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median_ms(times: &[Duration]) -> u128 {
+    let mut t = times.to_vec();
+    t.sort();
+    percentile(&t, 50).as_millis()
+}
