@@ -16,6 +16,7 @@
 //!
 //! One cargo target folder is shared by every step, so each crate builds once.
 
+mod drill;
 mod extension;
 mod fuzz;
 mod serve;
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["ci"] => ci(),
         ["serve", rest @ ..] => serve::serve(&root(), rest),
+        ["chaos", rest @ ..] => drill::chaos(&root(), rest),
+        ["load", rest @ ..] => drill::load(&root(), rest),
         ["setup"] => setup::all(&root()),
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
@@ -58,6 +61,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   serve [-- F]  build the npm package and kunci-ams, run the portal on 127.0.0.1:8080 (demo
                 accounts on first start; F: more `kunci-ams serve` flags, e.g. --auto-approve)
   ci            install test dependencies, then tidy, fmt, clippy, tests, wasm32 build
+  chaos [F]     SIGKILL the portal 60 times while holders enroll, approve and revoke, then
+                check the invariants (--quick: 50 kills, short delays; F: kunci-drill flags)
+  load [F]      N holders at once for S seconds (--holders 100 --seconds 30; --quick: 20 for
+                10 s): issued/s, p50/p99 per step, errors, the same invariants
   setup         only install what the tests need (rustup target, apt packages, Python venv)
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg

@@ -1,0 +1,58 @@
+//! `cargo xtask chaos` and `cargo xtask load`: build kunci-ams and kunci-drill in release and
+//! run the drill against the real binary (issue 7, parts 2 and 3).
+//!
+//! - `chaos [--quick] [FLAGS]`: SIGKILLs the portal at random moments (60 by default; `--quick`
+//!   50 after 50-150 ms each) while holders enroll, an operator approves and holders revoke;
+//!   then checks the invariants. Exits non-zero on any violation.
+//! - `load [--holders N] [--seconds S] [--quick]`: N holders at once (100) for S seconds (30)
+//!   with automatic approval; prints issued certificates per second, p50/p99 per step, errors
+//!   and the same invariants. `--quick`: 20 holders for 10 s.
+//!
+//! FLAGS go to `kunci-drill chaos|load` unchanged (`kunci-drill help chaos` lists them). The
+//! drill's figures are printed; this step adds only the wall-clock time.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{Result, cargo, run};
+
+/// `cargo xtask chaos [FLAGS]`.
+pub fn chaos(root: &Path, rest: &[&str]) -> Result {
+    drill(root, "chaos", rest)
+}
+
+/// `cargo xtask load [FLAGS]`.
+pub fn load(root: &Path, rest: &[&str]) -> Result {
+    drill(root, "load", rest)
+}
+
+fn drill(root: &Path, command: &str, rest: &[&str]) -> Result {
+    cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--package",
+            "kunci-ams",
+            "--package",
+            "kunci-drill",
+        ],
+        &[],
+    )?;
+    let release = root.join("target").join("release");
+    let started = Instant::now();
+    let rest: Vec<&str> = rest.iter().copied().skip_while(|a| *a == "--").collect();
+    let mut cmd = Command::new(release.join("kunci-drill"));
+    cmd.current_dir(root)
+        .arg("--ams")
+        .arg(release.join("kunci-ams"))
+        .arg(command)
+        .args(&rest);
+    let result = run(&mut cmd);
+    eprintln!(
+        "xtask: {command} took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    result
+}
