@@ -182,7 +182,10 @@ fn run_target(
     let replay_ok = if replay.is_empty() {
         true
     } else {
-        println!("==> fuzz {target}: replaying {} regression input(s)", replay.len());
+        println!(
+            "==> fuzz {target}: replaying {} regression input(s)",
+            replay.len()
+        );
         let log = open_log(&log_path.with_extension("regressions.log"))?;
         let status = Command::new(binary)
             .arg(format!("-artifact_prefix={}/", artifacts.display()))

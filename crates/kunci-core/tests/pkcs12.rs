@@ -348,6 +348,29 @@ fn mac_iterations_above_the_cap_are_refused_before_any_work() {
 }
 
 #[test]
+fn read_within_a_tighter_budget_reads_cheap_files_and_refuses_dear_ones_before_work() {
+    // openssl-modern.p12 spends 3 × 2048 iterations (MAC, key bag, certificate bag).
+    let modern = vector("openssl-modern.p12");
+    let contents = pkcs12::read_within(&modern, VECTOR_PASSWORD, 3 * 2048).unwrap();
+    assert!(contents.require_key_and_cert().is_ok());
+    let err = pkcs12::read_within(&modern, VECTOR_PASSWORD, 3 * 2048 - 1).unwrap_err();
+    assert_eq!(err.code(), "kdf.iterations_too_high");
+    // nss.p12's MAC alone (600 000) is over a 20 000 budget: refused before any derivation.
+    let started = std::time::Instant::now();
+    let err = pkcs12::prepare_read_within(&vector("nss.p12"), VECTOR_PASSWORD, 20_000);
+    assert_eq!(
+        err.unwrap_err(),
+        Error::IterationsTooHigh {
+            given: 600_000,
+            max: 20_000
+        }
+    );
+    assert!(started.elapsed().as_secs() < 2);
+    // A budget above the default is held to the default.
+    assert!(pkcs12::read_within(&modern, VECTOR_PASSWORD, u64::MAX).is_ok());
+}
+
+#[test]
 fn an_unknown_mac_digest_is_unsupported_and_named() {
     use der::{Decode, Encode};
     let der = vector("openssl-modern.p12");
