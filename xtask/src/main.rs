@@ -8,6 +8,8 @@
 //!   the Vite example. `.ci/run` calls exactly this.
 //! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
 //!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
+//! - `cargo xtask extension`: the browser extension, unpacked and zipped, in target/extension.
+//! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the libFuzzer targets of `fuzz/`.
 //! - `cargo xtask wasm`: builds the npm package `kunci` (settings in `wasm-pack.toml`).
 //! - `cargo xtask bench core`: kunci-core against the `openssl` command, medians and ratios.
 //! - `cargo xtask bench wasm`: the package in headless Chromium against the browser's own
