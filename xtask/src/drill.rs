@@ -2,7 +2,7 @@
 //! run the drill against the real binary (issue 7, parts 2 and 3).
 //!
 //! - `chaos [--quick] [FLAGS]`: SIGKILLs the portal at random moments (60 by default; `--quick`
-//!   50 after 50-150 ms each) while holders enroll, an operator approves and holders revoke;
+//!   50 after 50-250 ms each) while holders enroll, an operator approves and holders revoke;
 //!   then checks the invariants. Exits non-zero on any violation.
 //! - `load [--holders N] [--seconds S] [--quick]`: N holders at once (100) for S seconds (30)
 //!   with automatic approval; prints issued certificates per second, p50/p99 per step, errors

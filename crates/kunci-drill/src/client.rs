@@ -1,7 +1,8 @@
 //! The drill's HTTP client: plain HTTP/1.1 over loopback (hyper-util's pooled client), the
 //! portal's session cookie, CSRF header and `Origin`. It knows nothing of enrollments; it only
 //! tells apart an answer (any status) from a lost one ([`Error::Transport`]: the connection
-//! broke, typically because the server was killed mid-request).
+//! broke, typically because the server was killed mid-request) and from a call that never
+//! left ([`Error::Unreachable`]: nothing listens, the server is restarting).
 
 use std::time::Duration;
 
@@ -123,11 +124,13 @@ impl Http {
             .body(Full::new(Bytes::from(bytes)))
             .map_err(|e| Error::Transport(format!("building {path}: {e}")))?;
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| Error::Transport(format!("{path}: {e}")))?;
+            let response = self.client.request(request).await.map_err(|e| {
+                if e.is_connect() {
+                    Error::Unreachable(format!("{path}: {e}"))
+                } else {
+                    Error::Transport(format!("{path}: {e}"))
+                }
+            })?;
             let status = response.status().as_u16();
             let set_cookie = response
                 .headers()

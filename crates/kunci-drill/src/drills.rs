@@ -253,7 +253,17 @@ async fn finish(
             crl.status
         )));
     }
+    let cpu = server.cpu_seconds();
+    let own = crate::server::cpu_of("/proc/self/stat");
     server.kill()?;
+    let secs = elapsed.as_secs_f64();
+    if let (Some((su, ss)), Some((du, ds))) = (cpu, own) {
+        println!(
+            "cpu: server {su:.1} s user + {ss:.1} s system over its last life ({:.2} cores \
+             over the run's {secs:.1} s); drill {du:.1} s user + {ds:.1} s system",
+            (su + ss) / secs.max(0.001)
+        );
+    }
     // Every task has ended: the ledger is taken out whole (no lock held across the check).
     let ledger = match shared.ledger.lock() {
         Ok(mut l) => std::mem::take(&mut *l),

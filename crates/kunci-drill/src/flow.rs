@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -111,6 +111,9 @@ pub struct Holder {
     session: Mutex<Option<Session>>,
     product_id: i64,
     reasons: Vec<String>,
+    /// The highest request id this holder has seen: a lost `POST /api/requests` is read back
+    /// as a request above it.
+    max_request: AtomicI64,
 }
 
 impl Holder {
@@ -125,6 +128,7 @@ impl Holder {
             session: Mutex::new(None),
             product_id: 0,
             reasons: Vec::new(),
+            max_request: AtomicI64::new(0),
         };
         holder.login().await?;
         let products = holder.read("/api/products").await?;
@@ -165,23 +169,36 @@ impl Holder {
     /// One whole enrollment, and sometimes a revocation.
     async fn enroll(&self) -> Result<(), Error> {
         let sh = &self.shared;
-        // Step: a new request. A lost answer cannot be read back (its token is known only
-        // to that answer): the request is left pending and a new one made.
+        // Step: a new request. A lost answer carried the only copy of its token, so a request
+        // made that way is left pending and a new one made; it is recognised on read-back as
+        // an id above the highest this holder has seen (each holder's requests are its own
+        // and made one at a time).
         let (id, token) = loop {
             let product = json!({"product_id": self.product_id});
+            let known = self.max_request.load(Ordering::Relaxed);
+            let made = move |list: &Value| max_id(list) > known;
             match self
-                .act("request", None, || self.post("/api/requests", &product))
+                .act("request", Some(("/api/requests", &made)), || {
+                    self.post("/api/requests", &product)
+                })
                 .await?
             {
                 Outcome::Answered(a) if a.status == 201 => {
                     let body = a.json();
                     match (body["request"]["id"].as_i64(), body["csr_token"].as_str()) {
-                        (Some(id), Some(token)) => break (id, token.to_owned()),
+                        (Some(id), Some(token)) => {
+                            self.max_request.fetch_max(id, Ordering::Relaxed);
+                            break (id, token.to_owned());
+                        }
                         _ => return Err(Error::Protocol("request without id or token".into())),
                     }
                 }
                 Outcome::Answered(a) => return Err(refused("request", &a)),
-                Outcome::AppliedUnseen => sh.record(|l| l.abandoned_requests += 1),
+                Outcome::AppliedUnseen => {
+                    let list = self.read("/api/requests").await?;
+                    self.max_request.fetch_max(max_id(&list), Ordering::Relaxed);
+                    sh.record(|l| l.abandoned_requests += 1);
+                }
             }
         };
 
@@ -343,6 +360,10 @@ impl Holder {
                     self.login().await?;
                 }
                 Ok(a) => return Ok(Outcome::Answered(a)),
+                // Never reached the server: send again once it listens.
+                Err(Error::Unreachable(_)) if sh.chaos => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
                 Err(Error::Transport(e)) if sh.chaos => {
                     sh.record(|l| l.lost_answers += 1);
                     let Some((path, applied)) = check else {
@@ -391,7 +412,7 @@ impl Holder {
                 }
                 Ok(a) if a.status == 401 && self.shared.chaos => self.login().await?,
                 Ok(a) => return Err(refused(path, &a)),
-                Err(Error::Transport(e)) if self.shared.chaos => {
+                Err(Error::Transport(e) | Error::Unreachable(e)) if self.shared.chaos => {
                     if started.elapsed() > READ_BACK_PATIENCE {
                         return Err(Error::Transport(e));
                     }
@@ -416,7 +437,7 @@ impl Holder {
                     *self.session.lock().map_err(|_| poisoned())? = Some(session);
                     return Ok(());
                 }
-                Err(Error::Transport(e)) if self.shared.chaos => {
+                Err(Error::Transport(e) | Error::Unreachable(e)) if self.shared.chaos => {
                     if started.elapsed() > READ_BACK_PATIENCE {
                         return Err(Error::Transport(e));
                     }
@@ -501,6 +522,7 @@ pub async fn operator(shared: Shared, done: Arc<AtomicBool>) -> Result<(), Error
                 Ok(a) if a.status == 409 => shared.record(|l| l.calls += 1),
                 Ok(a) if a.status == 401 => session = login_retrying(&http, OPERATOR).await?,
                 Ok(a) => shared.error("approve", format!("{} {}", a.status, a.code())),
+                Err(Error::Unreachable(_)) => break,
                 Err(_) => {
                     // The answer was lost; the next queue read shows whether it took effect
                     // (an approved request leaves the queue).
@@ -518,7 +540,7 @@ async fn login_retrying(http: &Http, login: &str) -> Result<Session, Error> {
     loop {
         match http.login(login, PASSWORD).await {
             Ok(s) => return Ok(s),
-            Err(Error::Transport(e)) => {
+            Err(Error::Transport(e) | Error::Unreachable(e)) => {
                 if started.elapsed() > READ_BACK_PATIENCE {
                     return Err(Error::Transport(e));
                 }
@@ -527,6 +549,17 @@ async fn login_retrying(http: &Http, login: &str) -> Result<Session, Error> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The highest request id in a `GET /api/requests` answer.
+fn max_id(list: &Value) -> i64 {
+    list["requests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["id"].as_i64())
+        .max()
+        .unwrap_or(0)
 }
 
 fn refused(step: &str, a: &Answer) -> Error {

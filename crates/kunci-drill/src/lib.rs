@@ -25,6 +25,10 @@ pub enum Error {
     /// taken effect.
     #[error("lost answer: {0}")]
     Transport(String),
+    /// The connection could not be made (the server is down or restarting): the call never
+    /// reached it, so it is safe to send again once the server answers.
+    #[error("unreachable: {0}")]
+    Unreachable(String),
     /// The portal refused a step.
     #[error("{step} refused: {status} {code}")]
     Refused {

@@ -37,7 +37,7 @@ enum Command {
         /// Longest uptime before a kill (ms).
         #[arg(long, default_value_t = 500)]
         max_delay_ms: u64,
-        /// CI size: 50 kills after 50-150 ms each.
+        /// CI size: 50 kills after 50-250 ms each.
         #[arg(long)]
         quick: bool,
     },
@@ -87,7 +87,7 @@ fn main() -> ExitCode {
                     holders,
                     kills: if quick { 50 } else { kills },
                     delay_ms: if quick {
-                        (50, 150)
+                        (50, 250)
                     } else {
                         (min_delay_ms, max_delay_ms.max(min_delay_ms))
                     },

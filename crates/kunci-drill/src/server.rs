@@ -145,6 +145,13 @@ impl Server {
         Ok(())
     }
 
+    /// CPU seconds (user, system) the running server has used, from `/proc` (Linux; 100 Hz
+    /// clock ticks assumed).
+    pub fn cpu_seconds(&self) -> Option<(f64, f64)> {
+        let pid = self.child.as_ref()?.id();
+        cpu_of(&format!("/proc/{pid}/stat"))
+    }
+
     /// SIGKILL (no chance to flush or finish anything) and reap.
     pub fn kill(&mut self) -> Result<(), Error> {
         if let Some(mut child) = self.child.take() {
@@ -213,4 +220,15 @@ fn free_port() -> Result<u16, Error> {
         .local_addr()
         .map(|a| a.port())
         .map_err(|e| Error::Server(format!("finding a free port: {e}")))
+}
+
+/// (user, system) CPU seconds of the process whose `/proc/…/stat` is at `path`.
+pub fn cpu_of(path: &str) -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces, so split after its ')').
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok().map(|t| t / 100.0);
+    // utime and stime are fields 14 and 15 of stat(5); `rest` starts at field 3.
+    Some((ticks(11)?, ticks(12)?))
 }
