@@ -293,7 +293,15 @@ impl Holder {
             .ok_or_else(|| Error::Protocol("certificate without serial".into()))?
             .to_owned();
         let pem_path = format!("/api/certificates/{cert_id}/pem");
-        let pem = self.timed("download", || self.get(&pem_path)).await?;
+        // A GET changes nothing: under chaos a lost answer is simply asked again.
+        let pem = loop {
+            match self.timed("download", || self.get(&pem_path)).await {
+                Err(Error::Transport(_) | Error::Unreachable(_)) if sh.chaos => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                other => break other?,
+            }
+        };
         if !pem.ok() || !pem.body.starts_with(b"-----BEGIN CERTIFICATE-----") {
             return Err(refused("download", &pem));
         }
@@ -551,12 +559,14 @@ async fn login_retrying(http: &Http, login: &str) -> Result<Session, Error> {
     }
 }
 
-/// The highest request id in a `GET /api/requests` answer.
+/// The highest enrollment request id in a `GET /api/requests` answer (revocations share the
+/// id sequence and are left out).
 fn max_id(list: &Value) -> i64 {
     list["requests"]
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|r| r["kind"] == "enrollment")
         .filter_map(|r| r["id"].as_i64())
         .max()
         .unwrap_or(0)
