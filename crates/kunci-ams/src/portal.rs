@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -292,7 +292,7 @@ impl Portal {
         let sha256_hex = hex::encode(Sha256::digest(bytes));
         let path = self.document_path(&sha256_hex);
         if !path.exists() {
-            write_atomically(&self.settings.uploads_dir, &path, bytes)?;
+            crate::setup::write_atomically(&path, bytes, false)?;
         }
         let document = Document {
             sha256_hex,
@@ -544,24 +544,6 @@ pub fn clean_file_name(name: &str) -> String {
     } else {
         cleaned
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in `dir`, synced and renamed, so that a
-/// reader never sees half a file.
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let internal = |what: &str, e: std::io::Error| Error::Internal {
-        detail: format!("{what} an uploaded document: {e}"),
-    };
-    let tmp = dir.join(format!(".upload-{}", crate::http::auth::random_token()?));
-    let mut file = std::fs::File::create(&tmp).map_err(|e| internal("creating", e))?;
-    file.write_all(bytes).map_err(|e| internal("writing", e))?;
-    file.sync_all().map_err(|e| internal("syncing", e))?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        internal("storing", e)
-    })
 }
 
 #[cfg(test)]

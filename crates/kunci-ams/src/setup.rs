@@ -134,23 +134,44 @@ impl CaFiles {
     }
 }
 
-/// Writes a file only its owner can read (0600 on Unix), through a temporary name so that a
-/// crash never leaves half a key.
+/// Writes a file only its owner can read (0600 on Unix); see [`write_atomically`].
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, bytes, true)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it (random name, synced, then
+/// renamed), so that a crash never leaves half a file under `path`; `private` makes it
+/// readable by its owner only (0600 on Unix). A failed write removes the temporary file.
+pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     use std::io::Write;
-    let tmp = path.with_extension("tmp");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.tmp",
+        crate::http::auth::random_token()?
+    ));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
+    if private {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp).map_err(io("writing a private file"))?;
-    file.write_all(bytes)
-        .map_err(io("writing a private file"))?;
-    file.sync_all().map_err(io("writing a private file"))?;
-    std::fs::rename(&tmp, path).map_err(io("writing a private file"))
+    #[cfg(not(unix))]
+    let _ = private;
+    let written = options.open(&tmp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let stored = written.and_then(|()| std::fs::rename(&tmp, path));
+    stored.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Internal {
+            detail: format!("writing {}: {e}", path.display()),
+        }
+    })
 }
 
 /// Makes the standard products that do not exist yet.

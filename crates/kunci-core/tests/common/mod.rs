@@ -14,7 +14,8 @@ pub fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
 
-fn required() -> bool {
+/// True when `cargo xtask ci` asks for every judge (`KUNCI_REQUIRE_JUDGES=1`).
+pub fn required() -> bool {
     std::env::var("KUNCI_REQUIRE_JUDGES").is_ok_and(|v| v == "1")
 }
 

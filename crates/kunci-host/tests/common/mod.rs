@@ -22,26 +22,10 @@ pub const ORIGIN: &str = "https://ams.example.go.id";
 /// The user PIN of every test token.
 pub const PIN: &str = "1234";
 
-fn required() -> bool {
-    std::env::var("KUNCI_REQUIRE_JUDGES").is_ok_and(|v| v == "1")
-}
-
-/// The path of `name` on PATH, or None (after saying so) when it is missing and not required.
-pub fn judge(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            !required(),
-            "judge `{name}` is missing and KUNCI_REQUIRE_JUDGES=1"
-        );
-        eprintln!("SKIPPED: judge `{name}` is not installed");
-    }
-    found
-}
+// The judges (`judge`, `required`) are kunci-core's test helpers, shared by every crate.
+#[path = "../../../kunci-core/tests/common/mod.rs"]
+mod judges;
+pub use judges::{judge, required};
 
 /// True when SoftHSM2 (module and softhsm2-util) is installed; else skips (or fails when
 /// judges are required).
