@@ -136,8 +136,22 @@ impl Portal {
         })
     }
 
-    /// The current CRL, DER.
-    pub fn crl_der(&self) -> Arc<Vec<u8>> {
+    /// The current CRL, DER: the newest one any portal instance sharing the store published
+    /// (read from the store, so an instance serves its neighbours' revocations too).
+    pub async fn crl_der(&self, store: &Store) -> Result<Arc<Vec<u8>>> {
+        if let Some(der) = store.current_crl().await? {
+            let der = Arc::new(der);
+            match self.crl.write() {
+                Ok(mut crl) => *crl = Arc::clone(&der),
+                Err(poisoned) => *poisoned.into_inner() = Arc::clone(&der),
+            }
+            return Ok(der);
+        }
+        Ok(self.last_crl())
+    }
+
+    /// The CRL this instance published or read last (empty before the first).
+    pub fn last_crl(&self) -> Arc<Vec<u8>> {
         match self.crl.read() {
             Ok(crl) => Arc::clone(&crl),
             // A writer panicked mid-swap; the Arc inside is still whole.
@@ -147,33 +161,36 @@ impl Portal {
 
     /// Signs a new CRL with every revoked certificate and makes it the current one.
     pub async fn publish_crl(&self, store: &Store, now: UnixTime) -> Result<()> {
-        // One publication at a time, each reading the list after the previous one stored its
-        // CRL: the last CRL stored always holds every revocation committed before it. A caller
-        // that waited while a publication began after its own request is already covered by
-        // it and does not sign again: under a burst of revocations one CRL is signed per
-        // burst rather than one per revocation (each is O(revoked) to sign, and a write).
+        // One publication at a time in this process, each reading the list after the previous
+        // one stored its CRL (and the store serializes publications across processes: see
+        // `Store::publish_crl`). A caller that waited while a publication began after its own
+        // request is already covered by it and does not sign again: under a burst of
+        // revocations one CRL is signed per burst rather than one per revocation (each is
+        // O(revoked) to sign, and a write).
         let asked = self.crl_requests.fetch_add(1, Ordering::SeqCst) + 1;
         let mut covered = self.publishing.lock().await;
         if *covered >= asked {
             return Ok(());
         }
         let covers = self.crl_requests.load(Ordering::SeqCst);
-        let revoked = store.revoked_certificates().await?;
-        let mut entries = Vec::with_capacity(revoked.len());
-        for r in revoked {
-            let reason = RevocationReason::from_code(r.reason).ok_or_else(|| {
-                Error::RevocationInvalid(format!("stored reason code {}", r.reason))
-            })?;
-            entries.push(Revoked {
-                serial_hex: r.serial_hex,
-                revoked_at: r.revoked_at,
-                reason,
-            });
-        }
-        let number = u64::try_from(store.next_crl_number().await?).unwrap_or(0);
-        let der = self
-            .authority
-            .crl(&entries, number, now, self.settings.crl_next_update_secs)?;
+        let der = store
+            .publish_crl(|number, revoked| {
+                let mut entries = Vec::with_capacity(revoked.len());
+                for r in revoked {
+                    let reason = RevocationReason::from_code(r.reason).ok_or_else(|| {
+                        Error::RevocationInvalid(format!("stored reason code {}", r.reason))
+                    })?;
+                    entries.push(Revoked {
+                        serial_hex: r.serial_hex,
+                        revoked_at: r.revoked_at,
+                        reason,
+                    });
+                }
+                let number = u64::try_from(number).unwrap_or(0);
+                self.authority
+                    .crl(&entries, number, now, self.settings.crl_next_update_secs)
+            })
+            .await?;
         let der = Arc::new(der);
         match self.crl.write() {
             Ok(mut crl) => *crl = der,

@@ -398,7 +398,7 @@ impl TestApp {
             requests: Vec::new(),
             certificates: Vec::new(),
             notices: Vec::new(),
-            crl: self.state.portal.crl_der().to_vec(),
+            crl: self.state.portal.last_crl().to_vec(),
             uploads: Vec::new(),
         };
         for u in &users {

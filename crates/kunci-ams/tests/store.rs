@@ -163,7 +163,7 @@ async fn migrations_run_on_a_fresh_file_and_reopening_is_a_no_op() {
     for _ in 0..2 {
         let store = Store::open_sqlite(&db.path).await.unwrap();
         assert!(store.users().await.unwrap().is_empty());
-        assert!(store.next_crl_number().await.unwrap() > 0);
+        assert!(publish(&store).await > 0);
         store.close().await;
     }
 }
@@ -181,7 +181,7 @@ async fn data_survives_closing_and_reopening_the_store() {
         .add_notice(user, "Terbit", "Sertifikat Anda terbit", NOW)
         .await
         .unwrap();
-    let crl = db.store.next_crl_number().await.unwrap();
+    let crl = publish(&db.store).await;
     db.store.close().await;
 
     let store = Store::open_sqlite(&db.path).await.unwrap();
@@ -203,7 +203,7 @@ async fn data_survives_closing_and_reopening_the_store() {
     assert_eq!(r.csr_der.as_deref(), Some(&b"csr-der"[..]));
     assert_eq!(r.document, Some(document()));
     assert_eq!(store.notices(user).await.unwrap().len(), 1);
-    assert_eq!(store.next_crl_number().await.unwrap(), crl + 1);
+    assert_eq!(publish(&store).await, crl + 1);
 }
 
 #[tokio::test]
@@ -801,9 +801,34 @@ async fn revocation_updates_the_certificate_and_the_crl_list() {
             },
         ]
     );
-    let n1 = s.next_crl_number().await.unwrap();
-    let n2 = s.next_crl_number().await.unwrap();
+    let n1 = publish(s).await;
+    let n2 = publish(s).await;
     assert_eq!((n1, n2), (1, 2));
+    assert_eq!(
+        s.current_crl().await.unwrap(),
+        Some(2_i64.to_be_bytes().to_vec())
+    );
+}
+
+#[tokio::test]
+async fn a_failed_crl_signature_consumes_no_number_and_keeps_the_current_crl() {
+    let db = fresh().await;
+    let s = &db.store;
+    assert_eq!(s.current_crl().await.unwrap(), None);
+    let n1 = publish(s).await;
+    let refused = s
+        .publish_crl(|_, _| {
+            Err(kunci_ams::error::Error::Internal {
+                detail: "signer unavailable".into(),
+            })
+        })
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        s.current_crl().await.unwrap(),
+        Some(n1.to_be_bytes().to_vec())
+    );
+    assert_eq!(publish(s).await, n1 + 1);
 }
 
 #[tokio::test]
@@ -1092,8 +1117,8 @@ async fn postgres_runs_the_same_migrations_and_rules_when_configured() {
         crl.iter()
             .any(|e| e.serial_hex == certs[0].serial_hex && e.reason == 0)
     );
-    let n = store.next_crl_number().await.unwrap();
-    assert_eq!(store.next_crl_number().await.unwrap(), n + 1);
+    let n = publish(&store).await;
+    assert_eq!(publish(&store).await, n + 1);
     store.add_notice(u.id, "Halo", "…", NOW).await.unwrap();
     assert_eq!(store.unread_notices(u.id).await.unwrap(), 1);
     store
@@ -1107,4 +1132,18 @@ async fn postgres_runs_the_same_migrations_and_rules_when_configured() {
             .unwrap()
             .is_some()
     );
+}
+
+/// Publishes a stand-in CRL (its DER is the number's big-endian bytes) and returns its number.
+async fn publish(store: &Store) -> i64 {
+    let mut taken = 0;
+    let der = store
+        .publish_crl(|number, _revoked| {
+            taken = number;
+            Ok(number.to_be_bytes().to_vec())
+        })
+        .await
+        .unwrap();
+    assert_eq!(der, taken.to_be_bytes().to_vec());
+    taken
 }

@@ -11,9 +11,9 @@ use super::AppState;
 
 /// `GET /ca/issuing.crl`: the current CRL, DER. Relying parties may cache it until its
 /// nextUpdate, so it is the one answer allowed into caches (briefly).
-pub async fn crl(State(state): State<AppState>) -> Response {
-    let der = state.portal.crl_der();
-    (
+pub async fn crl(State(state): State<AppState>) -> crate::error::Result<Response> {
+    let der = state.portal.crl_der(&state.store).await?;
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -26,7 +26,7 @@ pub async fn crl(State(state): State<AppState>) -> Response {
         ],
         der.as_ref().clone(),
     )
-        .into_response()
+        .into_response())
 }
 
 /// `GET /ca/issuing.crt`: the issuing CA's certificate, DER (the AIA URL).

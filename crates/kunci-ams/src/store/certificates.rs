@@ -336,9 +336,19 @@ impl Store {
             .collect()
     }
 
-    /// Takes the next CRL number (RFC 5280 5.2.3: increasing, never reused), 1 the first
-    /// time. A number taken and not used leaves a gap, which the RFC allows.
-    pub async fn next_crl_number(&self) -> Result<i64> {
+    /// Publishes a new CRL in one transaction: takes the next CRL number (RFC 5280 5.2.3:
+    /// increasing, never reused; 1 the first time), reads every revoked certificate, has
+    /// `sign(number, revoked)` make the CRL, and stores it as the current one.
+    ///
+    /// Taking the number locks the counter row until the commit, so publications, from this
+    /// process or another sharing the database, run one at a time, and each reads the list
+    /// after every revocation committed before it took the lock. The stored CRL is therefore
+    /// always the one with the highest number, and it holds every revocation committed
+    /// before its publication began. A `sign` error rolls everything back.
+    pub async fn publish_crl(
+        &self,
+        sign: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
         let mut tx = self.begin().await?;
         let number: i64 = sqlx::query_scalar(
             "UPDATE crl_counter SET number = number + 1 WHERE id = 1 RETURNING number",
@@ -346,8 +356,40 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .db("taking a CRL number")?;
-        tx.commit().await.db("committing a CRL number")?;
-        Ok(number)
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
+             WHERE status = 'revoked' ORDER BY revoked_at, id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .db("listing revoked certificates")?;
+        let revoked = rows
+            .into_iter()
+            .map(|(serial_hex, revoked_at, reason)| {
+                Ok(RevokedEntry {
+                    serial_hex,
+                    revoked_at,
+                    reason: reason_from_db(reason)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let der = sign(number, revoked)?;
+        sqlx::query("UPDATE crl_counter SET der = $1 WHERE id = 1")
+            .bind(der.clone())
+            .execute(&mut *tx)
+            .await
+            .db("storing the CRL")?;
+        tx.commit().await.db("committing the CRL")?;
+        Ok(der)
+    }
+
+    /// The current CRL (DER) as the last publication stored it, `None` before the first.
+    pub async fn current_crl(&self) -> Result<Option<Vec<u8>>> {
+        let der: Option<Vec<u8>> = sqlx::query_scalar("SELECT der FROM crl_counter WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .db("reading the current CRL")?;
+        Ok(der)
     }
 
     /// Good certificates whose validity ends at or before `ends_before` and whose holder has
