@@ -21,6 +21,7 @@
 mod drill;
 mod extension;
 mod fuzz;
+mod postgres;
 mod serve;
 mod setup;
 mod tidy;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
+        ["postgres"] => postgres::serve_foreground(),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
         _ => Err(USAGE.to_owned()),
     };
@@ -74,6 +76,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   fuzz [--seconds N] [--target NAME]
                 build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
                 executions, exec/s, corpus and findings; fails on any finding
+  postgres      a throwaway PostgreSQL cluster on 127.0.0.1 (free port) until Enter; prints
+                its admin URL (for KUNCI_TEST_POSTGRES_URL)
   bench core    kunci-core against the openssl command (KUNCI_BENCH_SAMPLES to change counts)
   bench wasm    the npm package in headless Chromium against WebCrypto, node-forge, @peculiar/x509,
                 @zxcvbn-ts and openssl, plus package sizes";

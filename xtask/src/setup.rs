@@ -4,9 +4,11 @@
 //! the wasm32 rustup target; the judges from Debian (`openssl`, `libnss3-tools` for
 //! pk12util/certutil, `default-jre-headless` for keytool) and the browser tooling (`chromium`
 //! and `chromium-driver` for the browser tests, `binaryen` for `wasm-opt`) through apt-get,
-//! which needs root (CI and these machines run as root); Python `cryptography` in a venv under
-//! `target/pyenv` from PyPI; the browser tests' npm packages in `tests/web/node_modules` by
-//! `npm ci` from the committed lock file (playwright-core only: npm never fetches a browser).
+//! which needs root (CI and these machines run as root); `postgresql` for the throwaway test
+//! cluster (its `initdb` is not on PATH but in `/usr/lib/postgresql/*/bin`); Python
+//! `cryptography` in a venv under `target/pyenv` from PyPI; the browser tests' npm packages in
+//! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
+//! never fetches a browser).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -55,17 +57,33 @@ pub fn rustup_target() -> Result {
 }
 
 fn apt_packages() -> Result {
-    apt_install(APT_PACKAGES)
+    let mut missing = missing_packages(APT_PACKAGES);
+    // Debian's package also creates the `postgres` user and may start a default cluster on
+    // port 5432; we leave that one alone (crate::postgres makes its own on a free port).
+    if crate::postgres::bin_dir().is_err() {
+        missing.push("postgresql");
+    }
+    apt_get_install(&missing)
 }
 
 /// Installs the Debian packages of `packages` ((package, program it provides)) whose program
 /// is missing, with sudo when not root.
 pub fn apt_install(packages: &[(&str, &str)]) -> Result {
-    let missing: Vec<&str> = packages
+    apt_get_install(&missing_packages(packages))
+}
+
+/// The packages of `packages` ((package, program it provides)) whose program is not on PATH.
+fn missing_packages<'a>(packages: &[(&'a str, &str)]) -> Vec<&'a str> {
+    packages
         .iter()
         .filter(|(_, bin)| which(bin).is_none())
         .map(|(pkg, _)| *pkg)
-        .collect();
+        .collect()
+}
+
+/// `apt-get update` and `apt-get install` of `missing` (nothing when empty), with sudo when
+/// not root.
+fn apt_get_install(missing: &[&str]) -> Result {
     if missing.is_empty() {
         return Ok(());
     }
@@ -85,7 +103,7 @@ pub fn apt_install(packages: &[(&str, &str)]) -> Result {
     };
     apt(&["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
-    args.extend(&missing);
+    args.extend(missing);
     apt(&args)
 }
 
@@ -139,7 +157,8 @@ fn web_packages(root: &Path) -> Result {
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
 }
 
-fn is_root() -> bool {
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
     output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
 }
 
