@@ -1,15 +1,14 @@
-//! The invariants checked after a drill, against the store (the SQLite file, opened read-only
-//! once the server is stopped), the current CRL (fetched from the last server before it
-//! stopped), the uploads folder, and the drill's [`Ledger`] of what the portal acknowledged.
+//! The invariants checked after a drill, against the store (the SQLite file opened read-only,
+//! or the PostgreSQL database, once the servers are stopped), the current CRL (fetched from
+//! every instance before it stopped), the uploads folder, and the drill's [`Ledger`] of what
+//! the portal acknowledged.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::str::FromStr;
 
 use const_oid::AssociatedOid;
 use der::Decode;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{AnyConnection, Connection};
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::CrlReason;
 
@@ -40,18 +39,24 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
-/// Checks every invariant.
-pub async fn check(data_dir: &Path, crl_der: &[u8], ledger: &Ledger) -> Result<Report, Error> {
-    let db = data_dir.join("kunci.db");
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
-        .map_err(|e| Error::Store(e.to_string()))?
-        .read_only(true);
-    let mut conn = options
-        .connect()
+/// Checks every invariant. `database_url`: `None` for the data folder's SQLite file.
+pub async fn check(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    crl_der: &[u8],
+    ledger: &Ledger,
+) -> Result<Report, Error> {
+    sqlx::any::install_default_drivers();
+    let url = match database_url {
+        Some(url) => url.to_owned(),
+        None => format!("sqlite://{}?mode=ro", data_dir.join("kunci.db").display()),
+    };
+    let mut conn = AnyConnection::connect(&url)
         .await
-        .map_err(|e| Error::Store(format!("opening {} read-only: {e}", db.display())))?;
+        .map_err(|e| Error::Store(format!("opening the store to check it: {e}")))?;
     let requests: Vec<Req> = sqlx::query_as(
-        "SELECT id, kind, status, token_hash, token_used_at, csr_der IS NOT NULL, \
+        "SELECT id, kind, status, token_hash, token_used_at, \
+         CASE WHEN csr_der IS NULL THEN 0 ELSE 1 END, \
          document_sha256, target_cert_id, revocation_reason FROM requests ORDER BY id",
     )
     .fetch_all(&mut conn)

@@ -31,6 +31,8 @@ pub struct ChaosOptions {
     pub delay_ms: (u64, u64),
     /// One in this many certificates is revoked.
     pub revoke_one_in: u64,
+    /// An empty PostgreSQL database to run on (`None`: the SQLite file in the data folder).
+    pub database_url: Option<String>,
 }
 
 /// `load` settings.
@@ -44,6 +46,11 @@ pub struct LoadOptions {
     pub seconds: u64,
     /// One in this many certificates is revoked.
     pub revoke_one_in: u64,
+    /// An empty PostgreSQL database to run on (`None`: the SQLite file in the data folder).
+    pub database_url: Option<String>,
+    /// Portal instances sharing the data folder and the database, each on its own port;
+    /// holders are spread over them in turn.
+    pub instances: usize,
 }
 
 /// Runs the chaos drill and prints its figures; answers whether every invariant held.
@@ -51,17 +58,25 @@ pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::Server(format!("temp folder: {e}")))?;
     let data_dir = dir.path().join("data");
     let t = Instant::now();
-    let (mut server, accounts) = Server::prepare(&opts.binary, &data_dir, opts.holders, false)?;
+    let (mut server, accounts) = Server::prepare(
+        &opts.binary,
+        &data_dir,
+        opts.database_url.as_deref(),
+        opts.holders,
+        false,
+    )?;
     println!(
-        "chaos: {} holders and an operator made in {:.1} s; data folder {}",
+        "chaos: {} holders and an operator made in {:.1} s; data folder {}; store {}",
         accounts.len(),
         t.elapsed().as_secs_f64(),
-        data_dir.display()
+        data_dir.display(),
+        store_name(opts.database_url.as_deref())
     );
     let http = Http::new(&server.origin());
     server.start(&http).await?;
     let shared = shared(&http, true, false, opts.revoke_one_in);
     let started = Instant::now();
+    let _ = shared.started.set(started);
     let holders = spawn_holders(&shared, accounts, None).await;
     let done = Arc::new(AtomicBool::new(false));
     let op = tokio::task::spawn_local(operator(shared.clone(), Arc::clone(&done)));
@@ -91,8 +106,8 @@ pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
     }
     finish(
         &shared,
-        &http,
-        &mut server,
+        &[http],
+        &mut [server],
         holder_errors,
         started.elapsed(),
     )
@@ -104,22 +119,53 @@ pub async fn load(opts: &LoadOptions) -> Result<bool, Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::Server(format!("temp folder: {e}")))?;
     let data_dir = dir.path().join("data");
     let t = Instant::now();
-    let (mut server, accounts) = Server::prepare(&opts.binary, &data_dir, opts.holders, true)?;
+    let (first, accounts) = Server::prepare(
+        &opts.binary,
+        &data_dir,
+        opts.database_url.as_deref(),
+        opts.holders,
+        true,
+    )?;
     println!(
-        "load: {} holders made in {:.1} s (kunci-ams user add, argon2 each)",
+        "load: {} holders made in {:.1} s (kunci-ams user add, argon2 each); store {}",
         accounts.len(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        store_name(opts.database_url.as_deref())
     );
-    let http = Http::new(&server.origin());
-    server.start(&http).await?;
-    let shared = shared(&http, false, true, opts.revoke_one_in);
+    // The first instance makes the CA on its first start; the others find it.
+    let mut servers = vec![first];
+    for n in 2..=opts.instances.max(1) {
+        let sibling = servers[0].sibling(n)?;
+        servers.push(sibling);
+    }
+    let mut https = Vec::new();
+    for server in &mut servers {
+        let http = Http::new(&server.origin());
+        server.start(&http).await?;
+        https.push(http);
+    }
+    if servers.len() > 1 {
+        println!(
+            "load: {} portal instances on one data folder and one database: {}",
+            servers.len(),
+            servers
+                .iter()
+                .map(Server::origin)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let shared = shared(&https[0], false, true, opts.revoke_one_in);
 
     // Phase 1: every holder logs in at once (argon2 on the server), timed as `login`.
     let t = Instant::now();
     let mut logged_in = Vec::new();
     let mut joins = Vec::new();
-    for account in accounts {
-        let sh = shared.clone();
+    for (i, account) in accounts.into_iter().enumerate() {
+        let sh = Shared {
+            http: https[i % https.len()].clone(),
+            ..shared.clone()
+        };
         joins.push(tokio::task::spawn_local(async move {
             Holder::new(sh, account).await
         }));
@@ -139,7 +185,7 @@ pub async fn load(opts: &LoadOptions) -> Result<bool, Error> {
 
     // Phase 2: enrollments for `seconds`; a holder finishes the enrollment it is in.
     let started = Instant::now();
-    let shared = Shared { started, ..shared };
+    let _ = shared.started.set(started);
     let deadline = started + Duration::from_secs(opts.seconds);
     let mut joins = Vec::new();
     for h in logged_in {
@@ -169,7 +215,7 @@ pub async fn load(opts: &LoadOptions) -> Result<bool, Error> {
         opts.seconds,
         issued_in_window as f64 / opts.seconds.max(1) as f64
     );
-    finish(&shared, &http, &mut server, holder_errors, elapsed).await
+    finish(&shared, &https, &mut servers, holder_errors, elapsed).await
 }
 
 impl Shared {
@@ -198,7 +244,14 @@ fn shared(http: &Http, chaos: bool, auto_approve: bool, revoke_one_in: u64) -> S
         chaos,
         auto_approve,
         revoke_one_in,
-        started: Instant::now(),
+        started: Arc::new(std::sync::OnceLock::new()),
+    }
+}
+
+fn store_name(database_url: Option<&str>) -> &'static str {
+    match database_url {
+        Some(_) => "PostgreSQL",
+        None => "SQLite (the data folder's kunci.db)",
     }
 }
 
@@ -238,29 +291,41 @@ async fn join_holders(holders: Vec<tokio::task::JoinHandle<Result<(), Error>>>) 
     failed
 }
 
-/// Fetches the current CRL, stops the server, checks and prints everything.
+/// Fetches the current CRL from every instance, stops them, checks and prints everything.
 async fn finish(
     shared: &Shared,
-    http: &Http,
-    server: &mut Server,
+    https: &[Http],
+    servers: &mut [Server],
     holder_errors: usize,
     elapsed: Duration,
 ) -> Result<bool, Error> {
-    let crl = http.get("/ca/issuing.crl", None).await?;
-    if crl.status != 200 {
-        return Err(Error::Protocol(format!(
-            "GET /ca/issuing.crl: {}",
-            crl.status
-        )));
+    let mut crls = Vec::new();
+    for http in https {
+        let crl = http.get("/ca/issuing.crl", None).await?;
+        if crl.status != 200 {
+            return Err(Error::Protocol(format!(
+                "GET /ca/issuing.crl: {}",
+                crl.status
+            )));
+        }
+        crls.push(crl.body);
     }
-    let cpu = server.cpu_seconds();
     let own = crate::server::cpu_of("/proc/self/stat");
-    server.kill()?;
     let secs = elapsed.as_secs_f64();
-    if let (Some((su, ss)), Some((du, ds))) = (cpu, own) {
+    let mut server_cpu = (0.0, 0.0);
+    for server in servers.iter_mut() {
+        if let Some((u, s)) = server.cpu_seconds() {
+            server_cpu.0 += u;
+            server_cpu.1 += s;
+        }
+        server.kill()?;
+    }
+    if let Some((du, ds)) = own {
+        let (su, ss) = server_cpu;
         println!(
-            "cpu: server {su:.1} s user + {ss:.1} s system over its last life ({:.2} cores \
+            "cpu: server{} {su:.1} s user + {ss:.1} s system over the last life ({:.2} cores \
              over the run's {secs:.1} s); drill {du:.1} s user + {ds:.1} s system",
+            if servers.len() > 1 { "s" } else { "" },
             (su + ss) / secs.max(0.001)
         );
     }
@@ -269,7 +334,23 @@ async fn finish(
         Ok(mut l) => std::mem::take(&mut *l),
         Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
     };
-    let report = check(server.data_dir(), &crl.body, &ledger).await?;
+    let Some(first) = servers.first() else {
+        return Err(Error::Server("no server to check".into()));
+    };
+    let mut report = check(first.data_dir(), first.database_url(), &crls[0], &ledger).await?;
+    for (n, crl) in crls.iter().enumerate().skip(1) {
+        if crl != &crls[0] {
+            report.violations.push(format!(
+                "instance {} serves another CRL than instance 1",
+                n + 1
+            ));
+        }
+    }
+    if crls.len() > 1 {
+        report
+            .checked
+            .push(("every instance serves the same CRL", crls.len()));
+    }
     print_ledger(&ledger, elapsed);
     print_report(&report);
     let errors: u64 = ledger.errors.values().sum();

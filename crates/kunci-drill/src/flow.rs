@@ -73,8 +73,9 @@ pub struct Shared {
     pub auto_approve: bool,
     /// One in `revoke_one_in` certificates is revoked.
     pub revoke_one_in: u64,
-    /// The run's start.
-    pub started: Instant,
+    /// The start of the measured phase (set once, when it begins; holders made before it
+    /// share it).
+    pub started: Arc<std::sync::OnceLock<Instant>>,
 }
 
 impl Shared {
@@ -307,7 +308,8 @@ impl Holder {
         }
         sh.record(|l| {
             l.issued.push((id, cert_id, serial.clone()));
-            l.issued_at.push(sh.started.elapsed());
+            l.issued_at
+                .push(sh.started.get().map(Instant::elapsed).unwrap_or_default());
         });
 
         // Step: sometimes, revoke.

@@ -16,6 +16,10 @@ struct Cli {
     /// The kunci-ams binary to run.
     #[arg(long, global = true, default_value = "target/release/kunci-ams")]
     ams: PathBuf,
+    /// Run the portal on this empty PostgreSQL database (`postgres://…`) instead of the SQLite
+    /// file in its data folder.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,6 +56,9 @@ enum Command {
         /// One in this many certificates is revoked.
         #[arg(long, default_value_t = 4)]
         revoke_one_in: u64,
+        /// Portal instances sharing one data folder and database (for PostgreSQL).
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
         /// CI size: 20 holders for 10 s.
         #[arg(long)]
         quick: bool,
@@ -92,6 +99,7 @@ fn main() -> ExitCode {
                         (min_delay_ms, max_delay_ms.max(min_delay_ms))
                     },
                     revoke_one_in: 3,
+                    database_url: cli.database_url,
                 };
                 drills::chaos(&opts).await
             }
@@ -99,6 +107,7 @@ fn main() -> ExitCode {
                 holders,
                 seconds,
                 revoke_one_in,
+                instances,
                 quick,
             } => {
                 let opts = LoadOptions {
@@ -106,6 +115,8 @@ fn main() -> ExitCode {
                     holders: if quick { 20 } else { holders },
                     seconds: if quick { 10 } else { seconds },
                     revoke_one_in,
+                    database_url: cli.database_url,
+                    instances,
                 };
                 drills::load(&opts).await
             }

@@ -1,6 +1,7 @@
-//! The portal under test as a child process: a fresh data folder, accounts made through
-//! `kunci-ams user add` before the first start, `serve` on a free loopback port, SIGKILL and
-//! restart on the same folder.
+//! The portal under test as a child process: a fresh data folder (and, when given, a fresh
+//! PostgreSQL database), accounts made through `kunci-ams user add` before the first start,
+//! `serve` on a free loopback port, SIGKILL and restart on the same folder. Siblings are more
+//! instances on the same folder and database, each on its own port.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -31,6 +32,7 @@ pub struct HolderAccount {
 pub struct Server {
     binary: PathBuf,
     data_dir: PathBuf,
+    database_url: Option<String>,
     port: u16,
     auto_approve: bool,
     child: Option<Child>,
@@ -42,9 +44,12 @@ pub struct Server {
 impl Server {
     /// Makes the accounts (one operator, `holders` holders) in `data_dir` through the binary's
     /// `user add`; answers the server (not yet started) and the holders.
+    /// `database_url`: `None` for the SQLite file in the data folder, or an empty PostgreSQL
+    /// database (`postgres://…`).
     pub fn prepare(
         binary: &Path,
         data_dir: &Path,
+        database_url: Option<&str>,
         holders: usize,
         auto_approve: bool,
     ) -> Result<(Server, Vec<HolderAccount>), Error> {
@@ -61,12 +66,13 @@ impl Server {
                 }
             })
             .collect();
-        user_add(binary, data_dir, OPERATOR, "operator", None)?;
+        let db = database_url;
+        user_add(binary, data_dir, db, OPERATOR, "operator", None)?;
         // Two at a time: each `user add` spends ~50 ms in argon2 and the rest in start-up.
         let (left, right) = accounts.split_at(accounts.len() / 2);
         std::thread::scope(|scope| {
-            let a = scope.spawn(|| add_holders(binary, data_dir, left));
-            let b = add_holders(binary, data_dir, right);
+            let a = scope.spawn(|| add_holders(binary, data_dir, db, left));
+            let b = add_holders(binary, data_dir, db, right);
             let a = a
                 .join()
                 .map_err(|_| Error::Server("a user-add thread panicked".into()))?;
@@ -75,6 +81,7 @@ impl Server {
         let server = Server {
             binary: binary.to_owned(),
             data_dir: data_dir.to_owned(),
+            database_url: database_url.map(str::to_owned),
             port,
             auto_approve,
             child: None,
@@ -82,6 +89,26 @@ impl Server {
             start_times: Vec::new(),
         };
         Ok((server, accounts))
+    }
+
+    /// Another instance of the same portal: same binary, data folder (CA, uploads) and
+    /// database, its own port and log (`server-N.log`). Not started.
+    pub fn sibling(&self, n: usize) -> Result<Server, Error> {
+        Ok(Server {
+            binary: self.binary.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            port: free_port()?,
+            auto_approve: self.auto_approve,
+            child: None,
+            log: self.data_dir.join(format!("server-{n}.log")),
+            start_times: Vec::new(),
+        })
+    }
+
+    /// The database the portal runs on, when it is not the data folder's SQLite file.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -106,9 +133,11 @@ impl Server {
             .try_clone()
             .map_err(|e| Error::Server(format!("log file: {e}")))?;
         let mut command = Command::new(&self.binary);
+        command.arg("--data-dir").arg(&self.data_dir);
+        if let Some(url) = &self.database_url {
+            command.arg("--database-url").arg(url);
+        }
         command
-            .arg("--data-dir")
-            .arg(&self.data_dir)
             .arg("serve")
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
@@ -173,9 +202,21 @@ impl Drop for Server {
     }
 }
 
-fn add_holders(binary: &Path, data_dir: &Path, accounts: &[HolderAccount]) -> Result<(), Error> {
+fn add_holders(
+    binary: &Path,
+    data_dir: &Path,
+    database_url: Option<&str>,
+    accounts: &[HolderAccount],
+) -> Result<(), Error> {
     for account in accounts {
-        user_add(binary, data_dir, &account.login, "holder", Some(account))?;
+        user_add(
+            binary,
+            data_dir,
+            database_url,
+            &account.login,
+            "holder",
+            Some(account),
+        )?;
     }
     Ok(())
 }
@@ -183,14 +224,17 @@ fn add_holders(binary: &Path, data_dir: &Path, accounts: &[HolderAccount]) -> Re
 fn user_add(
     binary: &Path,
     data_dir: &Path,
+    database_url: Option<&str>,
     login: &str,
     role: &str,
     holder: Option<&HolderAccount>,
 ) -> Result<(), Error> {
     let mut command = Command::new(binary);
+    command.arg("--data-dir").arg(data_dir);
+    if let Some(url) = database_url {
+        command.arg("--database-url").arg(url);
+    }
     command
-        .arg("--data-dir")
-        .arg(data_dir)
         .args(["user", "add", "--login", login, "--role", role])
         .args(["--name", &format!("Drill {login}")])
         .args(["--email", &format!("{login}@example.go.id")])

@@ -233,7 +233,29 @@ fn parse_envelope(body: &[u8]) -> Result<Envelope<'_>> {
 
 fn parse_params<T: DeserializeOwned>(params: Option<&RawValue>) -> Result<T> {
     let text = params.map_or("{}", RawValue::get);
-    serde_json::from_str(text).map_err(|e| Error::RequestBad(format!("bad params: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| Error::RequestBad(format!("bad params: {}", without_values(&e))))
+}
+
+/// serde's message without the values it quotes: "invalid type: integer `739158624061`,
+/// expected a string" would hand a PIN sent as a number back to the page (and to whatever
+/// logs the reply). Only a missing field's name, which is ours, is kept.
+fn without_values(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.starts_with("missing field") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        match (c, quoted) {
+            ('`', false) => quoted = true,
+            ('`', true) => quoted = false,
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out.replace("  ", " ").replace(" ,", ",")
 }
 
 fn parse_subject(text: &str) -> Result<kunci_core::csr::Subject> {

@@ -149,7 +149,6 @@ fn the_pins_never_appear_in_the_helpers_log() {
 /// needed: the params are refused before any PKCS#11 call. Open: the fix belongs in
 /// `protocol::parse_params` (report the field and the expected type, never the value).
 #[test]
-#[ignore = "open hole: bad params echo the PIN when it is sent as a number (see docs/SECURITY.md)"]
 fn a_pin_of_the_wrong_type_is_not_echoed_in_the_reply() {
     let w = World::new();
     for pin in [
