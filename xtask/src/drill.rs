@@ -8,14 +8,20 @@
 //!   with automatic approval; prints issued certificates per second, p50/p99 per step, errors
 //!   and the same invariants. `--quick`: 20 holders for 10 s.
 //!
-//! FLAGS go to `kunci-drill chaos|load` unchanged (`kunci-drill help chaos` lists them). The
-//! drill's figures are printed; this step adds only the wall-clock time.
+//! FLAGS go to `kunci-drill chaos|load` unchanged (`kunci-drill help chaos` lists them; e.g.
+//! `--database-url postgres://…` runs the portal on PostgreSQL, `load --instances 2` runs two
+//! portals on one database). The drill's figures are printed; this step adds only the
+//! wall-clock time.
+//!
+//! `cargo xtask ci` runs the same drills briefly through [`run`] on the debug binaries that
+//! `cargo test --workspace` already built (dependencies are optimised in dev builds, see the
+//! workspace Cargo.toml), which saves a release build of the whole server.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{Result, cargo, run};
+use crate::{Result, cargo};
 
 /// `cargo xtask chaos [FLAGS]`.
 pub fn chaos(root: &Path, rest: &[&str]) -> Result {
@@ -40,16 +46,21 @@ fn drill(root: &Path, command: &str, rest: &[&str]) -> Result {
         ],
         &[],
     )?;
-    let release = root.join("target").join("release");
+    run(root, &root.join("target").join("release"), command, rest)
+}
+
+/// Runs `kunci-drill COMMAND FLAGS` from `bin_dir` against the `kunci-ams` beside it, without
+/// building either.
+pub fn run(root: &Path, bin_dir: &Path, command: &str, rest: &[&str]) -> Result {
     let started = Instant::now();
     let rest: Vec<&str> = rest.iter().copied().skip_while(|a| *a == "--").collect();
-    let mut cmd = Command::new(release.join("kunci-drill"));
+    let mut cmd = Command::new(bin_dir.join("kunci-drill"));
     cmd.current_dir(root)
         .arg("--ams")
-        .arg(release.join("kunci-ams"))
+        .arg(bin_dir.join("kunci-ams"))
         .arg(command)
         .args(&rest);
-    let result = run(&mut cmd);
+    let result = crate::run(&mut cmd);
     eprintln!(
         "xtask: {command} took {:.1} s",
         started.elapsed().as_secs_f64()

@@ -39,6 +39,13 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["ci"] => ci(),
+        ["ci-postgres"] => {
+            let root = root();
+            let debug = root.join("target").join("debug");
+            setup::all(&root)
+                .and_then(|()| cargo(&root, &["test", "--workspace", "--locked", "--no-run"], &[]))
+                .and_then(|()| postgres_suite(&root, &debug, &[]))
+        }
         ["serve", rest @ ..] => serve::serve(&root(), rest),
         ["chaos", rest @ ..] => drill::chaos(&root(), rest),
         ["load", rest @ ..] => drill::load(&root(), rest),
@@ -65,6 +72,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   serve [-- F]  build the npm package and kunci-ams, run the portal on 127.0.0.1:8080 (demo
                 accounts on first start; F: more `kunci-ams serve` flags, e.g. --auto-approve)
   ci            install test dependencies, then tidy, fmt, clippy, tests, wasm32 build
+  ci-postgres   only the PostgreSQL part of ci: a throwaway server, the HTTP suites on it, a
+                chaos run, two portal instances on one database under load
   chaos [F]     SIGKILL the portal 60 times while holders enroll, approve and revoke, then
                 check the invariants (--quick: 50 kills, short delays; F: kunci-drill flags)
   load [F]      N holders at once for S seconds (--holders 100 --seconds 30; --quick: 20 for
@@ -134,6 +143,21 @@ fn ci() -> Result {
     step("tests", || {
         cargo(&root, &["test", "--workspace", "--locked"], &judges)
     })?;
+    // The drills run the debug binaries `cargo test` just built (kunci-drill's tests/cli.rs
+    // makes it build the drill's binary too).
+    let debug = root.join("target").join("debug");
+    step(
+        "chaos on SQLite (cargo xtask chaos --quick: 50 SIGKILLs)",
+        || drill::run(&root, &debug, "chaos", &["--quick"]),
+    )?;
+    step(
+        "load on SQLite (cargo xtask load --quick: 20 holders, 10 s)",
+        || drill::run(&root, &debug, "load", &["--quick"]),
+    )?;
+    step(
+        "PostgreSQL: the HTTP suites, a chaos run, two instances under load",
+        || postgres_suite(&root, &debug, &judges),
+    )?;
     step(
         "wasm32 builds of kunci-core (with and without strength)",
         || {
@@ -180,11 +204,53 @@ fn ci() -> Result {
         // again with other features: minutes for nothing).
         || web::test(&root),
     )?;
+    step("fuzz (cargo xtask fuzz --seconds 5: every target)", || {
+        fuzz::fuzz(&root, &["--seconds", "5"])
+    })?;
     println!(
         "xtask ci: all steps passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// On a throwaway PostgreSQL server (Debian's, on loopback): kunci-ams' HTTP suites (each
+/// portal on a database of its own), the store's PostgreSQL test, a chaos run, and two portal
+/// instances sharing one database under load.
+fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result {
+    let pg = postgres::Postgres::start()?;
+    pg.create_database("kunci_store")?;
+    let server = pg.admin_url();
+    let store = pg.url("kunci_store");
+    let mut envs = judges.to_vec();
+    envs.push(("KUNCI_TEST_DATABASE_URL", server.as_str()));
+    envs.push(("KUNCI_TEST_POSTGRES_URL", store.as_str()));
+    let suites = [
+        "test",
+        "--locked",
+        "-p",
+        "kunci-ams",
+        "--test",
+        "http",
+        "--test",
+        "api",
+        "--test",
+        "security",
+        "--test",
+        "store",
+    ];
+    cargo(root, &suites, &envs)?;
+    pg.create_database("kunci_chaos")?;
+    let chaos = pg.url("kunci_chaos");
+    drill::run(root, debug, "chaos", &["--database-url", &chaos, "--quick"])?;
+    pg.create_database("kunci_load")?;
+    let load = pg.url("kunci_load");
+    drill::run(
+        root,
+        debug,
+        "load",
+        &["--database-url", &load, "--quick", "--instances", "2"],
+    )
 }
 
 fn bench_core(rest: &[&str]) -> Result {

@@ -1,5 +1,10 @@
 //! What the HTTP test files share: a fresh portal (SQLite file, CA, products) in its own
 //! temporary folder, built exactly as `kunci-ams serve` builds it, minus the socket.
+//!
+//! With `KUNCI_TEST_DATABASE_URL` set to a PostgreSQL server's URL (any database on it that
+//! the user may connect to, e.g. `postgres://postgres@127.0.0.1:5432/postgres`), each portal
+//! gets a new database of its own on that server instead of the SQLite file: that is how
+//! `cargo xtask ci` runs the HTTP suites (http.rs, api.rs, security.rs) on PostgreSQL.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -69,9 +74,7 @@ async fn assemble(
     tune: impl FnOnce(&mut Settings),
     mailer: Option<Arc<dyn Mailer>>,
 ) -> Fresh {
-    let store = Store::open_sqlite(&dir.path().join("kunci.db"))
-        .await
-        .unwrap();
+    let store = test_store(dir.path()).await;
     let now = unix_now();
     setup::seed_products(&store, now).await.unwrap();
     let mut settings = Settings::new(dir.path().join("uploads"));
@@ -91,4 +94,32 @@ async fn assemble(
 /// A fresh portal with default settings.
 pub async fn portal(config: Config) -> Fresh {
     portal_with(config, |_| {}, None).await
+}
+
+/// The environment variable naming a PostgreSQL server for the portals of these tests.
+pub const DATABASE_URL_VAR: &str = "KUNCI_TEST_DATABASE_URL";
+
+/// A fresh store: a new database on the PostgreSQL server named by [`DATABASE_URL_VAR`], or
+/// the SQLite file `kunci.db` in `dir`.
+pub async fn test_store(dir: &std::path::Path) -> Store {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(server) if !server.is_empty() => {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let name = format!("kunci_test_{:016x}", getrandom::u64().unwrap());
+            let mut admin = sqlx::AnyConnection::connect(&server)
+                .await
+                .unwrap_or_else(|e| panic!("{DATABASE_URL_VAR}: cannot connect: {e}"));
+            // The name is ours (hex digits), never outside input.
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let base = server.split('?').next().unwrap_or(&server);
+            let (server_part, _database) = base.rsplit_once('/').unwrap();
+            Store::open(&format!("{server_part}/{name}")).await.unwrap()
+        }
+        _ => Store::open_sqlite(&dir.join("kunci.db")).await.unwrap(),
+    }
 }
