@@ -242,7 +242,19 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
     cargo(root, &suites, &envs)?;
     pg.create_database("kunci_chaos")?;
     let chaos = pg.url("kunci_chaos");
-    drill::run(root, debug, "chaos", &["--database-url", &chaos, "--quick"])?;
+    // Half the SQLite run's kills: the crash paths are the same code; what PostgreSQL adds
+    // is its own recovery, which every restart exercises.
+    let chaos_flags = [
+        "--database-url",
+        &chaos,
+        "--kills",
+        "25",
+        "--min-delay-ms",
+        "50",
+        "--max-delay-ms",
+        "250",
+    ];
+    drill::run(root, debug, "chaos", &chaos_flags)?;
     pg.create_database("kunci_load")?;
     let load = pg.url("kunci_load");
     drill::run(
