@@ -96,8 +96,6 @@ impl Postgres {
         format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
     }
 
-    // Called by the test runner's modules; until one does, only this file's test calls it.
-    #[allow(dead_code)]
     /// CREATE DATABASE `name` (with `createdb` from the same bin folder); an error if it fails,
     /// for instance because the database exists.
     pub fn create_database(&self, name: &str) -> Result {
