@@ -174,30 +174,43 @@ impl Portal {
         }
         let covers = self.crl_requests.load(Ordering::SeqCst);
         let der = store
-            .publish_crl(|number, revoked| {
-                let mut entries = Vec::with_capacity(revoked.len());
-                for r in revoked {
-                    let reason = RevocationReason::from_code(r.reason).ok_or_else(|| {
-                        Error::RevocationInvalid(format!("stored reason code {}", r.reason))
-                    })?;
-                    entries.push(Revoked {
-                        serial_hex: r.serial_hex,
-                        revoked_at: r.revoked_at,
-                        reason,
-                    });
-                }
-                let number = u64::try_from(number).unwrap_or(0);
-                self.authority
-                    .crl(&entries, number, now, self.settings.crl_next_update_secs)
-            })
+            .publish_crl(|number, revoked| self.sign_crl(number, revoked, now))
             .await?;
+        self.keep_crl(der);
+        *covered = covers;
+        Ok(())
+    }
+
+    /// Makes `der` the CRL this instance serves when the store has none.
+    fn keep_crl(&self, der: Vec<u8>) {
         let der = Arc::new(der);
         match self.crl.write() {
             Ok(mut crl) => *crl = der,
             Err(poisoned) => *poisoned.into_inner() = der,
         }
-        *covered = covers;
-        Ok(())
+    }
+
+    /// Signs CRL number `number` listing `revoked`.
+    fn sign_crl(
+        &self,
+        number: i64,
+        revoked: Vec<crate::store::RevokedEntry>,
+        now: UnixTime,
+    ) -> Result<Vec<u8>> {
+        let mut entries = Vec::with_capacity(revoked.len());
+        for r in revoked {
+            let reason = RevocationReason::from_code(r.reason).ok_or_else(|| {
+                Error::RevocationInvalid(format!("stored reason code {}", r.reason))
+            })?;
+            entries.push(Revoked {
+                serial_hex: r.serial_hex,
+                revoked_at: r.revoked_at,
+                reason,
+            });
+        }
+        let number = u64::try_from(number).unwrap_or(0);
+        self.authority
+            .crl(&entries, number, now, self.settings.crl_next_update_secs)
     }
 
     /// The profile of product `product`.
@@ -338,11 +351,81 @@ impl Portal {
         if !agree {
             return Err(Error::AgreementRequired);
         }
-        let submitted = store.submit(request, user.id, now).await?;
         if self.settings.auto_approve {
+            return self.submit_and_issue(store, user, request, now).await;
+        }
+        store.submit(request, user.id, now).await
+    }
+
+    /// Automatic mode's submission: the CA signs first, then one transaction submits, stores
+    /// the certificate and the holder's notice (see [`Store::submit_and_issue`]). A request
+    /// not ready to submit gets [`Store::submit`]'s own refusal and nothing is signed.
+    async fn submit_and_issue(
+        &self,
+        store: &Store,
+        user: &User,
+        request: Id,
+        now: UnixTime,
+    ) -> Result<Request> {
+        let current = store.request_of(request, user.id).await?;
+        let ready = current.kind == RequestKind::Enrollment
+            && current.status == RequestStatus::Uploaded
+            && current.document.is_some()
+            && current.csr_der.is_some();
+        if !ready {
+            // Refused with the exact reason; should it pass after all (a race), approve.
+            store.submit(request, user.id, now).await?;
             return self.approve(store, request, None, now).await;
         }
-        Ok(submitted)
+        let (product, cert) = self.sign_for(store, &current, now).await?;
+        let issued = store
+            .submit_and_issue(
+                request,
+                user.id,
+                &cert,
+                |c| issued_notice(request, &product.name, &c.serial_hex),
+                now,
+            )
+            .await?;
+        if current.supersedes_cert_id.is_some() {
+            self.publish_crl(store, now).await?;
+        }
+        let (subject, body) = issued_notice(request, &product.name, &issued.serial_hex);
+        self.mail(store, user.id, &subject, &body).await;
+        store.request(request).await
+    }
+
+    /// Has the CA sign the certificate for enrollment `current` under its product's profile
+    /// and the holder's policy; answers the product and the certificate to store.
+    async fn sign_for(
+        &self,
+        store: &Store,
+        current: &Request,
+        now: UnixTime,
+    ) -> Result<(crate::store::Product, crate::store::NewCertificate)> {
+        let product = store
+            .product(current.product_id.ok_or(Error::StoreInvalid {
+                what: "enrollment without a product",
+            })?)
+            .await?;
+        let profile = self.profile_of(&product.profile)?;
+        let policy = self.policy(store, current.user_id, profile, None).await?;
+        let csr = current.csr_der.as_deref().ok_or(Error::StoreConflict {
+            what: "this request has no CSR",
+        })?;
+        // The OS's RNG failing is not recoverable; UnwrapErr turns it into a panic in this
+        // request's task (answered 500), never into a predictable serial.
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let issued = self.authority.issue(csr, &policy, profile, now, &mut rng)?;
+        Ok((
+            product,
+            crate::store::NewCertificate {
+                serial_hex: issued.serial_hex,
+                der: issued.der,
+                not_before: issued.not_before,
+                not_after: issued.not_after,
+            },
+        ))
     }
 
     /// Step 6: a revocation request for the holder's certificate. In automatic mode it is
@@ -360,13 +443,25 @@ impl Portal {
                 "a holder cannot choose this revocation reason",
             ));
         }
-        let request = store
-            .create_revocation(user.id, cert, reason.code(), now)
-            .await?;
         if self.settings.auto_approve {
-            return self.approve(store, request.id, None, now).await;
+            let (request, revoked, crl) = store
+                .revoke_at_once(
+                    user.id,
+                    cert,
+                    reason.code(),
+                    |r, c| revoked_notice(r.id, &c.serial_hex),
+                    |number, list| self.sign_crl(number, list, now),
+                    now,
+                )
+                .await?;
+            self.keep_crl(crl);
+            let (subject, body) = revoked_notice(request.id, &revoked.serial_hex);
+            self.mail(store, user.id, &subject, &body).await;
+            return Ok(request);
         }
-        Ok(request)
+        store
+            .create_revocation(user.id, cert, reason.code(), now)
+            .await
     }
 
     /// The operator's "approve" (or the automatic mode's): an enrollment is issued its
@@ -391,67 +486,23 @@ impl Portal {
                         }
                     });
                 }
-                let product = store
-                    .product(current.product_id.ok_or(Error::StoreInvalid {
-                        what: "enrollment without a product",
-                    })?)
-                    .await?;
-                let profile = self.profile_of(&product.profile)?;
-                let policy = self.policy(store, current.user_id, profile, None).await?;
-                let csr = current.csr_der.as_deref().ok_or(Error::StoreConflict {
-                    what: "this request has no CSR",
-                })?;
-                // The OS's RNG failing is not recoverable; UnwrapErr turns it into a panic in
-                // this request's task (answered 500), never into a predictable serial.
-                let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-                let issued = self.authority.issue(csr, &policy, profile, now, &mut rng)?;
+                let (product, new_cert) = self.sign_for(store, &current, now).await?;
                 let cert = store
-                    .issue_for_request(
-                        request,
-                        operator,
-                        &crate::store::NewCertificate {
-                            serial_hex: issued.serial_hex.clone(),
-                            der: issued.der,
-                            not_before: issued.not_before,
-                            not_after: issued.not_after,
-                        },
-                        now,
-                    )
+                    .issue_for_request(request, operator, &new_cert, now)
                     .await?;
                 if current.supersedes_cert_id.is_some() {
                     self.publish_crl(store, now).await?;
                 }
-                self.notify(
-                    store,
-                    current.user_id,
-                    "Sertifikat elektronik terbit / Certificate issued",
-                    &format!(
-                        "Permohonan #{request} ({}) berstatus Success: sertifikat nomor seri \
-                         {} telah terbit. Unduh dari \"Sertifikat Anda\".\n\nRequest \
-                         #{request} ({}) succeeded: certificate {} was issued. Download it \
-                         from \"Sertifikat Anda\".",
-                        product.name, cert.serial_hex, product.name, cert.serial_hex
-                    ),
-                    now,
-                )
-                .await;
+                let (subject, body) = issued_notice(request, &product.name, &cert.serial_hex);
+                self.notify(store, current.user_id, &subject, &body, now)
+                    .await;
             }
             RequestKind::Revocation => {
                 let cert = store.approve_revocation(request, operator, now).await?;
                 self.publish_crl(store, now).await?;
-                self.notify(
-                    store,
-                    current.user_id,
-                    "Sertifikat dicabut / Certificate revoked",
-                    &format!(
-                        "Permohonan pencabutan #{request} berstatus Success: sertifikat nomor \
-                         seri {} telah dicabut.\n\nRevocation request #{request} succeeded: \
-                         certificate {} is revoked.",
-                        cert.serial_hex, cert.serial_hex
-                    ),
-                    now,
-                )
-                .await;
+                let (subject, body) = revoked_notice(request, &cert.serial_hex);
+                self.notify(store, current.user_id, &subject, &body, now)
+                    .await;
             }
         }
         store.request(request).await
@@ -561,6 +612,31 @@ pub fn clean_file_name(name: &str) -> String {
     } else {
         cleaned
     }
+}
+
+/// The holder's notice for a certificate issued on enrollment `request`: (subject, body).
+fn issued_notice(request: Id, product: &str, serial_hex: &str) -> (String, String) {
+    (
+        "Sertifikat elektronik terbit / Certificate issued".to_owned(),
+        format!(
+            "Permohonan #{request} ({product}) berstatus Success: sertifikat nomor seri \
+             {serial_hex} telah terbit. Unduh dari \"Sertifikat Anda\".\n\nRequest \
+             #{request} ({product}) succeeded: certificate {serial_hex} was issued. Download it \
+             from \"Sertifikat Anda\"."
+        ),
+    )
+}
+
+/// The holder's notice for revocation `request` of certificate `serial_hex`: (subject, body).
+fn revoked_notice(request: Id, serial_hex: &str) -> (String, String) {
+    (
+        "Sertifikat dicabut / Certificate revoked".to_owned(),
+        format!(
+            "Permohonan pencabutan #{request} berstatus Success: sertifikat nomor seri \
+             {serial_hex} telah dicabut.\n\nRevocation request #{request} succeeded: \
+             certificate {serial_hex} is revoked."
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -810,8 +810,32 @@ async fn revocation_updates_the_certificate_and_the_crl_list() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_older_crl_never_replaces_a_newer_one() {
+    let db = fresh().await;
+    let store = db.store.clone();
+    // A takes its number first and signs slowly; B takes the next number and finishes first.
+    let slow = tokio::spawn(async move {
+        store
+            .publish_crl(|number, _| {
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                Ok(number.to_be_bytes().to_vec())
+            })
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let newer = publish(&db.store).await;
+    let older = slow.await.unwrap();
+    assert_eq!(older, (newer - 1).to_be_bytes().to_vec());
+    assert_eq!(
+        db.store.current_crl().await.unwrap(),
+        Some(newer.to_be_bytes().to_vec())
+    );
+}
+
 #[tokio::test]
-async fn a_failed_crl_signature_consumes_no_number_and_keeps_the_current_crl() {
+async fn a_failed_crl_signature_keeps_the_current_crl() {
     let db = fresh().await;
     let s = &db.store;
     assert_eq!(s.current_crl().await.unwrap(), None);
@@ -828,7 +852,8 @@ async fn a_failed_crl_signature_consumes_no_number_and_keeps_the_current_crl() {
         s.current_crl().await.unwrap(),
         Some(n1.to_be_bytes().to_vec())
     );
-    assert_eq!(publish(s).await, n1 + 1);
+    // The number the failed publication took stays unused (RFC 5280 allows gaps).
+    assert_eq!(publish(s).await, n1 + 2);
 }
 
 #[tokio::test]
@@ -1146,4 +1171,180 @@ async fn publish(store: &Store) -> i64 {
         .unwrap();
     assert_eq!(der, taken.to_be_bytes().to_vec());
     taken
+}
+
+// ---- automatic mode: one transaction per decision ----
+
+/// A holder's enrollment with its CSR and document, not yet submitted: (user, request).
+async fn uploaded_request(store: &Store, login: &str, n: u32) -> (Id, Id) {
+    let p = product(store, &format!("Produk {login}")).await;
+    let user = store
+        .create_user(&holder(login, vec![p]), NOW)
+        .await
+        .unwrap()
+        .id;
+    let t = token(n);
+    let r = store
+        .create_enrollment(user, p, &t, NOW + HOUR, None, NOW)
+        .await
+        .unwrap();
+    store
+        .consume_csr_token(&t, user, b"csr-der", NOW + 60)
+        .await
+        .unwrap();
+    store
+        .attach_document(r.id, user, &document(), NOW + 120)
+        .await
+        .unwrap();
+    (user, r.id)
+}
+
+fn stand_in_crl(number: i64, revoked: Vec<RevokedEntry>) -> kunci_ams::Result<Vec<u8>> {
+    let mut der = number.to_be_bytes().to_vec();
+    for r in revoked {
+        der.extend_from_slice(r.serial_hex.as_bytes());
+    }
+    Ok(der)
+}
+
+#[tokio::test]
+async fn submit_and_issue_submits_stores_and_notifies_together() {
+    let db = fresh().await;
+    let s = &db.store;
+    let (user, request) = uploaded_request(s, "sari", 41).await;
+    let cert = s
+        .submit_and_issue(
+            request,
+            user,
+            &new_cert("0AB1"),
+            |c| ("Terbit".into(), format!("seri {}", c.serial_hex)),
+            NOW + 200,
+        )
+        .await
+        .unwrap();
+    assert_eq!(cert.serial_hex, "0ab1");
+    let r = s.request(request).await.unwrap();
+    assert_eq!(r.status, RequestStatus::Success);
+    let notices = s.notices(user).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].body, "seri 0ab1");
+    // Twice: refused as submit refuses, nothing more stored.
+    let again = s
+        .submit_and_issue(
+            request,
+            user,
+            &new_cert("0AB2"),
+            |_| ("x".into(), "y".into()),
+            NOW + 300,
+        )
+        .await;
+    assert!(
+        matches!(again, Err(Error::StoreConflict { .. })),
+        "{again:?}"
+    );
+    assert!(s.certificate_by_serial("0ab2").await.unwrap().is_none());
+    assert_eq!(s.notices(user).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn submit_and_issue_with_a_used_serial_leaves_the_request_uploaded() {
+    let db = fresh().await;
+    let s = &db.store;
+    let (_, _, taken) = submitted_request(s, "budi", 42).await;
+    s.issue_for_request(taken, None, &new_cert("0C0C"), NOW + 200)
+        .await
+        .unwrap();
+    let (user, request) = uploaded_request(s, "wati", 43).await;
+    let clash = s
+        .submit_and_issue(
+            request,
+            user,
+            &new_cert("0C0C"),
+            |_| ("x".into(), "y".into()),
+            NOW + 300,
+        )
+        .await;
+    assert!(
+        matches!(clash, Err(Error::StoreConflict { .. })),
+        "{clash:?}"
+    );
+    // Rolled back whole: not submitted, no notice.
+    assert_eq!(
+        s.request(request).await.unwrap().status,
+        RequestStatus::Uploaded
+    );
+    assert!(s.notices(user).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn revoke_at_once_revokes_notifies_and_stores_the_crl_together() {
+    let db = fresh().await;
+    let s = &db.store;
+    let (user, _, request) = submitted_request(s, "budi", 44).await;
+    let cert = s
+        .issue_for_request(request, None, &new_cert("0D0D"), NOW + 200)
+        .await
+        .unwrap();
+    let (rev, revoked, crl) = s
+        .revoke_at_once(
+            user,
+            cert.id,
+            1,
+            |r, c| ("Dicabut".into(), format!("#{} {}", r.id, c.serial_hex)),
+            stand_in_crl,
+            NOW + 300,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rev.status, RequestStatus::Success);
+    assert_eq!(revoked.status, CertificateStatus::Revoked);
+    assert_eq!(revoked.revocation_reason, Some(1));
+    // The CRL signed inside the transaction lists this revocation, and is the current one.
+    assert!(crl.ends_with(b"0d0d"), "{crl:?}");
+    assert_eq!(s.current_crl().await.unwrap(), Some(crl));
+    let notices = s.notices(user).await.unwrap();
+    assert_eq!(notices[0].body, format!("#{} 0d0d", rev.id));
+    // Twice: the certificate is no longer good; nothing changes.
+    let again = s
+        .revoke_at_once(
+            user,
+            cert.id,
+            1,
+            |_, _| ("x".into(), "y".into()),
+            stand_in_crl,
+            NOW + 400,
+        )
+        .await;
+    assert!(again.is_err());
+    assert_eq!(s.notices(user).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_crl_signature_undoes_the_revocation_at_once() {
+    let db = fresh().await;
+    let s = &db.store;
+    let (user, _, request) = submitted_request(s, "budi", 45).await;
+    let cert = s
+        .issue_for_request(request, None, &new_cert("0E0E"), NOW + 200)
+        .await
+        .unwrap();
+    let failed = s
+        .revoke_at_once(
+            user,
+            cert.id,
+            0,
+            |_, _| ("x".into(), "y".into()),
+            |_, _| {
+                Err(Error::Internal {
+                    detail: "signer unavailable".into(),
+                })
+            },
+            NOW + 300,
+        )
+        .await;
+    assert!(failed.is_err());
+    let after = s.certificate(cert.id).await.unwrap();
+    assert_eq!(after.status, CertificateStatus::Good);
+    assert!(s.notices(user).await.unwrap().is_empty());
+    assert!(s.revoked_certificates().await.unwrap().is_empty());
 }

@@ -101,119 +101,34 @@ impl Store {
         cert: &NewCertificate,
         now: UnixTime,
     ) -> Result<Certificate> {
-        let serial = normalise_serial(&cert.serial_hex)?;
-        if cert.der.is_empty() {
-            return Err(Error::StoreInvalid {
-                what: "certificate (empty)",
-            });
-        }
-        if cert.not_after <= cert.not_before {
-            return Err(Error::StoreInvalid {
-                what: "certificate validity",
-            });
-        }
+        let serial = check_new_certificate(cert)?;
         let mut tx = self.begin().await?;
-        let current = fetch_request(&mut tx, request).await?;
-        if current.kind != RequestKind::Enrollment {
-            return Err(Error::StoreConflict {
-                what: "only an enrollment request is issued a certificate",
-            });
-        }
-        let existing: Option<Id> =
-            sqlx::query_scalar("SELECT id FROM certificates WHERE request_id = $1")
-                .bind(request)
-                .fetch_optional(&mut *tx)
-                .await
-                .db("checking for an issued certificate")?;
-        if existing.is_some() {
-            return Err(Error::AlreadyIssued);
-        }
-        if current.status != RequestStatus::Submitted {
-            return Err(Error::StoreConflict {
-                what: "this request is not waiting for approval",
-            });
-        }
-        // The guard that holds under any isolation: only one transaction moves the request
-        // out of "submitted" (on PostgreSQL the row lock makes the other wait, then match 0).
-        let done = sqlx::query(
-            "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
-             updated_at = $2 WHERE id = $3 AND status = 'submitted'",
-        )
-        .bind(operator)
-        .bind(now)
-        .bind(request)
-        .execute(&mut *tx)
-        .await
-        .db("approving a request")?;
-        if done.rows_affected() != 1 {
-            return Err(Error::AlreadyIssued);
-        }
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO certificates (serial_hex, user_id, request_id, der, not_before, \
-             not_after, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'good', $7) RETURNING id",
-        )
-        .bind(&serial)
-        .bind(current.user_id)
-        .bind(request)
-        .bind(cert.der.clone())
-        .bind(cert.not_before)
-        .bind(cert.not_after)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                let on_serial = d.constraint().is_some_and(|c| c.contains("serial"))
-                    || d.message().contains("serial_hex");
-                if on_serial {
-                    Error::StoreConflict {
-                        what: "this serial number is already used",
-                    }
-                } else {
-                    Error::AlreadyIssued
-                }
-            }
-            _ => super::unavailable("storing a certificate")(e),
-        })?;
-        if let Some(old) = current.supersedes_cert_id {
-            // A revocation of the old certificate still waiting (the holder asked for it while
-            // the renewal was open) is settled here: its reason wins over "superseded" (a
-            // keyCompromise must reach relying parties as such) and the request is closed,
-            // instead of waiting forever for a certificate that is already revoked.
-            let pending: Option<i64> = sqlx::query_scalar(
-                "SELECT revocation_reason FROM requests WHERE kind = 'revocation' \
-                 AND target_cert_id = $1 AND status = 'pending'",
-            )
-            .bind(old)
-            .fetch_optional(&mut *tx)
-            .await
-            .db("looking for a pending revocation")?;
-            let reason = pending.unwrap_or(i64::from(REASON_SUPERSEDED));
-            // Already revoked (say, by the holder meanwhile) is fine: it stays as it was.
-            sqlx::query(
-                "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
-                 revocation_reason = $2 WHERE id = $3 AND status = 'good'",
-            )
-            .bind(now)
-            .bind(reason)
-            .bind(old)
-            .execute(&mut *tx)
-            .await
-            .db("revoking a superseded certificate")?;
-            sqlx::query(
-                "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
-                 updated_at = $2 WHERE kind = 'revocation' AND target_cert_id = $3 \
-                 AND status = 'pending'",
-            )
-            .bind(operator)
-            .bind(now)
-            .bind(old)
-            .execute(&mut *tx)
-            .await
-            .db("closing a settled revocation")?;
-        }
+        let id = issue_in(&mut tx, request, operator, &serial, cert, now).await?;
         let issued = fetch_certificate(&mut tx, id).await?;
+        tx.commit().await.db("committing an issued certificate")?;
+        Ok(issued)
+    }
+
+    /// Automatic mode: submits enrollment `request` of `user` (uploaded, with its document)
+    /// and stores the certificate the CA signed for it, with the holder's notice
+    /// (`notice(&certificate)` gives its subject and body), in one transaction: there is
+    /// never a submitted request waiting for an approval nobody will give, whatever crashes.
+    /// The errors are those of [`Store::submit`] and [`Store::issue_for_request`].
+    pub async fn submit_and_issue(
+        &self,
+        request: Id,
+        user: Id,
+        cert: &NewCertificate,
+        notice: impl FnOnce(&Certificate) -> (String, String),
+        now: UnixTime,
+    ) -> Result<Certificate> {
+        let serial = check_new_certificate(cert)?;
+        let mut tx = self.begin().await?;
+        super::requests::submit_in(&mut tx, request, user, now).await?;
+        let id = issue_in(&mut tx, request, None, &serial, cert, now).await?;
+        let issued = fetch_certificate(&mut tx, id).await?;
+        let (subject, body) = notice(&issued);
+        super::notices::insert_notice(&mut tx, user, &subject, &body, now).await?;
         tx.commit().await.db("committing an issued certificate")?;
         Ok(issued)
     }
@@ -318,33 +233,29 @@ impl Store {
 
     /// Every revoked certificate, for the CRL, in revocation order.
     pub async fn revoked_certificates(&self) -> Result<Vec<RevokedEntry>> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
-             WHERE status = 'revoked' ORDER BY revoked_at, id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .db("listing revoked certificates")?;
-        rows.into_iter()
-            .map(|(serial_hex, revoked_at, reason)| {
-                Ok(RevokedEntry {
-                    serial_hex,
-                    revoked_at,
-                    reason: reason_from_db(reason)?,
-                })
-            })
-            .collect()
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .db("listing revoked certificates")?;
+        revoked_in(&mut conn).await
     }
 
-    /// Publishes a new CRL in one transaction: takes the next CRL number (RFC 5280 5.2.3:
-    /// increasing, never reused; 1 the first time), reads every revoked certificate, has
-    /// `sign(number, revoked)` make the CRL, and stores it as the current one.
+    /// Publishes a new CRL: takes the next CRL number (RFC 5280 5.2.3: increasing, never
+    /// reused; 1 the first time), then reads every revoked certificate, has
+    /// `sign(number, revoked)` make the CRL, and stores it as the current one unless a CRL
+    /// with a higher number is already stored. Answers the CRL signed.
     ///
-    /// Taking the number locks the counter row until the commit, so publications, from this
-    /// process or another sharing the database, run one at a time, and each reads the list
-    /// after every revocation committed before it took the lock. The stored CRL is therefore
-    /// always the one with the highest number, and it holds every revocation committed
-    /// before its publication began. A `sign` error rolls everything back.
+    /// Why this holds however many publications race, in this process or in others sharing
+    /// the database: the list is read after the number was committed, so CRL number n holds
+    /// every revocation committed before n was taken. A revocation's own publication takes
+    /// its number after the revocation committed, so that CRL, or any with a higher number
+    /// (taken later still), holds it; and a CRL is stored only over a lower number. Once a
+    /// revocation's publication returns, the current CRL lists it.
+    ///
+    /// Only the two small writes go through the writer; the list is read and the CRL signed
+    /// beside it, so a long CRL never holds up other writes. A `sign` error leaves the
+    /// current CRL as it was (the number taken stays unused, which RFC 5280 allows).
     pub async fn publish_crl(
         &self,
         sign: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
@@ -356,29 +267,18 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .db("taking a CRL number")?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
-             WHERE status = 'revoked' ORDER BY revoked_at, id",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .db("listing revoked certificates")?;
-        let revoked = rows
-            .into_iter()
-            .map(|(serial_hex, revoked_at, reason)| {
-                Ok(RevokedEntry {
-                    serial_hex,
-                    revoked_at,
-                    reason: reason_from_db(reason)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        tx.commit().await.db("committing a CRL number")?;
+        let revoked = self.revoked_certificates().await?;
         let der = sign(number, revoked)?;
-        sqlx::query("UPDATE crl_counter SET der = $1 WHERE id = 1")
-            .bind(der.clone())
-            .execute(&mut *tx)
-            .await
-            .db("storing the CRL")?;
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE crl_counter SET der = $1, der_number = $2 WHERE id = 1 AND der_number < $2",
+        )
+        .bind(der.clone())
+        .bind(number)
+        .execute(&mut *tx)
+        .await
+        .db("storing the CRL")?;
         tx.commit().await.db("committing the CRL")?;
         Ok(der)
     }
@@ -444,7 +344,190 @@ pub(super) fn check_reason(reason: u8) -> Result<()> {
     Ok(())
 }
 
-async fn revoke(conn: &mut sqlx::AnyConnection, cert: Id, reason: u8, now: UnixTime) -> Result<()> {
+/// Inside a write transaction that just revoked something: takes the next CRL number, reads
+/// every revoked certificate (this transaction's own revocations included), has
+/// `sign(number, revoked)` make the CRL and stores it as the current one, so that the
+/// revocation and the CRL listing it commit together. The number's row lock (PostgreSQL) or
+/// the one writer (SQLite) orders this against every other publication: a later number reads
+/// after this one committed.
+pub(super) async fn publish_crl_in(
+    conn: &mut sqlx::AnyConnection,
+    sign: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let number: i64 = sqlx::query_scalar(
+        "UPDATE crl_counter SET number = number + 1 WHERE id = 1 RETURNING number",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .db("taking a CRL number")?;
+    let revoked = revoked_in(&mut *conn).await?;
+    let der = sign(number, revoked)?;
+    sqlx::query(
+        "UPDATE crl_counter SET der = $1, der_number = $2 WHERE id = 1 AND der_number < $2",
+    )
+    .bind(der.clone())
+    .bind(number)
+    .execute(&mut *conn)
+    .await
+    .db("storing the CRL")?;
+    Ok(der)
+}
+
+/// Every revoked certificate, oldest revocation first.
+async fn revoked_in(conn: &mut sqlx::AnyConnection) -> Result<Vec<RevokedEntry>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
+         WHERE status = 'revoked' ORDER BY revoked_at, id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .db("listing revoked certificates")?;
+    rows.into_iter()
+        .map(|(serial_hex, revoked_at, reason)| {
+            Ok(RevokedEntry {
+                serial_hex,
+                revoked_at,
+                reason: reason_from_db(reason)?,
+            })
+        })
+        .collect()
+}
+
+/// The normalised serial of a certificate about to be stored, or why it cannot be.
+fn check_new_certificate(cert: &NewCertificate) -> Result<String> {
+    let serial = normalise_serial(&cert.serial_hex)?;
+    if cert.der.is_empty() {
+        return Err(Error::StoreInvalid {
+            what: "certificate (empty)",
+        });
+    }
+    if cert.not_after <= cert.not_before {
+        return Err(Error::StoreInvalid {
+            what: "certificate validity",
+        });
+    }
+    Ok(serial)
+}
+
+/// Inside a transaction: stores `cert` for submitted enrollment `request` and marks the
+/// request "Success" (see [`Store::issue_for_request`]); answers the certificate's id.
+async fn issue_in(
+    conn: &mut sqlx::AnyConnection,
+    request: Id,
+    operator: Option<Id>,
+    serial: &str,
+    cert: &NewCertificate,
+    now: UnixTime,
+) -> Result<Id> {
+    let current = fetch_request(&mut *conn, request).await?;
+    if current.kind != RequestKind::Enrollment {
+        return Err(Error::StoreConflict {
+            what: "only an enrollment request is issued a certificate",
+        });
+    }
+    let existing: Option<Id> =
+        sqlx::query_scalar("SELECT id FROM certificates WHERE request_id = $1")
+            .bind(request)
+            .fetch_optional(&mut *conn)
+            .await
+            .db("checking for an issued certificate")?;
+    if existing.is_some() {
+        return Err(Error::AlreadyIssued);
+    }
+    if current.status != RequestStatus::Submitted {
+        return Err(Error::StoreConflict {
+            what: "this request is not waiting for approval",
+        });
+    }
+    // The guard that holds under any isolation: only one transaction moves the request
+    // out of "submitted" (on PostgreSQL the row lock makes the other wait, then match 0).
+    let done = sqlx::query(
+        "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
+         updated_at = $2 WHERE id = $3 AND status = 'submitted'",
+    )
+    .bind(operator)
+    .bind(now)
+    .bind(request)
+    .execute(&mut *conn)
+    .await
+    .db("approving a request")?;
+    if done.rows_affected() != 1 {
+        return Err(Error::AlreadyIssued);
+    }
+    let id: Id = sqlx::query_scalar(
+        "INSERT INTO certificates (serial_hex, user_id, request_id, der, not_before, \
+         not_after, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'good', $7) RETURNING id",
+    )
+    .bind(serial)
+    .bind(current.user_id)
+    .bind(request)
+    .bind(cert.der.clone())
+    .bind(cert.not_before)
+    .bind(cert.not_after)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            let on_serial = d.constraint().is_some_and(|c| c.contains("serial"))
+                || d.message().contains("serial_hex");
+            if on_serial {
+                Error::StoreConflict {
+                    what: "this serial number is already used",
+                }
+            } else {
+                Error::AlreadyIssued
+            }
+        }
+        _ => super::unavailable("storing a certificate")(e),
+    })?;
+    if let Some(old) = current.supersedes_cert_id {
+        // A revocation of the old certificate still waiting (the holder asked for it while
+        // the renewal was open) is settled here: its reason wins over "superseded" (a
+        // keyCompromise must reach relying parties as such) and the request is closed,
+        // instead of waiting forever for a certificate that is already revoked.
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT revocation_reason FROM requests WHERE kind = 'revocation' \
+             AND target_cert_id = $1 AND status = 'pending'",
+        )
+        .bind(old)
+        .fetch_optional(&mut *conn)
+        .await
+        .db("looking for a pending revocation")?;
+        let reason = pending.unwrap_or(i64::from(REASON_SUPERSEDED));
+        // Already revoked (say, by the holder meanwhile) is fine: it stays as it was.
+        sqlx::query(
+            "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
+             revocation_reason = $2 WHERE id = $3 AND status = 'good'",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(old)
+        .execute(&mut *conn)
+        .await
+        .db("revoking a superseded certificate")?;
+        sqlx::query(
+            "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
+             updated_at = $2 WHERE kind = 'revocation' AND target_cert_id = $3 \
+             AND status = 'pending'",
+        )
+        .bind(operator)
+        .bind(now)
+        .bind(old)
+        .execute(&mut *conn)
+        .await
+        .db("closing a settled revocation")?;
+    }
+    Ok(id)
+}
+
+pub(super) async fn revoke(
+    conn: &mut sqlx::AnyConnection,
+    cert: Id,
+    reason: u8,
+    now: UnixTime,
+) -> Result<()> {
     let done = sqlx::query(
         "UPDATE certificates SET status = 'revoked', revoked_at = $1, revocation_reason = $2 \
          WHERE id = $3 AND status = 'good'",
@@ -464,7 +547,10 @@ async fn revoke(conn: &mut sqlx::AnyConnection, cert: Id, reason: u8, now: UnixT
     Ok(())
 }
 
-async fn fetch_certificate(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Certificate> {
+pub(super) async fn fetch_certificate(
+    conn: &mut sqlx::AnyConnection,
+    id: Id,
+) -> Result<Certificate> {
     let row = sqlx::query(concat!(
         "SELECT ",
         certificate_columns!(),

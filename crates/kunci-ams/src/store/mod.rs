@@ -56,10 +56,18 @@ pub enum Backend {
     Postgres,
 }
 
-/// The portal's storage. Cheap to clone (a pool handle); share one per process.
+/// The portal's storage. Cheap to clone (pool handles); share one per process.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, everything).
     pool: AnyPool,
+    /// SQLite only: the one connection every write transaction goes through. SQLite lets one
+    /// writer in at a time; writers racing for its lock on several connections wait in its
+    /// busy handler, which sleeps and polls (1, 2, 5 … 100 ms) and under load turns a
+    /// sub-millisecond commit into a wait of hundreds. Queued on one connection instead, they
+    /// wait their turn in the pool's queue and start the moment the lock is free. Readers
+    /// (WAL) never wait for the writer.
+    writer: Option<AnyPool>,
     backend: Backend,
 }
 
@@ -80,24 +88,7 @@ impl Store {
         // Idempotent: installing the drivers again (a second store, tests) does nothing.
         sqlx::any::install_default_drivers();
 
-        let options = match backend {
-            Backend::Sqlite => AnyPoolOptions::new()
-                // One writer at a time anyway; a few connections let reads proceed beside it.
-                .max_connections(8)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        // Per connection, not stored in the file: said here rather than
-                        // trusting the driver's defaults.
-                        sqlx::raw_sql(SQLITE_CONNECTION_PRAGMAS)
-                            .execute(conn)
-                            .await?;
-                        Ok(())
-                    })
-                }),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
-        };
-        let pool = options
-            .acquire_timeout(Duration::from_secs(10))
+        let pool = pool_options(backend, 8)
             .connect(url)
             .await
             .map_err(unavailable("opening the database"))?;
@@ -127,7 +118,20 @@ impl Store {
                 detail: format!("running migrations: {e}"),
             })?;
 
-        Ok(Store { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite => Some(
+                pool_options(backend, 1)
+                    .connect(url)
+                    .await
+                    .map_err(unavailable("opening the database for writing"))?,
+            ),
+            Backend::Postgres => None,
+        };
+        Ok(Store {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     /// Opens (creating if needed) the SQLite database in the file at `path`.
@@ -146,6 +150,9 @@ impl Store {
     /// Closes every connection, waiting for those in use to be returned. For SQLite this also
     /// lets the last connection fold the WAL back into the database file.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -153,12 +160,35 @@ impl Store {
     /// IMMEDIATE`): a deferred transaction that reads and then writes fails with "database is
     /// locked" when another writer committed in between, instead of waiting its turn.
     async fn begin(&self) -> Result<Transaction<'static, Any>> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        let tx = match &self.writer {
+            Some(writer) => writer.begin_with("BEGIN IMMEDIATE").await,
+            None => self.pool.begin().await,
         };
         tx.map_err(unavailable("beginning a transaction"))
     }
+}
+
+/// A pool of up to `max` connections (SQLite: with the connection pragmas below; PostgreSQL:
+/// twice `max`, several instances may share the server).
+fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+    let options = match backend {
+        Backend::Sqlite => {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // Per connection, not stored in the file: said here rather than trusting
+                        // the driver's defaults.
+                        sqlx::raw_sql(SQLITE_CONNECTION_PRAGMAS)
+                            .execute(conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
+        }
+        Backend::Postgres => AnyPoolOptions::new().max_connections(max * 2),
+    };
+    options.acquire_timeout(Duration::from_secs(10))
 }
 
 /// Set on every SQLite connection. Foreign keys are off by default in SQLite. The busy

@@ -273,6 +273,51 @@ impl Store {
         Ok(request)
     }
 
+    /// Automatic mode: `user`'s revocation of their good certificate `cert`, decided at once:
+    /// the request is stored as "Success", the certificate revoked with `reason`, the
+    /// holder's notice (`notice(&request, &certificate)` gives its subject and body) stored
+    /// and a new CRL (`sign_crl`, as for [`Store::publish_crl`]) stored, all in one
+    /// transaction: no crash can separate a revocation from the CRL that lists it. Answers
+    /// the request, the certificate and the CRL. The errors are those of
+    /// [`Store::create_revocation`] and of `sign_crl`.
+    pub async fn revoke_at_once(
+        &self,
+        user: Id,
+        cert: Id,
+        reason: u8,
+        notice: impl FnOnce(&Request, &super::Certificate) -> (String, String),
+        sign_crl: impl FnOnce(i64, Vec<super::RevokedEntry>) -> Result<Vec<u8>>,
+        now: UnixTime,
+    ) -> Result<(Request, super::Certificate, Vec<u8>)> {
+        super::certificates::check_reason(reason)?;
+        let mut tx = self.begin().await?;
+        ensure_active_holder(&mut tx, user).await?;
+        ensure_good_certificate_of(&mut tx, cert, user).await?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO requests (user_id, kind, status, target_cert_id, revocation_reason, \
+             decided_at, created_at, updated_at) \
+             VALUES ($1, 'revocation', 'success', $2, $3, $4, $4, $4) RETURNING id",
+        )
+        .bind(user)
+        .bind(cert)
+        .bind(i64::from(reason))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(
+            "creating a revocation",
+            "a revocation of this certificate is already open",
+        ))?;
+        super::certificates::revoke(&mut tx, cert, reason, now).await?;
+        let request = fetch_request(&mut tx, id).await?;
+        let revoked = super::certificates::fetch_certificate(&mut tx, cert).await?;
+        let (subject, body) = notice(&request, &revoked);
+        super::notices::insert_notice(&mut tx, user, &subject, &body, now).await?;
+        let crl = super::certificates::publish_crl_in(&mut tx, sign_crl).await?;
+        tx.commit().await.db("committing a revocation")?;
+        Ok((request, revoked, crl))
+    }
+
     /// Checks a CSR token without using it: the request it belongs to, or the error
     /// [`Store::consume_csr_token`] would give. Lets the caller verify the CSR against the
     /// request (product, registered identity) before the token is spent.
@@ -375,26 +420,7 @@ impl Store {
     /// `now` and hands the request to the operator. Needs the CSR and the document.
     pub async fn submit(&self, request: Id, user: Id, now: UnixTime) -> Result<Request> {
         let mut tx = self.begin().await?;
-        let current = fetch_request_of(&mut tx, request, user).await?;
-        if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
-            return Err(Error::StoreConflict {
-                what: "this request cannot be submitted now",
-            });
-        }
-        if current.document.is_none() {
-            return Err(Error::StoreConflict {
-                what: "upload the supporting document first",
-            });
-        }
-        sqlx::query(
-            "UPDATE requests SET status = 'submitted', agreement_at = $1, updated_at = $1 \
-             WHERE id = $2 AND status = 'uploaded'",
-        )
-        .bind(now)
-        .bind(request)
-        .execute(&mut *tx)
-        .await
-        .db("submitting a request")?;
+        submit_in(&mut tx, request, user, now).await?;
         let request = fetch_request(&mut tx, request).await?;
         tx.commit().await.db("committing a submission")?;
         Ok(request)
@@ -526,6 +552,42 @@ async fn request_by_token(
         });
     }
     Ok(request)
+}
+
+/// Inside a transaction: moves `user`'s uploaded enrollment `request` (with its document) to
+/// "Submitted" (see [`Store::submit`]).
+pub(super) async fn submit_in(
+    conn: &mut sqlx::AnyConnection,
+    request: Id,
+    user: Id,
+    now: UnixTime,
+) -> Result<()> {
+    let current = fetch_request_of(&mut *conn, request, user).await?;
+    if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
+        return Err(Error::StoreConflict {
+            what: "this request cannot be submitted now",
+        });
+    }
+    if current.document.is_none() {
+        return Err(Error::StoreConflict {
+            what: "upload the supporting document first",
+        });
+    }
+    let done = sqlx::query(
+        "UPDATE requests SET status = 'submitted', agreement_at = $1, updated_at = $1 \
+         WHERE id = $2 AND status = 'uploaded'",
+    )
+    .bind(now)
+    .bind(request)
+    .execute(&mut *conn)
+    .await
+    .db("submitting a request")?;
+    if done.rows_affected() != 1 {
+        return Err(Error::StoreConflict {
+            what: "this request cannot be submitted now",
+        });
+    }
+    Ok(())
 }
 
 pub(super) async fn fetch_request(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Request> {
