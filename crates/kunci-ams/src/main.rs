@@ -44,6 +44,14 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCmd),
+    /// Copy every account, request, certificate, CRL and notice of this portal's store into
+    /// an empty PostgreSQL database (moving from SQLite to PostgreSQL; stop the portal first).
+    CopyStore {
+        /// The target: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (migrated here, and
+        /// it must hold nothing yet).
+        #[arg(long)]
+        to: String,
+    },
     /// Print the certificate profiles (JSON) for ORIGIN: a template for `serve --profiles`.
     Profiles {
         /// The portal's public origin, which the CRL and AIA URLs are made from.
@@ -170,6 +178,22 @@ async fn main() -> ExitCode {
     }
 }
 
+/// `copy-store --to URL`: the whole store into an empty PostgreSQL database.
+async fn copy_store(source: &Store, to: &str) -> Result<()> {
+    let target = open_store(to).await?;
+    let copied = source.copy_into(&target).await;
+    target.close().await;
+    let report = copied?;
+    for (table, rows) in &report.tables {
+        println!("copied {rows:>7} row(s) of {table}");
+    }
+    println!(
+        "kunci-ams: the store is copied; start every instance with --database-url and the \
+         same data folder (CA, uploads)"
+    );
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<()> {
     std::fs::create_dir_all(&cli.data_dir).map_err(|e| Error::StoreUnavailable {
         detail: format!("creating the data folder {}: {e}", cli.data_dir.display()),
@@ -185,6 +209,7 @@ async fn run(cli: Cli) -> Result<()> {
     let result = match cli.command {
         Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
         Command::User(cmd) => user(&store, cmd).await,
+        Command::CopyStore { to } => copy_store(&store, &to).await,
         Command::Profiles { public_origin } => {
             let profiles = standard_profiles(public_origin.trim_end_matches('/'));
             let json = serde_json::to_string_pretty(&profiles).map_err(|e| Error::Internal {

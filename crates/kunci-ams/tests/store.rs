@@ -1348,3 +1348,128 @@ async fn a_failed_crl_signature_undoes_the_revocation_at_once() {
     assert!(s.notices(user).await.unwrap().is_empty());
     assert!(s.revoked_certificates().await.unwrap().is_empty());
 }
+
+// ---- moving to PostgreSQL: `kunci-ams copy-store` ----
+
+/// `kunci-ams copy-store --to URL` copies a used SQLite store into an empty PostgreSQL
+/// database, ids, links, the CRL and the inbox included, and then refuses to copy again.
+/// Runs when `KUNCI_TEST_DATABASE_URL` names a PostgreSQL server (as `cargo xtask ci` does);
+/// a new database is made on it.
+#[tokio::test]
+async fn copy_store_moves_everything_to_an_empty_postgresql_database() {
+    let Ok(server) = std::env::var("KUNCI_TEST_DATABASE_URL") else {
+        eprintln!("KUNCI_TEST_DATABASE_URL not set: copy-store test skipped");
+        return;
+    };
+    let db = fresh().await;
+    let s = &db.store;
+    // Two holders; an issued certificate revoked at once (CRL stored), one renewed without a
+    // gap (a request pointing at a certificate), a notice, a pending revocation.
+    let (budi, p, first) = submitted_request(s, "budi", 61).await;
+    let c1 = s
+        .issue_for_request(first, None, &new_cert("0A01"), NOW + 200)
+        .await
+        .unwrap();
+    let (sari, _, second) = submitted_request(s, "sari", 62).await;
+    let c2 = s
+        .issue_for_request(second, None, &new_cert("0A02"), NOW + 200)
+        .await
+        .unwrap();
+    s.revoke_at_once(
+        sari,
+        c2.id,
+        1,
+        |_, _| ("Dicabut".into(), "0a02".into()),
+        stand_in_crl,
+        NOW + 300,
+    )
+    .await
+    .unwrap();
+    let renewal = walk_to_submitted(s, budi, p, 63, Some(c1.id)).await;
+    s.create_revocation(budi, c1.id, 3, NOW + 400)
+        .await
+        .unwrap();
+    s.add_notice(budi, "Halo", "Selamat datang", NOW)
+        .await
+        .unwrap();
+    let crl = s.current_crl().await.unwrap();
+    assert!(crl.is_some());
+    s.close().await;
+
+    let name = format!("kunci_copy_{:016x}", getrandom::u64().unwrap());
+    {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut admin = sqlx::AnyConnection::connect(&server).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let base = server.split('?').next().unwrap();
+    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    let data = db.path.parent().unwrap();
+    let copy = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kunci-ams"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["copy-store", "--to", &url])
+            .output()
+            .unwrap()
+    };
+    let out = copy();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("row(s) of certificates"), "{stdout}");
+
+    let source = Store::open_sqlite(&db.path).await.unwrap();
+    let target = Store::open(&url).await.unwrap();
+    assert_eq!(target.backend(), kunci_ams::store::Backend::Postgres);
+    let users = source.users().await.unwrap();
+    assert!(target.users().await.unwrap() == users, "accounts differ");
+    for u in &users {
+        assert_eq!(
+            target.requests_of(u.id).await.unwrap(),
+            source.requests_of(u.id).await.unwrap()
+        );
+        assert_eq!(
+            target.certificates_of(u.id).await.unwrap(),
+            source.certificates_of(u.id).await.unwrap()
+        );
+        assert_eq!(
+            target.notices(u.id).await.unwrap(),
+            source.notices(u.id).await.unwrap()
+        );
+        assert_eq!(
+            target.identity(u.id).await.unwrap(),
+            source.identity(u.id).await.unwrap()
+        );
+    }
+    let r = target.request(renewal).await.unwrap();
+    assert_eq!(r.supersedes_cert_id, Some(c1.id));
+    assert_eq!(target.current_crl().await.unwrap(), crl);
+    assert_eq!(
+        target.revoked_certificates().await.unwrap(),
+        source.revoked_certificates().await.unwrap()
+    );
+    // New rows continue after the copied ids, and the CRL number after the copied one.
+    let next = target
+        .create_user(&holder("dewi", vec![p]), NOW)
+        .await
+        .unwrap();
+    assert!(users.iter().all(|u| u.id < next.id));
+    let n = publish(&target).await;
+    assert!(n > 1, "CRL number restarted at {n}");
+
+    // A second copy into the now used database is refused and changes nothing.
+    let again = copy();
+    assert_eq!(again.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("not empty"), "{err}");
+    assert_eq!(target.users().await.unwrap().len(), users.len() + 1);
+    target.close().await;
+}

@@ -18,6 +18,7 @@
 //! here, so that tests and the chaos run control them.
 
 mod certificates;
+mod copy;
 mod notices;
 mod requests;
 mod sessions;
@@ -35,6 +36,7 @@ use crate::error::{Error, Result};
 pub use certificates::{
     Certificate, CertificateStatus, NewCertificate, REASON_SUPERSEDED, RevokedEntry,
 };
+pub use copy::CopyReport;
 pub use notices::Notice;
 pub use requests::{Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, csr_token_hash};
 pub use sessions::{LoginFailures, Session};
