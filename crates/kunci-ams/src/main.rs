@@ -97,6 +97,11 @@ struct ServeArgs {
     /// Largest supporting document accepted, in bytes.
     #[arg(long, env = "KUNCI_AMS_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024)]
     max_upload_bytes: usize,
+    /// At start, remove upload files a crash left behind (temporary files, documents no
+    /// request names) once they are this many seconds old. Instances sharing an uploads
+    /// folder need a margin longer than any upload; a lone instance may say 0.
+    #[arg(long, env = "KUNCI_AMS_SWEEP_UPLOADS_AFTER", default_value_t = 600)]
+    sweep_uploads_after: u64,
     /// File holding the CA key passphrase (default: DATA/ca-passphrase, made at first start).
     #[arg(long, env = "KUNCI_AMS_CA_PASSPHRASE_FILE")]
     ca_passphrase_file: Option<PathBuf>,
@@ -260,6 +265,20 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     settings.reminder_days = args.reminder_days;
     settings.token_lifetime_secs = args.token_hours.max(1) * 3600;
     settings.max_upload_bytes = args.max_upload_bytes;
+    let swept = setup::sweep_uploads(
+        &settings.uploads_dir,
+        &store,
+        std::time::Duration::from_secs(args.sweep_uploads_after),
+    )
+    .await?;
+    if swept != setup::Swept::default() {
+        eprintln!(
+            "kunci-ams: swept {} unfinished upload(s) and {} document(s) no request names from {}",
+            swept.temporary,
+            swept.unnamed,
+            settings.uploads_dir.display()
+        );
+    }
     let mailer: Option<Arc<dyn Mailer>> = match &args.smtp_url {
         Some(url) => Some(Arc::new(kunci_ams::mail::Smtp::new(url, &args.mail_from)?)),
         None => None,

@@ -337,3 +337,61 @@ pub async fn seed_demo(
         certificate_serial: cert.serial_hex,
     }))
 }
+
+/// What [`sweep_uploads`] removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Temporary files of writes that never finished (a crash mid-upload).
+    pub temporary: usize,
+    /// Documents no request names (written, then the request's transaction never committed).
+    pub unnamed: usize,
+}
+
+/// Removes from the uploads folder what a crash can leave behind and nothing names: temporary
+/// files (`.NAME.RANDOM.tmp`) and documents (`SHA256.pdf`) no request points at, when last
+/// written more than `older_than` ago. The age keeps the uploads of other instances sharing
+/// the folder (PostgreSQL) safe while they are in flight; a single instance starting may
+/// sweep everything (`older_than` zero). Anything else in the folder is left alone.
+pub async fn sweep_uploads(
+    uploads: &Path,
+    store: &crate::store::Store,
+    older_than: std::time::Duration,
+) -> Result<Swept> {
+    let named = store.document_hashes().await?;
+    let entries = match std::fs::read_dir(uploads) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Swept::default()),
+        Err(e) => return Err(io("reading the uploads folder")(e)),
+    };
+    let now = std::time::SystemTime::now();
+    let mut swept = Swept::default();
+    for entry in entries {
+        let entry = entry.map_err(io("reading the uploads folder"))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let temporary = name.starts_with('.') && name.ends_with(".tmp");
+        let unnamed = name
+            .strip_suffix(".pdf")
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            && !named.contains(name.trim_end_matches(".pdf"));
+        if !temporary && !unnamed {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .unwrap_or_default();
+        if !meta.is_file() || age < older_than {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) if temporary => swept.temporary += 1,
+            Ok(()) => swept.unnamed += 1,
+            // Another instance swept it first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("sweeping the uploads folder")(e)),
+        }
+    }
+    Ok(swept)
+}

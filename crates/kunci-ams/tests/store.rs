@@ -1473,3 +1473,45 @@ async fn copy_store_moves_everything_to_an_empty_postgresql_database() {
     assert_eq!(target.users().await.unwrap().len(), users.len() + 1);
     target.close().await;
 }
+
+// ---- what a crash leaves in the uploads folder ----
+
+#[tokio::test]
+async fn a_start_sweeps_unfinished_and_unnamed_uploads_and_nothing_else() {
+    use kunci_ams::setup::{Swept, sweep_uploads};
+    use std::time::Duration;
+    let db = fresh().await;
+    let s = &db.store;
+    // A request names document "abab…" (see `document()`).
+    submitted_request(s, "budi", 71).await;
+    let uploads = db.path.with_file_name("uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    let named = format!("{}.pdf", "ab".repeat(32));
+    let unnamed = format!("{}.pdf", "cd".repeat(32));
+    let temporary = format!(".{unnamed}.Zx81qQ.tmp");
+    for f in [&named, &unnamed, &temporary, "README.txt", "abc.pdf"] {
+        std::fs::write(uploads.join(f), b"%PDF-1.7").unwrap();
+    }
+    // Too young: an upload of another instance may be in flight.
+    let young = sweep_uploads(&uploads, s, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(young, Swept::default());
+    let swept = sweep_uploads(&uploads, s, Duration::ZERO).await.unwrap();
+    assert_eq!(
+        swept,
+        Swept {
+            temporary: 1,
+            unnamed: 1
+        }
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&uploads)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        vec!["README.txt".to_owned(), named, "abc.pdf".to_owned()]
+    );
+}

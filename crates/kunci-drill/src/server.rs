@@ -141,6 +141,9 @@ impl Server {
             .arg("serve")
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
+            // Every start sweeps what the last kill left in the uploads folder: the drill
+            // starts instances one after another, never beside an upload in flight.
+            .args(["--sweep-uploads-after", "0"])
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);

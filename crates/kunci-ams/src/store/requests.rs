@@ -318,6 +318,17 @@ impl Store {
         Ok((request, revoked, crl))
     }
 
+    /// The SHA-256 (hex) of every document a request names.
+    pub async fn document_hashes(&self) -> Result<std::collections::BTreeSet<String>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT document_sha256 FROM requests WHERE document_sha256 IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .db("listing documents")?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Checks a CSR token without using it: the request it belongs to, or the error
     /// [`Store::consume_csr_token`] would give. Lets the caller verify the CSR against the
     /// request (product, registered identity) before the token is spent.
