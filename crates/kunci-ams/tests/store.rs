@@ -127,6 +127,14 @@ async fn submitted_request(store: &Store, login: &str, n: u32) -> (Id, Id, Id) {
 }
 
 async fn walk_to_submitted(store: &Store, user: Id, p: Id, n: u32, supersedes: Option<Id>) -> Id {
+    let id = walk_to_uploaded(store, user, p, n, supersedes).await;
+    let r = store.submit(id, user, NOW + 180).await.unwrap();
+    assert_eq!(r.status, RequestStatus::Submitted);
+    r.id
+}
+
+/// An enrollment of `user` for product `p` with its CSR and document, not yet submitted.
+async fn walk_to_uploaded(store: &Store, user: Id, p: Id, n: u32, supersedes: Option<Id>) -> Id {
     let t = token(n);
     let r = store
         .create_enrollment(user, p, &t, NOW + HOUR, supersedes, NOW)
@@ -140,8 +148,6 @@ async fn walk_to_submitted(store: &Store, user: Id, p: Id, n: u32, supersedes: O
         .attach_document(r.id, user, &document(), NOW + 120)
         .await
         .unwrap();
-    let r = store.submit(r.id, user, NOW + 180).await.unwrap();
-    assert_eq!(r.status, RequestStatus::Submitted);
     r.id
 }
 
@@ -1183,20 +1189,7 @@ async fn uploaded_request(store: &Store, login: &str, n: u32) -> (Id, Id) {
         .await
         .unwrap()
         .id;
-    let t = token(n);
-    let r = store
-        .create_enrollment(user, p, &t, NOW + HOUR, None, NOW)
-        .await
-        .unwrap();
-    store
-        .consume_csr_token(&t, user, b"csr-der", NOW + 60)
-        .await
-        .unwrap();
-    store
-        .attach_document(r.id, user, &document(), NOW + 120)
-        .await
-        .unwrap();
-    (user, r.id)
+    (user, walk_to_uploaded(store, user, p, n, None).await)
 }
 
 fn stand_in_crl(number: i64, revoked: Vec<RevokedEntry>) -> kunci_ams::Result<Vec<u8>> {

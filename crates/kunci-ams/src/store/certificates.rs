@@ -261,24 +261,12 @@ impl Store {
         sign: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
     ) -> Result<Vec<u8>> {
         let mut tx = self.begin().await?;
-        let number: i64 = sqlx::query_scalar(
-            "UPDATE crl_counter SET number = number + 1 WHERE id = 1 RETURNING number",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .db("taking a CRL number")?;
+        let number = take_crl_number(&mut tx).await?;
         tx.commit().await.db("committing a CRL number")?;
         let revoked = self.revoked_certificates().await?;
         let der = sign(number, revoked)?;
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE crl_counter SET der = $1, der_number = $2 WHERE id = 1 AND der_number < $2",
-        )
-        .bind(der.clone())
-        .bind(number)
-        .execute(&mut *tx)
-        .await
-        .db("storing the CRL")?;
+        store_crl(&mut tx, &der, number).await?;
         tx.commit().await.db("committing the CRL")?;
         Ok(der)
     }
@@ -354,23 +342,32 @@ pub(super) async fn publish_crl_in(
     conn: &mut sqlx::AnyConnection,
     sign: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
 ) -> Result<Vec<u8>> {
-    let number: i64 = sqlx::query_scalar(
-        "UPDATE crl_counter SET number = number + 1 WHERE id = 1 RETURNING number",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .db("taking a CRL number")?;
+    let number = take_crl_number(&mut *conn).await?;
     let revoked = revoked_in(&mut *conn).await?;
     let der = sign(number, revoked)?;
+    store_crl(&mut *conn, &der, number).await?;
+    Ok(der)
+}
+
+/// The next CRL number; its row stays locked until the transaction ends.
+async fn take_crl_number(conn: &mut sqlx::AnyConnection) -> Result<i64> {
+    sqlx::query_scalar("UPDATE crl_counter SET number = number + 1 WHERE id = 1 RETURNING number")
+        .fetch_one(&mut *conn)
+        .await
+        .db("taking a CRL number")
+}
+
+/// Makes CRL `number` the current one, unless a higher-numbered one is stored already.
+async fn store_crl(conn: &mut sqlx::AnyConnection, der: &[u8], number: i64) -> Result<()> {
     sqlx::query(
         "UPDATE crl_counter SET der = $1, der_number = $2 WHERE id = 1 AND der_number < $2",
     )
-    .bind(der.clone())
+    .bind(der.to_vec())
     .bind(number)
     .execute(&mut *conn)
     .await
     .db("storing the CRL")?;
-    Ok(der)
+    Ok(())
 }
 
 /// Every revoked certificate, oldest revocation first.

@@ -251,23 +251,7 @@ impl Store {
     ) -> Result<Request> {
         super::certificates::check_reason(reason)?;
         let mut tx = self.begin().await?;
-        ensure_active_holder(&mut tx, user).await?;
-        ensure_good_certificate_of(&mut tx, cert, user).await?;
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO requests (user_id, kind, status, target_cert_id, revocation_reason, \
-             created_at, updated_at) \
-             VALUES ($1, 'revocation', 'pending', $2, $3, $4, $4) RETURNING id",
-        )
-        .bind(user)
-        .bind(cert)
-        .bind(i64::from(reason))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_on_unique(
-            "creating a revocation",
-            "a revocation of this certificate is already open",
-        ))?;
+        let id = insert_revocation(&mut tx, user, cert, reason, now, false).await?;
         let request = fetch_request(&mut tx, id).await?;
         tx.commit().await.db("committing a revocation request")?;
         Ok(request)
@@ -291,23 +275,7 @@ impl Store {
     ) -> Result<(Request, super::Certificate, Vec<u8>)> {
         super::certificates::check_reason(reason)?;
         let mut tx = self.begin().await?;
-        ensure_active_holder(&mut tx, user).await?;
-        ensure_good_certificate_of(&mut tx, cert, user).await?;
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO requests (user_id, kind, status, target_cert_id, revocation_reason, \
-             decided_at, created_at, updated_at) \
-             VALUES ($1, 'revocation', 'success', $2, $3, $4, $4, $4) RETURNING id",
-        )
-        .bind(user)
-        .bind(cert)
-        .bind(i64::from(reason))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_on_unique(
-            "creating a revocation",
-            "a revocation of this certificate is already open",
-        ))?;
+        let id = insert_revocation(&mut tx, user, cert, reason, now, true).await?;
         super::certificates::revoke(&mut tx, cert, reason, now).await?;
         let request = fetch_request(&mut tx, id).await?;
         let revoked = super::certificates::fetch_certificate(&mut tx, cert).await?;
@@ -599,6 +567,38 @@ pub(super) async fn submit_in(
         });
     }
     Ok(())
+}
+
+/// Inside a transaction: `user`'s revocation request for their good certificate `cert`,
+/// pending, or already decided ("Success") when `decided`. Answers its id; a revocation of
+/// this certificate already open is [`Error::StoreConflict`].
+async fn insert_revocation(
+    conn: &mut sqlx::AnyConnection,
+    user: Id,
+    cert: Id,
+    reason: u8,
+    now: UnixTime,
+    decided: bool,
+) -> Result<Id> {
+    ensure_active_holder(&mut *conn, user).await?;
+    ensure_good_certificate_of(&mut *conn, cert, user).await?;
+    sqlx::query_scalar(
+        "INSERT INTO requests (user_id, kind, status, target_cert_id, revocation_reason, \
+         decided_at, created_at, updated_at) VALUES ($1, 'revocation', $2, $3, $4, $5, $6, $6) \
+         RETURNING id",
+    )
+    .bind(user)
+    .bind(if decided { "success" } else { "pending" })
+    .bind(cert)
+    .bind(i64::from(reason))
+    .bind(decided.then_some(now))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(conflict_on_unique(
+        "creating a revocation",
+        "a revocation of this certificate is already open",
+    ))
 }
 
 pub(super) async fn fetch_request(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Request> {
