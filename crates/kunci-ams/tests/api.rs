@@ -13,13 +13,15 @@
 
 mod support;
 
+use support::Answer;
+
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request as HttpRequest, StatusCode, header};
+use axum::http::{Method, Request as HttpRequest, StatusCode, header};
 use der::Decode;
-use kunci_ams::http::{AppState, Config, app, auth, unix_now};
+use kunci_ams::http::{AppState, Config, auth, unix_now};
 use kunci_ams::portal::{Mailer, Settings};
 use kunci_ams::store::{Certificate, Id, NewUser, Notice, Request, Role, Store, User};
 use kunci_core::csr::{CsrBuilder, Subject};
@@ -27,7 +29,6 @@ use kunci_core::key::{KeyAlgorithm, KeyPair};
 use serde_json::{Value, json};
 use sha2::Digest;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tower::ServiceExt;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::{CrlNumber, CrlReason};
 use zeroize::Zeroizing;
@@ -47,51 +48,6 @@ const BAYU: &str = "CN=Bayu Pratama,emailAddress=bayu.pratama@example.go.id,\
 struct TestApp {
     state: AppState,
     _dir: tempfile::TempDir,
-}
-
-/// One HTTP answer: status, headers, raw bytes and (when JSON) the parsed body.
-#[derive(Debug)]
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-    body: Value,
-}
-
-impl Answer {
-    fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(&name)
-            .map_or("", |v| v.to_str().unwrap_or(""))
-    }
-
-    /// Asserts the status and answers the body.
-    #[track_caller]
-    fn expect(&self, status: StatusCode) -> &Value {
-        assert_eq!(self.status, status, "{}", self.body);
-        &self.body
-    }
-
-    /// Asserts a refusal: the status, the code, and a JSON error with a message.
-    #[track_caller]
-    fn refused(&self, status: StatusCode, code: &str) {
-        assert_eq!(
-            (self.status, self.code()),
-            (status, code),
-            "answer: {}",
-            self.body
-        );
-        let message = self.body["error"]["message"].as_str().unwrap_or("");
-        assert!(!message.is_empty(), "no message in {}", self.body);
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.bytes.clone()).unwrap()
-    }
 }
 
 /// A logged-in account: the session cookie, its CSRF token, the account, and (holders) the
@@ -229,20 +185,7 @@ impl TestApp {
     }
 
     async fn send(&self, request: HttpRequest<Body>) -> Answer {
-        let response = app(self.state.clone()).oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            bytes,
-            body,
-        }
+        support::send(&self.state, request).await
     }
 
     async fn get_anon(&self, uri: &str) -> Answer {

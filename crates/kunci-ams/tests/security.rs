@@ -14,6 +14,8 @@
 
 mod support;
 
+use support::Answer;
+
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,13 +25,12 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request as HttpRequest, StatusCode, header};
-use kunci_ams::http::{AppState, Config, app, auth, unix_now};
+use axum::http::{Method, Request as HttpRequest, StatusCode, header};
+use kunci_ams::http::{AppState, Config, auth, unix_now};
 use kunci_ams::store::{Certificate, Id, NewUser, Notice, Request, Role, Store, User};
 use kunci_core::csr::{CsrBuilder, Subject};
 use kunci_core::key::{KeyAlgorithm, KeyPair};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "kuda-lumping-42";
@@ -222,26 +223,6 @@ struct TestApp {
     dir: tempfile::TempDir,
 }
 
-#[derive(Debug)]
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-    body: Value,
-}
-
-impl Answer {
-    fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
-
-    #[track_caller]
-    fn expect(&self, status: StatusCode) -> &Value {
-        assert_eq!(self.status, status, "{}", self.body);
-        &self.body
-    }
-}
-
 /// A logged-in account.
 #[derive(Clone)]
 struct Session {
@@ -331,20 +312,7 @@ impl TestApp {
     }
 
     async fn send(&self, request: HttpRequest<Body>) -> Answer {
-        let response = app(self.state.clone()).oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            bytes,
-            body,
-        }
+        support::send(&self.state, request).await
     }
 
     async fn call(&self, s: &Session, method: Method, uri: &str, body: &Value) -> Answer {

@@ -10,12 +10,14 @@
 
 use std::sync::Arc;
 
+use axum::http::{HeaderMap, StatusCode, header};
 use kunci_ams::ca::{Authority, CaNames, create_hierarchy};
 use kunci_ams::http::{AppState, Config, unix_now};
 use kunci_ams::portal::{Mailer, Portal, Settings, standard_profiles};
 use kunci_ams::setup;
 use kunci_ams::store::Store;
 use kunci_core::key::KeyAlgorithm;
+use serde_json::Value;
 
 /// The origin the test portal believes it is served at.
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
@@ -121,5 +123,72 @@ pub async fn test_store(dir: &std::path::Path) -> Store {
             Store::open(&format!("{server_part}/{name}")).await.unwrap()
         }
         _ => Store::open_sqlite(&dir.join("kunci.db")).await.unwrap(),
+    }
+}
+
+/// One HTTP answer: status, headers, raw bytes and (when JSON) the parsed body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .map_or("", |v| v.to_str().unwrap_or(""))
+    }
+
+    /// Asserts the status and answers the body.
+    #[track_caller]
+    pub fn expect(&self, status: StatusCode) -> &Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        &self.body
+    }
+
+    /// Asserts a refusal: the status, the code, and a JSON error with a message.
+    #[track_caller]
+    pub fn refused(&self, status: StatusCode, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "answer: {}",
+            self.body
+        );
+        let message = self.body["error"]["message"].as_str().unwrap_or("");
+        assert!(!message.is_empty(), "no message in {}", self.body);
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.bytes.clone()).unwrap()
+    }
+}
+
+/// Sends `request` to a fresh router over `state` (no socket) and reads the whole answer.
+pub async fn send(state: &AppState, request: axum::http::Request<axum::body::Body>) -> Answer {
+    use tower::ServiceExt;
+    let response = kunci_ams::http::app(state.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        bytes,
+        body,
     }
 }
