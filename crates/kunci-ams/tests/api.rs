@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::Answer;
+use support::{Answer, json_request, route_request};
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -362,15 +362,6 @@ impl TestApp {
         world.uploads = names;
         world
     }
-}
-
-fn json_request(method: Method, uri: &str, body: &Value) -> HttpRequest<Body> {
-    HttpRequest::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 fn with_session(mut request: HttpRequest<Body>, s: &Session, csrf: bool) -> HttpRequest<Body> {
@@ -1230,23 +1221,6 @@ fn protected_routes(id: Id) -> Vec<(Method, String, Value)> {
             json!({"login": "mallory", "name": "M", "role": "admin", "password": PASSWORD}),
         ),
     ]
-}
-
-fn route_request(method: &Method, uri: &str, body: &Value) -> HttpRequest<Body> {
-    if uri.ends_with("/document") && *method == Method::POST {
-        return HttpRequest::post(uri)
-            .header(header::CONTENT_TYPE, "application/pdf")
-            .body(Body::from(kunci_ams::setup::demo_pdf()))
-            .unwrap();
-    }
-    match body {
-        Value::Null => HttpRequest::builder()
-            .method(method.clone())
-            .uri(uri)
-            .body(Body::empty())
-            .unwrap(),
-        body => json_request(method.clone(), uri, body),
-    }
 }
 
 #[tokio::test]

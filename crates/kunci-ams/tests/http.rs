@@ -24,6 +24,8 @@ const PASSWORD: &str = "kuda-lumping-42";
 
 mod support;
 
+use support::json_request;
+
 struct TestApp {
     state: AppState,
     _dir: tempfile::TempDir,
@@ -125,15 +127,6 @@ impl TestApp {
         let users = self.state.store.users().await.unwrap();
         users.into_iter().map(|u| u.login).collect()
     }
-}
-
-fn json_request(method: Method, uri: &str, body: &Value) -> Request<Body> {
-    Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 fn with_session(mut request: Request<Body>, login: &Login, csrf: Option<&str>) -> Request<Body> {

@@ -14,7 +14,7 @@
 
 mod support;
 
-use support::Answer;
+use support::{Answer, json_request, route_request};
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -403,34 +403,6 @@ impl TestApp {
             .filter(|p| p.starts_with("uploads"))
             .collect();
         world
-    }
-}
-
-fn json_request(method: Method, uri: &str, body: &Value) -> HttpRequest<Body> {
-    HttpRequest::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
-
-/// A request the route's handler would accept: the demo PDF for the document upload, JSON
-/// for a JSON body, nothing for `Value::Null`.
-fn route_request(method: &Method, uri: &str, body: &Value) -> HttpRequest<Body> {
-    if uri.ends_with("/document") && *method == Method::POST {
-        return HttpRequest::post(uri)
-            .header(header::CONTENT_TYPE, "application/pdf")
-            .body(Body::from(kunci_ams::setup::demo_pdf()))
-            .unwrap();
-    }
-    match body {
-        Value::Null => HttpRequest::builder()
-            .method(method.clone())
-            .uri(uri)
-            .body(Body::empty())
-            .unwrap(),
-        body => json_request(method.clone(), uri, body),
     }
 }
 

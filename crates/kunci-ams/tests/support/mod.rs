@@ -192,3 +192,40 @@ pub async fn send(state: &AppState, request: axum::http::Request<axum::body::Bod
         body,
     }
 }
+
+/// A request with a JSON body.
+pub fn json_request(
+    method: axum::http::Method,
+    uri: &str,
+    body: &Value,
+) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// A request the route's handler would accept: the demo PDF for the document upload, JSON
+/// for a JSON body, nothing for `Value::Null`.
+pub fn route_request(
+    method: &axum::http::Method,
+    uri: &str,
+    body: &Value,
+) -> axum::http::Request<axum::body::Body> {
+    if uri.ends_with("/document") && *method == axum::http::Method::POST {
+        return axum::http::Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(axum::body::Body::from(kunci_ams::setup::demo_pdf()))
+            .unwrap();
+    }
+    match body {
+        Value::Null => axum::http::Request::builder()
+            .method(method.clone())
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+        body => json_request(method.clone(), uri, body),
+    }
+}
