@@ -225,21 +225,19 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
     let mut envs = judges.to_vec();
     envs.push(("KUNCI_TEST_DATABASE_URL", server.as_str()));
     envs.push(("KUNCI_TEST_POSTGRES_URL", store.as_str()));
-    let suites = [
-        "test",
-        "--locked",
-        "-p",
-        "kunci-ams",
-        "--test",
-        "http",
-        "--test",
-        "api",
-        "--test",
-        "security",
-        "--test",
-        "store",
-    ];
-    cargo(root, &suites, &envs)?;
+    // The suites' executables as `cargo test --workspace` built them: `cargo test -p
+    // kunci-ams` would resolve features for that one package and rebuild ~80 crates.
+    let manifest_dir = root.join("crates").join("kunci-ams");
+    let manifest_dir = manifest_dir.to_string_lossy().into_owned();
+    envs.push(("CARGO_MANIFEST_DIR", manifest_dir.as_str()));
+    for binary in test_binaries(root, "kunci-ams", &["http", "api", "security", "store"])? {
+        let mut cmd = Command::new(&binary);
+        cmd.current_dir(root.join("crates").join("kunci-ams"));
+        for (k, v) in &envs {
+            cmd.env(k, v);
+        }
+        run(&mut cmd)?;
+    }
     pg.create_database("kunci_chaos")?;
     let chaos = pg.url("kunci_chaos");
     // Half the SQLite run's kills: the crash paths are the same code; what PostgreSQL adds
@@ -263,6 +261,51 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
         "load",
         &["--database-url", &load, "--quick", "--instances", "2"],
     )
+}
+
+/// The integration-test executables named `names` of `package`, as `cargo test --workspace`
+/// builds them (built now if they are not yet), in the order of `names`.
+fn test_binaries(root: &Path, package: &str, names: &[&str]) -> Result<Vec<PathBuf>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .args(["test", "--workspace", "--locked", "--no-run"])
+        .arg("--message-format=json")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo test --no-run: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo test --no-run exited with {}", output.status));
+    }
+    let mut found: Vec<(usize, PathBuf)> = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let target = &message["target"];
+        let is_test = target["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "test"));
+        let of_package = message["package_id"].as_str().is_some_and(|id| {
+            id.contains(&format!("/{package}#")) || id.contains(&format!("{package} "))
+        });
+        let position = names.iter().position(|n| target["name"] == *n);
+        if let (true, true, Some(i), Some(exe)) = (
+            is_test,
+            of_package,
+            position,
+            message["executable"].as_str(),
+        ) {
+            found.push((i, PathBuf::from(exe)));
+        }
+    }
+    found.sort();
+    if found.len() != names.len() {
+        return Err(format!(
+            "expected the test executables {names:?} of {package}, found {found:?}"
+        ));
+    }
+    Ok(found.into_iter().map(|(_, p)| p).collect())
 }
 
 fn bench_core(rest: &[&str]) -> Result {
