@@ -139,18 +139,13 @@ impl Portal {
     /// The current CRL, DER: the newest one any portal instance sharing the store published
     /// (read from the store, so an instance serves its neighbours' revocations too).
     pub async fn crl_der(&self, store: &Store) -> Result<Arc<Vec<u8>>> {
-        if let Some(der) = store.current_crl().await? {
-            let der = Arc::new(der);
-            match self.crl.write() {
-                Ok(mut crl) => *crl = Arc::clone(&der),
-                Err(poisoned) => *poisoned.into_inner() = Arc::clone(&der),
-            }
-            return Ok(der);
-        }
-        Ok(self.last_crl())
+        Ok(match store.current_crl().await? {
+            Some(der) => Arc::new(der),
+            None => self.last_crl(),
+        })
     }
 
-    /// The CRL this instance published or read last (empty before the first).
+    /// The CRL this instance published last (empty before the first).
     pub fn last_crl(&self) -> Arc<Vec<u8>> {
         match self.crl.read() {
             Ok(crl) => Arc::clone(&crl),

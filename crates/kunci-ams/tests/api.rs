@@ -166,14 +166,7 @@ impl TestApp {
             ))
             .await;
         answer.expect(StatusCode::OK);
-        let set_cookie = answer.header(header::SET_COOKIE).to_owned();
-        let cookie = set_cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .strip_prefix("kunci_session=")
-            .unwrap()
-            .to_owned();
+        let cookie = support::session_id(answer.header(header::SET_COOKIE));
         let user = self.store().user_by_login(login).await.unwrap().unwrap();
         let subject = self.store().identity(user.id).await.unwrap();
         Session {

@@ -155,9 +155,7 @@ fn set_cookie(headers: &HeaderMap) -> String {
 }
 
 fn cookie_value(headers: &HeaderMap) -> String {
-    let cookie = set_cookie(headers);
-    let first = cookie.split(';').next().unwrap();
-    first.strip_prefix("kunci_session=").unwrap().to_owned()
+    support::session_id(&set_cookie(headers))
 }
 
 fn new_user_body(login: &str) -> Value {

@@ -296,14 +296,7 @@ impl TestApp {
             ))
             .await;
         answer.expect(StatusCode::OK);
-        let set_cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
-        let cookie = set_cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .strip_prefix("kunci_session=")
-            .unwrap()
-            .to_owned();
+        let cookie = support::session_id(answer.headers[header::SET_COOKIE].to_str().unwrap());
         Session {
             cookie,
             csrf: answer.body["csrf_token"].as_str().unwrap().to_owned(),
@@ -1182,20 +1175,15 @@ impl Client {
             body.as_bytes(),
         );
         assert_eq!(status, 200, "{head}");
-        let cookie = head
-            .lines()
-            .find_map(|l| {
-                l.to_lowercase()
-                    .starts_with("set-cookie:")
-                    .then(|| l[11..].trim())
-            })
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .strip_prefix("kunci_session=")
-            .unwrap()
-            .to_owned();
+        let cookie = support::session_id(
+            head.lines()
+                .find_map(|l| {
+                    l.to_lowercase()
+                        .starts_with("set-cookie:")
+                        .then(|| l[11..].trim())
+                })
+                .unwrap(),
+        );
         let body: Value = serde_json::from_slice(&body).unwrap();
         Client {
             port,

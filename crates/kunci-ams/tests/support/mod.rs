@@ -229,3 +229,14 @@ pub fn route_request(
         body => json_request(method.clone(), uri, body),
     }
 }
+
+/// The session id a `Set-Cookie` header value gives (`kunci_session=ID; …`).
+pub fn session_id(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("kunci_session=")
+        .unwrap()
+        .to_owned()
+}
