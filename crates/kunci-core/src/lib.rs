@@ -21,6 +21,7 @@ pub mod key;
 pub mod pem;
 pub mod pkcs12;
 pub mod pkcs8;
+pub mod secret;
 pub mod sign;
 // Behind a feature (on by default) so that a build without it, such as the npm package's
 // core wasm, carries no zxcvbn code and none of its dictionaries.
@@ -29,6 +30,7 @@ pub mod strength;
 
 pub use error::{Error, Result};
 pub use key::{KeyAlgorithm, KeyPair};
+pub use secret::{CsrToken, Password};
 pub use sign::{SignatureAlgorithm, Signer};
 
 /// The largest DER or PEM input any parser here accepts (16 MiB). A CSR, key, certificate
