@@ -18,6 +18,11 @@
  * PIN window, the host operation with the PIN, retries on a wrong PIN → one reply on the port.
  * Closing the page (the port) or the window ends the request (`cancelled`); each has a deadline
  * (PROTOCOL.md §1: 5 minutes with the PIN window, else 30 s).
+ *
+ * The protocol's constants below (version, host name, timeouts, the ops of JOBS) are copies of
+ * extension/protocol.json, which a service worker without a bundler cannot import;
+ * extension/tests/protocol.test.mjs checks that they agree, and extension/tests/background.test.mjs
+ * runs this file against a fake `chrome`.
  */
 
 const api = globalThis.browser ?? globalThis.chrome;

@@ -10,6 +10,9 @@
  * waking the service worker. Each request has a deadline a little longer than the service
  * worker's own, so that the worker's more precise error (`timeout` while the PIN window was
  * open, `host.absent`, …) normally arrives first.
+ *
+ * The constants below are copies of extension/protocol.json (a content script cannot import);
+ * extension/tests/protocol.test.mjs checks that they agree.
  */
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
@@ -17,6 +20,8 @@
   const OPS = new Set(['token.list', 'token.generateCsr', 'token.importCertificate', 'token.listCertificates']);
   // Per PROTOCOL.md §1: operations that open the PIN window 5 minutes, others 30 s; plus slack.
   const PIN_OPS = new Set(['token.generateCsr', 'token.importCertificate', 'token.listCertificates']);
+  const PIN_TIMEOUT_MS = 5 * 60_000;
+  const PLAIN_TIMEOUT_MS = 30_000;
   const SLACK_MS = 3000;
   const MAX_PARAMS_BYTES = 1 << 20;
 
@@ -75,7 +80,7 @@
         // already gone
       }
     };
-    const timeoutMs = (PIN_OPS.has(data.op) ? 5 * 60_000 : 30_000) + SLACK_MS;
+    const timeoutMs = (PIN_OPS.has(data.op) ? PIN_TIMEOUT_MS : PLAIN_TIMEOUT_MS) + SLACK_MS;
     const timer = setTimeout(
       () => finish({ kunci: PROTOCOL, type: 'response', id, ok: false, error: { code: 'timeout', message: 'the extension did not answer in time' } }),
       timeoutMs,

@@ -12,6 +12,8 @@
  */
 import { KunciError } from './errors.js';
 
+// Copies of extension/protocol.json (the package ships without the extension);
+// extension/tests/protocol.test.mjs checks that they agree.
 const PROTOCOL = 1;
 const PING_TIMEOUT_MS = 1000;
 // PROTOCOL.md §1: 5 minutes for operations that open the PIN window, 30 s for the others.
