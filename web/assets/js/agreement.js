@@ -1,7 +1,7 @@
 /**
  * The subscriber agreement of PROCESS.md step 21, "PERJANJIAN PEMILIK SERTIFIKAT ELEKTRONIK":
  * twelve short numbered clauses, Indonesian (binding) and English (translation). Only text;
- * permohonan-baru.js shows it in a scrollable region and watches for the end.
+ * pages/permohonan-baru/step-agreement.js shows it in a scrollable region and watches for the end.
  */
 
 export const AGREEMENT = {
