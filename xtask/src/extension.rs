@@ -6,8 +6,9 @@
 //! `browser_specific_settings.gecko`, no `key`, no Chromium-only fields), and beside them
 //! `kunci-chromium.zip` and `kunci-firefox.zip`. The zips are reproducible: entries in sorted
 //! order, every timestamp 1980-01-01 00:00, fixed permissions, so the same sources give the
-//! same bytes (and the same store upload) on every machine. `lint` runs Mozilla's `web-ext lint`
-//! on the Firefox folder. Nothing here touches the network.
+//! same bytes (and the same store upload) on every machine. `lint` runs the extension's unit
+//! tests (`test`: `node --test extension/tests/*.test.mjs`) and Mozilla's `web-ext lint` on the
+//! Firefox folder. Nothing here touches the network.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -69,9 +70,10 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
-/// Runs `web-ext lint` (from `tests/web/node_modules`) on the built Firefox folder; fails on
-/// any error. Called by `ci()` after `build`.
+/// Runs the extension's unit tests, then `web-ext lint` (from `tests/web/node_modules`) on the
+/// built Firefox folder; fails on any error. Called by `ci()` after `build`.
 pub fn lint(root: &Path) -> Result {
+    test(root)?;
     let web_ext = root.join("tests/web/node_modules/.bin/web-ext");
     if !web_ext.exists() {
         return Err(format!(
@@ -94,6 +96,31 @@ pub fn lint(root: &Path) -> Result {
             "--source-dir",
         ])
         .arg(&dir)
+        .current_dir(root))
+}
+
+/// Runs `extension/tests/*.test.mjs` with Node's test runner: the service worker against a
+/// fake `chrome`, and the protocol's constants in every file against `extension/protocol.json`.
+/// Needs nothing built and no npm package (Node's own `node:test` only).
+pub fn test(root: &Path) -> Result {
+    let dir = root.join("extension/tests");
+    let entries = fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".test.mjs"))
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(format!("no *.test.mjs files in {}", dir.display()));
+    }
+    files.sort();
+    run(Command::new("node")
+        .arg("--test")
+        .args(&files)
         .current_dir(root))
 }
 

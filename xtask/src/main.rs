@@ -38,7 +38,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["ci"] => ci(),
+        ["ci"] => ci(false),
+        ["ci", "--quick"] => ci(true),
         ["ci-postgres"] => {
             let root = root();
             let debug = root.join("target").join("debug");
@@ -71,7 +72,9 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
   serve [-- F]  build the npm package and kunci-ams, run the portal on 127.0.0.1:8080 (demo
                 accounts on first start; F: more `kunci-ams serve` flags, e.g. --auto-approve)
-  ci            install test dependencies, then tidy, fmt, clippy, tests, wasm32 build
+  ci [--quick]  install test dependencies, then tidy, fmt, clippy, tests, wasm32 build, drills,
+                PostgreSQL, the npm package and browser walks, fuzzing (--quick: the inner
+                loop, no drills, PostgreSQL, npm package, browsers or fuzzing)
   ci-postgres   only the PostgreSQL part of ci: a throwaway server, the HTTP suites on it, a
                 chaos run, two portal instances on one database under load
   chaos [F]     SIGKILL the portal 60 times while holders enroll, approve and revoke, then
@@ -99,7 +102,9 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn ci() -> Result {
+/// `cargo xtask ci [--quick]`. The quick run is the inner loop: everything but PostgreSQL,
+/// the drills, the npm package and its browsers, the portal walks and fuzzing.
+fn ci(quick: bool) -> Result {
     let root = root();
     let started = Instant::now();
     setup::all(&root)?;
@@ -107,42 +112,81 @@ fn ci() -> Result {
     step("rustfmt", || {
         cargo(&root, &["fmt", "--all", "--", "--check"], &[])
     })?;
-    let clippy = [
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ];
-    step("clippy", || cargo(&root, &clippy, &[]))?;
-    let wasm_clippy = [
-        "clippy",
-        "-p",
-        "kunci-wasm",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--all-targets",
-        "--features",
-        "strength",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ];
-    step("clippy (wasm32 façade)", || {
-        cargo(&root, &wasm_clippy, &[])
-    })?;
+    // Clippy lints the workspace's crates *while they are built for the tests* (see
+    // `lint_env`), instead of in a `cargo clippy` run of its own: that run type-checked all
+    // ~300 dependencies a second time (check metadata cannot serve a real build), once for
+    // the host and once for wasm32. The lints, their levels and the targets linted are
+    // those of `cargo clippy --workspace --all-targets -- -D warnings`.
     let python = setup::venv_python(&root);
     let python = python.to_string_lossy().into_owned();
-    let judges = [
-        ("KUNCI_REQUIRE_JUDGES", "1"),
-        ("KUNCI_PYTHON", python.as_str()),
-    ];
+    let lint = lint_env()?;
+    let mut envs: Vec<(&str, &str)> = lint.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    envs.push(("KUNCI_REQUIRE_JUDGES", "1"));
+    envs.push(("KUNCI_PYTHON", python.as_str()));
+    let envs = envs.as_slice();
+    step(
+        "clippy (-D warnings) + build: every workspace target",
+        || {
+            lint_canary(&root, &lint)?;
+            let all = [
+                "test",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--no-run",
+            ];
+            cargo(&root, &all, envs)?;
+            // The binaries no integration test builds (xtask, the test runner) in their
+            // non-test form, as `clippy --all-targets` lints them.
+            cargo(&root, &["build", "--workspace", "--bins", "--locked"], envs)
+        },
+    )?;
+    step(
+        "clippy (-D warnings) + build for wasm32: the façade with both modules' features, kunci-core with and without strength",
+        || {
+            let facade = [
+                "test",
+                "--package",
+                "kunci-wasm",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "--features",
+                "strength",
+                "--locked",
+                "--no-run",
+            ];
+            cargo(&root, &facade, envs)?;
+            let core = [
+                "build",
+                "--package",
+                "kunci-core",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--locked",
+            ];
+            cargo(&root, &core, envs)?;
+            cargo(
+                &root,
+                &[&core[..], &["--no-default-features"]].concat(),
+                envs,
+            )
+        },
+    )?;
     step("tests", || {
-        cargo(&root, &["test", "--workspace", "--locked"], &judges)
+        cargo(&root, &["test", "--workspace", "--locked"], envs)
     })?;
+    step("browser extension: build, web-ext lint, node tests", || {
+        extension::build(&root)?;
+        extension::lint(&root)
+    })?;
+    if quick {
+        println!(
+            "xtask ci --quick: all steps passed in {:.0} s (not run: drills, PostgreSQL, npm package, browsers, fuzz)",
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     // The drills run the debug binaries `cargo test` just built (kunci-drill's tests/cli.rs
     // makes it build the drill's binary too).
     let debug = root.join("target").join("debug");
@@ -156,32 +200,13 @@ fn ci() -> Result {
     )?;
     step(
         "PostgreSQL: the HTTP suites, a chaos run, two instances under load",
-        || postgres_suite(&root, &debug, &judges),
-    )?;
-    step(
-        "wasm32 builds of kunci-core (with and without strength)",
-        || {
-            let wasm = [
-                "build",
-                "-p",
-                "kunci-core",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--locked",
-            ];
-            cargo(&root, &wasm, &[])?;
-            cargo(
-                &root,
-                &[&wasm[..], &["--no-default-features"]].concat(),
-                &[],
-            )
-        },
+        || postgres_suite(&root, &debug, envs),
     )?;
     step("npm package (cargo xtask wasm)", || {
         wasm::build(&root).map(|_| ())
     })?;
     step("wasm-bindgen-test in headless Chromium", || {
-        wasm::browser_tests(&root)
+        wasm::browser_tests(&root, envs)
     })?;
     step("npm package in Node 20", || {
         let test = root.join("crates/kunci-wasm/tests/node/api.test.mjs");
@@ -190,13 +215,6 @@ fn ci() -> Result {
             .arg(test)
             .current_dir(&root))
     })?;
-    step(
-        "browser extension (cargo xtask extension) and web-ext lint",
-        || {
-            extension::build(&root)?;
-            extension::lint(&root)
-        },
-    )?;
     step(
         "npm package in Chromium (Playwright), Vite example, interop, portal and token walks",
         // The portal walks run target/debug/kunci-ams, which `cargo test --workspace` built
@@ -211,6 +229,92 @@ fn ci() -> Result {
         "xtask ci: all steps passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The environment that makes cargo compile the workspace's own crates with `clippy-driver`
+/// (as `cargo clippy` does: `RUSTC_WORKSPACE_WRAPPER`, lint flags in `CLIPPY_ARGS`) while
+/// still producing real artifacts, so one build serves both clippy and the tests.
+/// Dependencies are compiled by plain rustc either way. Every cargo call of `ci` that builds
+/// native or wasm32 debug artifacts passes it, so nothing is compiled twice; the npm package's
+/// release builds do not (clippy-driver turns MIR optimisations off).
+fn lint_env() -> Result<Vec<(&'static str, String)>> {
+    let cargo = std::env::var_os("CARGO").map(PathBuf::from);
+    let beside_cargo = cargo.and_then(|c| c.parent().map(|d| d.join("clippy-driver")));
+    let driver = match beside_cargo.filter(|d| d.is_file()) {
+        Some(d) => d,
+        None => {
+            let out = Command::new("rustc")
+                .args(["--print", "sysroot"])
+                .output()
+                .map_err(|e| format!("cannot run rustc --print sysroot: {e}"))?;
+            let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            Path::new(&sysroot).join("bin").join("clippy-driver")
+        }
+    };
+    if !driver.is_file() {
+        return Err(format!(
+            "{} is missing: `rustup component add clippy`",
+            driver.display()
+        ));
+    }
+    Ok(vec![
+        (
+            "RUSTC_WORKSPACE_WRAPPER",
+            driver.to_string_lossy().into_owned(),
+        ),
+        // cargo-clippy's own encoding of `-- -D warnings`.
+        (
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__".into(),
+        ),
+    ])
+}
+
+/// Proves that `lint_env` lints: clippy-driver with that environment must refuse a file
+/// with a `len_zero` finding. Without this, a change in how clippy reads its flags would let
+/// every lint pass silently.
+fn lint_canary(root: &Path, lint: &[(&'static str, String)]) -> Result {
+    let dir = root.join("target").join("lint-canary");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let source = dir.join("canary.rs");
+    std::fs::write(
+        &source,
+        "//! Canary.\n/// Canary.\npub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n",
+    )
+    .map_err(|e| format!("{}: {e}", source.display()))?;
+    let driver = lint
+        .iter()
+        .find(|(k, _)| *k == "RUSTC_WORKSPACE_WRAPPER")
+        .map(|(_, v)| v.clone())
+        .ok_or("no RUSTC_WORKSPACE_WRAPPER")?;
+    let mut cmd = Command::new(&driver);
+    // As cargo calls a workspace wrapper: the wrapper, then rustc's path, then rustc's flags.
+    cmd.arg("rustc")
+        .args([
+            "--edition",
+            "2024",
+            "--crate-type",
+            "lib",
+            "--emit",
+            "metadata",
+        ])
+        .arg("--out-dir")
+        .arg(&dir)
+        .arg(&source);
+    for (k, v) in lint {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {driver}: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !stderr.contains("len_zero") {
+        return Err(format!(
+            "the clippy wrapper did not refuse a len_zero finding (exit {}): {stderr}",
+            out.status
+        ));
+    }
     Ok(())
 }
 
@@ -230,7 +334,8 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
     let manifest_dir = root.join("crates").join("kunci-ams");
     let manifest_dir = manifest_dir.to_string_lossy().into_owned();
     envs.push(("CARGO_MANIFEST_DIR", manifest_dir.as_str()));
-    for binary in test_binaries(root, "kunci-ams", &["http", "api", "security", "store"])? {
+    let names = ["http", "api", "security", "store"];
+    for binary in test_binaries(root, "kunci-ams", &names, judges)? {
         let mut cmd = Command::new(&binary);
         cmd.current_dir(root.join("crates").join("kunci-ams"));
         for (k, v) in &envs {
@@ -264,10 +369,17 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
 }
 
 /// The integration-test executables named `names` of `package`, as `cargo test --workspace`
-/// builds them (built now if they are not yet), in the order of `names`.
-fn test_binaries(root: &Path, package: &str, names: &[&str]) -> Result<Vec<PathBuf>> {
+/// builds them with the environment `envs` (built now if they are not yet), in the order of
+/// `names`.
+fn test_binaries(
+    root: &Path,
+    package: &str,
+    names: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<Vec<PathBuf>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
+        .envs(envs.iter().copied())
         .current_dir(root)
         .args(["test", "--workspace", "--locked", "--no-run"])
         .arg("--message-format=json")
@@ -342,6 +454,14 @@ pub fn which(program: &str) -> Option<PathBuf> {
             .map(|p| p.join(program))
             .find(|p| p.is_file())
     })
+}
+
+/// Whether this process runs as root (apt-get without sudo; PostgreSQL through runuser).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0")
 }
 
 /// Runs a command with inherited output; an unsuccessful exit is an error naming it.

@@ -57,7 +57,7 @@ impl Postgres {
     pub fn start() -> Result<Postgres> {
         let started = Instant::now();
         let bin = bin_dir()?;
-        let root = crate::setup::is_root();
+        let root = crate::is_root();
         let run_as = if root {
             postgres_user_prefix()?
         } else {

@@ -88,7 +88,7 @@ fn apt_get_install(missing: &[&str]) -> Result {
         return Ok(());
     }
     println!("setup: apt-get install {}", missing.join(" "));
-    let sudo = !is_root();
+    let sudo = !crate::is_root();
     let apt = |args: &[&str]| {
         let mut cmd = if sudo {
             Command::new("sudo")
@@ -155,11 +155,6 @@ fn web_packages(root: &Path) -> Result {
         // playwright-core downloads nothing, but say so in case a dependency ever pulls in
         // `playwright`: its browser download would fail on the closed network.
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
-}
-
-/// Whether this process runs as root.
-pub fn is_root() -> bool {
-    output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {

@@ -230,37 +230,23 @@ fn workspace_string(root: &Path, table: &str, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The `wasm-bindgen-test-runner` of exactly the wasm-bindgen version in use, built from
-/// crates.io into `target/tools` once (it is not on Debian, and no prebuilt binary may be
-/// downloaded). Returns its path.
-pub fn test_runner(root: &Path) -> Result<PathBuf> {
-    let tools = root.join("target/tools");
-    let runner = tools.join("bin/wasm-bindgen-test-runner");
-    let version = wasm_bindgen_version(root)?;
-    let stamp = tools.join("wasm-bindgen-cli.version");
-    let current = std::fs::read_to_string(&stamp).unwrap_or_default();
-    if runner.is_file() && current.trim() == version {
-        return Ok(runner);
+/// The `wasm-bindgen-test-runner` of exactly the wasm-bindgen version in use: the workspace
+/// member `xtask/test-runner` (locked by Cargo.lock, built in the shared target folder; it is
+/// not on Debian, and no prebuilt binary may be downloaded). Built with the workspace's other
+/// binaries and `envs`, as `ci` builds them, so in `ci` it is already there. Returns its path.
+pub fn test_runner(root: &Path, envs: &[(&str, &str)]) -> Result<PathBuf> {
+    let pinned = wasm_bindgen_version(root)?;
+    let manifest = root.join("xtask/test-runner/Cargo.toml");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    if !text.contains(&format!("version = \"={pinned}\"")) {
+        return Err(format!(
+            "{}: wasm-bindgen-cli must be pinned to ={pinned}, the workspace's wasm-bindgen",
+            manifest.display()
+        ));
     }
-    println!("wasm: building wasm-bindgen-test-runner {version} from crates.io (once)");
-    let tools_str = tools.to_string_lossy().into_owned();
-    let exact = format!("={version}");
-    // Not --locked: the crate's own lock names a webpki-roots release that the registry
-    // mirror here does not carry; the newest compatible versions build fine.
-    cargo(
-        root,
-        &[
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            &exact,
-            "--root",
-            &tools_str,
-        ],
-        &[],
-    )?;
-    std::fs::write(&stamp, &version).map_err(|e| format!("{}: {e}", stamp.display()))?;
-    Ok(runner)
+    cargo(root, &["build", "--workspace", "--bins", "--locked"], envs)?;
+    Ok(root.join("target/debug/wasm-bindgen-test-runner"))
 }
 
 /// The exact version the workspace pins `wasm-bindgen` to.
@@ -271,8 +257,10 @@ fn wasm_bindgen_version(root: &Path) -> Result<String> {
 }
 
 /// Runs the façade's `wasm-bindgen-test` suite in headless Chromium through chromedriver.
-pub fn browser_tests(root: &Path) -> Result {
-    let runner = test_runner(root)?;
+/// `envs` are the build environment `ci` used for the wasm32 build of the façade (with both
+/// modules' features), so the test binary it built is reused, not compiled again.
+pub fn browser_tests(root: &Path, envs: &[(&str, &str)]) -> Result {
+    let runner = test_runner(root, envs)?;
     // The runner reads Chrome's capabilities from webdriver.json in the working folder: as
     // root, Chromium needs --no-sandbox, and the closed network needs the quiet flags.
     let config = root.join("crates/kunci-wasm/webdriver.json");
@@ -288,17 +276,23 @@ pub fn browser_tests(root: &Path) -> Result {
             "kunci-wasm",
             "--target",
             "wasm32-unknown-unknown",
+            "--features",
+            "strength",
             "--test",
             "web",
             "--locked",
         ],
         &[
-            (
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                runner.as_str(),
-            ),
-            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
-            ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-        ],
+            envs,
+            &[
+                (
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    runner.as_str(),
+                ),
+                ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+                ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+            ],
+        ]
+        .concat(),
     )
 }
