@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::origin::Origin;
 
 /// Environment variable overriding the config file's path.
 pub const CONFIG_ENV: &str = "KUNCI_HOST_CONFIG";
@@ -102,15 +103,21 @@ impl Config {
         })
     }
 
-    /// True when `origin` is on the allow-list: exact match once a trailing `/` is trimmed
-    /// from both sides (browsers and people write `https://a.example/` and `https://a.example`).
-    pub fn allows(&self, origin: &str) -> bool {
-        let origin = trim_origin(origin);
-        !origin.is_empty()
-            && self
-                .allowed_origins
-                .iter()
-                .any(|o| trim_origin(o) == origin)
+    /// The allow-list, parsed: the entries that are origins. An entry that is not (a typo, a
+    /// path after the host) is left out, since no browser could send it; `doctor` shows the
+    /// file's entries as written.
+    pub fn allowed(&self) -> Vec<Origin> {
+        self.allowed_origins
+            .iter()
+            .filter_map(|o| Origin::parse(o).ok())
+            .collect()
+    }
+
+    /// True when `origin` is on the allow-list: an exact match once both are parsed (which
+    /// trims a trailing `/`: browsers and people write `https://a.example/` and
+    /// `https://a.example`).
+    pub fn allows(&self, origin: &Origin) -> bool {
+        self.allowed().contains(origin)
     }
 }
 
@@ -211,11 +218,12 @@ mod tests {
             allowed_origins: vec!["https://ams.example.go.id/".into()],
             module: None,
         };
-        assert!(c.allows("https://ams.example.go.id"));
-        assert!(c.allows("https://ams.example.go.id/"));
-        assert!(!c.allows("https://ams.example.go.id.evil.test"));
-        assert!(!c.allows("http://ams.example.go.id"));
-        assert!(!c.allows(""));
+        let allows = |o: &str| Origin::parse(o).is_ok_and(|o| c.allows(&o));
+        assert!(allows("https://ams.example.go.id"));
+        assert!(allows("https://ams.example.go.id/"));
+        assert!(!allows("https://ams.example.go.id.evil.test"));
+        assert!(!allows("http://ams.example.go.id"));
+        assert!(!allows(""));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!
 //! Modules: [`framing`] (the 32-bit length + JSON frames), [`protocol`] (one handler per op,
 //! shared by the native-messaging loop and the command line), [`token`] (PKCS#11), [`config`]
-//! (allowed origins, module discovery), [`install`] and [`doctor`] (the per-browser set-up and
+//! (allowed origins, module discovery), [`origin`] (the parsed web origin the allow-list
+//! compares), [`install`] and [`doctor`] (the per-browser set-up and
 //! its diagnosis), [`error`] (the stable codes).
 
 pub mod config;
@@ -16,6 +17,7 @@ pub mod doctor;
 pub mod error;
 pub mod framing;
 pub mod install;
+pub mod origin;
 pub mod protocol;
 pub mod token;
 

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::config::{Config, find_module};
 use crate::error::{Error, Result};
 use crate::framing::MAX_MESSAGE_LEN;
+use crate::origin::Origin;
 use crate::token::{Algorithm, LoggedIn, Module, Pin, Token, TokenCertificate};
 
 /// The protocol version this host speaks.
@@ -35,6 +36,8 @@ pub const OPS: [&str; 7] = [
 #[derive(Debug)]
 pub struct Host {
     config: Config,
+    /// The config's allow-list, parsed once.
+    allowed: Vec<Origin>,
     /// Why the config could not be read, logged when an origin is refused.
     config_problem: Option<String>,
     module: Option<Module>,
@@ -45,6 +48,7 @@ impl Host {
     /// logged when an origin is refused, since an empty allow-list refuses everyone.
     pub fn new(config: Config, config_problem: Option<String>) -> Host {
         Host {
+            allowed: config.allowed(),
             config,
             config_problem,
             module: None,
@@ -73,13 +77,20 @@ impl Host {
             return Err(Error::OpUnknown(op.to_owned()));
         }
         if op != "hello" {
-            let origin = env.origin.as_deref().unwrap_or_default();
-            if !self.config.allows(origin) {
-                eprintln!("kunci-host: refused op `{op}` from origin `{origin}`");
+            // Parsed only here, not in the envelope: `hello` is answered whatever the origin.
+            let text = env.origin.as_deref().unwrap_or_default();
+            let origin = Origin::parse(text);
+            if !origin.as_ref().is_ok_and(|o| self.allowed.contains(o)) {
+                match &origin {
+                    Ok(_) => eprintln!("kunci-host: refused op `{op}` from origin `{text}`"),
+                    Err(why) => eprintln!(
+                        "kunci-host: refused op `{op}` from origin `{text}`: not an origin ({why})"
+                    ),
+                }
                 if let Some(problem) = &self.config_problem {
                     eprintln!("kunci-host: {problem}");
                 }
-                return Err(Error::OriginNotAllowed(origin.to_owned()));
+                return Err(Error::OriginNotAllowed(text.to_owned()));
             }
         }
         let params = env.params;
@@ -425,6 +436,43 @@ mod tests {
         let r = reply(&mut host(), "{not json");
         assert_eq!(r["error"]["code"], "request.bad");
         assert_eq!(r["id"], Value::Null);
+    }
+
+    #[test]
+    fn an_origin_that_does_not_parse_is_refused_and_hello_still_answers() {
+        for origin in [
+            "",
+            "null",
+            "https://ams.example.go.id/permohonan",
+            "ams.example.go.id",
+        ] {
+            let body = json!({"id": 3, "op": "list_tokens", "origin": origin}).to_string();
+            let r = reply(&mut host(), &body);
+            assert_eq!(r["error"]["code"], "origin.not_allowed", "{origin}");
+        }
+        let r = reply(
+            &mut host(),
+            r#"{"id":4,"op":"hello","origin":"not an origin"}"#,
+        );
+        assert_eq!(r["result"]["protocol"], PROTOCOL_VERSION);
+        // A trailing slash is trimmed when parsed, as before.
+        let r = reply(
+            &mut host(),
+            r#"{"id":5,"op":"list_tokens","origin":"https://ams.example.go.id/"}"#,
+        );
+        assert_eq!(r["error"]["code"], "module.not_found");
+    }
+
+    /// extension/protocol.json is the protocol's one source (docs/PROTOCOL.md); this crate keeps
+    /// copies of its values, which must agree with it.
+    #[test]
+    fn constants_agree_with_extension_protocol_json() {
+        let p: Value =
+            serde_json::from_str(include_str!("../../../extension/protocol.json")).unwrap();
+        assert_eq!(p["version"], json!(PROTOCOL_VERSION));
+        assert_eq!(p["host_ops"], json!(OPS));
+        assert_eq!(p["host_name"], json!(crate::install::HOST_NAME));
+        assert_eq!(p["max_message_bytes"], json!(MAX_MESSAGE_LEN));
     }
 
     #[test]
