@@ -202,6 +202,63 @@ impl From<der::Error> for Error {
     }
 }
 
+/// What kind of failure an [`Error`] is, for callers outside this crate that must map every
+/// error (an HTTP status, an exit code): [`Error`] is `#[non_exhaustive]`, so they could only
+/// match it with a wildcard, and a new variant would fall into it unseen. [`Error::kind`]
+/// matches exhaustively here instead, so a new variant does not compile until it is
+/// classified. Deliberately not `#[non_exhaustive]`: a new kind must reach every caller too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input is malformed or does not meet a rule (bad PEM, a CSR that does not verify,
+    /// a weak password...): the caller must fix it.
+    BadInput,
+    /// A password that decrypts nothing (PKCS#8, PKCS#12).
+    WrongPassword,
+    /// Well-formed, but uses a key, algorithm or scheme kunci does not support.
+    Unsupported,
+    /// The environment failed, not the input (the random source, a signer).
+    Internal,
+}
+
+impl Error {
+    /// The kind of failure this error is (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::EmptyInput
+            | Error::InputTooLarge { .. }
+            | Error::BadPem(_)
+            | Error::BadDer(_)
+            | Error::InvalidKey(_)
+            | Error::EmptyPassword
+            | Error::IterationsTooLow { .. }
+            | Error::IterationsTooHigh { .. }
+            | Error::KdfResult(_)
+            | Error::InvalidSubject(_)
+            | Error::InvalidEmail(_)
+            | Error::CsrMalformed(_)
+            | Error::CsrBadSignature
+            | Error::CsrSubjectMismatch(_)
+            | Error::CsrTokenMissing
+            | Error::CsrTokenMismatch
+            | Error::CsrTokenInvalid(_)
+            | Error::CertMalformed(_)
+            | Error::CertKeyMismatch
+            | Error::P12Malformed(_)
+            | Error::P12Incomplete(_)
+            | Error::PasswordTooWeak { .. }
+            | Error::PasswordTooLong { .. }
+            | Error::UnknownLanguage(_) => ErrorKind::BadInput,
+            Error::Pkcs8WrongPassword | Error::P12WrongPassword => ErrorKind::WrongPassword,
+            Error::UnsupportedAlgorithm(_)
+            | Error::UnsupportedKey(_)
+            | Error::Pkcs8UnsupportedEncryption(_)
+            | Error::CsrAlgorithmNotAllowed(_)
+            | Error::P12Unsupported(_) => ErrorKind::Unsupported,
+            Error::KeyGeneration(_) | Error::SigningFailed(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
