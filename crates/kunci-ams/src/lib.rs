@@ -10,17 +10,22 @@
 //!   approval, reminders).
 //! - [`http`]: `app(state) -> Router`: logins, sessions, CSRF, roles, security headers, the
 //!   holder/operator/admin API (docs/API.md), the CA's public files, and the pages of `web/`.
-//! - [`setup`]: first start (data folder, CA with keys encrypted at rest, products, demo).
+//! - [`setup`]: first start (data folder, CA with keys encrypted at rest, products).
+//! - [`demo`]: the demo accounts and certificate of `serve --demo`.
+//! - [`uploads`]: atomic writes, the uploads folder (document paths, start-up sweep) and the
+//!   PDF check.
 //! - [`mail`]: e-mail notices over SMTP.
 //!
 //! The `kunci-ams` binary (`serve`, `user add|list|disable|grant`) is a thin layer over these.
 
 pub mod ca;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod mail;
 pub mod portal;
 pub mod setup;
 pub mod store;
+pub mod uploads;
 
 pub use error::{Error, Result};

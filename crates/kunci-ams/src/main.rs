@@ -14,9 +14,10 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use kunci_ams::http::{AppState, Config, app, auth, unix_now};
 use kunci_ams::portal::{Mailer, Portal, Settings, standard_profiles};
-use kunci_ams::setup;
 use kunci_ams::store::{NewUser, Role, Store};
 use kunci_ams::{Error, Result};
+use kunci_ams::{demo, setup, uploads};
+use kunci_core::Password;
 use zeroize::Zeroizing;
 
 #[derive(Parser)]
@@ -248,7 +249,7 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     let passphrase = setup::ca_passphrase(&pass_file, ca_exists)?;
     let (authority, created) = setup::open_or_create_ca(
         &ca_dir,
-        passphrase.as_bytes(),
+        passphrase.expose().as_bytes(),
         setup::DEFAULT_CA_ORGANIZATION,
         now,
     )?;
@@ -265,13 +266,13 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     settings.reminder_days = args.reminder_days;
     settings.token_lifetime_secs = args.token_hours.max(1) * 3600;
     settings.max_upload_bytes = args.max_upload_bytes;
-    let swept = setup::sweep_uploads(
+    let swept = uploads::sweep_uploads(
         &settings.uploads_dir,
         &store,
         std::time::Duration::from_secs(args.sweep_uploads_after),
     )
     .await?;
-    if swept != setup::Swept::default() {
+    if swept != uploads::Swept::default() {
         eprintln!(
             "kunci-ams: swept {} unfinished upload(s) and {} document(s) no request names from {}",
             swept.temporary,
@@ -310,18 +311,20 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
         // The demo's logins are kept in the data folder (owner-only) so that every start can
         // print them: a demo, not a place for real accounts' passwords.
         let logins_file = data_dir.join("demo-logins.txt");
-        let password = std::env::var("KUNCI_AMS_DEMO_PASSWORD").ok();
-        if let Some(demo) = setup::seed_demo(&store, &portal, password.as_deref(), now).await? {
+        let password = std::env::var("KUNCI_AMS_DEMO_PASSWORD")
+            .ok()
+            .map(Password::from);
+        if let Some(demo) = demo::seed_demo(&store, &portal, password.as_ref(), now).await? {
             let mut text = String::new();
             for (login, role, pass) in &demo.accounts {
                 text.push_str(&format!(
                     "  {:<8} login: {:<9} password: {}\n",
                     role.as_str(),
                     login,
-                    pass.as_str()
+                    pass.expose()
                 ));
             }
-            setup::write_private(&logins_file, text.as_bytes())?;
+            uploads::write_private(&logins_file, text.as_bytes())?;
             println!(
                 "kunci-ams: seeded the demo; the holder already holds certificate {}",
                 demo.certificate_serial
@@ -482,20 +485,20 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
 }
 
 /// The password from `file` (its first line) or from `KUNCI_AMS_PASSWORD`.
-fn read_password(file: Option<&Path>) -> Result<Zeroizing<String>> {
+fn read_password(file: Option<&Path>) -> Result<Password> {
     let password = match file {
         Some(path) => {
             let text = Zeroizing::new(
                 std::fs::read_to_string(path)
                     .map_err(|_| Error::BadRequest("cannot read the password file"))?,
             );
-            Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
+            Password::from(text.lines().next().unwrap_or_default())
         }
-        None => Zeroizing::new(std::env::var("KUNCI_AMS_PASSWORD").map_err(|_| {
+        None => Password::from(std::env::var("KUNCI_AMS_PASSWORD").map_err(|_| {
             Error::BadRequest("give the password with --password-file or KUNCI_AMS_PASSWORD")
         })?),
     };
-    if password.chars().count() < kunci_ams::http::MIN_PASSWORD_CHARS {
+    if password.expose().chars().count() < kunci_ams::http::MIN_PASSWORD_CHARS {
         return Err(Error::BadRequest(
             "the password needs at least 8 characters",
         ));

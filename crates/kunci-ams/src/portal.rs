@@ -18,15 +18,16 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use kunci_core::CsrToken;
 use kunci_core::csr::{CsrPolicy, Subject};
 use kunci_core::key::KeyKind;
-use sha2::{Digest, Sha256};
 
 use crate::ca::{Authority, Profile, RevocationReason, Revoked};
 use crate::error::{Error, Result};
 use crate::store::{
     Certificate, Document, Id, Request, RequestKind, RequestStatus, Store, UnixTime, User,
 };
+use crate::uploads::{self, clean_file_name, looks_like_pdf};
 
 /// Sends e-mail. The SMTP implementation lives in [`crate::mail`]; tests put in their own.
 pub trait Mailer: Send + Sync + std::fmt::Debug {
@@ -221,7 +222,7 @@ impl Portal {
         store: &Store,
         user: Id,
         profile: &Profile,
-        token: Option<&str>,
+        token: Option<&CsrToken>,
     ) -> Result<CsrPolicy> {
         let identity = store.identity(user).await?.ok_or(Error::StoreConflict {
             what: "no identity is registered for this account; ask the administrator",
@@ -229,7 +230,7 @@ impl Portal {
         Ok(CsrPolicy {
             allowed_keys: profile.allowed_keys.clone(),
             expected_subject: Some(identity),
-            expected_token: token.map(str::to_owned),
+            expected_token: token.map(|t| t.expose().to_owned()),
         })
     }
 
@@ -239,7 +240,7 @@ impl Portal {
         &self,
         store: &Store,
         user: &User,
-        token: &str,
+        token: &CsrToken,
         now: UnixTime,
     ) -> Result<(Request, Subject, Profile)> {
         let request = store.check_csr_token(token, user.id, now).await?;
@@ -262,7 +263,7 @@ impl Portal {
         &self,
         store: &Store,
         user: &User,
-        token: &str,
+        token: &CsrToken,
         csr: &[u8],
         now: UnixTime,
     ) -> Result<Request> {
@@ -314,11 +315,7 @@ impl Portal {
                 what: "this request does not take a document now",
             });
         }
-        let sha256_hex = hex::encode(Sha256::digest(bytes));
-        let path = self.document_path(&sha256_hex);
-        if !path.exists() {
-            crate::setup::write_atomically(&path, bytes, false)?;
-        }
+        let sha256_hex = uploads::save_document(&self.settings.uploads_dir, bytes)?;
         let document = Document {
             sha256_hex,
             original_name: clean_file_name(name),
@@ -331,7 +328,7 @@ impl Portal {
 
     /// Where the document with this SHA-256 (hex) is kept.
     pub fn document_path(&self, sha256_hex: &str) -> PathBuf {
-        self.settings.uploads_dir.join(format!("{sha256_hex}.pdf"))
+        uploads::document_path(&self.settings.uploads_dir, sha256_hex)
     }
 
     /// Steps 21-22: "Setuju dan Submit". In automatic mode the request is approved at once.
@@ -584,31 +581,6 @@ impl Portal {
     }
 }
 
-/// A PDF by content: the `%PDF-` header within the first 1024 bytes (as readers accept) and
-/// an `%%EOF` marker in the last 1024.
-pub fn looks_like_pdf(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(1024)];
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
-}
-
-/// A file name safe to show and to put in a `Content-Disposition`: the last path part, printable
-/// ASCII letters, digits and `._- ` only, at most 100 characters.
-pub fn clean_file_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ' '))
-        .take(100)
-        .collect();
-    let cleaned = cleaned.trim().to_owned();
-    if cleaned.is_empty() {
-        "surat-rekomendasi.pdf".to_owned()
-    } else {
-        cleaned
-    }
-}
-
 /// The holder's notice for a certificate issued on enrollment `request`: (subject, body).
 fn issued_notice(request: Id, product: &str, serial_hex: &str) -> (String, String) {
     (
@@ -632,24 +604,4 @@ fn revoked_notice(request: Id, serial_hex: &str) -> (String, String) {
              certificate {serial_hex} is revoked."
         ),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pdf_is_judged_by_content() {
-        assert!(looks_like_pdf(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"));
-        assert!(!looks_like_pdf(b"MZ\x90\x00 not a pdf %%EOF"));
-        assert!(!looks_like_pdf(b"%PDF-1.4 but cut short"));
-        assert!(!looks_like_pdf(b""));
-    }
-
-    #[test]
-    fn file_names_lose_paths_and_odd_characters() {
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("C:\\x\\Surat \"A\".pdf"), "Surat A.pdf");
-        assert_eq!(clean_file_name("\r\n"), "surat-rekomendasi.pdf");
-    }
 }

@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::{Answer, json_request, route_request};
+use support::{Answer, PASSWORD, Session, TestApp, json_request, route_request, with_session};
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -21,9 +21,10 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode, header};
 use der::Decode;
-use kunci_ams::http::{AppState, Config, auth, unix_now};
-use kunci_ams::portal::{Mailer, Settings};
-use kunci_ams::store::{Certificate, Id, NewUser, Notice, Request, Role, Store, User};
+use kunci_ams::http::unix_now;
+use kunci_ams::portal::Settings;
+use kunci_ams::store::{Id, NewUser, Role, Store};
+use kunci_core::CsrToken;
 use kunci_core::csr::{CsrBuilder, Subject};
 use kunci_core::key::{KeyAlgorithm, KeyPair};
 use serde_json::{Value, json};
@@ -31,9 +32,7 @@ use sha2::Digest;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::{CrlNumber, CrlReason};
-use zeroize::Zeroizing;
 
-const PASSWORD: &str = "kuda-lumping-42";
 const INDIVIDU: &str = "Sertifikat Elektronik Individu";
 const ORGANISASI: &str = "Sertifikat Elektronik Dinas/Organisasi";
 const ANI: &str = "CN=Ani Wijaya,emailAddress=ani.wijaya@example.go.id,OU=Bidang Persandian,\
@@ -45,105 +44,7 @@ const BAYU: &str = "CN=Bayu Pratama,emailAddress=bayu.pratama@example.go.id,\
 // The test portal and its client
 // ---------------------------------------------------------------------------------------------
 
-struct TestApp {
-    state: AppState,
-    _dir: tempfile::TempDir,
-}
-
-/// A logged-in account: the session cookie, its CSRF token, the account, and (holders) the
-/// registered identity its CSRs must carry.
-#[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
-    user: User,
-    subject: Option<Subject>,
-}
-
-impl Session {
-    fn subject(&self) -> &Subject {
-        self.subject.as_ref().expect("a holder session")
-    }
-}
-
-/// Everything the portal keeps that a refused request must not touch.
-#[derive(Debug, PartialEq)]
-struct World {
-    users: Vec<String>,
-    requests: Vec<Request>,
-    certificates: Vec<Certificate>,
-    notices: Vec<Notice>,
-    crl: Vec<u8>,
-    uploads: Vec<String>,
-}
-
 impl TestApp {
-    async fn new() -> TestApp {
-        TestApp::with(|_| {}).await
-    }
-
-    async fn with(tune: impl FnOnce(&mut Settings)) -> TestApp {
-        TestApp::with_mailer(tune, None).await
-    }
-
-    async fn with_mailer(
-        tune: impl FnOnce(&mut Settings),
-        mailer: Option<Arc<dyn Mailer>>,
-    ) -> TestApp {
-        let fresh = support::portal_with_memory_ca(Config::default(), tune, mailer).await;
-        TestApp {
-            state: fresh.state,
-            _dir: fresh.dir,
-        }
-    }
-
-    fn store(&self) -> &Store {
-        &self.state.store
-    }
-
-    async fn product_id(&self, name: &str) -> Id {
-        self.store()
-            .products()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("no product {name}"))
-            .id
-    }
-
-    async fn add_user(&self, new: NewUser) -> User {
-        let hash = auth::hash_password(Zeroizing::new(PASSWORD.into()))
-            .await
-            .unwrap();
-        let new = NewUser {
-            password_hash: hash,
-            ..new
-        };
-        self.store().create_user(&new, unix_now()).await.unwrap()
-    }
-
-    /// A holder with `subject` registered and `products` granted, logged in.
-    async fn holder(&self, login: &str, subject: &str, products: &[&str]) -> Session {
-        let subject = Subject::from_str(subject).unwrap();
-        let mut ids = Vec::new();
-        for p in products {
-            ids.push(self.product_id(p).await);
-        }
-        self.add_user(NewUser {
-            login: login.into(),
-            display_name: subject.common_name.clone(),
-            email: subject.email.clone().unwrap_or_default(),
-            nik: Some("3273011506850003".into()),
-            role: Some(Role::Holder),
-            identity: Some(subject),
-            products: ids,
-            ..NewUser::default()
-        })
-        .await;
-        self.login(login).await
-    }
-
     /// An operator or administrator, logged in.
     async fn staff(&self, login: &str, role: Role) -> Session {
         self.add_user(NewUser {
@@ -157,30 +58,6 @@ impl TestApp {
         self.login(login).await
     }
 
-    async fn login(&self, login: &str) -> Session {
-        let answer = self
-            .send(json_request(
-                Method::POST,
-                "/api/login",
-                &json!({"login": login, "password": PASSWORD}),
-            ))
-            .await;
-        answer.expect(StatusCode::OK);
-        let cookie = support::session_id(answer.header(header::SET_COOKIE));
-        let user = self.store().user_by_login(login).await.unwrap().unwrap();
-        let subject = self.store().identity(user.id).await.unwrap();
-        Session {
-            cookie,
-            csrf: answer.body["csrf_token"].as_str().unwrap().to_owned(),
-            user,
-            subject,
-        }
-    }
-
-    async fn send(&self, request: HttpRequest<Body>) -> Answer {
-        support::send(&self.state, request).await
-    }
-
     async fn get_anon(&self, uri: &str) -> Answer {
         self.send(HttpRequest::get(uri).body(Body::empty()).unwrap())
             .await
@@ -190,21 +67,25 @@ impl TestApp {
         self.send(with_session(
             HttpRequest::get(uri).body(Body::empty()).unwrap(),
             s,
-            false,
+            None,
         ))
         .await
     }
 
     /// A JSON POST under `s`, with its CSRF token.
     async fn post_json(&self, s: &Session, uri: &str, body: &Value) -> Answer {
-        self.send(with_session(json_request(Method::POST, uri, body), s, true))
-            .await
+        self.send(with_session(
+            json_request(Method::POST, uri, body),
+            s,
+            Some(&s.csrf),
+        ))
+        .await
     }
 
     /// A POST without a body (approve, notice read), with the CSRF token.
     async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
         let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
-        self.send(with_session(request, s, true)).await
+        self.send(with_session(request, s, Some(&s.csrf))).await
     }
 
     /// Raw bytes as the document upload sends them.
@@ -221,7 +102,7 @@ impl TestApp {
             .header("x-file-name", file_name)
             .body(Body::from(bytes))
             .unwrap();
-        self.send(with_session(request, s, true)).await
+        self.send(with_session(request, s, Some(&s.csrf))).await
     }
 
     async fn post_pdf(&self, s: &Session, request: Id, pdf: Vec<u8>) -> Answer {
@@ -284,7 +165,7 @@ impl TestApp {
         self.send_csr(s, &token, &csr)
             .await
             .expect(StatusCode::CREATED);
-        self.post_pdf(s, id, kunci_ams::setup::demo_pdf())
+        self.post_pdf(s, id, kunci_ams::demo::demo_pdf())
             .await
             .expect(StatusCode::OK);
         self.submit(s, id).await.expect(StatusCode::OK);
@@ -325,48 +206,6 @@ impl TestApp {
         assert_eq!(answer.header(header::CONTENT_TYPE), "application/pkix-crl");
         parse_crl(&answer.bytes)
     }
-
-    async fn world(&self) -> World {
-        let store = self.store();
-        let users = store.users().await.unwrap();
-        let mut world = World {
-            users: users.iter().map(|u| u.login.clone()).collect(),
-            requests: Vec::new(),
-            certificates: Vec::new(),
-            notices: Vec::new(),
-            crl: self.state.portal.last_crl().to_vec(),
-            uploads: Vec::new(),
-        };
-        for u in &users {
-            world
-                .requests
-                .extend(store.requests_of(u.id).await.unwrap());
-            world
-                .certificates
-                .extend(store.certificates_of(u.id).await.unwrap());
-            world.notices.extend(store.notices(u.id).await.unwrap());
-        }
-        let uploads = &self.state.portal.settings.uploads_dir;
-        let mut names: Vec<String> = std::fs::read_dir(uploads)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        world.uploads = names;
-        world
-    }
-}
-
-fn with_session(mut request: HttpRequest<Body>, s: &Session, csrf: bool) -> HttpRequest<Body> {
-    let headers = request.headers_mut();
-    headers.insert(
-        header::COOKIE,
-        format!("kunci_session={}", s.cookie).parse().unwrap(),
-    );
-    if csrf {
-        headers.insert("x-csrf-token", s.csrf.parse().unwrap());
-    }
-    request
 }
 
 // ---- keys, CSRs, certificates, CRLs ----
@@ -567,7 +406,7 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
     );
 
     // Step 20: the Surat Rekomendasi.
-    let pdf = kunci_ams::setup::demo_pdf();
+    let pdf = kunci_ams::demo::demo_pdf();
     let attached = app.post_pdf(&ani, id, pdf.clone()).await;
     let attached = attached.expect(StatusCode::OK);
     assert_eq!(attached["document"]["name"], "surat-rekomendasi.pdf");
@@ -961,7 +800,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
         .await
         .expect(StatusCode::CREATED);
     assert_good_and_not_on_the_crl(&app, &ani, old_id, &old_serial).await;
-    app.post_pdf(&ani, id, kunci_ams::setup::demo_pdf())
+    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     app.submit(&ani, id).await.expect(StatusCode::OK);
@@ -1012,7 +851,7 @@ async fn automatic_mode_issues_on_submit_and_revokes_at_once() {
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
         .await
         .expect(StatusCode::CREATED);
-    app.post_pdf(&ani, id, kunci_ams::setup::demo_pdf())
+    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     let submitted = app.submit(&ani, id).await;
@@ -1064,7 +903,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &key))
         .await
         .expect(StatusCode::CREATED);
-    app.post_pdf(&ani, uploaded, kunci_ams::setup::demo_pdf())
+    app.post_pdf(&ani, uploaded, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     let (pending, pending_token) = app.new_request(&ani, INDIVIDU).await;
@@ -1114,7 +953,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     )
     .await
     .refused(StatusCode::NOT_FOUND, "store.not_found");
-    app.post_pdf(&bayu, uploaded, kunci_ams::setup::demo_pdf())
+    app.post_pdf(&bayu, uploaded, kunci_ams::demo::demo_pdf())
         .await
         .refused(StatusCode::NOT_FOUND, "store.not_found");
     app.submit(&bayu, uploaded)
@@ -1247,7 +1086,7 @@ async fn every_protected_route_needs_a_session() {
         .await
         .expect(StatusCode::NO_CONTENT);
     for (method, uri, body) in protected_routes(id) {
-        let request = with_session(route_request(&method, &uri, &body), &ani, true);
+        let request = with_session(route_request(&method, &uri, &body), &ani, Some(&ani.csrf));
         let answer = app.send(request).await;
         assert_eq!(
             answer.code(),
@@ -1292,7 +1131,11 @@ async fn holders_operators_and_admins_reach_only_their_own_routes() {
     // refusal is the role's).
     for (method, uri, body) in operator_routes(request).iter().chain(&admin_routes) {
         let answer = app
-            .send(with_session(route_request(method, uri, body), &ani, true))
+            .send(with_session(
+                route_request(method, uri, body),
+                &ani,
+                Some(&ani.csrf),
+            ))
             .await;
         assert_eq!(
             (answer.status, answer.code()),
@@ -1304,7 +1147,11 @@ async fn holders_operators_and_admins_reach_only_their_own_routes() {
     for staff in [&operator, &admin] {
         for (method, uri, body) in &holder_routes {
             let answer = app
-                .send(with_session(route_request(method, uri, body), staff, true))
+                .send(with_session(
+                    route_request(method, uri, body),
+                    staff,
+                    Some(&staff.csrf),
+                ))
                 .await;
             assert_eq!(
                 (answer.status, answer.code()),
@@ -1320,7 +1167,7 @@ async fn holders_operators_and_admins_reach_only_their_own_routes() {
             .send(with_session(
                 route_request(method, uri, body),
                 &operator,
-                true,
+                Some(&operator.csrf),
             ))
             .await;
         assert_eq!(
@@ -1641,7 +1488,14 @@ async fn expired_and_unknown_tokens_are_refused_and_change_nothing() {
     let expired = "expired-token-expired-token-expired-token-x";
     let request = app
         .store()
-        .create_enrollment(ani.user.id, product, expired, now - 3000, None, now - 3600)
+        .create_enrollment(
+            ani.user.id,
+            product,
+            &CsrToken::from(expired),
+            now - 3000,
+            None,
+            now - 3600,
+        )
         .await
         .unwrap();
     let before = app.world().await;
@@ -1693,7 +1547,7 @@ async fn non_pdf_and_oversized_documents_are_refused_and_change_nothing() {
     let app = TestApp::with(|s| s.max_upload_bytes = 4096).await;
     let (ani, id, token) = pending_request(&app, INDIVIDU).await;
     // Before the CSR the request takes no document.
-    app.post_pdf(&ani, id, kunci_ams::setup::demo_pdf())
+    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
@@ -1746,13 +1600,13 @@ async fn non_pdf_and_oversized_documents_are_refused_and_change_nothing() {
     assert_eq!(ok["document"]["name"], "Surat 1.pdf");
     assert_eq!(ok["document"]["size"], 4096);
     // A second upload replaces the first.
-    let again = app.post_pdf(&ani, id, kunci_ams::setup::demo_pdf()).await;
+    let again = app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf()).await;
     assert_eq!(
         again.expect(StatusCode::OK)["document"]["name"],
         "surat-rekomendasi.pdf"
     );
     let served = app.get(&ani, &uri).await;
-    assert_eq!(served.bytes, kunci_ams::setup::demo_pdf());
+    assert_eq!(served.bytes, kunci_ams::demo::demo_pdf());
 }
 
 #[tokio::test]
@@ -1778,7 +1632,7 @@ async fn submit_needs_the_agreement_and_the_document() {
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     assert_eq!(app.world().await, before);
-    app.post_pdf(&ani, id, kunci_ams::setup::demo_pdf())
+    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     let before = app.world().await;
@@ -1971,7 +1825,7 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
     let before = app.world().await;
     for (who, uri, body) in &routes {
         // No token.
-        let request = with_session(route_request(&Method::POST, uri, body), who, false);
+        let request = with_session(route_request(&Method::POST, uri, body), who, None);
         let answer = app.send(request).await;
         assert_eq!(
             (answer.status, answer.code()),
@@ -1979,7 +1833,7 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
             "{uri}"
         );
         // Another session's token.
-        let mut request = with_session(route_request(&Method::POST, uri, body), who, false);
+        let mut request = with_session(route_request(&Method::POST, uri, body), who, None);
         let other = if who.user.id == ani.user.id {
             &operator
         } else {
@@ -1991,7 +1845,11 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
         let answer = app.send(request).await;
         assert_eq!(answer.code(), "csrf.mismatch", "{uri}");
         // The right token from a foreign page.
-        let mut request = with_session(route_request(&Method::POST, uri, body), who, true);
+        let mut request = with_session(
+            route_request(&Method::POST, uri, body),
+            who,
+            Some(&who.csrf),
+        );
         request
             .headers_mut()
             .insert(header::ORIGIN, "https://phish.example".parse().unwrap());
@@ -2015,7 +1873,7 @@ async fn every_post_route_needs_the_csrf_token_and_the_portals_origin() {
             &json!({"token": token, "csr": csr}),
         ),
         &ani,
-        true,
+        Some(&ani.csrf),
     );
     request
         .headers_mut()
@@ -2034,7 +1892,7 @@ async fn malformed_json_is_a_bad_request_and_changes_nothing() {
             .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(body))
             .unwrap();
-        with_session(request, s, true)
+        with_session(request, s, Some(&s.csrf))
     };
     for (who, uri) in [
         (&ani, "/api/requests".to_owned()),

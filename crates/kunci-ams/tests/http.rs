@@ -9,67 +9,24 @@
 
 use std::net::SocketAddr;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use kunci_ams::http::{AppState, Config, app, auth};
+use kunci_ams::http::{Config, auth};
 use kunci_ams::store::{NewUser, Role};
+use kunci_core::Password;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use zeroize::Zeroizing;
 
 const ORIGIN: &str = "http://127.0.0.1:8080";
-const PASSWORD: &str = "kuda-lumping-42";
 
 mod support;
 
-use support::json_request;
-
-struct TestApp {
-    state: AppState,
-    _dir: tempfile::TempDir,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
-}
-
-/// A logged-in session: the cookie's id and the CSRF token.
-struct Login {
-    token: String,
-    csrf: String,
-}
-
-async fn fresh_with(config: Config) -> TestApp {
-    let fresh = support::portal_with_memory_ca(config, |_| {}, None).await;
-    TestApp {
-        state: fresh.state,
-        _dir: fresh.dir,
-    }
-}
-
-async fn fresh() -> TestApp {
-    fresh_with(Config::default()).await
-}
+use support::{PASSWORD, TestApp, json_request, with_cookie, with_session};
 
 impl TestApp {
-    fn router(&self) -> Router {
-        app(self.state.clone())
-    }
-
-    async fn add_user(&self, login: &str, role: Role) {
-        let hash = auth::hash_password(Zeroizing::new(PASSWORD.into()))
-            .await
-            .unwrap();
+    /// Stores an account `login` with `role` and the test password.
+    async fn add_account(&self, login: &str, role: Role) {
+        let hash = auth::hash_password(Password::from(PASSWORD)).await.unwrap();
         let new = NewUser {
             login: login.into(),
             display_name: format!("User {login}"),
@@ -85,60 +42,10 @@ impl TestApp {
             .unwrap();
     }
 
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn login_answer(&self, login: &str, password: &str) -> Answer {
-        self.send(json_request(
-            Method::POST,
-            "/api/login",
-            &json!({"login": login, "password": password}),
-        ))
-        .await
-    }
-
-    async fn login(&self, login: &str) -> Login {
-        let answer = self.login_answer(login, PASSWORD).await;
-        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
-        Login {
-            token: cookie_value(&answer.headers),
-            csrf: answer.body["csrf_token"].as_str().unwrap().to_owned(),
-        }
-    }
-
     async fn logins(&self) -> Vec<String> {
         let users = self.state.store.users().await.unwrap();
         users.into_iter().map(|u| u.login).collect()
     }
-}
-
-fn with_session(mut request: Request<Body>, login: &Login, csrf: Option<&str>) -> Request<Body> {
-    let headers = request.headers_mut();
-    headers.insert(
-        header::COOKIE,
-        format!("kunci_session={}", login.token).parse().unwrap(),
-    );
-    if let Some(csrf) = csrf {
-        headers.insert("x-csrf-token", csrf.parse().unwrap());
-    }
-    request
 }
 
 fn get(uri: &str) -> Request<Body> {
@@ -164,8 +71,8 @@ fn new_user_body(login: &str) -> Value {
 
 #[tokio::test]
 async fn login_sets_a_strict_httponly_cookie_without_secure_on_plain_http() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     let answer = app.login_answer("Budi", PASSWORD).await;
     assert_eq!(answer.status, StatusCode::OK);
     let token = cookie_value(&answer.headers);
@@ -187,12 +94,12 @@ async fn login_sets_a_strict_httponly_cookie_without_secure_on_plain_http() {
 
 #[tokio::test]
 async fn login_under_tls_sets_a_secure_cookie_and_hsts() {
-    let app = fresh_with(Config {
+    let app = TestApp::with_config(Config {
         tls: true,
         ..Config::default()
     })
     .await;
-    app.add_user("budi", Role::Holder).await;
+    app.add_account("budi", Role::Holder).await;
     let answer = app.login_answer("budi", PASSWORD).await;
     assert_eq!(answer.status, StatusCode::OK);
     let token = cookie_value(&answer.headers);
@@ -210,41 +117,29 @@ async fn login_under_tls_sets_a_secure_cookie_and_hsts() {
 
 #[tokio::test]
 async fn every_login_gets_a_new_session_id_and_a_planted_one_is_never_used() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     let first = app.login("budi").await;
     // An attacker plants a cookie before the victim logs in (session fixation).
-    let planted = Login {
-        token: "planted-by-an-attacker".into(),
-        csrf: String::new(),
-    };
-    let request = with_session(
+    let planted = "planted-by-an-attacker";
+    let request = with_cookie(
         json_request(
             Method::POST,
             "/api/login",
             &json!({"login": "budi", "password": PASSWORD}),
         ),
-        &planted,
+        planted,
         None,
     );
     let answer = app.send(request).await;
     assert_eq!(answer.status, StatusCode::OK);
     let second = cookie_value(&answer.headers);
-    assert_ne!(second, planted.token);
-    assert_ne!(second, first.token);
-    let me = app.send(with_session(get("/api/me"), &planted, None)).await;
+    assert_ne!(second, planted);
+    assert_ne!(second, first.cookie);
+    let me = app.send(with_cookie(get("/api/me"), planted, None)).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     assert_eq!(me.code(), "auth.required");
-    let me = app
-        .send(with_session(
-            get("/api/me"),
-            &Login {
-                token: second,
-                csrf: String::new(),
-            },
-            None,
-        ))
-        .await;
+    let me = app.send(with_cookie(get("/api/me"), &second, None)).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["login"], "budi");
     assert_eq!(me.body["role"], "holder");
@@ -254,8 +149,8 @@ async fn every_login_gets_a_new_session_id_and_a_planted_one_is_never_used() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_login_get_the_same_401() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     let wrong = app.login_answer("budi", "not-the-password").await;
     let unknown = app.login_answer("nobody", PASSWORD).await;
     for answer in [&wrong, &unknown] {
@@ -268,7 +163,7 @@ async fn wrong_password_and_unknown_login_get_the_same_401() {
 
 #[tokio::test]
 async fn me_without_a_session_is_401_auth_required() {
-    let app = fresh().await;
+    let app = TestApp::new().await;
     let answer = app.send(get("/api/me")).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.code(), "auth.required");
@@ -276,8 +171,8 @@ async fn me_without_a_session_is_401_auth_required() {
 
 #[tokio::test]
 async fn login_is_throttled_after_five_failures_even_with_the_right_password() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     for _ in 0..5 {
         let answer = app.login_answer("budi", "guess").await;
         assert_eq!(answer.code(), "auth.failed");
@@ -292,8 +187,8 @@ async fn login_is_throttled_after_five_failures_even_with_the_right_password() {
 async fn login_is_throttled_per_address_across_logins() {
     let mut config = Config::default();
     config.throttle.per_address = 3;
-    let app = fresh_with(config).await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::with_config(config).await;
+    app.add_account("budi", Role::Holder).await;
     let from = |login: &str, password: &str, ip: [u8; 4]| {
         let mut request = json_request(
             Method::POST,
@@ -318,8 +213,8 @@ async fn login_is_throttled_per_address_across_logins() {
 
 #[tokio::test]
 async fn a_disabled_account_cannot_log_in() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     let user = app
         .state
         .store
@@ -343,8 +238,8 @@ async fn a_disabled_account_cannot_log_in() {
 
 #[tokio::test]
 async fn logout_ends_the_session_and_clears_the_cookie() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     let login = app.login("budi").await;
     let out = Request::builder()
         .method(Method::POST)
@@ -360,8 +255,8 @@ async fn logout_ends_the_session_and_clears_the_cookie() {
 
 #[tokio::test]
 async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
-    let app = fresh().await;
-    app.add_user("admin", Role::Admin).await;
+    let app = TestApp::new().await;
+    app.add_account("admin", Role::Admin).await;
     let login = app.login("admin").await;
     let before = app.logins().await;
 
@@ -406,8 +301,8 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_even_with_the_right_token() {
-    let app = fresh().await;
-    app.add_user("admin", Role::Admin).await;
+    let app = TestApp::new().await;
+    app.add_account("admin", Role::Admin).await;
     let login = app.login("admin").await;
     let before = app.logins().await;
     for origin in ["https://evil.example", "null", "http://127.0.0.1:8081"] {
@@ -448,10 +343,10 @@ async fn a_foreign_origin_is_refused_even_with_the_right_token() {
 
 #[tokio::test]
 async fn admin_routes_admit_admins_only() {
-    let app = fresh().await;
-    app.add_user("holder", Role::Holder).await;
-    app.add_user("operator", Role::Operator).await;
-    app.add_user("admin", Role::Admin).await;
+    let app = TestApp::new().await;
+    app.add_account("holder", Role::Holder).await;
+    app.add_account("operator", Role::Operator).await;
+    app.add_account("admin", Role::Admin).await;
     for (who, ok) in [("holder", false), ("operator", false), ("admin", true)] {
         let login = app.login(who).await;
         let list = app
@@ -489,8 +384,8 @@ async fn admin_routes_admit_admins_only() {
 
 #[tokio::test]
 async fn a_new_account_can_log_in_with_its_password() {
-    let app = fresh().await;
-    app.add_user("admin", Role::Admin).await;
+    let app = TestApp::new().await;
+    app.add_account("admin", Role::Admin).await;
     let admin = app.login("admin").await;
     let body = json!({"login": "Siti", "name": "Siti Aminah", "role": "operator",
         "password": "sebelas-kata", "email": "siti@example.go.id"});
@@ -552,7 +447,7 @@ async fn a_new_account_can_log_in_with_its_password() {
 
 #[tokio::test]
 async fn security_headers_are_on_every_response() {
-    let app = fresh().await;
+    let app = TestApp::new().await;
     let ok = app.send(get("/")).await;
     assert_eq!(ok.status, StatusCode::OK);
     let missing = app.send(get("/no/such/page")).await;
@@ -577,7 +472,7 @@ async fn security_headers_are_on_every_response() {
 
 #[tokio::test]
 async fn an_oversized_body_is_413_with_a_code() {
-    let app = fresh().await;
+    let app = TestApp::new().await;
     let huge = "a".repeat(2 * 1024 * 1024);
     let answer = app
         .send(json_request(
@@ -593,7 +488,7 @@ async fn an_oversized_body_is_413_with_a_code() {
 
 #[tokio::test]
 async fn malformed_json_is_400_and_never_echoed() {
-    let app = fresh().await;
+    let app = TestApp::new().await;
     let request = Request::builder()
         .method(Method::POST)
         .uri("/api/login")
@@ -608,8 +503,8 @@ async fn malformed_json_is_400_and_never_echoed() {
 
 #[tokio::test]
 async fn a_database_failure_never_shows_the_database_text() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     let login = app.login("budi").await;
     app.state.store.close().await;
     for request in [
@@ -687,8 +582,8 @@ fn the_binary_adds_lists_and_disables_users_with_a_password_file() {
 
 #[tokio::test]
 async fn an_unknown_login_costs_a_password_verification_too() {
-    let app = fresh().await;
-    app.add_user("budi", Role::Holder).await;
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
     // Warm the dummy hash, made once per process.
     app.login_answer("nobody", PASSWORD).await;
     let time = |login: &'static str| {

@@ -14,26 +14,24 @@
 
 mod support;
 
-use support::{Answer, json_request, route_request};
+use support::{Answer, PASSWORD, Session, TestApp, files_under, route_request, with_session};
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode, header};
-use kunci_ams::http::{AppState, Config, auth, unix_now};
-use kunci_ams::store::{Certificate, Id, NewUser, Notice, Request, Role, Store, User};
+use kunci_ams::http::Config;
+use kunci_ams::store::{Id, NewUser, Role};
 use kunci_core::csr::{CsrBuilder, Subject};
 use kunci_core::key::{KeyAlgorithm, KeyPair};
 use serde_json::{Value, json};
-use zeroize::Zeroizing;
 
-const PASSWORD: &str = "kuda-lumping-42";
 const INDIVIDU: &str = "Sertifikat Elektronik Individu";
 const ANI: &str = "CN=Ani Wijaya,emailAddress=ani.wijaya@example.go.id,OU=Bidang Persandian,\
                    O=Dinas Komunikasi dan Informatika,L=Bandung,ST=Jawa Barat,C=ID";
@@ -218,55 +216,13 @@ fn every_api_route_in_the_table_is_documented_and_docs_name_no_other() {
 // The test portal and its client
 // ---------------------------------------------------------------------------------------------
 
-struct TestApp {
-    state: AppState,
-    dir: tempfile::TempDir,
-}
-
-/// A logged-in account.
-#[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
-    user: User,
-}
-
-/// Everything a refused request must leave as it was.
-#[derive(Debug, PartialEq)]
-struct World {
-    users: Vec<User>,
-    requests: Vec<Request>,
-    certificates: Vec<Certificate>,
-    notices: Vec<Notice>,
-    crl: Vec<u8>,
-    uploads: Vec<String>,
-}
-
 impl TestApp {
-    async fn new(config: Config) -> TestApp {
-        let fresh = support::portal_with_memory_ca(config, |_| {}, None).await;
-        TestApp {
-            state: fresh.state,
-            dir: fresh.dir,
-        }
-    }
-
-    fn store(&self) -> &Store {
-        &self.state.store
-    }
-
-    async fn product_id(&self) -> Id {
-        let products = self.store().products().await.unwrap();
-        products.iter().find(|p| p.name == INDIVIDU).unwrap().id
-    }
-
-    async fn add_user(&self, login: &str, role: Role, subject: Option<&str>) -> Session {
-        let hash = auth::hash_password(Zeroizing::new(PASSWORD.into()))
-            .await
-            .unwrap();
+    /// An account `login` with `role` (a holder of the Individu product when it has a
+    /// `subject`), logged in.
+    async fn account(&self, login: &str, role: Role, subject: Option<&str>) -> Session {
         let identity = subject.map(|s| Subject::from_str(s).unwrap());
         let products = if subject.is_some() {
-            vec![self.product_id().await]
+            vec![self.product_id(INDIVIDU).await]
         } else {
             Vec::new()
         };
@@ -280,32 +236,10 @@ impl TestApp {
             role: Some(role),
             identity,
             products,
-            password_hash: hash,
             ..NewUser::default()
         };
-        self.store().create_user(&new, unix_now()).await.unwrap();
+        self.add_user(new).await;
         self.login(login).await
-    }
-
-    async fn login(&self, login: &str) -> Session {
-        let answer = self
-            .send(json_request(
-                Method::POST,
-                "/api/login",
-                &json!({"login": login, "password": PASSWORD}),
-            ))
-            .await;
-        answer.expect(StatusCode::OK);
-        let cookie = support::session_id(answer.headers[header::SET_COOKIE].to_str().unwrap());
-        Session {
-            cookie,
-            csrf: answer.body["csrf_token"].as_str().unwrap().to_owned(),
-            user: self.store().user_by_login(login).await.unwrap().unwrap(),
-        }
-    }
-
-    async fn send(&self, request: HttpRequest<Body>) -> Answer {
-        support::send(&self.state, request).await
     }
 
     async fn call(&self, s: &Session, method: Method, uri: &str, body: &Value) -> Answer {
@@ -319,7 +253,7 @@ impl TestApp {
 
     /// A new request with its CSR sent ("Sudah Upload"); answers its id.
     async fn uploaded_request(&self, s: &Session, subject: &str) -> Id {
-        let product = self.product_id().await;
+        let product = self.product_id(INDIVIDU).await;
         let answer = self
             .call(
                 s,
@@ -346,7 +280,7 @@ impl TestApp {
     /// A request with CSR, document and agreement ("Diajukan"); answers its id.
     async fn submitted_request(&self, s: &Session, subject: &str) -> Id {
         let id = self.uploaded_request(s, subject).await;
-        self.upload(s, id, kunci_ams::setup::demo_pdf(), "surat.pdf")
+        self.upload(s, id, kunci_ams::demo::demo_pdf(), "surat.pdf")
             .await
             .expect(StatusCode::OK);
         self.call(
@@ -368,51 +302,6 @@ impl TestApp {
             .unwrap();
         self.send(with_session(request, s, Some(&s.csrf))).await
     }
-
-    async fn world(&self) -> World {
-        let store = self.store();
-        let users = store.users().await.unwrap();
-        let mut world = World {
-            users: users.clone(),
-            requests: Vec::new(),
-            certificates: Vec::new(),
-            notices: Vec::new(),
-            crl: self.state.portal.crl_der(store).await.unwrap().to_vec(),
-            uploads: Vec::new(),
-        };
-        for u in &users {
-            world
-                .requests
-                .extend(store.requests_of(u.id).await.unwrap());
-            world
-                .certificates
-                .extend(store.certificates_of(u.id).await.unwrap());
-            world.notices.extend(store.notices(u.id).await.unwrap());
-        }
-        // The database's own files (-wal, -shm) come and go; the documents must not.
-        world.uploads = files_under(self.dir.path())
-            .into_iter()
-            .map(|p| p.display().to_string())
-            .filter(|p| p.starts_with("uploads"))
-            .collect();
-        world
-    }
-}
-
-fn with_session(
-    mut request: HttpRequest<Body>,
-    s: &Session,
-    csrf: Option<&str>,
-) -> HttpRequest<Body> {
-    let headers = request.headers_mut();
-    headers.insert(
-        header::COOKIE,
-        format!("kunci_session={}", s.cookie).parse().unwrap(),
-    );
-    if let Some(csrf) = csrf {
-        headers.insert("x-csrf-token", csrf.parse().unwrap());
-    }
-    request
 }
 
 fn csr_pem(subject: &str, token: &str) -> String {
@@ -428,24 +317,6 @@ fn csr_pem(subject: &str, token: &str) -> String {
         .sign(&key)
         .unwrap()
         .to_pem()
-}
-
-/// Every file under `dir`, relative to it, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The security headers every answer carries (tests/http.rs pins the exact CSP).
@@ -510,11 +381,11 @@ struct Cast {
 }
 
 async fn cast() -> Cast {
-    let app = TestApp::new(Config::default()).await;
-    let ani = app.add_user("ani", Role::Holder, Some(ANI)).await;
-    let bayu = app.add_user("bayu", Role::Holder, Some(BAYU)).await;
-    let operator = app.add_user("siti", Role::Operator, None).await;
-    let admin = app.add_user("root", Role::Admin, None).await;
+    let app = TestApp::new().await;
+    let ani = app.account("ani", Role::Holder, Some(ANI)).await;
+    let bayu = app.account("bayu", Role::Holder, Some(BAYU)).await;
+    let operator = app.account("siti", Role::Operator, None).await;
+    let admin = app.account("root", Role::Admin, None).await;
     // An issued certificate (which also leaves Ani a notice), and a submitted request.
     let issued = app.submitted_request(&ani, ANI).await;
     let approved = app
@@ -538,7 +409,7 @@ async fn cast() -> Cast {
         cert,
         request,
         notice,
-        product: app.product_id().await,
+        product: app.product_id(INDIVIDU).await,
         app,
     }
 }
@@ -928,8 +799,8 @@ fn pdf(n: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn uploaded_names_are_cleaned_and_files_stay_inside_the_uploads_folder() {
-    let app = TestApp::new(Config::default()).await;
-    let ani = app.add_user("ani", Role::Holder, Some(ANI)).await;
+    let app = TestApp::new().await;
+    let ani = app.account("ani", Role::Holder, Some(ANI)).await;
     let long = format!("{}.pdf", "a".repeat(5000));
     let names: Vec<(&str, &str)> = vec![
         ("../../etc/passwd", "passwd"),
@@ -1011,9 +882,9 @@ async fn uploaded_names_are_cleaned_and_files_stay_inside_the_uploads_folder() {
 
 #[tokio::test]
 async fn downloads_take_ids_and_a_path_in_their_place_reaches_no_file() {
-    let app = TestApp::new(Config::default()).await;
-    let ani = app.add_user("ani", Role::Holder, Some(ANI)).await;
-    let operator = app.add_user("siti", Role::Operator, None).await;
+    let app = TestApp::new().await;
+    let ani = app.account("ani", Role::Holder, Some(ANI)).await;
+    let operator = app.account("siti", Role::Operator, None).await;
     let id = app.submitted_request(&ani, ANI).await;
     for (s, uri) in [
         (&ani, "/api/requests/..%2F..%2Fkunci.db/document".to_owned()),
@@ -1069,7 +940,7 @@ async fn the_pages_folder_cannot_be_left_through_the_path() {
     )
     .unwrap();
     std::fs::write(outside.path().join("secret.txt"), "RAHASIA-DI-LUAR").unwrap();
-    let app = TestApp::new(Config {
+    let app = TestApp::with_config(Config {
         web_dir: Some(web.clone()),
         ..Config::default()
     })
@@ -1356,7 +1227,7 @@ fn a_full_run_of_the_binary_never_prints_a_password_token_key_or_passphrase() {
         "POST",
         &format!("/api/requests/{request}/document"),
         "application/pdf",
-        &kunci_ams::setup::demo_pdf(),
+        &kunci_ams::demo::demo_pdf(),
     );
     assert_eq!(status, 200);
     let (status, _) = ani.json(

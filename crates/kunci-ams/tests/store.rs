@@ -15,6 +15,7 @@ use kunci_ams::store::{
     CertificateStatus, Document, Id, NewCertificate, NewProduct, NewUser, REASON_SUPERSEDED,
     RequestKind, RequestStatus, RevokedEntry, Role, Store, csr_token_hash,
 };
+use kunci_core::CsrToken;
 use kunci_core::csr::Subject;
 
 /// A fixed "now" (2026-01-01T00:00:00Z); tests move time by adding to it.
@@ -84,8 +85,8 @@ async fn product(store: &Store, name: &str) -> Id {
         .id
 }
 
-fn token(n: u32) -> String {
-    format!("csr-token-{n:08}-0123456789abcdef")
+fn token(n: u32) -> CsrToken {
+    CsrToken::from(format!("csr-token-{n:08}-0123456789abcdef"))
 }
 
 fn document() -> Document {
@@ -542,7 +543,11 @@ async fn an_unknown_csr_token_is_refused_and_nothing_changes() {
     let db = fresh().await;
     let s = &db.store;
     let (user, request) = holder_with_enrollment(s, "budi", 1).await;
-    for t in [token(2), String::new(), "x".repeat(10_000)] {
+    for t in [
+        token(2),
+        CsrToken::from(String::new()),
+        CsrToken::from("x".repeat(10_000)),
+    ] {
         let err = s
             .consume_csr_token(&t, user, b"csr", NOW + 60)
             .await
@@ -563,7 +568,7 @@ async fn only_the_token_hash_is_stored() {
     let hay = [bytes, wal].concat();
     let found = |n: &[u8]| hay.windows(n.len()).any(|w| w == n);
     assert!(
-        !found(needle.as_bytes()),
+        !found(needle.expose().as_bytes()),
         "the token itself reached the database file"
     );
     assert!(found(csr_token_hash(&needle).as_bytes()));
@@ -1081,7 +1086,7 @@ async fn postgres_runs_the_same_migrations_and_rules_when_configured() {
             .is_none()
     );
 
-    let t = format!("pg-token-{run}-0123456789");
+    let t = CsrToken::from(format!("pg-token-{run}-0123456789"));
     let r = store
         .create_enrollment(u.id, p, &t, NOW + HOUR, None, NOW)
         .await
@@ -1471,7 +1476,7 @@ async fn copy_store_moves_everything_to_an_empty_postgresql_database() {
 
 #[tokio::test]
 async fn a_start_sweeps_unfinished_and_unnamed_uploads_and_nothing_else() {
-    use kunci_ams::setup::{Swept, sweep_uploads};
+    use kunci_ams::uploads::{Swept, sweep_uploads};
     use std::time::Duration;
     let db = fresh().await;
     let s = &db.store;

@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kunci_core::Password;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -121,10 +122,10 @@ impl<S: Send + Sync, R: RoleSet> FromRequestParts<S> for RequireRole<R> {
 
 /// Hashes `password` into an argon2id PHC string (default parameters, random salt), on a
 /// blocking thread: a hash takes tens of milliseconds of CPU.
-pub async fn hash_password(password: Zeroizing<String>) -> Result<String> {
+pub async fn hash_password(password: Password) -> Result<String> {
     blocking(move || {
         Argon2::default()
-            .hash_password(password.as_bytes())
+            .hash_password(password.expose().as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal {
                 detail: format!("hashing a password: {e}"),
@@ -135,11 +136,12 @@ pub async fn hash_password(password: Zeroizing<String>) -> Result<String> {
 
 /// Whether `password` matches the PHC string `hash` (on a blocking thread). A hash that does
 /// not parse never matches.
-pub async fn verify_password(password: Zeroizing<String>, hash: String) -> Result<bool> {
+pub async fn verify_password(password: Password, hash: String) -> Result<bool> {
     blocking(move || {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
+        let password = password.expose();
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
@@ -203,8 +205,9 @@ pub(super) async fn resolve_session(
 pub struct LoginRequest {
     /// The login name.
     pub login: String,
-    /// The password (never logged: no `Debug`).
-    pub password: String,
+    /// The password (its `Debug` shows `Password(***)`).
+    #[serde(deserialize_with = "super::secret_text")]
+    pub password: Password,
 }
 
 /// `POST /api/login`: checks throttling, then the password, then that the account is
@@ -215,7 +218,6 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response> {
     let LoginRequest { login, password } = body;
-    let password = Zeroizing::new(password);
     // Behind no proxy the peer's address is the client's; forwarded headers are not trusted
     // (anyone can set them to dodge the per-address count).
     let address = connect.map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string());
@@ -316,7 +318,7 @@ async fn dummy_hash() -> Result<String> {
     if let Some(hash) = DUMMY.get() {
         return Ok(hash.clone());
     }
-    let hash = hash_password(Zeroizing::new(random_token()?)).await?;
+    let hash = hash_password(Password::from(random_token()?)).await?;
     Ok(DUMMY.get_or_init(|| hash).clone())
 }
 

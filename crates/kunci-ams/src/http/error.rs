@@ -9,14 +9,26 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use kunci_core::error::ErrorKind;
+
 use crate::error::Error;
 
 impl Error {
-    /// The HTTP status this error is answered with.
+    /// The HTTP status this error is answered with. The match has no wildcard, on purpose: a
+    /// new variant of [`Error`] (or a new kunci-core [`ErrorKind`]) does not compile until it
+    /// is given its status here.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::Core(_)
-            | Error::CsrRejected(_)
+            Error::Core(core) => match core.kind() {
+                // Every kunci-core error has always been answered 400 (a change of status is a
+                // change of the API); matching the kinds one by one makes a new kind a compile
+                // error here, to be mapped on purpose.
+                ErrorKind::BadInput
+                | ErrorKind::WrongPassword
+                | ErrorKind::Unsupported
+                | ErrorKind::Internal => StatusCode::BAD_REQUEST,
+            },
+            Error::CsrRejected(_)
             | Error::RevocationInvalid(_)
             | Error::StoreInvalid { .. }
             | Error::BadRequest(_)
@@ -45,10 +57,6 @@ impl Error {
             | Error::CaEncoding(_)
             | Error::StoreUnavailable { .. }
             | Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            // The enum is non-exhaustive and grows with the portal: a variant not yet mapped
-            // is treated as the server's failure rather than blamed on the client.
-            #[allow(unreachable_patterns)]
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

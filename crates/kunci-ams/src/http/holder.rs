@@ -9,9 +9,9 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kunci_core::CsrToken;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zeroize::Zeroizing;
 
 use super::auth::{Holder, RequireRole};
 use super::{ApiJson, ApiPath, AppState, unix_now};
@@ -161,7 +161,7 @@ pub async fn create_request(
 ) -> Result<(StatusCode, Json<Value>)> {
     let now = unix_now();
     // 256 random bits, base64url: far over the 128 the design asks for.
-    let token = Zeroizing::new(super::auth::random_token()?);
+    let token = CsrToken::from(super::auth::random_token()?);
     let expires = now + state.portal.settings.token_lifetime_secs;
     let request = state
         .store
@@ -178,7 +178,7 @@ pub async fn create_request(
         StatusCode::CREATED,
         Json(json!({
             "request": request_json(&state.store, &request, false).await?,
-            "csr_token": token.as_str(),
+            "csr_token": token.expose(),
             "token_expires_at": expires,
         })),
     ))
@@ -209,7 +209,8 @@ pub async fn request(
 /// `POST /api/csr/check`'s body.
 #[derive(Deserialize)]
 pub struct TokenBody {
-    token: String,
+    #[serde(deserialize_with = "super::secret_text")]
+    token: CsrToken,
 }
 
 /// Steps 13-14: "(1) Paste" the token, "(2) Lanjutkan": the data the CSR will carry.
@@ -218,10 +219,10 @@ pub async fn csr_check(
     RequireRole(auth, _): RequireRole<Holder>,
     ApiJson(body): ApiJson<TokenBody>,
 ) -> Result<Json<Value>> {
-    let token = Zeroizing::new(body.token);
+    let token = CsrToken::from(body.token.expose().trim());
     let (request, subject, profile) = state
         .portal
-        .check_token(&state.store, &auth.user, token.trim(), unix_now())
+        .check_token(&state.store, &auth.user, &token, unix_now())
         .await?;
     let product = product_name(&state.store, &request).await;
     Ok(Json(json!({
@@ -240,7 +241,8 @@ pub async fn csr_check(
 /// `POST /api/csr`'s body.
 #[derive(Deserialize)]
 pub struct CsrBody {
-    token: String,
+    #[serde(deserialize_with = "super::secret_text")]
+    token: CsrToken,
     csr: String,
 }
 
@@ -250,13 +252,13 @@ pub async fn upload_csr(
     RequireRole(auth, _): RequireRole<Holder>,
     ApiJson(body): ApiJson<CsrBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let token = Zeroizing::new(body.token);
+    let token = CsrToken::from(body.token.expose().trim());
     let request = state
         .portal
         .upload_csr(
             &state.store,
             &auth.user,
-            token.trim(),
+            &token,
             body.csr.as_bytes(),
             unix_now(),
         )
@@ -515,7 +517,7 @@ pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -
 }
 
 fn disposition(kind: &str, name: &str) -> Result<HeaderValue> {
-    let name = crate::portal::clean_file_name(name);
+    let name = crate::uploads::clean_file_name(name);
     HeaderValue::from_str(&format!("{kind}; filename=\"{name}\"")).map_err(|_| Error::Internal {
         detail: "a file name that cannot be a header".into(),
     })

@@ -29,10 +29,10 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
+use kunci_core::Password;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tower_http::services::ServeDir;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::portal::Portal;
@@ -200,6 +200,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// `#[serde(deserialize_with = "secret_text")]` for a body field that holds a password or a
+/// CSR token: the JSON string goes straight into its newtype ([`kunci_core::Password`],
+/// [`kunci_core::CsrToken`]), which is zeroized on drop and whose `Debug` hides it. The JSON
+/// shape is the same as for a plain string.
+pub(crate) fn secret_text<'de, D, T>(deserializer: D) -> core::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: From<String>,
+{
+    String::deserialize(deserializer).map(T::from)
+}
+
 /// A path parameter extractor whose failure is the portal's JSON error (400
 /// `http.bad_request`), not axum's plain-text rejection: `/api/certificates/abc` answers
 /// like every other bad request.
@@ -253,7 +265,8 @@ struct CreateUser {
     login: String,
     name: String,
     role: String,
-    password: String,
+    #[serde(deserialize_with = "secret_text")]
+    password: Password,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -269,10 +282,10 @@ async fn create_user(
     _admin: RequireRole<Admin>,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, Json<serde_json::Value>)> {
-    let password = Zeroizing::new(body.password);
+    let password = body.password;
     let role = Role::parse(&body.role)
         .ok_or(Error::BadRequest("role must be holder, operator or admin"))?;
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    if password.expose().chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::BadRequest(
             "the password needs at least 8 characters",
         ));

@@ -19,6 +19,7 @@
 
 mod certificates;
 mod copy;
+mod decisions;
 mod notices;
 mod requests;
 mod sessions;
@@ -33,10 +34,9 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::error::{Error, Result};
 
-pub use certificates::{
-    Certificate, CertificateStatus, NewCertificate, REASON_SUPERSEDED, RevokedEntry,
-};
+pub use certificates::{Certificate, CertificateStatus, NewCertificate, RevokedEntry};
 pub use copy::CopyReport;
+pub use decisions::REASON_SUPERSEDED;
 pub use notices::Notice;
 pub use requests::{Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, csr_token_hash};
 pub use sessions::{LoginFailures, Session};
@@ -263,6 +263,16 @@ where
 /// A stored flag (0/1) as a bool.
 fn flag(row: &AnyRow, name: &'static str) -> Result<bool> {
     Ok(col::<i64>(row, name)? != 0)
+}
+
+/// Refuses a code that is not an RFC 5280 CRLReason (0-10, without the unused 7).
+fn check_reason(reason: u8) -> Result<()> {
+    if reason > 10 || reason == 7 {
+        return Err(Error::StoreInvalid {
+            what: "revocation reason (not an RFC 5280 CRLReason)",
+        });
+    }
+    Ok(())
 }
 
 /// Refuses an empty (or blank) required text.

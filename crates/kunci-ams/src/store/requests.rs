@@ -5,16 +5,21 @@
 //! "Enrollment" (pending) with a CSR token; [`Store::consume_csr_token`] takes the CSR once
 //! and moves it to "Sudah Upload"; [`Store::attach_document`] keeps the Surat Rekomendasi;
 //! [`Store::submit`] records the agreement ("Setuju dan Submit"); the operator then issues
-//! (`Store::issue_for_request`, in `certificates`) or rejects ([`Store::reject_request`]).
-//! A revocation (steps 6-8) is made pending and is approved by `Store::approve_revocation`.
+//! ([`Store::issue_for_request`]) or rejects ([`Store::reject_request`]). A revocation
+//! (steps 6-8) is made pending and is approved by [`Store::approve_revocation`]. Issuing and
+//! approving change more than this table: they are decisions (`decisions.rs`); this file
+//! keeps the row-level pieces and calls neither `certificates` nor `notices`.
 //!
 //! A CSR token is kept only as its SHA-256: the database alone cannot be used to send a CSR.
 //! Looking a token up by its hash also keeps the comparison free of timing leaks (an attacker
 //! cannot steer the hash of a guess toward a stored one byte by byte).
 
+use kunci_core::CsrToken;
 use sqlx::any::AnyRow;
 
-use super::{DbResultExt, Id, Store, UnixTime, col, conflict_on_unique, required, sha256_hex};
+use super::{
+    DbResultExt, Id, Store, UnixTime, check_reason, col, conflict_on_unique, required, sha256_hex,
+};
 use crate::error::{Error, Result};
 
 /// Length of a stored token hash (SHA-256, hex).
@@ -25,8 +30,8 @@ pub const TOKEN_HASH_LEN: usize = 64;
 const MIN_TOKEN_LEN: usize = 16;
 
 /// How a CSR token is stored and looked up: SHA-256 of its UTF-8 bytes, lower-case hex.
-pub fn csr_token_hash(token: &str) -> String {
-    sha256_hex(token.as_bytes())
+pub fn csr_token_hash(token: &CsrToken) -> String {
+    sha256_hex(token.expose().as_bytes())
 }
 
 /// What a request asks for.
@@ -185,12 +190,12 @@ impl Store {
         &self,
         user: Id,
         product: Id,
-        token: &str,
+        token: &CsrToken,
         token_expires_at: UnixTime,
         supersedes: Option<Id>,
         now: UnixTime,
     ) -> Result<Request> {
-        if token.len() < MIN_TOKEN_LEN {
+        if token.expose().len() < MIN_TOKEN_LEN {
             return Err(Error::StoreInvalid {
                 what: "CSR token (too short)",
             });
@@ -249,41 +254,12 @@ impl Store {
         reason: u8,
         now: UnixTime,
     ) -> Result<Request> {
-        super::certificates::check_reason(reason)?;
+        check_reason(reason)?;
         let mut tx = self.begin().await?;
         let id = insert_revocation(&mut tx, user, cert, reason, now, false).await?;
         let request = fetch_request(&mut tx, id).await?;
         tx.commit().await.db("committing a revocation request")?;
         Ok(request)
-    }
-
-    /// Automatic mode: `user`'s revocation of their good certificate `cert`, decided at once:
-    /// the request is stored as "Success", the certificate revoked with `reason`, the
-    /// holder's notice (`notice(&request, &certificate)` gives its subject and body) stored
-    /// and a new CRL (`sign_crl`, as for [`Store::publish_crl`]) stored, all in one
-    /// transaction: no crash can separate a revocation from the CRL that lists it. Answers
-    /// the request, the certificate and the CRL. The errors are those of
-    /// [`Store::create_revocation`] and of `sign_crl`.
-    pub async fn revoke_at_once(
-        &self,
-        user: Id,
-        cert: Id,
-        reason: u8,
-        notice: impl FnOnce(&Request, &super::Certificate) -> (String, String),
-        sign_crl: impl FnOnce(i64, Vec<super::RevokedEntry>) -> Result<Vec<u8>>,
-        now: UnixTime,
-    ) -> Result<(Request, super::Certificate, Vec<u8>)> {
-        super::certificates::check_reason(reason)?;
-        let mut tx = self.begin().await?;
-        let id = insert_revocation(&mut tx, user, cert, reason, now, true).await?;
-        super::certificates::revoke(&mut tx, cert, reason, now).await?;
-        let request = fetch_request(&mut tx, id).await?;
-        let revoked = super::certificates::fetch_certificate(&mut tx, cert).await?;
-        let (subject, body) = notice(&request, &revoked);
-        super::notices::insert_notice(&mut tx, user, &subject, &body, now).await?;
-        let crl = super::certificates::publish_crl_in(&mut tx, sign_crl).await?;
-        tx.commit().await.db("committing a revocation")?;
-        Ok((request, revoked, crl))
     }
 
     /// The SHA-256 (hex) of every document a request names.
@@ -300,7 +276,12 @@ impl Store {
     /// Checks a CSR token without using it: the request it belongs to, or the error
     /// [`Store::consume_csr_token`] would give. Lets the caller verify the CSR against the
     /// request (product, registered identity) before the token is spent.
-    pub async fn check_csr_token(&self, token: &str, user: Id, now: UnixTime) -> Result<Request> {
+    pub async fn check_csr_token(
+        &self,
+        token: &CsrToken,
+        user: Id,
+        now: UnixTime,
+    ) -> Result<Request> {
         let mut conn = self.pool.acquire().await.db("checking a CSR token")?;
         let request = request_by_token(&mut conn, token, user, now).await?;
         Ok(request)
@@ -317,7 +298,7 @@ impl Store {
     /// token without its CSR.
     pub async fn consume_csr_token(
         &self,
-        token: &str,
+        token: &CsrToken,
         user: Id,
         csr_der: &[u8],
         now: UnixTime,
@@ -498,7 +479,7 @@ impl Store {
 /// another account nothing: unknown, wrong account, then used, expired, closed.
 async fn request_by_token(
     conn: &mut sqlx::AnyConnection,
-    token: &str,
+    token: &CsrToken,
     user: Id,
     now: UnixTime,
 ) -> Result<Request> {
@@ -572,7 +553,7 @@ pub(super) async fn submit_in(
 /// Inside a transaction: `user`'s revocation request for their good certificate `cert`,
 /// pending, or already decided ("Success") when `decided`. Answers its id; a revocation of
 /// this certificate already open is [`Error::StoreConflict`].
-async fn insert_revocation(
+pub(super) async fn insert_revocation(
     conn: &mut sqlx::AnyConnection,
     user: Id,
     cert: Id,

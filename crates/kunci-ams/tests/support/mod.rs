@@ -8,6 +8,12 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+mod app;
+
+// Each suite uses its own subset.
+#[allow(unused_imports)]
+pub use app::{PASSWORD, Session, TestApp, World, files_under, with_cookie, with_session};
+
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode, header};
@@ -40,7 +46,7 @@ pub async fn portal_with(
     let pass = setup::ca_passphrase(&pass_file, false).unwrap();
     let (authority, created) = setup::open_or_create_ca(
         &dir.path().join("ca"),
-        pass.as_bytes(),
+        pass.expose().as_bytes(),
         "kunci Test CA",
         now,
     )
@@ -126,7 +132,8 @@ pub async fn test_store(dir: &std::path::Path) -> Store {
     }
 }
 
-/// One HTTP answer: status, headers, raw bytes and (when JSON) the parsed body.
+/// One HTTP answer: status, headers, raw bytes and the body: parsed when JSON, else the text
+/// as a JSON string (`Null` when empty).
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
@@ -184,7 +191,14 @@ pub async fn send(state: &AppState, request: axum::http::Request<axum::body::Bod
         .await
         .unwrap()
         .to_vec();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    // Not JSON: the text itself, so that a check that an answer never shows something
+    // covers plain-text answers too.
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
     Answer {
         status,
         headers,
@@ -217,7 +231,7 @@ pub fn route_request(
     if uri.ends_with("/document") && *method == axum::http::Method::POST {
         return axum::http::Request::post(uri)
             .header(header::CONTENT_TYPE, "application/pdf")
-            .body(axum::body::Body::from(kunci_ams::setup::demo_pdf()))
+            .body(axum::body::Body::from(kunci_ams::demo::demo_pdf()))
             .unwrap();
     }
     match body {

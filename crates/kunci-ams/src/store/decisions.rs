@@ -1,0 +1,302 @@
+//! Decisions: every store transaction that changes more than one table, in one file, so that
+//! "what does an approval do to the database?" has a one-file answer. Each function below is
+//! one transaction: all of it commits, or none of it.
+//!
+//! - Approving an enrollment, [`Store::issue_for_request`] (through `issue_in`): the request
+//!   moves from "Submitted" to "Success" with the deciding operator and time, and one good
+//!   row is inserted into `certificates`. When the request renews a certificate without a
+//!   gap, `settle_superseded` revokes the old one (with the reason of a revocation of it
+//!   still waiting, else [`REASON_SUPERSEDED`]) and closes that waiting revocation.
+//! - Automatic mode's enrollment, [`Store::submit_and_issue`]: the request is submitted, then
+//!   issued as above, and the holder's notice stored.
+//! - Approving a revocation, [`Store::approve_revocation`]: the request moves from "Pending"
+//!   to "Success" and the certificate is revoked with the holder's reason. (The portal then
+//!   publishes a new CRL, [`Store::publish_crl`], and notifies the holder.)
+//! - Automatic mode's revocation, [`Store::revoke_at_once`]: the request is stored already
+//!   "Success", the certificate revoked, the notice stored and a new CRL stored.
+//! - The end-of-validity reminder, [`Store::record_reminder`]: the certificate is marked
+//!   reminded and the notice stored.
+//!
+//! The row-level pieces these are made of live beside their tables (`requests`,
+//! `certificates`, `notices`), which never call each other; only this file joins them.
+//!
+//! Issuing is idempotent by construction: `certificates.request_id` is UNIQUE and the request
+//! moves from "Submitted" to "Success" in the same transaction as the insert, so two
+//! approvals racing (two operators, a retried HTTP call, automatic mode plus a person) make
+//! one certificate; the loser gets [`Error::AlreadyIssued`]. The CA signs before calling in:
+//! a losing signature is simply never stored nor published.
+
+use super::certificates::{
+    Certificate, NewCertificate, RevokedEntry, check_new_certificate, fetch_certificate,
+    publish_crl_in, revoke,
+};
+use super::notices::insert_notice;
+use super::requests::{
+    Request, RequestKind, RequestStatus, fetch_request, insert_revocation, submit_in,
+};
+use super::{DbResultExt, Id, Store, UnixTime, check_reason};
+use crate::error::{Error, Result};
+
+/// RFC 5280 CRLReason `superseded`: what a no-gap renewal revokes its old certificate with.
+pub const REASON_SUPERSEDED: u8 = 4;
+
+impl Store {
+    /// Stores the certificate the CA signed for enrollment `request` and marks the request
+    /// "Success", in one transaction; when the request renews a certificate without a gap,
+    /// that one is revoked as superseded in the same transaction. A second call for the same
+    /// request (even concurrent) stores nothing and fails with [`Error::AlreadyIssued`]; a
+    /// request not submitted is [`Error::StoreConflict`], as is a serial already used.
+    pub async fn issue_for_request(
+        &self,
+        request: Id,
+        operator: Option<Id>,
+        cert: &NewCertificate,
+        now: UnixTime,
+    ) -> Result<Certificate> {
+        let serial = check_new_certificate(cert)?;
+        let mut tx = self.begin().await?;
+        let id = issue_in(&mut tx, request, operator, &serial, cert, now).await?;
+        let issued = fetch_certificate(&mut tx, id).await?;
+        tx.commit().await.db("committing an issued certificate")?;
+        Ok(issued)
+    }
+
+    /// Automatic mode: submits enrollment `request` of `user` (uploaded, with its document)
+    /// and stores the certificate the CA signed for it, with the holder's notice
+    /// (`notice(&certificate)` gives its subject and body), in one transaction: there is
+    /// never a submitted request waiting for an approval nobody will give, whatever crashes.
+    /// The errors are those of [`Store::submit`] and [`Store::issue_for_request`].
+    pub async fn submit_and_issue(
+        &self,
+        request: Id,
+        user: Id,
+        cert: &NewCertificate,
+        notice: impl FnOnce(&Certificate) -> (String, String),
+        now: UnixTime,
+    ) -> Result<Certificate> {
+        let serial = check_new_certificate(cert)?;
+        let mut tx = self.begin().await?;
+        submit_in(&mut tx, request, user, now).await?;
+        let id = issue_in(&mut tx, request, None, &serial, cert, now).await?;
+        let issued = fetch_certificate(&mut tx, id).await?;
+        let (subject, body) = notice(&issued);
+        insert_notice(&mut tx, user, &subject, &body, now).await?;
+        tx.commit().await.db("committing an issued certificate")?;
+        Ok(issued)
+    }
+
+    /// Approves revocation `request`: the certificate is revoked with the reason the holder
+    /// chose and the request becomes "Success", together. Returns the revoked certificate.
+    pub async fn approve_revocation(
+        &self,
+        request: Id,
+        operator: Option<Id>,
+        now: UnixTime,
+    ) -> Result<Certificate> {
+        let mut tx = self.begin().await?;
+        let current = fetch_request(&mut tx, request).await?;
+        let (Some(cert), Some(reason)) = (current.target_cert_id, current.revocation_reason) else {
+            return Err(Error::StoreConflict {
+                what: "this is not a revocation request",
+            });
+        };
+        let done = sqlx::query(
+            "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
+             updated_at = $2 WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(operator)
+        .bind(now)
+        .bind(request)
+        .execute(&mut *tx)
+        .await
+        .db("approving a revocation")?;
+        if done.rows_affected() != 1 {
+            return Err(Error::StoreConflict {
+                what: "this request is already decided",
+            });
+        }
+        revoke(&mut tx, cert, reason, now).await?;
+        let revoked = fetch_certificate(&mut tx, cert).await?;
+        tx.commit().await.db("committing a revocation")?;
+        Ok(revoked)
+    }
+
+    /// Automatic mode: `user`'s revocation of their good certificate `cert`, decided at once:
+    /// the request is stored as "Success", the certificate revoked with `reason`, the
+    /// holder's notice (`notice(&request, &certificate)` gives its subject and body) stored
+    /// and a new CRL (`sign_crl`, as for [`Store::publish_crl`]) stored, all in one
+    /// transaction: no crash can separate a revocation from the CRL that lists it. Answers
+    /// the request, the certificate and the CRL. The errors are those of
+    /// [`Store::create_revocation`] and of `sign_crl`.
+    pub async fn revoke_at_once(
+        &self,
+        user: Id,
+        cert: Id,
+        reason: u8,
+        notice: impl FnOnce(&Request, &Certificate) -> (String, String),
+        sign_crl: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
+        now: UnixTime,
+    ) -> Result<(Request, Certificate, Vec<u8>)> {
+        check_reason(reason)?;
+        let mut tx = self.begin().await?;
+        let id = insert_revocation(&mut tx, user, cert, reason, now, true).await?;
+        revoke(&mut tx, cert, reason, now).await?;
+        let request = fetch_request(&mut tx, id).await?;
+        let revoked = fetch_certificate(&mut tx, cert).await?;
+        let (subject, body) = notice(&request, &revoked);
+        insert_notice(&mut tx, user, &subject, &body, now).await?;
+        let crl = publish_crl_in(&mut tx, sign_crl).await?;
+        tx.commit().await.db("committing a revocation")?;
+        Ok((request, revoked, crl))
+    }
+
+    /// Records that the reminder for `cert` went out, and adds it to the holder's inbox, in
+    /// one transaction. Returns false (and adds nothing) when it was already recorded.
+    pub async fn record_reminder(
+        &self,
+        cert: Id,
+        subject: &str,
+        body: &str,
+        now: UnixTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let user: Option<Id> = sqlx::query_scalar(
+            "UPDATE certificates SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL \
+             RETURNING user_id",
+        )
+        .bind(now)
+        .bind(cert)
+        .fetch_optional(&mut *tx)
+        .await
+        .db("recording a reminder")?;
+        let Some(user) = user else { return Ok(false) };
+        insert_notice(&mut tx, user, subject, body, now).await?;
+        tx.commit().await.db("committing a reminder")?;
+        Ok(true)
+    }
+}
+
+/// Inside a transaction: stores `cert` for submitted enrollment `request` and marks the
+/// request "Success" (see [`Store::issue_for_request`]); answers the certificate's id.
+async fn issue_in(
+    conn: &mut sqlx::AnyConnection,
+    request: Id,
+    operator: Option<Id>,
+    serial: &str,
+    cert: &NewCertificate,
+    now: UnixTime,
+) -> Result<Id> {
+    let current = fetch_request(&mut *conn, request).await?;
+    if current.kind != RequestKind::Enrollment {
+        return Err(Error::StoreConflict {
+            what: "only an enrollment request is issued a certificate",
+        });
+    }
+    let existing: Option<Id> =
+        sqlx::query_scalar("SELECT id FROM certificates WHERE request_id = $1")
+            .bind(request)
+            .fetch_optional(&mut *conn)
+            .await
+            .db("checking for an issued certificate")?;
+    if existing.is_some() {
+        return Err(Error::AlreadyIssued);
+    }
+    if current.status != RequestStatus::Submitted {
+        return Err(Error::StoreConflict {
+            what: "this request is not waiting for approval",
+        });
+    }
+    // The guard that holds under any isolation: only one transaction moves the request
+    // out of "submitted" (on PostgreSQL the row lock makes the other wait, then match 0).
+    let done = sqlx::query(
+        "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
+         updated_at = $2 WHERE id = $3 AND status = 'submitted'",
+    )
+    .bind(operator)
+    .bind(now)
+    .bind(request)
+    .execute(&mut *conn)
+    .await
+    .db("approving a request")?;
+    if done.rows_affected() != 1 {
+        return Err(Error::AlreadyIssued);
+    }
+    let id: Id = sqlx::query_scalar(
+        "INSERT INTO certificates (serial_hex, user_id, request_id, der, not_before, \
+         not_after, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'good', $7) RETURNING id",
+    )
+    .bind(serial)
+    .bind(current.user_id)
+    .bind(request)
+    .bind(cert.der.clone())
+    .bind(cert.not_before)
+    .bind(cert.not_after)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            let on_serial = d.constraint().is_some_and(|c| c.contains("serial"))
+                || d.message().contains("serial_hex");
+            if on_serial {
+                Error::StoreConflict {
+                    what: "this serial number is already used",
+                }
+            } else {
+                Error::AlreadyIssued
+            }
+        }
+        _ => super::unavailable("storing a certificate")(e),
+    })?;
+    if let Some(old) = current.supersedes_cert_id {
+        settle_superseded(&mut *conn, old, operator, now).await?;
+    }
+    Ok(id)
+}
+
+/// Inside the transaction that issues a no-gap renewal: revokes the certificate `old` it
+/// replaces, and closes a revocation of `old` still waiting.
+async fn settle_superseded(
+    conn: &mut sqlx::AnyConnection,
+    old: Id,
+    operator: Option<Id>,
+    now: UnixTime,
+) -> Result<()> {
+    // A revocation of the old certificate still waiting (the holder asked for it while
+    // the renewal was open) is settled here: its reason wins over "superseded" (a
+    // keyCompromise must reach relying parties as such) and the request is closed,
+    // instead of waiting forever for a certificate that is already revoked.
+    let pending: Option<i64> = sqlx::query_scalar(
+        "SELECT revocation_reason FROM requests WHERE kind = 'revocation' \
+         AND target_cert_id = $1 AND status = 'pending'",
+    )
+    .bind(old)
+    .fetch_optional(&mut *conn)
+    .await
+    .db("looking for a pending revocation")?;
+    let reason = pending.unwrap_or(i64::from(REASON_SUPERSEDED));
+    // Already revoked (say, by the holder meanwhile) is fine: it stays as it was.
+    sqlx::query(
+        "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
+         revocation_reason = $2 WHERE id = $3 AND status = 'good'",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(old)
+    .execute(&mut *conn)
+    .await
+    .db("revoking a superseded certificate")?;
+    sqlx::query(
+        "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
+         updated_at = $2 WHERE kind = 'revocation' AND target_cert_id = $3 \
+         AND status = 'pending'",
+    )
+    .bind(operator)
+    .bind(now)
+    .bind(old)
+    .execute(&mut *conn)
+    .await
+    .db("closing a settled revocation")?;
+    Ok(())
+}
