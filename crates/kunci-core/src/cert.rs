@@ -16,8 +16,8 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName};
 
-use crate::csr::{format_name, hex_lower};
 use crate::key::{KeyKind, KeyPair};
+use crate::x509text::{format_name, hex_lower, signature_algorithm_name};
 use crate::{Error, Result};
 
 const LABELS: [&str; 2] = ["CERTIFICATE", "X509 CERTIFICATE"];
@@ -226,41 +226,6 @@ fn fingerprint(der: &[u8]) -> String {
         let _ = write!(s, "{b:02X}");
     }
     s
-}
-
-/// Names for the signature algorithms one meets in certificates and CSRs; dotted OID otherwise.
-pub(crate) fn signature_algorithm_name(oid: &ObjectIdentifier) -> String {
-    let name = match oid.to_string().as_str() {
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.3.101.112" => "ED25519",
-        "1.3.101.113" => "ED448",
-        "1.2.840.10040.4.3" => "dsaWithSHA1",
-        other => return other.to_owned(),
-    };
-    name.to_owned()
-}
-
-/// Names for the usual named curves; dotted OID otherwise.
-pub(crate) fn curve_name(oid: &ObjectIdentifier) -> String {
-    let name = match oid.to_string().as_str() {
-        "1.2.840.10045.3.1.7" => "P-256",
-        "1.3.132.0.34" => "P-384",
-        "1.3.132.0.35" => "P-521",
-        "1.3.132.0.10" => "secp256k1",
-        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
-        other => return other.to_owned(),
-    };
-    name.to_owned()
 }
 
 fn eku_name(oid: &ObjectIdentifier) -> String {

@@ -27,6 +27,7 @@ pub mod sign;
 // core wasm, carries no zxcvbn code and none of its dictionaries.
 #[cfg(feature = "strength")]
 pub mod strength;
+mod x509text;
 
 pub use error::{Error, Result};
 pub use key::{KeyAlgorithm, KeyPair};

@@ -68,9 +68,10 @@ pub(crate) fn sign_der(tbs: &[u8], signer: &dyn Signer) -> Result<Vec<u8>> {
 }
 
 /// True when the certificate or CRL `der` carries a valid signature by `issuer_key`, in one
-/// of the two algorithms kunci signs with (sha256WithRSAEncryption, ecdsa-with-SHA256).
+/// of the two algorithms kunci signs with (sha256WithRSAEncryption, ecdsa-with-SHA256). The
+/// signature itself is checked by kunci-core's one verifier,
+/// [`kunci_core::sign::verify_signature`].
 pub(crate) fn verify_signed(der: &[u8], issuer_key: &SubjectPublicKeyInfoOwned) -> bool {
-    use p256::ecdsa::signature::Verifier;
     let Ok(signed) = Signed::from_der(der) else {
         return false;
     };
@@ -83,32 +84,18 @@ pub(crate) fn verify_signed(der: &[u8], issuer_key: &SubjectPublicKeyInfoOwned) 
     let Ok(spki) = issuer_key.to_der() else {
         return false;
     };
-    let Ok(info) = spki::SubjectPublicKeyInfoRef::try_from(spki.as_slice()) else {
+    // The CA accepts only what it signs with, and has always judged the algorithm by its OID
+    // alone: verifying under the canonical identifier of that algorithm keeps both rules
+    // (kunci-core's verifier also takes SHA-384/512 and checks the parameters, for CSRs).
+    let Some(alg) = [
+        SignatureAlgorithm::RsaPkcs1Sha256,
+        SignatureAlgorithm::EcdsaP256Sha256,
+    ]
+    .into_iter()
+    .find(|a| a.oid() == signed.algorithm.oid) else {
         return false;
     };
-    let alg = signed.algorithm.oid;
-    if alg == SignatureAlgorithm::RsaPkcs1Sha256.oid() {
-        rsa::PublicKey::try_from(info).is_ok_and(|k| {
-            k.verify(
-                rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                &sha2::Sha256::digest(&tbs),
-                sig,
-            )
-            .is_ok()
-        })
-    } else if alg == SignatureAlgorithm::EcdsaP256Sha256.oid() {
-        let Ok(key) = p256::PublicKey::try_from(info) else {
-            return false;
-        };
-        let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else {
-            return false;
-        };
-        p256::ecdsa::VerifyingKey::from(key)
-            .verify(&tbs, &sig)
-            .is_ok()
-    } else {
-        false
-    }
+    kunci_core::sign::verify_signature(&spki, &alg.algorithm_identifier(), &tbs, sig).is_ok()
 }
 
 /// Encodes and signs `tbs`, then parses the result back as a certificate.
