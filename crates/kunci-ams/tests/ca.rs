@@ -3,8 +3,7 @@
 //! code and signs nothing. CAs are P-256 so that the suite stays fast.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../kunci-core/tests/common/mod.rs"]
-mod common;
+use kunci_test_support as common;
 
 use std::collections::HashSet;
 use std::path::Path;

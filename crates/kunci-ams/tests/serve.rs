@@ -5,8 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../kunci-core/tests/common/mod.rs"]
-mod common;
+use kunci_test_support as common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

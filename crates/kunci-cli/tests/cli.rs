@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../kunci-core/tests/common/mod.rs"]
-mod common;
+use kunci_test_support as common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

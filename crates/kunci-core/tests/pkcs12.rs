@@ -6,7 +6,7 @@
 // Helpers outside #[test] functions are not covered by clippy.toml's allow-*-in-tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use kunci_test_support as common;
 
 use std::path::{Path, PathBuf};
 

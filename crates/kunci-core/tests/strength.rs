@@ -3,7 +3,7 @@
 //! the length limits, and the word list's file and script against what data/README.md says.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use kunci_test_support as common;
 
 use std::path::Path;
 use std::process::Command;

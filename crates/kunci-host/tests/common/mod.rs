@@ -22,10 +22,8 @@ pub const ORIGIN: &str = "https://ams.example.go.id";
 /// The user PIN of every test token.
 pub const PIN: &str = "1234";
 
-// The judges (`judge`, `required`) are kunci-core's test helpers, shared by every crate.
-#[path = "../../../kunci-core/tests/common/mod.rs"]
-mod judges;
-pub use judges::{judge, required};
+// The judges (`judge`, `required`) and `run_ok` come from the test helpers every crate shares.
+pub use kunci_test_support::{judge, required, run_ok_env as run_ok};
 
 /// True when SoftHSM2 (module and softhsm2-util) is installed; else skips (or fails when
 /// judges are required).
@@ -40,31 +38,6 @@ pub fn softhsm_available() -> bool {
         return false;
     }
     judge("softhsm2-util").is_some()
-}
-
-/// Runs `program args…`, panicking with both streams unless it succeeds; returns stdout.
-pub fn run_ok(
-    program: impl AsRef<std::ffi::OsStr>,
-    args: &[&str],
-    envs: &[(&str, &Path)],
-) -> String {
-    let mut cmd = Command::new(program.as_ref());
-    cmd.args(args);
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", program.as_ref()));
-    assert!(
-        out.status.success(),
-        "{:?} {args:?} failed ({}):\nstdout: {}\nstderr: {}",
-        program.as_ref(),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// One test's world: a temporary folder with a SoftHSM config and token folder, a host
