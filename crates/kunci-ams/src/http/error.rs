@@ -80,3 +80,31 @@ impl IntoResponse for Error {
         (status, Json(body)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kunci_core_error_of_every_kind_is_answered_400() {
+        let one_of_each_kind = [
+            kunci_core::Error::CsrBadSignature,
+            kunci_core::Error::Pkcs8WrongPassword,
+            kunci_core::Error::UnsupportedKey(String::new()),
+            kunci_core::Error::SigningFailed(String::new()),
+        ];
+        let kinds: Vec<_> = one_of_each_kind.iter().map(|e| e.kind()).collect();
+        assert_eq!(
+            kinds,
+            [
+                ErrorKind::BadInput,
+                ErrorKind::WrongPassword,
+                ErrorKind::Unsupported,
+                ErrorKind::Internal
+            ]
+        );
+        for core in one_of_each_kind {
+            assert_eq!(Error::Core(core).status(), StatusCode::BAD_REQUEST);
+        }
+    }
+}

@@ -5,6 +5,10 @@
 //! the user may connect to, e.g. `postgres://postgres@127.0.0.1:5432/postgres`), each portal
 //! gets a new database of its own on that server instead of the SQLite file: that is how
 //! `cargo xtask ci` runs the HTTP suites (http.rs, api.rs, security.rs) on PostgreSQL.
+//!
+//! On top of that, `app.rs` holds the one test portal of those suites: `TestApp` (a portal and
+//! its client), `Session` (a logged-in account) and `World` (everything a refused request must
+//! leave as it was).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
