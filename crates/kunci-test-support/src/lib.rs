@@ -1,6 +1,7 @@
 //! Test helpers shared by every kunci crate's integration tests: the OS RNG, temporary
-//! folders, running programs, and the outside tools that judge kunci's output (OpenSSL,
-//! keytool, NSS's pk12util/certutil, Python `cryptography`, SoftHSM's tools).
+//! folders, running programs, the outside tools that judge kunci's output (OpenSSL,
+//! keytool, NSS's pk12util/certutil, Python `cryptography`, SoftHSM's tools), and PBKDF2 run
+//! the way a browser runs it.
 //!
 //! A judge that is missing skips its test with a line on stderr, unless
 //! `KUNCI_REQUIRE_JUDGES=1` (set by `cargo xtask ci`, which installs them all): then a missing
@@ -134,4 +135,26 @@ pub fn tempdir() -> tempfile::TempDir {
 /// Path as &str (our temp paths are UTF-8).
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// PBKDF2 as the browser's `crypto.subtle.deriveBits` runs it, chosen by the WebCrypto hash
+/// name (`SHA-1`, `SHA-256`, `SHA-384`, `SHA-512`): `key_len` bytes from `password` and
+/// `salt`. Panics on another name, which WebCrypto does not have either.
+pub fn webcrypto_pbkdf2(
+    hash: &str,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    key_len: usize,
+) -> Vec<u8> {
+    use pbkdf2::pbkdf2_hmac;
+    let mut out = vec![0u8; key_len];
+    match hash {
+        "SHA-1" => pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, &mut out),
+        "SHA-256" => pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, &mut out),
+        "SHA-384" => pbkdf2_hmac::<sha2::Sha384>(password, salt, iterations, &mut out),
+        "SHA-512" => pbkdf2_hmac::<sha2::Sha512>(password, salt, iterations, &mut out),
+        other => panic!("WebCrypto has no hash {other}"),
+    }
+    out
 }
