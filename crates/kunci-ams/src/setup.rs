@@ -29,7 +29,7 @@ use crate::uploads::write_private;
 /// The organisation named in the CA certificates made at first start.
 pub const DEFAULT_CA_ORGANIZATION: &str = "kunci Reference CA";
 
-/// The two products every portal starts with: (name, type, profile).
+/// The two products made at first start: (name, type, profile).
 pub const STANDARD_PRODUCTS: [(&str, &str, &str); 2] = [
     ("Sertifikat Elektronik Individu", "Individu", "individu"),
     (
