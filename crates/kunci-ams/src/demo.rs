@@ -1,5 +1,5 @@
 //! The demo (`serve --demo`): a holder who already holds an issued certificate, plus an
-//! operator and an administrator, so PROCESS.md step 1 can begin at once; and the one-page
+//! operator and an administrator, so docs/PROCESS.md step 1 can begin at once; and the one-page
 //! PDF it (and the tests) use as the Surat Rekomendasi.
 
 use kunci_core::csr::{CsrBuilder, Subject};
@@ -69,7 +69,7 @@ pub struct Demo {
 ///
 /// The demo holder's certificate goes through the same steps as any other (token, CSR,
 /// document, agreement, operator approval). Its key is made here and thrown away: a demo
-/// starts at PROCESS.md step 1, which revokes that certificate or renews it, and a real
+/// starts at docs/PROCESS.md step 1, which revokes that certificate or renews it, and a real
 /// holder's key is never made on the server.
 pub async fn seed_demo(
     store: &Store,

@@ -1,4 +1,4 @@
-//! kunci-ams: the reference AMS portal of kunci. Everything PROCESS.md asks of the
+//! kunci-ams: the reference AMS portal of kunci. Everything docs/PROCESS.md asks of the
 //! authority's portal, on one machine: accounts, the holder's pages and API, the operator's
 //! queue, the CA, storage.
 //!

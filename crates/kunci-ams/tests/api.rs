@@ -1,5 +1,5 @@
 //! Every route of docs/API.md driven through `app(state)` and `tower::ServiceExt::oneshot`, no
-//! socket: the whole renewal process (PROCESS.md) as two holders and an operator, revocation
+//! socket: the whole renewal process (docs/PROCESS.md) as two holders and an operator, revocation
 //! and the CRL, renewal without a gap, automatic approval, the authorisation matrix, bad input
 //! (each answered with its code and nothing changed), notices, e-mail through a local SMTP
 //! sink, end-of-validity reminders, and the binary's `user add --subject --product` and
@@ -116,7 +116,7 @@ impl TestApp {
         .await
     }
 
-    // ---- the steps of PROCESS.md ----
+    // ---- the steps of docs/PROCESS.md ----
 
     /// Steps 9-11: a new request for `product`; answers (request id, CSR token).
     async fn new_request(&self, s: &Session, product: &str) -> (Id, String) {

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(Zeroizing<String>);
 
-/// The one-time CSR token (PROCESS.md step 10) that a holder pastes into the key step and the
+/// The one-time CSR token (docs/PROCESS.md step 10) that a holder pastes into the key step and the
 /// CSR carries as its challengePassword.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CsrToken(Zeroizing<String>);

@@ -1,7 +1,7 @@
 //! Enrollment and revocation requests: their CSR tokens, uploaded CSRs, supporting documents,
 //! the subscriber agreement, and the operator's decision.
 //!
-//! The life of an enrollment (PROCESS.md steps 9-23): [`Store::create_enrollment`] makes it
+//! The life of an enrollment (docs/PROCESS.md steps 9-23): [`Store::create_enrollment`] makes it
 //! "Enrollment" (pending) with a CSR token; [`Store::consume_csr_token`] takes the CSR once
 //! and moves it to "Sudah Upload"; [`Store::attach_document`] keeps the Surat Rekomendasi;
 //! [`Store::submit`] records the agreement ("Setuju dan Submit"); the operator then issues
@@ -89,7 +89,7 @@ impl RequestStatus {
         }
     }
 
-    /// The label the AMS portal shows for this status (PROCESS.md's names).
+    /// The label the AMS portal shows for this status (docs/PROCESS.md's names).
     pub fn label(self) -> &'static str {
         match self {
             RequestStatus::Pending => "Enrollment",
@@ -244,7 +244,7 @@ impl Store {
     }
 
     /// Makes a revocation request for the holder's certificate `cert` with the RFC 5280
-    /// CRLReason code `reason` (PROCESS.md step 6). Refused when the certificate is not the
+    /// CRLReason code `reason` (docs/PROCESS.md step 6). Refused when the certificate is not the
     /// holder's ([`Error::StoreNotFound`]), already revoked, or already has an open
     /// revocation request ([`Error::StoreConflict`]).
     pub async fn create_revocation(

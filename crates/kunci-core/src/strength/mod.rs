@@ -1,4 +1,4 @@
-//! Password strength (PROCESS.md step 17): how many guesses a password would take, judged by
+//! Password strength (docs/PROCESS.md step 17): how many guesses a password would take, judged by
 //! zxcvbn with the holder's own data and an Indonesian word list added to its dictionaries,
 //! and whether that is enough.
 //!
