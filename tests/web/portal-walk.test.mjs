@@ -4,7 +4,7 @@
  * SQLite file, no API shortcuts. Each step is screenshotted under `target/portal-walk/` and
  * checked with axe-core (no serious or critical violations); the page may log no error.
  *
- * 1. The browser-key path of PROCESS.md, steps 1-24: revoke the old certificate with reason
+ * 1. The browser-key path of docs/PROCESS.md, steps 1-24: revoke the old certificate with reason
  *    UNSPECIFIED, request the new one (token, key made in the page, password strength, CSR,
  *    Surat Rekomendasi, agreement), operator approvals, then the .pem and the in-page .p12.
  *    OpenSSL judges the .p12 (password, key matches certificate), the chain to the CA, and
@@ -244,7 +244,7 @@ describe('portal walks in headless Chromium', { skip }, () => {
   before(async () => { portal = await startPortal(); });
   after(async () => { await portal?.stop(); });
 
-  it('walks PROCESS.md steps 1-24 with the key made in the browser', { timeout: 600_000 }, async () => {
+  it('walks docs/PROCESS.md steps 1-24 with the key made in the browser', { timeout: 600_000 }, async () => {
     const w = await walker('browser-key', portal);
     const { page, step } = w;
     try {

@@ -4,7 +4,7 @@
  * `kunci-host` registered for this browser profile (`kunci-host install --manifest-dir
  * <profile>/NativeMessagingHosts`), a fresh SoftHSM2 token as the USB token, and the portal.
  *
- * The holder renews with "Ya" (PROCESS.md step 16): the extension asks once whether the portal
+ * The holder renews with "Ya" (docs/PROCESS.md step 16): the extension asks once whether the portal
  * may use tokens, then asks the PIN in its own window; the key is made on the token and the CSR
  * signed there. After approval, "Download Sertifikat Elektronik" with "Token USB" (step 24b)
  * writes the certificate onto the token. pkcs11-tool then shows the private key

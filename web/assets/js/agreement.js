@@ -1,5 +1,5 @@
 /**
- * The subscriber agreement of PROCESS.md step 21, "PERJANJIAN PEMILIK SERTIFIKAT ELEKTRONIK":
+ * The subscriber agreement of docs/PROCESS.md step 21, "PERJANJIAN PEMILIK SERTIFIKAT ELEKTRONIK":
  * twelve short numbered clauses, Indonesian (binding) and English (translation). Only text;
  * pages/permohonan-baru/step-agreement.js shows it in a scrollable region and watches for the end.
  */

@@ -4,7 +4,7 @@
  * strings (menu, buttons, dates, every API and kunci error code) as `key: [id, en]` pairs;
  * pages add their own with `addStrings`. Static HTML carries `data-i18n="key"` (text) or
  * `data-i18n-attr="attr:key;…"`; dynamic parts re-render on `onLangChange`. Labels that
- * PROCESS.md quotes ("Continue", "(2) Lanjutkan >>", "Setuju dan Submit", …) stay identical in
+ * docs/PROCESS.md quotes ("Continue", "(2) Lanjutkan >>", "Setuju dan Submit", …) stay identical in
  * both languages; Indonesian-only ones get an English gloss after them in English.
  */
 

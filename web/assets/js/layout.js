@@ -1,5 +1,5 @@
 /**
- * The frame of every page: the header (brand, the menu of PROCESS.md — "Sertifikat Digital –
+ * The frame of every page: the header (brand, the menu of docs/PROCESS.md — "Sertifikat Digital –
  * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Kotak Masuk" with its unread
  * count, "Antrian" for operators —, the language toggle and logout) and the footer. On pages
  * that need a session it asks GET /api/me and sends the browser to the login page (/) when

@@ -1,5 +1,5 @@
 /**
- * The USB-token path of the portal (PROCESS.md step 16 "Ya" and step 24b "Token USB"), through
+ * The USB-token path of the portal (docs/PROCESS.md step 16 "Ya" and step 24b "Token USB"), through
  * the npm package's `token` API, which talks to the kunci browser extension (docs/PROTOCOL.md).
  * The extension asks for the PIN in its own window: nothing here ever sees it.
  *

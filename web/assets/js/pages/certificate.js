@@ -1,5 +1,5 @@
 /**
- * Certificate "Info" (PROCESS.md steps 5-6): "Tanggal Permohonan", "Produk", Subject DN, e-mail,
+ * Certificate "Info" (docs/PROCESS.md steps 5-6): "Tanggal Permohonan", "Produk", Subject DN, e-mail,
  * serial number, "Masa Berlaku", status; the two ways on (renew without a gap when the data is
  * unchanged; revoke — with UNSPECIFIED when the data changed — then request anew); the
  * "Revoke Reason" select from GET /api/revocation-reasons and "Revoke", confirmed in a dialog,

@@ -1,5 +1,5 @@
 /**
- * "Sertifikat Anda" (PROCESS.md steps 3-4 and 24a): the holder's certificates with serial
+ * "Sertifikat Anda" (docs/PROCESS.md steps 3-4 and 24a): the holder's certificates with serial
  * number, product, "Akhir Masa Berlaku" and status; at the far right of each row "Info"
  * (certificate.html) and "Download", which opens a small menu: the certificate as .pem
  * (GET /api/certificates/{id}/pem), its chain, and the in-browser .p12 page (download.html).

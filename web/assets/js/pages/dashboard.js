@@ -1,5 +1,5 @@
 /**
- * "Dasbor" (PROCESS.md step 2): a greeting, counts of certificates, requests in progress and
+ * "Dasbor" (docs/PROCESS.md step 2): a greeting, counts of certificates, requests in progress and
  * unread notices, links to the next steps, and reminders for certificates that end within
  * 30 days (or have ended). Reads GET /api/certificates, /api/requests and /api/notices.
  */

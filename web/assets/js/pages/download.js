@@ -1,5 +1,5 @@
 /**
- * "Download Sertifikat Elektronik" (PROCESS.md step 24b) for one certificate (?id=N): the
+ * "Download Sertifikat Elektronik" (docs/PROCESS.md step 24b) for one certificate (?id=N): the
  * holder says where the key is ("Token USB" needs the kunci extension; "Berkas" = the
  * encrypted key kept in this browser's IndexedDB, preselected by the certificate's
  * request_id, or a backup file picked here), enters the password; the kunci worker decrypts

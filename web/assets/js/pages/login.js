@@ -1,5 +1,5 @@
 /**
- * The login page (index.html, PROCESS.md step 1): POST /api/login, then the dashboard for
+ * The login page (index.html, docs/PROCESS.md step 1): POST /api/login, then the dashboard for
  * holders or the operator queue for operator and admin accounts. A browser that is still
  * logged in (a hint kept in sessionStorage, so the page never asks /api/me in vain) goes on
  * at once.

@@ -1,5 +1,5 @@
 /**
- * "Permohonan Baru", the new-request wizard (PROCESS.md steps 9-22) on one page, one section
+ * "Permohonan Baru", the new-request wizard (docs/PROCESS.md steps 9-22) on one page, one section
  * at a time with a step indicator; focus moves to each new section's heading. This entry starts
  * the page (layout, then the first section, or ?request=N resumed at its step), re-renders
  * on a language change, and wires the steps, each a module of permohonan-baru/:

@@ -1,5 +1,5 @@
 /**
- * "Status Permohonan" (PROCESS.md steps 7-8, 19, 23): the holder's requests, newest first —
+ * "Status Permohonan" (docs/PROCESS.md steps 7-8, 19, 23): the holder's requests, newest first —
  * kind ("Penerbitan" / "Pencabutan"), product, date, status label (Enrollment, Sudah Upload,
  * Submitted, Success, Rejected with its reason). "Check" re-reads one request
  * (GET /api/requests/{id}); "Continue" takes an unfinished enrollment back into the wizard
