@@ -104,20 +104,10 @@ pub fn lint(root: &Path) -> Result {
 /// Needs nothing built and no npm package (Node's own `node:test` only).
 pub fn test(root: &Path) -> Result {
     let dir = root.join("extension/tests");
-    let entries = fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".test.mjs"))
-        })
-        .collect();
+    let files = crate::web::test_files(&dir)?;
     if files.is_empty() {
         return Err(format!("no *.test.mjs files in {}", dir.display()));
     }
-    files.sort();
     run(Command::new("node")
         .arg("--test")
         .args(&files)

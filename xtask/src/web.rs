@@ -32,7 +32,8 @@ pub fn bench(root: &Path) -> Result {
         .current_dir(root))
 }
 
-fn test_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The `*.test.mjs` files directly in `dir`, sorted.
+pub fn test_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .flatten()

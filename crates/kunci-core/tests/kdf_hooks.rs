@@ -10,11 +10,14 @@
 // Helpers outside #[test] functions are not covered by clippy.toml's allow-*-in-tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod elsewhere;
+
 use kunci_test_support as common;
 
 use std::path::Path;
 
 use common::{judge, p, rng, run, run_ok, tempdir};
+use elsewhere::{PASSWORD, derive_elsewhere};
 use kunci_core::kdf::{Pbkdf2Request, Prf};
 use kunci_core::pkcs8::MIN_ITERATIONS;
 use kunci_core::pkcs12::{self, PackOptions, Pkcs12Contents, Profile};
@@ -23,23 +26,6 @@ use kunci_core::{Error, KeyAlgorithm, KeyPair, pem, pkcs8};
 const P12_VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/pkcs12");
 /// The password of the committed PKCS#12 vectors (vectors/pkcs12/password.txt).
 const VECTOR_PASSWORD: &[u8] = b"kunci-uji-p12";
-/// Non-ASCII on purpose: the derivation elsewhere must get the same UTF-8 bytes.
-const PASSWORD: &str = "Kata sandi: rahasia-ü€";
-
-/// PBKDF2 as the browser would run it: by the WebCrypto hash name, and in Rust only for
-/// SHA-224, which WebCrypto lacks (the fallback the npm package uses).
-fn derive_elsewhere(request: &Pbkdf2Request, password: &[u8]) -> Vec<u8> {
-    match request.prf.webcrypto_hash() {
-        Some(hash) => common::webcrypto_pbkdf2(
-            hash,
-            password,
-            &request.salt,
-            request.iterations,
-            request.key_len,
-        ),
-        None => request.derive(password).to_vec(),
-    }
-}
 
 fn derive_all(requests: &[Pbkdf2Request], password: &[u8]) -> Vec<Vec<u8>> {
     requests

@@ -11,30 +11,15 @@
 // Helpers outside #[test] functions are not covered by clippy.toml's allow-*-in-tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod elsewhere;
+
 use kunci_test_support as common;
 
 use common::{judge, p, rng, run_ok, tempdir};
-use kunci_core::kdf::{Pbkdf2Request, Prf};
+use elsewhere::{PASSWORD, derive_elsewhere};
+use kunci_core::kdf::Prf;
 use kunci_core::pkcs8::{MAX_ITERATIONS, MIN_ITERATIONS};
 use kunci_core::{Error, KeyAlgorithm, KeyPair, pkcs8};
-
-/// Non-ASCII on purpose: the derivation elsewhere must get the same UTF-8 bytes.
-const PASSWORD: &str = "Kata sandi: rahasia-ü€";
-
-/// PBKDF2 as the browser would run it: by the WebCrypto hash name, and in Rust only for
-/// SHA-224, which WebCrypto lacks (the fallback the npm package uses).
-fn derive_elsewhere(request: &Pbkdf2Request, password: &[u8]) -> Vec<u8> {
-    match request.prf.webcrypto_hash() {
-        Some(hash) => common::webcrypto_pbkdf2(
-            hash,
-            password,
-            &request.salt,
-            request.iterations,
-            request.key_len,
-        ),
-        None => request.derive(password).to_vec(),
-    }
-}
 
 #[test]
 fn pkcs8_encrypted_with_a_key_derived_elsewhere_is_read_by_decrypt_and_openssl() {
