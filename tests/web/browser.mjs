@@ -3,7 +3,7 @@
  * with a fresh profile folder that is removed again on close.
  *
  * Playwright never downloads a browser here (playwright-core only; CI has no network but the
- * package registries). The flags are the ones FIELD-NOTES found necessary: without the
+ * package registries). The flags are the ones found necessary on such a machine: without the
  * background-networking group, Chromium floods the closed network with connections that are
  * refused. A profile folder is never reused, because an old one keeps old service-worker code.
  */

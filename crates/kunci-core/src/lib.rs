@@ -15,6 +15,7 @@
 
 pub mod cert;
 pub mod csr;
+pub mod email;
 pub mod error;
 pub mod kdf;
 pub mod key;

@@ -365,8 +365,9 @@ impl LoggedIn {
         };
         let (public, _private, public_on_token) = match generate(true) {
             Ok((pubk, privk)) => (pubk, privk, true),
-            // Some tokens refuse a token public key in the template (FIELD-NOTES: Fortify's
-            // users met CKR_ATTRIBUTE_VALUE_INVALID and CKR_FUNCTION_FAILED): try without.
+            // Some tokens refuse a token public key in the template (users of the
+            // Fortify bridge report CKR_ATTRIBUTE_VALUE_INVALID and CKR_FUNCTION_FAILED in its
+            // public issue tracker): try without.
             Err(CkError::Pkcs11(
                 RvError::TemplateInconsistent
                 | RvError::AttributeValueInvalid

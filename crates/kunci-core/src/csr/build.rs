@@ -12,7 +12,6 @@ use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
-use super::policy::check_email;
 use super::subject::{Subject, is_printable_char};
 use super::{MAX_CHALLENGE_PASSWORD_LEN, OID_CHALLENGE_PASSWORD, OID_SUBJECT_ALT_NAME};
 use crate::key::KeyKind;
@@ -81,7 +80,7 @@ impl CsrBuilder {
                 .map_err(bad)?;
         }
         if let Some(email) = &self.email_san {
-            check_email(email)?;
+            crate::email::check(email)?;
             let ia5 = Ia5String::new(email).map_err(|_| Error::InvalidEmail(email.clone()))?;
             let san = SubjectAltName(vec![GeneralName::Rfc822Name(ia5)]);
             let extension = Extension {

@@ -17,6 +17,7 @@
 use der::asn1::ObjectIdentifier;
 
 mod build;
+mod keykind;
 mod policy;
 mod subject;
 mod verify;

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
-use super::policy::check_email;
 use crate::x509text::{any_to_string, escape_value};
 use crate::{Error, Result};
 
@@ -186,7 +185,7 @@ impl Subject {
             }
         }
         if let Some(e) = &self.email {
-            check_email(e)?;
+            crate::email::check(e)?;
         }
         if let Some(s) = &self.serial_number
             && !s.chars().all(is_printable_char)

@@ -13,7 +13,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::request::CertReqInfo;
 
 use super::build::Csr;
-use super::policy::allowed_key_kind;
+use super::keykind::allowed_key_kind;
 use super::subject::Subject;
 use super::{OID_CHALLENGE_PASSWORD, OID_EXTENSION_REQ, OID_SUBJECT_ALT_NAME};
 use crate::key::KeyKind;
