@@ -126,6 +126,13 @@ pub enum Error {
     /// No such route.
     #[error("no such page or API route")]
     RouteNotFound,
+    /// The route exists but does not take this method (the `Allow` header lists those it takes).
+    #[error("this route does not take this method")]
+    MethodNotAllowed,
+    /// The data folder holds something other local users may read or change, and it cannot be
+    /// made owner-only (the portal does not own it): fix its mode or run as its owner.
+    #[error("the data folder is not private: {0}")]
+    DataFolderExposed(String),
     /// An uploaded supporting document is not a PDF (judged by its content, not its name).
     #[error("the document is not a PDF: upload the Surat Rekomendasi as a PDF file")]
     UploadNotPdf,
@@ -181,6 +188,8 @@ impl Error {
             Error::BadRequest(_) => "http.bad_request",
             Error::TooLarge => "http.too_large",
             Error::RouteNotFound => "http.not_found",
+            Error::MethodNotAllowed => "http.method_not_allowed",
+            Error::DataFolderExposed(_) => "setup.data_folder_exposed",
             Error::UploadNotPdf => "upload.not_pdf",
             Error::UploadTooLarge { .. } => "upload.too_large",
             Error::AgreementRequired => "agreement.required",
@@ -227,6 +236,8 @@ mod tests {
             Error::BadRequest(""),
             Error::TooLarge,
             Error::RouteNotFound,
+            Error::MethodNotAllowed,
+            Error::DataFolderExposed(String::new()),
             Error::UploadNotPdf,
             Error::UploadTooLarge { max_bytes: 1 },
             Error::AgreementRequired,

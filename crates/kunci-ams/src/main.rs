@@ -169,6 +169,8 @@ enum UserCmd {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before any file is made: the data folder is its owner's only (issue 18, finding 6).
+    setup::restrict_umask();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -201,9 +203,21 @@ async fn copy_store(source: &Store, to: &str) -> Result<()> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    std::fs::create_dir_all(&cli.data_dir).map_err(|e| Error::StoreUnavailable {
+    setup::create_private_dir(&cli.data_dir).map_err(|e| Error::StoreUnavailable {
         detail: format!("creating the data folder {}: {e}", cli.data_dir.display()),
     })?;
+    if matches!(cli.command, Command::Serve(_)) {
+        // Before the database is opened: SQLite gives its -wal and -shm the database's mode.
+        for t in setup::make_private(&cli.data_dir)? {
+            eprintln!(
+                "kunci-ams: warning: {} was open to other users (mode {:04o}); made it \
+                 owner-only (mode {:04o})",
+                t.path.display(),
+                t.old_mode,
+                t.new_mode
+            );
+        }
+    }
     let url = cli.database_url.clone().unwrap_or_else(|| {
         format!(
             "sqlite://{}?mode=rwc",

@@ -14,8 +14,17 @@
 //!                               --ca-passphrase-file names one kept elsewhere
 //! DATA/uploads/<sha256>.pdf     supporting documents
 //! ```
+//!
+//! All of it is its owner's only (Unix: folders 0700, files 0600): the database holds password
+//! and session hashes, the uploads holders' documents. [`restrict_umask`] makes every file the
+//! process creates so (SQLite's `-wal` and `-shm` included), the folders and files made here
+//! say so themselves, and [`make_private`] finds at start what an older version or a hand
+//! left open to other local users and closes it.
 
 use std::path::{Path, PathBuf};
+
+#[cfg(unix)]
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 
 use kunci_core::Password;
 use kunci_core::key::KeyAlgorithm;
@@ -91,15 +100,14 @@ pub fn open_or_create_ca(
         };
         return Ok((encrypted.authority(passphrase)?, false));
     }
-    std::fs::create_dir_all(ca_dir).map_err(io("creating the CA folder"))?;
+    create_private_dir(ca_dir).map_err(io("creating the CA folder"))?;
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     let names = CaNames::for_organization(organization, "ID");
     let hierarchy = create_hierarchy(&names, KeyAlgorithm::P256, &mut rng, now)?;
     let encrypted = hierarchy.to_encrypted(passphrase, &mut rng)?;
     // Certificates first, the issuing key last: its presence is what marks a complete CA.
-    std::fs::write(&files.root_cert, &encrypted.root_cert_pem).map_err(io("writing the CA"))?;
-    std::fs::write(&files.issuing_cert, &encrypted.issuing_cert_pem)
-        .map_err(io("writing the CA"))?;
+    write_private(&files.root_cert, encrypted.root_cert_pem.as_bytes())?;
+    write_private(&files.issuing_cert, encrypted.issuing_cert_pem.as_bytes())?;
     write_private(&files.root_key, encrypted.root_key_pem.as_bytes())?;
     write_private(&files.issuing_key, encrypted.issuing_key_pem.as_bytes())?;
     Ok((encrypted.authority(passphrase)?, true))
@@ -138,4 +146,165 @@ pub async fn seed_products(store: &Store, now: UnixTime) -> Result<()> {
         store.create_product(&new, now).await?;
     }
     Ok(())
+}
+
+/// Makes every file and folder this process creates from now on readable by its owner only:
+/// adds `077` to the process's umask (Unix; nothing elsewhere). Called first thing by the
+/// binary, so that it also covers the files the portal does not create itself, SQLite's
+/// `-wal` and `-shm` beside the database and `-journal` during migrations, without a moment
+/// in which they are open to other users.
+pub fn restrict_umask() {
+    #[cfg(unix)]
+    {
+        use rustix::fs::Mode;
+        use rustix::process::umask;
+        // umask can only be read by setting it: set the strict one, then add what the old one
+        // held besides (an administrator's stricter umask stays).
+        let old = umask(Mode::from_raw_mode(0o077));
+        umask(old | Mode::from_raw_mode(0o077));
+    }
+}
+
+/// Makes the folder `dir` and its missing parents, readable by their owner only (0700 on
+/// Unix). An existing folder is left as it is ([`make_private`] looks at it).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir)
+}
+
+/// A file or folder of the data folder that other local users could reach, made owner-only
+/// by [`make_private`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tightened {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// Its permission bits before (`0o644`).
+    pub old_mode: u32,
+    /// Its permission bits now: the owner's as they were, none for group and others.
+    pub new_mode: u32,
+}
+
+/// Makes the data folder `dir` and everything in it owner-only (Unix; nothing elsewhere),
+/// answering what had group or other permissions and was fixed. Symbolic links inside are
+/// neither changed nor followed (their targets are outside the portal's care); `dir` itself
+/// may be one. A missing `dir` is nothing to fix. Something the process may not change (it
+/// does not own it) is [`Error::DataFolderExposed`], naming it and its mode.
+pub fn make_private(dir: &Path) -> Result<Vec<Tightened>> {
+    let mut tightened = Vec::new();
+    #[cfg(unix)]
+    match std::fs::metadata(dir) {
+        Ok(meta) => tighten(dir, &meta, &mut tightened)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(exposed(dir, None, &e)),
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(tightened)
+}
+
+/// [`make_private`] for `path` (whose metadata is `meta`) and, for a folder, what it holds.
+#[cfg(unix)]
+fn tighten(path: &Path, meta: &std::fs::Metadata, done: &mut Vec<Tightened>) -> Result<()> {
+    let old_mode = meta.permissions().mode() & 0o7777;
+    if old_mode & 0o077 != 0 {
+        let new_mode = old_mode & !0o077;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(new_mode))
+            .map_err(|e| exposed(path, Some(old_mode), &e))?;
+        done.push(Tightened {
+            path: path.to_owned(),
+            old_mode,
+            new_mode,
+        });
+    }
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| exposed(path, None, &e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| exposed(path, None, &e))?;
+            let child = entry.path();
+            let meta = std::fs::symlink_metadata(&child).map_err(|e| exposed(&child, None, &e))?;
+            if !meta.file_type().is_symlink() {
+                tighten(&child, &meta, done)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The refusal to start over `path` (of mode `mode`, when known) that could not be looked at or
+/// made owner-only.
+#[cfg(unix)]
+fn exposed(path: &Path, mode: Option<u32>, e: &std::io::Error) -> Error {
+    let what = match mode {
+        Some(mode) => format!(
+            "{} is open to other users (mode {mode:04o}) and cannot be made owner-only \
+             ({e}); run the portal as its owner, or chmod go-rwx it",
+            path.display()
+        ),
+        None => format!("cannot check {} ({e})", path.display()),
+    };
+    Error::DataFolderExposed(what)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::unwrap_used)]
+    #[test]
+    fn make_private_closes_what_is_open_and_leaves_links_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let set = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        create_private_dir(&data.join("uploads")).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("uploads")), 0o700);
+        std::fs::write(data.join("kunci.db"), "").unwrap();
+        std::fs::write(data.join("uploads/a.pdf"), "").unwrap();
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, "").unwrap();
+        set(&outside, 0o644);
+        std::os::unix::fs::symlink(&outside, data.join("link")).unwrap();
+        set(&data, 0o755);
+        set(&data.join("kunci.db"), 0o644);
+        set(&data.join("uploads/a.pdf"), 0o660);
+        set(&data.join("uploads"), 0o750);
+
+        let mut fixed = make_private(&data).unwrap();
+        fixed.sort_by(|a, b| a.path.cmp(&b.path));
+        let seen: Vec<_> = fixed
+            .iter()
+            .map(|t| {
+                (
+                    t.path.strip_prefix(&data).unwrap().to_owned(),
+                    t.old_mode,
+                    t.new_mode,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (PathBuf::new(), 0o755, 0o700),
+                (PathBuf::from("kunci.db"), 0o644, 0o600),
+                (PathBuf::from("uploads"), 0o750, 0o700),
+                (PathBuf::from("uploads/a.pdf"), 0o660, 0o600),
+            ]
+        );
+        assert_eq!(mode(&outside), 0o644, "a link's target is not changed");
+        assert!(
+            make_private(&data).unwrap().is_empty(),
+            "a second look finds nothing"
+        );
+        assert!(
+            make_private(&dir.path().join("missing"))
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

@@ -26,9 +26,10 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it (random name, synced, then
-/// renamed), so that a crash never leaves half a file under `path`; `private` makes it
-/// readable by its owner only (0600 on Unix). A failed write removes the temporary file.
-pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+/// renamed), so that a crash never leaves half a file under `path`. The file is readable by
+/// its owner only (0600 on Unix), whatever `_private` says: holders' documents are as private
+/// as keys (issue 18, finding 6). A failed write removes the temporary file.
+pub fn write_atomically(path: &Path, bytes: &[u8], _private: bool) -> Result<()> {
     use std::io::Write;
     let name = path
         .file_name()
@@ -41,12 +42,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<()> 
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    if private {
+    {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    #[cfg(not(unix))]
-    let _ = private;
     let written = options.open(&tmp).and_then(|mut file| {
         file.write_all(bytes)?;
         file.sync_all()

@@ -1,7 +1,9 @@
 //! The `kunci-ams serve` binary as `cargo xtask serve` runs it: the data folder and the CA made
 //! at first start (keys only encrypted, owner-only files), the demo seeded once and its logins
 //! printed at every start, the same CA after a restart, a wrong CA passphrase refused, and
-//! HTTPS with `Secure` cookies and HSTS under `--tls-cert/--tls-key` (OpenSSL as the client).
+//! HTTPS with `Secure` cookies and HSTS under `--tls-cert/--tls-key` (OpenSSL as the client);
+//! and (Unix) nothing in the data folder open to other local users, even under umask 0, with
+//! what an older start left open closed at the next one (issue 18, finding 6).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -38,7 +40,12 @@ impl Drop for Server {
 
 impl Server {
     /// Stops the server and returns what it printed.
-    fn stop(mut self) -> String {
+    fn stop(self) -> String {
+        self.stop_with_stderr().0
+    }
+
+    /// Stops the server and returns what it printed on stdout and (when kept) on stderr.
+    fn stop_with_stderr(mut self) -> (String, String) {
         let _ = self.child.kill();
         let mut out = String::new();
         self.child
@@ -47,20 +54,38 @@ impl Server {
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
-        out
+        let mut err = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            stderr.read_to_string(&mut err).unwrap();
+        }
+        (out, err)
     }
 }
 
 fn start(data: &Path, extra: &[&str]) -> Server {
+    launch(Command::new(BIN), data, extra, Stdio::inherit())
+}
+
+/// Like [`start`], but under umask 0 (a file made without a mode of its own would be 0666, a
+/// folder 0777) and keeping stderr for [`Server::stop_with_stderr`].
+#[cfg(unix)]
+fn start_under_umask_0(data: &Path) -> Server {
+    let mut sh = Command::new("/bin/sh");
+    sh.args(["-c", "umask 0 && exec \"$0\" \"$@\"", BIN]);
+    launch(sh, data, &[], Stdio::piped())
+}
+
+/// Runs `command` (the binary, or a shell that execs it) with the serve arguments.
+fn launch(mut command: Command, data: &Path, extra: &[&str], stderr: Stdio) -> Server {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let child = Command::new(BIN)
+    let child = command
         .args(["--data-dir", data.to_str().unwrap(), "serve", "--demo"])
         .args(["--listen", &listen])
         .args(extra)
         .env("KUNCI_AMS_DEMO_PASSWORD", DEMO_PASSWORD)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let server = Server { child, port };
@@ -291,4 +316,131 @@ fn custom_profiles_are_read_from_a_file_and_a_bad_one_refuses_to_start() {
     std::fs::write(&good, profiles.to_string()).unwrap();
     let server = start(&data, &["--profiles", good.to_str().unwrap()]);
     assert!(http(server.port, &get("/api/health")).starts_with("HTTP/1.1 200"));
+}
+
+/// Every file and folder under `dir` (not `dir` itself), with its permission bits, sorted.
+#[cfg(unix)]
+fn modes_under(dir: &Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(folder) = todo.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                todo.push(path.clone());
+            }
+            let name = path.strip_prefix(dir).unwrap().to_str().unwrap().to_owned();
+            found.push((name, meta.permissions().mode() & 0o7777));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// Issue 18, finding 6: the database, its WAL, the CA, the uploads were 0644 on disk.
+#[cfg(unix)]
+#[test]
+fn nothing_in_the_data_folder_is_open_to_other_users_even_under_umask_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start_under_umask_0(&data);
+    // A login writes (a session), so the WAL and its index are there while the portal runs.
+    let login = http(server.port, &login_request(server.port));
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+
+    let found = modes_under(&data);
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in [
+        "kunci.db",
+        "kunci.db-wal",
+        "kunci.db-shm",
+        "ca",
+        "ca/root.crt.pem",
+        "ca/root.key.pem",
+        "ca/issuing.crt.pem",
+        "ca/issuing.key.pem",
+        "ca-passphrase",
+        "demo-logins.txt",
+        "uploads",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    // The demo's certificate went through a request with an uploaded document.
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("uploads/") && n.ends_with(".pdf")),
+        "no uploaded document in {names:?}"
+    );
+    assert_eq!(mode_of(&data), 0o700, "the data folder");
+    for (name, mode) in &found {
+        assert_eq!(mode & 0o077, 0, "{name} is open to other users: {mode:04o}");
+    }
+    let (_, stderr) = server.stop_with_stderr();
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+/// An older start (or a hand) left the data folder 0755 and the database 0644: the next start
+/// closes them and says so, naming each path and its old mode.
+#[cfg(unix)]
+#[test]
+fn an_open_data_folder_is_made_owner_only_at_start_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    start(&data, &[]).stop();
+    let document = modes_under(&data)
+        .into_iter()
+        .map(|(n, _)| n)
+        .find(|n| n.starts_with("uploads/") && n.ends_with(".pdf"))
+        .unwrap();
+    let set = |name: &str, mode: u32| {
+        let path = if name.is_empty() {
+            data.clone()
+        } else {
+            data.join(name)
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    set("", 0o755);
+    set("kunci.db", 0o644);
+    set("ca/root.crt.pem", 0o644);
+    set("uploads", 0o755);
+    set(&document, 0o664);
+
+    let server = start_under_umask_0(&data);
+    let login = http(server.port, &login_request(server.port));
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    for (name, mode) in modes_under(&data) {
+        assert_eq!(mode & 0o077, 0, "{name} is open to other users: {mode:04o}");
+    }
+    assert_eq!(mode_of(&data), 0o700);
+    assert_eq!(mode_of(&data.join("kunci.db")), 0o600);
+    assert_eq!(mode_of(&data.join("kunci.db-wal")), 0o600);
+    let (_, stderr) = server.stop_with_stderr();
+    for (path, old) in [
+        (data.clone(), "0755"),
+        (data.join("kunci.db"), "0644"),
+        (data.join("ca/root.crt.pem"), "0644"),
+        (data.join("uploads"), "0755"),
+        (data.join(&document), "0664"),
+    ] {
+        let line = format!(
+            "kunci-ams: warning: {} was open to other users (mode {old})",
+            path.display()
+        );
+        assert!(stderr.contains(&line), "no {line:?} in {stderr}");
+    }
+    assert_eq!(stderr.matches("warning:").count(), 5, "{stderr}");
 }

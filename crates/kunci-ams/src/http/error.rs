@@ -47,6 +47,7 @@ impl Error {
             }
             Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::TooLarge | Error::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::AuthThrottled => StatusCode::TOO_MANY_REQUESTS,
             Error::CaKeyLocked
@@ -55,6 +56,7 @@ impl Error {
             | Error::ProfileInvalid(_)
             | Error::CaTime(_)
             | Error::CaEncoding(_)
+            | Error::DataFolderExposed(_)
             | Error::StoreUnavailable { .. }
             | Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
