@@ -100,7 +100,7 @@ pub enum Error {
     #[error("wrong login or password")]
     AuthFailed,
     /// Too many failed logins for this login or from this address lately: wait and retry.
-    #[error("too many failed logins; wait a few minutes and try again")]
+    #[error("too many failed logins from this address; wait and try again")]
     AuthThrottled,
     /// The password was right but the account is disabled: ask the administrator.
     #[error("this account is disabled; ask the administrator")]

@@ -116,6 +116,24 @@ struct ServeArgs {
     /// The built npm package to serve at /pkg/ (crates/kunci-wasm/pkg).
     #[arg(long, env = "KUNCI_AMS_PKG_DIR")]
     pkg_dir: Option<PathBuf>,
+    /// Reverse proxies in front of the portal (IP[,IP...]): from them, the client address
+    /// (for login throttling) is the right-most X-Forwarded-For entry that is not one of
+    /// them. Off by default: X-Forwarded-For is then ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "KUNCI_AMS_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Minutes a session may go unused before it ends (besides its 8-hour lifetime).
+    #[arg(
+        long,
+        env = "KUNCI_AMS_IDLE_TIMEOUT_MINUTES",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(i64).range(1..=480)
+    )]
+    idle_timeout_minutes: i64,
     /// On first start, seed a demo holder with an issued certificate, an operator and an
     /// administrator (passwords: KUNCI_AMS_DEMO_PASSWORD, or random and printed).
     #[arg(long)]
@@ -355,6 +373,8 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
         public_origin: origin.clone(),
         web_dir: args.web_dir.clone(),
         pkg_dir: args.pkg_dir.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
+        idle_timeout_secs: args.idle_timeout_minutes * 60,
         ..Config::default()
     };
     let state = AppState {

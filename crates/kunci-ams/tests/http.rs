@@ -606,3 +606,459 @@ async fn an_unknown_login_costs_a_password_verification_too() {
         "unknown {unknown:?} against known {known:?}"
     );
 }
+
+// ---- issue 18, finding 1: failed logins slow their own (login, address), never lock out ----
+
+/// `POST /api/login` for `login` from the peer `ip`, with `forwarded` as `X-Forwarded-For`.
+fn login_from(login: &str, password: &str, ip: &str, forwarded: Option<&str>) -> Request<Body> {
+    let mut request = json_request(
+        Method::POST,
+        "/api/login",
+        &json!({"login": login, "password": password}),
+    );
+    let peer: std::net::IpAddr = ip.parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((peer, 40000))));
+    if let Some(forwarded) = forwarded {
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
+    }
+    request
+}
+
+/// The `Retry-After` seconds of a throttled answer (asserting it is one).
+#[track_caller]
+fn retry_after(answer: &support::Answer) -> i64 {
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "auth.throttled"),
+        "{}",
+        answer.body
+    );
+    answer.header(header::RETRY_AFTER).parse().unwrap()
+}
+
+const ATTACKER: &str = "203.0.113.9";
+const REAL_USER: &str = "198.51.100.7";
+
+/// The default throttling with a first wait of a minute, so that a slow test machine never
+/// sees a wait end midway.
+fn patient() -> Config {
+    let mut config = Config::default();
+    config.throttle.base_delay_secs = 60;
+    config
+}
+
+#[tokio::test]
+async fn a_locked_out_attackers_address_does_not_stop_the_right_password_from_another() {
+    let app = TestApp::with_config(patient()).await;
+    app.add_account("root", Role::Admin).await;
+    // The attack of the finding: wrong passwords for the administrator, with no account.
+    let mut throttled = 0;
+    for _ in 0..10 {
+        let answer = app
+            .send(login_from("root", "tebakan", ATTACKER, None))
+            .await;
+        match answer.code() {
+            "auth.failed" => {}
+            _ => {
+                assert!(retry_after(&answer) >= 1);
+                throttled += 1;
+            }
+        }
+    }
+    assert!(throttled >= 5, "the attacker's address was never slowed");
+    // The administrator, elsewhere, logs in as if nothing happened (before: 429 for 15 min).
+    let answer = app
+        .send(login_from("root", PASSWORD, REAL_USER, None))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.headers.contains_key(header::SET_COOKIE));
+    // The attacker's own address still waits, whatever password it sends next.
+    let answer = app.send(login_from("root", PASSWORD, ATTACKER, None)).await;
+    assert!(retry_after(&answer) >= 1);
+    assert!(!answer.headers.contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn a_stampede_of_failures_does_not_stop_the_logins_of_other_accounts() {
+    let app = TestApp::with_config(patient()).await;
+    app.add_account("root", Role::Admin).await;
+    app.add_account("budi", Role::Holder).await;
+    app.add_account("siti", Role::Operator).await;
+    let mut failed = 0;
+    let mut throttled = 0;
+    for i in 0..200 {
+        let login = if i % 2 == 0 {
+            format!("tamu{i}")
+        } else {
+            "root".to_owned()
+        };
+        let answer = app
+            .send(login_from(&login, "tebakan", ATTACKER, None))
+            .await;
+        match answer.code() {
+            "auth.failed" => failed += 1,
+            _ => {
+                assert!(retry_after(&answer) >= 1);
+                throttled += 1;
+            }
+        }
+    }
+    // Only the first 20 failures (the address's allowance) cost a password check; the rest
+    // of the stampede waits.
+    assert_eq!(failed, 20);
+    assert_eq!(failed + throttled, 200);
+    for login in ["root", "budi", "siti"] {
+        let answer = app.send(login_from(login, PASSWORD, REAL_USER, None)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{login}: {}", answer.body);
+    }
+    // Without an address at all (no socket: the one "unknown" address) too.
+    app.login("budi").await;
+    // The attacker's address waits, for every login, right password or not.
+    let answer = app.send(login_from("budi", PASSWORD, ATTACKER, None)).await;
+    assert!(retry_after(&answer) >= 1);
+}
+
+#[tokio::test]
+async fn the_attackers_own_address_waits_a_delay_that_grows_and_then_may_try_again() {
+    let mut config = Config::default();
+    config.throttle.per_login_address = 2;
+    let app = TestApp::with_config(config.clone()).await;
+    app.add_account("budi", Role::Holder).await;
+    for _ in 0..2 {
+        let answer = app
+            .send(login_from("budi", "tebakan", ATTACKER, None))
+            .await;
+        assert_eq!(answer.code(), "auth.failed");
+    }
+    let answer = app.send(login_from("budi", PASSWORD, ATTACKER, None)).await;
+    assert!((1..=2).contains(&retry_after(&answer)));
+    // A delay, not a wall: once waited out, the right password works from there too.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let answer = app.send(login_from("budi", PASSWORD, ATTACKER, None)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // Each further failure doubles the wait, up to the cap.
+    let t = config.throttle;
+    let waits: Vec<i64> = (1..=14).map(|n| t.delay_secs(n, 5)).collect();
+    assert_eq!(waits, [0, 0, 0, 0, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900]);
+    assert_eq!(t.delay_secs(1_000_000, 5), 900);
+    assert_eq!(Config::default().throttle.max_delay_secs, 900);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_client_is_the_forwarded_address_and_the_header_is_ignored_otherwise()
+ {
+    const PROXY: &str = "10.0.0.1";
+    let mut config = patient();
+    config.throttle.per_address = 3;
+    config.throttle.per_login_address = 100;
+
+    // Off (the default): a forged X-Forwarded-For does not dodge the per-address count.
+    let app = TestApp::with_config(config.clone()).await;
+    app.add_account("budi", Role::Holder).await;
+    for (i, login) in ["a", "b", "c"].into_iter().enumerate() {
+        let forged = format!("192.0.2.{i}");
+        let answer = app
+            .send(login_from(login, "tebakan", ATTACKER, Some(&forged)))
+            .await;
+        assert_eq!(answer.code(), "auth.failed");
+    }
+    let answer = app
+        .send(login_from("budi", PASSWORD, ATTACKER, Some("192.0.2.200")))
+        .await;
+    assert!(retry_after(&answer) >= 1);
+    // Nor does a forged header from a peer that is not a trusted proxy, once it is on.
+    config.trusted_proxies = vec![PROXY.parse().unwrap()];
+    let app = TestApp::with_config(config).await;
+    app.add_account("budi", Role::Holder).await;
+    app.add_account("siti", Role::Operator).await;
+    for login in ["a", "b", "c"] {
+        let answer = app
+            .send(login_from(login, "tebakan", ATTACKER, Some("192.0.2.1")))
+            .await;
+        assert_eq!(answer.code(), "auth.failed");
+    }
+    let answer = app
+        .send(login_from("budi", PASSWORD, ATTACKER, Some("192.0.2.1")))
+        .await;
+    assert!(retry_after(&answer) >= 1);
+
+    // On: everyone comes from the proxy; each is counted by the address it forwards, the
+    // right-most one it did not add itself. A forged entry on the left changes nothing.
+    for (login, forwarded) in [
+        ("a", "198.18.0.5"),
+        ("b", "198.18.0.5, 10.0.0.1"),
+        ("c", "192.0.2.99, 198.18.0.5"),
+    ] {
+        let answer = app
+            .send(login_from(login, "tebakan", PROXY, Some(forwarded)))
+            .await;
+        assert_eq!(answer.code(), "auth.failed");
+    }
+    let answer = app
+        .send(login_from("budi", PASSWORD, PROXY, Some("198.18.0.5")))
+        .await;
+    assert!(retry_after(&answer) >= 1);
+    let answer = app
+        .send(login_from(
+            "budi",
+            PASSWORD,
+            PROXY,
+            Some("192.0.2.7, 198.18.0.5"),
+        ))
+        .await;
+    assert!(retry_after(&answer) >= 1);
+    // The other holders behind the same proxy are not held back.
+    for (login, forwarded) in [("budi", "198.51.100.7"), ("siti", "2001:db8::7")] {
+        let answer = app
+            .send(login_from(login, PASSWORD, PROXY, Some(forwarded)))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{login}: {}", answer.body);
+    }
+    // The administrator's list names the forwarded address, not the proxy.
+    let lockouts = app.state.store.failure_groups(0, 100, 3).await.unwrap();
+    let addresses: Vec<&str> = lockouts.iter().map(|g| g.address.as_str()).collect();
+    assert_eq!(addresses, ["198.18.0.5", ATTACKER]);
+}
+
+#[tokio::test]
+async fn admins_see_and_clear_lockouts_and_no_other_role_may() {
+    let app = TestApp::with_config(patient()).await;
+    app.add_account("root", Role::Admin).await;
+    app.add_account("siti", Role::Operator).await;
+    app.add_account("budi", Role::Holder).await;
+    let admin = app.login("root").await;
+    let operator = app.login("siti").await;
+    let holder = app.login("budi").await;
+    for _ in 0..5 {
+        let answer = app
+            .send(login_from("budi", "tebakan", ATTACKER, None))
+            .await;
+        assert_eq!(answer.code(), "auth.failed");
+    }
+    let answer = app.send(login_from("budi", PASSWORD, ATTACKER, None)).await;
+    assert!(retry_after(&answer) >= 1);
+
+    let list = app
+        .send(with_session(get("/api/admin/lockouts"), &admin, None))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let entries = list.body["lockouts"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{}", list.body);
+    assert_eq!(entries[0]["login"], "budi");
+    assert_eq!(entries[0]["address"], ATTACKER);
+    assert_eq!(entries[0]["failures"], 5);
+    assert!(entries[0]["retry_after"].as_i64().unwrap() >= 1);
+    assert!(!list.body.to_string().contains("tebakan"));
+
+    let clear = |s: &support::Session, csrf: Option<&str>, body: Value| {
+        with_session(
+            json_request(Method::POST, "/api/admin/lockouts/clear", &body),
+            s,
+            csrf,
+        )
+    };
+    // Other roles, and no session: refused, nothing cleared.
+    for s in [&operator, &holder] {
+        let answer = app
+            .send(with_session(get("/api/admin/lockouts"), s, None))
+            .await;
+        assert_eq!(answer.code(), "auth.forbidden");
+        let answer = app
+            .send(clear(s, Some(&s.csrf), json!({"login": "budi"})))
+            .await;
+        assert_eq!(answer.code(), "auth.forbidden");
+    }
+    let answer = app.send(get("/api/admin/lockouts")).await;
+    assert_eq!(answer.code(), "auth.required");
+    // CSRF like every state-changing route.
+    let answer = app
+        .send(clear(&admin, None, json!({"login": "budi"})))
+        .await;
+    assert_eq!(answer.code(), "csrf.missing");
+    let answer = app.send(clear(&admin, Some(&admin.csrf), json!({}))).await;
+    assert_eq!(answer.code(), "http.bad_request");
+    let answer = app.send(login_from("budi", PASSWORD, ATTACKER, None)).await;
+    assert!(
+        retry_after(&answer) >= 1,
+        "a refused clear cleared something"
+    );
+
+    let answer = app
+        .send(clear(
+            &admin,
+            Some(&admin.csrf),
+            json!({"login": "BUDI", "address": ATTACKER}),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["cleared"], 5);
+    let list = app
+        .send(with_session(get("/api/admin/lockouts"), &admin, None))
+        .await;
+    assert_eq!(list.body["lockouts"], json!([]));
+    let answer = app.send(login_from("budi", PASSWORD, ATTACKER, None)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+// ---- issue 18, finding 3: sessions end at a new login, everywhere, when idle, on a new password
+
+#[tokio::test]
+async fn a_new_login_ends_the_session_the_browser_came_with() {
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
+    app.add_account("siti", Role::Operator).await;
+    let old = app.login("budi").await;
+    let other = app.login("budi").await;
+    let again = with_cookie(
+        json_request(
+            Method::POST,
+            "/api/login",
+            &json!({"login": "budi", "password": PASSWORD}),
+        ),
+        &old.cookie,
+        None,
+    );
+    let answer = app.send(again).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let new = cookie_value(&answer.headers);
+    let me = app
+        .send(with_cookie(get("/api/me"), &old.cookie, None))
+        .await;
+    assert_eq!(
+        (me.status, me.code()),
+        (StatusCode::UNAUTHORIZED, "auth.required")
+    );
+    let me = app.send(with_cookie(get("/api/me"), &new, None)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    // Another browser's session is another matter (log out everywhere ends it).
+    let me = app.send(with_session(get("/api/me"), &other, None)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    // Logging in as someone else from this browser ends budi's session here too.
+    let switch = with_cookie(
+        json_request(
+            Method::POST,
+            "/api/login",
+            &json!({"login": "siti", "password": PASSWORD}),
+        ),
+        &new,
+        None,
+    );
+    assert_eq!(app.send(switch).await.status, StatusCode::OK);
+    let me = app.send(with_cookie(get("/api/me"), &new, None)).await;
+    assert_eq!(me.code(), "auth.required");
+    // A failed login leaves the session it came with alone.
+    let wrong = with_session(
+        json_request(
+            Method::POST,
+            "/api/login",
+            &json!({"login": "budi", "password": "tebakan"}),
+        ),
+        &other,
+        None,
+    );
+    assert_eq!(app.send(wrong).await.code(), "auth.failed");
+    let me = app.send(with_session(get("/api/me"), &other, None)).await;
+    assert_eq!(me.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_ends_every_session_of_the_account_and_no_other() {
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
+    app.add_account("siti", Role::Operator).await;
+    let laptop = app.login("budi").await;
+    let phone = app.login("budi").await;
+    let stolen = app.login("budi").await;
+    let siti = app.login("siti").await;
+    let everywhere = || {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/logout-all")
+            .body(Body::empty())
+            .unwrap()
+    };
+    // State-changing: without the token nothing ends.
+    let answer = app.send(with_session(everywhere(), &laptop, None)).await;
+    assert_eq!(answer.code(), "csrf.missing");
+    let answer = app.send(everywhere()).await;
+    assert_eq!(answer.code(), "auth.required");
+    let answer = app
+        .send(with_session(everywhere(), &laptop, Some(&laptop.csrf)))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["ended"], 3);
+    assert!(set_cookie(&answer.headers).contains("Max-Age=0"));
+    for s in [&laptop, &phone, &stolen] {
+        let me = app.send(with_session(get("/api/me"), s, None)).await;
+        assert_eq!(me.code(), "auth.required");
+    }
+    let me = app.send(with_session(get("/api/me"), &siti, None)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    // Staff may too.
+    let answer = app
+        .send(with_session(everywhere(), &siti, Some(&siti.csrf)))
+        .await;
+    assert_eq!(answer.body["ended"], 1);
+}
+
+#[tokio::test]
+async fn an_idle_session_is_refused_and_deleted() {
+    let config = Config {
+        idle_timeout_secs: 2,
+        ..Config::default()
+    };
+    let app = TestApp::with_config(config).await;
+    app.add_account("budi", Role::Holder).await;
+    let s = app.login("budi").await;
+    let me = app.send(with_session(get("/api/me"), &s, None)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(3300)).await;
+    let me = app.send(with_session(get("/api/me"), &s, None)).await;
+    assert_eq!(
+        (me.status, me.code()),
+        (StatusCode::UNAUTHORIZED, "auth.required")
+    );
+    // Deleted, not only refused: even a lookup without the idle rule finds nothing.
+    let found = app
+        .state
+        .store
+        .session(&s.cookie, kunci_ams::http::unix_now())
+        .await
+        .unwrap();
+    assert!(found.is_none());
+    assert_eq!(Config::default().idle_timeout_secs, 30 * 60);
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_every_session_of_the_account() {
+    let app = TestApp::new().await;
+    app.add_account("budi", Role::Holder).await;
+    app.add_account("siti", Role::Operator).await;
+    let one = app.login("budi").await;
+    let two = app.login("budi").await;
+    let siti = app.login("siti").await;
+    let hash = auth::hash_password(Password::from("kata-sandi-baru-9"))
+        .await
+        .unwrap();
+    app.state
+        .store
+        .set_password_hash(one.user.id, &hash)
+        .await
+        .unwrap();
+    for s in [&one, &two] {
+        let me = app.send(with_session(get("/api/me"), s, None)).await;
+        assert_eq!(me.code(), "auth.required");
+    }
+    let me = app.send(with_session(get("/api/me"), &siti, None)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(
+        app.login_answer("budi", PASSWORD).await.code(),
+        "auth.failed"
+    );
+    let answer = app.login_answer("budi", "kata-sandi-baru-9").await;
+    assert_eq!(answer.status, StatusCode::OK);
+}

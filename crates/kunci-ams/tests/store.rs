@@ -436,6 +436,171 @@ async fn login_failures_are_counted_per_login_and_per_address_in_a_window() {
     assert_eq!((f.by_login, f.by_address), (0, 0));
 }
 
+#[tokio::test]
+async fn an_idle_session_is_refused_and_deleted_and_use_keeps_it_alive() {
+    let db = fresh().await;
+    let s = &db.store;
+    let u = s.create_user(&holder("dewi", vec![]), NOW).await.unwrap();
+    const IDLE: i64 = 30 * 60;
+    s.create_session("idle-1", u.id, "csrf-1", NOW, NOW + 8 * HOUR)
+        .await
+        .unwrap();
+    // Used within the minute: not written again.
+    let (found, _) = s
+        .live_session("idle-1", NOW + 30, IDLE, 60)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.last_seen_at, NOW);
+    // Used every 20 minutes for two hours: alive, its last-seen time moving along.
+    let mut at = NOW;
+    for _ in 0..6 {
+        at += 20 * 60;
+        let (found, _) = s
+            .live_session("idle-1", at, IDLE, 60)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.last_seen_at, at);
+    }
+    let (stored, _) = s.session("idle-1", at).await.unwrap().unwrap();
+    assert_eq!(stored.last_seen_at, at, "the refresh is stored");
+    // Then left alone longer than the timeout: refused, and the row is gone.
+    assert!(
+        s.live_session("idle-1", at + IDLE + 1, IDLE, 60)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(s.session("idle-1", at).await.unwrap().is_none(), "deleted");
+    // Exactly at the timeout it still lives.
+    s.create_session("idle-2", u.id, "csrf-2", NOW, NOW + 8 * HOUR)
+        .await
+        .unwrap();
+    assert!(
+        s.live_session("idle-2", NOW + IDLE, IDLE, 60)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_session_of_the_account_and_no_other() {
+    let db = fresh().await;
+    let s = &db.store;
+    let dewi = s.create_user(&holder("dewi", vec![]), NOW).await.unwrap();
+    let budi = s.create_user(&holder("budi", vec![]), NOW).await.unwrap();
+    for token in ["dewi-1", "dewi-2"] {
+        s.create_session(token, dewi.id, "csrf", NOW, NOW + HOUR)
+            .await
+            .unwrap();
+    }
+    s.create_session("budi-1", budi.id, "csrf", NOW, NOW + HOUR)
+        .await
+        .unwrap();
+    s.set_password_hash(dewi.id, "$argon2id$new").await.unwrap();
+    for token in ["dewi-1", "dewi-2"] {
+        assert!(s.session(token, NOW).await.unwrap().is_none(), "{token}");
+    }
+    assert!(s.session("budi-1", NOW).await.unwrap().is_some());
+    // Log out everywhere, the same for one account.
+    s.create_session("dewi-3", dewi.id, "csrf", NOW, NOW + HOUR)
+        .await
+        .unwrap();
+    assert_eq!(s.delete_user_sessions(dewi.id).await.unwrap(), 1);
+    assert!(s.session("budi-1", NOW).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn failures_are_counted_per_pair_grouped_for_the_admin_and_cleared_by_pair_login_or_address()
+{
+    let db = fresh().await;
+    let s = &db.store;
+    for i in 0..5 {
+        s.record_login_failure("Root", "203.0.113.9", NOW + i)
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        s.record_login_failure(&format!("tamu{i}"), "203.0.113.9", NOW + 10 + i)
+            .await
+            .unwrap();
+    }
+    s.record_login_failure("root", "198.51.100.7", NOW + 20)
+        .await
+        .unwrap();
+
+    let f = s
+        .login_failures("root", "203.0.113.9", NOW - 60)
+        .await
+        .unwrap();
+    assert_eq!(f.by_login_address, 5);
+    assert_eq!(f.last_by_login_address, Some(NOW + 4));
+    assert_eq!((f.by_login, f.by_address), (6, 8));
+    assert_eq!(f.last_by_address, Some(NOW + 12));
+    let f = s.login_failures("siti", "192.0.2.1", NOW).await.unwrap();
+    assert_eq!(f, kunci_ams::store::LoginFailures::default());
+
+    let groups = s.failure_groups(NOW - 60, 5, 8).await.unwrap();
+    let seen: Vec<(Option<&str>, &str, i64, i64)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g.login.as_deref(),
+                g.address.as_str(),
+                g.failures,
+                g.last_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some("root"), "203.0.113.9", 5, NOW + 4),
+            (None, "203.0.113.9", 8, NOW + 12),
+        ]
+    );
+    // The window counts: failures before it are not shown.
+    assert!(
+        s.failure_groups(NOW + 13, 1, 1)
+            .await
+            .unwrap()
+            .iter()
+            .all(|g| g.address != "203.0.113.9")
+    );
+
+    // The real user's success from elsewhere lifts only its own pair.
+    s.clear_login_failures_from("ROOT", "198.51.100.7")
+        .await
+        .unwrap();
+    let f = s
+        .login_failures("root", "203.0.113.9", NOW - 60)
+        .await
+        .unwrap();
+    assert_eq!((f.by_login_address, f.by_login), (5, 5));
+
+    assert_eq!(s.clear_failures(None, None).await.unwrap(), 0);
+    assert_eq!(
+        s.clear_failures(Some("tamu0"), Some("192.0.2.1"))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.clear_failures(Some(" ROOT "), Some("203.0.113.9"))
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(s.clear_failures(Some("tamu1"), None).await.unwrap(), 1);
+    assert_eq!(
+        s.clear_failures(None, Some("203.0.113.9")).await.unwrap(),
+        2
+    );
+    assert!(s.failure_groups(0, 1, 1).await.unwrap().is_empty());
+}
+
 // ---- CSR tokens ----
 
 /// Asserts the request made with `token(n)` is untouched: pending, token unused, no CSR.

@@ -1,16 +1,26 @@
 //! Accounts and sessions over HTTP: password hashing (argon2id), login with throttling,
-//! logout, the session cookie, and the extractors that give a handler its logged-in account
+//! logout (of one session or everywhere), the session cookie, the administrator's view of
+//! lockouts, and the extractors that give a handler its logged-in account
 //! ([`Authenticated`]) or refuse a role ([`RequireRole`]).
 //!
 //! A session is a random 32-byte id (base64url) sent only as an `HttpOnly`, `SameSite=Strict`
-//! cookie (`Secure` under TLS); the store keeps its SHA-256. Every login makes a new id, so an
-//! id planted before login (session fixation) is never promoted. Wrong password and unknown
-//! login give one answer and cost one argon2 verification each (unknown logins verify against
-//! a dummy hash), so neither the answer nor its timing tells which logins exist.
+//! cookie (`Secure` under TLS); the store keeps its SHA-256. Every login makes a new id and
+//! ends the session the request came with, so an id planted before login (session fixation)
+//! is never promoted and an old cookie dies. A session ends after `idle_timeout_secs` unused
+//! (its last-seen time is written at most once a minute). Wrong password and unknown login
+//! give one answer and cost one argon2 verification each (unknown logins verify against a
+//! dummy hash), so neither the answer nor its timing tells which logins exist.
+//!
+//! Throttling (issue 18, finding 1) never walls an account off: failures are counted per
+//! (login, client address) and per client address, and only that pair or that address is
+//! made to wait (`429 auth.throttled` with `Retry-After`), for a time that doubles with each
+//! failure up to a cap. The real user on another address logs in as usual. The client
+//! address is the peer's, or behind a configured trusted proxy the right-most
+//! `X-Forwarded-For` entry that is not a trusted proxy ([`client_address`]).
 
 use core::fmt;
 use core::marker::PhantomData;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 
 use argon2::Argon2;
@@ -28,9 +38,9 @@ use kunci_core::Password;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::{ApiJson, AppState, unix_now};
+use super::{ApiJson, AppState, Throttle, unix_now};
 use crate::error::{Error, Result};
-use crate::store::{Role, Session, User};
+use crate::store::{FailureGroup, Role, Session, UnixTime, User};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "kunci_session";
@@ -190,7 +200,12 @@ pub(super) async fn resolve_session(
     let Some(token) = cookie_token(headers) else {
         return Ok(());
     };
-    if let Some((session, user)) = state.store.session(&token, unix_now()).await? {
+    let idle = state.config.idle_timeout_secs;
+    let found = state
+        .store
+        .live_session(&token, unix_now(), idle, touch_after(idle))
+        .await?;
+    if let Some((session, user)) = found {
         extensions.insert(Authenticated {
             user,
             session,
@@ -198,6 +213,99 @@ pub(super) async fn resolve_session(
         });
     }
     Ok(())
+}
+
+/// How old a session's stored last-seen time may grow before a request writes it again: a
+/// minute, or half the idle timeout when that is shorter (so that a short timeout still
+/// sees every use that matters).
+fn touch_after(idle_timeout_secs: i64) -> i64 {
+    (idle_timeout_secs / 2).clamp(0, 60)
+}
+
+/// The client's address as throttling counts it. Without a peer address (no socket, as in
+/// tests that do not give one) it is `unknown`. When the peer is one of `trusted` proxies,
+/// the `X-Forwarded-For` entries (every such header, in order) are read from the right and
+/// the first that is not a trusted proxy is the client; an entry that is not an address ends
+/// the search at the peer. Without trusted proxies, or from any other peer, the header is
+/// ignored: anyone can write it.
+pub fn client_address(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> String {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
+        return "unknown".to_owned();
+    };
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        let Some(ip) = parse_forwarded(entry) else {
+            return peer.to_string();
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client.to_string()
+}
+
+/// One `X-Forwarded-For` entry: `1.2.3.4`, `2001:db8::1`, or with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:5678`).
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .map(|ip| ip.to_canonical())
+}
+
+impl Throttle {
+    /// The wait after `failures` failures where `free` are tolerated: none below `free`,
+    /// then `base_delay_secs` doubling with each further failure, at most `max_delay_secs`.
+    pub fn delay_secs(&self, failures: i64, free: i64) -> i64 {
+        if failures < free.max(1) {
+            return 0;
+        }
+        let doublings = u32::try_from(failures - free.max(1))
+            .unwrap_or(u32::MAX)
+            .min(40);
+        self.base_delay_secs
+            .max(1)
+            .saturating_mul(1_i64 << doublings)
+            .min(self.max_delay_secs)
+    }
+
+    /// Seconds left to wait at `now` after `failures` (the latest at `last`), 0 when none.
+    fn wait(&self, failures: i64, free: i64, last: Option<UnixTime>, now: UnixTime) -> i64 {
+        match last {
+            Some(last) => (last + self.delay_secs(failures, free) - now).max(0),
+            None => 0,
+        }
+    }
+}
+
+/// A login name as a log line may show it: quoted with control characters escaped (no
+/// forged lines), at most 64 characters.
+fn loggable(login: &str) -> String {
+    let short: String = login.chars().take(64).collect();
+    format!("{short:?}")
+}
+
+/// `429 auth.throttled` with `Retry-After: secs`.
+fn throttled(secs: i64) -> Response {
+    let mut response = Error::AuthThrottled.into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    response
 }
 
 /// `POST /api/login`'s body.
@@ -210,27 +318,44 @@ pub struct LoginRequest {
     pub password: Password,
 }
 
-/// `POST /api/login`: checks throttling, then the password, then that the account is
-/// enabled; starts a new session and answers with the account and the CSRF token.
+/// `POST /api/login`: checks that this (login, address) pair and this address are not
+/// waiting out a delay, then the password, then that the account is enabled; ends the
+/// session the request came with, starts a new one and answers with the account and the
+/// CSRF token.
 pub async fn login(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response> {
     let LoginRequest { login, password } = body;
-    // Behind no proxy the peer's address is the client's; forwarded headers are not trusted
-    // (anyone can set them to dodge the per-address count).
-    let address = connect.map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string());
+    let peer = connect.map(|c| c.0.0.ip());
+    let address = client_address(peer, &headers, &state.config.trusted_proxies);
     let now = unix_now();
-    let limits = &state.config.throttle;
+    let limits = state.config.throttle;
 
-    // Throttled before the password is looked at: the right password does not lift it.
+    // Checked before the password is looked at (a waiting guesser learns nothing and costs
+    // no argon2 run), but only for this pair and this address: failures elsewhere never
+    // hold back the right password from here.
     let failures = state
         .store
         .login_failures(&login, &address, now - limits.window_secs)
         .await?;
-    if failures.by_login >= limits.per_login || failures.by_address >= limits.per_address {
-        return Err(Error::AuthThrottled);
+    let wait = limits
+        .wait(
+            failures.by_login_address,
+            limits.per_login_address,
+            failures.last_by_login_address,
+            now,
+        )
+        .max(limits.wait(
+            failures.by_address,
+            limits.per_address,
+            failures.last_by_address,
+            now,
+        ));
+    if wait > 0 {
+        return Ok(throttled(wait));
     }
 
     let user = state.store.user_by_login(&login).await?;
@@ -246,13 +371,34 @@ pub async fn login(
                 .store
                 .record_login_failure(&login, &address, now)
                 .await?;
+            let pair = failures.by_login_address + 1;
+            let from_address = failures.by_address + 1;
+            let delay = limits
+                .delay_secs(pair, limits.per_login_address)
+                .max(limits.delay_secs(from_address, limits.per_address));
+            if delay > 0 {
+                eprintln!(
+                    "kunci-ams: login throttled: login {} from {address} waits {delay}s \
+                     ({pair} failure(s) of this login from there, {from_address} from there \
+                     in all)",
+                    loggable(login.trim())
+                );
+            }
             return Err(Error::AuthFailed);
         }
     };
     if user.disabled {
         return Err(Error::AuthDisabled);
     }
-    state.store.clear_login_failures(&user.login).await?;
+    state
+        .store
+        .clear_login_failures_from(&user.login, &address)
+        .await?;
+    // The session this browser had (another account's, or an older one of this account)
+    // ends here: one browser, one live session.
+    if let Some(old) = cookie_token(&headers) {
+        state.store.delete_session(&old).await?;
+    }
 
     let token = Zeroizing::new(random_token()?);
     let csrf = random_token()?;
@@ -284,12 +430,109 @@ pub async fn logout(
     if let Some(auth) = auth {
         state.store.delete_session(&auth.token).await?;
     }
+    let cookie = header_value(&cleared_cookie(state.config.tls))?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// The `Set-Cookie` value that clears the session cookie.
+fn cleared_cookie(secure: bool) -> String {
     let mut clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    if state.config.tls {
+    if secure {
         clear.push_str("; Secure");
     }
-    let cookie = header_value(&clear)?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+    clear
+}
+
+/// `POST /api/logout-all`: ends every session of the logged-in account (this one and those
+/// in other browsers) and clears the cookie. Answers how many ended.
+pub async fn logout_all(State(state): State<AppState>, auth: Authenticated) -> Result<Response> {
+    let ended = state.store.delete_user_sessions(auth.user.id).await?;
+    let cookie = header_value(&cleared_cookie(state.config.tls))?;
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(serde_json::json!({ "ended": ended })),
+    )
+        .into_response())
+}
+
+/// `GET /api/admin/lockouts`: the (login, address) pairs and the addresses that failed
+/// often enough within the window to be slowed, newest first, with the seconds each must
+/// still wait (`retry_after`, 0 when it may try again but one more failure waits longer).
+/// An address's entry has `login: null`.
+pub async fn lockouts(
+    State(state): State<AppState>,
+    _admin: RequireRole<Admin>,
+) -> Result<Json<serde_json::Value>> {
+    let limits = state.config.throttle;
+    let now = unix_now();
+    let groups = state
+        .store
+        .failure_groups(
+            now - limits.window_secs,
+            limits.per_login_address,
+            limits.per_address,
+        )
+        .await?;
+    let entry = |g: &FailureGroup| {
+        let free = if g.login.is_some() {
+            limits.per_login_address
+        } else {
+            limits.per_address
+        };
+        serde_json::json!({
+            "login": g.login,
+            "address": g.address,
+            "failures": g.failures,
+            "last_failure_at": g.last_at,
+            "retry_after": limits.wait(g.failures, free, Some(g.last_at), now),
+        })
+    };
+    Ok(Json(serde_json::json!({
+        "lockouts": groups.iter().map(entry).collect::<Vec<_>>(),
+        "window_secs": limits.window_secs,
+    })))
+}
+
+/// `POST /api/admin/lockouts/clear`'s body: a login, an address, or both (the pair).
+#[derive(Deserialize)]
+pub struct ClearLockouts {
+    /// Forget this login's failures (from every address, or from `address` only).
+    #[serde(default)]
+    pub login: Option<String>,
+    /// Forget this address's failures (for every login, or for `login` only).
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// `POST /api/admin/lockouts/clear`: forgets the failed logins of a login, an address or a
+/// (login, address) pair, so that they may try again at once. Answers how many failures
+/// were forgotten; logged with the administrator's login.
+pub async fn clear_lockouts(
+    State(state): State<AppState>,
+    RequireRole(admin, _): RequireRole<Admin>,
+    ApiJson(body): ApiJson<ClearLockouts>,
+) -> Result<Json<serde_json::Value>> {
+    let login = body
+        .login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let address = body
+        .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    if login.is_none() && address.is_none() {
+        return Err(Error::BadRequest("name a login, an address, or both"));
+    }
+    let cleared = state.store.clear_failures(login, address).await?;
+    eprintln!(
+        "kunci-ams: login failures cleared by {}: login {}, address {}, {cleared} forgotten",
+        admin.user.login,
+        login.map_or_else(|| "(any)".to_owned(), loggable),
+        address.map_or_else(|| "(any)".to_owned(), loggable),
+    );
+    Ok(Json(serde_json::json!({ "cleared": cleared })))
 }
 
 /// `GET /api/me`: the logged-in account, its CSRF token (pages read it here after a reload:
@@ -357,6 +600,78 @@ mod tests {
             HeaderMap::from_iter([(header::COOKIE, HeaderValue::from_static("kunci_session="))]);
         assert!(cookie_token(&empty).is_none());
         assert!(cookie_token(&HeaderMap::new()).is_none());
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_address_is_forwarded_only_by_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let from = |peer: &str, xff: &[&str], trusted: &[IpAddr]| {
+            client_address(Some(ip(peer)), &forwarded(xff), trusted)
+        };
+        // Off: the header is ignored.
+        assert_eq!(from("10.0.0.1", &["203.0.113.9"], &[]), "10.0.0.1");
+        // From a peer that is not a trusted proxy: ignored.
+        assert_eq!(from("192.0.2.5", &["203.0.113.9"], &proxies), "192.0.2.5");
+        // The right-most entry that is not a trusted proxy, across several headers.
+        assert_eq!(from("10.0.0.1", &["203.0.113.9"], &proxies), "203.0.113.9");
+        assert_eq!(
+            from("10.0.0.1", &["1.2.3.4, 203.0.113.9", "10.0.0.2"], &proxies),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            from("10.0.0.1", &["203.0.113.9:4711"], &proxies),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            from("10.0.0.1", &["[2001:db8::9]:4711"], &proxies),
+            "2001:db8::9"
+        );
+        assert_eq!(
+            from("10.0.0.1", &["::ffff:203.0.113.9"], &proxies),
+            "203.0.113.9"
+        );
+        // Only proxies: the left-most of them; none: the peer; garbage: the peer.
+        assert_eq!(from("10.0.0.1", &["10.0.0.2"], &proxies), "10.0.0.2");
+        assert_eq!(from("10.0.0.1", &[], &proxies), "10.0.0.1");
+        assert_eq!(
+            from("10.0.0.1", &["203.0.113.9, unknown"], &proxies),
+            "10.0.0.1"
+        );
+        // A mapped IPv4 peer is the same proxy.
+        assert_eq!(
+            from("::ffff:10.0.0.1", &["203.0.113.9"], &proxies),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client_address(None, &forwarded(&["1.2.3.4"]), &proxies),
+            "unknown"
+        );
+    }
+
+    #[test]
+    fn waits_double_up_to_the_cap_and_log_lines_cannot_be_forged() {
+        let t = super::super::Config::default().throttle;
+        assert_eq!(t.delay_secs(4, 5), 0);
+        assert_eq!(t.delay_secs(5, 5), 2);
+        assert_eq!(t.delay_secs(6, 5), 4);
+        assert_eq!(t.delay_secs(i64::MAX, 5), 900);
+        assert_eq!(t.wait(5, 5, Some(100), 101), 1);
+        assert_eq!(t.wait(5, 5, Some(100), 102), 0);
+        assert_eq!(t.wait(5, 5, None, 100), 0);
+        assert_eq!(
+            loggable("root\nkunci-ams: forged"),
+            "\"root\\nkunci-ams: forged\""
+        );
+        assert_eq!(loggable(&"x".repeat(500)).len(), 66);
     }
 
     #[test]

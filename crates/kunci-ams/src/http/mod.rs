@@ -61,8 +61,13 @@ pub struct Config {
     pub public_origin: String,
     /// How long a session lasts, in seconds.
     pub session_lifetime_secs: i64,
+    /// How long a session may go unused before it ends, in seconds.
+    pub idle_timeout_secs: i64,
     /// Login throttling.
     pub throttle: Throttle,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the header is
+    /// ignored and the peer's address is the client's).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest request body accepted, in bytes (JSON routes).
     pub max_body_bytes: usize,
     /// The pages (`web/`), served at `/`; none: no pages, API only.
@@ -71,30 +76,43 @@ pub struct Config {
     pub pkg_dir: Option<PathBuf>,
 }
 
-/// How many failed logins are tolerated within a window before logins are refused.
+/// How failed logins are slowed: after `per_login_address` failures of one login from one
+/// address (or `per_address` from one address over every login) within the window, that
+/// pair (or address) must wait before its next try; the wait starts at `base_delay_secs` and
+/// doubles with each further failure, up to `max_delay_secs`. Other addresses are never
+/// held back (see [`auth`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Throttle {
-    /// Failures for one login (from any address).
-    pub per_login: i64,
-    /// Failures from one address (for any login).
+    /// Failures for one login from one address before that pair is slowed.
+    pub per_login_address: i64,
+    /// Failures from one address (for any login) before that address is slowed.
     pub per_address: i64,
-    /// The window, in seconds.
+    /// The window failures are counted over, in seconds.
     pub window_secs: i64,
+    /// The first wait, in seconds.
+    pub base_delay_secs: i64,
+    /// The longest wait, in seconds.
+    pub max_delay_secs: i64,
 }
 
 impl Default for Config {
-    /// Plain HTTP on 127.0.0.1:8080, 8-hour sessions, 5 failures per login or 20 per address
-    /// in 15 minutes, 1 MiB bodies.
+    /// Plain HTTP on 127.0.0.1:8080, 8-hour sessions ending after 30 idle minutes, logins
+    /// slowed after 5 failures of a login from one address or 20 from one address within an
+    /// hour (waits of 2 seconds doubling up to 15 minutes), no trusted proxy, 1 MiB bodies.
     fn default() -> Config {
         Config {
             tls: false,
             public_origin: "http://127.0.0.1:8080".into(),
             session_lifetime_secs: 8 * 3600,
+            idle_timeout_secs: 30 * 60,
             throttle: Throttle {
-                per_login: 5,
+                per_login_address: 5,
                 per_address: 20,
-                window_secs: 15 * 60,
+                window_secs: 3600,
+                base_delay_secs: 2,
+                max_delay_secs: 15 * 60,
             },
+            trusted_proxies: Vec::new(),
             max_body_bytes: 1024 * 1024,
             web_dir: None,
             pkg_dir: None,
@@ -108,6 +126,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/health", get(public::health))
         .route("/api/login", post(auth::login))
         .route("/api/logout", post(auth::logout))
+        .route("/api/logout-all", post(auth::logout_all))
         .route("/api/me", get(auth::me))
         .route("/api/identity", get(holder::identity))
         .route("/api/products", get(holder::products))
@@ -146,6 +165,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/operator/requests/{id}/reject", post(operator::reject))
         .route("/api/admin/users", get(list_users).post(create_user))
+        .route("/api/admin/lockouts", get(auth::lockouts))
+        .route("/api/admin/lockouts/clear", post(auth::clear_lockouts))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/ca/issuing.crl", get(public::crl))
         .route("/ca/issuing.crt", get(public::issuing_cert))

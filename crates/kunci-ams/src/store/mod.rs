@@ -39,7 +39,7 @@ pub use copy::CopyReport;
 pub use decisions::REASON_SUPERSEDED;
 pub use notices::Notice;
 pub use requests::{Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, csr_token_hash};
-pub use sessions::{LoginFailures, Session};
+pub use sessions::{FailureGroup, LoginFailures, Session};
 pub use users::{NewProduct, NewUser, Product, Role, User};
 
 /// Seconds since the Unix epoch (UTC), as the caller's clock gives them.

@@ -2,8 +2,11 @@
 //!
 //! A session is found by its cookie token, but only the token's SHA-256 is stored: a copy of
 //! the database does not let anyone log in. The CSRF secret is stored as given (it must be
-//! shown back to the page). Failed logins are counted per login and per client address over
-//! a window the caller chooses; the policy (how many, how long) is the HTTP layer's.
+//! shown back to the page). A session ends at its absolute expiry, after idleness (its
+//! last-seen time, refreshed by [`Store::live_session`]), at logout, at log-out-everywhere
+//! and when its account's password changes. Failed logins are counted per (login, address)
+//! pair, per address and per login over a window the caller chooses; the policy (how many,
+//! how long a delay) is the HTTP layer's.
 
 use core::fmt;
 
@@ -22,6 +25,8 @@ pub struct Session {
     pub created_at: UnixTime,
     /// When it stops being accepted.
     pub expires_at: UnixTime,
+    /// When it was last used, as last written (refreshed at most every so often).
+    pub last_seen_at: UnixTime,
 }
 
 impl fmt::Debug for Session {
@@ -31,6 +36,7 @@ impl fmt::Debug for Session {
             .field("csrf_secret", &"<redacted>")
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
+            .field("last_seen_at", &self.last_seen_at)
             .finish()
     }
 }
@@ -42,6 +48,26 @@ pub struct LoginFailures {
     pub by_login: i64,
     /// Failures from this address, for any login.
     pub by_address: i64,
+    /// Failures for this login from this address.
+    pub by_login_address: i64,
+    /// The latest failure for this login from this address, if any.
+    pub last_by_login_address: Option<UnixTime>,
+    /// The latest failure from this address, if any.
+    pub last_by_address: Option<UnixTime>,
+}
+
+/// The failed logins of one (login, address) pair, or of one address for any login (`login`
+/// is then `None`), within a window: what an administrator sees as a lockout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureGroup {
+    /// The login tried (lower-case), or `None` for an address's failures over every login.
+    pub login: Option<String>,
+    /// The client address.
+    pub address: String,
+    /// How many failures.
+    pub failures: i64,
+    /// The latest of them.
+    pub last_at: UnixTime,
 }
 
 impl Store {
@@ -78,8 +104,8 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_secret, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (id_hash, user_id, csrf_secret, created_at, expires_at, \
+             last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)",
         )
         .bind(sha256_hex(token.as_bytes()))
         .bind(user)
@@ -98,6 +124,7 @@ impl Store {
             csrf_secret: csrf_secret.to_owned(),
             created_at: now,
             expires_at,
+            last_seen_at: now,
         })
     }
 
@@ -105,7 +132,7 @@ impl Store {
     /// expired at `now`, and the account is not disabled.
     pub async fn session(&self, token: &str, now: UnixTime) -> Result<Option<(Session, User)>> {
         let row = sqlx::query(
-            "SELECT s.csrf_secret, s.created_at AS s_created_at, s.expires_at, \
+            "SELECT s.csrf_secret, s.created_at AS s_created_at, s.expires_at, s.last_seen_at, \
              u.id, u.login, u.display_name, u.email, u.nik, u.organisation, u.role, \
              u.password_hash, u.disabled, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -123,7 +150,43 @@ impl Store {
             csrf_secret: col(&row, "csrf_secret")?,
             created_at: col(&row, "s_created_at")?,
             expires_at: col(&row, "expires_at")?,
+            last_seen_at: col(&row, "last_seen_at")?,
         };
+        Ok(Some((session, user)))
+    }
+
+    /// Like [`Store::session`], with idleness: a session last seen more than `idle_secs`
+    /// before `now` is deleted and not answered; a live one has its last-seen time set to
+    /// `now` when the stored one is at least `touch_after_secs` old (so that a busy session
+    /// costs a write at most that often). The answered session carries the new time.
+    pub async fn live_session(
+        &self,
+        token: &str,
+        now: UnixTime,
+        idle_secs: i64,
+        touch_after_secs: i64,
+    ) -> Result<Option<(Session, User)>> {
+        let Some((mut session, user)) = self.session(token, now).await? else {
+            return Ok(None);
+        };
+        let idle = now.saturating_sub(session.last_seen_at);
+        if idle > idle_secs {
+            self.delete_session(token).await?;
+            return Ok(None);
+        }
+        if idle >= touch_after_secs {
+            let mut tx = self.begin().await?;
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $1",
+            )
+            .bind(now)
+            .bind(sha256_hex(token.as_bytes()))
+            .execute(&mut *tx)
+            .await
+            .db("refreshing a session")?;
+            tx.commit().await.db("committing a refreshed session")?;
+            session.last_seen_at = now;
+        }
         Ok(Some((session, user)))
     }
 
@@ -138,7 +201,8 @@ impl Store {
         tx.commit().await.db("committing a logout")
     }
 
-    /// Ends every session of `user` (password change, account disabled). Returns how many.
+    /// Ends every session of `user` (log out everywhere, password change, account disabled).
+    /// Returns how many.
     pub async fn delete_user_sessions(&self, user: Id) -> Result<u64> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -208,10 +272,120 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .db("counting login failures")?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(at) AS last_at FROM login_failures \
+             WHERE login = $1 AND address = $2 AND at >= $3",
+        )
+        .bind(login.trim().to_ascii_lowercase())
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .db("counting login failures")?;
+        let by_login_address: i64 = col(&row, "n")?;
+        let last_by_login_address: Option<UnixTime> = col(&row, "last_at")?;
+        let last_by_address: Option<UnixTime> = sqlx::query_scalar(
+            "SELECT MAX(at) FROM login_failures WHERE address = $1 AND at >= $2",
+        )
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .db("reading the latest login failure")?;
         Ok(LoginFailures {
             by_login,
             by_address,
+            by_login_address,
+            last_by_login_address,
+            last_by_address,
         })
+    }
+
+    /// Forgets the failures of `login` from `address` (after a successful login from there):
+    /// the same login's failures from other addresses stay, so that the real user's login
+    /// does not lift an attacker's delay elsewhere.
+    pub async fn clear_login_failures_from(&self, login: &str, address: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM login_failures WHERE login = $1 AND address = $2")
+            .bind(login.trim().to_ascii_lowercase())
+            .bind(address)
+            .execute(&mut *tx)
+            .await
+            .db("clearing login failures")?;
+        tx.commit().await.db("committing cleared login failures")
+    }
+
+    /// The (login, address) pairs with at least `min_pair` failures at or after `since`, then
+    /// the addresses with at least `min_address` (over every login); each list by latest
+    /// failure, newest first.
+    pub async fn failure_groups(
+        &self,
+        since: UnixTime,
+        min_pair: i64,
+        min_address: i64,
+    ) -> Result<Vec<FailureGroup>> {
+        let pairs = sqlx::query(
+            "SELECT login, address, COUNT(*) AS n, MAX(at) AS last_at FROM login_failures \
+             WHERE at >= $1 GROUP BY login, address HAVING COUNT(*) >= $2 \
+             ORDER BY last_at DESC, login, address",
+        )
+        .bind(since)
+        .bind(min_pair)
+        .fetch_all(&self.pool)
+        .await
+        .db("listing login failures")?;
+        let addresses = sqlx::query(
+            "SELECT address, COUNT(*) AS n, MAX(at) AS last_at FROM login_failures \
+             WHERE at >= $1 GROUP BY address HAVING COUNT(*) >= $2 \
+             ORDER BY last_at DESC, address",
+        )
+        .bind(since)
+        .bind(min_address)
+        .fetch_all(&self.pool)
+        .await
+        .db("listing login failures")?;
+        let mut groups = Vec::with_capacity(pairs.len() + addresses.len());
+        for row in &pairs {
+            groups.push(FailureGroup {
+                login: Some(col(row, "login")?),
+                address: col(row, "address")?,
+                failures: col(row, "n")?,
+                last_at: col(row, "last_at")?,
+            });
+        }
+        for row in &addresses {
+            groups.push(FailureGroup {
+                login: None,
+                address: col(row, "address")?,
+                failures: col(row, "n")?,
+                last_at: col(row, "last_at")?,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Forgets failed logins (an administrator lifting a lockout): those of `login` (any
+    /// address), those from `address` (any login), or with both, those of the pair. With
+    /// neither it forgets nothing. Returns how many went.
+    pub async fn clear_failures(&self, login: Option<&str>, address: Option<&str>) -> Result<u64> {
+        let login = login.map(|l| l.trim().to_ascii_lowercase());
+        let query = match (&login, address) {
+            (None, None) => return Ok(0),
+            (Some(_), None) => "DELETE FROM login_failures WHERE login = $1",
+            (None, Some(_)) => "DELETE FROM login_failures WHERE address = $1",
+            (Some(_), Some(_)) => "DELETE FROM login_failures WHERE login = $1 AND address = $2",
+        };
+        let mut tx = self.begin().await?;
+        let mut q = sqlx::query(query);
+        if let Some(login) = &login {
+            q = q.bind(login.clone());
+        }
+        if let Some(address) = address {
+            q = q.bind(address.to_owned());
+        }
+        let done = q.execute(&mut *tx).await.db("clearing login failures")?;
+        tx.commit().await.db("committing cleared login failures")?;
+        Ok(done.rows_affected())
     }
 
     /// Forgets the failures of `login` (after a successful login). Failures against other

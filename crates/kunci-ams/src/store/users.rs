@@ -255,7 +255,9 @@ impl Store {
         tx.commit().await.db("committing a user's disabled flag")
     }
 
-    /// Replaces an account's password hash (argon2id PHC string made by the caller).
+    /// Replaces an account's password hash (argon2id PHC string made by the caller) and ends
+    /// every session of the account in the same transaction: whoever held the old password
+    /// (or a session opened with it) is logged out.
     pub async fn set_password_hash(&self, id: Id, password_hash: &str) -> Result<()> {
         required(password_hash, "password hash")?;
         let mut tx = self.begin().await?;
@@ -268,6 +270,11 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(Error::StoreNotFound { what: "user" });
         }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .db("ending the sessions of a changed password")?;
         tx.commit().await.db("committing a password hash")
     }
 
