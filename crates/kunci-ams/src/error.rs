@@ -142,6 +142,33 @@ pub enum Error {
         /// The limit, in bytes.
         max_bytes: usize,
     },
+    /// The holder uploaded as many documents (or bytes of documents) as the portal takes in
+    /// an hour: wait `retry_after_secs` seconds.
+    #[error("too many document uploads lately; try again in {retry_after_secs} seconds")]
+    UploadRateLimited {
+        /// Seconds until an upload of the same size would be taken.
+        retry_after_secs: i64,
+    },
+    /// The documents of the holder's open requests would exceed the bytes a holder may keep.
+    #[error(
+        "the documents of your open requests would exceed {quota_bytes} bytes: wait for a \
+         decision on an open request, or upload a smaller file"
+    )]
+    UploadQuotaExceeded {
+        /// The quota, in bytes.
+        quota_bytes: i64,
+    },
+    /// A typed value (a name, a login, a reason, a file name…) longer than the portal keeps.
+    #[error("the {field} is too long (at most {max_chars} characters)")]
+    FieldTooLong {
+        /// Which value.
+        field: &'static str,
+        /// The limit, in characters.
+        max_chars: usize,
+    },
+    /// An account's e-mail address that is not one (kunci-core's e-mail rules).
+    #[error("the e-mail address is not valid")]
+    EmailInvalid,
     /// "Setuju dan Submit" without accepting the subscriber agreement.
     #[error("accept the subscriber agreement (tick the box) before submitting")]
     AgreementRequired,
@@ -192,6 +219,10 @@ impl Error {
             Error::DataFolderExposed(_) => "setup.data_folder_exposed",
             Error::UploadNotPdf => "upload.not_pdf",
             Error::UploadTooLarge { .. } => "upload.too_large",
+            Error::UploadRateLimited { .. } => "upload.rate_limited",
+            Error::UploadQuotaExceeded { .. } => "upload.quota_exceeded",
+            Error::FieldTooLong { .. } => "field.too_long",
+            Error::EmailInvalid => "field.invalid_email",
             Error::AgreementRequired => "agreement.required",
             Error::Internal { .. } => "server.internal",
         }
@@ -240,6 +271,15 @@ mod tests {
             Error::DataFolderExposed(String::new()),
             Error::UploadNotPdf,
             Error::UploadTooLarge { max_bytes: 1 },
+            Error::UploadRateLimited {
+                retry_after_secs: 1,
+            },
+            Error::UploadQuotaExceeded { quota_bytes: 1 },
+            Error::FieldTooLong {
+                field: "x",
+                max_chars: 1,
+            },
+            Error::EmailInvalid,
             Error::AgreementRequired,
             Error::Internal {
                 detail: String::new(),

@@ -98,6 +98,23 @@ struct ServeArgs {
     /// Largest supporting document accepted, in bytes.
     #[arg(long, env = "KUNCI_AMS_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024)]
     max_upload_bytes: usize,
+    /// Supporting documents one holder may upload per hour (429 upload.rate_limited beyond).
+    #[arg(long, env = "KUNCI_AMS_UPLOADS_PER_HOUR",
+          default_value_t = kunci_ams::portal::DEFAULT_UPLOADS_PER_HOUR,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    uploads_per_hour: i64,
+    /// Bytes of supporting documents one holder may upload per hour (429 upload.rate_limited
+    /// beyond); keep it at least --max-upload-bytes.
+    #[arg(long, env = "KUNCI_AMS_UPLOAD_BYTES_PER_HOUR",
+          default_value_t = kunci_ams::portal::DEFAULT_UPLOAD_BYTES_PER_HOUR,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    upload_bytes_per_hour: i64,
+    /// Bytes the documents of one holder's open requests may add up to (413
+    /// upload.quota_exceeded beyond).
+    #[arg(long, env = "KUNCI_AMS_UPLOAD_QUOTA_BYTES",
+          default_value_t = kunci_ams::portal::DEFAULT_UPLOAD_QUOTA_BYTES,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    upload_quota_bytes: i64,
     /// At start, remove upload files a crash left behind (temporary files, documents no
     /// request names) once they are this many seconds old. Instances sharing an uploads
     /// folder need a margin longer than any upload; a lone instance may say 0.
@@ -298,6 +315,9 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     settings.reminder_days = args.reminder_days;
     settings.token_lifetime_secs = args.token_hours.max(1) * 3600;
     settings.max_upload_bytes = args.max_upload_bytes;
+    settings.uploads_per_hour = args.uploads_per_hour;
+    settings.upload_bytes_per_hour = args.upload_bytes_per_hour;
+    settings.upload_quota_bytes = args.upload_quota_bytes;
     let swept = uploads::sweep_uploads(
         &settings.uploads_dir,
         &store,

@@ -9,7 +9,12 @@
 //! certificate nobody holds (its serial is random and never reused) and the request still
 //! waiting, so approving again simply issues. Supporting documents are written to disk under
 //! their SHA-256 before the row that names them; a crash in between leaves an unnamed file,
-//! never a row pointing at nothing.
+//! never a row pointing at nothing. A replaced document's file is removed after the row that
+//! replaced it is committed, and only when no request names it any more (two requests may
+//! share a file); a crash in between leaves an unnamed file too, which the start-up sweep
+//! removes. Uploads are bounded per holder (so many an hour, so many bytes an hour, so many
+//! bytes held by open requests), checked before the file is written and again, with the
+//! record, in the transaction.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,7 +30,8 @@ use kunci_core::key::KeyKind;
 use crate::ca::{Authority, Profile, RevocationReason, Revoked};
 use crate::error::{Error, Result};
 use crate::store::{
-    Certificate, Document, Id, Request, RequestKind, RequestStatus, Store, UnixTime, User,
+    Certificate, Document, Id, Request, RequestKind, RequestStatus, Store, UnixTime, UploadLimits,
+    User, limits,
 };
 use crate::uploads::{self, clean_file_name, looks_like_pdf};
 
@@ -52,6 +58,12 @@ pub struct Settings {
     pub reminder_days: i64,
     /// Largest supporting document accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// Document uploads one holder may make per hour.
+    pub uploads_per_hour: i64,
+    /// Bytes of documents one holder may upload per hour.
+    pub upload_bytes_per_hour: i64,
+    /// Bytes the documents of one holder's open requests may add up to.
+    pub upload_quota_bytes: i64,
     /// Where supporting documents are kept (one file per SHA-256).
     pub uploads_dir: PathBuf,
     /// How long a CRL is announced to be current (nextUpdate - thisUpdate), in seconds.
@@ -59,19 +71,37 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Defaults: operator approval, 24-hour tokens, 30-day reminders, 5 MiB documents,
-    /// 7-day CRLs, documents under `uploads_dir`.
+    /// Defaults: operator approval, 24-hour tokens, 30-day reminders, 5 MiB documents (at
+    /// most 600 uploads and 50 MiB an hour per holder, 20 MiB held by a holder's open
+    /// requests), 7-day CRLs, documents under `uploads_dir`.
     pub fn new(uploads_dir: PathBuf) -> Settings {
         Settings {
             auto_approve: false,
             token_lifetime_secs: 24 * 3600,
             reminder_days: 30,
             max_upload_bytes: 5 * 1024 * 1024,
+            uploads_per_hour: DEFAULT_UPLOADS_PER_HOUR,
+            upload_bytes_per_hour: DEFAULT_UPLOAD_BYTES_PER_HOUR,
+            upload_quota_bytes: DEFAULT_UPLOAD_QUOTA_BYTES,
             uploads_dir,
             crl_next_update_secs: 7 * 86_400,
         }
     }
 }
+
+/// Default of [`Settings::uploads_per_hour`]: far above a person's pace (one document per
+/// request, a few requests a year) yet a bound on a script's; the chaos and load drills, where
+/// one holder enrolls about 120 times in half a minute, stay under it.
+pub const DEFAULT_UPLOADS_PER_HOUR: i64 = 600;
+/// Default of [`Settings::upload_bytes_per_hour`]: ten documents of the largest size.
+pub const DEFAULT_UPLOAD_BYTES_PER_HOUR: i64 = 50 * 1024 * 1024;
+/// Default of [`Settings::upload_quota_bytes`]: four documents of the largest size waiting at
+/// once (a holder may have several requests open: renewals, two products).
+pub const DEFAULT_UPLOAD_QUOTA_BYTES: i64 = 20 * 1024 * 1024;
+
+/// Locks striped by a document's SHA-256: an upload's commit and a replaced file's removal
+/// for the same content never interleave in this process.
+const DOCUMENT_LOCKS: usize = 64;
 
 /// The registration authority at work: the issuing CA, the product profiles, the settings,
 /// the optional mailer and the current CRL.
@@ -93,6 +123,11 @@ pub struct Portal {
     publishing: tokio::sync::Mutex<u64>,
     /// Publications asked for so far (each after its caller's change was committed).
     crl_requests: AtomicU64,
+    /// Held by an upload from its file to its commit (and the check that the file is still
+    /// there), and by the removal of a replaced file from the check that no request names it
+    /// to the removal: an identical document uploaded meanwhile is never left without its
+    /// file.
+    document_locks: Vec<tokio::sync::Mutex<()>>,
 }
 
 /// The two standard profiles under their product-facing names, with URLs under `base_url`.
@@ -134,6 +169,9 @@ impl Portal {
             crl: RwLock::new(Arc::new(Vec::new())),
             publishing: tokio::sync::Mutex::new(0),
             crl_requests: AtomicU64::new(0),
+            document_locks: (0..DOCUMENT_LOCKS)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         })
     }
 
@@ -289,8 +327,11 @@ impl Portal {
         store.consume_csr_token(token, user.id, &der, now).await
     }
 
-    /// Step 20: keeps the Surat Rekomendasi. Only a PDF (by content: `%PDF-` at the start and
-    /// `%%EOF` near the end) of at most `max_upload_bytes` is accepted.
+    /// Step 20: keeps the Surat Rekomendasi. Only a PDF (by content: `%PDF-` at offset 0 and
+    /// `%%EOF` near the end) of at most `max_upload_bytes`, under a file name of at most
+    /// [`limits::FILE_NAME`] characters, within the holder's upload rate and quota, is
+    /// accepted; a refusal writes nothing. The document it replaces is removed once the new
+    /// one is committed, unless another request names the same file.
     pub async fn attach_document(
         &self,
         store: &Store,
@@ -308,22 +349,86 @@ impl Portal {
         if !looks_like_pdf(bytes) {
             return Err(Error::UploadNotPdf);
         }
-        // Refuse early when the request does not take a document (nothing written).
-        let current = store.request_of(request, user.id).await?;
-        if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
-            return Err(Error::StoreConflict {
-                what: "this request does not take a document now",
+        if name.chars().count() > limits::FILE_NAME {
+            return Err(Error::FieldTooLong {
+                field: "file name",
+                max_chars: limits::FILE_NAME,
             });
         }
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let limits = self.upload_limits();
+        // Refuse early when the request does not take a document or the holder is over a
+        // limit (nothing written); the transaction checks both again.
+        store
+            .check_upload(request, user.id, size, &limits, now)
+            .await?;
         let sha256_hex = uploads::save_document(&self.settings.uploads_dir, bytes)?;
         let document = Document {
-            sha256_hex,
+            sha256_hex: sha256_hex.clone(),
             original_name: clean_file_name(name),
-            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            size,
         };
-        store
-            .attach_document(request, user.id, &document, now)
-            .await
+        let path = self.document_path(&sha256_hex);
+        let (updated, replaced) = {
+            let _held = self.document_lock(&sha256_hex).lock().await;
+            let attached = store
+                .attach_document_within(request, user.id, &document, &limits, now)
+                .await;
+            match attached {
+                // The same content, named by another request and replaced there, may have
+                // been removed between the write and the commit: write it again.
+                Ok(_) if !path.exists() => {
+                    uploads::save_document(&self.settings.uploads_dir, bytes)?;
+                }
+                Ok(_) => {}
+                // Refused (a race lost since the early check): the file may be unnamed.
+                Err(_) => self.remove_if_unnamed(store, &sha256_hex).await,
+            }
+            attached?
+        };
+        if let Some(old) = replaced {
+            let _held = self.document_lock(&old).lock().await;
+            self.remove_if_unnamed(store, &old).await;
+        }
+        Ok(updated)
+    }
+
+    /// The upload limits of [`Settings`], per hour.
+    fn upload_limits(&self) -> UploadLimits {
+        UploadLimits {
+            per_window: self.settings.uploads_per_hour,
+            bytes_per_window: self.settings.upload_bytes_per_hour,
+            window_secs: 3600,
+            quota_bytes: self.settings.upload_quota_bytes,
+        }
+    }
+
+    /// The lock of the document with this SHA-256 (hex).
+    fn document_lock(&self, sha256_hex: &str) -> &tokio::sync::Mutex<()> {
+        let stripe = sha256_hex
+            .get(..2)
+            .and_then(|h| usize::from_str_radix(h, 16).ok())
+            .unwrap_or(0)
+            % DOCUMENT_LOCKS;
+        &self.document_locks[stripe]
+    }
+
+    /// Removes the document file with this SHA-256 unless a request names it; the caller
+    /// holds its [`Portal::document_lock`]. A failure is logged, never returned: the change
+    /// that made the file unnamed is committed, and the start-up sweep removes what is left.
+    async fn remove_if_unnamed(&self, store: &Store, sha256_hex: &str) {
+        match store.document_is_referenced(sha256_hex).await {
+            Ok(false) => match std::fs::remove_file(self.document_path(sha256_hex)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => eprintln!("kunci-ams: a replaced document was not removed: {e}"),
+            },
+            Ok(true) => {}
+            Err(e) => eprintln!(
+                "kunci-ams: a replaced document was kept (cannot tell whether it is named): {}",
+                e.code()
+            ),
+        }
     }
 
     /// Where the document with this SHA-256 (hex) is kept.

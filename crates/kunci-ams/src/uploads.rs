@@ -75,12 +75,14 @@ pub fn save_document(uploads: &Path, bytes: &[u8]) -> Result<String> {
     Ok(sha256_hex)
 }
 
-/// A PDF by content: the `%PDF-` header within the first 1024 bytes (as readers accept) and
-/// an `%%EOF` marker in the last 1024.
+/// A PDF by content: the `%PDF-` header at offset 0 and an `%%EOF` marker in the last 1024
+/// bytes. Readers accept the header anywhere in the first 1024 bytes, but a file that starts
+/// with anything else may start as HTML (`<html><script>…<!-- %PDF-1.4 … %%EOF -->`: a
+/// polyglot a browser would run), so the portal takes only the strict form (issue 18,
+/// finding 4).
 pub fn looks_like_pdf(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(1024)];
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
 }
 
 /// A file name safe to show and to put in a `Content-Disposition`: the last path part, printable
@@ -168,6 +170,11 @@ mod tests {
         assert!(!looks_like_pdf(b"MZ\x90\x00 not a pdf %%EOF"));
         assert!(!looks_like_pdf(b"%PDF-1.4 but cut short"));
         assert!(!looks_like_pdf(b""));
+        // The header anywhere but at offset 0: an HTML/PDF polyglot, refused.
+        assert!(!looks_like_pdf(
+            b"<html><script>alert(1)</script><!-- %PDF-1.4\n%%EOF -->"
+        ));
+        assert!(!looks_like_pdf(b"\n%PDF-1.4\n%%EOF\n"));
     }
 
     #[test]

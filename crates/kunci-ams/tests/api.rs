@@ -470,7 +470,7 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
     assert_eq!(document.header(header::CONTENT_TYPE), "application/pdf");
     assert_eq!(
         document.header(header::CONTENT_DISPOSITION),
-        "inline; filename=\"surat-rekomendasi.pdf\""
+        "attachment; filename=\"surat-rekomendasi.pdf\""
     );
 
     // Approve: the certificate is issued; the queue moves on.
@@ -2519,4 +2519,428 @@ async fn a_revocation_still_pending_when_the_renewal_is_issued_is_settled_with_i
         crl.entry(old["serial"].as_str().unwrap()),
         Some(Some(CrlReason::KeyCompromise))
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings of the black-box test (issue 18): documents, uploads, free text
+// ---------------------------------------------------------------------------------------------
+
+/// A valid PDF of `size` bytes whose content (and so whose SHA-256) depends on `n`.
+fn numbered_pdf(n: usize, size: usize) -> Vec<u8> {
+    let mut pdf = format!("%PDF-1.4\n% document {n}\n").into_bytes();
+    pdf.resize(size - 6, b'x');
+    pdf.extend_from_slice(b"\n%%EOF");
+    pdf
+}
+
+/// The documents in the uploads folder (SHA-256 names), sorted.
+fn stored_documents(app: &TestApp) -> Vec<String> {
+    support::files_under(&app.state.portal.settings.uploads_dir)
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+/// A new request of `s`'s with its CSR sent: it takes a document.
+async fn taking_a_document(app: &TestApp, s: &Session) -> Id {
+    let (id, token) = app.new_request(s, INDIVIDU).await;
+    app.send_csr(s, &token, &csr_pem(s.subject(), &token, &p256()))
+        .await
+        .expect(StatusCode::CREATED);
+    id
+}
+
+#[tokio::test]
+async fn replacing_a_document_leaves_exactly_one_file() {
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let id = taking_a_document(&app, &ani).await;
+    for n in 0..3 {
+        let pdf = numbered_pdf(n, 2000);
+        let sha = hex::encode(sha2::Sha256::digest(&pdf));
+        app.post_pdf(&ani, id, pdf).await.expect(StatusCode::OK);
+        // The replaced file is gone once the replacement is committed.
+        assert_eq!(stored_documents(&app), [format!("{sha}.pdf")], "upload {n}");
+    }
+    // The same content again: still one file.
+    app.post_pdf(&ani, id, numbered_pdf(2, 2000))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(stored_documents(&app).len(), 1);
+
+    // Two requests naming the same file: replacing it in one keeps it for the other.
+    let other = taking_a_document(&app, &ani).await;
+    app.post_pdf(&ani, other, numbered_pdf(2, 2000))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(stored_documents(&app).len(), 1, "one file, two requests");
+    app.post_pdf(&ani, other, numbered_pdf(7, 2000))
+        .await
+        .expect(StatusCode::OK);
+    let shared = hex::encode(sha2::Sha256::digest(numbered_pdf(2, 2000)));
+    let own = hex::encode(sha2::Sha256::digest(numbered_pdf(7, 2000)));
+    let mut expected = vec![format!("{shared}.pdf"), format!("{own}.pdf")];
+    expected.sort();
+    assert_eq!(stored_documents(&app), expected);
+    let served = app.get(&ani, &format!("/api/requests/{id}/document")).await;
+    assert_eq!(served.bytes, numbered_pdf(2, 2000));
+    // Every file a request names, and nothing else, is left: what the start-up sweep and the
+    // chaos drill check.
+    let named = app.store().document_hashes().await.unwrap();
+    assert_eq!(named.len(), 2);
+    for file in stored_documents(&app) {
+        assert!(named.contains(file.trim_end_matches(".pdf")), "{file}");
+    }
+}
+
+#[tokio::test]
+async fn uploads_over_the_hourly_rate_are_refused_with_retry_after_and_change_nothing() {
+    let app = TestApp::with(|s| s.uploads_per_hour = 3).await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let id = taking_a_document(&app, &ani).await;
+    for n in 0..3 {
+        app.post_pdf(&ani, id, numbered_pdf(n, 1000))
+            .await
+            .expect(StatusCode::OK);
+    }
+    let before = app.world().await;
+    // The 4th upload within the hour: to the same request or another.
+    let other = taking_a_document(&app, &ani).await;
+    let before_other = app.world().await;
+    for target in [id, other] {
+        let refused = app.post_pdf(&ani, target, numbered_pdf(9, 1000)).await;
+        refused.refused(StatusCode::TOO_MANY_REQUESTS, "upload.rate_limited");
+        let wait: i64 = refused.header(header::RETRY_AFTER).parse().unwrap();
+        assert!((1..=3600).contains(&wait), "Retry-After {wait}");
+    }
+    assert_eq!(app.world().await, before_other, "no row and no file");
+    assert_eq!(before.uploads, before_other.uploads);
+    // Another holder has a rate of their own.
+    let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
+    let theirs = taking_a_document(&app, &bayu).await;
+    app.post_pdf(&bayu, theirs, numbered_pdf(9, 1000))
+        .await
+        .expect(StatusCode::OK);
+
+    // Bytes per hour too: two documents of 2 000 bytes fit 5 000, a third does not.
+    let app = TestApp::with(|s| s.upload_bytes_per_hour = 5000).await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let id = taking_a_document(&app, &ani).await;
+    for n in 0..2 {
+        app.post_pdf(&ani, id, numbered_pdf(n, 2000))
+            .await
+            .expect(StatusCode::OK);
+    }
+    let before = app.world().await;
+    app.post_pdf(&ani, id, numbered_pdf(2, 2000))
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "upload.rate_limited");
+    assert_eq!(app.world().await, before);
+    // A smaller one still fits.
+    app.post_pdf(&ani, id, numbered_pdf(3, 1000))
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_upload_rate_forgets_after_an_hour_and_never_counts_a_refusal() {
+    // The store with the clock in hand: two uploads an hour.
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let id = taking_a_document(&app, &ani).await;
+    let limits = kunci_ams::store::UploadLimits {
+        per_window: 2,
+        ..kunci_ams::store::UploadLimits::NONE
+    };
+    let store = app.store();
+    let now = unix_now();
+    let doc = |n: u8| kunci_ams::store::Document {
+        sha256_hex: hex::encode([n; 32]),
+        original_name: "surat.pdf".into(),
+        size: 100,
+    };
+    store
+        .attach_document_within(id, ani.user.id, &doc(1), &limits, now)
+        .await
+        .unwrap();
+    let (_, replaced) = store
+        .attach_document_within(id, ani.user.id, &doc(2), &limits, now + 1)
+        .await
+        .unwrap();
+    assert_eq!(replaced, Some(hex::encode([1u8; 32])), "the file to remove");
+    for _ in 0..3 {
+        let refused = store
+            .attach_document_within(id, ani.user.id, &doc(3), &limits, now + 2)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                kunci_ams::Error::UploadRateLimited {
+                    retry_after_secs: 3598
+                }
+            ),
+            "{refused:?}"
+        );
+        store
+            .check_upload(id, ani.user.id, 100, &limits, now + 2)
+            .await
+            .unwrap_err();
+    }
+    assert_eq!(
+        store.request(id).await.unwrap().document.unwrap(),
+        doc(2),
+        "a refusal changes nothing"
+    );
+    // An hour after the first upload, one fits again (the refusals were never counted).
+    store
+        .attach_document_within(id, ani.user.id, &doc(3), &limits, now + 3600)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_quota_of_open_requests_refuses_and_changes_nothing() {
+    let app = TestApp::with(|s| s.upload_quota_bytes = 5000).await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let operator = app.staff("siti", Role::Operator).await;
+    let first = taking_a_document(&app, &ani).await;
+    app.post_pdf(&ani, first, numbered_pdf(1, 3000))
+        .await
+        .expect(StatusCode::OK);
+    let second = taking_a_document(&app, &ani).await;
+    let before = app.world().await;
+    app.post_pdf(&ani, second, numbered_pdf(2, 3000))
+        .await
+        .refused(StatusCode::PAYLOAD_TOO_LARGE, "upload.quota_exceeded");
+    assert_eq!(app.world().await, before, "no row and no file");
+    // The document being replaced does not count: 4 000 in place of 3 000 fits.
+    app.post_pdf(&ani, first, numbered_pdf(3, 4000))
+        .await
+        .expect(StatusCode::OK);
+    app.post_pdf(&ani, second, numbered_pdf(4, 1000))
+        .await
+        .expect(StatusCode::OK);
+    // A decided request's document no longer counts.
+    app.post_json(
+        &operator,
+        &format!("/api/operator/requests/{first}/reject"),
+        &json!({"reason": "Surat Rekomendasi tidak ditandatangani"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    app.post_pdf(&ani, second, numbered_pdf(5, 5000))
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_html_pdf_polyglot_is_refused_and_documents_are_served_as_pdf_downloads() {
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let operator = app.staff("siti", Role::Operator).await;
+    let id = taking_a_document(&app, &ani).await;
+    let before = app.world().await;
+    let polyglot = b"<html><script>alert(document.cookie)</script><!-- %PDF-1.4\n\
+                     1 0 obj<<>>endobj\n%%EOF -->"
+        .to_vec();
+    for bytes in [polyglot, b" %PDF-1.4\n%%EOF".to_vec()] {
+        app.post_bytes(
+            &ani,
+            &format!("/api/requests/{id}/document"),
+            bytes,
+            "application/pdf",
+            "surat.pdf",
+        )
+        .await
+        .refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, "upload.not_pdf");
+    }
+    assert_eq!(app.world().await, before);
+
+    // A real PDF, under a name that is not one: served as a .pdf download to both.
+    let pdf = kunci_ams::demo::demo_pdf();
+    app.post_bytes(
+        &ani,
+        &format!("/api/requests/{id}/document"),
+        pdf.clone(),
+        "application/pdf",
+        "index.html",
+    )
+    .await
+    .expect(StatusCode::OK);
+    app.submit(&ani, id).await.expect(StatusCode::OK);
+    for (who, uri) in [
+        (&ani, format!("/api/requests/{id}/document")),
+        (&operator, format!("/api/operator/requests/{id}/document")),
+    ] {
+        let served = app.get(who, &uri).await;
+        served.expect(StatusCode::OK);
+        assert_eq!(served.bytes, pdf);
+        assert_eq!(served.header(header::CONTENT_TYPE), "application/pdf");
+        assert_eq!(
+            served.header(header::CONTENT_DISPOSITION),
+            "attachment; filename=\"index.html.pdf\""
+        );
+        assert_eq!(served.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    }
+}
+
+#[tokio::test]
+async fn over_long_free_text_is_refused_and_changes_nothing() {
+    use kunci_ams::store::limits;
+    let app = TestApp::new().await;
+    let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
+    let operator = app.staff("siti", Role::Operator).await;
+    let admin = app.staff("root", Role::Admin).await;
+    let long = |n: usize| "a".repeat(n);
+
+    // Accounts (the administrator's API): login, name, NIK.
+    let user = |login: String, name: String, nik: String| {
+        json!({"login": login, "name": name, "role": "holder", "password": PASSWORD,
+               "email": "dewi@example.go.id", "nik": nik})
+    };
+    let before = app.world().await;
+    for body in [
+        user(
+            long(limits::LOGIN + 1),
+            "Dewi".into(),
+            "3273011506850004".into(),
+        ),
+        user(
+            "dewi".into(),
+            long(limits::DISPLAY_NAME + 1),
+            "3273011506850004".into(),
+        ),
+        user("dewi".into(), "Dewi".into(), "3".repeat(limits::NIK + 1)),
+    ] {
+        app.post_json(&admin, "/api/admin/users", &body)
+            .await
+            .refused(StatusCode::BAD_REQUEST, "field.too_long");
+    }
+    // The organisation (set by the store's callers: the demo, imports).
+    let refused = app
+        .store()
+        .create_user(
+            &NewUser {
+                login: "eko".into(),
+                display_name: "Eko".into(),
+                organisation: Some(long(limits::ORGANISATION + 1)),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+                ..NewUser::default()
+            },
+            unix_now(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "field.too_long");
+    assert_eq!(app.world().await, before);
+    // At the limits, taken.
+    app.post_json(
+        &admin,
+        "/api/admin/users",
+        &user(
+            long(limits::LOGIN),
+            long(limits::DISPLAY_NAME),
+            "3".repeat(limits::NIK),
+        ),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+
+    // A document's file name as sent.
+    let id = taking_a_document(&app, &ani).await;
+    let before = app.world().await;
+    app.post_bytes(
+        &ani,
+        &format!("/api/requests/{id}/document"),
+        kunci_ams::demo::demo_pdf(),
+        "application/pdf",
+        &format!("{}.pdf", long(limits::FILE_NAME - 3)),
+    )
+    .await
+    .refused(StatusCode::BAD_REQUEST, "field.too_long");
+    assert_eq!(app.world().await, before);
+
+    // A reject reason: over the limit refused (no rejection, no notice); at it, taken.
+    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
+        .await
+        .expect(StatusCode::OK);
+    app.submit(&ani, id).await.expect(StatusCode::OK);
+    let uri = format!("/api/operator/requests/{id}/reject");
+    let before = app.world().await;
+    app.post_json(
+        &operator,
+        &uri,
+        &json!({"reason": long(limits::REJECT_REASON + 1)}),
+    )
+    .await
+    .refused(StatusCode::BAD_REQUEST, "field.too_long");
+    assert_eq!(app.world().await, before);
+    let rejected = app
+        .post_json(
+            &operator,
+            &uri,
+            &json!({"reason": long(limits::REJECT_REASON)}),
+        )
+        .await;
+    assert_eq!(
+        rejected.expect(StatusCode::OK)["reject_reason"],
+        long(limits::REJECT_REASON)
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_email_is_refused_where_accounts_are_made() {
+    let app = TestApp::new().await;
+    let admin = app.staff("root", Role::Admin).await;
+    let before = app.world().await;
+    for email in [
+        "not-an-email",
+        "dewi@localhost",
+        "dewi@@example.go.id",
+        "dewi @example.go.id",
+        "<script>@example.go.id",
+    ] {
+        app.post_json(
+            &admin,
+            "/api/admin/users",
+            &json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD,
+                    "email": email}),
+        )
+        .await
+        .refused(StatusCode::BAD_REQUEST, "field.invalid_email");
+    }
+    assert_eq!(app.world().await, before);
+    // No address at all is still allowed (notices then stay in the inbox).
+    app.post_json(
+        &admin,
+        "/api/admin/users",
+        &json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+
+    // The binary's `user add` too.
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("password.txt");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+    let data = dir.path().join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kunci-ams"))
+        .args(["--data-dir", data.to_str().unwrap()])
+        .args([
+            "user", "add", "--login", "eko", "--name", "Eko", "--role", "holder",
+        ])
+        .args(["--email", "eko@", "--password-file"])
+        .arg(&password_file)
+        .env_remove("KUNCI_AMS_PASSWORD")
+        .env_remove("KUNCI_AMS_DATABASE_URL")
+        .env_remove("KUNCI_AMS_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("field.invalid_email"), "{err}");
+    let store = Store::open_sqlite(&data.join("kunci.db")).await.unwrap();
+    assert!(store.users().await.unwrap().is_empty());
+    store.close().await;
 }

@@ -269,14 +269,15 @@ pub async fn upload_csr(
     ))
 }
 
-/// Step 20: the Surat Rekomendasi, as the raw bytes of a PDF.
+/// Step 20: the Surat Rekomendasi, as the raw bytes of a PDF. Over the holder's upload rate
+/// the answer is 429 `upload.rate_limited` with `Retry-After` (seconds).
 pub async fn upload_document(
     State(state): State<AppState>,
     RequireRole(auth, _): RequireRole<Holder>,
     ApiPath(id): ApiPath<Id>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let limit = state.portal.settings.max_upload_bytes;
     // One byte over the limit is enough to know it is too large; nothing more is read.
     let bytes: Bytes = axum::body::to_bytes(body, limit.saturating_add(1))
@@ -288,11 +289,22 @@ pub async fn upload_document(
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| "surat-rekomendasi.pdf".to_owned(), percent_decode);
     let name = name.as_str();
-    let request = state
+    let attached = state
         .portal
         .attach_document(&state.store, &auth.user, id, name, &bytes, unix_now())
-        .await?;
-    Ok(Json(request_json(&state.store, &request, false).await?))
+        .await;
+    let request = match attached {
+        Ok(request) => request,
+        Err(Error::UploadRateLimited { retry_after_secs }) => {
+            let mut response = Error::UploadRateLimited { retry_after_secs }.into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return Ok(response);
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Json(request_json(&state.store, &request, false).await?).into_response())
 }
 
 /// The supporting document of one of the holder's requests.
@@ -361,7 +373,11 @@ pub async fn notice_read(
 
 // ---- shared with the operator's routes ----
 
-/// The PDF stored for `request`, served inline with its original name.
+/// The PDF stored for `request`, as a download (`attachment`, `application/pdf`; every answer
+/// also carries `nosniff` and the portal's CSP) named with its original name, ending in `.pdf`.
+/// Never inline: a document is whatever the holder sent, and a browser must not render it
+/// within the portal's origin (issue 18, finding 4); saved as `.pdf`, it opens in a PDF reader
+/// rather than as a page.
 pub(super) async fn document_response(state: &AppState, request: &Request) -> Result<Response> {
     let doc = request
         .document
@@ -370,13 +386,19 @@ pub(super) async fn document_response(state: &AppState, request: &Request) -> Re
     let bytes = tokio::fs::read(state.portal.document_path(&doc.sha256_hex))
         .await
         .map_err(|_| Error::StoreNotFound { what: "document" })?;
-    let mut response = download(bytes, "application/pdf", &doc.original_name)?;
-    // Shown in the browser's PDF viewer rather than saved.
-    response.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        disposition("inline", &doc.original_name)?,
-    );
-    Ok(response)
+    download(bytes, "application/pdf", &pdf_name(&doc.original_name))
+}
+
+/// `name`, cleaned, ending in `.pdf` (any case): added when it does not, within the cleaned
+/// name's 100 characters.
+fn pdf_name(name: &str) -> String {
+    let name = crate::uploads::clean_file_name(name);
+    if name.to_ascii_lowercase().ends_with(".pdf") {
+        name
+    } else {
+        let stem: String = name.chars().take(96).collect();
+        format!("{}.pdf", stem.trim_end())
+    }
 }
 
 /// A request as JSON (docs/API.md, `Request`); `with_holder` adds `{login, name}`.
@@ -525,7 +547,17 @@ fn disposition(kind: &str, name: &str) -> Result<HeaderValue> {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::{pdf_name, percent_decode};
+
+    #[test]
+    fn documents_are_served_under_a_pdf_name() {
+        assert_eq!(pdf_name("Surat 1.pdf"), "Surat 1.pdf");
+        assert_eq!(pdf_name("SURAT.PDF"), "SURAT.PDF");
+        assert_eq!(pdf_name("index.html"), "index.html.pdf");
+        let long = pdf_name(&"a".repeat(300));
+        assert_eq!(long.len(), 100);
+        assert!(long.ends_with("a.pdf"));
+    }
 
     #[test]
     fn file_names_sent_percent_encoded_are_decoded() {

@@ -38,7 +38,9 @@ pub use certificates::{Certificate, CertificateStatus, NewCertificate, RevokedEn
 pub use copy::CopyReport;
 pub use decisions::REASON_SUPERSEDED;
 pub use notices::Notice;
-pub use requests::{Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, csr_token_hash};
+pub use requests::{
+    Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits, csr_token_hash,
+};
 pub use sessions::{FailureGroup, LoginFailures, Session};
 pub use users::{NewProduct, NewUser, Product, Role, User};
 
@@ -281,4 +283,29 @@ fn required(value: &str, what: &'static str) -> Result<()> {
         return Err(Error::StoreInvalid { what });
     }
     Ok(())
+}
+
+/// Refuses a typed text longer than `max_chars` characters ([`Error::FieldTooLong`]).
+fn within(value: &str, field: &'static str, max_chars: usize) -> Result<()> {
+    if value.chars().count() > max_chars {
+        return Err(Error::FieldTooLong { field, max_chars });
+    }
+    Ok(())
+}
+
+/// The longest typed texts the portal keeps, in characters (docs/API.md, "Limits"): a longer
+/// one is refused with [`Error::FieldTooLong`], never cut.
+pub mod limits {
+    /// An account's login.
+    pub const LOGIN: usize = 64;
+    /// An account's display name.
+    pub const DISPLAY_NAME: usize = 128;
+    /// A NIK (Nomor Induk Kependudukan: 16 digits).
+    pub const NIK: usize = 16;
+    /// An account's organisation.
+    pub const ORGANISATION: usize = 128;
+    /// The operator's reason for a rejection (copied twice into the holder's notice).
+    pub const REJECT_REASON: usize = 1000;
+    /// A supporting document's file name as sent (longer than any file system's).
+    pub const FILE_NAME: usize = 255;
 }

@@ -10,6 +10,10 @@
 //! approving change more than this table: they are decisions (`decisions.rs`); this file
 //! keeps the row-level pieces and calls neither `certificates` nor `notices`.
 //!
+//! Documents are bounded per holder ([`UploadLimits`]): so many uploads and so many bytes an
+//! hour (recorded in `document_uploads`), and so many bytes held by the holder's open requests.
+//! The check and the record are one transaction with the change they allow.
+//!
 //! A CSR token is kept only as its SHA-256: the database alone cannot be used to send a CSR.
 //! Looking a token up by its hash also keeps the comparison free of timing leaks (an attacker
 //! cannot steer the hash of a guess toward a stored one byte by byte).
@@ -18,7 +22,8 @@ use kunci_core::CsrToken;
 use sqlx::any::AnyRow;
 
 use super::{
-    DbResultExt, Id, Store, UnixTime, check_reason, col, conflict_on_unique, required, sha256_hex,
+    DbResultExt, Id, Store, UnixTime, check_reason, col, conflict_on_unique, limits, required,
+    sha256_hex, within,
 };
 use crate::error::{Error, Result};
 
@@ -127,6 +132,31 @@ pub struct Document {
     pub original_name: String,
     /// Size in bytes.
     pub size: i64,
+}
+
+/// How many documents a holder may upload (issue 18, finding 2). Each limit is checked, with
+/// the upload it allows, in one transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Uploads taken per holder within `window_secs`.
+    pub per_window: i64,
+    /// Bytes taken per holder within `window_secs`.
+    pub bytes_per_window: i64,
+    /// The window, in seconds.
+    pub window_secs: i64,
+    /// Bytes the documents of one holder's open requests may add up to (a document being
+    /// replaced does not count).
+    pub quota_bytes: i64,
+}
+
+impl UploadLimits {
+    /// No limit at all (the store's own callers and tests).
+    pub const NONE: UploadLimits = UploadLimits {
+        per_window: i64::MAX,
+        bytes_per_window: i64::MAX,
+        window_secs: 3600,
+        quota_bytes: i64::MAX,
+    };
 }
 
 /// A request as stored.
@@ -332,7 +362,8 @@ impl Store {
     }
 
     /// Records the supporting document of `request` (step 20), replacing an earlier one.
-    /// Only the holder's own request in "Sudah Upload" takes one.
+    /// Only the holder's own request in "Sudah Upload" takes one. No upload limit applies: see
+    /// [`Store::attach_document_within`].
     pub async fn attach_document(
         &self,
         request: Id,
@@ -340,6 +371,41 @@ impl Store {
         document: &Document,
         now: UnixTime,
     ) -> Result<Request> {
+        let (request, _) = self
+            .attach_document_within(request, user, document, &UploadLimits::NONE, now)
+            .await?;
+        Ok(request)
+    }
+
+    /// Whether `user` may upload a document of `size` bytes to `request` at `now` under
+    /// `limits`: the refusal [`Store::attach_document_within`] would give for the limits
+    /// ([`Error::UploadRateLimited`], [`Error::UploadQuotaExceeded`]), without changing
+    /// anything. Lets the caller refuse before writing the file.
+    pub async fn check_upload(
+        &self,
+        request: Id,
+        user: Id,
+        size: i64,
+        limits: &UploadLimits,
+        now: UnixTime,
+    ) -> Result<()> {
+        let mut conn = self.pool.acquire().await.db("checking an upload")?;
+        check_upload_in(&mut conn, request, user, size, limits, now).await?;
+        Ok(())
+    }
+
+    /// Like [`Store::attach_document`], within `limits`: in one transaction, checks the
+    /// request, the holder's upload rate and quota, records the document and the upload.
+    /// Answers the request and the SHA-256 of the document it named before, if another: the
+    /// caller removes that file once no request names it. Refused with nothing changed.
+    pub async fn attach_document_within(
+        &self,
+        request: Id,
+        user: Id,
+        document: &Document,
+        limits: &UploadLimits,
+        now: UnixTime,
+    ) -> Result<(Request, Option<String>)> {
         if document.sha256_hex.len() != 64
             || !document.sha256_hex.bytes().all(|b| b.is_ascii_hexdigit())
         {
@@ -353,17 +419,20 @@ impl Store {
             });
         }
         let mut tx = self.begin().await?;
-        let current = fetch_request_of(&mut tx, request, user).await?;
-        if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
-            return Err(Error::StoreConflict {
-                what: "this request does not take a document now",
-            });
-        }
-        sqlx::query(
+        // Holds the holder's row until the commit (PostgreSQL; SQLite's write lock already
+        // does), so that two uploads at once cannot both pass the limits.
+        sqlx::query("UPDATE users SET disabled = disabled WHERE id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .db("locking a holder for an upload")?;
+        let current = check_upload_in(&mut tx, request, user, document.size, limits, now).await?;
+        let sha256_hex = document.sha256_hex.to_ascii_lowercase();
+        let done = sqlx::query(
             "UPDATE requests SET document_sha256 = $1, document_name = $2, document_size = $3, \
              updated_at = $4 WHERE id = $5 AND status = 'uploaded'",
         )
-        .bind(document.sha256_hex.to_ascii_lowercase())
+        .bind(&sha256_hex)
         .bind(&document.original_name)
         .bind(document.size)
         .bind(now)
@@ -371,9 +440,34 @@ impl Store {
         .execute(&mut *tx)
         .await
         .db("recording a document")?;
-        let request = fetch_request(&mut tx, request).await?;
+        if done.rows_affected() != 1 {
+            return Err(Error::StoreConflict {
+                what: "this request does not take a document now",
+            });
+        }
+        sqlx::query("DELETE FROM document_uploads WHERE user_id = $1 AND at <= $2")
+            .bind(user)
+            .bind(now.saturating_sub(limits.window_secs))
+            .execute(&mut *tx)
+            .await
+            .db("forgetting old uploads")?;
+        sqlx::query(
+            "INSERT INTO document_uploads (user_id, request_id, size, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user)
+        .bind(request)
+        .bind(document.size)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .db("recording an upload")?;
+        let updated = fetch_request(&mut tx, request).await?;
         tx.commit().await.db("committing a document")?;
-        Ok(request)
+        let replaced = current
+            .document
+            .map(|d| d.sha256_hex)
+            .filter(|old| *old != sha256_hex);
+        Ok((updated, replaced))
     }
 
     /// "Setuju dan Submit" (step 22): records that the holder accepted the agreement at
@@ -396,6 +490,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<Request> {
         required(reason, "reject reason")?;
+        within(reason.trim(), "reject reason", limits::REJECT_REASON)?;
         let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE requests SET status = 'rejected', reject_reason = $1, decided_by = $2, \
@@ -473,6 +568,87 @@ impl Store {
                 .db("checking a document")?;
         Ok(found.is_some())
     }
+}
+
+/// Inside a transaction (or on a reading connection): whether `user` may upload a document of
+/// `size` bytes to their `request` at `now` (see [`Store::check_upload`]). The request must
+/// take a document; then the rate (uploads and bytes within the window) and the quota (bytes
+/// of the holder's other open requests' documents, plus this one). Answers the request.
+async fn check_upload_in(
+    conn: &mut sqlx::AnyConnection,
+    request: Id,
+    user: Id,
+    size: i64,
+    limits: &UploadLimits,
+    now: UnixTime,
+) -> Result<Request> {
+    let current = fetch_request_of(&mut *conn, request, user).await?;
+    if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
+        return Err(Error::StoreConflict {
+            what: "this request does not take a document now",
+        });
+    }
+    let recent: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT at, size FROM document_uploads WHERE user_id = $1 AND at > $2 ORDER BY at, id",
+    )
+    .bind(user)
+    .bind(now.saturating_sub(limits.window_secs))
+    .fetch_all(&mut *conn)
+    .await
+    .db("reading recent uploads")?;
+    if let Some(wait) = wait_for_upload(&recent, size, limits, now) {
+        return Err(Error::UploadRateLimited {
+            retry_after_secs: wait,
+        });
+    }
+    let held: Option<i64> = sqlx::query_scalar(
+        "SELECT SUM(document_size) FROM requests WHERE user_id = $1 AND id <> $2 \
+         AND status IN ('pending', 'uploaded', 'submitted') AND document_size IS NOT NULL",
+    )
+    .bind(user)
+    .bind(request)
+    .fetch_one(&mut *conn)
+    .await
+    .db("adding up a holder's documents")?;
+    if held.unwrap_or(0).saturating_add(size) > limits.quota_bytes {
+        return Err(Error::UploadQuotaExceeded {
+            quota_bytes: limits.quota_bytes,
+        });
+    }
+    Ok(current)
+}
+
+/// Seconds until an upload of `size` bytes fits the rate, given the uploads `recent` (at, size;
+/// oldest first) within the window ending at `now`; `None` when it fits now. Each upload leaves
+/// the window `window_secs` after it was made.
+fn wait_for_upload(
+    recent: &[(i64, i64)],
+    size: i64,
+    limits: &UploadLimits,
+    now: UnixTime,
+) -> Option<i64> {
+    let mut count = i64::try_from(recent.len()).unwrap_or(i64::MAX);
+    let mut bytes = recent
+        .iter()
+        .fold(size, |sum, (_, s)| sum.saturating_add(*s));
+    let fits =
+        |count: i64, bytes: i64| count < limits.per_window && bytes <= limits.bytes_per_window;
+    if fits(count, bytes) {
+        return None;
+    }
+    for (at, s) in recent {
+        count -= 1;
+        bytes -= s;
+        if fits(count, bytes) {
+            return Some(
+                at.saturating_add(limits.window_secs)
+                    .saturating_sub(now)
+                    .max(1),
+            );
+        }
+    }
+    // Larger than the whole window's bytes: no wait makes it fit.
+    Some(limits.window_secs.max(1))
 }
 
 /// The request carrying `token`, checked for `user` and `now`, in the order that tells

@@ -154,6 +154,7 @@ impl Store {
         let login = normalise_login(&new.login)?;
         required(&new.display_name, "display name")?;
         required(&new.password_hash, "password hash")?;
+        checked_account_text(new, &login)?;
         let identity = new.identity.clone().map(checked_subject).transpose()?;
         let role = new.role.unwrap_or(Role::Holder);
 
@@ -434,6 +435,24 @@ fn normalise_login(login: &str) -> Result<String> {
         return Err(Error::StoreInvalid { what: "login" });
     }
     Ok(login)
+}
+
+/// The typed texts of a new account within their limits ([`super::limits`]), and its e-mail
+/// address (when given) one by kunci-core's rules, the same a CSR's address meets.
+fn checked_account_text(new: &NewUser, login: &str) -> Result<()> {
+    use super::{limits, within};
+    within(login, "login", limits::LOGIN)?;
+    within(&new.display_name, "name", limits::DISPLAY_NAME)?;
+    if let Some(nik) = &new.nik {
+        within(nik, "NIK", limits::NIK)?;
+    }
+    if let Some(organisation) = &new.organisation {
+        within(organisation, "organisation", limits::ORGANISATION)?;
+    }
+    if !new.email.is_empty() {
+        kunci_core::email::check(&new.email).map_err(|_| Error::EmailInvalid)?;
+    }
+    Ok(())
 }
 
 fn checked_subject(mut subject: Subject) -> Result<Subject> {
