@@ -1062,3 +1062,151 @@ async fn a_password_reset_ends_every_session_of_the_account() {
     let answer = app.login_answer("budi", "kata-sandi-baru-9").await;
     assert_eq!(answer.status, StatusCode::OK);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Static files and every 404 and 405 as JSON (issue 18, finding 7)
+// ---------------------------------------------------------------------------------------------
+
+/// A portal serving the repository's `web/` (with its README.md) and a package folder holding,
+/// besides its modules, what a package carries but pages never load.
+async fn portal_with_pages() -> (TestApp, tempfile::TempDir) {
+    let pkg = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pkg.path().join("wasm")).unwrap();
+    for (name, text) in [
+        ("index.js", "export const ok = 1;\n"),
+        ("wasm/kunci_core_bg.wasm", "\0asm"),
+        ("README.md", "# kunci\n"),
+        ("package.json", "{}\n"),
+        ("index.d.ts", "export {};\n"),
+        (".npmrc", "token=RAHASIA\n"),
+    ] {
+        std::fs::write(pkg.path().join(name), text).unwrap();
+    }
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    assert!(web.join("README.md").is_file(), "web/README.md is the case");
+    let app = TestApp::with_config(Config {
+        web_dir: Some(web),
+        pkg_dir: Some(pkg.path().to_owned()),
+        ..Config::default()
+    })
+    .await;
+    (app, pkg)
+}
+
+/// Asserts the portal's JSON error, with the security headers.
+#[track_caller]
+fn assert_json_error(answer: &support::Answer, status: StatusCode, code: &str, uri: &str) {
+    assert_eq!(
+        (answer.status, answer.code()),
+        (status, code),
+        "{uri}: {}",
+        answer.body
+    );
+    assert_eq!(
+        answer.header(header::CONTENT_TYPE),
+        "application/json",
+        "{uri}"
+    );
+    assert!(
+        !answer.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty(),
+        "{uri}"
+    );
+    assert!(
+        answer.headers.contains_key(header::CONTENT_SECURITY_POLICY),
+        "{uri}"
+    );
+}
+
+#[tokio::test]
+async fn the_pages_serve_only_what_pages_load_and_readme_is_a_json_404() {
+    let (app, _pkg) = portal_with_pages().await;
+    for (uri, mime) in [
+        ("/", "text/html"),
+        ("/index.html", "text/html"),
+        ("/assets/css/portal.css", "text/css"),
+        ("/assets/js/api.js", "text/javascript"),
+        ("/pkg/index.js", "text/javascript"),
+        ("/pkg/wasm/kunci_core_bg.wasm", "application/wasm"),
+    ] {
+        let answer = app.send(get(uri)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}");
+        assert!(
+            answer.header(header::CONTENT_TYPE).starts_with(mime),
+            "{uri}"
+        );
+    }
+    for uri in [
+        "/README.md",
+        "/readme.md",
+        "/assets/",
+        "/assets",
+        "/assets/js/no-such-module.js",
+        "/no-such-page.html",
+        "/.git/config",
+        "/pkg/README.md",
+        "/pkg/package.json",
+        "/pkg/index.d.ts",
+        "/pkg/.npmrc",
+        "/pkg/",
+        "/pkg/no-such-module.js",
+        "/pkg/wasm/",
+    ] {
+        let answer = app.send(get(uri)).await;
+        assert_json_error(&answer, StatusCode::NOT_FOUND, "http.not_found", uri);
+        let text = answer.text();
+        assert!(
+            !text.contains("RAHASIA") && !text.contains("# "),
+            "{uri}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_json_405_with_allow() {
+    let (app, _pkg) = portal_with_pages().await;
+    for (method, uri, allow) in [
+        (Method::DELETE, "/api/health", "GET,HEAD"),
+        (Method::PUT, "/api/login", "POST"),
+        (Method::POST, "/ca/chain.pem", "GET,HEAD"),
+        (Method::POST, "/index.html", "GET, HEAD"),
+        (Method::PUT, "/pkg/index.js", "GET, HEAD"),
+        (Method::DELETE, "/pkg/no-such-module.js", "GET, HEAD"),
+    ] {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
+        let answer = app.send(request).await;
+        assert_json_error(
+            &answer,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "http.method_not_allowed",
+            uri,
+        );
+        assert_eq!(answer.header(header::ALLOW), allow, "{method} {uri}");
+    }
+    // Without pages: `/` takes GET only, and any other path is the JSON 404.
+    let app = TestApp::new().await;
+    let post = Request::builder()
+        .method(Method::POST)
+        .uri("/")
+        .body(Body::empty())
+        .unwrap();
+    let answer = app.send(post).await;
+    assert_json_error(
+        &answer,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "http.method_not_allowed",
+        "/",
+    );
+    assert_json_error(
+        &app.send(get("/README.md")).await,
+        StatusCode::NOT_FOUND,
+        "http.not_found",
+        "/README.md",
+    );
+}

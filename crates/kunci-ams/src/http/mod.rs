@@ -7,7 +7,8 @@
 //! place that reads the clock or the system's randomness for the portal's logic; the store
 //! and the CA get both from here. The holder's routes are in [`holder`], the operator's in
 //! [`operator`], the CA's public files in [`public`]; the registration authority's rules
-//! behind them in [`crate::portal`]. The pages (`web/`) and the npm package are static files.
+//! behind them in [`crate::portal`]. The pages (`web/`) and the npm package are static files,
+//! of which [`files`] serves only what pages load.
 //! docs/API.md lists every route.
 //!
 //! Layers, outermost first: security headers (so 404s, 413s and errors carry them too), the
@@ -16,6 +17,7 @@
 pub mod auth;
 pub mod csrf;
 pub mod error;
+pub mod files;
 pub mod headers;
 pub mod holder;
 pub mod operator;
@@ -32,7 +34,6 @@ use axum::{Json, Router, middleware};
 use kunci_core::Password;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tower_http::services::ServeDir;
 
 use crate::error::{Error, Result};
 use crate::portal::Portal;
@@ -175,18 +176,25 @@ pub fn app(state: AppState) -> Router {
         // The upload route reads its own body up to the document limit.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
     let mut router = api;
+    // Static files: only what pages load; every other path and method is a JSON 404 or 405.
     if let Some(pkg) = &state.config.pkg_dir {
-        router = router.nest_service("/pkg", ServeDir::new(pkg));
+        let pkg = files::Folder::package(pkg);
+        router = router.nest_service(
+            "/pkg",
+            axum::routing::any(move |request: Request| pkg.clone().answer(request)),
+        );
     }
     router = match &state.config.web_dir {
-        Some(web) => router.fallback_service(
-            ServeDir::new(web)
-                .append_index_html_on_directories(true)
-                .not_found_service(axum::routing::any(not_found).with_state(state.clone())),
-        ),
+        Some(web) => {
+            let web = files::Folder::pages(web);
+            router.fallback(move |request: Request| web.clone().answer(request))
+        }
         None => router.route("/", get(index)).fallback(not_found),
     };
     router
+        // Last before the layers: it reaches every route above. A known route called with a
+        // method it does not take answers JSON too (axum adds the `Allow` header).
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::session_and_csrf,
@@ -267,6 +275,10 @@ async fn index() -> Json<serde_json::Value> {
 
 async fn not_found() -> Error {
     Error::RouteNotFound
+}
+
+async fn method_not_allowed() -> Error {
+    Error::MethodNotAllowed
 }
 
 /// `GET /api/admin/users`: every account (never the password hashes).
