@@ -1182,6 +1182,13 @@ fn a_full_run_of_the_binary_never_prints_a_password_token_key_or_passphrase() {
         .arg("--data-dir")
         .arg(&data)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        // As behind a reverse proxy on the same machine (issue 18, finding 1).
+        .args([
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--idle-timeout-minutes",
+            "30",
+        ])
         .env("RUST_LOG", "trace")
         .env("RUST_BACKTRACE", "full")
         .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
@@ -1205,6 +1212,24 @@ fn a_full_run_of_the_binary_never_prints_a_password_token_key_or_passphrase() {
         body.as_bytes(),
     );
     assert_eq!(status, 401);
+    // A guesser behind the proxy: its failures start a wait that is logged with the login
+    // and the forwarded address, never the password; ani, from elsewhere, is not held back.
+    let body = json!({"login": "tamu", "password": WRONG_PASSWORD}).to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let (status, _, _) = exchange(
+            port,
+            "POST",
+            "/api/login",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Forwarded-For", "203.0.113.9"),
+            ],
+            body.as_bytes(),
+        );
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
     let ani = Client::login(port, "ani", HOLDER_PASSWORD);
     let (status, products) = ani.json("GET", "/api/products", &Value::Null);
     assert_eq!(status, 200, "{products}");
@@ -1299,6 +1324,10 @@ fn a_full_run_of_the_binary_never_prints_a_password_token_key_or_passphrase() {
     // The log is there (so the search below can fail): the CA was made, the portal served.
     assert!(log.contains("made a new CA"), "{log}");
     assert!(log.contains("serving on"), "{log}");
+    assert!(
+        log.contains("login throttled: login \"tamu\" from 203.0.113.9 waits 2s"),
+        "{log}"
+    );
     let passphrase = std::fs::read_to_string(data.join("ca-passphrase")).unwrap();
     let passphrase = passphrase.trim();
     assert!(passphrase.len() >= 16, "a real passphrase to look for");
