@@ -193,16 +193,21 @@ pub struct Tightened {
 /// may be one. A missing `dir` is nothing to fix. Something the process may not change (it
 /// does not own it) is [`Error::DataFolderExposed`], naming it and its mode.
 pub fn make_private(dir: &Path) -> Result<Vec<Tightened>> {
-    let mut tightened = Vec::new();
     #[cfg(unix)]
-    match std::fs::metadata(dir) {
-        Ok(meta) => tighten(dir, &meta, &mut tightened)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(exposed(dir, None, &e)),
+    {
+        let mut tightened = Vec::new();
+        match std::fs::metadata(dir) {
+            Ok(meta) => tighten(dir, &meta, &mut tightened)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(exposed(dir, None, &e)),
+        }
+        Ok(tightened)
     }
     #[cfg(not(unix))]
-    let _ = dir;
-    Ok(tightened)
+    {
+        let _ = dir;
+        Ok(Vec::new())
+    }
 }
 
 /// [`make_private`] for `path` (whose metadata is `meta`) and, for a folder, what it holds.
