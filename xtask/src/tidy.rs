@@ -217,9 +217,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kunci-tidy-{}", std::process::id()));
         let src = dir.join("src");
         write(&src, "lib.rs", "mod a;\nmod store;\npub use store::X;\n");
-        write(&src, "a.rs", "//! A.\nuse crate::store::{requests::R, X};\n");
-        write(&src, "store/mod.rs", "//! S.\nmod requests;\nuse crate::a::f;\n");
-        write(&src, "store/requests.rs", "//! R.\nuse super::certificates::C;\n");
+        write(
+            &src,
+            "a.rs",
+            "//! A.\nuse crate::store::{requests::R, X};\n",
+        );
+        write(
+            &src,
+            "store/mod.rs",
+            "//! S.\nmod requests;\nuse crate::a::f;\n",
+        );
+        write(
+            &src,
+            "store/requests.rs",
+            "//! R.\nuse super::certificates::C;\n",
+        );
         write(
             &src,
             "store/certificates.rs",
@@ -238,7 +250,10 @@ mod tests {
             names,
             [
                 ("a.rs".to_owned(), "store/mod.rs".to_owned()),
-                ("store/certificates.rs".to_owned(), "store/requests.rs".to_owned()),
+                (
+                    "store/certificates.rs".to_owned(),
+                    "store/requests.rs".to_owned()
+                ),
             ]
         );
     }

@@ -602,7 +602,7 @@ async fn check_upload_in(
         });
     }
     let held: Option<i64> = sqlx::query_scalar(
-        "SELECT SUM(document_size) FROM requests WHERE user_id = $1 AND id <> $2 \
+        "SELECT CAST(SUM(document_size) AS BIGINT) FROM requests WHERE user_id = $1 AND id <> $2 \
          AND status IN ('pending', 'uploaded', 'submitted') AND document_size IS NOT NULL",
     )
     .bind(user)
