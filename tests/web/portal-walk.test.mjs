@@ -396,6 +396,33 @@ describe('portal walks in headless Chromium', { skip }, () => {
     }
   });
 
+  it('"log out everywhere" ends the account\'s session on another device too', { timeout: 120_000 }, async () => {
+    // The other device: a session made over HTTP, with its own cookie.
+    const other = await fetch(`${portal.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'demo', password: DEMO_PASSWORD }),
+    });
+    assert.equal(other.status, 200);
+    const cookie = other.headers.get('set-cookie').split(';')[0];
+    const meThere = async () => (await fetch(`${portal.url}/api/me`, { headers: { cookie } })).status;
+    assert.equal(await meThere(), 200, 'the other device is logged in');
+
+    const w = await walker('logout-everywhere', portal);
+    try {
+      await w.login('demo');
+      await w.step('dasbor-sebelum-keluar-semua');
+      await w.page.locator('#logout-all').click();
+      await w.page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
+      assert.deepEqual(w.problems, [], 'the pages logged no error');
+      assert.equal(await meThere(), 401, 'the other device\'s session ended');
+      const here = await w.page.evaluate(async () => (await fetch('/api/me')).status);
+      assert.equal(here, 401, 'this session ended');
+    } finally {
+      await w.close();
+    }
+  });
+
   it('renews without a gap: the old certificate stays good until the new one is issued', { timeout: 600_000 }, async () => {
     const renewal = await startPortal();
     const w = await walker('no-gap-renewal', renewal);

@@ -26,6 +26,7 @@ const strings = {
   'lang.toggle': ['English', 'Bahasa Indonesia'],
   'lang.toggle.label': ['Switch to English', 'Ganti ke Bahasa Indonesia'],
   'logout': ['Keluar', 'Log out'],
+  'logout.all': ['Keluar di semua perangkat', 'Log out everywhere'],
   'role.holder': ['pemilik sertifikat', 'certificate holder'],
   'role.operator': ['operator', 'operator'],
   'role.admin': ['admin', 'admin'],

@@ -1,7 +1,8 @@
 /**
  * The frame of every page: the header (brand, the menu of docs/PROCESS.md — "Sertifikat Digital –
  * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Kotak Masuk" with its unread
- * count, "Antrian" for operators —, the language toggle and logout) and the footer. On pages
+ * count, "Antrian" for operators —, the language toggle, logout and "log out everywhere", which
+ * ends every session of the account, POST /api/logout-all) and the footer. On pages
  * that need a session it asks GET /api/me and sends the browser to the login page (/) when
  * the answer is auth.required. Pages call `initLayout` once and get the account back.
  */
@@ -96,7 +97,8 @@ function render() {
     }, t('lang.toggle')),
   );
   if (me) {
-    tools.append(h('button', { type: 'button', id: 'logout', on: { click: logout } }, t('logout')));
+    tools.append(h('button', { type: 'button', id: 'logout', on: { click: () => logout('/api/logout') } }, t('logout')));
+    tools.append(h('button', { type: 'button', id: 'logout-all', on: { click: () => logout('/api/logout-all') } }, t('logout.all')));
   }
   bar.append(tools);
   header.replaceChildren(bar);
@@ -105,9 +107,10 @@ function render() {
   if (footer) footer.replaceChildren(h('p', {}, t('footer')));
 }
 
-async function logout() {
+/** Ends this session (`/api/logout`) or every session of the account (`/api/logout-all`). */
+async function logout(route) {
   try {
-    await post('/api/logout');
+    await post(route);
   } catch {
     // already logged out or the server is gone: go to the login page anyway
   }

@@ -1,7 +1,7 @@
 /**
  * "Antrian Permohonan", the operator queue (operator and admin accounts): revocations waiting
  * and enrollments submitted, oldest first (GET /api/operator/queue) with holder, kind,
- * product, date, the supporting document (opens the PDF), details with the CSR's subject and
+ * product, date, the supporting document (a PDF download: documents are never shown inline), details with the CSR's subject and
  * key (GET /api/operator/requests/{id}), "Setujui" (approve) and "Tolak" (reject, with a
  * required reason in a dialog). A decided row leaves the queue with a status message. Shows
  * when automatic approval is on (GET /api/me auto_approve).
@@ -27,7 +27,7 @@ addStrings({
   'certs.actions': ['Tindakan', 'Actions'],
   'op.holder': ['Pemohon', 'Holder'],
   'op.document': ['Dokumen', 'Document'],
-  'op.open_pdf': ['Buka PDF: {name}', 'Open PDF: {name}'],
+  'op.open_pdf': ['Unduh PDF: {name}', 'Download PDF: {name}'],
   'op.no_document': ['tidak ada', 'none'],
   'op.details': ['Rincian', 'Details'],
   'op.approve': ['Setujui', 'Setujui (approve)'],
@@ -97,7 +97,7 @@ function render() {
     h('td', {}, r.product || t('none')),
     h('td', {}, formatDate(r.updated_at || r.created_at, true)),
     h('td', {}, r.document
-      ? h('a', { href: `/api/operator/requests/${r.id}/document`, target: '_blank', rel: 'noopener', id: `doc-${r.id}` }, t('op.open_pdf', { name: r.document.name }))
+      ? h('a', { href: `/api/operator/requests/${r.id}/document`, download: true, id: `doc-${r.id}` }, t('op.open_pdf', { name: r.document.name }))
       : t('op.no_document')),
     h('td', { class: 'actions-cell' },
       h('button', { type: 'button', class: 'small secondary', id: `details-${r.id}`, on: { click: () => showDetail(r.id) } }, t('op.details')),
