@@ -60,3 +60,16 @@ fn wasm_bindgen_cli_support_is_pinned_to_the_wasm_bindgen_version() {
     );
     assert_eq!(macro_pin, cli_pin);
 }
+
+#[test]
+fn the_test_runner_is_pinned_to_the_wasm_bindgen_version() {
+    let ws = toml_at("../../Cargo.toml");
+    let runner = toml_at("../../xtask/test-runner/Cargo.toml");
+    let macro_pin = ws["workspace"]["dependencies"]["wasm-bindgen"]
+        .as_str()
+        .unwrap();
+    let runner_pin = runner["dependencies"]["wasm-bindgen-cli"]["version"]
+        .as_str()
+        .unwrap();
+    assert_eq!(macro_pin, runner_pin);
+}

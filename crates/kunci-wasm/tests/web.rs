@@ -1,5 +1,6 @@
 //! The façade's exports, run inside headless Chromium by `wasm-bindgen-test`
-//! (`cargo xtask ci` installs the matching runner and drives Debian's chromedriver).
+//! (`cargo xtask ci` builds the matching runner, `xtask/test-runner`, and drives Debian's
+//! chromedriver).
 //!
 //! These pin the low-level layer: errors carry their code, keys and jobs work in a real
 //! browser's wasm engine with `crypto.getRandomValues` as the RNG. The idiomatic JS layer on
