@@ -128,17 +128,12 @@ fn ci(quick: bool) -> Result {
         "clippy (-D warnings) + build: every workspace target",
         || {
             lint_canary(&root, &lint)?;
-            let all = [
-                "test",
-                "--workspace",
-                "--all-targets",
-                "--locked",
-                "--no-run",
-            ];
-            cargo(&root, &all, envs)?;
-            // The binaries no integration test builds (xtask, the test runner) in their
-            // non-test form, as `clippy --all-targets` lints them.
-            cargo(&root, &["build", "--workspace", "--bins", "--locked"], envs)
+            // `build --all-targets` is the set `clippy --all-targets` lints: every lib and
+            // binary both as itself and as a test harness, the tests, benches and examples.
+            // It resolves features with the dev-dependencies, as `cargo test --workspace`
+            // does, so the test run below compiles nothing again (a `build --bins` would:
+            // without dev-dependencies many crates get other features and build twice).
+            cargo(&root, &WORKSPACE_BUILD, envs)
         },
     )?;
     step(
@@ -231,6 +226,9 @@ fn ci(quick: bool) -> Result {
     );
     Ok(())
 }
+
+/// The one build of the workspace for the host that `ci` makes (see its clippy step).
+pub const WORKSPACE_BUILD: [&str; 4] = ["build", "--workspace", "--all-targets", "--locked"];
 
 /// The environment that makes cargo compile the workspace's own crates with `clippy-driver`
 /// (as `cargo clippy` does: `RUSTC_WORKSPACE_WRAPPER`, lint flags in `CLIPPY_ARGS`) while

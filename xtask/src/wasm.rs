@@ -232,8 +232,8 @@ fn workspace_string(root: &Path, table: &str, key: &str) -> Option<String> {
 
 /// The `wasm-bindgen-test-runner` of exactly the wasm-bindgen version in use: the workspace
 /// member `xtask/test-runner` (locked by Cargo.lock, built in the shared target folder; it is
-/// not on Debian, and no prebuilt binary may be downloaded). Built with the workspace's other
-/// binaries and `envs`, as `ci` builds them, so in `ci` it is already there. Returns its path.
+/// not on Debian, and no prebuilt binary may be downloaded). Built by the same workspace build
+/// and `envs` as `ci` makes, so in `ci` it is already there. Returns its path.
 pub fn test_runner(root: &Path, envs: &[(&str, &str)]) -> Result<PathBuf> {
     let pinned = wasm_bindgen_version(root)?;
     let manifest = root.join("xtask/test-runner/Cargo.toml");
@@ -245,7 +245,7 @@ pub fn test_runner(root: &Path, envs: &[(&str, &str)]) -> Result<PathBuf> {
             manifest.display()
         ));
     }
-    cargo(root, &["build", "--workspace", "--bins", "--locked"], envs)?;
+    cargo(root, &crate::WORKSPACE_BUILD, envs)?;
     Ok(root.join("target/debug/wasm-bindgen-test-runner"))
 }
 
