@@ -193,19 +193,7 @@ fn a_certificate_issued_by_openssl_for_our_csr_matches_our_key() {
     let path = |n: &str| dir.path().join(n);
 
     // A throwaway CA, made live.
-    run_ok(
-        &openssl,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            p(&path("ca.key")),
-        ],
-        None,
-    );
+    common::openssl_p256_key(&openssl, &path("ca.key"));
     run_ok(
         &openssl,
         &[

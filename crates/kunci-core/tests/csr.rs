@@ -325,19 +325,7 @@ fn a_csr_made_live_by_openssl_with_utf8_subject_is_read() {
     .unwrap();
     let key = dir.path().join("k.pem");
     let req = dir.path().join("r.pem");
-    run_ok(
-        &openssl,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            p(&key),
-        ],
-        None,
-    );
+    common::openssl_p256_key(&openssl, &key);
     run_ok(
         &openssl,
         &[

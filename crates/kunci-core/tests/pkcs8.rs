@@ -193,19 +193,7 @@ fn pkcs8_files_from_openssl_with_every_prf_and_cipher_are_served_or_fall_back() 
     };
     let dir = tempdir();
     let plain = dir.path().join("plain.pem");
-    run_ok(
-        &openssl,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            p(&plain),
-        ],
-        None,
-    );
+    common::openssl_p256_key(&openssl, &plain);
     let key = pkcs8::read_unencrypted(&std::fs::read(&plain).unwrap()).unwrap();
     let pw = dir.path().join("pw");
     std::fs::write(&pw, PASSWORD).unwrap();

@@ -127,6 +127,24 @@ fn stdout_if_ok(program: &std::ffi::OsStr, args: &[&str], out: &Output) -> Strin
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Makes an unencrypted P-256 key (PEM) at `out` with `openssl genpkey`, as the interop
+/// tests' "key made by OpenSSL".
+pub fn openssl_p256_key(openssl: &Path, out: &Path) -> String {
+    run_ok(
+        openssl,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            p(out),
+        ],
+        None,
+    )
+}
+
 /// A fresh temporary folder, removed on drop.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
