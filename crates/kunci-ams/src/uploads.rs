@@ -20,16 +20,11 @@ fn io(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Writes a file only its owner can read (0600 on Unix); see [`write_atomically`].
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomically(path, bytes, true)
-}
-
 /// Writes `bytes` to `path` through a temporary file beside it (random name, synced, then
 /// renamed), so that a crash never leaves half a file under `path`. The file is readable by
-/// its owner only (0600 on Unix), whatever `_private` says: holders' documents are as private
-/// as keys (issue 18, finding 6). A failed write removes the temporary file.
-pub fn write_atomically(path: &Path, bytes: &[u8], _private: bool) -> Result<()> {
+/// its owner only (0600 on Unix): holders' documents are as private as the CA's keys (issue
+/// 18, finding 6). A failed write removes the temporary file.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let name = path
         .file_name()
@@ -70,7 +65,7 @@ pub fn save_document(uploads: &Path, bytes: &[u8]) -> Result<String> {
     let sha256_hex = hex::encode(Sha256::digest(bytes));
     let path = document_path(uploads, &sha256_hex);
     if !path.exists() {
-        write_atomically(&path, bytes, false)?;
+        write_private(&path, bytes)?;
     }
     Ok(sha256_hex)
 }
