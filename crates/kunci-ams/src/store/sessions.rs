@@ -264,14 +264,17 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await
                 .db("counting login failures")?;
-        let by_address: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE address = $1 AND at >= $2",
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(at) AS last_at FROM login_failures \
+             WHERE address = $1 AND at >= $2",
         )
         .bind(address)
         .bind(since)
         .fetch_one(&self.pool)
         .await
         .db("counting login failures")?;
+        let by_address: i64 = col(&row, "n")?;
+        let last_by_address: Option<UnixTime> = col(&row, "last_at")?;
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, MAX(at) AS last_at FROM login_failures \
              WHERE login = $1 AND address = $2 AND at >= $3",
@@ -284,14 +287,6 @@ impl Store {
         .db("counting login failures")?;
         let by_login_address: i64 = col(&row, "n")?;
         let last_by_login_address: Option<UnixTime> = col(&row, "last_at")?;
-        let last_by_address: Option<UnixTime> = sqlx::query_scalar(
-            "SELECT MAX(at) FROM login_failures WHERE address = $1 AND at >= $2",
-        )
-        .bind(address)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await
-        .db("reading the latest login failure")?;
         Ok(LoginFailures {
             by_login,
             by_address,
