@@ -2,16 +2,17 @@
  * kunci: certificate keys, CSRs, encrypted PKCS#8, PKCS#12, certificates and password
  * strength in any web page, in Rust compiled to WebAssembly.
  *
- * This file is the idiomatic layer over the wasm-bindgen exports (./wasm/kunci_core.js and,
- * loaded only when first needed, ./wasm/kunci_strength.js): Promises everywhere, camelCase
- * reports, `KunciError` with the core's stable `code`, and the routing of the heavy
- * primitives to the browser's own WebCrypto where it is faster (RSA key generation, PBKDF2),
- * with the pure-Rust path as the fallback. The USB-token API (`token`, talking to the kunci
+ * This file is the idiomatic layer over the wasm-bindgen exports (./wasm/kunci_core.js and
+ * ./wasm/kunci_strength.js, whose .wasm files load.js fetches on first use): Promises
+ * everywhere, camelCase reports, `KunciError` with the core's stable `code`, and the routing
+ * of the heavy primitives to the browser's own WebCrypto where it is faster (RSA key
+ * generation, PBKDF2), with the pure-Rust path as the fallback. The USB-token API (`token`, talking to the kunci
  * browser extension) lives in token.js. Types and documentation: index.d.ts.
  */
-import initCore, * as core from './wasm/kunci_core.js';
+import * as core from './wasm/kunci_core.js';
 
 import { KunciError } from './errors.js';
+import { configure, ensureCore, ensureStrength } from './load.js';
 import * as token from './token.js';
 
 export { createWorkerClient } from './client.js';
@@ -20,47 +21,10 @@ export { KunciError, token };
 const DEFAULT_ITERATIONS = 600000;
 const RSA_BITS = { rsa2048: 2048, rsa3072: 3072, rsa4096: 4096 };
 
-let settings = {};
-let coreReady;
-let strengthReady;
-
 /** Loads the core module now (optional: every call does it on first use). */
 export function init(options = {}) {
-  settings = { ...settings, ...options };
+  configure(options);
   return ensureCore();
-}
-
-function ensureCore() {
-  coreReady ??= (async () => {
-    const source = settings.coreWasm ?? (await fromFileUrl(new URL('./wasm/kunci_core_bg.wasm', import.meta.url)));
-    await initCore({ module_or_path: source });
-  })().catch((e) => {
-    coreReady = undefined; // let a later call try again (e.g. after a network error)
-    throw new KunciError('wasm.load_failed', `cannot load kunci_core_bg.wasm: ${e.message ?? e}`);
-  });
-  return coreReady;
-}
-
-function ensureStrength() {
-  strengthReady ??= (async () => {
-    const mod = await import('./wasm/kunci_strength.js');
-    const source =
-      settings.strengthWasm ?? (await fromFileUrl(new URL('./wasm/kunci_strength_bg.wasm', import.meta.url)));
-    await mod.default({ module_or_path: source });
-    return mod;
-  })().catch((e) => {
-    strengthReady = undefined;
-    throw new KunciError('wasm.load_failed', `cannot load kunci_strength_bg.wasm: ${e.message ?? e}`);
-  });
-  return strengthReady;
-}
-
-/** In Node, `fetch` cannot read file: URLs; read the bytes instead. Browsers get the URL. */
-async function fromFileUrl(url) {
-  if (url.protocol !== 'file:') return url;
-  const fs = 'node:fs/promises';
-  const { readFile } = await import(/* @vite-ignore */ fs);
-  return readFile(url);
 }
 
 /** Runs `fn`, turning wasm errors (plain Errors with a `code`) into KunciError. */
