@@ -11,6 +11,7 @@
  */
 import * as core from './wasm/kunci_core.js';
 
+import * as args from './args.js';
 import { KunciError } from './errors.js';
 import { configure, ensureCore, ensureStrength } from './load.js';
 import * as token from './token.js';
@@ -22,7 +23,8 @@ const DEFAULT_ITERATIONS = 600000;
 const RSA_BITS = { rsa2048: 2048, rsa3072: 3072, rsa4096: 4096 };
 
 /** Loads the core module now (optional: every call does it on first use). */
-export function init(options = {}) {
+export async function init(options) {
+  [options] = args.checkInit(arguments);
   configure(options);
   return ensureCore();
 }
@@ -40,8 +42,16 @@ async function guard(fn) {
 
 const handles = new WeakMap();
 
+/** The key argument check of args.js's `check*` for this thread's keys (a worker's are refused). */
+function keyArg(where, name, v) {
+  if (!(v instanceof KeyPair)) {
+    throw args.invalid(where, `${name} must be a KeyPair made by KeyPair.generate, KeyPair.importEncrypted or readPkcs12 (got ${args.describe(v)})`);
+  }
+  return v;
+}
+
 function handleOf(key) {
-  if (!(key instanceof KeyPair)) throw new KunciError('wasm.bad_argument', 'expected a KeyPair');
+  keyArg('KeyPair', 'this', key);
   const h = handles.get(key);
   if (!h) throw new KunciError('key.freed', 'this key was freed: load it again from its encrypted file');
   return h;
@@ -55,6 +65,7 @@ export class KeyPair {
   }
 
   static async generate(algorithm) {
+    [algorithm] = args.checkGenerate(arguments);
     await ensureCore();
     const bits = RSA_BITS[algorithm];
     if (bits && subtle()) {
@@ -68,6 +79,7 @@ export class KeyPair {
   }
 
   static async importEncrypted(pkcs8, password) {
+    [pkcs8, password] = args.checkImportEncrypted(arguments);
     await ensureCore();
     return guard(async () => {
       const job = core.DecryptJob.prepare(bytes(pkcs8));
@@ -86,10 +98,12 @@ export class KeyPair {
   }
 
   publicKeyDer() {
+    args.checkPublicKeyDer(arguments);
     return handleOf(this).publicKeyDer();
   }
 
-  async exportEncrypted(password, options = {}) {
+  async exportEncrypted(password, options) {
+    [password, options] = args.checkExportEncrypted(arguments);
     const key = handleOf(this);
     return guard(async () => {
       const job = core.EncryptJob.prepare(key, password, options.iterations ?? DEFAULT_ITERATIONS);
@@ -99,6 +113,7 @@ export class KeyPair {
   }
 
   free() {
+    args.checkFree(arguments);
     const h = handles.get(this);
     if (h) {
       handles.delete(this);
@@ -108,28 +123,33 @@ export class KeyPair {
 }
 
 export async function createCsr(key, request) {
+  [key, request] = args.checkCreateCsr(arguments, keyArg);
   await ensureCore();
   const h = handleOf(key);
   const subject = typeof request.subject === 'string' ? request.subject : snakeKeys(request.subject);
-  return guard(() => core.createCsr(h, subject, request.email ?? undefined, request.token ?? undefined));
+  return guard(() => core.createCsr(h, subject, request.email, request.challengePassword));
 }
 
 export async function verifyCsr(csr) {
+  [csr] = args.checkVerifyCsr(arguments);
   await ensureCore();
   return guard(() => camelKeys(core.verifyCsr(bytes(csr))));
 }
 
 export async function parseCertificate(cert) {
+  [cert] = args.checkParseCertificate(arguments);
   await ensureCore();
   return guard(() => camelKeys(core.parseCertificate(bytes(cert))));
 }
 
 export async function certificateMatchesKey(cert, key) {
+  [cert, key] = args.checkCertificateMatchesKey(arguments, keyArg);
   await ensureCore();
   return guard(() => core.certificateMatchesKey(bytes(cert), handleOf(key)));
 }
 
-export async function packPkcs12(key, cert, password, options = {}) {
+export async function packPkcs12(key, cert, password, options) {
+  [key, cert, password, options] = args.checkPackPkcs12(arguments, keyArg);
   await ensureCore();
   const h = handleOf(key);
   return guard(async () => {
@@ -144,6 +164,7 @@ export async function packPkcs12(key, cert, password, options = {}) {
 }
 
 export async function readPkcs12(p12, password) {
+  [p12, password] = args.checkReadPkcs12(arguments);
   await ensureCore();
   return guard(async () => {
     const job = core.ReadJob.prepare(bytes(p12), password);
@@ -152,17 +173,19 @@ export async function readPkcs12(p12, password) {
     const handle = result.takeKey();
     const report = camelKeys(result.report);
     result.free();
-    return { ...report, key: handle ? new KeyPair(handle) : undefined };
+    return { ...report, key: handle ? new KeyPair(handle) : null };
   });
 }
 
-export async function passwordStrength(password, inputs = {}, lang = 'id') {
+export async function passwordStrength(password, inputs, lang) {
+  [password, inputs, lang] = args.checkPasswordStrength(arguments);
   const strength = await ensureStrength();
   return guard(() => camelKeys(strength.passwordStrength(password, snakeKeys(inputs ?? {}), lang)));
 }
 
 /** Loads the strength module and builds its dictionaries ahead of the first check. */
 export async function warmUpStrength() {
+  args.checkWarmUpStrength(arguments);
   const strength = await ensureStrength();
   strength.warmUp();
 }
@@ -219,7 +242,7 @@ function bytes(input) {
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  throw new KunciError('wasm.bad_argument', 'expected a PEM string or bytes (Uint8Array)');
+  throw new KunciError('argument.invalid', 'expected a PEM string or bytes (Uint8Array)'); // args.js checks first
 }
 
 function chainDer(chain) {

@@ -10,6 +10,7 @@
  * answer rejects with `timeout` a little after the extension's own deadline, so that the
  * extension's more precise error normally arrives first.
  */
+import * as args from './args.js';
 import { KunciError } from './errors.js';
 
 // Copies of extension/protocol.json (the package ships without the extension);
@@ -20,7 +21,6 @@ const PING_TIMEOUT_MS = 1000;
 // The page waits a little longer than the extension (its content script adds 3 s).
 const PIN_TIMEOUT_MS = 5 * 60_000 + 6000;
 const PLAIN_TIMEOUT_MS = 30_000 + 6000;
-const ALGORITHMS = ['rsa2048', 'p256'];
 
 const pending = new Map(); // request id → {resolve, reject, timer}
 const pongWaiters = new Set();
@@ -29,12 +29,18 @@ let found = null; // a Promise of the last positive detection (absence is not ca
 let counter = 0;
 
 /**
- * Asks whether the extension is installed (and enabled on this page). Never rejects.
+ * Asks whether the extension is installed (and enabled on this page). Never rejects, except
+ * with `argument.invalid` for a bad `options`.
  * @param {{timeout?: number}} [options] how long to wait for the answer, in ms (default 1000)
  */
-export function detect(options = {}) {
-  const timeout = options.timeout ?? PING_TIMEOUT_MS;
-  if (!inPage()) return Promise.resolve({ present: false });
+export function detect(options) {
+  let timeout;
+  try {
+    timeout = args.checkDetect(arguments)[0].timeout ?? PING_TIMEOUT_MS;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (!inPage()) return Promise.resolve({ ...ABSENT });
   listen();
   return new Promise((resolve) => {
     let timer;
@@ -47,17 +53,31 @@ export function detect(options = {}) {
       finish({
         present: true,
         extension: typeof data.extension === 'string' ? data.extension : String(data.extension ?? ''),
-        protocol: typeof data.protocol === 'number' ? data.protocol : undefined,
+        protocol: typeof data.protocol === 'number' ? data.protocol : null,
       });
-    timer = setTimeout(() => finish({ present: false }), timeout);
+    timer = setTimeout(() => finish({ ...ABSENT }), timeout);
     pongWaiters.add(onPong);
     window.postMessage({ kunci: PROTOCOL, type: 'ping' }, window.location.origin);
   });
 }
 
+// Absent fields are null in every report of the package (index.d.ts), never left out.
+const ABSENT = Object.freeze({ present: false, extension: null, protocol: null });
+
+/** Runs the argument check `check` and then `fn`, as one Promise: a bad argument rejects, never throws. */
+function checked(check, given, fn) {
+  let a;
+  try {
+    a = check(given);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return fn(...a);
+}
+
 /** The tokens plugged in now. */
 export function list() {
-  return request('token.list', {}, PLAIN_TIMEOUT_MS);
+  return checked((a) => args.checkNoArgs('token.list', a), arguments, () => request('token.list', {}, PLAIN_TIMEOUT_MS));
 }
 
 /**
@@ -65,31 +85,26 @@ export function list() {
  * window) and a CSR signed there.
  */
 export function generateCsr(options) {
-  const o = options ?? {};
-  if (!ALGORITHMS.includes(o.algorithm)) {
-    return Promise.reject(new KunciError('request.bad', `algorithm must be one of ${ALGORITHMS.join(', ')} on a token`));
-  }
-  if (typeof o.subject !== 'string' || o.subject.length === 0) {
-    return Promise.reject(new KunciError('request.bad', 'subject must be an RFC 4514 string, e.g. "CN=Budi Santoso,C=ID"'));
-  }
-  return request(
-    'token.generateCsr',
-    { algorithm: o.algorithm, subject: o.subject, email: o.email, challengePassword: o.challengePassword, label: o.label },
-    PIN_TIMEOUT_MS,
-  );
+  return checked(args.checkTokenGenerateCsr, arguments, async (o) => {
+    const r = await request(
+      'token.generateCsr',
+      { algorithm: o.algorithm, subject: o.subject, email: o.email, challengePassword: o.challengePassword, label: o.label },
+      PIN_TIMEOUT_MS,
+    );
+    return { ...r, label: r.label ?? null, algorithm: r.algorithm ?? null };
+  });
 }
 
 /** Writes an issued certificate onto the token that holds its key. */
-export function importCertificate(pem, options = {}) {
-  if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) {
-    return Promise.reject(new KunciError('request.bad', 'expected the certificate as PEM text'));
-  }
-  return request('token.importCertificate', { certificate: pem, chain: options?.chain }, PIN_TIMEOUT_MS);
+export function importCertificate(pem, options) {
+  return checked(args.checkImportCertificate, arguments, (p, o) =>
+    request('token.importCertificate', { certificate: p, chain: o.chain }, PIN_TIMEOUT_MS));
 }
 
 /** The certificates on a token (the holder picks it and types its PIN). */
 export function listCertificates() {
-  return request('token.listCertificates', {}, PIN_TIMEOUT_MS);
+  return checked((a) => args.checkNoArgs('token.listCertificates', a), arguments, () =>
+    request('token.listCertificates', {}, PIN_TIMEOUT_MS));
 }
 
 // ---- the protocol ------------------------------------------------------------------------

@@ -1,8 +1,14 @@
 /**
- * kunci's Web Worker entry: runs the whole API off the page's main thread.
+ * kunci's worker entry: runs the whole API off the caller's thread, as a module Web Worker in
+ * browsers or a `worker_threads` module in Node (client.js starts it either way).
  *
  * Keys generated or loaded here stay in this worker's WebAssembly memory; the page holds only
  * numeric handles (see client.js). Messages: `{id, op, args}` in, `{id, ok, result | error}` out.
+ * The client has already checked the arguments (args.js); index.js checks them again here, so
+ * a message posted by other code cannot trap the module either.
+ *
+ * No top-level await: Vite 5-7 bundle this file as an iife worker by default, which cannot
+ * hold one.
  */
 import * as kunci from './index.js';
 
@@ -38,20 +44,38 @@ const ops = {
   packPkcs12: (handle, cert, password, options) => kunci.packPkcs12(load(handle), cert, password, options),
   readPkcs12: async (p12, password) => {
     const r = await kunci.readPkcs12(p12, password);
-    return { ...r, key: r.key ? store(r.key) : undefined };
+    return { ...r, key: r.key ? store(r.key) : null };
   },
   passwordStrength: (password, inputs, lang) => kunci.passwordStrength(password, inputs, lang),
   warmUpStrength: () => kunci.warmUpStrength(),
 };
 
-self.addEventListener('message', async (event) => {
-  const { id, op, args } = event.data ?? {};
+/** Runs one message and posts its answer with `post`. */
+async function handle(data, post) {
+  const { id, op, args } = data ?? {};
+  let answer;
   try {
-    const fn = ops[op];
-    if (!fn) throw new kunci.KunciError('worker.unknown_op', `unknown operation ${op}`);
-    const result = await fn(...(args ?? []));
-    self.postMessage({ id, ok: true, result });
+    const fn = Object.hasOwn(ops, op) ? ops[op] : undefined;
+    if (!fn) throw new kunci.KunciError('worker.unknown_op', `unknown operation ${String(op)}`);
+    const result = await fn(...(Array.isArray(args) ? args : []));
+    answer = { id, ok: true, result };
   } catch (e) {
-    self.postMessage({ id, ok: false, error: { code: e?.code ?? 'worker.failed', message: String(e?.message ?? e) } });
+    answer = { id, ok: false, error: { code: typeof e?.code === 'string' ? e.code : 'worker.failed', message: String(e?.message ?? e) } };
   }
-});
+  try {
+    post(answer);
+  } catch (e) {
+    post({ id, ok: false, error: { code: 'worker.failed', message: `the answer could not be sent: ${e?.message ?? e}` } });
+  }
+}
+
+if (typeof self === 'object' && self !== null && typeof self.postMessage === 'function') {
+  self.addEventListener('message', (event) => handle(event.data, (m) => self.postMessage(m)));
+} else {
+  // Node's worker_threads: parentPort instead of self. A non-literal specifier and the ignore
+  // comments keep bundlers from following it (see load.js).
+  const name = 'node:worker_threads';
+  import(/* @vite-ignore */ /* webpackIgnore: true */ name).then(({ parentPort }) => {
+    parentPort.on('message', (data) => handle(data, (m) => parentPort.postMessage(m)));
+  });
+}

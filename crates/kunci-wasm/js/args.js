@@ -1,0 +1,469 @@
+/**
+ * Argument checks for every public call of the package, shared by the main-thread API
+ * (index.js), the worker client (client.js, before it posts) and the token API (token.js).
+ *
+ * Why a JS layer of its own: a wrong type that reaches the wasm-bindgen glue either traps the
+ * module (`RuntimeError: memory access out of bounds`, after which it is unusable), or comes back
+ * as a bare TypeError or a Rust-named serde message; through a Worker it can also become a
+ * DataCloneError. So every argument is checked here first, by JS names, and refused with a
+ * `KunciError`:
+ *
+ * - `argument.invalid`: wrong type, missing, unknown option key (with "did you mean" when the
+ *   key is close), extra argument;
+ * - `argument.too_large`: over one of the {@link LIMITS}.
+ *
+ * A value of the right type that kunci does not support keeps its domain code from the core
+ * (`key.unsupported_algorithm`, `input.unknown_language`, `kdf.iterations_too_low`, …).
+ *
+ * Pure: no wasm, no DOM, so the worker client can check on the page side before posting.
+ * Each `check*` returns the normalised arguments: optional values `null` → `undefined`, only
+ * known keys kept, so what is posted to a worker is plain cloneable data.
+ */
+import { KunciError } from './errors.js';
+
+/** The size limits, documented in index.d.ts and the npm README. */
+export const LIMITS = Object.freeze({
+  /** Passwords (key, .p12, strength check), in UTF-16 code units as `.length` counts. */
+  passwordChars: 1024,
+  /** Every other short text: subject fields, e-mail, challenge password, friendlyName, labels, holder data. */
+  textChars: 1024,
+  /** A subject given as one RFC 4514 string. */
+  subjectChars: 4096,
+  /** One PEM (characters) or DER (bytes) input: key, CSR, certificate, each chain entry. */
+  fileBytes: 1024 * 1024,
+  /** A .p12 file. */
+  p12Bytes: 4 * 1024 * 1024,
+  /** Certificates in a PKCS#12 chain option (list entries; a PEM bundle counts as given). */
+  chainItems: 32,
+  /** Entries of `passwordStrength`'s `inputs.other`. */
+  otherItems: 64,
+  /** PEM text sent to a token (certificate plus chain): the extension's helper frames 1 MiB. */
+  tokenPemChars: 512 * 1024,
+  /** `token.detect`'s timeout, ms. */
+  detectTimeoutMs: 600_000,
+  /** PBKDF2 iterations are a u32 in the core. */
+  iterations: 0xffffffff,
+});
+
+const INVALID = 'argument.invalid';
+const TOO_LARGE = 'argument.too_large';
+
+function fail(where, message, code = INVALID) {
+  return new KunciError(code, `${where}: ${message}`);
+}
+
+/** What a value is, for messages: never its content (it may be a password). */
+export function describe(v) {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  switch (typeof v) {
+    case 'string': return `a string of ${v.length} characters`;
+    case 'number': return Number.isNaN(v) ? 'NaN' : `a number (${v})`;
+    case 'boolean': return `a boolean (${v})`;
+    case 'bigint': return 'a bigint';
+    case 'symbol': return 'a symbol';
+    case 'function': return 'a function';
+    default: break;
+  }
+  if (Array.isArray(v)) return `an array of ${v.length} items`;
+  const tag = Object.prototype.toString.call(v).slice(8, -1);
+  if (tag === 'Module') return 'a module namespace object (is it the `token` API?)';
+  if (v instanceof ArrayBuffer) return `an ArrayBuffer of ${v.byteLength} bytes`;
+  if (ArrayBuffer.isView(v)) return `a ${tag} of ${v.byteLength} bytes`;
+  if (tag === 'Object') {
+    const name = Object.getPrototypeOf(v)?.constructor?.name;
+    return name && name !== 'Object' ? `a ${name} object` : 'an object';
+  }
+  return `a ${tag} object`;
+}
+
+/** Levenshtein distance, small strings only (option keys). */
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The known key closest to `key` (case-insensitive, `_`/`-` ignored, or Levenshtein ≤ 2), if any. */
+export function suggest(key, known) {
+  const norm = (s) => s.toLowerCase().replace(/[_-]/g, '');
+  const k = norm(key);
+  const same = known.find((c) => norm(c) === k);
+  if (same) return same;
+  let best;
+  let bestD = 3;
+  for (const c of known) {
+    const d = distance(key.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+/** True for `{…}` literals and null-prototype objects; false for arrays, module namespaces, class instances of built-ins. */
+function isPlainObject(v) {
+  return typeof v === 'object' && v !== null && Object.prototype.toString.call(v) === '[object Object]';
+}
+
+/** Refuses arguments past the declared ones (trailing `undefined`s count as absent). */
+export function arity(where, args, max) {
+  for (let i = args.length - 1; i >= max; i--) {
+    if (args[i] !== undefined) {
+      throw fail(where, `takes at most ${max} argument${max === 1 ? '' : 's'}, got ${describe(args[i])} as argument ${i + 1}`);
+    }
+  }
+}
+
+/**
+ * An options object: `undefined`/`null` → `{}`; otherwise a plain object whose keys are all in
+ * `known` (an unknown key names the closest known one). Returns a copy with the known keys only.
+ */
+export function options(where, name, v, known) {
+  if (v === undefined || v === null) return {};
+  if (!isPlainObject(v)) throw fail(where, `${name} must be an object with ${list(known)} (got ${describe(v)})`);
+  const out = {};
+  for (const key of Object.keys(v)) {
+    if (!known.includes(key)) {
+      const close = suggest(key, known);
+      throw fail(where, `${name}.${key} is not a known option${close ? `: did you mean \`${close}\`?` : ''} (known: ${list(known)})`);
+    }
+    out[key] = v[key];
+  }
+  return out;
+}
+
+function list(keys) {
+  return keys.length ? keys.map((k) => `\`${k}\``).join(', ') : 'no keys';
+}
+
+/** A string of at most `max` characters; `optional` accepts `undefined`/`null` (→ `undefined`). */
+export function text(where, name, v, { max = LIMITS.textChars, optional = false, nonEmpty = false } = {}) {
+  if (optional && (v === undefined || v === null)) return undefined;
+  if (typeof v !== 'string') {
+    throw fail(where, `${name} must be a ${nonEmpty ? 'non-empty ' : ''}string${optional ? ' (or be left out)' : ''} (got ${describe(v)})`);
+  }
+  if (nonEmpty && v.length === 0) throw fail(where, `${name} must be a non-empty string`);
+  if (v.length > max) throw fail(where, `${name} must be at most ${max} characters (got ${v.length})`, TOO_LARGE);
+  return v;
+}
+
+export function password(where, name, v) {
+  return text(where, name, v, { max: LIMITS.passwordChars });
+}
+
+function bool(where, name, v) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw fail(where, `${name} must be true or false (or be left out) (got ${describe(v)})`);
+  return v;
+}
+
+function iterations(where, name, v) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw fail(where, `${name} must be a positive whole number such as 600000 (got ${describe(v)})`);
+  }
+  if (v > LIMITS.iterations) throw fail(where, `${name} must be at most ${LIMITS.iterations} (got ${v})`, TOO_LARGE);
+  return v;
+}
+
+/**
+ * PEM text or DER/PEM bytes (`Uint8Array`, `ArrayBuffer`, any other view). Returns a string or
+ * a `Uint8Array` over the same bytes (cloneable, and what index.js hands to wasm).
+ */
+export function file(where, name, v, { max = LIMITS.fileBytes, allowText = true, what = 'a PEM string or bytes (Uint8Array or ArrayBuffer)' } = {}) {
+  let size;
+  let out;
+  if (typeof v === 'string' && allowText) {
+    size = v.length;
+    out = v;
+  } else if (v instanceof Uint8Array) {
+    size = v.byteLength;
+    out = v;
+  } else if (v instanceof ArrayBuffer) {
+    size = v.byteLength;
+    out = new Uint8Array(v);
+  } else if (ArrayBuffer.isView(v)) {
+    size = v.byteLength;
+    out = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  } else {
+    throw fail(where, `${name} must be ${what} (got ${describe(v)})`);
+  }
+  if (size > max) throw fail(where, `${name} must be at most ${max} bytes (got ${size})`, TOO_LARGE);
+  return out;
+}
+
+// ---- the public calls --------------------------------------------------------------------
+
+const WASM_SOURCE = 'a URL, a URL string, the .wasm bytes or a WebAssembly.Module';
+
+function wasmSource(where, name, v) {
+  if (v === undefined || v === null) return undefined;
+  const ok = typeof v === 'string' || v instanceof URL || v instanceof ArrayBuffer || ArrayBuffer.isView(v)
+    || (typeof WebAssembly !== 'undefined' && v instanceof WebAssembly.Module)
+    || (typeof Response !== 'undefined' && v instanceof Response)
+    || (typeof Request !== 'undefined' && v instanceof Request);
+  if (!ok) throw fail(where, `${name} must be ${WASM_SOURCE} (got ${describe(v)})`);
+  if (typeof v === 'string') text(where, name, v, { max: 8192, nonEmpty: true });
+  return v;
+}
+
+/** Keys `init` accepts. Exported so that a new loading option is added in one place. */
+export const INIT_KEYS = ['coreWasm', 'strengthWasm'];
+
+export function checkInit(args, where = 'init') {
+  arity(where, args, 1);
+  const o = options(where, 'options', args[0], INIT_KEYS);
+  const out = {};
+  for (const k of INIT_KEYS) {
+    const v = wasmSource(where, `options.${k}`, o[k]);
+    if (v !== undefined) out[k] = v;
+  }
+  return [out];
+}
+
+export function checkGenerate(args) {
+  const where = 'KeyPair.generate';
+  arity(where, args, 1);
+  return [text(where, 'algorithm', args[0], { max: 64, nonEmpty: true })];
+}
+
+export function checkImportEncrypted(args) {
+  const where = 'KeyPair.importEncrypted';
+  arity(where, args, 2);
+  return [file(where, 'pkcs8', args[0]), password(where, 'password', args[1])];
+}
+
+/** `key.exportEncrypted(password, options?)` (the key itself is checked by the caller). */
+export function checkExportEncrypted(args) {
+  const where = 'key.exportEncrypted';
+  arity(where, args, 2);
+  const pw = password(where, 'password', args[0]);
+  const o = options(where, 'options', args[1], ['iterations']);
+  const it = iterations(where, 'options.iterations', o.iterations);
+  return [pw, it === undefined ? {} : { iterations: it }];
+}
+
+export function checkPublicKeyDer(args) {
+  arity('key.publicKeyDer', args, 0);
+  return [];
+}
+
+export function checkFree(args) {
+  arity('key.free', args, 0);
+  return [];
+}
+
+/** Subject object keys, camelCase as the package names them. */
+export const SUBJECT_KEYS = ['commonName', 'email', 'organization', 'organizationalUnit', 'locality', 'state', 'country', 'serialNumber'];
+
+function subject(where, v) {
+  if (typeof v === 'string') return text(where, 'request.subject', v, { max: LIMITS.subjectChars, nonEmpty: true });
+  if (!isPlainObject(v)) {
+    throw fail(where, `request.subject must be a DN string such as "CN=Budi Santoso,C=ID" or an object with commonName (got ${describe(v)})`);
+  }
+  const o = options(where, 'request.subject', v, SUBJECT_KEYS);
+  const out = { commonName: text(where, 'request.subject.commonName', o.commonName, { nonEmpty: true }) };
+  for (const k of SUBJECT_KEYS.slice(1)) {
+    const s = text(where, `request.subject.${k}`, o[k], { optional: true });
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
+
+/**
+ * `createCsr(key, request)` → `[key, {subject, email?, challengePassword?}]`. `token` is the
+ * deprecated name of `challengePassword`; both with different values is refused.
+ */
+export function checkCreateCsr(args, checkKey) {
+  const where = 'createCsr';
+  arity(where, args, 2);
+  const key = checkKey(where, 'key', args[0]);
+  if (!isPlainObject(args[1])) {
+    throw fail(where, `request must be an object such as {subject: "CN=Budi Santoso,C=ID"} (got ${describe(args[1])})`);
+  }
+  const o = options(where, 'request', args[1], ['subject', 'email', 'challengePassword', 'token']);
+  if (o.subject === undefined || o.subject === null) throw fail(where, 'request.subject is required: a DN string or an object with commonName');
+  const out = { subject: subject(where, o.subject) };
+  const email = text(where, 'request.email', o.email, { optional: true });
+  if (email !== undefined) out.email = email;
+  const cp = text(where, 'request.challengePassword', o.challengePassword, { optional: true });
+  const legacy = text(where, 'request.token (deprecated: use challengePassword)', o.token, { optional: true });
+  if (cp !== undefined && legacy !== undefined && cp !== legacy) {
+    throw fail(where, 'request.challengePassword and request.token (its deprecated name) differ: give only challengePassword');
+  }
+  const challenge = cp ?? legacy;
+  if (challenge !== undefined) out.challengePassword = challenge;
+  return [key, out];
+}
+
+export function checkVerifyCsr(args) {
+  arity('verifyCsr', args, 1);
+  return [file('verifyCsr', 'csr', args[0])];
+}
+
+export function checkParseCertificate(args) {
+  arity('parseCertificate', args, 1);
+  return [file('parseCertificate', 'cert', args[0])];
+}
+
+export function checkCertificateMatchesKey(args, checkKey) {
+  const where = 'certificateMatchesKey';
+  arity(where, args, 2);
+  return [file(where, 'cert', args[0]), checkKey(where, 'key', args[1])];
+}
+
+export function checkPackPkcs12(args, checkKey) {
+  const where = 'packPkcs12';
+  arity(where, args, 4);
+  const key = checkKey(where, 'key', args[0]);
+  const cert = file(where, 'cert', args[1]);
+  const pw = password(where, 'password', args[2]);
+  const o = options(where, 'options', args[3], ['chain', 'legacy', 'iterations', 'friendlyName']);
+  const out = {};
+  if (o.chain !== undefined && o.chain !== null) {
+    const items = Array.isArray(o.chain) ? o.chain : [o.chain];
+    if (items.length > LIMITS.chainItems) {
+      throw fail(where, `options.chain must have at most ${LIMITS.chainItems} certificates (got ${items.length})`, TOO_LARGE);
+    }
+    out.chain = items.map((c, i) => file(where, Array.isArray(o.chain) ? `options.chain[${i}]` : 'options.chain', c));
+  }
+  const legacy = bool(where, 'options.legacy', o.legacy);
+  if (legacy !== undefined) out.legacy = legacy;
+  const it = iterations(where, 'options.iterations', o.iterations);
+  if (it !== undefined) out.iterations = it;
+  const name = text(where, 'options.friendlyName', o.friendlyName, { optional: true });
+  if (name !== undefined) out.friendlyName = name;
+  return [key, cert, pw, out];
+}
+
+export function checkReadPkcs12(args) {
+  const where = 'readPkcs12';
+  arity(where, args, 2);
+  return [
+    file(where, 'p12', args[0], { max: LIMITS.p12Bytes, allowText: false, what: 'the .p12 bytes (Uint8Array or ArrayBuffer)' }),
+    password(where, 'password', args[1]),
+  ];
+}
+
+export const INPUT_KEYS = ['name', 'email', 'organization', 'nik', 'other'];
+
+export function checkPasswordStrength(args) {
+  const where = 'passwordStrength';
+  arity(where, args, 3);
+  const pw = password(where, 'password', args[0]);
+  const o = options(where, 'inputs', args[1], INPUT_KEYS);
+  const inputs = {};
+  for (const k of INPUT_KEYS.slice(0, 4)) {
+    const s = text(where, `inputs.${k}`, o[k], { optional: true });
+    if (s !== undefined) inputs[k] = s;
+  }
+  if (o.other !== undefined && o.other !== null) {
+    if (!Array.isArray(o.other)) throw fail(where, `inputs.other must be an array of strings (got ${describe(o.other)})`);
+    if (o.other.length > LIMITS.otherItems) {
+      throw fail(where, `inputs.other must have at most ${LIMITS.otherItems} entries (got ${o.other.length})`, TOO_LARGE);
+    }
+    inputs.other = o.other.map((s, i) => text(where, `inputs.other[${i}]`, s));
+  }
+  const lang = text(where, "lang ('id' or 'en')", args[2], { optional: true, max: 16 }) ?? 'id';
+  return [pw, inputs, lang];
+}
+
+export function checkWarmUpStrength(args) {
+  arity('warmUpStrength', args, 0);
+  return [];
+}
+
+export function checkCreateWorkerClient(args) {
+  const where = 'createWorkerClient';
+  arity(where, args, 1);
+  const o = options(where, 'options', args[0], ['url', 'init']);
+  const out = {};
+  if (o.url !== undefined && o.url !== null) {
+    if (o.url instanceof URL) out.url = o.url;
+    else out.url = text(where, 'options.url', o.url, { max: 8192, nonEmpty: true });
+  }
+  // What crosses to the worker must be cloneable: URLs travel as strings; Response/Request cannot.
+  const [init] = checkInit([o.init], `${where}: options.init`);
+  for (const [k, v] of Object.entries(init)) {
+    if ((typeof Response !== 'undefined' && v instanceof Response) || (typeof Request !== 'undefined' && v instanceof Request)) {
+      throw fail(where, `options.init.${k} must be a URL, the .wasm bytes or a WebAssembly.Module in a worker (got ${describe(v)})`);
+    }
+    if (v instanceof URL) init[k] = v.href;
+  }
+  out.init = init;
+  return [out];
+}
+
+// ---- the token API -----------------------------------------------------------------------
+
+export const TOKEN_ALGORITHMS = ['rsa2048', 'p256'];
+
+export function checkDetect(args) {
+  const where = 'token.detect';
+  arity(where, args, 1);
+  const o = options(where, 'options', args[0], ['timeout']);
+  if (o.timeout === undefined || o.timeout === null) return [{}];
+  if (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout < 0) {
+    throw fail(where, `options.timeout must be a number of milliseconds ≥ 0 (got ${describe(o.timeout)})`);
+  }
+  if (o.timeout > LIMITS.detectTimeoutMs) {
+    throw fail(where, `options.timeout must be at most ${LIMITS.detectTimeoutMs} ms (got ${o.timeout})`, TOO_LARGE);
+  }
+  return [{ timeout: o.timeout }];
+}
+
+export function checkNoArgs(where, args) {
+  arity(where, args, 0);
+  return [];
+}
+
+export function checkTokenGenerateCsr(args) {
+  const where = 'token.generateCsr';
+  arity(where, args, 1);
+  if (!isPlainObject(args[0])) {
+    throw fail(where, `request must be an object such as {algorithm: 'p256', subject: "CN=Budi Santoso,C=ID"} (got ${describe(args[0])})`);
+  }
+  const o = options(where, 'request', args[0], ['algorithm', 'subject', 'email', 'challengePassword', 'label']);
+  const algorithm = text(where, `request.algorithm (${TOKEN_ALGORITHMS.map((a) => `'${a}'`).join(' or ')})`, o.algorithm, { max: 64, nonEmpty: true });
+  if (!TOKEN_ALGORITHMS.includes(algorithm)) {
+    throw new KunciError('key.unsupported_algorithm', `${where}: request.algorithm must be ${TOKEN_ALGORITHMS.join(' or ')} on a token (got "${algorithm}")`);
+  }
+  const out = {
+    algorithm,
+    subject: text(where, 'request.subject (an RFC 4514 string such as "CN=Budi Santoso,C=ID")', o.subject, { max: LIMITS.subjectChars, nonEmpty: true }),
+  };
+  for (const k of ['email', 'challengePassword', 'label']) {
+    const s = text(where, `request.${k}`, o[k], { optional: true });
+    if (s !== undefined) out[k] = s;
+  }
+  return [out];
+}
+
+export function checkImportCertificate(args) {
+  const where = 'token.importCertificate';
+  arity(where, args, 2);
+  const pem = text(where, 'pem', args[0], { max: LIMITS.tokenPemChars, nonEmpty: true });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw fail(where, 'pem must be the certificate as PEM text (-----BEGIN CERTIFICATE-----)');
+  const o = options(where, 'options', args[1], ['chain']);
+  const out = {};
+  if (o.chain !== undefined && o.chain !== null) {
+    const items = Array.isArray(o.chain) ? o.chain : [o.chain];
+    items.forEach((c, i) => text(where, Array.isArray(o.chain) ? `options.chain[${i}]` : 'options.chain', c, { max: LIMITS.tokenPemChars, nonEmpty: true }));
+    const total = pem.length + items.reduce((n, c) => n + c.length, 0);
+    if (total > LIMITS.tokenPemChars) {
+      throw fail(where, `pem and options.chain together must be at most ${LIMITS.tokenPemChars} characters (got ${total})`, TOO_LARGE);
+    }
+    out.chain = Array.isArray(o.chain) ? [...o.chain] : o.chain;
+  }
+  return [pem, out];
+}
+
+/** An `argument.invalid` KunciError, for the checks index.js and client.js make themselves (keys). */
+export function invalid(where, message) {
+  return fail(where, message);
+}
