@@ -129,7 +129,8 @@ enum CsrCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Verify a CSR's signature and show its contents; exit 1 when it does not verify.
+    /// Show any CSR: its contents, whether its signature holds, and kunci's verdict beside
+    /// them; exit 1 only when the signature does not verify or cannot be checked.
     Show {
         /// The CSR file (PEM or DER).
         csr: PathBuf,
@@ -341,23 +342,21 @@ fn run(command: Command) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Command::Csr(CsrCmd::Show { csr, json }) => {
-            let info = csr::verify(&read(&csr)?)?;
-            print_report(json, &info, || {
-                let mut s = format!(
-                    "Signature: OK ({})\nSubject: {}\nKey: {}\nPublic key SHA-256: {}\n",
-                    info.signature_algorithm, info.subject_dn, info.key, info.public_key_sha256
-                );
-                for e in &info.email_sans {
-                    s.push_str(&format!("E-mail (subjectAltName): {e}\n"));
-                }
-                let token = if info.challenge_password.is_some() {
-                    "present"
-                } else {
-                    "absent"
-                };
-                s.push_str(&format!("CSR token (challengePassword): {token}\n"));
-                s
-            })
+            let report = csr::show(&read(&csr)?)?;
+            print_report(json, &report, || csr_text(&report))?;
+            // Showing is not judging: the policy verdict is printed, never the exit status.
+            // Only a signature that is not proven good fails the command (the report is on
+            // stdout already, so the error goes to stderr alone, never a second JSON).
+            let failure = match report.signature.status {
+                csr::SignatureStatus::Valid => return Ok(ExitCode::SUCCESS),
+                csr::SignatureStatus::Invalid => Failure::from(kunci_core::Error::CsrBadSignature),
+                csr::SignatureStatus::Unchecked => Failure {
+                    code: "csr.signature_unchecked",
+                    message: report.signature.detail.clone().unwrap_or_default(),
+                },
+            };
+            eprintln!("kunci: error[{}]: {}", failure.code, failure.message);
+            Ok(ExitCode::FAILURE)
         }
         Command::P12(P12Cmd::Pack {
             key,
@@ -584,6 +583,43 @@ struct P12Report {
     key_encryption: String,
     cert_encryption: String,
     iterations: u32,
+}
+
+/// `kunci csr show` in words: contents first, then the signature, then kunci's verdict.
+fn csr_text(r: &csr::CsrReport) -> String {
+    let signature = match r.signature.status {
+        csr::SignatureStatus::Valid => format!("OK ({})", r.signature_algorithm),
+        csr::SignatureStatus::Invalid => {
+            format!("FAILED ({}): does not verify", r.signature_algorithm)
+        }
+        csr::SignatureStatus::Unchecked => format!(
+            "NOT CHECKED ({}): {}",
+            r.signature_algorithm,
+            r.signature.detail.as_deref().unwrap_or_default()
+        ),
+    };
+    let mut s = format!(
+        "Signature: {signature}\nSubject: {}\nKey: {}\nPublic key SHA-256: {}\n",
+        r.subject_dn, r.key_algorithm, r.public_key_sha256
+    );
+    for e in &r.email_sans {
+        s.push_str(&format!("E-mail (subjectAltName): {e}\n"));
+    }
+    let token = if r.challenge_password.is_some() {
+        "present"
+    } else {
+        "absent"
+    };
+    s.push_str(&format!("CSR token (challengePassword): {token}\n"));
+    if r.policy.accepted {
+        s.push_str("kunci's policy: accepted\n");
+    } else {
+        s.push_str("kunci's policy: not accepted\n");
+        for p in &r.policy.problems {
+            s.push_str(&format!("  - [{}] {}\n", p.code, p.message));
+        }
+    }
+    s
 }
 
 fn print_report<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Outcome {

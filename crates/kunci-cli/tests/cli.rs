@@ -397,14 +397,52 @@ fn csr_show_reads_openssl_csrs_and_fails_on_a_bad_signature() {
     std::fs::write(&der_path, &der).unwrap();
     let out = w.kunci(&["csr", "show", &der_path, "--json"]);
     assert_fails_with(&out, "csr.bad_signature");
+    // Still shown (one JSON document on stdout), with the failure in it and on stderr.
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["error"]["code"], "csr.bad_signature");
+    assert_eq!(json["signature"]["status"], "invalid");
+    assert_eq!(json["policy"]["accepted"], false);
+    assert_eq!(json["policy"]["problems"][0]["code"], "csr.bad_signature");
+    assert_eq!(json["subject"]["common_name"], "Siti Aminah");
 
     std::fs::write(w.f("garbage.csr"), b"\x30\x82\x01\x00garbage").unwrap();
     assert_fails_with(
         &w.kunci(&["csr", "show", &w.f("garbage.csr")]),
         "csr.malformed",
     );
+}
+
+/// Showing is not judging: a P-384 CSR and one without a common name (OpenSSL's, from
+/// kunci-core's vectors) are shown with exit 0, their signature checked and kunci's "not
+/// accepted" beside them; the README promises exit 1 only for a signature that fails.
+#[test]
+fn csr_show_describes_what_kunci_would_not_issue_for() {
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kunci-core/tests/vectors/csr");
+    let w = Work::new();
+    for (name, key, code) in [
+        ("p384.csr.pem", "EC P-384", "csr.algorithm_not_allowed"),
+        ("no-cn.csr.pem", "EC P-256", "subject.invalid"),
+        (
+            "rsa2048-sha1.csr.pem",
+            "RSA 2048",
+            "csr.algorithm_not_allowed",
+        ),
+    ] {
+        let path = vectors.join(name);
+        let json: serde_json::Value =
+            serde_json::from_str(&w.kunci_ok(&["csr", "show", p(&path), "--json"])).unwrap();
+        assert_eq!(json["signature"]["status"], "valid", "{name}");
+        assert_eq!(json["key_algorithm"], key, "{name}");
+        assert_eq!(json["policy"]["accepted"], false, "{name}");
+        assert_eq!(json["policy"]["problems"][0]["code"], code, "{name}");
+        let text = w.kunci_ok(&["csr", "show", p(&path)]);
+        assert!(text.contains("Signature: OK"), "{text}");
+        assert!(
+            text.contains(&format!("kunci's policy: not accepted\n  - [{code}]")),
+            "{text}"
+        );
+    }
+    let text = w.kunci_ok(&["csr", "show", p(&vectors.join("p256.csr.pem"))]);
+    assert!(text.contains("kunci's policy: accepted"), "{text}");
 }
 
 #[test]

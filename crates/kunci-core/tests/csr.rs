@@ -309,6 +309,90 @@ fn weak_keys_and_algorithms_are_not_allowed() {
     assert!(msg.contains("sha1WithRSAEncryption"), "{msg}");
 }
 
+/// Showing is not judging: every well-formed vector is shown, with its signature checked and
+/// kunci's verdict beside it, and the verdict agrees with `verify` on every one.
+#[test]
+fn every_well_formed_csr_is_shown_with_its_verdict() {
+    use csr::SignatureStatus::{Unchecked, Valid};
+    // (file, key in words, policy accepted, the first problem's code)
+    let cases: [(&str, &str, bool, Option<&str>); 10] = [
+        ("rsa2048.csr.pem", "RSA 2048", true, None),
+        ("p256.csr.pem", "EC P-256", true, None),
+        ("p256-sha384.csr.pem", "EC P-256", true, None),
+        ("rsa2048-sha512.csr.pem", "RSA 2048", true, None),
+        ("minimal.csr.der", "EC P-256", true, None),
+        (
+            "rsa1024.csr.pem",
+            "RSA 1024",
+            false,
+            Some("csr.algorithm_not_allowed"),
+        ),
+        (
+            "p384.csr.pem",
+            "EC P-384",
+            false,
+            Some("csr.algorithm_not_allowed"),
+        ),
+        (
+            "rsa2048-sha1.csr.pem",
+            "RSA 2048",
+            false,
+            Some("csr.algorithm_not_allowed"),
+        ),
+        ("no-cn.csr.pem", "EC P-256", false, Some("subject.invalid")),
+        ("p256.csr.pem", "EC P-256", true, None),
+    ];
+    for (name, key, accepted, problem) in cases {
+        let bytes = vector(name);
+        let report = csr::show(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(report.key_algorithm, key, "{name}");
+        assert_eq!(
+            report.policy.accepted, accepted,
+            "{name}: {:?}",
+            report.policy
+        );
+        assert_eq!(
+            report.policy.problems.first().map(|p| p.code),
+            problem,
+            "{name}"
+        );
+        assert_eq!(
+            report.policy.accepted,
+            csr::verify(&bytes).is_ok(),
+            "{name}"
+        );
+        // What the wider verifier knows (P-384, RSA with SHA-1) is checked when the feature is
+        // on (the CLI turns it on); without it such a signature is "unchecked", never "valid".
+        let wide = matches!(name, "p384.csr.pem" | "rsa2048-sha1.csr.pem");
+        let expected = if wide && !cfg!(feature = "wide-verify") {
+            Unchecked
+        } else {
+            Valid
+        };
+        assert_eq!(report.signature.status, expected, "{name}");
+    }
+    let no_cn = csr::show(&vector("no-cn.csr.pem")).unwrap();
+    assert_eq!(no_cn.subject_dn, "C=ID,O=Dinas Kominfo");
+    assert_eq!(no_cn.subject, None);
+    let p384 = csr::show(&vector("p384.csr.pem")).unwrap();
+    assert_eq!(p384.challenge_password.as_deref(), Some(TOKEN));
+    assert_eq!(p384.email_sans, [EMAIL]);
+    assert_eq!(p384.key, None);
+}
+
+/// A P-384 CSR with one signature bit flipped is shown as invalid when the wider verifier is
+/// compiled in: the check is real, not a label.
+#[cfg(feature = "wide-verify")]
+#[test]
+fn a_damaged_p384_signature_is_shown_invalid() {
+    let mut der =
+        kunci_core::pem::der_or_pem(&vector("p384.csr.pem"), &["CERTIFICATE REQUEST"]).unwrap();
+    let last = der.len() - 1;
+    der[last] ^= 1;
+    let report = csr::show(&der).unwrap();
+    assert_eq!(report.signature.status, csr::SignatureStatus::Invalid);
+}
+
 #[test]
 fn a_csr_made_live_by_openssl_with_utf8_subject_is_read() {
     let Some(openssl) = judge("openssl") else {

@@ -8,22 +8,25 @@
 //! signs through [`Signer`](crate::Signer) or, for asynchronous signers (WebCrypto), in two
 //! steps through [`TbsCsr`]. [`verify`] parses a CSR from anyone, checks its algorithms and its
 //! signature (through [`crate::sign::verify_signature`]), and [`CsrInfo::check`] applies the
-//! portal's rules (key kinds, registered subject, CSR token).
+//! portal's rules (key kinds, registered subject, CSR token). [`show`] describes any
+//! well-formed CSR without judging it, with the signature's state and the policy verdict beside.
 //!
 //! One file per concern: `subject` (the DN and its RFC 4514 text), `build` (writing and
 //! signing), `verify` (parsing, checking the signature, reading the attributes) and `policy`
-//! (what the portal accepts). Names are formatted by [`crate::x509text`].
+//! (what the portal accepts), `show` (describing without refusing). Names are formatted by [`crate::x509text`].
 
 use der::asn1::ObjectIdentifier;
 
 mod build;
 mod keykind;
 mod policy;
+mod show;
 mod subject;
 mod verify;
 
 pub use build::{Csr, CsrBuilder, TbsCsr};
 pub use policy::CsrPolicy;
+pub use show::{CsrReport, PolicyProblem, PolicyVerdict, SignatureCheck, SignatureStatus, show};
 pub use subject::Subject;
 pub use verify::{CsrInfo, verify};
 

@@ -70,8 +70,8 @@ impl Csr {
 
 /// A CSR split into its three parts without interpreting them, to reach the exact signed bytes.
 #[derive(der::Sequence)]
-struct RawCsr<'a> {
-    info: der::asn1::AnyRef<'a>,
+pub(super) struct RawCsr<'a> {
+    pub(super) info: der::asn1::AnyRef<'a>,
     _algorithm: der::asn1::AnyRef<'a>,
     _signature: der::asn1::AnyRef<'a>,
 }
@@ -123,7 +123,7 @@ impl fmt::Debug for CsrInfo {
 /// A CSR's error for each way its signature can fail to verify: an algorithm kunci does not
 /// accept is `csr.algorithm_not_allowed`, a damaged identifier or key `csr.malformed`, a
 /// signature that does not verify `csr.bad_signature`.
-fn csr_error(e: VerifyError) -> Error {
+pub(super) fn csr_error(e: VerifyError) -> Error {
     match e {
         VerifyError::UnsupportedAlgorithm(_) => Error::CsrAlgorithmNotAllowed(e.to_string()),
         VerifyError::BadParameters(_) | VerifyError::BadKey(_) => {
@@ -135,7 +135,7 @@ fn csr_error(e: VerifyError) -> Error {
 
 /// The challengePassword and the e-mail subjectAltNames among a CSR's attributes. Other
 /// attributes (OpenSSL's unstructuredName, Microsoft's) are ignored.
-fn read_attributes(info: &CertReqInfo) -> Result<(Option<String>, Vec<String>)> {
+pub(super) fn read_attributes(info: &CertReqInfo) -> Result<(Option<String>, Vec<String>)> {
     let mut password = None;
     let mut emails = Vec::new();
     let mut seen_ext_req = false;

@@ -48,3 +48,6 @@ make p384           sha256 -algorithm EC -pkeyopt ec_paramgen_curve:P-384
 
 # No challengePassword, no SAN, DER: the bare minimum.
 openssl req -new -key "$tmp/p256.key" -subj "/CN=Minimal" -outform DER -out minimal.csr.der
+
+# A subject without a common name: kunci shows it but its policy refuses it.
+openssl req -new -key "$tmp/p256.key" -subj "/O=Dinas Kominfo/C=ID" -out no-cn.csr.pem
