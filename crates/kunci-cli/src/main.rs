@@ -130,7 +130,7 @@ enum CsrCmd {
         force: bool,
     },
     /// Show any CSR: its contents, whether its signature holds, and kunci's verdict beside
-    /// them; exit 1 only when the signature does not verify or cannot be checked.
+    /// them; exit 1 only when the signature does not verify.
     Show {
         /// The CSR file (PEM or DER).
         csr: PathBuf,
@@ -345,18 +345,25 @@ fn run(command: Command) -> Outcome {
             let report = csr::show(&read(&csr)?)?;
             print_report(json, &report, || csr_text(&report))?;
             // Showing is not judging: the policy verdict is printed, never the exit status.
-            // Only a signature that is not proven good fails the command (the report is on
-            // stdout already, so the error goes to stderr alone, never a second JSON).
-            let failure = match report.signature.status {
-                csr::SignatureStatus::Valid => return Ok(ExitCode::SUCCESS),
-                csr::SignatureStatus::Invalid => Failure::from(kunci_core::Error::CsrBadSignature),
-                csr::SignatureStatus::Unchecked => Failure {
-                    code: "csr.signature_unchecked",
-                    message: report.signature.detail.clone().unwrap_or_default(),
-                },
-            };
-            eprintln!("kunci: error[{}]: {}", failure.code, failure.message);
-            Ok(ExitCode::FAILURE)
+            // Only a signature that fails fails the command (the report is on stdout already,
+            // so the error goes to stderr alone, never a second JSON). A signature kunci cannot
+            // check (an algorithm outside its policy, which the verdict already refuses) is
+            // said on stderr too, but is not a failure.
+            match report.signature.status {
+                csr::SignatureStatus::Valid => Ok(ExitCode::SUCCESS),
+                csr::SignatureStatus::Unchecked => {
+                    eprintln!(
+                        "kunci: warning: {}",
+                        report.signature.detail.as_deref().unwrap_or_default()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                csr::SignatureStatus::Invalid => {
+                    let f = Failure::from(kunci_core::Error::CsrBadSignature);
+                    eprintln!("kunci: error[{}]: {}", f.code, f.message);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::P12(P12Cmd::Pack {
             key,
