@@ -1,9 +1,11 @@
-// kunci through a bundler: a P-256 key and its CSR made on the page and in kunci's Web
-// Worker, and a password judged in Indonesian. Vite bundles the package's wasm and worker.
+// kunci in a web page: a P-256 key and its CSR made on the page, another made in kunci's Web
+// Worker, and a password judged in Indonesian. The same file serves every example (import
+// map, Vite, webpack, esbuild): `kunci` is a bare import each setup resolves its own way.
 import { KeyPair, createCsr, createWorkerClient, passwordStrength } from 'kunci';
 
 const show = (id, text) => (document.getElementById(id).textContent = text);
 const request = { subject: { commonName: 'Budi Santoso', country: 'ID' }, email: 'budi@example.co.id' };
+// Errors are shown, not thrown, so that a reader (or the test) sees why a part failed.
 const report = (id) => (e) => show(id, `${e.code ?? 'error'}: ${e.message}`);
 
 KeyPair.generate('p256')
