@@ -29,7 +29,10 @@ mod pbe;
 mod read;
 mod write;
 
-pub use read::{ReadJob, prepare_read, prepare_read_within, read, read_within};
+pub use read::{
+    ReadJob, ReadStart, prepare_read, prepare_read_within, read, read_within, start_read,
+    start_read_within,
+};
 pub use write::{PackJob, pack, prepare_pack};
 
 /// How [`pack()`] protects a file.

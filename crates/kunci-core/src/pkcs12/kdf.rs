@@ -179,9 +179,11 @@ fn iterate64(iv: &[u64; 8], a: &mut [u8], rounds: u32) {
     a.copy_from_slice(&block[0][..u]);
 }
 
-/// Derives `out_len` bytes with `hash`, per RFC 7292 Appendix B.2. `password` is already
+/// Derives `out_len` bytes with `hash`, per RFC 7292 Appendix B.2, in one run (the tests'
+/// reference for the sliced form; the code runs [`Derivation`]s). `password` is already
 /// BMP-encoded (see [`bmp_password`]), or empty for "no password". `iterations` must be at
 /// least 1 (callers check).
+#[cfg(test)]
 pub(crate) fn derive(
     hash: Hash,
     password: &[u8],
@@ -190,39 +192,154 @@ pub(crate) fn derive(
     iterations: u32,
     out_len: usize,
 ) -> Zeroizing<Vec<u8>> {
-    let v = hash.block_len();
-    let u = hash.output_len();
-    let diversifier = vec![purpose as u8; v];
-    // I = S || P, each stretched to a whole number of v-byte blocks by repetition.
-    let stretched = |src: &[u8]| -> usize { src.len().div_ceil(v) * v };
-    let (s_len, p_len) = (stretched(salt), stretched(password));
-    let mut i_buf = Zeroizing::new(Vec::with_capacity(s_len + p_len));
-    i_buf.extend(salt.iter().cycle().take(s_len));
-    i_buf.extend(password.iter().cycle().take(p_len));
+    Derivation::new(hash, password, salt, purpose, iterations, out_len).run()
+}
 
-    let mut out = Zeroizing::new(Vec::with_capacity(out_len));
-    let mut b = Zeroizing::new(vec![0u8; v]);
-    loop {
-        let mut a = Zeroizing::new(hash.digest(&[&diversifier, &i_buf]));
-        hash.iterate(&mut a[..], iterations.saturating_sub(1));
-        let take = u.min(out_len - out.len());
-        out.extend_from_slice(&a[..take]);
-        if out.len() >= out_len {
-            return out;
-        }
-        // B = A repeated to v bytes; every v-byte block of I becomes (I_j + B + 1) mod 2^8v.
-        for (k, byte) in b.iter_mut().enumerate() {
-            *byte = a[k % u];
-        }
-        for block in i_buf.chunks_mut(v) {
-            let mut carry = 1u16;
-            for (x, y) in block.iter_mut().zip(b.iter()).rev() {
-                let sum = u16::from(*x) + u16::from(*y) + carry;
-                *x = sum as u8; // keep the low byte: the addition is mod 2^(8v)
-                carry = sum >> 8;
-            }
+/// One PKCS#12 KDF derivation that can run in slices: [`Derivation::step`] does at most a
+/// given number of hash iterations and returns, so that a caller on a browser's main thread
+/// can give the event loop a turn between slices (a 600 000-iteration MAC key is about
+/// 180 ms of wasm in one piece). [`derive`] is this run to the end, so the published vectors
+/// below check the sliced form too.
+///
+/// It holds the stretched password (`I` of Appendix B.2) until dropped, zeroized then.
+#[derive(Clone)]
+pub(crate) struct Derivation {
+    hash: Hash,
+    purpose: Purpose,
+    iterations: u32,
+    out_len: usize,
+    /// `I = S || P`, updated between output blocks.
+    i_buf: Zeroizing<Vec<u8>>,
+    out: Zeroizing<Vec<u8>>,
+    /// The output block being iterated (`A_i`) and the rounds it still needs; `None`
+    /// between blocks.
+    current: Option<(Zeroizing<Vec<u8>>, u32)>,
+}
+
+impl Derivation {
+    /// Sets up the derivation; no hashing yet. Arguments as for [`derive`].
+    pub(crate) fn new(
+        hash: Hash,
+        password: &[u8],
+        salt: &[u8],
+        purpose: Purpose,
+        iterations: u32,
+        out_len: usize,
+    ) -> Self {
+        let v = hash.block_len();
+        // I = S || P, each stretched to a whole number of v-byte blocks by repetition.
+        let stretched = |src: &[u8]| -> usize { src.len().div_ceil(v) * v };
+        let (s_len, p_len) = (stretched(salt), stretched(password));
+        let mut i_buf = Zeroizing::new(Vec::with_capacity(s_len + p_len));
+        i_buf.extend(salt.iter().cycle().take(s_len));
+        i_buf.extend(password.iter().cycle().take(p_len));
+        Derivation {
+            hash,
+            purpose,
+            iterations,
+            out_len,
+            i_buf,
+            out: Zeroizing::new(Vec::with_capacity(out_len)),
+            current: None,
         }
     }
+
+    /// True once every output byte is derived.
+    pub(crate) fn is_done(&self) -> bool {
+        self.out.len() >= self.out_len
+    }
+
+    /// The derived bytes, once [`Derivation::is_done`].
+    pub(crate) fn output(&self) -> Option<&[u8]> {
+        self.is_done().then_some(&self.out[..])
+    }
+
+    /// Hash iterations still to run (an estimate of the cost left, for callers that slice).
+    pub(crate) fn remaining(&self) -> u64 {
+        let u = self.hash.output_len();
+        let blocks_left = (self.out_len - self.out.len()).div_ceil(u) as u64;
+        let per_block = u64::from(self.iterations.max(1));
+        match &self.current {
+            Some((_, left)) => u64::from(*left) + (blocks_left - 1) * per_block,
+            None => blocks_left * per_block,
+        }
+    }
+
+    /// Runs at most `budget` hash iterations (the one-block hash that starts each output
+    /// block counts as one) and returns what is left of the budget: non-zero only when the
+    /// derivation finished.
+    pub(crate) fn step(&mut self, mut budget: u32) -> u32 {
+        let (u, v) = (self.hash.output_len(), self.hash.block_len());
+        while self.out.len() < self.out_len {
+            if self.current.is_none() {
+                if budget == 0 {
+                    return 0;
+                }
+                budget -= 1;
+                let diversifier = [self.purpose as u8; 128];
+                let a = Zeroizing::new(self.hash.digest(&[&diversifier[..v], &self.i_buf]));
+                self.current = Some((a, self.iterations.saturating_sub(1)));
+            }
+            let Some((a, left)) = &mut self.current else {
+                continue; // set just above
+            };
+            let rounds = (*left).min(budget);
+            self.hash.iterate(&mut a[..], rounds);
+            *left -= rounds;
+            budget -= rounds;
+            if *left > 0 {
+                return 0;
+            }
+            let take = u.min(self.out_len - self.out.len());
+            self.out.extend_from_slice(&a[..take]);
+            if self.out.len() < self.out_len {
+                // B = A repeated to v bytes; every v-byte block of I becomes
+                // (I_j + B + 1) mod 2^8v.
+                let b: Zeroizing<Vec<u8>> = Zeroizing::new((0..v).map(|k| a[k % u]).collect());
+                for block in self.i_buf.chunks_mut(v) {
+                    let mut carry = 1u16;
+                    for (x, y) in block.iter_mut().zip(b.iter()).rev() {
+                        let sum = u16::from(*x) + u16::from(*y) + carry;
+                        *x = sum as u8; // keep the low byte: the addition is mod 2^(8v)
+                        carry = sum >> 8;
+                    }
+                }
+            }
+            self.current = None;
+        }
+        budget
+    }
+
+    /// Runs to the end and returns the derived bytes.
+    pub(crate) fn run(mut self) -> Zeroizing<Vec<u8>> {
+        while !self.is_done() {
+            self.step(u32::MAX);
+        }
+        core::mem::take(&mut self.out)
+    }
+}
+
+/// Runs at most `budget` iterations over `derivations`, in order; true when all are done.
+/// What a job's `step` does with its list of PKCS#12 derivations.
+pub(crate) fn step_all(derivations: &mut [Derivation], mut budget: u32) -> bool {
+    for d in derivations.iter_mut() {
+        if budget == 0 {
+            break;
+        }
+        budget = d.step(budget);
+    }
+    derivations.iter().all(Derivation::is_done)
+}
+
+/// The outputs of `derivations`, finishing (on a copy) any that a caller left unfinished.
+pub(crate) fn outputs(derivations: &[Derivation]) -> Vec<Zeroizing<Vec<u8>>> {
+    derivations
+        .iter()
+        .map(|d| match d.output() {
+            Some(out) => Zeroizing::new(out.to_vec()),
+            None => d.clone().run(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -307,6 +424,54 @@ mod tests {
             hex::encode(&*derive(Hash::Sha512, &pw, &SALT, Purpose::Key, 3, 130)),
             "bf46b86beaf2d546ed7322271d4cdcb4cfc027985640090de65854e1b7e08a5bd8e13456c4f91ed8b7a9492fdeea439d3ed6b55cf49261883706942ca230e80bc29ce0045e696c2d4979b02074554ef9d8a274920c3fbb91e5f16c831a444e217e94c2a9859068a0d3298275ecf3e39f311dfc38634d79d158ea0a48bb81e8825724"
         );
+    }
+
+    /// The sliced form against the one-shot form (itself checked against the published
+    /// vectors above) for every hash, several output blocks and slice sizes that end inside
+    /// a block, on a block boundary and past the end.
+    #[test]
+    fn slicing_gives_the_same_bytes_as_one_run() {
+        let pw = bmp_password(PASS.as_bytes());
+        for hash in [Hash::Sha1, Hash::Sha256, Hash::Sha384, Hash::Sha512] {
+            for (iterations, len) in [(1, 20), (1000, 32), (1000, 100), (777, 130)] {
+                let whole = derive(hash, &pw, &SALT, Purpose::Mac, iterations, len);
+                for slice in [1, 7, 999, 1000, 1001, 5000] {
+                    let mut d = Derivation::new(hash, &pw, &SALT, Purpose::Mac, iterations, len);
+                    let total = d.remaining();
+                    let mut calls = 0u64;
+                    while !step_all(core::slice::from_mut(&mut d), slice) {
+                        calls += 1;
+                        assert!(d.output().is_none());
+                    }
+                    assert_eq!(
+                        d.output(),
+                        Some(&whole[..]),
+                        "{hash:?} {iterations} {len} {slice}"
+                    );
+                    // No slice overruns its budget: the work took as many slices as it costs.
+                    assert_eq!(calls, total.div_ceil(u64::from(slice)) - 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn step_all_runs_the_list_in_order_and_outputs_finishes_the_rest() {
+        let pw = bmp_password(b"rahasia");
+        let mut list = vec![
+            Derivation::new(Hash::Sha1, &pw, &SALT, Purpose::Key, 600, 20),
+            Derivation::new(Hash::Sha256, &pw, &SALT, Purpose::Mac, 600, 32),
+        ];
+        assert!(!step_all(&mut list, 700));
+        assert!(list[0].is_done() && !list[1].is_done());
+        let expected = [
+            derive(Hash::Sha1, &pw, &SALT, Purpose::Key, 600, 20),
+            derive(Hash::Sha256, &pw, &SALT, Purpose::Mac, 600, 32),
+        ];
+        assert_eq!(outputs(&list), expected);
+        assert!(!list[1].is_done(), "outputs works on a copy");
+        assert!(step_all(&mut list, u32::MAX));
+        assert_eq!(outputs(&list), expected);
     }
 
     #[test]

@@ -57,29 +57,25 @@ impl LegacyCipher {
         }
     }
 
-    fn key_iv(
+    /// The two PKCS#12 KDF derivations that key this cipher: key, then IV. Jobs run them in
+    /// slices (see [`kdf::Derivation`]) and hand the results to [`LegacyCipher::decrypt_with`].
+    pub(crate) fn derivations(
         self,
         bmp_password: &[u8],
         salt: &[u8],
         iterations: u32,
-    ) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
-        let key = kdf::derive(
-            kdf::Hash::Sha1,
-            bmp_password,
-            salt,
-            Purpose::Key,
-            iterations,
-            self.key_len(),
-        );
-        let iv = kdf::derive(
-            kdf::Hash::Sha1,
-            bmp_password,
-            salt,
-            Purpose::Iv,
-            iterations,
-            8,
-        );
-        (key, iv)
+    ) -> [kdf::Derivation; 2] {
+        let d = |purpose, len| {
+            kdf::Derivation::new(
+                kdf::Hash::Sha1,
+                bmp_password,
+                salt,
+                purpose,
+                iterations,
+                len,
+            )
+        };
+        [d(Purpose::Key, self.key_len()), d(Purpose::Iv, 8)]
     }
 
     /// Decrypts `ciphertext`. A padding failure (a wrong password) is
@@ -91,21 +87,33 @@ impl LegacyCipher {
         iterations: u32,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        let (key, iv) = self.key_iv(bmp_password, salt, iterations);
+        let [key, iv] = self
+            .derivations(bmp_password, salt, iterations)
+            .map(kdf::Derivation::run);
+        self.decrypt_with(&key, &iv, ciphertext)
+    }
+
+    /// [`LegacyCipher::decrypt`] with key and IV already derived.
+    pub(crate) fn decrypt_with(
+        self,
+        key: &[u8],
+        iv: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
         let bad = |_| Error::P12WrongPassword;
         let plain = match self {
-            Self::TripleDes3 => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+            Self::TripleDes3 => cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv)
                 .map_err(|_| internal())?
                 .decrypt_padded_vec::<Pkcs7>(ciphertext)
                 .map_err(bad)?,
-            Self::TripleDes2 => cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv)
+            Self::TripleDes2 => cbc::Decryptor::<des::TdesEde2>::new_from_slices(key, iv)
                 .map_err(|_| internal())?
                 .decrypt_padded_vec::<Pkcs7>(ciphertext)
                 .map_err(bad)?,
             Self::Rc2_128 | Self::Rc2_40 => {
                 // RC2's "effective key bits" equal the key length for both PKCS#12 variants.
-                let cipher = rc2::Rc2::new_with_eff_key_len(&key, key.len() * 8);
-                cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(cipher, &iv)
+                let cipher = rc2::Rc2::new_with_eff_key_len(key, key.len() * 8);
+                cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(cipher, iv)
                     .map_err(|_| internal())?
                     .decrypt_padded_vec::<Pkcs7>(ciphertext)
                     .map_err(bad)?
@@ -116,15 +124,22 @@ impl LegacyCipher {
 }
 
 /// Encrypts with pbeWithSHAAnd3-KeyTripleDES-CBC, for the `legacy` profile only.
+#[cfg(test)]
 pub(crate) fn encrypt_3des(
     bmp_password: &[u8],
     salt: &[u8],
     iterations: u32,
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    let (key, iv) = LegacyCipher::TripleDes3.key_iv(bmp_password, salt, iterations);
-    let enc =
-        cbc::Encryptor::<des::TdesEde3>::new_from_slices(&key, &iv).map_err(|_| internal())?;
+    let [key, iv] = LegacyCipher::TripleDes3
+        .derivations(bmp_password, salt, iterations)
+        .map(kdf::Derivation::run);
+    encrypt_3des_with(&key, &iv, plaintext)
+}
+
+/// [`encrypt_3des`] with key and IV already derived (by [`LegacyCipher::derivations`]).
+pub(crate) fn encrypt_3des_with(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let enc = cbc::Encryptor::<des::TdesEde3>::new_from_slices(key, iv).map_err(|_| internal())?;
     Ok(enc.encrypt_padded_vec::<Pkcs7>(plaintext))
 }
 
@@ -172,20 +187,32 @@ impl MacHash {
         }
     }
 
-    /// Derives the MAC key (as long as the digest, as OpenSSL, NSS and Java do).
+    /// Derives the MAC key (as long as the digest, as OpenSSL, NSS and Java do) in one run.
+    #[cfg(test)]
     pub(crate) fn key(
         self,
         bmp_password: &[u8],
         salt: &[u8],
         iterations: u32,
     ) -> Zeroizing<Vec<u8>> {
+        self.derivation(bmp_password, salt, iterations).run()
+    }
+
+    /// The derivation of the MAC key (as long as the digest, as OpenSSL, NSS and Java do),
+    /// to run in slices.
+    pub(crate) fn derivation(
+        self,
+        bmp_password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+    ) -> kdf::Derivation {
         let hash = match self {
             Self::Sha1 => kdf::Hash::Sha1,
             Self::Sha256 => kdf::Hash::Sha256,
             Self::Sha384 => kdf::Hash::Sha384,
             Self::Sha512 => kdf::Hash::Sha512,
         };
-        kdf::derive(
+        kdf::Derivation::new(
             hash,
             bmp_password,
             salt,

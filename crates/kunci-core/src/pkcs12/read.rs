@@ -5,6 +5,11 @@
 //! bags decrypted and parsed. Every key derivation is checked against the per-derivation cap
 //! and the file's work budget *before* it runs. The split between prepare and finish falls
 //! where the PBES2 keys are needed, so that they can be derived outside Rust.
+//!
+//! The PKCS#12 KDF work (the MAC key; a legacy file's cipher keys and IVs) can run in slices
+//! for callers on a UI thread: [`start_read`] → [`ReadStart::step`] … → [`ReadStart::verify`]
+//! (the MAC) gives the [`ReadJob`] that [`prepare_read`] gives, and [`ReadJob::step`] runs
+//! the legacy ciphers' derivations before [`ReadJob::finish`].
 
 use der::asn1::Any;
 use der::{Decode, Encode, Tag, Tagged};
@@ -64,6 +69,19 @@ pub fn read_within(input: &[u8], password: &[u8], budget: u64) -> Result<Pkcs12C
 
 /// [`prepare_read`] with the whole-file budget of [`read_within`].
 pub fn prepare_read_within(input: &[u8], password: &[u8], budget: u64) -> Result<ReadJob> {
+    start_read_within(input, password, budget)?.verify()
+}
+
+/// Starts [`prepare_read`] with the MAC's key not yet derived: checks the size, normalises
+/// from BER, parses the PFX and books the MAC's work against [`READ_WORK_BUDGET`]. Run
+/// [`ReadStart::step`] as often as suits, then [`ReadStart::verify`]. Errors: those of
+/// [`read()`] that come before the MAC.
+pub fn start_read(input: &[u8], password: &[u8]) -> Result<ReadStart> {
+    start_read_within(input, password, READ_WORK_BUDGET)
+}
+
+/// [`start_read`] with the whole-file budget of [`read_within`].
+pub fn start_read_within(input: &[u8], password: &[u8], budget: u64) -> Result<ReadStart> {
     crate::check_input_len(input)?;
     let der = ber::to_der(input)?;
     let pfx = Pfx::from_der(&der).map_err(|e| malformed("PFX", e))?;
@@ -82,9 +100,10 @@ pub fn prepare_read_within(input: &[u8], password: &[u8], budget: u64) -> Result
         budget: budget.min(READ_WORK_BUDGET),
         verified: false,
         requests: Vec::new(),
+        kdfs: Vec::new(),
         frozen: false,
     };
-    let (mac_algorithm, mac_iterations) = match &pfx.mac_data {
+    let mac = match &pfx.mac_data {
         Some(mac) => {
             let hash = MacHash::from_oid(&mac.mac.algorithm.oid).ok_or_else(|| {
                 Error::P12Unsupported(format!(
@@ -94,26 +113,97 @@ pub fn prepare_read_within(input: &[u8], password: &[u8], budget: u64) -> Result
             })?;
             let iterations = cx.spend(mac.iterations, 1)?;
             let salt = mac.mac_salt.as_bytes();
-            let tag = mac.mac.digest.as_bytes();
-            if !hash.verify(&hash.key(&cx.bmp, salt, iterations), &auth_safe, tag) {
-                // An empty password is ambiguous: some writers (OpenSSL given no password)
-                // feed the KDF nothing at all instead of the BMP terminator.
-                let absent = Zeroizing::new(Vec::new());
-                if !password.is_empty()
-                    || !hash.verify(&hash.key(&absent, salt, iterations), &auth_safe, tag)
-                {
-                    return Err(Error::P12WrongPassword);
-                }
-                cx.bmp = absent;
+            // An empty password is ambiguous: some writers (OpenSSL given no password) feed
+            // the KDF nothing at all instead of the BMP terminator. Both keys are derived
+            // then (rare, and the work stays sliceable).
+            let mut kdfs = vec![hash.derivation(&cx.bmp, salt, iterations)];
+            if password.is_empty() {
+                kdfs.push(hash.derivation(&[], salt, iterations));
             }
-            cx.verified = true;
-            (hash.name().to_owned(), iterations)
+            Some(PendingMac {
+                hash,
+                iterations,
+                tag: mac.mac.digest.as_bytes().to_vec(),
+                kdfs,
+            })
         }
-        None => ("none".to_owned(), 0),
+        None => None,
     };
+    Ok(ReadStart { cx, auth_safe, mac })
+}
 
+/// A PKCS#12 file parsed down to its MAC, whose key is being derived: from [`start_read`].
+/// It holds the password (zeroized on drop); its `Debug` shows nothing secret.
+pub struct ReadStart {
+    cx: Context,
+    auth_safe: Vec<u8>,
+    mac: Option<PendingMac>,
+}
+
+/// The MAC to check and the derivation(s) of its key.
+struct PendingMac {
+    hash: MacHash,
+    iterations: u32,
+    tag: Vec<u8>,
+    /// The key from the password; for an empty password, also the key from no bytes at all.
+    kdfs: Vec<p12kdf::Derivation>,
+}
+
+impl ReadStart {
+    /// Runs at most `max_iterations` hash iterations of the MAC key's derivation; true once
+    /// it is done (at once for a file without a MAC). Optional: [`ReadStart::verify`] runs
+    /// what is left. For callers on a UI thread, which give the event loop a turn between
+    /// slices of a few milliseconds.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        self.mac
+            .as_mut()
+            .is_none_or(|mac| p12kdf::step_all(&mut mac.kdfs, max_iterations))
+    }
+
+    /// Verifies the MAC (a wrong password is [`Error::P12WrongPassword`]) and parses the
+    /// rest, as [`prepare_read`] does.
+    pub fn verify(self) -> Result<ReadJob> {
+        let ReadStart {
+            mut cx,
+            auth_safe,
+            mac,
+        } = self;
+        let (mac_algorithm, mac_iterations) = match mac {
+            Some(mac) => {
+                let keys = p12kdf::outputs(&mac.kdfs);
+                let ok = |key: &[u8]| mac.hash.verify(key, &auth_safe, &mac.tag);
+                if !keys.first().is_some_and(|k| ok(k)) {
+                    if !keys.get(1).is_some_and(|k| ok(k)) {
+                        return Err(Error::P12WrongPassword);
+                    }
+                    cx.bmp = Zeroizing::new(Vec::new());
+                }
+                cx.verified = true;
+                (mac.hash.name().to_owned(), mac.iterations)
+            }
+            None => ("none".to_owned(), 0),
+        };
+        parse_auth_safe(cx, &auth_safe, mac_algorithm, mac_iterations)
+    }
+}
+
+impl core::fmt::Debug for ReadStart {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReadStart")
+            .field("mac", &self.mac.as_ref().map(|m| m.hash.name()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The rest of [`prepare_read`], once the MAC vouched for the password (or there is none).
+fn parse_auth_safe(
+    mut cx: Context,
+    auth_safe: &[u8],
+    mac_algorithm: String,
+    mac_iterations: u32,
+) -> Result<ReadJob> {
     let mut parts = Vec::new();
-    let safe = Zeroizing::new(ber::to_der(&auth_safe)?);
+    let safe = Zeroizing::new(ber::to_der(auth_safe)?);
     for info in sequence_elements(&safe, "AuthenticatedSafe")? {
         let info =
             ContentInfo::from_der(&info).map_err(|e| malformed("AuthenticatedSafe entry", e))?;
@@ -183,6 +273,14 @@ impl ReadJob {
         &self.cx.requests
     }
 
+    /// Runs at most `max_iterations` hash iterations of the legacy ciphers' PKCS#12 KDF work
+    /// (a key and an IV per pbeWithSHAAnd… encryption in sight; none for a PBES2 file) and
+    /// returns true once all of it is done. Optional: [`ReadJob::finish`] runs what is left;
+    /// see [`ReadStart::step`] for why it exists.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        p12kdf::step_all(&mut self.cx.kdfs, max_iterations)
+    }
+
     /// Decrypts with `derived` (one key per [`ReadJob::derivations`], in order) and reads
     /// the bags.
     ///
@@ -196,6 +294,7 @@ impl ReadJob {
         let keys: Vec<&[u8]> = derived.iter().map(AsRef::as_ref).collect();
         let mut cx = self.cx.clone();
         cx.frozen = true;
+        while !p12kdf::step_all(&mut cx.kdfs, u32::MAX) {}
         let mut found = Found::default();
         for part in &self.parts {
             match part {
@@ -236,6 +335,9 @@ struct Context {
     budget: u64,
     verified: bool,
     requests: Vec<Pbkdf2Request>,
+    /// The legacy ciphers' key and IV derivations, two per [`Lock::Legacy`] found before
+    /// [`ReadJob::finish`].
+    kdfs: Vec<p12kdf::Derivation>,
     /// Set in [`ReadJob::finish`]: the requests are answered, new ones run in Rust.
     frozen: bool,
 }
@@ -281,11 +383,14 @@ enum Lock {
     },
     /// Other PBES2 (scrypt, AES-GCM): run whole by `pkcs5`.
     Pbes2(pkcs5::EncryptionScheme),
-    /// A PKCS#12 PBE cipher, keyed by the PKCS#12 KDF.
+    /// A PKCS#12 PBE cipher, keyed by the PKCS#12 KDF: by `kdfs[kdf]` (key) and
+    /// `kdfs[kdf + 1]` (IV) of the [`Context`], or, with no index (found only in
+    /// [`ReadJob::finish`]), derived there.
     Legacy {
         cipher: LegacyCipher,
         salt: Vec<u8>,
         iterations: u32,
+        kdf: Option<usize>,
     },
 }
 
@@ -381,11 +486,18 @@ impl Context {
             .map_err(|e| malformed("PBE parameters", e))?;
         // Key and IV are two derivations.
         let iterations = self.spend(params.iterations, 2)?;
+        let salt = params.salt.as_bytes().to_vec();
+        let kdf = (!self.frozen).then(|| {
+            self.kdfs
+                .extend(cipher.derivations(&self.bmp, &salt, iterations));
+            self.kdfs.len() - 2
+        });
         Ok(Sealed {
             lock: Lock::Legacy {
                 cipher,
-                salt: params.salt.as_bytes().to_vec(),
+                salt,
                 iterations,
+                kdf,
             },
             protection: Protection {
                 name: cipher.name().into(),
@@ -440,7 +552,17 @@ impl Context {
                 cipher,
                 salt,
                 iterations,
-            } => cipher.decrypt(&self.bmp, salt, *iterations, ct),
+                kdf,
+            } => {
+                let derived = kdf.and_then(|i| {
+                    let key = self.kdfs.get(i)?.output()?;
+                    Some((key, self.kdfs.get(i + 1)?.output()?))
+                });
+                match derived {
+                    Some((key, iv)) => cipher.decrypt_with(key, iv, ct),
+                    None => cipher.decrypt(&self.bmp, salt, *iterations, ct),
+                }
+            }
         }
     }
 
@@ -679,6 +801,7 @@ mod tests {
             budget: READ_WORK_BUDGET,
             verified: false,
             requests: Vec::new(),
+            kdfs: Vec::new(),
             frozen: false,
         };
         assert_eq!(cx.spend(0, 1).unwrap_err().code(), "p12.malformed");

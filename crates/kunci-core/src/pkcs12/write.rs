@@ -5,6 +5,9 @@
 //! (leaf first, then the chain), then a Data holding the shrouded key bag; a MAC over it all.
 //! Each of the three key derivations (certificates, key, MAC) runs exactly once, with its
 //! own random salt; the first two are PBKDF2 and may run outside Rust (see [`crate::kdf`]).
+//! The PKCS#12 KDF work (the MAC key; the legacy profile's cipher keys and IVs) depends only
+//! on the password and salts, so [`PackJob::step`] can run it in slices while the PBKDF2
+//! derivations run elsewhere, and [`PackJob::finish`] does whatever is left.
 
 use der::asn1::{Any, OctetString};
 use der::{Decode, Encode, Tag};
@@ -19,7 +22,7 @@ use super::asn1::{
     SafeBag,
 };
 use super::kdf;
-use super::pbe::{self, MacHash};
+use super::pbe::{self, LegacyCipher, MacHash};
 use super::{PackOptions, Profile};
 use crate::kdf::{Pbkdf2Request, Prf, check_results, derive_all};
 use crate::pkcs8::{check_write_iterations, hook_request, pbes2_encrypt_with_key, pbes2_params};
@@ -60,8 +63,8 @@ pub fn pack<R: CryptoRng + ?Sized>(
 /// checks everything (the errors of [`pack()`]), builds the bags and draws every salt and IV.
 ///
 /// The job keeps a copy of `password` (zeroized on drop): the MAC's key comes from the
-/// PKCS#12 KDF, which has no WebCrypto equivalent and runs in [`PackJob::finish`], as do
-/// the legacy profile's ciphers.
+/// PKCS#12 KDF, which has no WebCrypto equivalent and runs in [`PackJob::step`] or
+/// [`PackJob::finish`], as do the legacy profile's ciphers' keys.
 pub fn prepare_pack<R: CryptoRng + ?Sized>(
     key: &KeyPair,
     cert_der: &[u8],
@@ -129,6 +132,24 @@ pub fn prepare_pack<R: CryptoRng + ?Sized>(
     };
     let mut mac_salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut mac_salt);
+    // Every PKCS#12 KDF derivation, in the order `finish` takes their outputs: the legacy
+    // ciphers' (certificates key and IV, key bag key and IV), then the MAC key.
+    let bmp = kdf::bmp_password(password);
+    let mut kdfs = Vec::new();
+    if let Ciphers::Legacy {
+        certs_salt,
+        key_salt,
+    } = &ciphers
+    {
+        for salt in [certs_salt, key_salt] {
+            kdfs.extend(LegacyCipher::TripleDes3.derivations(&bmp, salt, iterations));
+        }
+    }
+    let mac_hash = match options.profile {
+        Profile::Modern => MacHash::Sha256,
+        Profile::Legacy => MacHash::Sha1,
+    };
+    kdfs.push(mac_hash.derivation(&bmp, &mac_salt, iterations));
     Ok(PackJob {
         password: Zeroizing::new(password.to_vec()),
         iterations,
@@ -137,7 +158,9 @@ pub fn prepare_pack<R: CryptoRng + ?Sized>(
         key_plain,
         ciphers,
         mac_salt,
+        mac_hash,
         requests,
+        kdfs,
     })
 }
 
@@ -152,7 +175,10 @@ pub struct PackJob {
     key_plain: Zeroizing<Vec<u8>>,
     ciphers: Ciphers,
     mac_salt: [u8; SALT_LEN],
+    mac_hash: MacHash,
     requests: Vec<Pbkdf2Request>,
+    /// The PKCS#12 KDF derivations, see [`PackJob::step`].
+    kdfs: Vec<kdf::Derivation>,
 }
 
 /// Salts and IVs drawn by [`prepare_pack`], per profile.
@@ -178,6 +204,25 @@ impl PackJob {
         &self.requests
     }
 
+    /// Runs at most `max_iterations` hash iterations of the PKCS#12 KDF work this file
+    /// needs (the MAC key; for [`Profile::Legacy`] also the ciphers' keys and IVs, seven
+    /// times `options.iterations` in all: a 3DES key is two SHA-1 blocks) and returns true
+    /// once all of it is done.
+    ///
+    /// Optional: [`PackJob::finish`] runs what is left. It exists so that a caller on a UI
+    /// thread can run the work in slices of a few milliseconds and give the event loop a
+    /// turn between them (the MAC key alone is about 180 ms of wasm at 600 000 iterations),
+    /// and run it while the PBKDF2 derivations are in flight elsewhere: it needs nothing from
+    /// them. Zero iterations does nothing.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        kdf::step_all(&mut self.kdfs, max_iterations)
+    }
+
+    /// The hash iterations [`PackJob::step`] still has to run.
+    pub fn remaining_iterations(&self) -> u64 {
+        self.kdfs.iter().map(kdf::Derivation::remaining).sum()
+    }
+
     /// Encrypts with `derived` (one key per [`PackJob::derivations`], in order), computes
     /// the MAC and returns the file (DER). Calling it twice gives the same file.
     ///
@@ -190,7 +235,10 @@ impl PackJob {
     /// or salt while the check derivation was run right.
     pub fn finish<K: AsRef<[u8]>>(&self, derived: &[K]) -> Result<Vec<u8>> {
         check_results(&self.requests, derived)?;
-        let (certs_alg, certs_ct, key_alg, key_ct, mac_hash) = match &self.ciphers {
+        // Cipher keys and IVs (legacy only), then the MAC key, as `prepare_pack` listed them.
+        let mut p12_keys = kdf::outputs(&self.kdfs);
+        let mac_key = p12_keys.pop().unwrap_or_default();
+        let (certs_alg, certs_ct, key_alg, key_ct) = match &self.ciphers {
             Ciphers::Modern { certs, key } => {
                 let ([certs_key, key_key, check], [_, _, check_request]) =
                     (derived, &self.requests[..])
@@ -215,18 +263,30 @@ impl PackJob {
                 }
                 let (certs_alg, certs_ct) = pbes2_encrypt(certs, certs_key, &self.certs_plain)?;
                 let (key_alg, key_ct) = pbes2_encrypt(key, key_key, &self.key_plain)?;
-                (certs_alg, certs_ct, key_alg, key_ct, MacHash::Sha256)
+                (certs_alg, certs_ct, key_alg, key_ct)
             }
             Ciphers::Legacy {
                 certs_salt,
                 key_salt,
             } => {
-                let bmp = kdf::bmp_password(&self.password);
-                let (certs_alg, certs_ct) =
-                    triple_des_encrypt(&bmp, self.iterations, certs_salt, &self.certs_plain)?;
-                let (key_alg, key_ct) =
-                    triple_des_encrypt(&bmp, self.iterations, key_salt, &self.key_plain)?;
-                (certs_alg, certs_ct, key_alg, key_ct, MacHash::Sha1)
+                let [certs_key, certs_iv, key_key, key_iv] = &p12_keys[..] else {
+                    return Err(Error::KdfResult("expected four legacy cipher keys".into()));
+                };
+                let (certs_alg, certs_ct) = triple_des_encrypt(
+                    certs_key,
+                    certs_iv,
+                    self.iterations,
+                    certs_salt,
+                    &self.certs_plain,
+                )?;
+                let (key_alg, key_ct) = triple_des_encrypt(
+                    key_key,
+                    key_iv,
+                    self.iterations,
+                    key_salt,
+                    &self.key_plain,
+                )?;
+                (certs_alg, certs_ct, key_alg, key_ct)
             }
         };
         let iterations = self.iterations;
@@ -261,7 +321,7 @@ impl PackJob {
         let auth_safe = sequence_of(vec![certs_info.to_der()?, key_info.to_der()?])?;
 
         let mac_salt = &self.mac_salt;
-        let mac_key = mac_hash.key(&kdf::bmp_password(&self.password), mac_salt, iterations);
+        let mac_hash = self.mac_hash;
         let mac = mac_hash.mac(&mac_key, &auth_safe);
 
         let pfx = Pfx {
@@ -338,12 +398,13 @@ fn pbes2_encrypt(
 }
 
 fn triple_des_encrypt(
-    bmp_password: &[u8],
+    key: &[u8],
+    iv: &[u8],
     iterations: u32,
     salt: &[u8],
     plain: &[u8],
 ) -> Result<(AlgorithmIdentifierOwned, Vec<u8>)> {
-    let ct = pbe::encrypt_3des(bmp_password, salt, iterations, plain)?;
+    let ct = pbe::encrypt_3des_with(key, iv, plain)?;
     let params = asn1::PbeParams {
         salt: OctetString::new(salt.to_vec())?,
         iterations: iterations.into(),
@@ -363,4 +424,85 @@ pub(super) fn any_of<T: Encode>(value: &T) -> Result<Any> {
 
 pub(super) fn sequence_of(encoded: Vec<Vec<u8>>) -> Result<Vec<u8>> {
     Ok(Any::new(Tag::Sequence, encoded.concat())?.to_der()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pkcs8::MIN_ITERATIONS;
+    use crate::pkcs12::{read, start_read};
+
+    const KEY: &[u8] = include_bytes!("../../tests/vectors/pkcs12/leaf-p256.key");
+    const CERT: &[u8] = include_bytes!("../../tests/vectors/pkcs12/leaf-p256.pem");
+    const SLICE: u32 = 7919;
+
+    fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+        rand_core::UnwrapErr(getrandom::SysRng)
+    }
+
+    /// The sliced forms (`step` before `finish`, `start_read` → `step` → `verify`) give the
+    /// bytes and contents the one-call forms give, for both profiles; the one-call forms are
+    /// judged by OpenSSL, keytool and Python in tests/pkcs12.rs.
+    #[test]
+    fn sliced_pack_and_read_give_what_the_one_call_forms_give() {
+        let key = crate::pkcs8::read_unencrypted(KEY).unwrap();
+        let cert = crate::cert::read_all_der(CERT).unwrap().remove(0);
+        for profile in [Profile::Modern, Profile::Legacy] {
+            let options = PackOptions {
+                profile,
+                iterations: MIN_ITERATIONS,
+                friendly_name: None,
+            };
+            let mut job = prepare_pack(&key, &cert, &[], b"pw", &options, &mut rng()).unwrap();
+            let derived = derive_all(job.derivations(), b"pw");
+            // Unstepped, finish derives on copies: the reference bytes.
+            let whole = job.finish(&derived).unwrap();
+            // Legacy: two 24-byte 3DES keys (two SHA-1 blocks each), two IVs, the MAC key.
+            let derivations = if profile == Profile::Legacy { 7 } else { 1 };
+            let total = job.remaining_iterations();
+            assert_eq!(total, derivations * u64::from(MIN_ITERATIONS));
+            assert!(!job.step(1000));
+            assert_eq!(
+                job.finish(&derived).unwrap(),
+                whole,
+                "{profile:?} part-stepped"
+            );
+            let mut slices = 1;
+            while !job.step(SLICE) {
+                slices += 1;
+            }
+            assert_eq!(
+                slices,
+                (total - 1000).div_ceil(SLICE.into()),
+                "no slice overruns"
+            );
+            assert_eq!(job.remaining_iterations(), 0);
+            assert_eq!(job.finish(&derived).unwrap(), whole, "{profile:?} stepped");
+
+            let mut start = start_read(&whole, b"pw").unwrap();
+            while !start.step(SLICE) {}
+            let mut read_job = start.verify().unwrap();
+            let legacy_done = read_job.step(SLICE);
+            assert_eq!(legacy_done, profile == Profile::Modern, "{profile:?}");
+            while !read_job.step(SLICE) {}
+            let sliced = read_job
+                .finish(&derive_all(read_job.derivations(), b"pw"))
+                .unwrap();
+            let one = read(&whole, b"pw").unwrap();
+            assert_eq!(
+                sliced.key.map(|k| k.public_key_der()),
+                one.key.map(|k| k.public_key_der())
+            );
+            assert_eq!(sliced.certificate, one.certificate);
+            assert_eq!(sliced.certificate.as_deref(), Some(&cert[..]));
+            assert_eq!(
+                (sliced.mac_algorithm, sliced.key_encryption),
+                (one.mac_algorithm, one.key_encryption)
+            );
+
+            let mut wrong = start_read(&whole, b"px").unwrap();
+            while !wrong.step(SLICE) {}
+            assert_eq!(wrong.verify().unwrap_err(), Error::P12WrongPassword);
+        }
+    }
 }
