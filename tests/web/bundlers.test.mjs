@@ -29,6 +29,10 @@ const skip = packageSkipReason();
 const EXAMPLES = join(ROOT, 'examples');
 /** Vite major → its package in tests/web/node_modules. */
 const VITES = { 5: 'vite5', 6: 'vite6', 7: 'vite7', 8: 'vite' };
+/** A page that allows its own scripts but not WebAssembly. */
+const CSP_WITHOUT_WASM =
+  '<!doctype html><html lang="en"><meta charset="utf-8">' +
+  '<meta http-equiv="Content-Security-Policy" content="script-src \'self\'"><title>CSP</title></html>';
 
 describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
   let scratch;
@@ -146,7 +150,7 @@ describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
     await check(`${await serve(dir)}/`, 'esbuild');
   });
 
-  it('a failed load names the URL and the cause', async () => {
+  it('a failed load names the URL and the cause (404, an HTML page, CSP)', async () => {
     // The package without its core .wasm (a 404), and an HTML page where the strength .wasm
     // should be (what a dev server's fallback answers).
     const broken = join(scratch.dir, 'broken-pkg');
@@ -155,6 +159,8 @@ describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
     const server = await startServer({
       routes: [
         { path: '/', body: BLANK_PAGE },
+        { path: '/csp', body: CSP_WITHOUT_WASM },
+        { prefix: '/good/', dir: PKG_DIR },
         { path: '/pkg/wasm/kunci_strength_bg.wasm', body: '<!doctype html><title>app</title>', type: 'text/html' },
         { prefix: '/pkg/', dir: broken },
       ],
@@ -171,6 +177,14 @@ describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
       assert.match(core, /^wasm\.load_failed: .* from http:\S*\/pkg\/wasm\/kunci_core_bg\.wasm: HTTP 404/, core);
       assert.match(strength, /^wasm\.load_failed: .*got text\/html from http:\S*\/pkg\/wasm\/kunci_strength_bg\.wasm: the server answered with a page/, strength);
       assert.match(strength, /optimizeDeps/, strength);
+
+      // A page whose Content-Security-Policy lacks 'wasm-unsafe-eval', with the whole package.
+      await page.goto(`${server.url}/csp`);
+      const csp = await page.evaluate(async () => {
+        const kunci = await import('/good/index.js');
+        return kunci.KeyPair.generate('p256').then(() => 'resolved', (e) => `${e.code}: ${e.message}`);
+      });
+      assert.match(csp, /^wasm\.load_failed: .*\/good\/wasm\/kunci_core_bg\.wasm: .*'wasm-unsafe-eval'/, csp);
     } finally {
       await page.close();
     }
