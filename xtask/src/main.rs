@@ -5,7 +5,7 @@
 //!   the test page's npm packages), then runs the tidy check, rustfmt, clippy (warnings
 //!   denied), every Rust test with the judges required, the wasm32 builds of kunci-core, the
 //!   npm package build, its tests in Chromium (wasm-bindgen-test and Playwright) and Node, and
-//!   the Vite example. `.ci/run` calls exactly this.
+//!   the examples under every bundler. `.ci/run` calls exactly this.
 //! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
 //!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
 //! - `cargo xtask extension`: the browser extension, unpacked and zipped, in target/extension.
@@ -211,7 +211,7 @@ fn ci(quick: bool) -> Result {
             .current_dir(&root))
     })?;
     step(
-        "npm package in Chromium (Playwright), Vite example, interop, portal and token walks",
+        "npm package in Chromium (Playwright), bundlers, interop, portal and token walks",
         // The portal walks run target/debug/kunci-ams, which `cargo test --workspace` built
         // for the binary's own tests (a separate `cargo build -p kunci-ams` would compile it
         // again with other features: minutes for nothing).

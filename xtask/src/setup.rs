@@ -8,7 +8,8 @@
 //! cluster (its `initdb` is not on PATH but in `/usr/lib/postgresql/*/bin`); Python
 //! `cryptography` in a venv under `target/pyenv` from PyPI; the browser tests' npm packages in
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
-//! never fetches a browser).
+//! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
+//! and 7 under the aliases vite5, vite6, vite7, Vite 8 as vite, webpack, esbuild: one install).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,4 +1,4 @@
-//! The npm package's browser jobs: `test` runs the Chromium and Vite tests under `tests/web/`
+//! The npm package's browser jobs: `test` runs the Chromium and bundler tests under `tests/web/`
 //! with Node's test runner, `bench` runs the side-by-side benchmark (`tests/web/bench.mjs`).
 //!
 //! Both expect the package already built into `crates/kunci-wasm/pkg` (`cargo xtask wasm`)
