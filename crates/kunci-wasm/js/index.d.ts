@@ -6,13 +6,32 @@
  * live inside WebAssembly memory behind {@link KeyPair} objects and leave only encrypted. For
  * heavy work off the page's main thread, use {@link createWorkerClient}: same API, in a Worker.
  *
+ * **Arguments.** Every call checks its arguments before anything reaches WebAssembly and
+ * rejects (a Promise) or throws (the synchronous members of {@link KeyPair}) a
+ * {@link KunciError}:
+ * - `"argument.invalid"`: a wrong type, `null` or `undefined` where a value is required, NaN,
+ *   an unknown option or subject key (the message names the closest known key: "did you mean
+ *   `organization`?"), or an **extra argument**: arguments past the declared ones are refused
+ *   unless `undefined` (so `csrs.map(verifyCsr)` is refused: write `csrs.map((c) => verifyCsr(c))`);
+ * - `"argument.too_large"`: over a limit: a password over 1024 characters; another text over
+ *   1024 (a subject given as one DN string: 4096); a PEM or DER input (key, CSR, certificate,
+ *   each chain entry) over 1 MiB; a `.p12` over 4 MiB; a chain of more than 32 certificates;
+ *   `inputs.other` of more than 64 entries; iterations over 2³²−1; PEM sent to a token over
+ *   512 KiB (certificate and chain together).
+ * A value of the right type that kunci does not support keeps its own code
+ * (`"key.unsupported_algorithm"`, `"input.unknown_language"`, `"kdf.iterations_too_low"`).
+ * Optional inputs may be left out, `undefined` or `null`.
+ *
+ * **Reports.** In everything a call returns, a field that has no value is `null`; every
+ * declared field is always present (no field is ever left out or `undefined`).
+ *
  * @example
  * ```js
  * import { KeyPair, createCsr, passwordStrength } from 'kunci';
  * const strength = await passwordStrength(password, { name: 'Budi Santoso' });
  * if (!strength.accepted) throw new Error(strength.explanation);
  * const key = await KeyPair.generate('rsa2048');
- * const { pem } = await createCsr(key, { subject: 'CN=Budi Santoso,O=Dinas Kominfo,C=ID', token });
+ * const { pem } = await createCsr(key, { subject: 'CN=Budi Santoso,O=Dinas Kominfo,C=ID', challengePassword: csrToken });
  * const backup = await key.exportEncrypted(password); // "-----BEGIN ENCRYPTED PRIVATE KEY-----…"
  * ```
  * @packageDocumentation
@@ -27,7 +46,10 @@ export type FileInput = string | Uint8Array | ArrayBuffer;
 /**
  * An error from kunci. `code` is stable and machine-readable, the same in the CLI, the token
  * helper and the portal: e.g. `"pkcs8.wrong_password"`, `"p12.wrong_password"`,
- * `"csr.bad_signature"`, `"subject.invalid"`, `"kdf.iterations_too_low"`, `"key.freed"`.
+ * `"csr.bad_signature"`, `"subject.invalid"`, `"kdf.iterations_too_low"`, `"key.freed"`;
+ * `"argument.invalid"` and `"argument.too_large"` for a bad argument (see the package's
+ * documentation above). The worker client ({@link createWorkerClient}) rejects with this same
+ * class; its own codes are `"worker.crashed"`, `"worker.terminated"` and `"worker.unsupported"`.
  *
  * @example
  * ```js
@@ -48,9 +70,9 @@ export class KunciError extends Error {
 /** Where to load the WebAssembly from. Browsers and bundlers need nothing; Node reads files itself. */
 export interface InitOptions {
   /** The core module (`wasm/kunci_core_bg.wasm`): a URL, its bytes, or a compiled module. */
-  coreWasm?: string | URL | BufferSource | WebAssembly.Module;
+  coreWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
   /** The strength module (`wasm/kunci_strength_bg.wasm`), loaded on the first strength check. */
-  strengthWasm?: string | URL | BufferSource | WebAssembly.Module;
+  strengthWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
 }
 
 /**
@@ -60,7 +82,7 @@ export interface InitOptions {
  * await init(); // e.g. while the page shows its form
  * ```
  */
-export function init(options?: InitOptions): Promise<void>;
+export function init(options?: InitOptions | null): Promise<void>;
 
 /**
  * A private key inside WebAssembly memory. It leaves only encrypted ({@link KeyPair.exportEncrypted},
@@ -87,11 +109,14 @@ export class KeyPair {
    * ```
    */
   static importEncrypted(pkcs8: FileInput, password: string): Promise<KeyPair>;
-  /** `"RSA 2048"`, `"EC P-256"`, … */
+  /** `"RSA 2048"`, `"EC P-256"`, … Throws `"key.freed"` once freed. */
   readonly kind: string;
-  /** Lowercase hex SHA-256 of the public key's DER SubjectPublicKeyInfo: a safe identity to show. */
+  /**
+   * Lowercase hex SHA-256 of the public key's DER SubjectPublicKeyInfo: a safe identity to show.
+   * Throws `"key.freed"` once freed.
+   */
   readonly publicKeySha256: string;
-  /** The public key as DER SubjectPublicKeyInfo. */
+  /** The public key as DER SubjectPublicKeyInfo (synchronous: throws `"key.freed"` once freed). */
   publicKeyDer(): Uint8Array;
   /**
    * Encrypts the key (PKCS#8, PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC) and returns PEM.
@@ -103,22 +128,25 @@ export class KeyPair {
    * download(new Blob([pem]), 'kunci-key.pem');
    * ```
    */
-  exportEncrypted(password: string, options?: { iterations?: number }): Promise<string>;
+  exportEncrypted(password: string, options?: { iterations?: number | null } | null): Promise<string>;
   /** Zeroizes the key in WebAssembly memory; later use rejects with `"key.freed"`. */
   free(): void;
 }
 
-/** A subject: the holder's identity as the certificate will carry it. */
+/**
+ * A subject: the holder's identity as the certificate will carry it. Any other key is refused
+ * with `"argument.invalid"` (and the closest known key named).
+ */
 export interface Subject {
   commonName: string;
-  email?: string;
-  organization?: string;
-  organizationalUnit?: string;
-  locality?: string;
-  state?: string;
+  email?: string | null;
+  organization?: string | null;
+  organizationalUnit?: string | null;
+  locality?: string | null;
+  state?: string | null;
   /** Two letters, e.g. "ID". */
-  country?: string;
-  serialNumber?: string;
+  country?: string | null;
+  serialNumber?: string | null;
 }
 
 /** What to put in a CSR. */
@@ -126,9 +154,17 @@ export interface CsrRequest {
   /** A DN string (`"CN=Budi Santoso,O=Dinas Kominfo,C=ID"`) or a {@link Subject}. */
   subject: string | Subject;
   /** E-mail address for the subjectAltName extension. */
-  email?: string;
-  /** The portal's CSR token, carried as the PKCS#9 challengePassword attribute. */
-  token?: string;
+  email?: string | null;
+  /**
+   * The portal's CSR token, carried as the PKCS#9 challengePassword attribute (the same name
+   * as in {@link token.generateCsr}).
+   */
+  challengePassword?: string | null;
+  /**
+   * @deprecated Use `challengePassword`, the same value under its one name across the API.
+   * Giving both with different values rejects with `"argument.invalid"`.
+   */
+  token?: string | null;
 }
 
 /**
@@ -136,19 +172,31 @@ export interface CsrRequest {
  * @example
  * ```js
  * const { pem } = await createCsr(key, { subject: { commonName: 'Budi Santoso', country: 'ID' },
- *                                        email: 'budi@example.go.id', token });
+ *                                        email: 'budi@example.go.id', challengePassword: csrToken });
  * ```
  */
 export function createCsr(key: KeyPair, request: CsrRequest): Promise<{ pem: string; der: Uint8Array }>;
 
+/** A subject as read back from a CSR: every field present, `null` when the CSR has none. */
+export interface SubjectInfo {
+  commonName: string;
+  email: string | null;
+  organization: string | null;
+  organizationalUnit: string | null;
+  locality: string | null;
+  state: string | null;
+  country: string | null;
+  serialNumber: string | null;
+}
+
 /** A verified CSR's contents. */
 export interface CsrInfo {
-  subject: { commonName: string; email?: string; organization?: string; organizationalUnit?: string;
-             locality?: string; state?: string; country?: string; serialNumber?: string };
+  subject: SubjectInfo;
   subjectDn: string;
   key: { type: 'rsa'; bits: number } | { type: 'ec-p256' };
   signatureAlgorithm: string;
-  challengePassword?: string;
+  /** The PKCS#9 challengePassword (the portal's CSR token), `null` when the CSR has none. */
+  challengePassword: string | null;
   emailSans: string[];
   publicKeySha256: string;
 }
@@ -199,17 +247,17 @@ export function certificateMatchesKey(cert: FileInput, key: KeyPair): Promise<bo
 
 /** Options for {@link packPkcs12}. */
 export interface Pkcs12Options {
-  /** The issuing chain: a PEM bundle or a list of certificates. */
-  chain?: FileInput | FileInput[];
+  /** The issuing chain: a PEM bundle or a list of certificates (at most 32 entries, 1 MiB each). */
+  chain?: FileInput | FileInput[] | null;
   /**
    * 3DES + HMAC-SHA1 for old Windows. INSECURE: use only where the default (PBES2 AES-256,
    * HMAC-SHA256) fails to import.
    */
-  legacy?: boolean;
+  legacy?: boolean | null;
   /** PBKDF2/MAC iterations, default 600 000, at least 100 000. */
-  iterations?: number;
+  iterations?: number | null;
   /** The name key stores show (friendlyName). */
-  friendlyName?: string;
+  friendlyName?: string | null;
 }
 
 /**
@@ -221,31 +269,32 @@ export interface Pkcs12Options {
  * download(new Blob([p12], { type: 'application/x-pkcs12' }), 'budi.p12');
  * ```
  */
-export function packPkcs12(key: KeyPair, cert: FileInput, password: string, options?: Pkcs12Options): Promise<Uint8Array>;
+export function packPkcs12(key: KeyPair, cert: FileInput, password: string, options?: Pkcs12Options | null): Promise<Uint8Array>;
 
-/** What a `.p12` held. */
+/** What a `.p12` held (`null` for what it did not hold). */
 export interface Pkcs12Contents {
-  key?: KeyPair;
-  certificate?: CertificateInfo;
+  key: KeyPair | null;
+  certificate: CertificateInfo | null;
   chain: CertificateInfo[];
-  friendlyName?: string;
+  friendlyName: string | null;
   macAlgorithm: string;
   keyEncryption: string;
   certEncryption: string;
   iterations: number;
 }
 
-/** Opens a `.p12`; a wrong password rejects with `"p12.wrong_password"`. */
+/** Opens a `.p12` (bytes, at most 4 MiB); a wrong password rejects with `"p12.wrong_password"`. */
 export function readPkcs12(p12: Uint8Array | ArrayBuffer, password: string): Promise<Pkcs12Contents>;
 
 /** The holder's own data, which a password must not be built from. */
 export interface UserInputs {
-  name?: string;
-  email?: string;
-  organization?: string;
+  name?: string | null;
+  email?: string | null;
+  organization?: string | null;
   /** NIK, the 16-digit national identity number. */
-  nik?: string;
-  other?: string[];
+  nik?: string | null;
+  /** At most 64 entries. */
+  other?: string[] | null;
 }
 
 /** A feedback text in the requested language, with a stable code. */
@@ -281,21 +330,27 @@ export interface Strength {
  * meter.value = s.percent; hint.textContent = s.warning?.text ?? s.explanation;
  * ```
  */
-export function passwordStrength(password: string, inputs?: UserInputs, lang?: 'id' | 'en'): Promise<Strength>;
+export function passwordStrength(password: string, inputs?: UserInputs | null, lang?: 'id' | 'en' | null): Promise<Strength>;
 
 /** Loads the strength module and builds its dictionaries ahead of the first check. */
 export function warmUpStrength(): Promise<void>;
 
-/** A {@link KeyPair} living in a worker; same members, methods return Promises. */
+/**
+ * A {@link KeyPair} living in a worker; same members and lifecycle, methods return Promises:
+ * once freed, every method rejects and the getters throw with `"key.freed"`.
+ */
 export interface WorkerKeyPair {
   readonly kind: string;
   readonly publicKeySha256: string;
   publicKeyDer(): Promise<Uint8Array>;
-  exportEncrypted(password: string, options?: { iterations?: number }): Promise<string>;
+  exportEncrypted(password: string, options?: { iterations?: number | null } | null): Promise<string>;
   free(): Promise<void>;
 }
 
-/** The package's API, run in a Web Worker. */
+/**
+ * The package's API, run in a worker: the same argument checks (made on the calling side,
+ * before anything is posted) and the same {@link KunciError}s as the main-thread API.
+ */
 export interface KunciClient {
   KeyPair: {
     generate(algorithm: KeyAlgorithm): Promise<WorkerKeyPair>;
@@ -305,33 +360,44 @@ export interface KunciClient {
   verifyCsr(csr: FileInput): Promise<CsrInfo>;
   parseCertificate(cert: FileInput): Promise<CertificateInfo>;
   certificateMatchesKey(cert: FileInput, key: WorkerKeyPair): Promise<boolean>;
-  packPkcs12(key: WorkerKeyPair, cert: FileInput, password: string, options?: Pkcs12Options): Promise<Uint8Array>;
-  readPkcs12(p12: Uint8Array | ArrayBuffer, password: string): Promise<Omit<Pkcs12Contents, 'key'> & { key?: WorkerKeyPair }>;
-  passwordStrength(password: string, inputs?: UserInputs, lang?: 'id' | 'en'): Promise<Strength>;
+  packPkcs12(key: WorkerKeyPair, cert: FileInput, password: string, options?: Pkcs12Options | null): Promise<Uint8Array>;
+  readPkcs12(p12: Uint8Array | ArrayBuffer, password: string): Promise<Omit<Pkcs12Contents, 'key'> & { key: WorkerKeyPair | null }>;
+  passwordStrength(password: string, inputs?: UserInputs | null, lang?: 'id' | 'en' | null): Promise<Strength>;
   warmUpStrength(): Promise<void>;
   /** Stops the worker; pending calls reject with "worker.terminated". */
   terminate(): void;
 }
 
+/** Options of {@link createWorkerClient}. */
+export interface WorkerClientOptions {
+  /** The worker script, when a bundler or a server puts it elsewhere (default: the package's `worker.js`). */
+  url?: string | URL | null;
+  /** {@link init}'s options, sent to the worker (a `Response` cannot be sent). */
+  init?: { coreWasm?: string | URL | BufferSource | WebAssembly.Module | null;
+           strengthWasm?: string | URL | BufferSource | WebAssembly.Module | null } | null;
+}
+
 /**
- * Starts a module Web Worker running kunci, so key generation, PBKDF2 and PKCS#12 never freeze
- * the page. Keys stay in the worker.
+ * Starts a worker running kunci, so key generation, PBKDF2 and PKCS#12 never freeze the page:
+ * a module Web Worker in browsers, a `worker_threads` Worker in Node (where the worker does not
+ * keep the process alive while no call is pending). Keys stay in the worker. Without either,
+ * rejects with `"worker.unsupported"`.
  * @example
  * ```js
  * const kunci = await createWorkerClient();
  * const key = await kunci.KeyPair.generate('rsa4096'); // the page keeps animating
  * ```
  */
-export function createWorkerClient(options?: { url?: string | URL; init?: { coreWasm?: string; strengthWasm?: string } }): Promise<KunciClient>;
+export function createWorkerClient(options?: WorkerClientOptions | null): Promise<KunciClient>;
 
 /** Whether the kunci browser extension answered on this page ({@link token.detect}). */
 export interface TokenDetection {
   /** True when the extension answered. */
   present: boolean;
-  /** The extension's version, e.g. `"0.1.0"` (when present). */
-  extension?: string;
-  /** The page ⇄ extension protocol version it speaks (1). */
-  protocol?: number;
+  /** The extension's version, e.g. `"0.1.0"`; `null` when absent. */
+  extension: string | null;
+  /** The page ⇄ extension protocol version it speaks (1); `null` when absent or not told. */
+  protocol: number | null;
 }
 
 /** A USB token (PKCS#11 token) as the extension's helper sees it. */
@@ -374,11 +440,11 @@ export interface TokenCsrRequest {
   /** Subject, RFC 4514, e.g. `"CN=Budi Santoso,O=Dinas Kominfo,C=ID"`. */
   subject: string;
   /** E-mail address, written as the CSR's subjectAltName. */
-  email?: string;
-  /** The CSR token, as the PKCS#9 challengePassword attribute. */
-  challengePassword?: string;
+  email?: string | null;
+  /** The CSR token, as the PKCS#9 challengePassword attribute (as in {@link createCsr}). */
+  challengePassword?: string | null;
   /** CKA_LABEL for the new key pair. */
-  label?: string;
+  label?: string | null;
 }
 
 /** What {@link token.generateCsr} returns. The private key stays on the token. */
@@ -387,8 +453,10 @@ export interface TokenCsr {
   token: Token;
   /** CKA_ID of the new key pair (hex): keep it to find the key again. */
   keyId: string;
-  label?: string;
-  algorithm?: string;
+  /** CKA_LABEL of the new key pair, `null` when the token gave none. */
+  label: string | null;
+  /** The key's algorithm as the helper names it, `null` when not told. */
+  algorithm: string | null;
   /** The CSR, PEM, signed on the token. */
   csrPem: string;
   /** SHA-256 of the public key (SubjectPublicKeyInfo DER), hex, as {@link KeyPair.publicKeySha256}. */
@@ -421,14 +489,15 @@ export interface TokenCsr {
  */
 export declare namespace token {
   /**
-   * Asks whether the extension is installed and enabled on this page. Never rejects: without
-   * an answer within `timeout` ms (default 1000) it resolves `{present: false}`.
+   * Asks whether the extension is installed and enabled on this page. Never rejects (but for a
+   * bad argument): without an answer within `timeout` ms (default 1000, at most 600 000) it
+   * resolves `{present: false, extension: null, protocol: null}`.
    * @example
    * ```js
    * const { present, extension } = await token.detect({ timeout: 500 });
    * ```
    */
-  function detect(options?: { timeout?: number }): Promise<TokenDetection>;
+  function detect(options?: { timeout?: number | null } | null): Promise<TokenDetection>;
   /**
    * The tokens plugged in now (no PIN needed).
    * @example
@@ -457,7 +526,7 @@ export declare namespace token {
    * const { keyId } = await token.importCertificate(certPem);
    * ```
    */
-  function importCertificate(pem: string, options?: { chain?: string | string[] }): Promise<{ token: Token; keyId: string; label: string }>;
+  function importCertificate(pem: string, options?: { chain?: string | string[] | null } | null): Promise<{ token: Token; keyId: string; label: string }>;
   /**
    * The certificates on a token. Asks for the PIN (some tokens keep certificates private).
    * @example

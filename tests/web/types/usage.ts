@@ -12,13 +12,19 @@ export async function renew(password: string, token: string, certPem: string): P
   if (!strength.accepted) throw new Error(`${strength.percent} %: ${strength.warning?.text ?? strength.explanation}`);
   const key = await KeyPair.generate('rsa2048');
   const backup: string = await key.exportEncrypted(password, { iterations: 600000 });
-  const { pem, der } = await createCsr(key, { subject: { commonName: 'Budi Santoso', country: 'ID' }, email: 'budi@example.go.id', token });
+  const { pem, der } = await createCsr(key, { subject: { commonName: 'Budi Santoso', country: 'ID' }, email: 'budi@example.go.id', challengePassword: token });
+  // The deprecated name still types (index.d.ts marks it @deprecated), and absent may be null.
+  await createCsr(key, { subject: 'CN=Budi Santoso', email: null, token });
+  // @ts-expect-error: subject keys are a closed set (the runtime refuses them too, with "did you mean")
+  await createCsr(key, { subject: { commonName: 'Budi Santoso', organisation: 'BSSN' } });
   const info = await verifyCsr(der);
   const sameKey: boolean = info.publicKeySha256 === key.publicKeySha256 && (await certificateMatchesKey(certPem, key));
   const cert: CertificateInfo = await parseCertificate(certPem);
   const p12 = await packPkcs12(key, certPem, password, { chain: [certPem], friendlyName: cert.subject });
   const opened = await readPkcs12(p12, password);
   opened.key?.free();
+  const name: string | null = opened.friendlyName; // absent is null, never undefined
+  void name;
   void backup; void pem; void sameKey;
   // @ts-expect-error: key algorithms are a closed set
   await KeyPair.generate('rsa1024');
