@@ -332,7 +332,7 @@ export function wireKit() {
           showError('kit-error', t('new.kit.idb.failed'));
         }
         progress('new.kit.p.csr');
-        const csr = await k.createCsr(key, { subject: check.subject, email: check.email || undefined, token: state.token });
+        const csr = await k.createCsr(key, { subject: check.subject, email: check.email || undefined, challengePassword: state.token });
         state.csrPem = csr.pem;
       }
       progress('new.kit.p.send');
