@@ -187,6 +187,14 @@ impl PackJob {
         self.inner.derivations().iter().map(request_to_js).collect()
     }
 
+    /// Runs at most `max_iterations` hash iterations of the PKCS#12 KDF work (MAC key,
+    /// legacy cipher keys); true once it is all done. The JS layer calls it in slices of a
+    /// few milliseconds, yielding between them, while WebCrypto derives; `finish` runs
+    /// whatever is left.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        self.inner.step(max_iterations)
+    }
+
     /// Finishes with the derived keys, in the order of `derivations()`; returns the PFX DER.
     pub fn finish(self, derived: Vec<js_sys::Uint8Array>) -> Result<Vec<u8>, JsValue> {
         let derived: Vec<Zeroizing<Vec<u8>>> =
@@ -206,6 +214,36 @@ impl PackJob {
 #[wasm_bindgen]
 pub struct ReadJob {
     inner: pkcs12::ReadJob,
+}
+
+/// Reading a PKCS#12 file in slices: `begin` parses it, `step` derives the MAC key a slice
+/// at a time, `verify` checks the MAC (the password) and gives the `ReadJob`.
+#[wasm_bindgen]
+pub struct ReadStart {
+    inner: pkcs12::ReadStart,
+}
+
+#[wasm_bindgen]
+impl ReadStart {
+    /// Parses the file down to its MAC; no key derivation yet.
+    pub fn begin(input: &[u8], password: &str) -> Result<ReadStart, JsValue> {
+        Ok(ReadStart {
+            inner: pkcs12::start_read(input, password.as_bytes()).map_err(js_error)?,
+        })
+    }
+
+    /// Runs at most `max_iterations` hash iterations of the MAC key's derivation; true
+    /// once it is done.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        self.inner.step(max_iterations)
+    }
+
+    /// Verifies the MAC (runs what `step` left) and parses the rest.
+    pub fn verify(self) -> Result<ReadJob, JsValue> {
+        Ok(ReadJob {
+            inner: self.inner.verify().map_err(js_error)?,
+        })
+    }
 }
 
 /// What a PKCS#12 file held: the key (if any) as a handle, the rest as a report.
@@ -242,6 +280,12 @@ impl ReadJob {
     /// The derivations to run for PBES2-encrypted contents.
     pub fn derivations(&self) -> Result<js_sys::Array, JsValue> {
         self.inner.derivations().iter().map(request_to_js).collect()
+    }
+
+    /// Runs at most `max_iterations` hash iterations of a legacy file's cipher key
+    /// derivations; true once they are done (at once for PBES2 files).
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        self.inner.step(max_iterations)
     }
 
     /// Finishes with the derived keys, in the order of `derivations()`.
