@@ -52,10 +52,16 @@ describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
     await scratch?.remove();
   });
 
-  /** A copy of examples/<name> with kunci installed and `links` (name → package dir) linked. */
+  /**
+   * A copy of examples/<name> as an npm project (a package.json, which also puts Vite's cache
+   * in node_modules/.vite as in any project) with kunci installed and `links` (name → package
+   * in tests/web/node_modules) linked.
+   */
   const app = (example, label, links = {}) => {
     const dir = join(scratch.dir, label);
     cpSync(join(EXAMPLES, example), dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    const manifest = { name: `kunci-example-${label}`, private: true, type: 'module', dependencies: { kunci: '*' } };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
     cpSync(PKG_DIR, join(dir, 'node_modules/kunci'), { recursive: true });
     for (const [name, target] of Object.entries(links)) symlinkSync(join(NODE_MODULES, target), join(dir, 'node_modules', name));
     return dir;
@@ -139,7 +145,7 @@ describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
       it(`Vite ${major}: the dev server without optimizeDeps.exclude fails as the README says`, async () => {
         const dir = app('vite', `vite${major}-dev-bare`, { vite: pkg });
         const shown = await shownAt(await viteDev(pkg, dir, false, 'silent'), `vite${major}-dev-bare`);
-        assert.match(shown.csr, /^wasm\.load_failed: cannot load kunci_core_bg\.wasm: got text\/html from http:\S*\/\.vite\/deps\/wasm\/kunci_core_bg\.wasm: the server answered with a page.*optimizeDeps: \{ exclude: \['kunci'\] \}/, shown.csr);
+        assert.match(shown.csr, /^wasm\.load_failed: cannot load kunci_core_bg\.wasm: got text\/html from http:\S*\/node_modules\/\.vite\/deps\/wasm\/kunci_core_bg\.wasm: the server answered with a page.*optimizeDeps: \{ exclude: \['kunci'\] \}/, shown.csr);
       });
     }
 
