@@ -215,12 +215,12 @@ function wasmSource(where, name, v) {
 /** Keys `init` accepts. Exported so that a new loading option is added in one place. */
 export const INIT_KEYS = ['coreWasm', 'strengthWasm'];
 
-export function checkInit(args, where = 'init') {
+export function checkInit(args, where = 'init', name = 'options') {
   arity(where, args, 1);
-  const o = options(where, 'options', args[0], INIT_KEYS);
+  const o = options(where, name, args[0], INIT_KEYS);
   const out = {};
   for (const k of INIT_KEYS) {
-    const v = wasmSource(where, `options.${k}`, o[k]);
+    const v = wasmSource(where, `${name}.${k}`, o[k]);
     if (v !== undefined) out[k] = v;
   }
   return [out];
@@ -388,7 +388,7 @@ export function checkCreateWorkerClient(args) {
     else out.url = text(where, 'options.url', o.url, { max: 8192, nonEmpty: true });
   }
   // What crosses to the worker must be cloneable: URLs travel as strings; Response/Request cannot.
-  const [init] = checkInit([o.init], `${where}: options.init`);
+  const [init] = checkInit([o.init], where, 'options.init');
   for (const [k, v] of Object.entries(init)) {
     if ((typeof Response !== 'undefined' && v instanceof Response) || (typeof Request !== 'undefined' && v instanceof Request)) {
       throw fail(where, `options.init.${k} must be a URL, the .wasm bytes or a WebAssembly.Module in a worker (got ${describe(v)})`);
