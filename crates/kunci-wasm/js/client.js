@@ -198,7 +198,7 @@ async function startWorker(url) {
   if (typeof process === 'object' && process?.versions?.node) {
     // Node has no global Worker (before 22 at least): worker_threads runs worker.js as an ES
     // module. A non-literal specifier and the ignore comments keep bundlers from following it.
-    const name = 'node:worker_threads';
+    const name = ['node:', 'worker_threads'].join(''); // a constant would be folded by Vite 8
     const { Worker: NodeWorker } = await import(/* @vite-ignore */ /* webpackIgnore: true */ name);
     // Not `new URL('./worker.js', import.meta.url)`: bundlers would take that for an asset.
     const here = import.meta.url;

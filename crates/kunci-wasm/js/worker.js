@@ -74,7 +74,7 @@ if (typeof self === 'object' && self !== null && typeof self.postMessage === 'fu
 } else {
   // Node's worker_threads: parentPort instead of self. A non-literal specifier and the ignore
   // comments keep bundlers from following it (see load.js).
-  const name = 'node:worker_threads';
+  const name = ['node:', 'worker_threads'].join(''); // a constant would be folded by Vite 8
   import(/* @vite-ignore */ /* webpackIgnore: true */ name).then(({ parentPort }) => {
     parentPort.on('message', (data) => handle(data, (m) => parentPort.postMessage(m)));
   });
