@@ -13,7 +13,8 @@
  * - `argument.too_large`: over one of the {@link LIMITS}.
  *
  * A value of the right type that kunci does not support keeps its domain code from the core
- * (`key.unsupported_algorithm`, `input.unknown_language`, `kdf.iterations_too_low`, …).
+ * (`key.unsupported_algorithm`, `input.unknown_language`, `kdf.iterations_too_low`, …) or, on
+ * a token, the extension's (`request.bad` for an algorithm the token API does not make).
  *
  * Pure: no wasm, no DOM, so the worker client can check on the page side before posting.
  * Each `check*` returns the normalised arguments: optional values `null` → `undefined`, only
@@ -431,7 +432,8 @@ export function checkTokenGenerateCsr(args) {
   const o = options(where, 'request', args[0], ['algorithm', 'subject', 'email', 'challengePassword', 'label']);
   const algorithm = text(where, `request.algorithm (${TOKEN_ALGORITHMS.map((a) => `'${a}'`).join(' or ')})`, o.algorithm, { max: 64, nonEmpty: true });
   if (!TOKEN_ALGORITHMS.includes(algorithm)) {
-    throw new KunciError('key.unsupported_algorithm', `${where}: request.algorithm must be ${TOKEN_ALGORITHMS.join(' or ')} on a token (got "${algorithm}")`);
+    // The token's own code for a parameter it does not support (the extension answers the same).
+    throw new KunciError('request.bad', `${where}: request.algorithm must be ${TOKEN_ALGORITHMS.join(' or ')} on a token (got "${algorithm}")`);
   }
   const out = {
     algorithm,

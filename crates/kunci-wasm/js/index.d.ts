@@ -19,7 +19,8 @@
  *   `inputs.other` of more than 64 entries; iterations over 2³²−1; PEM sent to a token over
  *   512 KiB (certificate and chain together).
  * A value of the right type that kunci does not support keeps its own code
- * (`"key.unsupported_algorithm"`, `"input.unknown_language"`, `"kdf.iterations_too_low"`).
+ * (`"key.unsupported_algorithm"`, `"input.unknown_language"`, `"kdf.iterations_too_low"`; on a
+ * token, `"request.bad"` for an algorithm other than `'rsa2048'` or `'p256'`).
  * Optional inputs may be left out, `undefined` or `null`.
  *
  * **Reports.** In everything a call returns, a field that has no value is `null`; every

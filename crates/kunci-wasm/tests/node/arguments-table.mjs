@@ -183,7 +183,7 @@ const ROWS = [
   [['token'], 'token.generateCsr', 'a DN string', (c) => c.token.generateCsr('CN=x'), INVALID],
   [['token'], 'token.generateCsr', 'no subject', (c) => c.token.generateCsr({ algorithm: 'p256' }), INVALID, /request\.subject/],
   [['token'], 'token.generateCsr', 'algorithm a number', (c) => c.token.generateCsr({ algorithm: 2048, subject: 'CN=x' }), INVALID],
-  [['token'], 'token.generateCsr', 'rsa4096', (c) => c.token.generateCsr({ algorithm: 'rsa4096', subject: 'CN=x' }), 'key.unsupported_algorithm'],
+  [['token'], 'token.generateCsr', 'rsa4096', (c) => c.token.generateCsr({ algorithm: 'rsa4096', subject: 'CN=x' }), 'request.bad'],
   [['token'], 'token.generateCsr', 'challengePassword = the token namespace', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x', challengePassword: c.token }), INVALID],
   [['token'], 'token.generateCsr', 'token instead of challengePassword', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x', token: 'T-1' }), INVALID, /request\.token is not a known option/],
   [['token'], 'token.generateCsr', 'misspelt key', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x', lable: 'k' }), INVALID, /did you mean `label`/],
