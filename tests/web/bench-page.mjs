@@ -125,6 +125,24 @@ const BODIES = {
       return forge.asn1.toDer(asn1).getBytes().length;
     },
   },
+  // Not timed rows: run once each for the main-thread probe (bench.mjs, `once`).
+  'pkcs12-legacy-600k': {
+    kunci: () =>
+      state.kunci.packPkcs12(state.kunciRsa, state.kunciCert, PASSWORD, { iterations: PBKDF2_ITERATIONS, legacy: true }),
+  },
+  'pkcs12-read-600k': {
+    kunci: async () => (await state.kunci.readPkcs12(await kunciP12(false), PASSWORD)).key.free(),
+  },
+  'pkcs12-read-legacy-600k': {
+    kunci: async () => (await state.kunci.readPkcs12(await kunciP12(true), PASSWORD)).key.free(),
+  },
+  'rsa4096-keygen-csr': {
+    kunci: async () => {
+      const key = await state.kunci.KeyPair.generate('rsa4096');
+      await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, token: TOKEN });
+      key.free();
+    },
+  },
   'pbkdf2-600k': {
     webcrypto: async () => {
       const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(PASSWORD), 'PBKDF2', false, ['deriveBits']);
@@ -133,6 +151,29 @@ const BODIES = {
     },
   },
 };
+
+/** A .p12 of the bench key at 600 000 iterations (made once per profile, for the reads). */
+async function kunciP12(legacy) {
+  const slot = legacy ? 'kunciP12Legacy' : 'kunciP12';
+  state[slot] ??= await state.kunci.packPkcs12(state.kunciRsa, state.kunciCert, PASSWORD, {
+    iterations: PBKDF2_ITERATIONS,
+    legacy,
+  });
+  return state[slot];
+}
+
+/** Runs kunci's body of `caseId` once, untimed (bench.mjs traces it); `{error}` on failure. */
+export async function once(caseId) {
+  const body = BODIES[caseId]?.kunci;
+  if (!body) return { error: `no kunci body for ${caseId}` };
+  try {
+    if (caseId.startsWith('pkcs12-read')) await kunciP12(caseId.includes('legacy')); // not part of the call
+    await body();
+    return {};
+  } catch (e) {
+    return { error: describe(e) };
+  }
+}
 
 /**
  * Runs `case` for `lib` `n` times after `warmup` untimed runs, stopping early (after at least
