@@ -426,6 +426,40 @@ mod tests {
         );
     }
 
+    /// kunci's own parameters (600 000 iterations, a 16-byte salt, a non-ASCII password):
+    /// the MAC key of both profiles and the legacy 3DES key (two SHA-1 blocks) and IV, run in
+    /// 10 000-iteration slices as the npm package runs them, against OpenSSL 3.0's PKCS12KDF:
+    ///   openssl kdf -keylen N -kdfopt hexpass:<bmp below> -kdfopt \
+    ///     hexsalt:000102030405060708090a0b0c0d0e0f -kdfopt iter:600000 -kdfopt id:ID \
+    ///     -kdfopt digest:H PKCS12KDF
+    #[test]
+    fn sliced_600000_iterations_match_openssl_pkcs12kdf() {
+        let pw = bmp_password("Kata sandi: rahasia-ü€".as_bytes());
+        assert_eq!(
+            hex::encode(&*pw),
+            "004b006100740061002000730061006e00640069003a00200072006100680061007300690061002d00fc20ac0000"
+        );
+        let salt = hex("000102030405060708090a0b0c0d0e0f");
+        let sliced = |hash, purpose, len| {
+            let mut d = Derivation::new(hash, &pw, &salt, purpose, 600_000, len);
+            while !step_all(core::slice::from_mut(&mut d), 10_000) {}
+            hex::encode(d.output().unwrap_or_default())
+        };
+        assert_eq!(
+            sliced(Hash::Sha256, Purpose::Mac, 32),
+            "73e4281295b91c344d6f7ca51a8b9bb6f365e76f0dac79a1eaee4d66d7b8e2b2"
+        );
+        assert_eq!(
+            sliced(Hash::Sha1, Purpose::Mac, 20),
+            "34ef7b3da9eedc90a8f8431d505dda0e4063479a"
+        );
+        assert_eq!(
+            sliced(Hash::Sha1, Purpose::Key, 24),
+            "113d3e9189d65119bc6ab840397ba8f8e708d0561cc874c5"
+        );
+        assert_eq!(sliced(Hash::Sha1, Purpose::Iv, 8), "8f233391f45887b1");
+    }
+
     /// The sliced form against the one-shot form (itself checked against the published
     /// vectors above) for every hash, several output blocks and slice sizes that end inside
     /// a block, on a block boundary and past the end.
