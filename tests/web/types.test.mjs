@@ -127,6 +127,8 @@ async function runtimeSamples(kunci, dir) {
   add("Main<'warmUpStrength'>", await kunci.warmUpStrength());
   add('Strict<Awaited<ReturnType<typeof K.token.detect>>>', await kunci.token.detect({ timeout: 0 }));
 
+  await tokenSamples(kunci, add);
+
   const client = await kunci.createWorkerClient();
   try {
     const wkey = await client.KeyPair.generate('p256');
@@ -152,6 +154,52 @@ async function runtimeSamples(kunci, dir) {
     client.terminate();
   }
   return { samples, client };
+}
+
+/**
+ * The token API's results, through token.js, from a stand-in for the extension on a stand-in
+ * `window`: answers shaped as extension/src/background.js builds them (PROTOCOL.md §1), one
+ * with the optional fields the helper may leave out. What this checks is token.js's side:
+ * that it hands them on in the declared shape, with null for what was left out.
+ */
+async function tokenSamples(kunci, add) {
+  const TOKEN = { serial: '0A1B2C', label: 'Budi', manufacturer: 'SafeNet', model: 'eToken 5110', slot: 0,
+                  pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false };
+  const CERT = { keyId: '01', label: 'Budi', subject: 'CN=Budi Santoso,C=ID', serial: '1f', notAfter: '2028-01-01T00:00:00Z', pem: '-----BEGIN CERTIFICATE-----\n' };
+  const answers = [
+    { 'token.list': { tokens: [TOKEN] } },
+    { 'token.generateCsr': { token: TOKEN, keyId: '01', label: 'kunci-7', algorithm: 'p256', csrPem: 'x', publicKeySha256: 'ab' } },
+    { 'token.generateCsr': { token: TOKEN, keyId: '02', csrPem: 'x', publicKeySha256: 'cd' } }, // an older helper: no label, no algorithm
+    { 'token.importCertificate': { token: TOKEN, keyId: '01', label: 'Budi' } },
+    { 'token.listCertificates': { token: TOKEN, certificates: [CERT] } },
+  ];
+  const fake = new EventTarget();
+  fake.location = { origin: 'https://ams.example.go.id' };
+  const deliver = (data) => {
+    const e = new MessageEvent('message', { data, origin: fake.location.origin });
+    Object.defineProperty(e, 'source', { value: fake });
+    fake.dispatchEvent(e);
+  };
+  let next = 0;
+  fake.postMessage = (data) => setTimeout(() => {
+    if (data?.type === 'ping') deliver({ kunci: 1, type: 'pong', extension: '0.1.0', protocol: 1 });
+    if (data?.type === 'request') {
+      const result = answers[next++][data.op];
+      deliver({ kunci: 1, type: 'response', id: data.id, ok: true, result: JSON.parse(JSON.stringify(result)) });
+    }
+  }, 0);
+  globalThis.window = fake;
+  try {
+    add('Strict<Awaited<ReturnType<typeof K.token.detect>>>', await kunci.token.detect());
+    add('Strict<Awaited<ReturnType<typeof K.token.list>>>', await kunci.token.list());
+    const request = { algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challengePassword: 'T-1', label: 'kunci-7' };
+    add('Strict<Awaited<ReturnType<typeof K.token.generateCsr>>>', await kunci.token.generateCsr(request));
+    add('Strict<Awaited<ReturnType<typeof K.token.generateCsr>>>', await kunci.token.generateCsr(request));
+    add('Strict<Awaited<ReturnType<typeof K.token.importCertificate>>>', await kunci.token.importCertificate('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'));
+    add('Strict<Awaited<ReturnType<typeof K.token.listCertificates>>>', await kunci.token.listCertificates());
+  } finally {
+    delete globalThis.window;
+  }
 }
 
 test('index.d.ts declares exactly what each call returns (fields, types, null for absent)', { skip: packageSkipReason(), timeout: 180_000 }, async () => {

@@ -38,8 +38,13 @@ export const LIMITS = Object.freeze({
   chainItems: 32,
   /** Entries of `passwordStrength`'s `inputs.other`. */
   otherItems: 64,
-  /** PEM text sent to a token (certificate plus chain): the extension's helper frames 1 MiB. */
+  /** PEM text sent to a token (certificate plus chain): the extension refuses more (its helper frames 1 MiB). */
   tokenPemChars: 512 * 1024,
+  /** `token.generateCsr`'s texts, as the extension bounds them (it would answer `request.bad`). */
+  tokenSubjectChars: 2048,
+  tokenEmailChars: 320,
+  tokenChallengeChars: 255,
+  tokenLabelChars: 64,
   /** `token.detect`'s timeout, ms. */
   detectTimeoutMs: 600_000,
   /** PBKDF2 iterations are a u32 in the core. */
@@ -437,10 +442,11 @@ export function checkTokenGenerateCsr(args) {
   }
   const out = {
     algorithm,
-    subject: text(where, 'request.subject (an RFC 4514 string such as "CN=Budi Santoso,C=ID")', o.subject, { max: LIMITS.subjectChars, nonEmpty: true }),
+    subject: text(where, 'request.subject (an RFC 4514 string such as "CN=Budi Santoso,C=ID")', o.subject, { max: LIMITS.tokenSubjectChars, nonEmpty: true }),
   };
+  const max = { email: LIMITS.tokenEmailChars, challengePassword: LIMITS.tokenChallengeChars, label: LIMITS.tokenLabelChars };
   for (const k of ['email', 'challengePassword', 'label']) {
-    const s = text(where, `request.${k}`, o[k], { optional: true });
+    const s = text(where, `request.${k}`, o[k], { optional: true, max: max[k] });
     if (s !== undefined) out[k] = s;
   }
   return [out];

@@ -17,7 +17,9 @@
  *   1024 (a subject given as one DN string: 4096); a PEM or DER input (key, CSR, certificate,
  *   each chain entry) over 1 MiB; a `.p12` over 4 MiB; a chain of more than 32 certificates;
  *   `inputs.other` of more than 64 entries; iterations over 2³²−1; PEM sent to a token over
- *   512 KiB (certificate and chain together).
+ *   512 KiB (certificate and chain together); in {@link token.generateCsr}, as the extension
+ *   bounds them, a subject over 2048 characters, an e-mail over 320, a challengePassword over
+ *   255, a label over 64.
  * A value of the right type that kunci does not support keeps its own code
  * (`"key.unsupported_algorithm"`, `"input.unknown_language"`, `"kdf.iterations_too_low"`; on a
  * token, `"request.bad"` for an algorithm other than `'rsa2048'` or `'p256'`).

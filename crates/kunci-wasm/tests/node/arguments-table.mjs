@@ -189,6 +189,8 @@ const ROWS = [
   [['token'], 'token.generateCsr', 'misspelt key', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x', lable: 'k' }), INVALID, /did you mean `label`/],
   [['token'], 'token.generateCsr', 'subject an object', (c) => c.token.generateCsr({ algorithm: 'p256', subject: { commonName: 'x' } }), INVALID],
   [['token'], 'token.generateCsr', 'a huge subject', (c) => c.token.generateCsr({ algorithm: 'p256', subject: c.HUGE }), TOO_LARGE],
+  [['token'], 'token.generateCsr', 'a 65-character label', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x', label: 'k'.repeat(65) }), TOO_LARGE],
+  [['token'], 'token.generateCsr', 'a 256-character challengePassword', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x', challengePassword: 'T'.repeat(256) }), TOO_LARGE],
   [['token'], 'token.generateCsr', 'extra argument', (c) => c.token.generateCsr({ algorithm: 'p256', subject: 'CN=x' }, {}), INVALID],
   [['token'], 'token.importCertificate', 'a number', (c) => c.token.importCertificate(5), INVALID],
   [['token'], 'token.importCertificate', 'null', (c) => c.token.importCertificate(null), INVALID],
