@@ -34,7 +34,7 @@ test('RSA and P-256 keys make CSRs that OpenSSL verifies', async () => {
     assert.equal(key.kind, alg === 'p256' ? 'EC P-256' : 'RSA 2048');
     const { pem, der } = await createCsr(key, {
       subject: { commonName: 'Budi Santoso', organization: 'Dinas Kominfo', country: 'ID' },
-      email: 'budi@example.go.id', token: 'TOKEN-1234567890',
+      email: 'budi@example.go.id', challengePassword: 'TOKEN-1234567890',
     });
     assert.ok(der instanceof Uint8Array && der.length > 100);
     writeFileSync(join(dir, `${alg}.csr`), pem);
@@ -44,6 +44,10 @@ test('RSA and P-256 keys make CSRs that OpenSSL verifies', async () => {
     assert.equal(info.challengePassword, 'TOKEN-1234567890');
     assert.deepEqual(info.emailSans, ['budi@example.go.id']);
     assert.equal(info.publicKeySha256, key.publicKeySha256);
+    // `token`, the deprecated name, still works; both names with different values do not.
+    const old = await createCsr(key, { subject: 'CN=x', token: 'T-OLD', challengePassword: 'T-OLD' });
+    assert.equal((await verifyCsr(old.der)).challengePassword, 'T-OLD');
+    await rejectsWith(createCsr(key, { subject: 'CN=x', token: 'T-1', challengePassword: 'T-2' }), 'argument.invalid');
     key.free();
     await rejectsWith(createCsr(key, { subject: 'CN=x' }), 'key.freed');
   }
