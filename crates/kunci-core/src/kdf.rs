@@ -15,6 +15,10 @@
 //! bytes it would give kunci (UTF-8, unnormalised). Derived keys come back to a job's
 //! `finish`, which checks their count and length ([`Error::KdfResult`]); what else each job
 //! can check is said on its `finish`.
+//!
+//! Where the middle step must run in Rust on a thread that may not block for long (a page's
+//! main thread without WebCrypto, or a hash WebCrypto lacks), [`Pbkdf2Request::start`] gives
+//! a [`Pbkdf2Task`] that runs in slices of a chosen number of iterations.
 
 use zeroize::Zeroizing;
 
@@ -111,6 +115,135 @@ impl Pbkdf2Request {
     }
 }
 
+/// A PBKDF2 derivation run in slices: from [`Pbkdf2Request::start`]. Each
+/// [`Pbkdf2Task::step`] runs at most the iterations it is given and returns, so that a
+/// caller on a UI thread can give its event loop a turn between slices. The result is
+/// [`Pbkdf2Request::derive`]'s. It holds the HMAC keyed with the password and the partial
+/// result; the latter is zeroized on drop.
+pub struct Pbkdf2Task {
+    inner: Box<dyn Stepper>,
+}
+
+impl Pbkdf2Task {
+    /// Runs at most `max_iterations` HMAC iterations; true once the key is derived.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        self.inner.step(max_iterations);
+        self.inner.output().is_some()
+    }
+
+    /// The derived key, once [`Pbkdf2Task::step`] said it is done.
+    pub fn output(&self) -> Option<&[u8]> {
+        self.inner.output()
+    }
+}
+
+impl core::fmt::Debug for Pbkdf2Task {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pbkdf2Task")
+            .field("done", &self.output().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`Pbkdf2Task`]'s state for one PRF.
+trait Stepper {
+    /// Runs at most `budget` iterations.
+    fn step(&mut self, budget: u32);
+    fn output(&self) -> Option<&[u8]>;
+}
+
+/// PBKDF2 (RFC 8018 section 5.2) with `M` as PRF, resumable between iterations.
+struct Slices<M> {
+    /// The PRF keyed with the password, cloned for every iteration (as the `pbkdf2` crate does).
+    keyed: M,
+    salt: Vec<u8>,
+    iterations: u32,
+    key_len: usize,
+    out: Zeroizing<Vec<u8>>,
+    /// The index of the block being derived (from 1).
+    block: u32,
+    /// The block in progress; `None` between blocks.
+    current: Option<Block>,
+}
+
+/// `U_j`, `T_i` so far and the iterations `T_i` still needs.
+type Block = (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>, u32);
+
+impl<M: hmac::Mac + Clone> Stepper for Slices<M> {
+    fn step(&mut self, mut budget: u32) {
+        while self.out.len() < self.key_len {
+            if self.current.is_none() {
+                if budget == 0 {
+                    return;
+                }
+                budget -= 1;
+                self.block += 1;
+                let mut prf = self.keyed.clone();
+                prf.update(&self.salt);
+                prf.update(&self.block.to_be_bytes());
+                let u = Zeroizing::new(prf.finalize().into_bytes().to_vec());
+                let t = u.clone();
+                self.current = Some((u, t, self.iterations.saturating_sub(1)));
+            }
+            let Some((u, t, left)) = &mut self.current else {
+                continue; // set just above
+            };
+            let rounds = (*left).min(budget);
+            for _ in 0..rounds {
+                let mut prf = self.keyed.clone();
+                prf.update(u);
+                u.copy_from_slice(&prf.finalize().into_bytes());
+                for (x, y) in t.iter_mut().zip(u.iter()) {
+                    *x ^= y;
+                }
+            }
+            *left -= rounds;
+            budget -= rounds;
+            if *left > 0 {
+                return;
+            }
+            let take = t.len().min(self.key_len - self.out.len());
+            self.out.extend_from_slice(&t[..take]);
+            self.current = None;
+        }
+    }
+
+    fn output(&self) -> Option<&[u8]> {
+        (self.out.len() >= self.key_len).then_some(&self.out[..])
+    }
+}
+
+impl Pbkdf2Request {
+    /// The derivation as a [`Pbkdf2Task`] to run in slices (the same key as
+    /// [`Pbkdf2Request::derive`]).
+    pub fn start(&self, password: &[u8]) -> Pbkdf2Task {
+        fn slices<M: hmac::Mac + hmac::digest::KeyInit + Clone + 'static>(
+            r: &Pbkdf2Request,
+            password: &[u8],
+        ) -> Box<dyn Stepper> {
+            Box::new(Slices {
+                // HMAC takes keys of any length: this cannot fail.
+                keyed: <M as hmac::digest::KeyInit>::new_from_slice(password)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+                salt: r.salt.clone(),
+                iterations: r.iterations,
+                key_len: r.key_len,
+                out: Zeroizing::new(Vec::with_capacity(r.key_len)),
+                block: 0,
+                current: None,
+            })
+        }
+        let inner = match self.prf {
+            Prf::HmacSha1 => slices::<hmac::Hmac<sha1::Sha1>>(self, password),
+            Prf::HmacSha224 => slices::<hmac::Hmac<sha2::Sha224>>(self, password),
+            Prf::HmacSha256 => slices::<hmac::Hmac<sha2::Sha256>>(self, password),
+            Prf::HmacSha384 => slices::<hmac::Hmac<sha2::Sha384>>(self, password),
+            Prf::HmacSha512 => slices::<hmac::Hmac<sha2::Sha512>>(self, password),
+        };
+        Pbkdf2Task { inner }
+    }
+}
+
 /// Runs every request in Rust, in order: the middle step of the one-call functions.
 pub(crate) fn derive_all(requests: &[Pbkdf2Request], password: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     requests.iter().map(|r| r.derive(password)).collect()
@@ -177,6 +310,52 @@ mod tests {
             key_len: 64,
         };
         assert_eq!(r.derive(b"passwd")[..4], [0x55, 0xac, 0x04, 0x6e]);
+    }
+
+    /// The sliced form against the `pbkdf2` crate (itself checked against the RFC vectors
+    /// above) for every PRF, keys of one to four blocks and slices that end inside a block,
+    /// on its edge and past the end.
+    #[test]
+    fn a_sliced_task_derives_what_derive_does() {
+        for prf in [
+            Prf::HmacSha1,
+            Prf::HmacSha224,
+            Prf::HmacSha256,
+            Prf::HmacSha384,
+            Prf::HmacSha512,
+        ] {
+            for (iterations, key_len) in [(1, 16), (1000, 32), (777, 70)] {
+                let r = Pbkdf2Request {
+                    salt: b"garam laut".to_vec(),
+                    iterations,
+                    prf,
+                    key_len,
+                };
+                let whole = r.derive("kata sandi ü".as_bytes());
+                for slice in [1, 999, 1000, 1001, 100_000] {
+                    let mut task = r.start("kata sandi ü".as_bytes());
+                    let mut calls = 1;
+                    while !task.step(slice) {
+                        assert!(task.output().is_none());
+                        calls += 1;
+                    }
+                    assert_eq!(
+                        task.output(),
+                        Some(&whole[..]),
+                        "{prf:?} {iterations} {key_len} {slice}"
+                    );
+                    let hash_len = match prf {
+                        Prf::HmacSha1 => 20,
+                        Prf::HmacSha224 => 28,
+                        Prf::HmacSha256 => 32,
+                        Prf::HmacSha384 => 48,
+                        Prf::HmacSha512 => 64,
+                    };
+                    let total = key_len.div_ceil(hash_len) as u32 * iterations;
+                    assert_eq!(calls, total.div_ceil(slice), "no slice overruns");
+                }
+            }
+        }
     }
 
     #[test]
