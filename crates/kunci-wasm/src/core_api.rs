@@ -9,7 +9,7 @@
 //! everything here instead, for hosts without WebCrypto.
 
 use kunci_core::csr::{CsrBuilder, Subject};
-use kunci_core::kdf::Pbkdf2Request;
+use kunci_core::kdf::{Pbkdf2Request, Prf};
 use kunci_core::pkcs12::{PackOptions, Profile};
 use kunci_core::{KeyAlgorithm, KeyPair, cert, csr, pkcs8, pkcs12};
 use wasm_bindgen::prelude::*;
@@ -396,10 +396,13 @@ fn derive_all(requests: &[Pbkdf2Request], password: &str) -> Vec<Zeroizing<Vec<u
         .collect()
 }
 
+/// `{salt, iterations, hash, keyLength, webcrypto}`: `hash` is WebCrypto's name for it, and
+/// for the one hash WebCrypto lacks (SHA-224) the name `Pbkdf2Task.start` takes, with
+/// `webcrypto: false`; the JS layer then derives in Rust, in slices.
 fn request_to_js(r: &Pbkdf2Request) -> Result<JsValue, JsValue> {
-    let Some(hash) = r.prf.webcrypto_hash() else {
-        // WebCrypto has no such hash: the JS layer falls back to finishInRust.
-        return Ok(JsValue::NULL);
+    let (hash, webcrypto) = match r.prf.webcrypto_hash() {
+        Some(hash) => (hash, true),
+        None => (prf_hash_name(r.prf), false),
     };
     let out = js_sys::Object::new();
     js_sys::Reflect::set(
@@ -410,5 +413,72 @@ fn request_to_js(r: &Pbkdf2Request) -> Result<JsValue, JsValue> {
     js_sys::Reflect::set(&out, &"iterations".into(), &r.iterations.into())?;
     js_sys::Reflect::set(&out, &"hash".into(), &hash.into())?;
     js_sys::Reflect::set(&out, &"keyLength".into(), &(r.key_len as u32).into())?;
+    js_sys::Reflect::set(&out, &"webcrypto".into(), &webcrypto.into())?;
     Ok(out.into())
+}
+
+/// The hash of `prf` by its WebCrypto-style name (`SHA-224` included).
+fn prf_hash_name(prf: Prf) -> &'static str {
+    match prf {
+        Prf::HmacSha1 => "SHA-1",
+        Prf::HmacSha224 => "SHA-224",
+        Prf::HmacSha256 => "SHA-256",
+        Prf::HmacSha384 => "SHA-384",
+        Prf::HmacSha512 => "SHA-512",
+    }
+}
+
+/// A PBKDF2 derivation in Rust, run in slices: the JS layer's fallback where WebCrypto cannot
+/// derive (no WebCrypto, or SHA-224), so that the fallback does not block a page's main
+/// thread for the whole derivation (about 300 ms at 600 000 iterations).
+#[wasm_bindgen]
+pub struct Pbkdf2Task {
+    inner: kunci_core::kdf::Pbkdf2Task,
+}
+
+#[wasm_bindgen]
+impl Pbkdf2Task {
+    /// Starts the derivation a job's `derivations()` asked for (`hash` as it gave it).
+    pub fn start(
+        salt: &[u8],
+        iterations: u32,
+        hash: &str,
+        key_length: u32,
+        password: &str,
+    ) -> Result<Pbkdf2Task, JsValue> {
+        let prf = [
+            Prf::HmacSha1,
+            Prf::HmacSha224,
+            Prf::HmacSha256,
+            Prf::HmacSha384,
+            Prf::HmacSha512,
+        ]
+        .into_iter()
+        .find(|p| prf_hash_name(*p) == hash);
+        // The bounds of the requests jobs make: within the iteration cap, a cipher key's length.
+        let (Some(prf), 1..=pkcs8::MAX_ITERATIONS, 1..=64) = (prf, iterations, key_length) else {
+            return Err(js_error(kunci_core::Error::KdfResult(
+                "not a derivation a kunci job asks for".into(),
+            )));
+        };
+        let request = Pbkdf2Request {
+            salt: salt.to_vec(),
+            iterations,
+            prf,
+            key_len: key_length as usize,
+        };
+        Ok(Pbkdf2Task {
+            inner: request.start(password.as_bytes()),
+        })
+    }
+
+    /// Runs at most `max_iterations` iterations; true once the key is derived.
+    pub fn step(&mut self, max_iterations: u32) -> bool {
+        self.inner.step(max_iterations)
+    }
+
+    /// The derived key once `step` said it is done, else `undefined`.
+    pub fn output(&self) -> Option<Vec<u8>> {
+        self.inner.output().map(<[u8]>::to_vec)
+    }
 }
