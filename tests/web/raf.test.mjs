@@ -177,8 +177,6 @@ const REPORTED_ONLY = {
   'passwordStrength, first call': 'issue 14 item 6 (building the dictionaries), worked on separately',
   'createCsr rsa4096': 'one RSA-4096 signature in wasm, about 50 ms of CPU; not sliceable as is',
   'importEncrypted, scrypt (openssl default N=16384)': 'scrypt runs whole in Rust (about 200 ms of CPU)',
-  'importEncrypted, PBKDF2-SHA224 600 000 (Rust: WebCrypto has no SHA-224)':
-    "the Rust PBKDF2 fallback runs whole (finishInRust); it needs a sliced PBKDF2 like pkcs12's KDF",
 };
 
 describe('the main-thread API runs no task over 50 ms', { skip, timeout: 900_000 }, () => {

@@ -224,26 +224,46 @@ async function rsaFromWebCrypto(bits) {
 }
 
 /**
- * Runs PBKDF2 derivations with WebCrypto, all at once. Returns null when WebCrypto cannot
- * (absent, or a hash it lacks), and the caller finishes in Rust instead.
+ * Runs a job's PBKDF2 derivations: with WebCrypto, all at once (on the browser's own
+ * threads), and those WebCrypto cannot run (no WebCrypto, SHA-224, or a refusal) in Rust
+ * on this thread, in slices that yield to the event loop (`Pbkdf2Task`), so that even the
+ * fallback never blocks a page for the whole derivation. Returns null only for a request a
+ * job could not describe, and the caller finishes in Rust instead.
  */
 async function deriveAll(requests, password) {
-  const s = subtle();
-  if (!s || requests.some((r) => !r)) return null;
+  if (requests.some((r) => !r)) return null;
   if (requests.length === 0) return [];
+  const s = subtle();
+  let base;
+  if (s && requests.some((r) => r.webcrypto !== false)) {
+    try {
+      base = await s.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
+    } catch {
+      base = undefined; // derive them all in Rust below
+    }
+  }
+  const fromWebCrypto = requests.map((r) =>
+    base && r.webcrypto !== false
+      ? s
+          .deriveBits({ name: 'PBKDF2', salt: r.salt, iterations: r.iterations, hash: r.hash }, base, r.keyLength * 8)
+          .then((bits) => new Uint8Array(bits), () => null)
+      : null,
+  );
+  const derived = [];
+  for (const [i, r] of requests.entries()) {
+    derived.push((await fromWebCrypto[i]) ?? (await deriveInSlices(r, password)));
+  }
+  return derived;
+}
+
+/** One PBKDF2 derivation in Rust, in slices that yield (see chunk.js). */
+async function deriveInSlices(request, password) {
+  const task = core.Pbkdf2Task.start(request.salt, request.iterations, request.hash, request.keyLength, password);
   try {
-    const base = await s.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
-    return await Promise.all(
-      requests.map(async (r) =>
-        new Uint8Array(
-          await s.deriveBits(
-            { name: 'PBKDF2', salt: r.salt, iterations: r.iterations, hash: r.hash }, base, r.keyLength * 8,
-          ),
-        ),
-      ),
-    );
-  } catch {
-    return null;
+    await runSliced(task);
+    return task.output();
+  } finally {
+    task.free();
   }
 }
 
