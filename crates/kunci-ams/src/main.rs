@@ -310,6 +310,31 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
             pass_file.display()
         );
     }
+    // The OCSP responder and the TSA: made on the first start of a data folder (new, or made
+    // before they existed), their certificates renewed when due.
+    let (responders, events) =
+        setup::open_or_create_responders(&ca_dir, passphrase.expose().as_bytes(), &authority, now)?;
+    if events.ocsp_created || events.ocsp_renewed || events.tsa_created {
+        eprintln!(
+            "kunci-ams: {}{}{}in {}",
+            if events.ocsp_created {
+                "made the OCSP responder's key and certificate; "
+            } else {
+                ""
+            },
+            if events.ocsp_renewed {
+                "renewed the OCSP responder's certificate; "
+            } else {
+                ""
+            },
+            if events.tsa_created {
+                "made the timestamp authority's key and certificate; "
+            } else {
+                ""
+            },
+            ca_dir.display()
+        );
+    }
     let mut settings = Settings::new(data_dir.join("uploads"));
     settings.auto_approve = args.auto_approve;
     settings.reminder_days = args.reminder_days;
@@ -356,7 +381,9 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
             )));
         }
     }
-    let portal = Arc::new(Portal::new(authority, profiles, settings, mailer)?);
+    let portal = Arc::new(Portal::new(
+        authority, responders, profiles, settings, mailer,
+    )?);
     portal.publish_crl(&store, now).await?;
 
     if args.demo {
@@ -402,7 +429,11 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
         config,
         portal: Arc::clone(&portal),
     };
-    tokio::spawn(reminders(store.clone(), Arc::clone(&portal)));
+    tokio::spawn(reminders(
+        store.clone(),
+        Arc::clone(&portal),
+        ca_dir.clone(),
+    ));
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     println!(
         "kunci-ams: serving on {origin} (listening on {})",
@@ -440,11 +471,26 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
 }
 
 /// Sends end-of-validity reminders at start and then hourly; purges expired sessions.
-async fn reminders(store: Store, portal: Arc<Portal>) {
+async fn reminders(store: Store, portal: Arc<Portal>, ca_dir: std::path::PathBuf) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
         let now = unix_now();
+        // The OCSP certificate lives 90 days and a portal may run longer than that.
+        match portal.renew_ocsp_if_due(now) {
+            Ok(None) => {}
+            Ok(Some(cert)) => match setup::store_ocsp_certificate(&ca_dir, &cert) {
+                Ok(()) => eprintln!("kunci-ams: renewed the OCSP responder's certificate"),
+                Err(e) => eprintln!(
+                    "kunci-ams: keeping the OCSP certificate failed: {}",
+                    e.code()
+                ),
+            },
+            Err(e) => eprintln!(
+                "kunci-ams: renewing the OCSP certificate failed: {}",
+                e.code()
+            ),
+        }
         match portal.send_reminders(&store, now).await {
             Ok(0) => {}
             Ok(n) => eprintln!("kunci-ams: sent {n} end-of-validity reminder(s)"),

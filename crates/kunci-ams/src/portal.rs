@@ -27,7 +27,9 @@ use kunci_core::CsrToken;
 use kunci_core::csr::{CsrPolicy, Subject};
 use kunci_core::key::KeyKind;
 
-use crate::ca::{Authority, Profile, RevocationReason, Revoked};
+use crate::ca::ocsp::OcspResponder;
+use crate::ca::tsa::TimeStampAuthority;
+use crate::ca::{Authority, Profile, Responders, RevocationReason, Revoked};
 use crate::error::{Error, Result};
 use crate::store::{
     Certificate, Document, Id, Request, RequestKind, RequestStatus, Store, UnixTime, UploadLimits,
@@ -109,6 +111,10 @@ const DOCUMENT_LOCKS: usize = 64;
 pub struct Portal {
     /// The issuing CA.
     pub authority: Authority,
+    /// The timestamp authority (`POST /tsa`).
+    pub tsa: TimeStampAuthority,
+    /// The OCSP responder (`/ocsp`), replaced whole when its certificate is renewed.
+    ocsp: RwLock<Arc<OcspResponder>>,
     /// Certificate profiles by the name products refer to (`individu`, `organisasi`).
     pub profiles: BTreeMap<String, Profile>,
     /// How the portal behaves.
@@ -151,6 +157,7 @@ impl Portal {
     /// start and after every revocation).
     pub fn new(
         authority: Authority,
+        responders: Responders,
         profiles: BTreeMap<String, Profile>,
         settings: Settings,
         mailer: Option<Arc<dyn Mailer>>,
@@ -163,6 +170,8 @@ impl Portal {
         })?;
         Ok(Portal {
             authority,
+            tsa: responders.tsa,
+            ocsp: RwLock::new(Arc::new(responders.ocsp)),
             profiles,
             settings,
             mailer,
@@ -182,6 +191,32 @@ impl Portal {
             Some(der) => Arc::new(der),
             None => self.last_crl(),
         })
+    }
+
+    /// The OCSP responder as it is now.
+    pub fn ocsp(&self) -> Arc<OcspResponder> {
+        match self.ocsp.read() {
+            Ok(r) => Arc::clone(&r),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Renews the OCSP responder's certificate (same key) when it is in its last 30 days at
+    /// `now`, and answers the new certificate (DER) for the caller to keep
+    /// (`setup::store_ocsp_certificate`); `None` when no renewal was due.
+    pub fn renew_ocsp_if_due(&self, now: UnixTime) -> Result<Option<Vec<u8>>> {
+        let current = self.ocsp();
+        if !current.renewal_due(now) {
+            return Ok(None);
+        }
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let cert = current.renew(&self.authority, now, &mut rng)?;
+        let renewed = Arc::new(current.with_certificate(&self.authority, &cert)?);
+        match self.ocsp.write() {
+            Ok(mut r) => *r = renewed,
+            Err(poisoned) => *poisoned.into_inner() = renewed,
+        }
+        Ok(Some(cert))
     }
 
     /// The CRL this instance published last (empty before the first).

@@ -10,6 +10,10 @@
 //! DATA/ca/root.key.pem          root CA key, ENCRYPTED PRIVATE KEY (PBES2, AES-256)
 //! DATA/ca/issuing.crt.pem       issuing CA certificate
 //! DATA/ca/issuing.key.pem       issuing CA key, ENCRYPTED PRIVATE KEY
+//! DATA/ca/ocsp.crt.pem          OCSP responder certificate (issued by the issuing CA)
+//! DATA/ca/ocsp.key.pem          OCSP responder key, ENCRYPTED PRIVATE KEY
+//! DATA/ca/tsa.crt.pem           timestamp authority certificate (issued by the root)
+//! DATA/ca/tsa.key.pem           timestamp authority key, ENCRYPTED PRIVATE KEY
 //! DATA/ca-passphrase            the CA key passphrase, made at first start (mode 0600) unless
 //!                               --ca-passphrase-file names one kept elsewhere
 //! DATA/uploads/<sha256>.pdf     supporting documents
@@ -30,7 +34,11 @@ use kunci_core::Password;
 use kunci_core::key::KeyAlgorithm;
 use zeroize::Zeroizing;
 
-use crate::ca::{Authority, CaNames, EncryptedHierarchy, create_hierarchy};
+use crate::ca::ocsp::OcspResponder;
+use crate::ca::tsa::TimeStampAuthority;
+use crate::ca::{
+    Authority, CaNames, EncryptedHierarchy, Responders, create_hierarchy, decrypt_key, encrypt_key,
+};
 use crate::error::{Error, Result};
 use crate::store::{NewProduct, Store, UnixTime};
 use crate::uploads::write_private;
@@ -113,11 +121,129 @@ pub fn open_or_create_ca(
     Ok((encrypted.authority(passphrase)?, true))
 }
 
+/// What [`open_or_create_responders`] did besides loading, for the operator's log.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ResponderEvents {
+    /// A new OCSP responder key and certificate were made.
+    pub ocsp_created: bool,
+    /// The OCSP responder's certificate was renewed (same key).
+    pub ocsp_renewed: bool,
+    /// A new TSA key and certificate were made (first start, renewal, or an unusable pair).
+    pub tsa_created: bool,
+}
+
+/// Loads the OCSP responder and the timestamp authority from `DATA/ca/`, making what is
+/// missing: the first start of a new data folder, or of one made before they existed (the
+/// upgrade). Their keys are P-256 and kept only encrypted under the CA `passphrase`, like the
+/// CA's. The OCSP certificate is renewed (same key) once in its last 30 days; the TSA key and
+/// certificate are replaced once fewer than 5 years of the certificate are left (see
+/// [`crate::ca::tsa`]), which needs the root key, decrypted here for that moment only. A
+/// pair that no longer fits (a certificate of another CA, a key not its certificate's) is
+/// replaced too; a wrong passphrase is `ca.key_locked`, never a replacement.
+pub fn open_or_create_responders(
+    ca_dir: &Path,
+    passphrase: &[u8],
+    authority: &Authority,
+    now: UnixTime,
+) -> Result<(Responders, ResponderEvents)> {
+    let files = CaFiles::new(ca_dir);
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let mut events = ResponderEvents::default();
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(io("reading the CA files"));
+
+    // OCSP: under the issuing CA, whose key is at hand.
+    let loaded = if files.ocsp_key.exists() {
+        let key = decrypt_key(&read(&files.ocsp_key)?, passphrase)?;
+        let cert = read(&files.ocsp_cert).unwrap_or_default();
+        Some((
+            OcspResponder::new(authority, cert.as_bytes(), std::sync::Arc::new(key)),
+            cert,
+        ))
+    } else {
+        None
+    };
+    let ocsp = match loaded {
+        Some((Ok(responder), _)) if !responder.renewal_due(now) => responder,
+        Some((Ok(responder), _)) => {
+            let cert = responder.renew(authority, now, &mut rng)?;
+            write_private(
+                &files.ocsp_cert,
+                kunci_core::pem::encode("CERTIFICATE", &cert).as_bytes(),
+            )?;
+            events.ocsp_renewed = true;
+            responder.with_certificate(authority, &cert)?
+        }
+        _ => {
+            let (key, cert) = Responders::new_ocsp(authority, KeyAlgorithm::P256, now, &mut rng)?;
+            // Certificate first, key last: the key's presence marks a complete pair.
+            write_private(
+                &files.ocsp_cert,
+                kunci_core::pem::encode("CERTIFICATE", &cert).as_bytes(),
+            )?;
+            write_private(
+                &files.ocsp_key,
+                encrypt_key(&key, passphrase, &mut rng)?.as_bytes(),
+            )?;
+            events.ocsp_created = true;
+            OcspResponder::new(authority, &cert, std::sync::Arc::new(key))?
+        }
+    };
+
+    // TSA: under the root.
+    let root_cert = authority.root_cert_der();
+    let loaded = if files.tsa_key.exists() {
+        let key = decrypt_key(&read(&files.tsa_key)?, passphrase)?;
+        let cert = read(&files.tsa_cert).unwrap_or_default();
+        TimeStampAuthority::new(root_cert, cert.as_bytes(), Box::new(key)).ok()
+    } else {
+        None
+    };
+    let tsa = match loaded {
+        Some(tsa) if !tsa.renewal_due(now) => tsa,
+        _ => {
+            let encrypted = EncryptedHierarchy {
+                root_cert_pem: read(&files.root_cert)?,
+                root_key_pem: read(&files.root_key)?,
+                issuing_cert_pem: read(&files.issuing_cert)?,
+                issuing_key_pem: read(&files.issuing_key)?,
+            };
+            let hierarchy = encrypted.decrypt(passphrase)?;
+            let (key, cert) =
+                Responders::new_tsa(&hierarchy.root, KeyAlgorithm::P256, now, &mut rng)?;
+            drop(hierarchy);
+            write_private(
+                &files.tsa_cert,
+                kunci_core::pem::encode("CERTIFICATE", &cert).as_bytes(),
+            )?;
+            write_private(
+                &files.tsa_key,
+                encrypt_key(&key, passphrase, &mut rng)?.as_bytes(),
+            )?;
+            events.tsa_created = true;
+            TimeStampAuthority::new(root_cert, &cert, Box::new(key))?
+        }
+    };
+    Ok((Responders { ocsp, tsa }, events))
+}
+
+/// Writes a renewed OCSP responder certificate (PEM) where
+/// [`open_or_create_responders`] reads it.
+pub fn store_ocsp_certificate(ca_dir: &Path, cert_der: &[u8]) -> Result<()> {
+    write_private(
+        &CaFiles::new(ca_dir).ocsp_cert,
+        kunci_core::pem::encode("CERTIFICATE", cert_der).as_bytes(),
+    )
+}
+
 struct CaFiles {
     root_cert: PathBuf,
     root_key: PathBuf,
     issuing_cert: PathBuf,
     issuing_key: PathBuf,
+    ocsp_cert: PathBuf,
+    ocsp_key: PathBuf,
+    tsa_cert: PathBuf,
+    tsa_key: PathBuf,
 }
 
 impl CaFiles {
@@ -127,6 +253,10 @@ impl CaFiles {
             root_key: dir.join("root.key.pem"),
             issuing_cert: dir.join("issuing.crt.pem"),
             issuing_key: dir.join("issuing.key.pem"),
+            ocsp_cert: dir.join("ocsp.crt.pem"),
+            ocsp_key: dir.join("ocsp.key.pem"),
+            tsa_cert: dir.join("tsa.crt.pem"),
+            tsa_key: dir.join("tsa.key.pem"),
         }
     }
 }

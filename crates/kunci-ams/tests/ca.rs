@@ -956,8 +956,10 @@ assert san.get_values_for_type(x509.RFC822Name) == ['budi@example.go.id']
 dp = ext.get_extension_for_class(x509.CRLDistributionPoints).value
 assert dp[0].full_name[0].value == 'http://127.0.0.1:8080/ca/issuing.crl'
 aia = ext.get_extension_for_class(x509.AuthorityInformationAccess).value
-assert aia[0].access_method == AuthorityInformationAccessOID.CA_ISSUERS
-assert aia[0].access_location.value == 'http://127.0.0.1:8080/ca/issuing.crt'
+assert aia[0].access_method == AuthorityInformationAccessOID.OCSP
+assert aia[0].access_location.value == 'http://127.0.0.1:8080/ocsp'
+assert aia[1].access_method == AuthorityInformationAccessOID.CA_ISSUERS
+assert aia[1].access_location.value == 'http://127.0.0.1:8080/ca/issuing.crt'
 pol = ext.get_extension_for_class(x509.CertificatePolicies).value
 assert pol[0].policy_identifier.dotted_string == '1.3.6.1.5.5.7.13.1'
 aki = ext.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier

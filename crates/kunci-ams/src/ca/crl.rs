@@ -116,7 +116,7 @@ impl RevocationReason {
         Self::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    fn rfc(self) -> CrlReason {
+    pub(crate) fn rfc(self) -> CrlReason {
         match self {
             RevocationReason::Unspecified => CrlReason::Unspecified,
             RevocationReason::KeyCompromise => CrlReason::KeyCompromise,

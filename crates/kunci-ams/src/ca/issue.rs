@@ -33,6 +33,10 @@ use crate::{Error, Result};
 const ID_AD_CA_ISSUERS: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
 
+/// id-ad-ocsp (RFC 5280 section 4.2.2.1): the AIA entry naming the OCSP responder.
+pub const ID_AD_OCSP: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+
 /// Bytes in a serial number: 16, the top two bits fixed to `01` (positive, never zero, no
 /// leading zero in DER) and 126 random bits.
 pub const SERIAL_LEN: usize = 16;
@@ -70,8 +74,8 @@ impl Authority {
     /// `now` - [`CLOCK_SKEW_SECS`]; notAfter = min(`now` + validity, the issuing CA's end);
     /// keyUsage (critical, trimmed to what the key can do), extendedKeyUsage,
     /// basicConstraints CA:FALSE (critical), subjectKeyIdentifier, authorityKeyIdentifier,
-    /// subjectAltName, cRLDistributionPoints, authorityInfoAccess and certificatePolicies as
-    /// the profile says. When the issuing CA is not valid at `now`: [`Error::CaExpired`].
+    /// subjectAltName, cRLDistributionPoints, authorityInfoAccess (OCSP, caIssuers) and
+    /// certificatePolicies as the profile says. When the issuing CA is not valid at `now`: [`Error::CaExpired`].
     pub fn issue<R: CryptoRng + ?Sized>(
         &self,
         csr_der_or_pem: &[u8],
@@ -194,12 +198,22 @@ impl Authority {
             };
             exts.push(x509::extension(&CrlDistributionPoints(vec![dp]), false)?);
         }
-        if let Some(url) = &checked.aia_url {
-            let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
-                access_method: ID_AD_CA_ISSUERS,
+        // One AIA extension with the OCSP responder first (what clients look for first),
+        // then where the issuing CA's certificate is.
+        let access: Vec<AccessDescription> = [
+            (ID_AD_OCSP, &checked.ocsp_url),
+            (ID_AD_CA_ISSUERS, &checked.aia_url),
+        ]
+        .into_iter()
+        .filter_map(|(method, url)| {
+            url.as_ref().map(|url| AccessDescription {
+                access_method: method,
                 access_location: GeneralName::UniformResourceIdentifier(url.clone()),
-            }]);
-            exts.push(x509::extension(&aia, false)?);
+            })
+        })
+        .collect();
+        if !access.is_empty() {
+            exts.push(x509::extension(&AuthorityInfoAccessSyntax(access), false)?);
         }
         if let Some(oid) = checked.policy {
             let policies = CertificatePolicies(vec![PolicyInformation {

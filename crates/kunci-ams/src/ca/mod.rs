@@ -14,10 +14,14 @@
 //!   [`Authority::crl`] ([`crl`]) and [`Authority::chain_pem`]. It holds the root certificate
 //!   but never the root key, which can stay offline once the issuing CA exists.
 //! - [`Profile`] ([`profile`]) says what each product's certificates contain.
+//! - [`Responders`]: the OCSP responder ([`ocsp`], a delegated signer under the issuing CA)
+//!   and the timestamp authority ([`tsa`], under the root), each with a key of its own.
 
 pub mod crl;
 pub mod issue;
+pub mod ocsp;
 pub mod profile;
+pub mod tsa;
 mod x509;
 
 use core::fmt;
@@ -223,6 +227,24 @@ impl Hierarchy {
         })
     }
 
+    /// The issuing CA at work with an OCSP responder and a TSA of fresh P-256 keys, all in
+    /// memory ([`Responders::create`]); the root key signs the TSA certificate and is then
+    /// dropped (and zeroized).
+    pub fn into_authority_with_responders<R: CryptoRng + ?Sized>(
+        self,
+        now: i64,
+        rng: &mut R,
+    ) -> Result<(Authority, Responders)> {
+        let root = self.root;
+        let authority = Authority::new(
+            &root.cert_der,
+            &self.issuing.cert_der,
+            Box::new(self.issuing.key),
+        )?;
+        let responders = Responders::create(&root, &authority, KeyAlgorithm::P256, now, rng)?;
+        Ok((authority, responders))
+    }
+
     /// The issuing CA at work. The root key is dropped (and zeroized) here.
     pub fn into_authority(self) -> Result<Authority> {
         Authority::new(
@@ -249,6 +271,61 @@ impl EncryptedHierarchy {
         let issuing = load_keys(&self.issuing_cert_pem, &self.issuing_key_pem, password)?;
         let root = pem::der_or_pem(self.root_cert_pem.as_bytes(), &["CERTIFICATE"])?;
         Authority::new(&root, &issuing.cert_der, Box::new(issuing.key))
+    }
+}
+
+/// The CA's two online services, each with its own key: the OCSP responder (certificate
+/// issued by the issuing CA) and the timestamp authority (certificate issued by the root).
+#[derive(Debug)]
+pub struct Responders {
+    /// The delegated OCSP responder.
+    pub ocsp: ocsp::OcspResponder,
+    /// The RFC 3161 timestamp authority.
+    pub tsa: tsa::TimeStampAuthority,
+}
+
+impl Responders {
+    /// New responders with fresh keys of `algorithm`, kept in memory only: the OCSP
+    /// certificate from `authority`, the TSA certificate from `root` (the hierarchy's root,
+    /// whose key this needs once). For tests and one-off portals; `kunci-ams serve` keeps
+    /// them in the data folder (`setup::open_or_create_responders`).
+    pub fn create<R: CryptoRng + ?Sized>(
+        root: &CaKeys,
+        authority: &Authority,
+        algorithm: KeyAlgorithm,
+        now: i64,
+        rng: &mut R,
+    ) -> Result<Responders> {
+        let (ocsp_key, ocsp_cert) = Responders::new_ocsp(authority, algorithm, now, rng)?;
+        let (tsa_key, tsa_cert) = Responders::new_tsa(root, algorithm, now, rng)?;
+        Ok(Responders {
+            ocsp: ocsp::OcspResponder::new(authority, &ocsp_cert, std::sync::Arc::new(ocsp_key))?,
+            tsa: tsa::TimeStampAuthority::new(root.cert_der(), &tsa_cert, Box::new(tsa_key))?,
+        })
+    }
+
+    /// A fresh OCSP responder key and its certificate (DER) from `authority`.
+    pub fn new_ocsp<R: CryptoRng + ?Sized>(
+        authority: &Authority,
+        algorithm: KeyAlgorithm,
+        now: i64,
+        rng: &mut R,
+    ) -> Result<(KeyPair, Vec<u8>)> {
+        let key = KeyPair::generate(algorithm, rng)?;
+        let cert = authority.issue_ocsp_certificate(spki_of(&key)?, now, rng)?;
+        Ok((key, cert))
+    }
+
+    /// A fresh TSA key and its certificate (DER) from the root.
+    pub fn new_tsa<R: CryptoRng + ?Sized>(
+        root: &CaKeys,
+        algorithm: KeyAlgorithm,
+        now: i64,
+        rng: &mut R,
+    ) -> Result<(KeyPair, Vec<u8>)> {
+        let key = KeyPair::generate(algorithm, rng)?;
+        let cert = tsa::issue_tsa_certificate(root, spki_of(&key)?, now, rng)?;
+        Ok((key, cert))
     }
 }
 
@@ -440,15 +517,36 @@ fn read_ca(der: &[u8], what: &str) -> Result<Certificate> {
     Ok(cert)
 }
 
-/// Decrypts a CA key and checks it belongs to its certificate.
-fn load_keys(cert_pem: &str, key_pem: &str, password: &[u8]) -> Result<CaKeys> {
-    let cert_der = pem::der_or_pem(cert_pem.as_bytes(), &["CERTIFICATE"])?;
-    let key = pkcs8::decrypt(key_pem.as_bytes(), password).map_err(|e| match e {
+/// Decrypts a key kept as `ENCRYPTED PRIVATE KEY` PEM; a wrong password is
+/// [`Error::CaKeyLocked`].
+pub fn decrypt_key(key_pem: &str, password: &[u8]) -> Result<KeyPair> {
+    pkcs8::decrypt(key_pem.as_bytes(), password).map_err(|e| match e {
         kunci_core::Error::Pkcs8WrongPassword | kunci_core::Error::EmptyPassword => {
             Error::CaKeyLocked
         }
         other => Error::Core(other),
-    })?;
+    })
+}
+
+/// Encrypts a key as `ENCRYPTED PRIVATE KEY` PEM under `password`, like the CA keys (PBES2,
+/// kunci-core's default PBKDF2 count, AES-256-CBC).
+pub fn encrypt_key<R: CryptoRng + ?Sized>(
+    key: &KeyPair,
+    password: &[u8],
+    rng: &mut R,
+) -> Result<String> {
+    Ok(pkcs8::encrypt_pem(
+        key,
+        password,
+        pkcs8::DEFAULT_ITERATIONS,
+        rng,
+    )?)
+}
+
+/// Decrypts a CA key and checks it belongs to its certificate.
+fn load_keys(cert_pem: &str, key_pem: &str, password: &[u8]) -> Result<CaKeys> {
+    let cert_der = pem::der_or_pem(cert_pem.as_bytes(), &["CERTIFICATE"])?;
+    let key = decrypt_key(key_pem, password)?;
     let cert = Certificate::from_der(&cert_der)
         .map_err(|e| Error::CaInvalid(format!("unreadable CA certificate: {e}")))?;
     let spki = cert

@@ -39,6 +39,10 @@ pub struct Profile {
     pub crl_url: Option<String>,
     /// Authority information access, caIssuers: where the issuing CA's certificate is.
     pub aia_ca_issuers_url: Option<String>,
+    /// Authority information access, OCSP: the portal's OCSP responder (`{origin}/ocsp`).
+    /// Absent in profile files written before the responder existed, hence the default.
+    #[serde(default)]
+    pub ocsp_url: Option<String>,
     /// The certificate policy OID (dotted) of the authority's certificate policy.
     pub policy_oid: Option<String>,
     /// Validity in days, 1 to [`MAX_VALIDITY_DAYS`]; capped at the issuing CA's end.
@@ -119,8 +123,8 @@ impl Profile {
     /// "Sertifikat Elektronik Individu": a person's certificate for signing documents and
     /// e-mail and for logging in; the e-mail address in the SAN; 2 years; RSA 2048-4096 or
     /// P-256. `base_url` is the portal's public address (`http://127.0.0.1:8080`): the CRL
-    /// is published at `{base_url}/ca/issuing.crl` and the issuing CA at
-    /// `{base_url}/ca/issuing.crt`.
+    /// is published at `{base_url}/ca/issuing.crl`, the issuing CA at
+    /// `{base_url}/ca/issuing.crt` and the OCSP responder answers at `{base_url}/ocsp`.
     pub fn individu(base_url: &str) -> Profile {
         Profile {
             name: "Sertifikat Elektronik Individu".into(),
@@ -137,6 +141,7 @@ impl Profile {
             include_email_san: true,
             crl_url: Some(crl_url(base_url)),
             aia_ca_issuers_url: Some(aia_url(base_url)),
+            ocsp_url: Some(ocsp_url(base_url)),
             policy_oid: Some(TEST_POLICY_ONE.into()),
             validity_days: 730,
             allowed_keys: vec![
@@ -160,6 +165,7 @@ impl Profile {
             include_email_san: true,
             crl_url: Some(crl_url(base_url)),
             aia_ca_issuers_url: Some(aia_url(base_url)),
+            ocsp_url: Some(ocsp_url(base_url)),
             policy_oid: Some(TEST_POLICY_TWO.into()),
             validity_days: 730,
             allowed_keys: vec![
@@ -223,6 +229,7 @@ impl Profile {
             policy,
             crl_url: url(&self.crl_url, "CRL URL")?,
             aia_url: url(&self.aia_ca_issuers_url, "CA issuers URL")?,
+            ocsp_url: url(&self.ocsp_url, "OCSP URL")?,
         })
     }
 }
@@ -233,6 +240,7 @@ pub(crate) struct CheckedProfile {
     pub policy: Option<ObjectIdentifier>,
     pub crl_url: Option<Ia5String>,
     pub aia_url: Option<Ia5String>,
+    pub ocsp_url: Option<Ia5String>,
 }
 
 fn parse_oid(dotted: &str, what: &str) -> Result<ObjectIdentifier> {
@@ -242,6 +250,10 @@ fn parse_oid(dotted: &str, what: &str) -> Result<ObjectIdentifier> {
 
 fn crl_url(base: &str) -> String {
     format!("{}/ca/issuing.crl", base.trim_end_matches('/'))
+}
+
+fn ocsp_url(base: &str) -> String {
+    format!("{}/ocsp", base.trim_end_matches('/'))
 }
 
 fn aia_url(base: &str) -> String {
@@ -271,7 +283,7 @@ mod tests {
     #[test]
     fn broken_profiles_are_refused_with_the_profile_code() {
         let good = Profile::individu("http://h");
-        let cases: [fn(&mut Profile); 9] = [
+        let cases: [fn(&mut Profile); 10] = [
             |p| p.validity_days = 0,
             |p| p.validity_days = MAX_VALIDITY_DAYS + 1,
             |p| p.key_usage.clear(),
@@ -280,6 +292,7 @@ mod tests {
             |p| p.policy_oid = Some("not.an.oid".into()),
             |p| p.crl_url = Some("ftp://h/x.crl".into()),
             |p| p.aia_ca_issuers_url = Some("http://h/é".into()),
+            |p| p.ocsp_url = Some("ldap://h/ocsp".into()),
             |p| p.name = " ".into(),
         ];
         for (i, change) in cases.iter().enumerate() {

@@ -140,6 +140,17 @@ pub(crate) fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
     sha2::Sha256::digest(spki.subject_public_key.raw_bytes())[..20].to_vec()
 }
 
+/// The name of a service of the CA named `ca` (the OCSP responder, the TSA): `CN=<its
+/// organization> <role>` (or `<its CN> <role>` without an organization), O and C kept.
+pub(crate) fn role_name(ca: &Name, role: &str) -> Result<Name> {
+    let mut subject = kunci_core::csr::Subject::from_name(ca)?;
+    subject.common_name = match &subject.organization {
+        Some(o) => format!("{o} {role}"),
+        None => format!("{} {role}", subject.common_name),
+    };
+    Ok(subject.to_name()?)
+}
+
 /// Maps an encoding failure of something the CA built itself.
 pub(crate) fn encoding(e: der::Error) -> Error {
     Error::CaEncoding(e.to_string())

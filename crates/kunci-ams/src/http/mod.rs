@@ -6,13 +6,16 @@
 //! the security headers ([`headers`]) and how errors become JSON ([`error`]). It is the only
 //! place that reads the clock or the system's randomness for the portal's logic; the store
 //! and the CA get both from here. The holder's routes are in [`holder`], the operator's in
-//! [`operator`], the CA's public files in [`public`]; the registration authority's rules
+//! [`operator`], the CA's public files in [`public`], its OCSP responder and timestamp
+//! authority in [`pki`]; the registration authority's rules
 //! behind them in [`crate::portal`]. The pages (`web/`) and the npm package are static files,
 //! of which [`files`] serves only what pages load.
 //! docs/API.md lists every route.
 //!
 //! Layers, outermost first: security headers (so 404s, 413s and errors carry them too), the
-//! session and CSRF check, the body-size limit, the routes.
+//! session and CSRF check, the body-size limit, the routes. The protocol endpoints of
+//! [`pki`] (`/ocsp`, `/tsa`) have the security headers only: no session, no CSRF, their own
+//! 64 KiB limit.
 
 pub mod auth;
 pub mod csrf;
@@ -21,6 +24,7 @@ pub mod files;
 pub mod headers;
 pub mod holder;
 pub mod operator;
+pub mod pki;
 pub mod public;
 
 use std::path::PathBuf;
@@ -173,6 +177,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ca/issuing.crt", get(public::issuing_cert))
         .route("/ca/root.crt", get(public::root_cert))
         .route("/ca/chain.pem", get(public::chain))
+        .route("/ca/tsa.crt", get(public::tsa_cert))
         // The upload route reads its own body up to the document limit.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
     let mut router = api;
@@ -191,6 +196,12 @@ pub fn app(state: AppState) -> Router {
         }
         None => router.route("/", get(index)).fallback(not_found),
     };
+    // Cookie-less protocol endpoints for relying parties (see `pki`).
+    let pki = Router::new()
+        .route("/ocsp", post(pki::ocsp_post))
+        .route("/ocsp/{*request}", get(pki::ocsp_get))
+        .route("/tsa", post(pki::tsa))
+        .method_not_allowed_fallback(method_not_allowed);
     router
         // Last before the layers: it reaches every route above. A known route called with a
         // method it does not take answers JSON too (axum adds the `Allow` header).
@@ -199,6 +210,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             csrf::session_and_csrf,
         ))
+        .merge(pki)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

@@ -39,6 +39,12 @@ pub async fn root_cert(State(state): State<AppState>) -> Response {
     cert(state.portal.authority.root_cert_der().to_vec())
 }
 
+/// `GET /ca/tsa.crt`: the timestamp authority's certificate, DER (issued by the root), for
+/// verifiers of tokens made without certReq.
+pub async fn tsa_cert(State(state): State<AppState>) -> Response {
+    cert(state.portal.tsa.cert_der().to_vec())
+}
+
 /// `GET /ca/chain.pem`: issuing CA then root, PEM.
 pub async fn chain(State(state): State<AppState>) -> Response {
     (

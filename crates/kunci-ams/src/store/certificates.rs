@@ -193,6 +193,21 @@ impl Store {
         Ok(der)
     }
 
+    /// A fresh timestamp token serial number: the counter on the store's counter row, raised
+    /// by one in its own committed write, so no two tokens share a number, however many
+    /// instances share the database and however often they restart (1, 2, 3, ...).
+    pub async fn take_tsa_serial(&self) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let serial: i64 = sqlx::query_scalar(
+            "UPDATE crl_counter SET tsa_serial = tsa_serial + 1 WHERE id = 1 RETURNING tsa_serial",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .db("taking a timestamp serial")?;
+        tx.commit().await.db("committing a timestamp serial")?;
+        Ok(serial)
+    }
+
     /// Good certificates whose validity ends at or before `ends_before` and whose holder has
     /// not been reminded yet (the 30-day reminder).
     pub async fn certificates_to_remind(&self, ends_before: UnixTime) -> Result<Vec<Certificate>> {

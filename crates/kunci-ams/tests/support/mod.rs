@@ -21,7 +21,7 @@ pub use app::{PASSWORD, Session, TestApp, World, files_under, with_cookie, with_
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode, header};
-use kunci_ams::ca::{Authority, CaNames, create_hierarchy};
+use kunci_ams::ca::{Authority, CaNames, Responders, create_hierarchy};
 use kunci_ams::http::{AppState, Config, unix_now};
 use kunci_ams::portal::{Mailer, Portal, Settings, standard_profiles};
 use kunci_ams::setup;
@@ -56,7 +56,14 @@ pub async fn portal_with(
     )
     .unwrap();
     assert!(created);
-    assemble(dir, authority, config, tune, mailer).await
+    let (responders, _) = setup::open_or_create_responders(
+        &dir.path().join("ca"),
+        pass.expose().as_bytes(),
+        &authority,
+        now,
+    )
+    .unwrap();
+    assemble(dir, authority, responders, config, tune, mailer).await
 }
 
 /// Like [`portal_with`], but the CA (a new one for this portal) lives only in memory: its keys
@@ -71,17 +78,19 @@ pub async fn portal_with_memory_ca(
     let dir = tempfile::tempdir().unwrap();
     let names = CaNames::for_organization("kunci Test CA", "ID");
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    let authority = create_hierarchy(&names, KeyAlgorithm::P256, &mut rng, unix_now())
+    let now = unix_now();
+    let (authority, responders) = create_hierarchy(&names, KeyAlgorithm::P256, &mut rng, now)
         .unwrap()
-        .into_authority()
+        .into_authority_with_responders(now, &mut rng)
         .unwrap();
-    assemble(dir, authority, config, tune, mailer).await
+    assemble(dir, authority, responders, config, tune, mailer).await
 }
 
 /// The store (with the standard products), the settings and the portal around `authority`.
 async fn assemble(
     dir: tempfile::TempDir,
     authority: Authority,
+    responders: Responders,
     config: Config,
     tune: impl FnOnce(&mut Settings),
     mailer: Option<Arc<dyn Mailer>>,
@@ -91,7 +100,14 @@ async fn assemble(
     setup::seed_products(&store, now).await.unwrap();
     let mut settings = Settings::new(dir.path().join("uploads"));
     tune(&mut settings);
-    let portal = Portal::new(authority, standard_profiles(ORIGIN), settings, mailer).unwrap();
+    let portal = Portal::new(
+        authority,
+        responders,
+        standard_profiles(ORIGIN),
+        settings,
+        mailer,
+    )
+    .unwrap();
     portal.publish_crl(&store, now).await.unwrap();
     Fresh {
         state: AppState {
