@@ -210,11 +210,20 @@ impl KeyPair {
                     .map_err(|e| Error::KeyGeneration(e.to_string()))?;
                 Inner::Rsa(Box::new(key))
             }
-            None => Inner::P256(Box::new(
-                <p256::ecdsa::SigningKey as rsa::Generate>::generate_from_rng(rng),
-            )),
+            None => return Ok(Self::generate_p256(rng)),
         };
         Ok(KeyPair { inner })
+    }
+
+    /// Generates a P-256 key pair: [`KeyPair::generate`] without RSA, for a build that must
+    /// not carry RSA key generation (the npm package's core wasm module leaves it, with
+    /// crypto-primes' sieve tables, to its lazily loaded extra module).
+    pub fn generate_p256<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        KeyPair {
+            inner: Inner::P256(Box::new(
+                <p256::ecdsa::SigningKey as rsa::Generate>::generate_from_rng(rng),
+            )),
+        }
     }
 
     /// The kind of this key (RSA and its size, or P-256).

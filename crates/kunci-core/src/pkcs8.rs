@@ -235,6 +235,14 @@ pub fn read_unencrypted(input: &[u8]) -> Result<KeyPair> {
     KeyPair::from_pkcs8_der(&der)
 }
 
+/// The key as an unencrypted PKCS#8 DER, the counterpart of [`read_unencrypted`]: only for
+/// handing a key from one of the npm package's wasm modules to another (which is how a key
+/// read or generated in the lazily loaded module reaches the core module). The copy is zeroed
+/// when dropped; the caller zeroes any other.
+pub fn write_unencrypted(key: &KeyPair) -> Result<Zeroizing<Vec<u8>>> {
+    key.to_pkcs8_der()
+}
+
 /// Decrypts with a PBES2 scheme after checking that its cost is within
 /// [`MAX_ITERATIONS`]. Failure to decrypt is reported as [`Error::P12WrongPassword`]; callers
 /// map it to their own wrong-password error. Shared by [`crate::pkcs12`].

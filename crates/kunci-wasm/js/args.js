@@ -219,7 +219,7 @@ function wasmSource(where, name, v) {
 }
 
 /** Keys `init` accepts. Exported so that a new loading option is added in one place. */
-export const INIT_KEYS = ['coreWasm', 'strengthWasm'];
+export const INIT_KEYS = ['coreWasm', 'extraWasm', 'strengthWasm'];
 
 export function checkInit(args, where = 'init', name = 'options') {
   arity(where, args, 1);

@@ -14,6 +14,7 @@ import * as core from './wasm/kunci_core.js';
 import * as args from './args.js';
 import { runSliced } from './chunk.js';
 import { KunciError } from './errors.js';
+import { ensureExtra, generateInRust, intoCore } from './extra.js';
 import { configure, ensureCore, ensureStrength } from './load.js';
 import * as token from './token.js';
 
@@ -76,17 +77,17 @@ export class KeyPair {
         // WebCrypto refused (an unusual browser policy): fall back to the pure-Rust path.
       }
     }
-    return guard(() => new KeyPair(core.Key.generate(algorithm)));
+    return guard(async () => new KeyPair(bits ? await generateInRust(algorithm) : core.Key.generate(algorithm)));
   }
 
   static async importEncrypted(pkcs8, password) {
     [pkcs8, password] = args.checkImportEncrypted(arguments);
     await ensureCore();
     return guard(async () => {
-      const job = core.DecryptJob.prepare(bytes(pkcs8));
+      const job = (await ensureExtra()).DecryptJob.prepare(bytes(pkcs8));
       const request = job.derivation();
       const derived = request ? await deriveAll([request], password) : null;
-      return new KeyPair(derived ? job.finish(derived[0]) : job.finishInRust(password));
+      return new KeyPair(intoCore(derived ? job.finish(derived[0]) : job.finishInRust(password)));
     });
   }
 
@@ -175,14 +176,14 @@ export async function readPkcs12(p12, password) {
   return guard(async () => {
     // The MAC key first, in slices that yield (a wrong password stops there, before any
     // PBKDF2), then a legacy file's cipher keys, in slices too, while WebCrypto derives.
-    const start = core.ReadStart.begin(bytes(p12), password);
+    const start = (await ensureExtra()).ReadStart.begin(bytes(p12), password);
     await runSliced(start);
     const job = start.verify();
     const derivedSoon = deriveAll(Array.from(job.derivations()), password);
     await runSliced(job);
     const derived = await derivedSoon;
     const result = derived ? job.finish(derived) : job.finishInRust(password);
-    const handle = result.takeKey();
+    const handle = intoCore(result.takeKey());
     const report = camelKeys(result.report);
     result.free();
     return { ...report, key: handle ? new KeyPair(handle) : null };

@@ -1,10 +1,12 @@
 /**
- * Finding, fetching and starting kunci's two WebAssembly modules: the core
- * (`wasm/kunci_core_bg.wasm`, on the first call of anything) and the password-strength module
+ * Finding, fetching and starting kunci's three WebAssembly modules: the core
+ * (`wasm/kunci_core_bg.wasm`, on the first call of anything), the extra module
+ * (`wasm/kunci_extra_bg.wasm`, only when a page decrypts a PKCS#8 key, reads a PKCS#12 file or
+ * generates an RSA key without WebCrypto) and the password-strength module
  * (`wasm/kunci_strength_bg.wasm`, about 1 MB gzipped, only on the first strength check).
  *
  * Written for bundlers as much as for plain pages:
- * - both glue modules are imported statically (they are small JS); only the `.wasm` bytes are
+ * - all glue modules are imported statically (they are small JS); only the `.wasm` bytes are
  *   fetched lazily. A dynamic `import()` of the strength glue made Vite 5-7 refuse to build
  *   the package's Web Worker (their default `worker.format` "iife" cannot split code).
  * - each `.wasm` URL is written as `new URL('./wasm/…', import.meta.url)` in exactly that form,
@@ -16,6 +18,7 @@
  * again (e.g. after a network error).
  */
 import initCore from './wasm/kunci_core.js';
+import initExtra, * as extra from './wasm/kunci_extra.js';
 import initStrength, * as strength from './wasm/kunci_strength.js';
 
 import { KunciError } from './errors.js';
@@ -23,8 +26,9 @@ import { KunciError } from './errors.js';
 let settings = {};
 let coreReady;
 let strengthReady;
+let extraReady;
 
-/** Merges `init()` options (`coreWasm`, `strengthWasm`) into what later loads use. */
+/** Merges `init()` options (`coreWasm`, `extraWasm`, `strengthWasm`) into what later loads use. */
 export function configure(options) {
   settings = { ...settings, ...options };
 }
@@ -41,6 +45,27 @@ export function ensureCore() {
     throw e;
   });
   return coreReady;
+}
+
+/**
+ * Starts the extra module once and resolves to its exports: RSA key generation in Rust (no
+ * WebCrypto), PKCS#8 decryption and PKCS#12 reading, kept out of the core module to keep it
+ * small (see extra.js).
+ */
+export function ensureExtra() {
+  extraReady ??= load(
+    initExtra,
+    'kunci_extra_bg.wasm',
+    settings.extraWasm,
+    () => new URL('./wasm/kunci_extra_bg.wasm', import.meta.url),
+  ).then(
+    () => extra,
+    (e) => {
+      extraReady = undefined;
+      throw e;
+    },
+  );
+  return extraReady;
 }
 
 /** Starts the strength module once and resolves to its exports. */
@@ -102,7 +127,7 @@ async function fetchChecked(url) {
     throw new KunciError(
       'wasm.load_failed',
       `cannot load ${file} from ${url.href}: HTTP ${response.status}; the .wasm files must be served beside ` +
-        "the package's JS (in its wasm/ folder), or pass their URLs to init({coreWasm, strengthWasm})",
+        "the package's JS (in its wasm/ folder), or pass their URLs to init({coreWasm, extraWasm, strengthWasm})",
     );
   }
   if (type === 'application/wasm') return response;
@@ -114,7 +139,7 @@ async function fetchChecked(url) {
       'wasm.load_failed',
       `cannot load ${file}: got ${type || 'a response without Content-Type'} from ${url.href}${page}. ` +
         "With Vite's dev server (5 to 7), add optimizeDeps: { exclude: ['kunci'] } to vite.config.js; " +
-        "with another bundler, copy the package's wasm/ folder beside the bundle or pass init({coreWasm, strengthWasm})",
+        "with another bundler, copy the package's wasm/ folder beside the bundle or pass init({coreWasm, extraWasm, strengthWasm})",
     );
   }
   return bytes;

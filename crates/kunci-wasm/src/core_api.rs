@@ -1,4 +1,11 @@
-//! The exports of the `core` wasm module: keys, CSRs, PKCS#8, PKCS#12 and certificates.
+//! The exports of the `core` wasm module (keys, CSRs, PKCS#8, PKCS#12 and certificates) and
+//! of the lazily loaded `extra` module: what a renewal rarely needs and the core module would
+//! otherwise carry at every page load (about a third of its gzipped size): RSA key generation
+//! in Rust (only for hosts without WebCrypto), decrypting a PKCS#8 key and reading a PKCS#12
+//! file. Items are gated on the `core` or `extra` feature; a build with both (the default,
+//! used by the tests) has everything. A key crosses from the extra module to the core one as
+//! unencrypted PKCS#8 DER (`Key.intoPkcs8Der` there, `Key.fromPkcs8Der` here), zeroed on both
+//! sides after use, the way WebCrypto-generated keys come in.
 //!
 //! Private keys stay in wasm memory behind [`Key`] handles; JavaScript's `key.free()` drops
 //! the handle, and the core's key types zeroize on drop. Keys leave only encrypted.
@@ -8,14 +15,18 @@
 //! compiled to wasm, and asynchronous) and hands the derived keys back; `finishInRust` does
 //! everything here instead, for hosts without WebCrypto.
 
-use kunci_core::csr::{CsrBuilder, Subject};
+#[cfg(feature = "core")]
+use kunci_core::csr::{self, CsrBuilder, Subject};
 use kunci_core::kdf::{Pbkdf2Request, Prf};
+#[cfg(feature = "core")]
 use kunci_core::pkcs12::{PackOptions, Profile};
-use kunci_core::{KeyAlgorithm, KeyPair, cert, csr, pkcs8, pkcs12};
+use kunci_core::{KeyAlgorithm, KeyPair, cert, pkcs8, pkcs12};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::{from_js, js_error, rng, to_js};
+#[cfg(feature = "core")]
+use crate::from_js;
+use crate::{js_error, rng, to_js};
 
 /// A private key held in wasm memory.
 #[wasm_bindgen]
@@ -25,12 +36,24 @@ pub struct Key {
 
 #[wasm_bindgen]
 impl Key {
-    /// Generates a key pair in Rust (`rsa2048`, `rsa3072`, `rsa4096`, `p256`).
+    /// Generates a key pair in Rust (`rsa2048`, `rsa3072`, `rsa4096`, `p256`). Without the
+    /// `extra` feature only `p256`: RSA key generation (crypto-primes' sieve tables and
+    /// prime tests, about 45 KiB gzipped) is a fallback for hosts without WebCrypto and lives
+    /// in the extra module.
     pub fn generate(algorithm: &str) -> Result<Key, JsValue> {
         let alg: KeyAlgorithm = algorithm.parse().map_err(js_error)?;
-        Ok(Key {
-            inner: KeyPair::generate(alg, &mut rng()).map_err(js_error)?,
-        })
+        #[cfg(feature = "extra")]
+        let inner = KeyPair::generate(alg, &mut rng()).map_err(js_error)?;
+        #[cfg(not(feature = "extra"))]
+        let inner = if alg == KeyAlgorithm::P256 {
+            KeyPair::generate_p256(&mut rng())
+        } else {
+            return Err(crate::error_with_code(
+                "wasm.extra_module",
+                "RSA key generation in Rust is in the extra module (kunci_extra)",
+            ));
+        };
+        Ok(Key { inner })
     }
 
     /// Takes in an unencrypted PKCS#8 DER (a WebCrypto-generated key on its way in). The
@@ -59,14 +82,26 @@ impl Key {
     pub fn public_key_der(&self) -> Vec<u8> {
         self.inner.public_key_der()
     }
+
+    /// Consumes the handle and gives the key as unencrypted PKCS#8 DER, for the core module's
+    /// `fromPkcs8Der` (a key read or generated in the extra module on its way to the core
+    /// one). The wasm copy is zeroed here; the caller zeroes the returned bytes after use.
+    #[cfg(feature = "extra")]
+    #[wasm_bindgen(js_name = intoPkcs8Der)]
+    pub fn into_pkcs8_der(self) -> Result<js_sys::Uint8Array, JsValue> {
+        let der = pkcs8::write_unencrypted(&self.inner).map_err(js_error)?;
+        Ok(js_sys::Uint8Array::from(der.as_slice()))
+    }
 }
 
 /// Encrypting a key as PKCS#8: one PBKDF2 derivation.
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 pub struct EncryptJob {
     inner: pkcs8::EncryptJob,
 }
 
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 impl EncryptJob {
     /// Starts encrypting `key`; refuses bad iteration counts and empty passwords at once.
@@ -95,12 +130,15 @@ impl EncryptJob {
     }
 }
 
-/// Decrypting an encrypted PKCS#8 key.
+/// Decrypting an encrypted PKCS#8 key (in the extra module: it shares most of its code,
+/// PKCS#5 parameters, scrypt and the legacy ciphers, with reading PKCS#12).
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 pub struct DecryptJob {
     inner: pkcs8::DecryptJob,
 }
 
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 impl DecryptJob {
     /// Parses the encrypted key (PEM or DER) and checks its cost.
@@ -137,11 +175,13 @@ impl DecryptJob {
 }
 
 /// Packing a PKCS#12 file.
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 pub struct PackJob {
     inner: pkcs12::PackJob,
 }
 
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 impl PackJob {
     /// Starts packing. `chain` is an array of DER certificates; `options` is
@@ -211,6 +251,7 @@ impl PackJob {
 }
 
 /// Reading a PKCS#12 file (the MAC, hence the password, is checked at `prepare`).
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 pub struct ReadJob {
     inner: pkcs12::ReadJob,
@@ -218,11 +259,13 @@ pub struct ReadJob {
 
 /// Reading a PKCS#12 file in slices: `begin` parses it, `step` derives the MAC key a slice
 /// at a time, `verify` checks the MAC (the password) and gives the `ReadJob`.
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 pub struct ReadStart {
     inner: pkcs12::ReadStart,
 }
 
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 impl ReadStart {
     /// Parses the file down to its MAC; no key derivation yet.
@@ -247,12 +290,14 @@ impl ReadStart {
 }
 
 /// What a PKCS#12 file held: the key (if any) as a handle, the rest as a report.
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 pub struct ReadResult {
     key: Option<KeyPair>,
     report: JsValue,
 }
 
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 impl ReadResult {
     /// Takes the key out (once); `undefined` when the file had none.
@@ -268,6 +313,7 @@ impl ReadResult {
     }
 }
 
+#[cfg(feature = "extra")]
 #[wasm_bindgen]
 impl ReadJob {
     /// Parses the file and verifies its MAC with `password`.
@@ -303,6 +349,7 @@ impl ReadJob {
     }
 }
 
+#[cfg(feature = "extra")]
 fn read_result(contents: pkcs12::Pkcs12Contents) -> Result<ReadResult, JsValue> {
     let parse = |der: &Vec<u8>| cert::parse(der).map_err(js_error);
     let report = P12Report {
@@ -320,6 +367,7 @@ fn read_result(contents: pkcs12::Pkcs12Contents) -> Result<ReadResult, JsValue> 
     })
 }
 
+#[cfg(feature = "extra")]
 #[derive(serde::Serialize)]
 struct P12Report {
     certificate: Option<cert::CertificateInfo>,
@@ -333,6 +381,7 @@ struct P12Report {
 
 /// Makes a CSR signed by `key`. `subject` is a DN string or a `Subject` object (snake_case
 /// keys); returns `{pem, der}`.
+#[cfg(feature = "core")]
 #[wasm_bindgen(js_name = createCsr)]
 pub fn create_csr(
     key: &Key,
@@ -360,18 +409,21 @@ pub fn create_csr(
 }
 
 /// Verifies a CSR (PEM or DER bytes) and returns its report.
+#[cfg(feature = "core")]
 #[wasm_bindgen(js_name = verifyCsr)]
 pub fn verify_csr(input: &[u8]) -> Result<JsValue, JsValue> {
     to_js(&csr::verify(input).map_err(js_error)?)
 }
 
 /// Parses a certificate (PEM or DER bytes) into its report.
+#[cfg(feature = "core")]
 #[wasm_bindgen(js_name = parseCertificate)]
 pub fn parse_certificate(input: &[u8]) -> Result<JsValue, JsValue> {
     to_js(&cert::parse(input).map_err(js_error)?)
 }
 
 /// Every certificate of a PEM bundle (or one DER), as DER.
+#[cfg(feature = "core")]
 #[wasm_bindgen(js_name = certificatesDer)]
 pub fn certificates_der(input: &[u8]) -> Result<Vec<js_sys::Uint8Array>, JsValue> {
     Ok(cert::read_all_der(input)
@@ -382,6 +434,7 @@ pub fn certificates_der(input: &[u8]) -> Result<Vec<js_sys::Uint8Array>, JsValue
 }
 
 /// True when the certificate's public key is `key`'s.
+#[cfg(feature = "core")]
 #[wasm_bindgen(js_name = certificateMatchesKey)]
 pub fn certificate_matches_key(input: &[u8], key: &Key) -> Result<bool, JsValue> {
     Ok(cert::parse(input)

@@ -6,16 +6,19 @@
 //! pages use (and the WebCrypto routing for RSA key generation and PBKDF2) lives in `js/`,
 //! which wraps these low-level exports.
 //!
-//! One crate, two wasm modules: built with the `core` feature it exports keys, CSRs, PKCS#8,
-//! PKCS#12 and certificates; built with `strength` it exports only the password-strength check,
-//! whose dictionaries are most of its size and load only when a page first needs them.
+//! One crate, three wasm modules: built with the `core` feature it exports keys, CSRs, PKCS#8,
+//! PKCS#12 and certificates; built with `extra` it exports what a renewal rarely needs (RSA
+//! key generation without WebCrypto, decrypting PKCS#8, reading PKCS#12), loaded on first use
+//! so that the core module stays small; built with `strength` it exports only the
+//! password-strength check, whose dictionaries are most of its size and load only when a page
+//! first needs them.
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "extra"))]
 mod core_api;
 #[cfg(feature = "strength")]
 mod strength_api;
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "extra"))]
 pub use core_api::*;
 #[cfg(feature = "strength")]
 pub use strength_api::*;
@@ -45,6 +48,7 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> 
 }
 
 /// Reads a plain JavaScript object into a core type.
+#[cfg(any(feature = "core", feature = "strength"))]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
     value: JsValue,
     what: &str,
@@ -54,7 +58,7 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
 }
 
 /// The OS/browser RNG: `crypto.getRandomValues` on the web.
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "extra"))]
 pub(crate) fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
 }

@@ -79,3 +79,16 @@ fn encrypted_key_round_trips_in_rust_and_a_wrong_password_is_refused() {
     let err = EncryptJob::prepare(&key, "x", 99_999).err().unwrap();
     assert_eq!(code_of(err), "kdf.iterations_too_low");
 }
+
+#[wasm_bindgen_test]
+fn a_key_moves_between_modules_as_pkcs8_der_and_keeps_its_public_key() {
+    // What js/extra.js does with a key the extra module generated or read: its handle gives
+    // the unencrypted PKCS#8 DER once, and the core module's `fromPkcs8Der` takes it in.
+    for algorithm in ["p256", "rsa2048"] {
+        let key = Key::generate(algorithm).unwrap();
+        let fingerprint = key.public_key_sha256();
+        let der = key.into_pkcs8_der().unwrap().to_vec();
+        let back = Key::from_pkcs8_der(&der).unwrap();
+        assert_eq!(back.public_key_sha256(), fingerprint);
+    }
+}
