@@ -86,6 +86,10 @@ const ROUTES: &[Route] = &[
     route("GET", "/ca/issuing.crt", Who::Public, false),
     route("GET", "/ca/root.crt", Who::Public, false),
     route("GET", "/ca/chain.pem", Who::Public, false),
+    route("GET", "/ca/tsa.crt", Who::Public, false),
+    route("POST", "/ocsp", Who::Public, false),
+    route("GET", "/ocsp/{*request}", Who::Public, false),
+    route("POST", "/tsa", Who::Public, false),
     route("GET", "/api/me", Who::Account, false),
     route("GET", "/api/notices", Who::Account, false),
     route("POST", "/api/notices/{id}/read", Who::Account, true),
@@ -428,7 +432,11 @@ impl Cast {
         } else {
             self.request
         };
-        let uri = r.path.replace("{id}", &id.to_string());
+        // `MAA` is base64 for a DER SEQUENCE that is no OCSP request: malformedRequest.
+        let uri = r
+            .path
+            .replace("{id}", &id.to_string())
+            .replace("{*request}", "MAA");
         let body = match (r.method, r.path) {
             ("POST", "/api/login") => json!({"login": "ani", "password": PASSWORD}),
             ("POST", "/api/certificates/{id}/revoke") => json!({"reason": "superseded"}),
@@ -596,6 +604,10 @@ async fn unknown_routes_and_methods_are_404_for_every_role() {
 // CSRF on every state-changing route
 // ---------------------------------------------------------------------------------------------
 
+/// The OCSP and TSA endpoints: public protocol endpoints outside the session and CSRF layer,
+/// which answer every request with their protocol's answer (docs/API.md).
+const PROTOCOL_ENDPOINTS: [&str; 2] = ["/ocsp", "/tsa"];
+
 #[tokio::test]
 async fn every_state_changing_route_refuses_a_missing_wrong_or_cross_site_token() {
     let c = cast().await;
@@ -604,6 +616,18 @@ async fn every_state_changing_route_refuses_a_missing_wrong_or_cross_site_token(
     for r in ROUTES.iter().filter(|r| r.method != "GET") {
         let (uri, body) = c.sample(r);
         let method = Method::from_str(r.method).unwrap();
+        if PROTOCOL_ENDPOINTS.contains(&r.path) {
+            // Cookie-less by design (http/pki.rs): a cross-site POST with the victim's cookie
+            // gets the same protocol answer anyone gets, reads no session and changes nothing.
+            let mut request = with_session(route_request(&method, &uri, &body), &c.ani, None);
+            request
+                .headers_mut()
+                .insert(header::ORIGIN, "https://phish.example".parse().unwrap());
+            let answer = c.app.send(request).await;
+            assert_eq!(answer.status, StatusCode::OK, "{method} {uri}");
+            assert!(answer.code().is_empty(), "{method} {uri}: {}", answer.body);
+            continue;
+        }
         // The account the route is for (the owner where items are owned).
         let s = match r.who {
             Who::Staff => &c.operator,

@@ -4,7 +4,7 @@
 //! With `KUNCI_TEST_DATABASE_URL` set to a PostgreSQL server's URL (any database on it that
 //! the user may connect to, e.g. `postgres://postgres@127.0.0.1:5432/postgres`), each portal
 //! gets a new database of its own on that server instead of the SQLite file: that is how
-//! `cargo xtask ci` runs the HTTP suites (http.rs, api.rs, security.rs) on PostgreSQL.
+//! `cargo xtask ci` runs the HTTP suites (http.rs, api.rs, security.rs, pki.rs) on PostgreSQL.
 //!
 //! On top of that, `app.rs` holds the one test portal of those suites: `TestApp` (a portal and
 //! its client), `Session` (a logged-in account) and `World` (everything a refused request must
