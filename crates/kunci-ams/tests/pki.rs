@@ -821,6 +821,72 @@ async fn bad_timestamp_queries_are_rejected_with_the_rfc_failure_info() {
     assert!(text.contains("Serial number: 0x01"), "{text}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_store_never_give_the_same_serial_even_at_once() {
+    let Some(openssl) = judge("openssl") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    // A second portal instance on the same store (its own CA and TSA keys do not matter here:
+    // the serial comes from the store).
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let now = kunci_ams::http::unix_now();
+    let names = kunci_ams::ca::CaNames::for_organization("kunci Second", "ID");
+    let (authority, responders) =
+        kunci_ams::ca::create_hierarchy(&names, KeyAlgorithm::P256, &mut rng, now)
+            .unwrap()
+            .into_authority_with_responders(now, &mut rng)
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let portal = kunci_ams::portal::Portal::new(
+        authority,
+        responders,
+        kunci_ams::portal::standard_profiles(support::ORIGIN),
+        kunci_ams::portal::Settings::new(dir.path().join("uploads")),
+        None,
+    )
+    .unwrap();
+    let second = kunci_ams::http::AppState {
+        store: app.state.store.clone(),
+        config: app.state.config.clone(),
+        portal: std::sync::Arc::new(portal),
+    };
+    let data = dir.path().join("surat.txt");
+    std::fs::write(&data, "Surat").unwrap();
+    let query = ts_query(&openssl, dir.path(), &data, "-sha256", &[]);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let state = if i % 2 == 0 {
+            app.state.clone()
+        } else {
+            second.clone()
+        };
+        let query = query.clone();
+        tasks.push(tokio::spawn(async move {
+            let request = HttpRequest::post("/tsa")
+                .header(header::CONTENT_TYPE, "application/timestamp-query")
+                .body(Body::from(query))
+                .unwrap();
+            support::send(&state, request).await.bytes
+        }));
+    }
+    let mut serials = Vec::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        let text = reply_text(&openssl, dir.path(), &reply);
+        assert!(text.contains("Status: Granted."), "{text}");
+        serials.push(
+            text.lines()
+                .find_map(|l| l.strip_prefix("Serial number: "))
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    serials.sort();
+    serials.dedup();
+    assert_eq!(serials.len(), 16, "{serials:?}");
+}
+
 // ---- the binary: made at first start, kept, serials unique across a restart ----
 
 mod binary {
