@@ -887,6 +887,77 @@ async fn two_instances_on_one_store_never_give_the_same_serial_even_at_once() {
     assert_eq!(serials.len(), 16, "{serials:?}");
 }
 
+// ---- keeping and renewing the responders' certificates ----
+
+#[tokio::test]
+async fn the_responder_certificates_are_renewed_when_due_and_a_wrong_passphrase_changes_nothing() {
+    let Some(openssl) = judge("openssl") else {
+        return;
+    };
+    use kunci_ams::setup;
+    let fresh = support::portal(kunci_ams::http::Config::default()).await;
+    let ca = fresh.dir.path().join("ca");
+    let pass = setup::ca_passphrase(&fresh.dir.path().join("ca-passphrase"), true).unwrap();
+    let pass = pass.expose().as_bytes().to_vec();
+    let authority = &fresh.state.portal.authority;
+    let now = kunci_ams::http::unix_now();
+    let files = ["ocsp.crt.pem", "ocsp.key.pem", "tsa.crt.pem", "tsa.key.pem"];
+    let read_all = || files.map(|f| std::fs::read(ca.join(f)).unwrap());
+    let made = read_all();
+    let day = 86_400;
+
+    // A wrong passphrase: ca.key_locked, nothing replaced.
+    let err =
+        setup::open_or_create_responders(&ca, b"not the passphrase!!", authority, now).unwrap_err();
+    assert_eq!(err.code(), "ca.key_locked");
+    assert_eq!(read_all(), made);
+
+    // Today: nothing to do. In 61 days (29 left of 90): the OCSP certificate is renewed, same
+    // key; the TSA is kept.
+    let (_, events) = setup::open_or_create_responders(&ca, &pass, authority, now).unwrap();
+    assert_eq!(events, setup::ResponderEvents::default());
+    let (later, events) =
+        setup::open_or_create_responders(&ca, &pass, authority, now + 61 * day).unwrap();
+    assert!(
+        events.ocsp_renewed && !events.ocsp_created && !events.tsa_created,
+        "{events:?}"
+    );
+    let now_files = read_all();
+    assert_ne!(now_files[0], made[0], "a new OCSP certificate");
+    assert_eq!(now_files[1], made[1], "the same OCSP key");
+    assert_eq!(now_files[2..], made[2..], "the TSA as it was");
+    assert_eq!(
+        later.ocsp.not_after(),
+        now + 61 * day + kunci_ams::ca::ocsp::OCSP_CERT_VALIDITY_SECS
+    );
+    let pubkey = |pem: &[u8]| {
+        let path = fresh.dir.path().join("cert.pem");
+        std::fs::write(&path, pem).unwrap();
+        run_ok(
+            &openssl,
+            &["x509", "-in", p(&path), "-noout", "-pubkey"],
+            None,
+        )
+    };
+    assert_eq!(pubkey(&now_files[0]), pubkey(&made[0]));
+
+    // In 14 months (under 5 years left of 6): a new TSA key and certificate from the root.
+    let (_, events) =
+        setup::open_or_create_responders(&ca, &pass, authority, now + 425 * day).unwrap();
+    assert!(events.tsa_created, "{events:?}");
+    let renewed = read_all();
+    assert_ne!(renewed[2], made[2]);
+    assert_ne!(renewed[3], made[3]);
+    assert_ne!(pubkey(&renewed[2]), pubkey(&made[2]));
+
+    // The running portal renews its OCSP certificate in place (the hourly task's step).
+    let portal = &fresh.state.portal;
+    assert_eq!(portal.renew_ocsp_if_due(now).unwrap(), None);
+    let cert = portal.renew_ocsp_if_due(now + 61 * day).unwrap().unwrap();
+    assert_eq!(portal.ocsp().cert_der(), cert.as_slice());
+    assert!(!portal.ocsp().renewal_due(now + 61 * day));
+}
+
 // ---- the binary: made at first start, kept, serials unique across a restart ----
 
 mod binary {
