@@ -470,7 +470,8 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
     }
 }
 
-/// Sends end-of-validity reminders at start and then hourly; purges expired sessions.
+/// Sends end-of-validity reminders at start and then hourly; purges expired sessions; renews
+/// the OCSP responder's certificate when due (it lives 90 days, a portal may run longer).
 async fn reminders(store: Store, portal: Arc<Portal>, ca_dir: std::path::PathBuf) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {

@@ -9,7 +9,8 @@
 //! ([`Authority::issue_ocsp_certificate`]): extendedKeyUsage id-kp-OCSPSigning, and
 //! id-pkix-ocsp-nocheck, so that clients do not ask about the responder's own status (RFC 6960
 //! section 4.2.2.2.1); its short life (90 days, renewed 30 days before its end by
-//! `setup::open_or_create_responders` and the daily renewal task) is what bounds a leak of its key.
+//! `setup::open_or_create_responders` at start and `Portal::renew_ocsp_if_due` every hour) is
+//! what bounds a leak of its key.
 //!
 //! The ASN.1 structures are declared here (der 0.8): the RustCrypto `x509-ocsp` crate is still
 //! on der 0.7 / x509-cert 0.2, whose types are not the workspace's.
