@@ -483,12 +483,15 @@ fn prf_hash_name(prf: Prf) -> &'static str {
 
 /// A PBKDF2 derivation in Rust, run in slices: the JS layer's fallback where WebCrypto cannot
 /// derive (no WebCrypto, or SHA-224), so that the fallback does not block a page's main
-/// thread for the whole derivation (about 300 ms at 600 000 iterations).
+/// thread for the whole derivation (about 300 ms at 600 000 iterations). In the core module
+/// only: index.js's `deriveAll` serves the extra module's jobs too.
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 pub struct Pbkdf2Task {
     inner: kunci_core::kdf::Pbkdf2Task,
 }
 
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 impl Pbkdf2Task {
     /// Starts the derivation a job's `derivations()` asked for (`hash` as it gave it).
