@@ -74,6 +74,11 @@ export class KunciError extends Error {
 export interface InitOptions {
   /** The core module (`wasm/kunci_core_bg.wasm`): a URL, its bytes, or a compiled module. */
   coreWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
+  /**
+   * The extra module (`wasm/kunci_extra_bg.wasm`: RSA generation in Rust, encrypted-key import,
+   * PKCS#12 reading), loaded on the first call that needs it.
+   */
+  extraWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
   /** The strength module (`wasm/kunci_strength_bg.wasm`), loaded on the first strength check. */
   strengthWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
 }
@@ -377,6 +382,7 @@ export interface WorkerClientOptions {
   url?: string | URL | null;
   /** {@link init}'s options, sent to the worker (a `Response` cannot be sent). */
   init?: { coreWasm?: string | URL | BufferSource | WebAssembly.Module | null;
+           extraWasm?: string | URL | BufferSource | WebAssembly.Module | null;
            strengthWasm?: string | URL | BufferSource | WebAssembly.Module | null } | null;
 }
 
