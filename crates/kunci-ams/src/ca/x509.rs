@@ -141,12 +141,19 @@ pub(crate) fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
 }
 
 /// The name of a service of the CA named `ca` (the OCSP responder, the TSA): `CN=<its
-/// organization> <role>` (or `<its CN> <role>` without an organization), O and C kept.
+/// organization> <role>` (or `<its CN> <role>` without an organization), O and C kept. When
+/// that would pass the 64 characters X.520 allows a CN, the CN is the role alone (O still says
+/// whose it is).
 pub(crate) fn role_name(ca: &Name, role: &str) -> Result<Name> {
     let mut subject = kunci_core::csr::Subject::from_name(ca)?;
-    subject.common_name = match &subject.organization {
+    let named = match &subject.organization {
         Some(o) => format!("{o} {role}"),
         None => format!("{} {role}", subject.common_name),
+    };
+    subject.common_name = if named.chars().count() <= 64 {
+        named
+    } else {
+        role.to_owned()
     };
     Ok(subject.to_name()?)
 }
@@ -154,4 +161,35 @@ pub(crate) fn role_name(ca: &Name, role: &str) -> Result<Name> {
 /// Maps an encoding failure of something the CA built itself.
 pub(crate) fn encoding(e: der::Error) -> Error {
     Error::CaEncoding(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kunci_core::csr::Subject;
+
+    fn ca(organization: &str) -> Name {
+        Subject {
+            common_name: "Root CA".into(),
+            organization: Some(organization.into()),
+            country: Some("ID".into()),
+            ..Subject::default()
+        }
+        .to_name()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_role_name_keeps_o_and_c_and_never_passes_64_characters() {
+        let short = Subject::from_name(&role_name(&ca("kunci CA"), "OCSP Responder").unwrap());
+        let short = short.unwrap();
+        assert_eq!(short.common_name, "kunci CA OCSP Responder");
+        assert_eq!(short.organization.as_deref(), Some("kunci CA"));
+        assert_eq!(short.country.as_deref(), Some("ID"));
+        let org = "Badan Siber dan Sandi Negara Balai Sertifikasi Elektronik";
+        let long = Subject::from_name(&role_name(&ca(org), "Time Stamping Authority").unwrap());
+        let long = long.unwrap();
+        assert_eq!(long.common_name, "Time Stamping Authority");
+        assert_eq!(long.organization.as_deref(), Some(org));
+    }
 }
