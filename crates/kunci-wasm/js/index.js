@@ -16,6 +16,7 @@ import { runSliced } from './chunk.js';
 import { KunciError } from './errors.js';
 import { ensureExtra, generateInRust, intoCore } from './extra.js';
 import { configure, ensureCore, ensureStrength } from './load.js';
+import { warmUp } from './strength.js';
 import * as token from './token.js';
 
 export { createWorkerClient } from './client.js';
@@ -193,14 +194,14 @@ export async function readPkcs12(p12, password) {
 export async function passwordStrength(password, inputs, lang) {
   [password, inputs, lang] = args.checkPasswordStrength(arguments);
   const strength = await ensureStrength();
+  await warmUp(strength, { urgent: true }); // the one-time set-up in pieces (strength.js)
   return guard(() => camelKeys(strength.passwordStrength(password, snakeKeys(inputs ?? {}), lang)));
 }
 
-/** Loads the strength module and builds its dictionaries ahead of the first check. */
+/** Loads the strength module and builds its dictionaries in idle time, ahead of the first check. */
 export async function warmUpStrength() {
   args.checkWarmUpStrength(arguments);
-  const strength = await ensureStrength();
-  strength.warmUp();
+  await warmUp(await ensureStrength());
 }
 
 // ---- WebCrypto routing -------------------------------------------------------------------

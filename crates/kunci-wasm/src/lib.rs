@@ -48,7 +48,7 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> 
 }
 
 /// Reads a plain JavaScript object into a core type.
-#[cfg(any(feature = "core", feature = "strength"))]
+#[cfg(feature = "core")]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
     value: JsValue,
     what: &str,

@@ -3,18 +3,14 @@
 use kunci_core::strength::{self, Lang, UserInputs};
 use wasm_bindgen::prelude::*;
 
-use crate::{from_js, js_error, to_js};
+use crate::{error_with_code, js_error, to_js};
 
 /// Judges `password` with the holder's data (`{name, email, organization, nik, other}`) and
 /// returns the core's `Strength` report plus `explanation` and the feedback texts in `lang`.
 #[wasm_bindgen(js_name = passwordStrength)]
 pub fn password_strength(password: &str, inputs: JsValue, lang: &str) -> Result<JsValue, JsValue> {
     let lang: Lang = lang.parse().map_err(js_error)?;
-    let inputs: UserInputs = if inputs.is_undefined() || inputs.is_null() {
-        UserInputs::default()
-    } else {
-        from_js(inputs, "inputs")?
-    };
+    let inputs = user_inputs(&inputs)?;
     let result = strength::check(password, &inputs).map_err(js_error)?;
     let text = |f: &strength::Feedback| Text {
         code: f.code,
@@ -37,10 +33,15 @@ pub fn password_strength(password: &str, inputs: JsValue, lang: &str) -> Result<
     to_js(&report)
 }
 
-/// Builds the dictionaries now, so the first real check is fast (call when the worker starts).
-#[wasm_bindgen(js_name = warmUp)]
-pub fn warm_up() {
-    strength::warm_up();
+/// Runs piece `step` (0, 1, …) of building the dictionaries and says whether another follows:
+/// js/strength.js runs one a task, so that the set-up never holds the page's main thread for
+/// the whole 70-120 ms at once (see `kunci_core::strength::warm_up_step`). Running all of them
+/// makes the first real check as fast as the rest.
+#[wasm_bindgen(js_name = warmUpStep)]
+pub fn warm_up_step(step: u32) -> bool {
+    let step = step as usize;
+    strength::warm_up_step(step);
+    step + 1 < strength::WARM_UP_STEPS
 }
 
 /// The core's `Strength` with its bilingual feedback narrowed to the chosen language.
@@ -64,4 +65,50 @@ struct Report {
 struct Text {
     code: &'static str,
     text: String,
+}
+
+/// Reads `{name, email, organization, nik, other}` (each absent, null or string; `other` an
+/// array of strings) by hand: serde's deserialiser, with the float formatting its errors
+/// carry, cost the module more than its whole size budget had left. The JS layer has
+/// already refused anything else (js/args.js); this only keeps a direct caller from confusing
+/// the check.
+fn user_inputs(inputs: &JsValue) -> Result<UserInputs, JsValue> {
+    if inputs.is_undefined() || inputs.is_null() {
+        return Ok(UserInputs::default());
+    }
+    let bad = |key: &str, what: &str| {
+        error_with_code("wasm.bad_argument", &format!("inputs.{key} must be {what}"))
+    };
+    let get = |key: &str| js_sys::Reflect::get(inputs, &JsValue::from_str(key));
+    let text = |key: &str| -> Result<Option<String>, JsValue> {
+        let value = get(key)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        value
+            .as_string()
+            .map(Some)
+            .ok_or_else(|| bad(key, "a string"))
+    };
+    let other = get("other")?;
+    let other = if other.is_undefined() || other.is_null() {
+        Vec::new()
+    } else if js_sys::Array::is_array(&other) {
+        js_sys::Array::from(&other)
+            .iter()
+            .map(|v| {
+                v.as_string()
+                    .ok_or_else(|| bad("other", "an array of strings"))
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        return Err(bad("other", "an array of strings"));
+    };
+    Ok(UserInputs {
+        name: text("name")?,
+        email: text("email")?,
+        organization: text("organization")?,
+        nik: text("nik")?,
+        other,
+    })
 }

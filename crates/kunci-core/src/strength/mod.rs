@@ -252,7 +252,41 @@ pub fn percent_for_guesses(guesses: f64) -> u8 {
 /// Builds the word index and zxcvbn's own dictionaries (about 20 ms natively, once), so that
 /// the first real check is as fast as the rest. A page's worker can call it on load.
 pub fn warm_up() {
-    let _ = check("warm up 1945", &UserInputs::default());
+    for step in 0..WARM_UP_STEPS {
+        warm_up_step(step);
+    }
+}
+
+/// How many calls of [`warm_up_step`] make [`warm_up`].
+pub const WARM_UP_STEPS: usize = 3;
+
+/// One piece of [`warm_up`], so that a browser page can build the dictionaries between other
+/// work instead of in one long task (in wasm the whole takes 70-120 ms; the web counts a task
+/// over 50 ms as a long task that makes the page stutter). Each step does the one-time work of
+/// its part, and is cheap once done:
+///
+/// - 0: kunci's Indonesian word list (about a tenth of the time);
+/// - 1: zxcvbn on a one-character password, which builds its lazily made statics but the date
+///   ones: the ranked dictionaries (hash maps of some 95 000 words) and the compiled regexes.
+///   zxcvbn builds all its dictionaries in one `lazy_static`, so this step cannot be split
+///   further from outside the crate; it is the longest, about half of the whole;
+/// - 2: a full check of a password with a year in it: the date matcher's tables and regexes,
+///   the scoring tables, and the first run of everything else.
+///
+/// Steps may run in any order and more than once; a number past the last does nothing.
+pub fn warm_up_step(step: usize) {
+    match step {
+        0 => {
+            let _ = words::indonesian();
+        }
+        1 => {
+            let _ = zxcvbn::zxcvbn("a", &[]);
+        }
+        2 => {
+            let _ = check("warm up 1945", &UserInputs::default());
+        }
+        _ => {}
+    }
 }
 
 impl Strength {
@@ -341,6 +375,16 @@ fn exact_log10(guesses: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warm_up_steps_run_in_any_order_and_past_the_last_do_nothing() {
+        for step in (0..=WARM_UP_STEPS).rev() {
+            warm_up_step(step);
+        }
+        warm_up_step(usize::MAX);
+        let judged = check("warm up 1945", &UserInputs::default()).unwrap();
+        assert!(!judged.accepted);
+    }
 
     #[test]
     fn exact_log10_is_exact_within_zxcvbns_margin_above_powers_of_ten() {
