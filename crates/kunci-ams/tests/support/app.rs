@@ -1,6 +1,6 @@
-//! The one test portal of the HTTP suites (http.rs, api.rs, security.rs): [`TestApp`] (a fresh
-//! portal and its client), [`Session`] (a logged-in account) and [`World`] (everything the
-//! portal keeps, to show that a refused request changed nothing). Each suite adds the steps it
+//! The one test portal of the HTTP suites (http.rs, api.rs, security.rs, pki.rs): [`TestApp`]
+//! (a fresh portal and its client), [`Session`] (a logged-in account) and [`World`] (everything
+//! the portal keeps, to show that a refused request changed nothing). Each suite adds the steps it
 //! needs in its own `impl TestApp` block.
 //!
 //! The store is SQLite in the portal's folder, or a new database on the PostgreSQL server
