@@ -38,8 +38,11 @@ const BENCH_PASSWORD = 'Bench-Password-2024!';
 const ZXCVBN_ISSUE_KB = 970;
 /** Issue 14: the core .wasm, gzipped, at most this (256 KiB). */
 const CORE_GZ_GOAL = 256 * 1024;
-/** Issue 14: the strength .wasm, gzipped, no larger than before the issue (bytes). */
-const STRENGTH_GZ_BEFORE = 931_521;
+/**
+ * Issue 14: the strength .wasm, gzipped, no larger than before the issue: 946 373 bytes with
+ * Node's zlib at level 9, as this table measures (GNU `gzip -9` made 931 521 of the same file).
+ */
+const STRENGTH_GZ_BEFORE = 946_373;
 /** Issue 14: the first strength check after the page is idle, at most this. */
 const STRENGTH_FIRST_GOAL_MS = 50;
 /** Issue 14: no main-thread call runs a task over this (the web's long-task threshold). */

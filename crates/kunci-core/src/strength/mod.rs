@@ -258,19 +258,24 @@ pub fn warm_up() {
 }
 
 /// How many calls of [`warm_up_step`] make [`warm_up`].
-pub const WARM_UP_STEPS: usize = 3;
+pub const WARM_UP_STEPS: usize = 5;
 
 /// One piece of [`warm_up`], so that a browser page can build the dictionaries between other
-/// work instead of in one long task (in wasm the whole takes 70-120 ms; the web counts a task
+/// work instead of in one long task (in wasm the whole takes 70-200 ms; the web counts a task
 /// over 50 ms as a long task that makes the page stutter). Each step does the one-time work of
 /// its part, and is cheap once done:
 ///
-/// - 0: kunci's Indonesian word list (about a tenth of the time);
-/// - 1: zxcvbn on a one-character password, which builds its lazily made statics but the date
-///   ones: the ranked dictionaries (hash maps of some 95 000 words) and the compiled regexes.
+/// - 0: kunci's Indonesian word list;
+/// - 1 and 2: nothing zxcvbn keeps, but the first run of the code its set-up runs, at a
+///   smaller scale: a browser compiles each wasm function on its first call and optimises it
+///   once it runs hot, which made more than half of step 3's time. 1 builds a hash map of the
+///   type of zxcvbn's dictionaries from the Indonesian words; 2 compiles and runs two regexes
+///   with the regex crates zxcvbn uses;
+/// - 3: zxcvbn on a one-character password, which builds its lazily made statics but the date
+///   ones: the ranked dictionaries (hash maps of some 95 000 words) and its compiled regexes.
 ///   zxcvbn builds all its dictionaries in one `lazy_static`, so this step cannot be split
-///   further from outside the crate; it is the longest, about half of the whole;
-/// - 2: a full check of a password with a year in it: the date matcher's tables and regexes,
+///   further from outside the crate; it is the longest;
+/// - 4: a full check of a password with a year in it: the date matcher's tables and regexes,
 ///   the scoring tables, and the first run of everything else.
 ///
 /// Steps may run in any order and more than once; a number past the last does nothing.
@@ -279,10 +284,19 @@ pub fn warm_up_step(step: usize) {
         0 => {
             let _ = words::indonesian();
         }
-        1 => {
+        1 => words::warm_hash_map(),
+        2 => {
+            if let Ok(re) = regex::Regex::new(r"19[0-9]{2}|20[0-9]{2}") {
+                std::hint::black_box(re.find("warm up 1945"));
+            }
+            if let Ok(re) = fancy_regex::Regex::new(r"(.+?)\1+") {
+                let _ = std::hint::black_box(re.find("abcabc"));
+            }
+        }
+        3 => {
             let _ = zxcvbn::zxcvbn("a", &[]);
         }
-        2 => {
+        4 => {
             let _ = check("warm up 1945", &UserInputs::default());
         }
         _ => {}

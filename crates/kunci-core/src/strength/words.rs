@@ -202,6 +202,15 @@ pub(super) fn indonesian() -> &'static IndonesianWords {
     &INDONESIAN
 }
 
+/// Builds and drops a `HashMap<&str, usize>` of the Indonesian words ranked by position: the
+/// type of each of zxcvbn's ranked dictionaries, hence the same compiled code (see
+/// `warm_up_step`).
+pub(super) fn warm_hash_map() {
+    let map: std::collections::HashMap<&'static str, usize> =
+        ID_WORDS.lines().enumerate().map(|(i, w)| (w, i + 1)).collect();
+    std::hint::black_box(map);
+}
+
 impl IndonesianWords {
     /// Every Indonesian word that occurs in the readings, with its zxcvbn rank: the roots, and
     /// each root followed by a clitic (when that is not itself a root).
