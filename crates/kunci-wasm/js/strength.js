@@ -2,10 +2,11 @@
  * Building the password-strength dictionaries without blocking the page.
  *
  * The strength module's one-time set-up (kunci's Indonesian word list, zxcvbn's ranked
- * dictionaries of some 95 000 words and its compiled regexes) takes 70-120 ms of wasm. Done
- * inside the first `passwordStrength` call it made that call take about 190 ms and held the main
- * thread as long. Here it runs as the module's `warmUpStep` pieces, one task each (the longest,
- * zxcvbn's dictionaries, about half), with the page free in between:
+ * dictionaries of some 95 000 words and its compiled regexes, and the browser compiling the
+ * wasm code all that runs) takes 100-200 ms. Done inside the first `passwordStrength` call it
+ * made that call take about 190 ms and held the main thread as long. Here it runs as the
+ * module's five `warmUpStep` pieces, one task each (each under 40 ms in Chromium on the CI
+ * machine; see kunci_core::strength::warm_up_step), with the page free in between:
  *
  * - `warmUpStrength()` is the hook a page calls early (when a password field appears, or
  *   right after load): it fetches the module and runs the pieces in idle time
