@@ -19,7 +19,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, readFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { PKG_DIR, WEB_DIR, NODE_MODULES, packageSkipReason, runOk } from './common.mjs';
+import { PKG_DIR, ROOT, WEB_DIR, NODE_MODULES, packageSkipReason, runOk } from './common.mjs';
 
 test('index.d.ts types real usage and refuses misuse', { skip: packageSkipReason() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kunci-types-'));
@@ -100,6 +100,13 @@ async function runtimeSamples(kunci, dir) {
   add("Main<'verifyCsr'>", await kunci.verifyCsr(full.pem));
   const bare = await kunci.createCsr(key, { subject: 'CN=Siti Aminah' });
   add("Main<'verifyCsr'>", await kunci.verifyCsr(bare.der));
+  // CSRs kunci would not issue for are shown, not refused: a P-384 key (key null, signature
+  // unchecked) and a subject without CN (subject null), from kunci-core's OpenSSL vectors.
+  for (const name of ['p384.csr.pem', 'no-cn.csr.pem']) {
+    const shown = await kunci.verifyCsr(readFileSync(join(ROOT, 'crates/kunci-core/tests/vectors/csr', name), 'utf8'));
+    assert.equal(shown.policy.accepted, false, name);
+    add("Main<'verifyCsr'>", shown);
+  }
 
   writeFileSync(join(dir, 'h.csr'), full.pem);
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', 'ca.key',
@@ -217,7 +224,7 @@ test('index.d.ts declares exactly what each call returns (fields, types, null fo
   void subjectDn;
   const broken = [
     ['a declared field missing', "Main<'verifyCsr'>", missing],
-    ['an extra field', "Main<'verifyCsr'>", { ...verify, policy: 'ok' }],
+    ['an extra field', "Main<'verifyCsr'>", { ...verify, verdict: 'ok' }],
     ['undefined where null is declared', "Main<'readPkcs12'>", { ...p12, friendlyName: undefined }],
     ['null where a value is declared', "Main<'verifyCsr'>", { ...verify, subjectDn: null }],
     ['another type', "Main<'readPkcs12'>", { ...p12, iterations: '100000' }],

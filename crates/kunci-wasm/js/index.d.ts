@@ -197,21 +197,53 @@ export interface SubjectInfo {
   serialNumber: string | null;
 }
 
-/** A verified CSR's contents. */
+/** The state of a CSR's signature, as `verifyCsr` resolves it. */
+export interface CsrSignatureCheck {
+  /**
+   * `'valid'`: it verifies with the CSR's own key over the exact bytes received.
+   * `'unchecked'`: an algorithm or key kunci does not verify (e.g. P-384 or Ed25519); such a
+   * CSR is never `policy.accepted`. A signature that fails rejects the call instead.
+   */
+  status: 'valid' | 'unchecked';
+  /** Why it is unchecked; `null` when valid. */
+  detail: string | null;
+}
+
+/** One rule of kunci's CSR policy that a CSR breaks. */
+export interface CsrPolicyProblem {
+  /** The code `createCsr`'s counterpart on the server would refuse with
+   * (`"csr.algorithm_not_allowed"`, `"subject.invalid"`, `"csr.malformed"`). */
+  code: string;
+  /** What is wrong, in English. */
+  message: string;
+}
+
+/** What a CSR says, its signature's state, and kunci's verdict beside them. */
 export interface CsrInfo {
-  subject: SubjectInfo;
+  /** The subject as kunci's fields; `null` when it cannot be read so (no CN, unknown attributes). */
+  subject: SubjectInfo | null;
+  /** The subject as RFC 4514 text, whatever its attributes. */
   subjectDn: string;
-  key: { type: 'rsa'; bits: number } | { type: 'ec-p256' };
+  /** The key's kind when kunci accepts such keys in CSRs (RSA 2048-8192, P-256), else `null`. */
+  key: { type: 'rsa'; bits: number } | { type: 'ec-p256' } | null;
+  /** The key in words, for any key: `"RSA 2048"`, `"EC P-384"`, `"Ed25519"`. */
+  keyAlgorithm: string;
   signatureAlgorithm: string;
+  signature: CsrSignatureCheck;
   /** The PKCS#9 challengePassword (the portal's CSR token), `null` when the CSR has none. */
   challengePassword: string | null;
   emailSans: string[];
   publicKeySha256: string;
+  /** Would kunci's portal take this CSR (before its per-holder checks: subject, token)? */
+  policy: { accepted: boolean; problems: CsrPolicyProblem[] };
 }
 
 /**
- * Verifies a CSR's signature and returns its contents; rejects with `"csr.bad_signature"`,
- * `"csr.malformed"` or `"csr.algorithm_not_allowed"`.
+ * Shows any well-formed CSR: its contents, its signature checked, and kunci's policy verdict
+ * beside them. Showing is not judging: a CSR kunci would not issue for (a P-384 key, a
+ * subject without CN, RSA with SHA-1) resolves with `policy.accepted === false` and its
+ * problems listed. Rejects with `"csr.bad_signature"` when the signature fails and with
+ * `"csr.malformed"` when the input is not a CSR.
  */
 export function verifyCsr(csr: FileInput): Promise<CsrInfo>;
 

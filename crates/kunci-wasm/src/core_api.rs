@@ -408,11 +408,18 @@ pub fn create_csr(
     Ok(out.into())
 }
 
-/// Verifies a CSR (PEM or DER bytes) and returns its report.
+/// Shows a CSR (PEM or DER bytes): its contents, the signature's state and kunci's policy
+/// verdict beside them (`csr::show`). Showing is not judging: a CSR kunci would not issue for
+/// (a P-384 key, no CN) is reported, not refused; only a signature that fails is an error
+/// (`csr.bad_signature`), as it is for `kunci csr show`.
 #[cfg(feature = "core")]
 #[wasm_bindgen(js_name = verifyCsr)]
 pub fn verify_csr(input: &[u8]) -> Result<JsValue, JsValue> {
-    to_js(&csr::verify(input).map_err(js_error)?)
+    let report = csr::show(input).map_err(js_error)?;
+    if report.signature.status == csr::SignatureStatus::Invalid {
+        return Err(js_error(kunci_core::Error::CsrBadSignature));
+    }
+    to_js(&report)
 }
 
 /// Parses a certificate (PEM or DER bytes) into its report.

@@ -113,6 +113,31 @@ test('password strength follows the over-50-percent rule, with the holder data a
   await assert.rejects(passwordStrength('x', {}, 'fr'), (e) => e.code === 'input.unknown_language');
 });
 
+test('verifyCsr shows what kunci would not issue for, with the verdict beside it; a failing signature rejects', async () => {
+  const vectors = new URL('../../../kunci-core/tests/vectors/csr/', import.meta.url);
+  const read = (name) => readFileSync(new URL(name, vectors));
+  const p384 = await verifyCsr(read('p384.csr.pem').toString());
+  assert.equal(p384.keyAlgorithm, 'EC P-384');
+  assert.equal(p384.key, null);
+  assert.equal(p384.signature.status, 'unchecked'); // the package has no P-384 verifier
+  assert.equal(p384.policy.accepted, false);
+  assert.equal(p384.policy.problems[0].code, 'csr.algorithm_not_allowed');
+  assert.equal(p384.subject.commonName, 'Budi Santoso');
+  const noCn = await verifyCsr(read('no-cn.csr.pem'));
+  assert.equal(noCn.signature.status, 'valid');
+  assert.equal(noCn.subject, null);
+  assert.equal(noCn.subjectDn, 'C=ID,O=Dinas Kominfo');
+  assert.deepEqual(noCn.policy.problems.map((p) => p.code), ['subject.invalid']);
+  const good = await verifyCsr(read('rsa2048.csr.pem'));
+  assert.equal(good.signature.status, 'valid');
+  assert.deepEqual(good.policy, { accepted: true, problems: [] });
+  assert.deepEqual(good.key, { type: 'rsa', bits: 2048 });
+  // One bit of the signature flipped: the contents are not to be trusted, so it rejects.
+  const der = new Uint8Array(execFileSync('openssl', ['req', '-in', '-', '-outform', 'DER'], { input: read('p256.csr.pem') }));
+  der[der.length - 1] ^= 1;
+  await rejectsWith(verifyCsr(der), 'csr.bad_signature');
+});
+
 test('bad inputs reject with codes, never crash', async () => {
   await rejectsWith(KeyPair.generate('rsa1024'), 'key.unsupported_algorithm');
   await rejectsWith(verifyCsr('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n'), 'csr.malformed');
