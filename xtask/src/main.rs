@@ -204,10 +204,12 @@ fn ci(quick: bool) -> Result {
         wasm::browser_tests(&root, envs)
     })?;
     step("npm package in Node 20", || {
-        let test = root.join("crates/kunci-wasm/tests/node/api.test.mjs");
+        // Every *.test.mjs there: the API judged by OpenSSL, and the argument table (main
+        // thread and the worker client over worker_threads).
+        let files = web::test_files(&root.join("crates/kunci-wasm/tests/node"))?;
         run(Command::new("node")
             .arg("--test")
-            .arg(test)
+            .args(files)
             .current_dir(&root))
     })?;
     step(
