@@ -43,6 +43,22 @@ pub enum Error {
     /// The CA could not encode what it built (a bug, or a value out of DER's bounds).
     #[error("the CA could not encode a certificate or CRL: {0}")]
     CaEncoding(String),
+    /// The data folder's CA was made with its keys in one place (encrypted files, or a
+    /// PKCS#11 token) and the portal was started with the other: starting would make new
+    /// keys beside the old CA, so it refuses.
+    #[error("the CA keys are not where this start looks for them: {0}")]
+    CaKeySourceMismatch(String),
+    /// The PKCS#11 token of the CA keys cannot be used: the module does not load, no token
+    /// has the label, a key or a signature fails on it.
+    #[error("the CA token cannot be used: {0}")]
+    CaToken(String),
+    /// The CA token refused the PIN.
+    #[error("the CA token refused the PIN (check --ca-pkcs11-pin-file or KUNCI_CA_PKCS11_PIN)")]
+    CaTokenPinIncorrect,
+    /// The CA token's user PIN is locked (too many wrong tries): its security officer must
+    /// unlock it.
+    #[error("the CA token's PIN is locked: its security officer must unlock it")]
+    CaTokenPinLocked,
     // ---- storage (src/store) ----
     /// The row asked for does not exist, or is not the caller's to see (an account never
     /// learns whether another account's request or certificate exists).
@@ -194,6 +210,10 @@ impl Error {
             Error::RevocationInvalid(_) => "ca.revocation_invalid",
             Error::CaTime(_) => "ca.time_invalid",
             Error::CaEncoding(_) => "ca.encoding",
+            Error::CaKeySourceMismatch(_) => "ca.key_source_mismatch",
+            Error::CaToken(_) => "ca.token",
+            Error::CaTokenPinIncorrect => "ca.token_pin_incorrect",
+            Error::CaTokenPinLocked => "ca.token_pin_locked",
             Error::StoreNotFound { .. } => "store.not_found",
             Error::StoreConflict { .. } => "store.conflict",
             Error::StoreInvalid { .. } => "store.invalid",
@@ -244,6 +264,10 @@ mod tests {
             Error::RevocationInvalid(String::new()),
             Error::CaTime(String::new()),
             Error::CaEncoding(String::new()),
+            Error::CaKeySourceMismatch(String::new()),
+            Error::CaToken(String::new()),
+            Error::CaTokenPinIncorrect,
+            Error::CaTokenPinLocked,
             Error::StoreNotFound { what: "x" },
             Error::StoreConflict { what: "x" },
             Error::StoreInvalid { what: "x" },

@@ -41,7 +41,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the portal. On first start it makes the data folder and the CA.
-    Serve(ServeArgs),
+    // Boxed: its many flags would make every other command as large.
+    Serve(Box<ServeArgs>),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCmd),
@@ -123,6 +124,25 @@ struct ServeArgs {
     /// File holding the CA key passphrase (default: DATA/ca-passphrase, made at first start).
     #[arg(long, env = "KUNCI_AMS_CA_PASSPHRASE_FILE")]
     ca_passphrase_file: Option<PathBuf>,
+    /// Keep the CA keys (root, issuing, OCSP, TSA) on a PKCS#11 token, made there at first
+    /// start and never extractable, instead of encrypted files: the token's module (.so).
+    #[arg(
+        long,
+        env = "KUNCI_AMS_CA_PKCS11_MODULE",
+        requires = "ca_pkcs11_token",
+        conflicts_with = "ca_passphrase_file"
+    )]
+    ca_pkcs11_module: Option<PathBuf>,
+    /// The label of the PKCS#11 token holding the CA keys.
+    #[arg(long, env = "KUNCI_AMS_CA_PKCS11_TOKEN", requires = "ca_pkcs11_module")]
+    ca_pkcs11_token: Option<String>,
+    /// File holding the CA token's user PIN (its first line); else KUNCI_CA_PKCS11_PIN.
+    #[arg(
+        long,
+        env = "KUNCI_AMS_CA_PKCS11_PIN_FILE",
+        requires = "ca_pkcs11_module"
+    )]
+    ca_pkcs11_pin_file: Option<PathBuf>,
     /// Certificate profiles (JSON: {"individu": {...}, "organisasi": {...}, ...}) replacing or
     /// adding to the standard ones; `kunci-ams profiles` prints the standard ones to start from.
     #[arg(long, env = "KUNCI_AMS_PROFILES")]
@@ -262,7 +282,7 @@ async fn run(cli: Cli) -> Result<()> {
     let store = open_store(&url).await?;
     setup::seed_products(&store, unix_now()).await?;
     let result = match cli.command {
-        Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
+        Command::Serve(args) => serve(store.clone(), &cli.data_dir, *args).await,
         Command::User(cmd) => user(&store, cmd).await,
         Command::CopyStore { to } => copy_store(&store, &to).await,
         Command::Profiles { public_origin } => {
@@ -290,30 +310,66 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
         .to_owned();
 
     let ca_dir = data_dir.join("ca");
-    let ca_exists = ca_dir.join("issuing.key.pem").exists();
-    let pass_file = args
-        .ca_passphrase_file
-        .clone()
-        .unwrap_or_else(|| data_dir.join("ca-passphrase"));
-    let passphrase = setup::ca_passphrase(&pass_file, ca_exists)?;
-    let (authority, created) = setup::open_or_create_ca(
-        &ca_dir,
-        passphrase.expose().as_bytes(),
-        setup::DEFAULT_CA_ORGANIZATION,
-        now,
-    )?;
-    if created {
-        eprintln!(
-            "kunci-ams: made a new CA in {} (keys encrypted; passphrase in {}: keep it apart \
-             from the data folder in production)",
-            ca_dir.display(),
-            pass_file.display()
-        );
-    }
-    // The OCSP responder and the TSA: made on the first start of a data folder (new, or made
-    // before they existed), their certificates renewed when due.
-    let (responders, events) =
-        setup::open_or_create_responders(&ca_dir, passphrase.expose().as_bytes(), &authority, now)?;
+    let (authority, responders, events) = match (&args.ca_pkcs11_module, &args.ca_pkcs11_token) {
+        (Some(module), Some(label)) => {
+            // The PIN never comes as an argument (shell history, `ps`), and is dropped
+            // (zeroized) once the token has it.
+            setup::check_key_source(&ca_dir, true)?;
+            let pin = ca_token_pin(args.ca_pkcs11_pin_file.as_deref())?;
+            let token = kunci_ams::ca::pkcs11::Token::open(module, label, &pin)?;
+            drop(pin);
+            let (authority, created) = setup::open_or_create_ca_on_token(
+                &ca_dir,
+                &token,
+                setup::DEFAULT_CA_ORGANIZATION,
+                now,
+            )?;
+            if created {
+                eprintln!(
+                    "kunci-ams: made a new CA in {} with its keys on the PKCS#11 token {label:?} \
+                     (non-extractable; only the certificates are in the data folder)",
+                    ca_dir.display()
+                );
+            }
+            let (responders, events) =
+                setup::open_or_create_responders_on_token(&ca_dir, &token, &authority, now)?;
+            (authority, responders, events)
+        }
+        _ => {
+            // Before the passphrase: a data folder whose CA is on a token must not get a new
+            // passphrase file, nor a new CA.
+            setup::check_key_source(&ca_dir, false)?;
+            let ca_exists = ca_dir.join("issuing.key.pem").exists();
+            let pass_file = args
+                .ca_passphrase_file
+                .clone()
+                .unwrap_or_else(|| data_dir.join("ca-passphrase"));
+            let passphrase = setup::ca_passphrase(&pass_file, ca_exists)?;
+            let (authority, created) = setup::open_or_create_ca(
+                &ca_dir,
+                passphrase.expose().as_bytes(),
+                setup::DEFAULT_CA_ORGANIZATION,
+                now,
+            )?;
+            if created {
+                eprintln!(
+                    "kunci-ams: made a new CA in {} (keys encrypted; passphrase in {}: keep it \
+                     apart from the data folder in production)",
+                    ca_dir.display(),
+                    pass_file.display()
+                );
+            }
+            // The OCSP responder and the TSA: made on the first start of a data folder (new,
+            // or made before they existed), their certificates renewed when due.
+            let (responders, events) = setup::open_or_create_responders(
+                &ca_dir,
+                passphrase.expose().as_bytes(),
+                &authority,
+                now,
+            )?;
+            (authority, responders, events)
+        }
+    };
     if events.ocsp_created || events.ocsp_renewed || events.tsa_created {
         eprintln!(
             "kunci-ams: {}{}{}in {}",
@@ -583,6 +639,134 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The CA token's PIN from `file` (its first line) or from `KUNCI_CA_PKCS11_PIN`.
+fn ca_token_pin(file: Option<&Path>) -> Result<Zeroizing<String>> {
+    let pin = match file {
+        Some(file) => {
+            let text = Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
+                Error::CaToken(format!("cannot read the PIN file {}: {e}", file.display()))
+            })?);
+            Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
+        }
+        None => Zeroizing::new(std::env::var("KUNCI_CA_PKCS11_PIN").map_err(|_| {
+            Error::CaToken(
+                "give the token's PIN with --ca-pkcs11-pin-file or KUNCI_CA_PKCS11_PIN".into(),
+            )
+        })?),
+    };
+    if pin.is_empty() {
+        return Err(Error::CaToken("the token's PIN is empty".into()));
+    }
+    Ok(pin)
+}
+
+/// Appends the CA key events of this start (the OCSP responder's and the TSA's keys and
+/// certificates made or renewed) to the audit log. They live in files or on a token, not in
+/// the database, so each is an entry of its own, written after the file.
+async fn record_key_events(store: &Store, events: &setup::ResponderEvents, now: i64) -> Result<()> {
+    for (happened, action, subject) in [
+        (events.ocsp_created, "ca.ocsp_key_created", "ocsp"),
+        (events.ocsp_renewed, "ca.ocsp_certificate_renewed", "ocsp"),
+        (events.tsa_created, "ca.tsa_key_created", "tsa"),
+    ] {
+        if happened {
+            store
+                .record_event(&Entry::new(Actor::Ca, action, subject), now)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 of `der`, lower-case hex (a certificate's fingerprint in the audit log).
+fn hex_sha256(der: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(der))
+}
+
+/// `audit verify` / `audit export`. Answers false when verify found a broken chain.
+async fn audit(store: &Store, cmd: AuditCmd) -> Result<bool> {
+    match cmd {
+        AuditCmd::Verify { anchor } => {
+            let anchor = match anchor.as_deref() {
+                None => None,
+                Some(text) => Some(
+                    text.split_once(':')
+                        .and_then(|(seq, hash)| Some((seq.parse::<i64>().ok()?, hash.to_owned())))
+                        .ok_or(Error::BadRequest("--anchor takes SEQ:HASH"))?,
+                ),
+            };
+            let report = store.verify_audit().await?;
+            let broken = match (&report.broken, anchor) {
+                (Some(b), _) => Some((b.seq, b.reason.clone())),
+                (None, None) => None,
+                (None, Some((seq, hash))) => {
+                    let found = store.audit_after(seq - 1, 1).await?;
+                    match found.first() {
+                        Some(row) if row.seq == seq && row.hash.eq_ignore_ascii_case(&hash) => None,
+                        Some(row) if row.seq == seq => Some((
+                            seq,
+                            "its hash is not the anchor's (the chain was rewritten from here \
+                             or before)"
+                                .to_owned(),
+                        )),
+                        _ => Some((
+                            seq,
+                            "the anchored entry is gone (the chain was cut)".to_owned(),
+                        )),
+                    }
+                }
+            };
+            if let Some((seq, reason)) = broken {
+                println!("audit: chain broken at seq {seq}: {reason}");
+                return Ok(false);
+            }
+            println!("audit: {} entries, chain intact", report.entries);
+            println!(
+                "audit: head {}:{} (keep it apart from the database; check it later with \
+                 --anchor)",
+                report.entries, report.head_hash
+            );
+            Ok(true)
+        }
+        AuditCmd::Export { out } => {
+            use std::io::Write;
+            let mut sink: Box<dyn Write> = match &out {
+                Some(path) => {
+                    Box::new(std::fs::File::create(path).map_err(|e| Error::Internal {
+                        detail: format!("creating {}: {e}", path.display()),
+                    })?)
+                }
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let mut sink = std::io::BufWriter::new(&mut sink);
+            let mut after = 0;
+            let mut written = 0u64;
+            loop {
+                let rows = store.audit_after(after, 1000).await?;
+                let Some(last) = rows.last() else { break };
+                after = last.seq;
+                for row in &rows {
+                    let line = serde_json::to_string(row).map_err(|e| Error::Internal {
+                        detail: format!("writing an audit entry: {e}"),
+                    })?;
+                    writeln!(sink, "{line}").map_err(|e| Error::Internal {
+                        detail: format!("writing the export: {e}"),
+                    })?;
+                    written += 1;
+                }
+            }
+            sink.flush().map_err(|e| Error::Internal {
+                detail: format!("writing the export: {e}"),
+            })?;
+            if let Some(path) = out {
+                eprintln!("audit: {written} entries written to {}", path.display());
+            }
+            Ok(true)
+        }
+    }
 }
 
 /// The password from `file` (its first line) or from `KUNCI_AMS_PASSWORD`.

@@ -16,6 +16,10 @@
 //! DATA/ca/tsa.key.pem           timestamp authority key, ENCRYPTED PRIVATE KEY
 //! DATA/ca-passphrase            the CA key passphrase, made at first start (mode 0600) unless
 //!                               --ca-passphrase-file names one kept elsewhere
+//! DATA/ca/pkcs11-token          instead of the four *.key.pem and the passphrase, with
+//!                               `serve --ca-pkcs11-*`: the label of the PKCS#11 token that
+//!                               holds the keys (kunci-ca-root, kunci-ca-issuing, kunci-ocsp,
+//!                               kunci-tsa), made there and never extractable
 //! DATA/uploads/<sha256>.pdf     supporting documents
 //! ```
 //!
@@ -35,13 +39,16 @@ use kunci_core::key::KeyAlgorithm;
 use zeroize::Zeroizing;
 
 use crate::ca::ocsp::OcspResponder;
+use crate::ca::pkcs11::{ISSUING_LABEL, OCSP_LABEL, ROOT_LABEL, TSA_LABEL, Token};
 use crate::ca::tsa::TimeStampAuthority;
 use crate::ca::{
-    Authority, CaNames, EncryptedHierarchy, Responders, create_hierarchy, decrypt_key, encrypt_key,
+    Authority, CaKey, CaKeys, CaNames, EncryptedHierarchy, Responders, create_hierarchy,
+    create_hierarchy_with, decrypt_key, encrypt_key,
 };
 use crate::error::{Error, Result};
 use crate::store::{NewProduct, Store, UnixTime};
 use crate::uploads::write_private;
+use kunci_core::key::KeyPair;
 
 /// The organisation named in the CA certificates made at first start.
 pub const DEFAULT_CA_ORGANIZATION: &str = "kunci Reference CA";
@@ -97,6 +104,7 @@ pub fn open_or_create_ca(
     organization: &str,
     now: UnixTime,
 ) -> Result<(Authority, bool)> {
+    check_key_source(ca_dir, false)?;
     let files = CaFiles::new(ca_dir);
     if files.issuing_key.exists() {
         let read = |p: &Path| std::fs::read_to_string(p).map_err(io("reading the CA files"));
@@ -119,6 +127,180 @@ pub fn open_or_create_ca(
     write_private(&files.root_key, encrypted.root_key_pem.as_bytes())?;
     write_private(&files.issuing_key, encrypted.issuing_key_pem.as_bytes())?;
     Ok((encrypted.authority(passphrase)?, true))
+}
+
+/// Refuses to go on when the data folder's CA keys are not where this start looks for them
+/// (`on_token`: `serve --ca-pkcs11-*`), with `ca.key_source_mismatch`: a CA made with
+/// encrypted key files started with a token, or the reverse, would otherwise make a second
+/// set of keys beside the first and a CA that no longer matches its certificates. A folder
+/// with no CA yet is fine either way.
+pub fn check_key_source(ca_dir: &Path, on_token: bool) -> Result<()> {
+    let files = CaFiles::new(ca_dir);
+    let has_key_files = files.issuing_key.exists() || files.root_key.exists();
+    let made_on_token =
+        files.token_marker.exists() || (files.issuing_cert.exists() && !files.issuing_key.exists());
+    if on_token && has_key_files {
+        return Err(Error::CaKeySourceMismatch(format!(
+            "the CA in {} keeps its keys in encrypted files (*.key.pem): start it without \
+             --ca-pkcs11-module/--ca-pkcs11-token, or start a new data folder on the token",
+            ca_dir.display()
+        )));
+    }
+    if !on_token && made_on_token {
+        let label = std::fs::read_to_string(&files.token_marker).unwrap_or_default();
+        return Err(Error::CaKeySourceMismatch(format!(
+            "the CA in {} keeps its keys on a PKCS#11 token{}: start it with \
+             --ca-pkcs11-module and --ca-pkcs11-token",
+            ca_dir.display(),
+            match label.trim() {
+                "" => String::new(),
+                l => format!(" (labelled {l:?})"),
+            }
+        )));
+    }
+    Ok(())
+}
+
+/// [`open_or_create_ca`] with the keys on `token`: loads the CA whose certificates are in
+/// `DATA/ca/`, its issuing key found on the token (by label and by the certificate's public
+/// key), or makes it there (P-256 root and issuing keys, `CKA_SENSITIVE`, never
+/// extractable) and writes only the certificates and `DATA/ca/pkcs11-token`. A data folder
+/// whose CA keeps key files is `ca.key_source_mismatch`; a token without the CA's key (a
+/// different token, or one wiped) is `ca.token`, never a new CA.
+pub fn open_or_create_ca_on_token(
+    ca_dir: &Path,
+    token: &Token,
+    organization: &str,
+    now: UnixTime,
+) -> Result<(Authority, bool)> {
+    check_key_source(ca_dir, true)?;
+    let files = CaFiles::new(ca_dir);
+    let read = |p: &Path| std::fs::read(p).map_err(io("reading the CA files"));
+    if files.issuing_cert.exists() {
+        let root = read(&files.root_cert)?;
+        let issuing = read(&files.issuing_cert)?;
+        let key = token_key(token, ISSUING_LABEL, &issuing, &files.issuing_cert)?;
+        return Ok((Authority::new(&root, &issuing, Box::new(key))?, false));
+    }
+    create_private_dir(ca_dir).map_err(io("creating the CA folder"))?;
+    // The marker first: from now on a start with file keys refuses this folder.
+    write_private(
+        &files.token_marker,
+        format!("{}\n", token.label()).as_bytes(),
+    )?;
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let names = CaNames::for_organization(organization, "ID");
+    let root_key = token.generate(ROOT_LABEL, KeyAlgorithm::P256)?;
+    let issuing_key = token.generate(ISSUING_LABEL, KeyAlgorithm::P256)?;
+    let hierarchy = create_hierarchy_with(
+        &names,
+        CaKey::Token(root_key),
+        CaKey::Token(issuing_key),
+        &mut rng,
+        now,
+    )?;
+    // The issuing certificate last: its presence is what marks a complete CA.
+    write_private(&files.root_cert, hierarchy.root.cert_pem().as_bytes())?;
+    write_private(&files.issuing_cert, hierarchy.issuing.cert_pem().as_bytes())?;
+    Ok((hierarchy.into_authority()?, true))
+}
+
+/// The key labelled `label` on `token` that belongs to the certificate `cert` (read from
+/// `path`), or `ca.token` saying it is not there.
+fn token_key(token: &Token, label: &str, cert: &[u8], path: &Path) -> Result<CaKey> {
+    let spki = cert_spki(cert)?;
+    match token.find_key(label, &spki)? {
+        Some(key) => Ok(CaKey::Token(key)),
+        None => Err(Error::CaToken(format!(
+            "the token {:?} holds no key labelled {label} for {}: is it the token this CA was \
+             made on?",
+            token.label(),
+            path.display()
+        ))),
+    }
+}
+
+/// The public key of a certificate (PEM or DER).
+fn cert_spki(cert: &[u8]) -> Result<spki::SubjectPublicKeyInfoOwned> {
+    use der::Decode;
+    let der = kunci_core::pem::der_or_pem(cert, &["CERTIFICATE"])?;
+    let cert = x509_cert::Certificate::from_der(&der)
+        .map_err(|e| Error::CaInvalid(format!("unreadable CA certificate: {e}")))?;
+    Ok(cert.tbs_certificate().subject_public_key_info().clone())
+}
+
+/// Where [`open_or_create_responders`] keeps the responders' keys.
+enum Keys<'a> {
+    /// Encrypted files beside the certificates, under the CA passphrase.
+    Files(&'a [u8]),
+    /// On the CA's token.
+    Token(&'a Token),
+}
+
+impl Keys<'_> {
+    /// The key for the certificate `cert_pem` (`""` when it is missing): from `key_file`,
+    /// or from the token by `label`. `None` when there is none (to be made); a wrong
+    /// passphrase is an error, never a replacement.
+    fn load(&self, key_file: &Path, cert_pem: &str, label: &str) -> Result<Option<CaKey>> {
+        match self {
+            Keys::Files(passphrase) => {
+                if !key_file.exists() {
+                    return Ok(None);
+                }
+                let text = std::fs::read_to_string(key_file).map_err(io("reading the CA files"))?;
+                Ok(Some(decrypt_key(&text, passphrase)?.into()))
+            }
+            Keys::Token(token) => match cert_spki(cert_pem.as_bytes()) {
+                Ok(spki) => Ok(token.find_key(label, &spki)?.map(CaKey::Token)),
+                Err(_) => Ok(None),
+            },
+        }
+    }
+
+    /// A new P-256 key: in memory, or on the token labelled `label`.
+    fn make(&self, label: &str) -> Result<CaKey> {
+        match self {
+            Keys::Files(_) => {
+                let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+                Ok(KeyPair::generate(KeyAlgorithm::P256, &mut rng)?.into())
+            }
+            Keys::Token(token) => Ok(CaKey::Token(token.generate(label, KeyAlgorithm::P256)?)),
+        }
+    }
+
+    /// Keeps a key made by [`Keys::make`]: encrypted to `key_file` (after its certificate
+    /// was written: the key's presence marks a complete pair), or nothing (it is on the
+    /// token already).
+    fn store(&self, key_file: &Path, key: &CaKey) -> Result<()> {
+        match (self, key) {
+            (Keys::Files(passphrase), CaKey::File(key)) => {
+                let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+                write_private(key_file, encrypt_key(key, passphrase, &mut rng)?.as_bytes())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The root CA with its key, for signing a TSA certificate.
+    fn root(&self, files: &CaFiles) -> Result<CaKeys> {
+        let read = |p: &Path| std::fs::read_to_string(p).map_err(io("reading the CA files"));
+        match self {
+            Keys::Files(passphrase) => {
+                let encrypted = EncryptedHierarchy {
+                    root_cert_pem: read(&files.root_cert)?,
+                    root_key_pem: read(&files.root_key)?,
+                    issuing_cert_pem: read(&files.issuing_cert)?,
+                    issuing_key_pem: read(&files.issuing_key)?,
+                };
+                Ok(encrypted.decrypt(passphrase)?.root)
+            }
+            Keys::Token(token) => {
+                let cert = read(&files.root_cert)?;
+                let key = token_key(token, ROOT_LABEL, cert.as_bytes(), &files.root_cert)?;
+                CaKeys::new(cert.as_bytes(), key)
+            }
+        }
+    }
 }
 
 /// What [`open_or_create_responders`] did besides loading, for the operator's log.
@@ -146,44 +328,54 @@ pub fn open_or_create_responders(
     authority: &Authority,
     now: UnixTime,
 ) -> Result<(Responders, ResponderEvents)> {
+    responders(ca_dir, &Keys::Files(passphrase), authority, now)
+}
+
+/// [`open_or_create_responders`] with the keys on `token` (labelled `kunci-ocsp` and
+/// `kunci-tsa`, found by the certificates' public keys): what is missing is made there, and
+/// the root key that signs a new TSA certificate is the token's too.
+pub fn open_or_create_responders_on_token(
+    ca_dir: &Path,
+    token: &Token,
+    authority: &Authority,
+    now: UnixTime,
+) -> Result<(Responders, ResponderEvents)> {
+    responders(ca_dir, &Keys::Token(token), authority, now)
+}
+
+fn responders(
+    ca_dir: &Path,
+    keys: &Keys<'_>,
+    authority: &Authority,
+    now: UnixTime,
+) -> Result<(Responders, ResponderEvents)> {
     let files = CaFiles::new(ca_dir);
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     let mut events = ResponderEvents::default();
-    let read = |p: &Path| std::fs::read_to_string(p).map_err(io("reading the CA files"));
+    let cert_text = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let write_cert = |p: &Path, der: &[u8]| {
+        write_private(p, kunci_core::pem::encode("CERTIFICATE", der).as_bytes())
+    };
 
     // OCSP: under the issuing CA, whose key is at hand.
-    let loaded = if files.ocsp_key.exists() {
-        let key = decrypt_key(&read(&files.ocsp_key)?, passphrase)?;
-        let cert = read(&files.ocsp_cert).unwrap_or_default();
-        Some((
-            OcspResponder::new(authority, cert.as_bytes(), std::sync::Arc::new(key)),
-            cert,
-        ))
-    } else {
-        None
-    };
+    let cert = cert_text(&files.ocsp_cert);
+    let loaded = keys
+        .load(&files.ocsp_key, &cert, OCSP_LABEL)?
+        .map(|key| OcspResponder::new(authority, cert.as_bytes(), std::sync::Arc::new(key)));
     let ocsp = match loaded {
-        Some((Ok(responder), _)) if !responder.renewal_due(now) => responder,
-        Some((Ok(responder), _)) => {
+        Some(Ok(responder)) if !responder.renewal_due(now) => responder,
+        Some(Ok(responder)) => {
             let cert = responder.renew(authority, now, &mut rng)?;
-            write_private(
-                &files.ocsp_cert,
-                kunci_core::pem::encode("CERTIFICATE", &cert).as_bytes(),
-            )?;
+            write_cert(&files.ocsp_cert, &cert)?;
             events.ocsp_renewed = true;
             responder.with_certificate(authority, &cert)?
         }
         _ => {
-            let (key, cert) = Responders::new_ocsp(authority, KeyAlgorithm::P256, now, &mut rng)?;
+            let (key, cert) =
+                Responders::new_ocsp(authority, keys.make(OCSP_LABEL)?, now, &mut rng)?;
             // Certificate first, key last: the key's presence marks a complete pair.
-            write_private(
-                &files.ocsp_cert,
-                kunci_core::pem::encode("CERTIFICATE", &cert).as_bytes(),
-            )?;
-            write_private(
-                &files.ocsp_key,
-                encrypt_key(&key, passphrase, &mut rng)?.as_bytes(),
-            )?;
+            write_cert(&files.ocsp_cert, &cert)?;
+            keys.store(&files.ocsp_key, &key)?;
             events.ocsp_created = true;
             OcspResponder::new(authority, &cert, std::sync::Arc::new(key))?
         }
@@ -191,34 +383,18 @@ pub fn open_or_create_responders(
 
     // TSA: under the root.
     let root_cert = authority.root_cert_der();
-    let loaded = if files.tsa_key.exists() {
-        let key = decrypt_key(&read(&files.tsa_key)?, passphrase)?;
-        let cert = read(&files.tsa_cert).unwrap_or_default();
-        TimeStampAuthority::new(root_cert, cert.as_bytes(), Box::new(key)).ok()
-    } else {
-        None
-    };
+    let cert = cert_text(&files.tsa_cert);
+    let loaded = keys
+        .load(&files.tsa_key, &cert, TSA_LABEL)?
+        .and_then(|key| TimeStampAuthority::new(root_cert, cert.as_bytes(), Box::new(key)).ok());
     let tsa = match loaded {
         Some(tsa) if !tsa.renewal_due(now) => tsa,
         _ => {
-            let encrypted = EncryptedHierarchy {
-                root_cert_pem: read(&files.root_cert)?,
-                root_key_pem: read(&files.root_key)?,
-                issuing_cert_pem: read(&files.issuing_cert)?,
-                issuing_key_pem: read(&files.issuing_key)?,
-            };
-            let hierarchy = encrypted.decrypt(passphrase)?;
-            let (key, cert) =
-                Responders::new_tsa(&hierarchy.root, KeyAlgorithm::P256, now, &mut rng)?;
-            drop(hierarchy);
-            write_private(
-                &files.tsa_cert,
-                kunci_core::pem::encode("CERTIFICATE", &cert).as_bytes(),
-            )?;
-            write_private(
-                &files.tsa_key,
-                encrypt_key(&key, passphrase, &mut rng)?.as_bytes(),
-            )?;
+            let root = keys.root(&files)?;
+            let (key, cert) = Responders::new_tsa(&root, keys.make(TSA_LABEL)?, now, &mut rng)?;
+            drop(root);
+            write_cert(&files.tsa_cert, &cert)?;
+            keys.store(&files.tsa_key, &key)?;
             events.tsa_created = true;
             TimeStampAuthority::new(root_cert, &cert, Box::new(key))?
         }
@@ -244,6 +420,7 @@ struct CaFiles {
     ocsp_key: PathBuf,
     tsa_cert: PathBuf,
     tsa_key: PathBuf,
+    token_marker: PathBuf,
 }
 
 impl CaFiles {
@@ -257,6 +434,7 @@ impl CaFiles {
             ocsp_key: dir.join("ocsp.key.pem"),
             tsa_cert: dir.join("tsa.crt.pem"),
             tsa_key: dir.join("tsa.key.pem"),
+            token_marker: dir.join("pkcs11-token"),
         }
     }
 }

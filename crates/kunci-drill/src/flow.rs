@@ -167,8 +167,9 @@ impl Holder {
         }
     }
 
-    /// One whole enrollment, and sometimes a revocation.
-    async fn enroll(&self) -> Result<(), Error> {
+    /// One enrollment: request, CSR, document, approval (by the server or the operator
+    /// task), download, and sometimes a revocation; recorded in the ledger.
+    pub async fn enroll(&self) -> Result<(), Error> {
         let sh = &self.shared;
         // Step: a new request. A lost answer carried the only copy of its token, so a request
         // made that way is left pending and a new one made; it is recognised on read-back as

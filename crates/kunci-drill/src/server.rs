@@ -39,6 +39,10 @@ pub struct Server {
     log: PathBuf,
     /// Time spent starting the server until it answered `/api/health`, per start.
     pub start_times: Vec<Duration>,
+    /// More `serve` flags for every start (e.g. `--ca-pkcs11-module …`).
+    pub extra_args: Vec<String>,
+    /// More environment for every start (e.g. `SOFTHSM2_CONF`, `KUNCI_CA_PKCS11_PIN`).
+    pub envs: Vec<(String, String)>,
 }
 
 impl Server {
@@ -87,6 +91,8 @@ impl Server {
             child: None,
             log: data_dir.join("server.log"),
             start_times: Vec::new(),
+            extra_args: Vec::new(),
+            envs: Vec::new(),
         };
         Ok((server, accounts))
     }
@@ -103,6 +109,8 @@ impl Server {
             child: None,
             log: self.data_dir.join(format!("server-{n}.log")),
             start_times: Vec::new(),
+            extra_args: self.extra_args.clone(),
+            envs: self.envs.clone(),
         })
     }
 
@@ -114,6 +122,11 @@ impl Server {
     /// `http://127.0.0.1:PORT`.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's log (its stdout and stderr, every start appended).
+    pub fn log(&self) -> &Path {
+        &self.log
     }
 
     /// The data folder.
@@ -155,6 +168,9 @@ impl Server {
         if self.auto_approve {
             command.arg("--auto-approve");
         }
+        command
+            .args(&self.extra_args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)));
         let child = command
             .spawn()
             .map_err(|e| Error::Server(format!("starting {}: {e}", self.binary.display())))?;

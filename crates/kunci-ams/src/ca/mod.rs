@@ -1,10 +1,12 @@
 //! The portal's certificate authority: a root and an issuing CA, certificate profiles per
 //! product, issuance from CSRs checked by kunci-core, revocation and CRLs.
 //!
-//! Pure logic, like kunci-core: no file or network I/O, no clock, no randomness of its own.
-//! Callers pass `now` as Unix seconds and an RNG (`&mut impl CryptoRng`); the portal stores
-//! what comes out. Every signature goes through [`kunci_core::Signer`], so the issuing key may
-//! later live on a token or an HSM without changing this module.
+//! Pure logic, like kunci-core: no file or network I/O, no clock, no randomness of its own
+//! (except [`pkcs11`], which talks to the token that holds the keys). Callers pass `now` as
+//! Unix seconds and an RNG (`&mut impl CryptoRng`); the portal stores what comes out. Every
+//! signature goes through [`kunci_core::Signer`], implemented once by [`CaKey`] ([`key`]): a
+//! key in memory or a non-extractable key on a PKCS#11 token ([`pkcs11`]), one code path for
+//! certificates, CRLs, OCSP responses and timestamp tokens either way.
 //!
 //! - [`create_hierarchy`] makes a self-signed root CA (20 years) and an issuing CA signed by it
 //!   (10 years, pathLen 0). [`Hierarchy::to_encrypted`] exports both with the private keys as
@@ -19,7 +21,9 @@
 
 pub mod crl;
 pub mod issue;
+pub mod key;
 pub mod ocsp;
+pub mod pkcs11;
 pub mod profile;
 pub mod tsa;
 mod x509;
@@ -43,6 +47,7 @@ use x509_cert::time::Validity;
 
 pub use crl::{RevocationReason, Revoked};
 pub use issue::Issued;
+pub use key::CaKey;
 pub use profile::{KeyUsageBit, Profile};
 
 use crate::{Error, Result};
@@ -93,7 +98,7 @@ impl CaNames {
 /// A CA certificate with its private key.
 pub struct CaKeys {
     cert_der: Vec<u8>,
-    key: KeyPair,
+    key: CaKey,
 }
 
 impl fmt::Debug for CaKeys {
@@ -118,8 +123,22 @@ impl CaKeys {
     }
 
     /// The private key, as a signer.
-    pub fn signer(&self) -> &KeyPair {
+    pub fn signer(&self) -> &CaKey {
         &self.key
+    }
+
+    /// A certificate with the key it was made for (checked: the key must be the
+    /// certificate's). For keys kept apart from their certificate, such as on a token.
+    pub fn new(cert: &[u8], key: CaKey) -> Result<CaKeys> {
+        let cert_der = pem::der_or_pem(cert, &["CERTIFICATE"])?;
+        let parsed = Certificate::from_der(&cert_der)
+            .map_err(|e| Error::CaInvalid(format!("unreadable CA certificate: {e}")))?;
+        if parsed.tbs_certificate().subject_public_key_info() != &key.spki()? {
+            return Err(Error::CaInvalid(
+                "a CA key is not the key of its certificate".into(),
+            ));
+        }
+        Ok(CaKeys { cert_der, key })
     }
 }
 
@@ -162,12 +181,26 @@ pub fn create_hierarchy<R: CryptoRng + ?Sized>(
             "RSA 2048 is too weak for a CA key: use p256, rsa3072 or rsa4096".into(),
         ));
     }
-    let root_name = names.root.to_name()?;
-    let issuing_name = names.issuing.to_name()?;
+    // Names first: a bad name is refused before any key is made.
+    names.root.to_name()?;
+    names.issuing.to_name()?;
     let root_key = KeyPair::generate(algorithm, rng)?;
     let issuing_key = KeyPair::generate(algorithm, rng)?;
-    let root_spki = spki_of(&root_key)?;
-    let issuing_spki = spki_of(&issuing_key)?;
+    create_hierarchy_with(names, root_key.into(), issuing_key.into(), rng, now)
+}
+
+/// [`create_hierarchy`] around keys made elsewhere (on a token: [`pkcs11::Token::generate`]).
+pub fn create_hierarchy_with<R: CryptoRng + ?Sized>(
+    names: &CaNames,
+    root_key: CaKey,
+    issuing_key: CaKey,
+    rng: &mut R,
+    now: i64,
+) -> Result<Hierarchy> {
+    let root_name = names.root.to_name()?;
+    let issuing_name = names.issuing.to_name()?;
+    let root_spki = root_key.spki()?;
+    let issuing_spki = issuing_key.spki()?;
     let root_ski = x509::key_identifier(&root_spki);
 
     let start = now.saturating_sub(CLOCK_SKEW_SECS);
@@ -219,11 +252,16 @@ impl Hierarchy {
         rng: &mut R,
     ) -> Result<EncryptedHierarchy> {
         let it = pkcs8::DEFAULT_ITERATIONS;
+        let (CaKey::File(root), CaKey::File(issuing)) = (&self.root.key, &self.issuing.key) else {
+            return Err(Error::CaInvalid(
+                "keys on a token cannot be exported to files".into(),
+            ));
+        };
         Ok(EncryptedHierarchy {
             root_cert_pem: self.root.cert_pem(),
-            root_key_pem: pkcs8::encrypt_pem(&self.root.key, password, it, rng)?,
+            root_key_pem: pkcs8::encrypt_pem(root, password, it, rng)?,
             issuing_cert_pem: self.issuing.cert_pem(),
-            issuing_key_pem: pkcs8::encrypt_pem(&self.issuing.key, password, it, rng)?,
+            issuing_key_pem: pkcs8::encrypt_pem(issuing, password, it, rng)?,
         })
     }
 
@@ -296,35 +334,40 @@ impl Responders {
         now: i64,
         rng: &mut R,
     ) -> Result<Responders> {
-        let (ocsp_key, ocsp_cert) = Responders::new_ocsp(authority, algorithm, now, rng)?;
-        let (tsa_key, tsa_cert) = Responders::new_tsa(root, algorithm, now, rng)?;
+        let (ocsp_key, ocsp_cert) = Responders::new_ocsp(
+            authority,
+            KeyPair::generate(algorithm, rng)?.into(),
+            now,
+            rng,
+        )?;
+        let (tsa_key, tsa_cert) =
+            Responders::new_tsa(root, KeyPair::generate(algorithm, rng)?.into(), now, rng)?;
         Ok(Responders {
             ocsp: ocsp::OcspResponder::new(authority, &ocsp_cert, std::sync::Arc::new(ocsp_key))?,
             tsa: tsa::TimeStampAuthority::new(root.cert_der(), &tsa_cert, Box::new(tsa_key))?,
         })
     }
 
-    /// A fresh OCSP responder key and its certificate (DER) from `authority`.
+    /// An OCSP responder certificate (DER) from `authority` for a fresh `key` (in memory or
+    /// just made on a token), answered with it.
     pub fn new_ocsp<R: CryptoRng + ?Sized>(
         authority: &Authority,
-        algorithm: KeyAlgorithm,
+        key: CaKey,
         now: i64,
         rng: &mut R,
-    ) -> Result<(KeyPair, Vec<u8>)> {
-        let key = KeyPair::generate(algorithm, rng)?;
-        let cert = authority.issue_ocsp_certificate(spki_of(&key)?, now, rng)?;
+    ) -> Result<(CaKey, Vec<u8>)> {
+        let cert = authority.issue_ocsp_certificate(key.spki()?, now, rng)?;
         Ok((key, cert))
     }
 
-    /// A fresh TSA key and its certificate (DER) from the root.
+    /// A TSA certificate (DER) from the root for a fresh `key`, answered with it.
     pub fn new_tsa<R: CryptoRng + ?Sized>(
         root: &CaKeys,
-        algorithm: KeyAlgorithm,
+        key: CaKey,
         now: i64,
         rng: &mut R,
-    ) -> Result<(KeyPair, Vec<u8>)> {
-        let key = KeyPair::generate(algorithm, rng)?;
-        let cert = tsa::issue_tsa_certificate(root, spki_of(&key)?, now, rng)?;
+    ) -> Result<(CaKey, Vec<u8>)> {
+        let cert = tsa::issue_tsa_certificate(root, key.spki()?, now, rng)?;
         Ok((key, cert))
     }
 }
@@ -433,7 +476,7 @@ struct CaCert<'a, R: ?Sized> {
     not_after: i64,
     path_len: Option<u8>,
     authority_ski: Vec<u8>,
-    signer: &'a KeyPair,
+    signer: &'a CaKey,
     rng: &'a mut R,
 }
 
@@ -470,10 +513,6 @@ fn ca_certificate<R: CryptoRng + ?Sized>(c: CaCert<'_, R>) -> Result<Vec<u8>> {
         extensions,
     };
     x509::sign_certificate(&tbs, c.signer)
-}
-
-fn spki_of(key: &KeyPair) -> Result<SubjectPublicKeyInfoOwned> {
-    SubjectPublicKeyInfoOwned::from_der(&key.public_key_der()).map_err(x509::encoding)
 }
 
 /// Parses both CA certificates and checks that they are CAs, that the root's self-signature
@@ -559,5 +598,8 @@ fn load_keys(cert_pem: &str, key_pem: &str, password: &[u8]) -> Result<CaKeys> {
             "a CA key is not the key of its certificate".into(),
         ));
     }
-    Ok(CaKeys { cert_der, key })
+    Ok(CaKeys {
+        cert_der,
+        key: key.into(),
+    })
 }

@@ -29,7 +29,6 @@ use const_oid::ObjectIdentifier;
 use der::asn1::{Any, BitString, GeneralizedTime, Int, OctetString, SetOfVec, Uint};
 use der::{Decode, Encode};
 use kunci_core::Signer;
-use kunci_core::key::KeyPair;
 use rand_core::CryptoRng;
 use sha2::Digest;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -489,7 +488,7 @@ pub fn issue_tsa_certificate<R: CryptoRng + ?Sized>(
         )?,
     ];
     let (serial_number, _) = issue::serial(rng)?;
-    let key: &KeyPair = root.signer();
+    let key: &super::CaKey = root.signer();
     let tbs = x509::TbsCertificate {
         version: Version::V3,
         serial_number,

@@ -59,6 +59,10 @@ impl Error {
             | Error::ProfileInvalid(_)
             | Error::CaTime(_)
             | Error::CaEncoding(_)
+            | Error::CaKeySourceMismatch(_)
+            | Error::CaToken(_)
+            | Error::CaTokenPinIncorrect
+            | Error::CaTokenPinLocked
             | Error::DataFolderExposed(_)
             | Error::StoreUnavailable { .. }
             | Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
