@@ -9,7 +9,7 @@ use kunci_core::{CsrToken, Password};
 use crate::error::{Error, Result};
 use crate::portal::Portal;
 use crate::setup::seed_products;
-use crate::store::{NewUser, Role, Store, UnixTime};
+use crate::store::{Actor, NewUser, Role, Store, UnixTime};
 
 /// The demo holder's registered identity.
 pub const DEMO_SUBJECT: &str = "CN=Budi Santoso,emailAddress=budi.santoso@example.go.id,\
@@ -113,6 +113,7 @@ pub async fn seed_demo(
             } else {
                 Vec::new()
             },
+            created_by: Actor::System,
         };
         let user = store.create_user(&new, now).await?;
         ids.push(user.clone());

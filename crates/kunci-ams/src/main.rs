@@ -14,7 +14,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use kunci_ams::http::{AppState, Config, app, auth, unix_now};
 use kunci_ams::portal::{Mailer, Portal, Settings, standard_profiles};
-use kunci_ams::store::{NewUser, Role, Store};
+use kunci_ams::store::{Actor, Entry, NewUser, Role, Store};
 use kunci_ams::{Error, Result};
 use kunci_ams::{demo, setup, uploads};
 use kunci_core::Password;
@@ -26,13 +26,19 @@ struct Cli {
     /// The data folder: SQLite database, CA (keys encrypted), uploaded documents.
     #[arg(
         long,
+        visible_alias = "data",
         global = true,
         env = "KUNCI_AMS_DATA_DIR",
         default_value = "kunci-data"
     )]
     data_dir: PathBuf,
     /// sqlite://PATH?mode=rwc or postgres://… (default: DATA/kunci.db).
-    #[arg(long, global = true, env = "KUNCI_AMS_DATABASE_URL")]
+    #[arg(
+        long,
+        visible_alias = "database",
+        global = true,
+        env = "KUNCI_AMS_DATABASE_URL"
+    )]
     database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -54,11 +60,33 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// The tamper-evident audit log: check its hash chain, or write it out as JSON lines.
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Print the certificate profiles (JSON) for ORIGIN: a template for `serve --profiles`.
     Profiles {
         /// The portal's public origin, which the CRL and AIA URLs are made from.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         public_origin: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the chain from its first entry; name the first broken one (exit status 1) or
+    /// print "audit: N entries, chain intact" and the head hash to keep elsewhere.
+    Verify {
+        /// SEQ:HASH, a head printed by an earlier verify and kept apart from the database:
+        /// entry SEQ must still exist with that hash (catches a rewritten or cut chain).
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+    /// Write every entry as one JSON object per line, oldest first (details as the exact
+    /// text that was hashed), to FILE or standard output.
+    Export {
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -280,11 +308,22 @@ async fn run(cli: Cli) -> Result<()> {
         )
     });
     let store = open_store(&url).await?;
+    if let Command::Audit(cmd) = cli.command {
+        // Read-only: no products seeded, nothing appended.
+        let result = audit(&store, cmd).await;
+        store.close().await;
+        return match result? {
+            true => Ok(()),
+            // The report is printed; the status says it.
+            false => std::process::exit(1),
+        };
+    }
     setup::seed_products(&store, unix_now()).await?;
     let result = match cli.command {
         Command::Serve(args) => serve(store.clone(), &cli.data_dir, *args).await,
         Command::User(cmd) => user(&store, cmd).await,
         Command::CopyStore { to } => copy_store(&store, &to).await,
+        Command::Audit(_) => Ok(()),
         Command::Profiles { public_origin } => {
             let profiles = standard_profiles(public_origin.trim_end_matches('/'));
             let json = serde_json::to_string_pretty(&profiles).map_err(|e| Error::Internal {
@@ -391,6 +430,7 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
             ca_dir.display()
         );
     }
+    record_key_events(&store, &events, now).await?;
     let mut settings = Settings::new(data_dir.join("uploads"));
     settings.auto_approve = args.auto_approve;
     settings.reminder_days = args.reminder_days;
@@ -537,7 +577,14 @@ async fn reminders(store: Store, portal: Arc<Portal>, ca_dir: std::path::PathBuf
         match portal.renew_ocsp_if_due(now) {
             Ok(None) => {}
             Ok(Some(cert)) => match setup::store_ocsp_certificate(&ca_dir, &cert) {
-                Ok(()) => eprintln!("kunci-ams: renewed the OCSP responder's certificate"),
+                Ok(()) => {
+                    eprintln!("kunci-ams: renewed the OCSP responder's certificate");
+                    let entry = Entry::new(Actor::Ca, "ca.ocsp_certificate_renewed", "ocsp")
+                        .with("sha256", hex_sha256(&cert));
+                    if let Err(e) = store.record_event(&entry, now).await {
+                        eprintln!("kunci-ams: recording the renewal failed: {}", e.code());
+                    }
+                }
                 Err(e) => eprintln!(
                     "kunci-ams: keeping the OCSP certificate failed: {}",
                     e.code()
@@ -596,6 +643,7 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
                 password_hash: auth::hash_password(password).await?,
                 identity,
                 products: product_ids,
+                created_by: Actor::Cli,
                 ..NewUser::default()
             };
             let user = store.create_user(&new, unix_now()).await?;
@@ -618,9 +666,9 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
                 .user_by_login(&login)
                 .await?
                 .ok_or(Error::StoreNotFound { what: "user" })?;
-            store.set_user_disabled(user.id, true).await?;
+            store.set_user_disabled(user.id, true, &Actor::Cli).await?;
             // A disabled account's open sessions end now, not when they expire.
-            store.delete_user_sessions(user.id).await?;
+            store.delete_user_sessions(user.id, &Actor::Cli).await?;
             println!("disabled {}", user.login);
         }
         UserCmd::Grant { login, product } => {
@@ -634,7 +682,9 @@ async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
                 .into_iter()
                 .find(|p| p.name == product)
                 .ok_or(Error::StoreNotFound { what: "product" })?;
-            store.grant_product(user.id, p.id, unix_now()).await?;
+            store
+                .grant_product(user.id, p.id, unix_now(), &Actor::Cli)
+                .await?;
             println!("granted {} to {}", p.name, user.login);
         }
     }

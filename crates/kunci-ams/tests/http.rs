@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use kunci_ams::http::{Config, auth};
-use kunci_ams::store::{NewUser, Role};
+use kunci_ams::store::{Actor, NewUser, Role};
 use kunci_core::Password;
 use serde_json::{Value, json};
 
@@ -224,7 +224,7 @@ async fn a_disabled_account_cannot_log_in() {
         .unwrap();
     app.state
         .store
-        .set_user_disabled(user.id, true)
+        .set_user_disabled(user.id, true, &Actor::Cli)
         .await
         .unwrap();
     let answer = app.login_answer("budi", PASSWORD).await;
@@ -1046,7 +1046,7 @@ async fn a_password_reset_ends_every_session_of_the_account() {
         .unwrap();
     app.state
         .store
-        .set_password_hash(one.user.id, &hash)
+        .set_password_hash(one.user.id, &hash, &Actor::Cli)
         .await
         .unwrap();
     for s in [&one, &two] {

@@ -110,6 +110,7 @@ const ROUTES: &[Route] = &[
     route("POST", "/api/csr/check", Who::Holder, false),
     route("POST", "/api/csr", Who::Holder, false),
     route("GET", "/api/operator/queue", Who::Staff, false),
+    route("GET", "/api/operator/audit", Who::Staff, false),
     route("GET", "/api/operator/requests/{id}", Who::Staff, false),
     route(
         "GET",

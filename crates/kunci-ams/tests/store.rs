@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use kunci_ams::Error;
 use kunci_ams::store::{
-    CertificateStatus, Document, Id, NewCertificate, NewProduct, NewUser, REASON_SUPERSEDED,
+    Actor, CertificateStatus, Document, Id, NewCertificate, NewProduct, NewUser, REASON_SUPERSEDED,
     RequestKind, RequestStatus, RevokedEntry, Role, Store, csr_token_hash,
 };
 use kunci_core::CsrToken;
@@ -67,6 +67,7 @@ fn holder(login: &str, products: Vec<Id>) -> NewUser {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         identity: Some(subject(&format!("Holder {login}"))),
         products,
+        created_by: Actor::Cli,
     }
 }
 
@@ -290,28 +291,37 @@ async fn users_identities_products_and_grants_round_trip() {
     assert_eq!(id.country.as_deref(), Some("ID"));
     let mut changed = subject("Siti Aminah");
     changed.organizational_unit = None;
-    s.set_identity(u.id, &changed).await.unwrap();
+    s.set_identity(u.id, &changed, &Actor::Cli).await.unwrap();
     assert_eq!(s.identity(u.id).await.unwrap(), Some(normalised(changed)));
     let bad = Subject::default();
     assert_eq!(
-        s.set_identity(u.id, &bad).await.unwrap_err().code(),
+        s.set_identity(u.id, &bad, &Actor::Cli)
+            .await
+            .unwrap_err()
+            .code(),
         "subject.invalid"
     );
 
     let names =
         |ps: Vec<kunci_ams::store::Product>| ps.into_iter().map(|p| p.id).collect::<Vec<_>>();
     assert_eq!(names(s.granted_products(u.id).await.unwrap()), vec![a]);
-    s.grant_product(u.id, b, NOW).await.unwrap();
-    s.grant_product(u.id, b, NOW).await.unwrap();
+    s.grant_product(u.id, b, NOW, &Actor::Cli).await.unwrap();
+    s.grant_product(u.id, b, NOW, &Actor::Cli).await.unwrap();
     assert_eq!(names(s.granted_products(u.id).await.unwrap()), vec![a, b]);
-    s.revoke_product(u.id, a).await.unwrap();
+    s.revoke_product(u.id, a, &Actor::Cli).await.unwrap();
     assert_eq!(
-        s.revoke_product(u.id, a).await.unwrap_err().code(),
+        s.revoke_product(u.id, a, &Actor::Cli)
+            .await
+            .unwrap_err()
+            .code(),
         "store.not_found"
     );
     assert_eq!(names(s.granted_products(u.id).await.unwrap()), vec![b]);
     assert_eq!(
-        s.grant_product(u.id, 777, NOW).await.unwrap_err().code(),
+        s.grant_product(u.id, 777, NOW, &Actor::Cli)
+            .await
+            .unwrap_err()
+            .code(),
         "store.not_found"
     );
     assert_eq!(names(s.products().await.unwrap()), vec![a, b]);
@@ -332,9 +342,11 @@ async fn users_identities_products_and_grants_round_trip() {
         .unwrap();
     assert_eq!(op.role, Role::Operator);
     assert_eq!(s.identity(op.id).await.unwrap(), None);
-    s.set_password_hash(op.id, "$argon2id$new").await.unwrap();
+    s.set_password_hash(op.id, "$argon2id$new", &Actor::Cli)
+        .await
+        .unwrap();
     assert_eq!(s.user(op.id).await.unwrap().password_hash, "$argon2id$new");
-    s.set_user_disabled(op.id, true).await.unwrap();
+    s.set_user_disabled(op.id, true, &Actor::Cli).await.unwrap();
     assert!(s.user(op.id).await.unwrap().disabled);
     let logins: Vec<String> = s
         .users()
@@ -380,14 +392,14 @@ async fn sessions_expire_end_at_logout_and_die_with_a_disabled_account() {
     s.create_session("cookie-token-3", u.id, "csrf-3", NOW, NOW + HOUR)
         .await
         .unwrap();
-    s.set_user_disabled(u.id, true).await.unwrap();
+    s.set_user_disabled(u.id, true, &Actor::Cli).await.unwrap();
     assert!(s.session("cookie-token-3", NOW).await.unwrap().is_none());
     let err = s
         .create_session("cookie-token-4", u.id, "csrf-4", NOW, NOW + HOUR)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "store.conflict");
-    s.set_user_disabled(u.id, false).await.unwrap();
+    s.set_user_disabled(u.id, false, &Actor::Cli).await.unwrap();
     assert!(
         s.session("cookie-token-3", NOW).await.unwrap().is_none(),
         "ended, not paused"
@@ -499,7 +511,9 @@ async fn a_password_change_ends_every_session_of_the_account_and_no_other() {
     s.create_session("budi-1", budi.id, "csrf", NOW, NOW + HOUR)
         .await
         .unwrap();
-    s.set_password_hash(dewi.id, "$argon2id$new").await.unwrap();
+    s.set_password_hash(dewi.id, "$argon2id$new", &Actor::Cli)
+        .await
+        .unwrap();
     for token in ["dewi-1", "dewi-2"] {
         assert!(s.session(token, NOW).await.unwrap().is_none(), "{token}");
     }
@@ -508,7 +522,12 @@ async fn a_password_change_ends_every_session_of_the_account_and_no_other() {
     s.create_session("dewi-3", dewi.id, "csrf", NOW, NOW + HOUR)
         .await
         .unwrap();
-    assert_eq!(s.delete_user_sessions(dewi.id).await.unwrap(), 1);
+    assert_eq!(
+        s.delete_user_sessions(dewi.id, &Actor::User(dewi.id))
+            .await
+            .unwrap(),
+        1
+    );
     assert!(s.session("budi-1", NOW).await.unwrap().is_some());
 }
 
@@ -580,22 +599,29 @@ async fn failures_are_counted_per_pair_grouped_for_the_admin_and_cleared_by_pair
         .unwrap();
     assert_eq!((f.by_login_address, f.by_login), (5, 5));
 
-    assert_eq!(s.clear_failures(None, None).await.unwrap(), 0);
+    assert_eq!(s.clear_failures(None, None, &Actor::Cli).await.unwrap(), 0);
     assert_eq!(
-        s.clear_failures(Some("tamu0"), Some("192.0.2.1"))
+        s.clear_failures(Some("tamu0"), Some("192.0.2.1"), &Actor::Cli)
             .await
             .unwrap(),
         0
     );
     assert_eq!(
-        s.clear_failures(Some(" ROOT "), Some("203.0.113.9"))
+        s.clear_failures(Some(" ROOT "), Some("203.0.113.9"), &Actor::Cli)
             .await
             .unwrap(),
         5
     );
-    assert_eq!(s.clear_failures(Some("tamu1"), None).await.unwrap(), 1);
     assert_eq!(
-        s.clear_failures(None, Some("203.0.113.9")).await.unwrap(),
+        s.clear_failures(Some("tamu1"), None, &Actor::Cli)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.clear_failures(None, Some("203.0.113.9"), &Actor::Cli)
+            .await
+            .unwrap(),
         2
     );
     assert!(s.failure_groups(0, 1, 1).await.unwrap().is_empty());
@@ -1619,6 +1645,14 @@ async fn copy_store_moves_everything_to_an_empty_postgresql_database() {
         target.revoked_certificates().await.unwrap(),
         source.revoked_certificates().await.unwrap()
     );
+    // The audit log comes over entry for entry: the same chain, intact, the same head.
+    let audit = source.verify_audit().await.unwrap();
+    assert!(audit.broken.is_none() && audit.entries > 5, "{audit:?}");
+    assert_eq!(target.verify_audit().await.unwrap(), audit);
+    assert_eq!(
+        target.audit_head().await.unwrap(),
+        source.audit_head().await.unwrap()
+    );
     // New rows continue after the copied ids, and the CRL number after the copied one.
     let next = target
         .create_user(&holder("dewi", vec![p]), NOW)
@@ -1627,6 +1661,12 @@ async fn copy_store_moves_everything_to_an_empty_postgresql_database() {
     assert!(users.iter().all(|u| u.id < next.id));
     let n = publish(&target).await;
     assert!(n > 1, "CRL number restarted at {n}");
+    // ... and the chain goes on from the copied head.
+    let after = target.verify_audit().await.unwrap();
+    assert!(
+        after.broken.is_none() && after.entries > audit.entries,
+        "{after:?}"
+    );
 
     // A second copy into the now used database is refused and changes nothing.
     let again = copy();

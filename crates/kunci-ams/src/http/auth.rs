@@ -40,7 +40,7 @@ use zeroize::Zeroizing;
 
 use super::{ApiJson, AppState, Throttle, unix_now};
 use crate::error::{Error, Result};
-use crate::store::{FailureGroup, Role, Session, UnixTime, User};
+use crate::store::{Actor, FailureGroup, Role, Session, UnixTime, User};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "kunci_session";
@@ -446,7 +446,10 @@ fn cleared_cookie(secure: bool) -> String {
 /// `POST /api/logout-all`: ends every session of the logged-in account (this one and those
 /// in other browsers) and clears the cookie. Answers how many ended.
 pub async fn logout_all(State(state): State<AppState>, auth: Authenticated) -> Result<Response> {
-    let ended = state.store.delete_user_sessions(auth.user.id).await?;
+    let ended = state
+        .store
+        .delete_user_sessions(auth.user.id, &Actor::User(auth.user.id))
+        .await?;
     let cookie = header_value(&cleared_cookie(state.config.tls))?;
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -525,7 +528,10 @@ pub async fn clear_lockouts(
     if login.is_none() && address.is_none() {
         return Err(Error::BadRequest("name a login, an address, or both"));
     }
-    let cleared = state.store.clear_failures(login, address).await?;
+    let cleared = state
+        .store
+        .clear_failures(login, address, &Actor::User(admin.user.id))
+        .await?;
     eprintln!(
         "kunci-ams: login failures cleared by {}: login {}, address {}, {cleared} forgotten",
         admin.user.login,

@@ -41,7 +41,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::portal::Portal;
-use crate::store::{NewUser, Role, Store, UnixTime, User};
+use crate::store::{Actor, NewUser, Role, Store, UnixTime, User};
 use auth::{Admin, RequireRole};
 
 /// Everything a request handler may use: the store, the configuration and the registration
@@ -169,6 +169,7 @@ pub fn app(state: AppState) -> Router {
             post(operator::approve),
         )
         .route("/api/operator/requests/{id}/reject", post(operator::reject))
+        .route("/api/operator/audit", get(operator::audit))
         .route("/api/admin/users", get(list_users).post(create_user))
         .route("/api/admin/lockouts", get(auth::lockouts))
         .route("/api/admin/lockouts/clear", post(auth::clear_lockouts))
@@ -324,7 +325,7 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// `POST /api/admin/users`: makes an account with an argon2id-hashed password.
 async fn create_user(
     State(state): State<AppState>,
-    _admin: RequireRole<Admin>,
+    RequireRole(admin, _): RequireRole<Admin>,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, Json<serde_json::Value>)> {
     let password = body.password;
@@ -342,6 +343,7 @@ async fn create_user(
         nik: body.nik,
         role: Some(role),
         password_hash: auth::hash_password(password).await?,
+        created_by: Actor::User(admin.user.id),
         ..NewUser::default()
     };
     let user = state.store.create_user(&new, unix_now()).await?;

@@ -1,9 +1,10 @@
 //! The registration authority's operator API (docs/API.md, "Operator"): the queue of
 //! revocation and enrollment requests, each with its supporting document and CSR, and the
-//! approve / reject decisions. Operators and administrators only.
+//! approve / reject decisions, and the audit log, read-only. Operators and administrators
+//! only.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 use super::auth::{Operator, RequireRole};
 use super::holder::{document_response, request_json};
 use super::{ApiJson, ApiPath, AppState, unix_now};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::portal::key_name;
 use crate::store::Id;
 
@@ -98,4 +99,76 @@ pub async fn reject(
         )
         .await?;
     Ok(Json(request_json(&state.store, &r, true).await?))
+}
+
+/// Most audit entries one `GET /api/operator/audit` answers.
+pub const AUDIT_PAGE_MAX: i64 = 200;
+
+/// `GET /api/operator/audit?before=SEQ&limit=N`: the audit log, newest first, `limit`
+/// entries (default 50, at most [`AUDIT_PAGE_MAX`]) with `seq` below `before` (default: from
+/// the newest). `next_before` pages on; `head` is the chain's head as stored. Read-only: no
+/// route changes the log, which only the store's own transactions append to.
+pub async fn audit(
+    State(state): State<AppState>,
+    _operator: RequireRole<Operator>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>> {
+    let mut before = None;
+    let mut limit = 50;
+    for pair in query.as_deref().unwrap_or("").split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "before" if !value.is_empty() => {
+                before =
+                    Some(value.parse::<i64>().map_err(|_| {
+                        Error::BadRequest("before must be an entry's sequence number")
+                    })?);
+            }
+            "limit" if !value.is_empty() => {
+                limit = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=AUDIT_PAGE_MAX).contains(n))
+                    .ok_or(Error::BadRequest("limit must be a number from 1 to 200"))?;
+            }
+            _ => {}
+        }
+    }
+    let rows = state.store.audit_page(before, limit).await?;
+    // Actors are stored as `user:<id>`; the page shows the login beside it.
+    let logins: std::collections::BTreeMap<Id, String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.login))
+        .collect();
+    let entries: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let login = r
+                .actor
+                .strip_prefix("user:")
+                .and_then(|id| id.parse::<Id>().ok())
+                .and_then(|id| logins.get(&id));
+            json!({
+                "seq": r.seq,
+                "time": r.time,
+                "actor": r.actor,
+                "actor_login": login,
+                "action": r.action,
+                "subject": r.subject,
+                "details": serde_json::from_str::<Value>(&r.details).unwrap_or(Value::Null),
+                "prev_hash": r.prev_hash,
+                "hash": r.hash,
+            })
+        })
+        .collect();
+    let next_before = rows.last().map(|r| r.seq).filter(|&seq| seq > 1);
+    let (head_seq, head_hash) = state.store.audit_head().await?;
+    Ok(Json(json!({
+        "entries": entries,
+        "next_before": next_before,
+        "head": { "seq": head_seq, "hash": head_hash },
+    })))
 }

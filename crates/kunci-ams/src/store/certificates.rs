@@ -1,7 +1,9 @@
 //! Issued certificates, their revocation, and the CRL number: the rows of `certificates` and
 //! `crl_counter`. Storing a certificate for a request, and every other change that also
 //! touches requests or notices, is a decision (`decisions.rs`); this file keeps the
-//! row-level pieces and calls neither `requests` nor `notices`.
+//! row-level pieces and calls neither `requests` nor `notices`. Every revocation appends
+//! `certificate.revoked` and every stored CRL `crl.published` to the audit log (`audit.rs`),
+//! in the same transaction, with the CA as the actor.
 //!
 //! Revocation reasons are RFC 5280 CRLReason codes (0 unspecified, 1 keyCompromise,
 //! 3 affiliationChanged, 4 superseded, 5 cessationOfOperation, ...); 7 is unused by the RFC
@@ -9,6 +11,7 @@
 
 use sqlx::any::AnyRow;
 
+use super::audit::{Actor, Entry, append, wall_clock};
 use super::{DbResultExt, Id, Store, UnixTime, check_reason, col};
 use crate::error::{Error, Result};
 
@@ -179,7 +182,7 @@ impl Store {
         let revoked = self.revoked_certificates().await?;
         let der = sign(number, revoked)?;
         let mut tx = self.begin().await?;
-        store_crl(&mut tx, &der, number).await?;
+        store_crl(&mut tx, &der, number, wall_clock()).await?;
         tx.commit().await.db("committing the CRL")?;
         Ok(der)
     }
@@ -234,11 +237,12 @@ impl Store {
 pub(super) async fn publish_crl_in(
     conn: &mut sqlx::AnyConnection,
     sign: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
+    now: UnixTime,
 ) -> Result<Vec<u8>> {
     let number = take_crl_number(&mut *conn).await?;
     let revoked = revoked_in(&mut *conn).await?;
     let der = sign(number, revoked)?;
-    store_crl(&mut *conn, &der, number).await?;
+    store_crl(&mut *conn, &der, number, now).await?;
     Ok(der)
 }
 
@@ -250,9 +254,16 @@ async fn take_crl_number(conn: &mut sqlx::AnyConnection) -> Result<i64> {
         .db("taking a CRL number")
 }
 
-/// Makes CRL `number` the current one, unless a higher-numbered one is stored already.
-async fn store_crl(conn: &mut sqlx::AnyConnection, der: &[u8], number: i64) -> Result<()> {
-    sqlx::query(
+/// Makes CRL `number` the current one, unless a higher-numbered one is stored already, and
+/// records `crl.published` (with `current: false` when a newer one was already there: it
+/// was signed, and may have been seen by nobody).
+async fn store_crl(
+    conn: &mut sqlx::AnyConnection,
+    der: &[u8],
+    number: i64,
+    now: UnixTime,
+) -> Result<()> {
+    let done = sqlx::query(
         "UPDATE crl_counter SET der = $1, der_number = $2 WHERE id = 1 AND der_number < $2",
     )
     .bind(der.to_vec())
@@ -260,6 +271,11 @@ async fn store_crl(conn: &mut sqlx::AnyConnection, der: &[u8], number: i64) -> R
     .execute(&mut *conn)
     .await
     .db("storing the CRL")?;
+    let entry = Entry::new(Actor::Ca, "crl.published", format!("crl:{number}"))
+        .with("number", number)
+        .with("current", done.rows_affected() == 1)
+        .with("sha256", super::sha256_hex(der));
+    append(&mut *conn, &entry, now).await?;
     Ok(())
 }
 
@@ -305,23 +321,40 @@ pub(super) async fn revoke(
     reason: u8,
     now: UnixTime,
 ) -> Result<()> {
-    let done = sqlx::query(
+    let serial: Option<String> = sqlx::query_scalar(
         "UPDATE certificates SET status = 'revoked', revoked_at = $1, revocation_reason = $2 \
-         WHERE id = $3 AND status = 'good'",
+         WHERE id = $3 AND status = 'good' RETURNING serial_hex",
     )
     .bind(now)
     .bind(i64::from(reason))
     .bind(cert)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .db("revoking a certificate")?;
-    if done.rows_affected() != 1 {
+    let Some(serial) = serial else {
         fetch_certificate(conn, cert).await?;
         return Err(Error::StoreConflict {
             what: "this certificate is already revoked",
         });
-    }
+    };
+    append(&mut *conn, &revoked_entry(&serial, cert, reason), now).await?;
     Ok(())
+}
+
+/// The audit entry of certificate `cert` (serial `serial`) revoked with `reason`.
+pub(super) fn revoked_entry(serial: &str, cert: Id, reason: u8) -> Entry {
+    Entry::new(
+        Actor::Ca,
+        "certificate.revoked",
+        certificate_subject(serial),
+    )
+    .with("certificate", cert)
+    .with("reason", reason)
+}
+
+/// The audit log's name for the certificate with serial `serial` (lower-case hex).
+pub(super) fn certificate_subject(serial: &str) -> String {
+    format!("certificate:{serial}")
 }
 
 pub(super) async fn fetch_certificate(

@@ -3,7 +3,8 @@
 //!
 //! Every row that matters is copied with its id (accounts with their password hashes,
 //! identities, products and grants, requests with their CSRs and documents' metadata,
-//! certificates, the CRL counter and current CRL, the inbox), in one transaction on the
+//! certificates, the CRL counter and current CRL, the inbox, the audit log with its head row),
+//! in one transaction on the
 //! target, so a failed copy leaves the target as it was. Sessions and login failures are
 //! not copied: they are short-lived, and holders simply log in again. The target must be
 //! empty (migrated, nothing in it); the source is only read.
@@ -43,7 +44,7 @@ const fn step(table: &'static str, identity: bool) -> Step {
 }
 
 /// The tables in the order their references allow.
-const STEPS: [Step; 9] = [
+const STEPS: [Step; 11] = [
     step("users", true),
     step("identities", false),
     step("products", true),
@@ -65,6 +66,10 @@ const STEPS: [Step; 9] = [
     },
     step("crl_counter", false),
     step("notices", true),
+    // Copied row for row with its seq and hashes, so the chain verifies on the target as it
+    // did on the source; the head row, like the counter row, is updated in place.
+    step("audit_log", false),
+    step("audit_head", false),
 ];
 
 /// How many rows went into each table.
@@ -129,8 +134,8 @@ impl Store {
             .fetch_all(&mut *source)
             .await
             .db("reading the source")?;
-            if table == "crl_counter" {
-                copy_crl_counter(&mut tx, &columns, rows.first()).await?;
+            if table == "crl_counter" || table == "audit_head" {
+                copy_one_row(&mut tx, table, &columns, rows.first()).await?;
                 report.tables.push((label, rows.len() as u64));
                 continue;
             }
@@ -215,9 +220,11 @@ async fn target_columns(conn: &mut AnyConnection, table: &str) -> Result<Vec<(St
         .collect()
 }
 
-/// The one counter row exists on both sides (the migrations make it): update it in place.
-async fn copy_crl_counter(
+/// A table of one row (`crl_counter`, `audit_head`) has that row on both sides (the
+/// migrations make it): update it in place.
+async fn copy_one_row(
     conn: &mut AnyConnection,
+    table: &str,
     columns: &[(String, Kind)],
     row: Option<&AnyRow>,
 ) -> Result<()> {
@@ -229,7 +236,7 @@ async fn copy_crl_counter(
         .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
         .collect();
     let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE crl_counter SET {} WHERE id = 1",
+        "UPDATE {table} SET {} WHERE id = 1",
         sets.join(", ")
     )));
     for (column, kind) in settable {
@@ -238,7 +245,7 @@ async fn copy_crl_counter(
     query
         .execute(&mut *conn)
         .await
-        .db("copying the CRL counter")?;
+        .db("copying a one-row table")?;
     Ok(())
 }
 

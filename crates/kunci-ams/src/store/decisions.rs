@@ -20,19 +20,26 @@
 //! The row-level pieces these are made of live beside their tables (`requests`,
 //! `certificates`, `notices`), which never call each other; only this file joins them.
 //!
+//! Each decision appends its audit entries (`audit.rs`) in its own transaction:
+//! `request.approved` by the deciding operator (`system` in automatic mode), then what the CA
+//! did, `certificate.issued` with the serial, `certificate.revoked` with the reason,
+//! `crl.published` with the number; a reminder is `certificate.reminded`.
+//!
 //! Issuing is idempotent by construction: `certificates.request_id` is UNIQUE and the request
 //! moves from "Submitted" to "Success" in the same transaction as the insert, so two
 //! approvals racing (two operators, a retried HTTP call, automatic mode plus a person) make
 //! one certificate; the loser gets [`Error::AlreadyIssued`]. The CA signs before calling in:
 //! a losing signature is simply never stored nor published.
 
+use super::audit::{Actor, Entry, append};
 use super::certificates::{
-    Certificate, NewCertificate, RevokedEntry, check_new_certificate, fetch_certificate,
-    publish_crl_in, revoke,
+    Certificate, NewCertificate, RevokedEntry, certificate_subject, check_new_certificate,
+    fetch_certificate, publish_crl_in, revoke, revoked_entry,
 };
 use super::notices::insert_notice;
 use super::requests::{
-    Request, RequestKind, RequestStatus, fetch_request, insert_revocation, submit_in,
+    Request, RequestKind, RequestStatus, fetch_request, insert_revocation, request_subject,
+    submit_in,
 };
 use super::{DbResultExt, Id, Store, UnixTime, check_reason};
 use crate::error::{Error, Result};
@@ -115,6 +122,13 @@ impl Store {
                 what: "this request is already decided",
             });
         }
+        let entry = Entry::new(
+            Actor::deciding(operator),
+            "request.approved",
+            request_subject(request),
+        )
+        .with("kind", "revocation");
+        append(&mut tx, &entry, now).await?;
         revoke(&mut tx, cert, reason, now).await?;
         let revoked = fetch_certificate(&mut tx, cert).await?;
         tx.commit().await.db("committing a revocation")?;
@@ -140,12 +154,15 @@ impl Store {
         check_reason(reason)?;
         let mut tx = self.begin().await?;
         let id = insert_revocation(&mut tx, user, cert, reason, now, true).await?;
+        let entry = Entry::new(Actor::System, "request.approved", request_subject(id))
+            .with("kind", "revocation");
+        append(&mut tx, &entry, now).await?;
         revoke(&mut tx, cert, reason, now).await?;
         let request = fetch_request(&mut tx, id).await?;
         let revoked = fetch_certificate(&mut tx, cert).await?;
         let (subject, body) = notice(&request, &revoked);
         insert_notice(&mut tx, user, &subject, &body, now).await?;
-        let crl = publish_crl_in(&mut tx, sign_crl).await?;
+        let crl = publish_crl_in(&mut tx, sign_crl, now).await?;
         tx.commit().await.db("committing a revocation")?;
         Ok((request, revoked, crl))
     }
@@ -171,6 +188,13 @@ impl Store {
         .db("recording a reminder")?;
         let Some(user) = user else { return Ok(false) };
         insert_notice(&mut tx, user, subject, body, now).await?;
+        let entry = Entry::new(
+            Actor::System,
+            "certificate.reminded",
+            format!("certificate:{cert}"),
+        )
+        .with("holder", user);
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a reminder")?;
         Ok(true)
     }
@@ -221,6 +245,13 @@ async fn issue_in(
     if done.rows_affected() != 1 {
         return Err(Error::AlreadyIssued);
     }
+    let entry = Entry::new(
+        Actor::deciding(operator),
+        "request.approved",
+        request_subject(request),
+    )
+    .with("kind", "enrollment");
+    append(&mut *conn, &entry, now).await?;
     let id: Id = sqlx::query_scalar(
         "INSERT INTO certificates (serial_hex, user_id, request_id, der, not_before, \
          not_after, status, created_at) \
@@ -249,6 +280,13 @@ async fn issue_in(
         }
         _ => super::unavailable("storing a certificate")(e),
     })?;
+    let entry = Entry::new(Actor::Ca, "certificate.issued", certificate_subject(serial))
+        .with("certificate", id)
+        .with("request", request)
+        .with("holder", current.user_id)
+        .with("not_before", cert.not_before)
+        .with("not_after", cert.not_after);
+    append(&mut *conn, &entry, now).await?;
     if let Some(old) = current.supersedes_cert_id {
         settle_superseded(&mut *conn, old, operator, now).await?;
     }
@@ -277,26 +315,40 @@ async fn settle_superseded(
     .db("looking for a pending revocation")?;
     let reason = pending.unwrap_or(i64::from(REASON_SUPERSEDED));
     // Already revoked (say, by the holder meanwhile) is fine: it stays as it was.
-    sqlx::query(
+    let serial: Option<String> = sqlx::query_scalar(
         "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
-         revocation_reason = $2 WHERE id = $3 AND status = 'good'",
+         revocation_reason = $2 WHERE id = $3 AND status = 'good' RETURNING serial_hex",
     )
     .bind(now)
     .bind(reason)
     .bind(old)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .db("revoking a superseded certificate")?;
-    sqlx::query(
+    let closed: Option<Id> = sqlx::query_scalar(
         "UPDATE requests SET status = 'success', decided_by = $1, decided_at = $2, \
          updated_at = $2 WHERE kind = 'revocation' AND target_cert_id = $3 \
-         AND status = 'pending'",
+         AND status = 'pending' RETURNING id",
     )
     .bind(operator)
     .bind(now)
     .bind(old)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .db("closing a settled revocation")?;
+    if let Some(closed) = closed {
+        let entry = Entry::new(
+            Actor::deciding(operator),
+            "request.approved",
+            request_subject(closed),
+        )
+        .with("kind", "revocation")
+        .with("settled_by_renewal", true);
+        append(&mut *conn, &entry, now).await?;
+    }
+    if let Some(serial) = serial {
+        let reason = u8::try_from(reason).unwrap_or(REASON_SUPERSEDED);
+        append(&mut *conn, &revoked_entry(&serial, old, reason), now).await?;
+    }
     Ok(())
 }

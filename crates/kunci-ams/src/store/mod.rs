@@ -3,7 +3,8 @@
 //!
 //! This module owns every row the portal keeps (accounts, registered identities, products and
 //! grants, sessions and login failures, enrollment and revocation requests with their CSR
-//! tokens and documents, certificates and the CRL number, the notice inbox) and the rules
+//! tokens and documents, certificates and the CRL number, the notice inbox, the hash-chained
+//! audit log every change appends to in its own transaction) and the rules
 //! that must hold however many requests race: a CSR token is consumed once, a request yields
 //! at most one certificate, a state change is all or nothing. It does not hash passwords,
 //! sign, verify CSRs, or touch the upload folder: callers do, and hand it the results.
@@ -17,6 +18,7 @@
 //! Times are Unix seconds ([`UnixTime`]) supplied by the caller, never read from a clock
 //! here, so that tests and the chaos run control them.
 
+mod audit;
 mod certificates;
 mod copy;
 mod decisions;
@@ -34,6 +36,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::error::{Error, Result};
 
+pub use audit::{Actor, AuditRecord, Break, Entry, GENESIS_HASH, Verification, entry_hash};
 pub use certificates::{Certificate, CertificateStatus, NewCertificate, RevokedEntry};
 pub use copy::CopyReport;
 pub use decisions::REASON_SUPERSEDED;

@@ -8,7 +8,10 @@
 //! ([`Store::issue_for_request`]) or rejects ([`Store::reject_request`]). A revocation
 //! (steps 6-8) is made pending and is approved by [`Store::approve_revocation`]. Issuing and
 //! approving change more than this table: they are decisions (`decisions.rs`); this file
-//! keeps the row-level pieces and calls neither `certificates` nor `notices`.
+//! keeps the row-level pieces and calls neither `certificates` nor `notices`. Each change
+//! appends its audit entry (`audit.rs`) in its own transaction: `request.created`,
+//! `request.csr_stored`, `request.document_attached`, `request.submitted`,
+//! `request.rejected` (with the reason).
 //!
 //! Documents are bounded per holder ([`UploadLimits`]): so many uploads and so many bytes an
 //! hour (recorded in `document_uploads`), and so many bytes held by the holder's open requests.
@@ -21,6 +24,7 @@
 use kunci_core::CsrToken;
 use sqlx::any::AnyRow;
 
+use super::audit::{Actor, Entry, append};
 use super::{
     DbResultExt, Id, Store, UnixTime, check_reason, col, conflict_on_unique, limits, required,
     sha256_hex, within,
@@ -269,6 +273,13 @@ impl Store {
             "a renewal of this certificate is already open (or the token is in use)",
         ))?;
         let request = fetch_request(&mut tx, id).await?;
+        let mut entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
+            .with("kind", "enrollment")
+            .with("product", product);
+        if let Some(cert) = supersedes {
+            entry = entry.with("renews_certificate", cert);
+        }
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing an enrollment")?;
         Ok(request)
     }
@@ -357,6 +368,14 @@ impl Store {
             return Err(Error::TokenUsed);
         }
         let request = fetch_request(&mut tx, request.id).await?;
+        // The CSR's fingerprint, never the token that let it in.
+        let entry = Entry::new(
+            Actor::User(user),
+            "request.csr_stored",
+            request_subject(request.id),
+        )
+        .with("csr_sha256", sha256_hex(csr_der));
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a used CSR token")?;
         Ok(request)
     }
@@ -462,6 +481,15 @@ impl Store {
         .await
         .db("recording an upload")?;
         let updated = fetch_request(&mut tx, request).await?;
+        let entry = Entry::new(
+            Actor::User(user),
+            "request.document_attached",
+            request_subject(request),
+        )
+        .with("sha256", sha256_hex.clone())
+        .with("name", document.original_name.clone())
+        .with("size", document.size);
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a document")?;
         let replaced = current
             .document
@@ -511,6 +539,13 @@ impl Store {
                 what: "this request is already decided",
             });
         }
+        let entry = Entry::new(
+            Actor::deciding(operator),
+            "request.rejected",
+            request_subject(request),
+        )
+        .with("reason", reason.trim());
+        append(&mut tx, &entry, now).await?;
         let request = fetch_request(&mut tx, request).await?;
         tx.commit().await.db("committing a rejection")?;
         Ok(request)
@@ -723,6 +758,13 @@ pub(super) async fn submit_in(
             what: "this request cannot be submitted now",
         });
     }
+    let entry = Entry::new(
+        Actor::User(user),
+        "request.submitted",
+        request_subject(request),
+    )
+    .with("agreement", true);
+    append(&mut *conn, &entry, now).await?;
     Ok(())
 }
 
@@ -739,7 +781,7 @@ pub(super) async fn insert_revocation(
 ) -> Result<Id> {
     ensure_active_holder(&mut *conn, user).await?;
     ensure_good_certificate_of(&mut *conn, cert, user).await?;
-    sqlx::query_scalar(
+    let id: Id = sqlx::query_scalar(
         "INSERT INTO requests (user_id, kind, status, target_cert_id, revocation_reason, \
          decided_at, created_at, updated_at) VALUES ($1, 'revocation', $2, $3, $4, $5, $6, $6) \
          RETURNING id",
@@ -755,7 +797,18 @@ pub(super) async fn insert_revocation(
     .map_err(conflict_on_unique(
         "creating a revocation",
         "a revocation of this certificate is already open",
-    ))
+    ))?;
+    let entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
+        .with("kind", "revocation")
+        .with("certificate", cert)
+        .with("reason", reason);
+    append(&mut *conn, &entry, now).await?;
+    Ok(id)
+}
+
+/// The audit log's name for request `id`.
+pub(super) fn request_subject(id: Id) -> String {
+    format!("request:{id}")
 }
 
 pub(super) async fn fetch_request(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Request> {

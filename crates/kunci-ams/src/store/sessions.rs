@@ -10,6 +10,7 @@
 
 use core::fmt;
 
+use super::audit::{Actor, Entry, append, wall_clock};
 use super::users::user_from_row;
 use super::{DbResultExt, Id, Store, UnixTime, User, col, required, sha256_hex};
 use crate::error::{Error, Result};
@@ -118,6 +119,14 @@ impl Store {
             "creating a session",
             "session token already in use",
         ))?;
+        // A successful login is a security event too (who, when); the session's token or
+        // its hash never goes into the log.
+        append(
+            &mut tx,
+            &Entry::new(Actor::User(user), "login.succeeded", format!("user:{user}")),
+            now,
+        )
+        .await?;
         tx.commit().await.db("committing a session")?;
         Ok(Session {
             user_id: user,
@@ -193,23 +202,36 @@ impl Store {
     /// Ends the session behind `token` (logout). Ending a missing session is not an error.
     pub async fn delete_session(&self, token: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(sha256_hex(token.as_bytes()))
-            .execute(&mut *tx)
-            .await
-            .db("ending a session")?;
+        let user: Option<Id> =
+            sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
+                .bind(sha256_hex(token.as_bytes()))
+                .fetch_optional(&mut *tx)
+                .await
+                .db("ending a session")?;
+        if let Some(user) = user {
+            let entry = Entry::new(Actor::User(user), "logout", format!("user:{user}"));
+            append(&mut tx, &entry, wall_clock()).await?;
+        }
         tx.commit().await.db("committing a logout")
     }
 
     /// Ends every session of `user` (log out everywhere, password change, account disabled).
     /// Returns how many.
-    pub async fn delete_user_sessions(&self, user: Id) -> Result<u64> {
+    pub async fn delete_user_sessions(&self, user: Id, by: &Actor) -> Result<u64> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user)
             .execute(&mut *tx)
             .await
             .db("ending a user's sessions")?;
+        let action = if *by == Actor::User(user) {
+            "logout.all"
+        } else {
+            "user.sessions_ended"
+        };
+        let entry = Entry::new(by.clone(), action, format!("user:{user}"))
+            .with("sessions", done.rows_affected());
+        append(&mut tx, &entry, wall_clock()).await?;
         tx.commit().await.db("committing ended sessions")?;
         Ok(done.rows_affected())
     }
@@ -239,14 +261,20 @@ impl Store {
         address: &str,
         now: UnixTime,
     ) -> Result<()> {
+        let login = login.trim().to_ascii_lowercase();
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO login_failures (login, address, at) VALUES ($1, $2, $3)")
-            .bind(login.trim().to_ascii_lowercase())
+            .bind(&login)
             .bind(address)
             .bind(now)
             .execute(&mut *tx)
             .await
             .db("recording a login failure")?;
+        // The login tried and where from: what a lockout is computed from. Never the
+        // password tried (it may be the real one, mistyped, or another account's).
+        let entry = Entry::new(Actor::Anonymous, "login.failed", format!("login:{login}"))
+            .with("address", address);
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a login failure")
     }
 
@@ -362,7 +390,12 @@ impl Store {
     /// Forgets failed logins (an administrator lifting a lockout): those of `login` (any
     /// address), those from `address` (any login), or with both, those of the pair. With
     /// neither it forgets nothing. Returns how many went.
-    pub async fn clear_failures(&self, login: Option<&str>, address: Option<&str>) -> Result<u64> {
+    pub async fn clear_failures(
+        &self,
+        login: Option<&str>,
+        address: Option<&str>,
+        by: &Actor,
+    ) -> Result<u64> {
         let login = login.map(|l| l.trim().to_ascii_lowercase());
         let query = match (&login, address) {
             (None, None) => return Ok(0),
@@ -379,6 +412,16 @@ impl Store {
             q = q.bind(address.to_owned());
         }
         let done = q.execute(&mut *tx).await.db("clearing login failures")?;
+        let subject = match (&login, address) {
+            (Some(login), _) => format!("login:{login}"),
+            (None, Some(address)) => format!("address:{address}"),
+            (None, None) => String::new(),
+        };
+        let entry = Entry::new(by.clone(), "lockout.cleared", subject)
+            .with("login", login.clone())
+            .with("address", address)
+            .with("failures", done.rows_affected());
+        append(&mut tx, &entry, wall_clock()).await?;
         tx.commit().await.db("committing cleared login failures")?;
         Ok(done.rows_affected())
     }

@@ -10,6 +10,7 @@ use core::fmt;
 use kunci_core::csr::Subject;
 use sqlx::any::AnyRow;
 
+use super::audit::{Actor, Entry, append, wall_clock};
 use super::{DbResultExt, Id, Store, UnixTime, col, conflict_on_unique, flag, required};
 use crate::error::{Error, Result};
 
@@ -110,6 +111,9 @@ pub struct NewUser {
     pub identity: Option<Subject>,
     /// Products the holder may request.
     pub products: Vec<Id>,
+    /// Who makes the account (the audit log's actor): an administrator over HTTP, the
+    /// command line, or the portal itself (the default: first start, the demo).
+    pub created_by: Actor,
 }
 
 /// A certificate product a holder may request.
@@ -184,6 +188,13 @@ impl Store {
         for &product in &new.products {
             insert_grant(&mut tx, id, product, now).await?;
         }
+        // Registration: who made which account with which role. Never the password hash.
+        let entry = Entry::new(new.created_by.clone(), "user.created", user_subject(id))
+            .with("login", login.clone())
+            .with("role", role.as_str())
+            .with("identity", identity.is_some())
+            .with("products", new.products.clone());
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a new user")?;
         self.user(id).await
     }
@@ -235,7 +246,7 @@ impl Store {
 
     /// Disables or re-enables an account. Disabling also ends its sessions, in the same
     /// transaction, so that nobody stays logged in on a disabled account.
-    pub async fn set_user_disabled(&self, id: Id, disabled: bool) -> Result<()> {
+    pub async fn set_user_disabled(&self, id: Id, disabled: bool, by: &Actor) -> Result<()> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
@@ -253,13 +264,24 @@ impl Store {
                 .await
                 .db("ending a disabled user's sessions")?;
         }
+        let action = if disabled {
+            "user.disabled"
+        } else {
+            "user.enabled"
+        };
+        append(
+            &mut tx,
+            &Entry::new(by.clone(), action, user_subject(id)),
+            wall_clock(),
+        )
+        .await?;
         tx.commit().await.db("committing a user's disabled flag")
     }
 
     /// Replaces an account's password hash (argon2id PHC string made by the caller) and ends
     /// every session of the account in the same transaction: whoever held the old password
     /// (or a session opened with it) is logged out.
-    pub async fn set_password_hash(&self, id: Id, password_hash: &str) -> Result<()> {
+    pub async fn set_password_hash(&self, id: Id, password_hash: &str, by: &Actor) -> Result<()> {
         required(password_hash, "password hash")?;
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -276,16 +298,32 @@ impl Store {
             .execute(&mut *tx)
             .await
             .db("ending the sessions of a changed password")?;
+        // That it changed and who changed it (the account itself, or an administrator's
+        // reset); neither password nor hash.
+        let action = if *by == Actor::User(id) {
+            "user.password_changed"
+        } else {
+            "user.password_reset"
+        };
+        append(
+            &mut tx,
+            &Entry::new(by.clone(), action, user_subject(id)),
+            wall_clock(),
+        )
+        .await?;
         tx.commit().await.db("committing a password hash")
     }
 
     /// Registers (or replaces) the identity a holder's CSRs must carry. The subject is checked
     /// and normalised by kunci-core's rules first (an invalid one is a `Core` error).
-    pub async fn set_identity(&self, user: Id, subject: &Subject) -> Result<Subject> {
+    pub async fn set_identity(&self, user: Id, subject: &Subject, by: &Actor) -> Result<Subject> {
         let subject = checked_subject(subject.clone())?;
         let mut tx = self.begin().await?;
         ensure_user(&mut tx, user).await?;
         upsert_identity(&mut tx, user, &subject).await?;
+        let entry = Entry::new(by.clone(), "identity.registered", user_subject(user))
+            .with("common_name", subject.common_name.clone());
+        append(&mut tx, &entry, wall_clock()).await?;
         tx.commit().await.db("committing an identity")?;
         Ok(subject)
     }
@@ -333,6 +371,11 @@ impl Store {
             "creating a product",
             "a product with this name already exists",
         ))?;
+        // Products are made by the portal at first start (and by tests): its own act.
+        let entry = Entry::new(Actor::System, "product.created", format!("product:{id}"))
+            .with("name", new.name.trim())
+            .with("profile", new.profile.trim());
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a product")?;
         self.product(id).await
     }
@@ -364,15 +407,24 @@ impl Store {
     }
 
     /// Lets `user` request `product`. Granting twice is not an error.
-    pub async fn grant_product(&self, user: Id, product: Id, now: UnixTime) -> Result<()> {
+    pub async fn grant_product(
+        &self,
+        user: Id,
+        product: Id,
+        now: UnixTime,
+        by: &Actor,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         insert_grant(&mut tx, user, product, now).await?;
+        let entry =
+            Entry::new(by.clone(), "product.granted", user_subject(user)).with("product", product);
+        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing a grant")
     }
 
     /// Withdraws a grant (requests already made stay). Withdrawing a missing grant is
     /// [`Error::StoreNotFound`].
-    pub async fn revoke_product(&self, user: Id, product: Id) -> Result<()> {
+    pub async fn revoke_product(&self, user: Id, product: Id, by: &Actor) -> Result<()> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM product_grants WHERE user_id = $1 AND product_id = $2")
             .bind(user)
@@ -383,6 +435,9 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(Error::StoreNotFound { what: "grant" });
         }
+        let entry = Entry::new(by.clone(), "product.grant_withdrawn", user_subject(user))
+            .with("product", product);
+        append(&mut tx, &entry, wall_clock()).await?;
         tx.commit().await.db("committing a withdrawn grant")
     }
 
@@ -521,4 +576,9 @@ async fn insert_grant(
         _ => super::unavailable("granting a product")(e),
     })?;
     Ok(())
+}
+
+/// The audit log's name for account `id`.
+pub(super) fn user_subject(id: Id) -> String {
+    format!("user:{id}")
 }

@@ -1,4 +1,4 @@
-//! The one test portal of the HTTP suites (http.rs, api.rs, security.rs, pki.rs): [`TestApp`]
+//! The one test portal of the HTTP suites (http.rs, api.rs, security.rs, pki.rs, audit.rs): [`TestApp`]
 //! (a fresh portal and its client), [`Session`] (a logged-in account) and [`World`] (everything
 //! the portal keeps, to show that a refused request changed nothing). Each suite adds the steps it
 //! needs in its own `impl TestApp` block.
@@ -30,6 +30,8 @@ pub const PASSWORD: &str = "kuda-lumping-42";
 pub struct TestApp {
     pub state: AppState,
     pub dir: tempfile::TempDir,
+    /// The store's URL (`kunci-ams --database-url`).
+    pub database_url: String,
 }
 
 /// A logged-in account: the session cookie's id, its CSRF token, the account, and (holders)
@@ -96,6 +98,7 @@ impl TestApp {
         TestApp {
             state: fresh.state,
             dir: fresh.dir,
+            database_url: fresh.database_url,
         }
     }
 

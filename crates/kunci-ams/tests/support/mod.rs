@@ -4,7 +4,7 @@
 //! With `KUNCI_TEST_DATABASE_URL` set to a PostgreSQL server's URL (any database on it that
 //! the user may connect to, e.g. `postgres://postgres@127.0.0.1:5432/postgres`), each portal
 //! gets a new database of its own on that server instead of the SQLite file: that is how
-//! `cargo xtask ci` runs the HTTP suites (http.rs, api.rs, security.rs, pki.rs) on PostgreSQL.
+//! `cargo xtask ci` runs the HTTP suites (http.rs, api.rs, security.rs, pki.rs, audit.rs) on PostgreSQL.
 //!
 //! On top of that, `app.rs` holds the one test portal of those suites: `TestApp` (a portal and
 //! its client), `Session` (a logged-in account) and `World` (everything a refused request must
@@ -36,6 +36,8 @@ pub const ORIGIN: &str = "http://127.0.0.1:8080";
 pub struct Fresh {
     pub state: AppState,
     pub dir: tempfile::TempDir,
+    /// The store's URL, for the binary (`kunci-ams --database-url … audit verify`).
+    pub database_url: String,
 }
 
 /// A fresh portal; `tune` adjusts the settings (automatic approval, limits...).
@@ -95,7 +97,8 @@ async fn assemble(
     tune: impl FnOnce(&mut Settings),
     mailer: Option<Arc<dyn Mailer>>,
 ) -> Fresh {
-    let store = test_store(dir.path()).await;
+    let database_url = test_store_url(dir.path()).await;
+    let store = Store::open(&database_url).await.unwrap();
     let now = unix_now();
     setup::seed_products(&store, now).await.unwrap();
     let mut settings = Settings::new(dir.path().join("uploads"));
@@ -116,6 +119,7 @@ async fn assemble(
             portal: Arc::new(portal),
         },
         dir,
+        database_url,
     }
 }
 
@@ -130,6 +134,11 @@ pub const DATABASE_URL_VAR: &str = "KUNCI_TEST_DATABASE_URL";
 /// A fresh store: a new database on the PostgreSQL server named by [`DATABASE_URL_VAR`], or
 /// the SQLite file `kunci.db` in `dir`.
 pub async fn test_store(dir: &std::path::Path) -> Store {
+    Store::open(&test_store_url(dir).await).await.unwrap()
+}
+
+/// The URL of a fresh store (see [`test_store`]): the new PostgreSQL database is made here.
+pub async fn test_store_url(dir: &std::path::Path) -> String {
     match std::env::var(DATABASE_URL_VAR) {
         Ok(server) if !server.is_empty() => {
             use sqlx::Connection;
@@ -146,9 +155,9 @@ pub async fn test_store(dir: &std::path::Path) -> Store {
             admin.close().await.unwrap();
             let base = server.split('?').next().unwrap_or(&server);
             let (server_part, _database) = base.rsplit_once('/').unwrap();
-            Store::open(&format!("{server_part}/{name}")).await.unwrap()
+            format!("{server_part}/{name}")
         }
-        _ => Store::open_sqlite(&dir.join("kunci.db")).await.unwrap(),
+        _ => format!("sqlite://{}?mode=rwc", dir.join("kunci.db").display()),
     }
 }
 

@@ -4,7 +4,9 @@
  * product, date, the supporting document (a PDF download: documents are never shown inline), details with the CSR's subject and
  * key (GET /api/operator/requests/{id}), "Setujui" (approve) and "Tolak" (reject, with a
  * required reason in a dialog). A decided row leaves the queue with a status message. Shows
- * when automatic approval is on (GET /api/me auto_approve).
+ * when automatic approval is on (GET /api/me auto_approve). Below the queue, "Jejak Audit": the
+ * tamper-evident audit log, read-only, newest first, 50 entries a page with "Muat catatan lebih
+ * lama" for older ones (GET /api/operator/audit?before=&limit=), and the chain's head.
  */
 
 import { initLayout, isStaff } from '../layout.js';
@@ -53,10 +55,58 @@ addStrings({
   'op.f.target': ['Sertifikat yang dicabut', 'Certificate to revoke'],
   'op.f.reason': ['Alasan pencabutan', 'Revocation reason'],
   'op.f.csr': ['CSR: {field}', 'CSR: {field}'],
+  'audit.h': ['Jejak Audit', 'Jejak Audit (audit log)'],
+  'audit.intro': ['Setiap perubahan oleh orang atau CA dicatat berurutan dan dirantai dengan hash SHA-256; catatan hanya bisa dibaca di sini. Pemeriksaan rantai: kunci-ams audit verify.',
+                  'Every change a person or the CA makes is recorded in order and chained with SHA-256 hashes; here it can only be read. Chain check: kunci-ams audit verify.'],
+  'audit.caption': ['Catatan audit, yang terbaru di atas', 'Audit entries, newest first'],
+  'audit.time': ['Waktu', 'Time'],
+  'audit.actor': ['Pelaku', 'Actor'],
+  'audit.action': ['Tindakan', 'Action'],
+  'audit.subject': ['Objek', 'Subject'],
+  'audit.details': ['Rincian', 'Details'],
+  'audit.more': ['Muat catatan lebih lama', 'Load older entries'],
+  'audit.empty': ['Belum ada catatan.', 'No entries yet.'],
+  'audit.head': ['Kepala rantai: catatan #{seq}, hash {hash}', 'Chain head: entry #{seq}, hash {hash}'],
 });
+
+/** The audit log's action names (stable, dotted: docs/API.md) and their labels. */
+const AUDIT_ACTIONS = {
+  'login.succeeded': ['Masuk', 'Logged in'],
+  'login.failed': ['Gagal masuk', 'Failed login'],
+  'logout': ['Keluar', 'Logged out'],
+  'logout.all': ['Keluar dari semua sesi', 'Logged out everywhere'],
+  'lockout.cleared': ['Blokir masuk dibuka', 'Lockout cleared'],
+  'user.created': ['Akun dibuat', 'Account created'],
+  'user.disabled': ['Akun dinonaktifkan', 'Account disabled'],
+  'user.enabled': ['Akun diaktifkan', 'Account enabled'],
+  'user.password_changed': ['Kata sandi diganti', 'Password changed'],
+  'user.password_reset': ['Kata sandi direset', 'Password reset'],
+  'user.sessions_ended': ['Sesi akun diakhiri', 'Account sessions ended'],
+  'identity.registered': ['Identitas didaftarkan', 'Identity registered'],
+  'product.created': ['Produk dibuat', 'Product created'],
+  'product.granted': ['Produk diberikan', 'Product granted'],
+  'product.grant_withdrawn': ['Pemberian produk dicabut', 'Product grant withdrawn'],
+  'request.created': ['Permohonan dibuat', 'Request created'],
+  'request.csr_stored': ['CSR diunggah', 'CSR uploaded'],
+  'request.document_attached': ['Dokumen diunggah', 'Document uploaded'],
+  'request.submitted': ['Permohonan disubmit', 'Request submitted'],
+  'request.approved': ['Permohonan disetujui', 'Request approved'],
+  'request.rejected': ['Permohonan ditolak', 'Request rejected'],
+  'certificate.issued': ['Sertifikat diterbitkan', 'Certificate issued'],
+  'certificate.revoked': ['Sertifikat dicabut', 'Certificate revoked'],
+  'certificate.reminded': ['Pengingat masa berlaku dikirim', 'Expiry reminder sent'],
+  'crl.published': ['CRL diterbitkan', 'CRL published'],
+  'ca.ocsp_key_created': ['Kunci OCSP dibuat', 'OCSP key created'],
+  'ca.ocsp_certificate_renewed': ['Sertifikat OCSP diperbarui', 'OCSP certificate renewed'],
+  'ca.tsa_key_created': ['Kunci TSA dibuat', 'TSA key created'],
+};
+addStrings(Object.fromEntries(Object.entries(AUDIT_ACTIONS).map(([k, v]) => [`audit.a.${k}`, v])));
 
 const me = await initLayout({ active: 'operator' });
 let queue = [];
+let audit = [];
+let auditHead = null;
+let auditNext = null;
 let rejecting = null;
 let detail = null;
 
@@ -65,10 +115,13 @@ if (!isStaff(me)) {
   $('queue').closest('.table-wrap').hidden = true;
 } else {
   await load();
+  $('audit-panel').hidden = false;
+  await loadAudit(null);
 }
 onLangChange(() => {
   render();
   renderDetail();
+  renderAudit();
 });
 
 async function load() {
@@ -209,6 +262,56 @@ function renderDetail() {
     }
   }
 }
+
+/** One page of the audit log, older than entry `before` (from the newest when null). */
+async function loadAudit(before) {
+  showError('audit-error', null);
+  const more = $('audit-more');
+  more.disabled = true;
+  try {
+    const query = before ? `?before=${before}&limit=50` : '?limit=50';
+    const page = await get(`/api/operator/audit${query}`);
+    audit = before ? audit.concat(page.entries || []) : (page.entries || []);
+    auditHead = page.head || null;
+    auditNext = page.next_before ?? null;
+  } catch (e) {
+    showError('audit-error', e);
+  }
+  more.disabled = false;
+  renderAudit();
+}
+
+function actorText(e) {
+  return e.actor_login ? `${e.actor_login} (${e.actor})` : e.actor;
+}
+
+function actionText(action) {
+  // A name this page does not know yet (a newer portal) shows as itself.
+  return Object.hasOwn(AUDIT_ACTIONS, action) ? t(`audit.a.${action}`) : action;
+}
+
+function renderAudit() {
+  if (!isStaff(me)) return;
+  $('audit-head').textContent = auditHead && auditHead.seq
+    ? t('audit.head', { seq: auditHead.seq, hash: auditHead.hash })
+    : '';
+  $('audit-more').hidden = !auditNext;
+  const body = $('audit-body');
+  if (!audit.length) {
+    body.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('audit.empty'))));
+    return;
+  }
+  body.replaceChildren(...audit.map((e) => h('tr', { id: `audit-row-${e.seq}` },
+    h('td', {}, String(e.seq)),
+    h('td', {}, formatDate(e.time, true)),
+    h('td', {}, actorText(e)),
+    h('td', {}, actionText(e.action), ' ', h('code', {}, e.action)),
+    h('td', {}, h('code', {}, e.subject)),
+    h('td', {}, show(e.details)),
+  )));
+}
+
+$('audit-more').addEventListener('click', () => loadAudit(auditNext));
 
 function closeDetail() {
   detail = null;
