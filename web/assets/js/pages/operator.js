@@ -306,8 +306,8 @@ function renderAudit() {
     h('td', {}, formatDate(e.time, true)),
     h('td', {}, actorText(e)),
     h('td', {}, actionText(e.action), ' ', h('code', {}, e.action)),
-    h('td', {}, h('code', {}, e.subject)),
-    h('td', {}, show(e.details)),
+    h('td', { class: 'audit-wrap' }, h('code', {}, e.subject)),
+    h('td', { class: 'audit-wrap' }, show(e.details)),
   )));
 }
 
