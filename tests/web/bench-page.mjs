@@ -57,7 +57,7 @@ export async function prepare({ hasKunci }) {
     await state.kunci.init();
     info.kunciInitMs = performance.now() - t;
     state.kunciRsa = await state.kunci.KeyPair.generate('rsa2048');
-    const csr = await state.kunci.createCsr(state.kunciRsa, { subject: SUBJECT, email: EMAIL, token: TOKEN });
+    const csr = await state.kunci.createCsr(state.kunciRsa, { subject: SUBJECT, email: EMAIL, challengePassword: TOKEN });
     info.kunciCsrPem = csr.pem;
     info.kunci = true;
   }
@@ -123,7 +123,7 @@ const BODIES = {
   'p256-keygen-csr': {
     kunci: async () => {
       const key = await state.kunci.KeyPair.generate('p256');
-      await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, token: TOKEN });
+      await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, challengePassword: TOKEN });
       key.free();
     },
     webcrypto: () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']),
@@ -133,7 +133,7 @@ const BODIES = {
     },
   },
   'rsa-csr': {
-    kunci: () => state.kunci.createCsr(state.kunciRsa, { subject: SUBJECT, email: EMAIL, token: TOKEN }),
+    kunci: () => state.kunci.createCsr(state.kunciRsa, { subject: SUBJECT, email: EMAIL, challengePassword: TOKEN }),
     x509: () => x509Csr(state.webRsa, RSA_PARAMS),
     forge: () => forgeCsr(state.forgeRsa),
   },
@@ -162,7 +162,7 @@ const BODIES = {
   'rsa4096-keygen-csr': {
     kunci: async () => {
       const key = await state.kunci.KeyPair.generate('rsa4096');
-      await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, token: TOKEN });
+      await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, challengePassword: TOKEN });
       key.free();
     },
   },
