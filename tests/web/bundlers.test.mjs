@@ -142,7 +142,7 @@ describe('the examples in every bundler', { skip, timeout: 600_000 }, () => {
         assert.deepEqual(printed.stop(), [], `vite ${major} build warned`);
       }
       const wasm = listFiles(dist).filter((f) => f.endsWith('.wasm'));
-      assert.equal(wasm.length, 2, `expected the core and the strength .wasm in the build, got: ${wasm.join(', ')}`);
+      assert.equal(wasm.length, 3, `expected the core, extra and strength .wasm in the build, got: ${wasm.join(', ')}`);
       await check(`${await serve(dist)}/`, `vite${major}-build`);
     });
 
