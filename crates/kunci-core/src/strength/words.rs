@@ -206,8 +206,11 @@ pub(super) fn indonesian() -> &'static IndonesianWords {
 /// type of each of zxcvbn's ranked dictionaries, hence the same compiled code (see
 /// `warm_up_step`).
 pub(super) fn warm_hash_map() {
-    let map: std::collections::HashMap<&'static str, usize> =
-        ID_WORDS.lines().enumerate().map(|(i, w)| (w, i + 1)).collect();
+    let map: std::collections::HashMap<&'static str, usize> = ID_WORDS
+        .lines()
+        .enumerate()
+        .map(|(i, w)| (w, i + 1))
+        .collect();
     std::hint::black_box(map);
 }
 
