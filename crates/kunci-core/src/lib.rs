@@ -22,6 +22,7 @@ pub mod key;
 pub mod pem;
 pub mod pkcs12;
 pub mod pkcs8;
+pub mod scrypt;
 pub mod secret;
 pub mod sign;
 // Behind a feature (on by default) so that a build without it, such as the npm package's

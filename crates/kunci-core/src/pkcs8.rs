@@ -10,6 +10,8 @@
 //! Each direction also comes in steps, so that PBKDF2 can run outside Rust (see
 //! [`crate::kdf`]): [`prepare_encrypt`] → [`EncryptJob::finish`] and [`prepare_decrypt`] →
 //! [`DecryptJob::finish`]. The one-call functions are those steps with the derivation in Rust.
+//! A scrypt file's derivation has no WebCrypto equivalent: [`DecryptJob::scrypt`] describes it
+//! for [`crate::scrypt::ScryptTask`], which runs it in slices.
 
 use der::{Decode, Encode};
 use pkcs5::pbes2;
@@ -17,6 +19,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::kdf::{self, Pbkdf2Request, Prf};
+use crate::scrypt::ScryptRequest;
 use crate::{Error, KeyPair, Result, pem};
 
 /// The default PBKDF2-HMAC-SHA256 iteration count: OWASP's current figure (Password Storage
@@ -180,6 +183,7 @@ pub fn prepare_decrypt(input: &[u8]) -> Result<DecryptJob> {
     check_read_cost(&params.kdf)?;
     Ok(DecryptJob {
         request: hook_request(params),
+        scrypt: scrypt_request(params),
         scheme,
         ciphertext: info.encrypted_data.as_bytes().to_vec(),
     })
@@ -191,26 +195,44 @@ pub struct DecryptJob {
     scheme: pkcs5::EncryptionScheme,
     ciphertext: Vec<u8>,
     request: Option<Pbkdf2Request>,
+    scrypt: Option<ScryptRequest>,
 }
 
 impl DecryptJob {
-    /// The derivation to run, or `None` when the file's scheme is one only kunci runs
-    /// (scrypt, AES-GCM): then use [`DecryptJob::finish_with_password`].
+    /// The PBKDF2 derivation to run, or `None` when the file's scheme is not PBKDF2 with a
+    /// CBC cipher: then see [`DecryptJob::scrypt`], or use
+    /// [`DecryptJob::finish_with_password`].
     pub fn derivation(&self) -> Option<&Pbkdf2Request> {
         self.request.as_ref()
     }
 
-    /// Decrypts with `derived_key`. A wrong key (from a wrong password) is
-    /// [`Error::Pkcs8WrongPassword`]; a key of the wrong length, or any key when
-    /// [`DecryptJob::derivation`] is `None`, is [`Error::KdfResult`].
+    /// The scrypt derivation to run (with [`ScryptRequest::start`], in slices) when the file
+    /// is scrypt with a CBC cipher; `None` otherwise.
+    pub fn scrypt(&self) -> Option<&ScryptRequest> {
+        self.scrypt.as_ref()
+    }
+
+    /// Decrypts with `derived_key` (from [`DecryptJob::derivation`] or
+    /// [`DecryptJob::scrypt`]). A wrong key (from a wrong password) is
+    /// [`Error::Pkcs8WrongPassword`]; a key of the wrong length, or any key when both are
+    /// `None`, is [`Error::KdfResult`].
     pub fn finish(&self, derived_key: &[u8]) -> Result<KeyPair> {
-        let Some(request) = &self.request else {
+        if let Some(request) = &self.request {
+            kdf::check_result(request, derived_key)?;
+        } else if let Some(request) = &self.scrypt {
+            if derived_key.len() != request.key_len {
+                return Err(Error::KdfResult(format!(
+                    "derived key of {} bytes, expected {}",
+                    derived_key.len(),
+                    request.key_len
+                )));
+            }
+        } else {
             return Err(Error::KdfResult(
                 "this file's key derivation runs only inside kunci: use finish_with_password"
                     .into(),
             ));
-        };
-        kdf::check_result(request, derived_key)?;
+        }
         let params = pbes2_of(&self.scheme)?;
         let plain = pbes2_decrypt_with_key(params, derived_key, &self.ciphertext)
             .map_err(wrong_password_is_pkcs8s)?;
@@ -221,6 +243,9 @@ impl DecryptJob {
     pub fn finish_with_password(&self, password: &[u8]) -> Result<KeyPair> {
         if let Some(request) = &self.request {
             return self.finish(&request.derive(password));
+        }
+        if let Some(request) = &self.scrypt {
+            return self.finish(&request.derive(password)?);
         }
         let plain = decrypt_scheme(&self.scheme, password, &self.ciphertext)
             .map_err(wrong_password_is_pkcs8s)?;
@@ -282,6 +307,32 @@ pub(crate) fn hook_request(params: &pbes2::Parameters) -> Option<Pbkdf2Request> 
         salt: p.salt.as_ref().to_vec(),
         iterations: p.iteration_count,
         prf: Prf::from_pkcs5(p.prf)?,
+        key_len,
+    })
+}
+
+/// The scrypt request that `params` needs, when the derived key can be handed in: scrypt
+/// with N a power of two, an AES-CBC or DES-EDE3-CBC cipher and a keyLength (if written)
+/// equal to the cipher's. Anything else is `None` and runs whole in `pkcs5`, as for
+/// [`hook_request`]. The cost was checked by `check_read_cost`.
+fn scrypt_request(params: &pbes2::Parameters) -> Option<ScryptRequest> {
+    let s = params.kdf.scrypt()?;
+    let key_len = match params.encryption {
+        pbes2::EncryptionScheme::Aes128Cbc { .. }
+        | pbes2::EncryptionScheme::Aes192Cbc { .. }
+        | pbes2::EncryptionScheme::Aes256Cbc { .. }
+        | pbes2::EncryptionScheme::DesEde3Cbc { .. } => params.encryption.key_size(),
+        _ => return None,
+    };
+    let n = s.cost_parameter;
+    if n < 2 || !n.is_power_of_two() || s.key_length.is_some_and(|l| usize::from(l) != key_len) {
+        return None;
+    }
+    Some(ScryptRequest {
+        salt: s.salt.as_ref().to_vec(),
+        log_n: n.trailing_zeros().try_into().ok()?,
+        r: s.block_size.into(),
+        p: s.parallelization.into(),
         key_len,
     })
 }

@@ -239,11 +239,28 @@ fn pkcs8_files_from_openssl_with_every_prf_and_cipher_are_served_or_fall_back() 
                 job.finish(&derive_elsewhere(request, password)).unwrap()
             }
             None => {
+                // scrypt: no PBKDF2 request, a scrypt one instead, run in small slices as
+                // the npm package does on a page's main thread.
+                let request = job.scrypt().expect("a scrypt request");
                 assert_eq!(
-                    job.finish(&[0u8; 32]).unwrap_err().code(),
+                    (request.log_n, request.r, request.p),
+                    (14, 8, 1),
+                    "{args:?}"
+                );
+                assert_eq!(
+                    job.finish(&[0u8; 31]).unwrap_err().code(),
                     "kdf.bad_result",
                     "{args:?}"
                 );
+                assert_eq!(
+                    job.finish(&[0u8; 32]).unwrap_err(),
+                    Error::Pkcs8WrongPassword,
+                    "{args:?}"
+                );
+                let mut task = request.start(password).unwrap();
+                while !task.step(1000) {}
+                let sliced = job.finish(task.output().unwrap()).unwrap();
+                assert_eq!(sliced.public_key_der(), key.public_key_der(), "{args:?}");
                 job.finish_with_password(password).unwrap()
             }
         };
