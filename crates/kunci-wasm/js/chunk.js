@@ -3,9 +3,11 @@
  * page's main thread busy for more than a few milliseconds in a row (issue 14: a task over
  * 50 ms is a "long task" that delays input and frames). The work is the PKCS#12 KDF (the MAC
  * key at 600 000 iterations is about 180 ms of wasm; a legacy file's cipher keys seven times
- * that), which has no WebCrypto equivalent.
+ * that) and scrypt (about 230 ms for an `openssl pkcs8 -scrypt` key), neither of which has a
+ * WebCrypto equivalent.
  *
- * A job exposes `step(maxIterations) → done` (kunci-core's `PackJob::step` and friends).
+ * A job exposes `step(maxIterations) → done` (kunci-core's `PackJob::step` and friends;
+ * `ScryptTask::step` counts BlockMix calls).
  * `runSliced` calls it with an iteration count tuned, slice after slice, to take about
  * SLICE_MS, and yields to the event loop between slices. Timing the slices, rather than fixing
  * a count, keeps them short on a slow phone and few on a fast desktop.
@@ -18,9 +20,13 @@ const FIRST_SLICE = 4096;
 const MIN_SLICE = 256;
 const MAX_SLICE = 1 << 22;
 
-/** Runs `job.step` in slices of about SLICE_MS until it says it is done. */
-export async function runSliced(job) {
-  let n = FIRST_SLICE;
+/**
+ * Runs `job.step` in slices of about SLICE_MS until it says it is done. `first` is the first
+ * slice's size, for jobs whose unit is far costlier than a SHA-256 iteration (scrypt's
+ * BlockMix calls).
+ */
+export async function runSliced(job, first = FIRST_SLICE) {
+  let n = first;
   for (;;) {
     const t = performance.now();
     if (job.step(n)) return;

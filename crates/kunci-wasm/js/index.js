@@ -6,7 +6,7 @@
  * ./wasm/kunci_strength.js, whose .wasm files load.js fetches on first use): Promises
  * everywhere, camelCase reports, `KunciError` with the core's stable `code`, and the routing
  * of the heavy primitives to the browser's own WebCrypto where it is faster (RSA key
- * generation, PBKDF2), with the pure-Rust path as the fallback. The USB-token API (`token`, talking to the kunci
+ * generation, PBKDF2, RSA signatures), with the pure-Rust path as the fallback. The USB-token API (`token`, talking to the kunci
  * browser extension) lives in token.js. Types and documentation: index.d.ts.
  */
 import * as core from './wasm/kunci_core.js';
@@ -60,7 +60,11 @@ function handleOf(key) {
   return h;
 }
 
-/** A private key held inside WebAssembly memory; it leaves only encrypted. */
+/**
+ * A private key held inside WebAssembly memory; it leaves only encrypted. (An RSA key that
+ * signs a CSR also gets a non-extractable WebCrypto copy, which no script can read back: see
+ * rsaSignerOf. `free()` drops both.)
+ */
 export class KeyPair {
   /** @internal Use KeyPair.generate, KeyPair.importEncrypted or readPkcs12. */
   constructor(handle) {
@@ -87,8 +91,18 @@ export class KeyPair {
     return guard(async () => {
       const job = (await ensureExtra()).DecryptJob.prepare(bytes(pkcs8));
       const request = job.derivation();
-      const derived = request ? await deriveAll([request], password) : null;
-      return new KeyPair(intoCore(derived ? job.finish(derived[0]) : job.finishInRust(password)));
+      if (request) {
+        const derived = await deriveAll([request], password);
+        return new KeyPair(intoCore(derived ? job.finish(derived[0]) : job.finishInRust(password)));
+      }
+      // scrypt (`openssl pkcs8 -topk8 -scrypt`): no WebCrypto equivalent, and about a quarter
+      // of a second of wasm at OpenSSL's N = 16384, so it runs in slices that yield.
+      const derived = await scryptInSlices(job, password);
+      try {
+        return new KeyPair(intoCore(derived ? job.finish(derived) : job.finishInRust(password)));
+      } finally {
+        derived?.fill(0);
+      }
     });
   }
 
@@ -120,6 +134,7 @@ export class KeyPair {
     const h = handles.get(this);
     if (h) {
       handles.delete(this);
+      rsaSigners.delete(this); // the WebCrypto copy goes with the wasm one (see rsaSignerOf)
       h.free();
     }
   }
@@ -130,7 +145,22 @@ export async function createCsr(key, request) {
   await ensureCore();
   const h = handleOf(key);
   const subject = typeof request.subject === 'string' ? request.subject : snakeKeys(request.subject);
-  return guard(() => core.createCsr(h, subject, request.email, request.challengePassword));
+  return guard(async () => {
+    // RSA signs through WebCrypto, off the main thread (an RSA-4096 signature in wasm is
+    // about 50 ms of it); P-256 signs in wasm (a few ms), and so does RSA without WebCrypto.
+    const signer = await rsaSignerOf(key, h);
+    const live = handleOf(key); // key.freed if free() ran while WebCrypto imported the key
+    if (!signer) return core.createCsr(live, subject, request.email, request.challengePassword);
+    const tbs = core.CsrToSign.prepare(live, subject, request.email, request.challengePassword);
+    let signature;
+    try {
+      signature = new Uint8Array(await subtle().sign('RSASSA-PKCS1-v1_5', signer, tbs.bytes()));
+    } catch {
+      tbs.free();
+      return core.createCsr(handleOf(key), subject, request.email, request.challengePassword);
+    }
+    return tbs.finish(signature); // checks the signature against the key
+  });
 }
 
 export async function verifyCsr(csr) {
@@ -222,6 +252,49 @@ async function rsaFromWebCrypto(bits) {
     return core.Key.fromPkcs8Der(der);
   } finally {
     der.fill(0); // the key now lives in wasm memory only
+  }
+}
+
+/**
+ * The WebCrypto signing key of an RSA KeyPair, or null (a P-256 key, no WebCrypto, or a
+ * refusal: the caller signs in wasm). Made on first use by importing the key's PKCS#8 DER
+ * as a non-extractable RSASSA-PKCS1-v1_5 SHA-256 key (the DER leaves wasm only for that
+ * import and is zeroed at once, as in rsaFromWebCrypto), then kept per KeyPair until `free()`.
+ * PKCS#1 v1.5 signatures are deterministic: the CSR is the one wasm would have signed.
+ */
+const rsaSigners = new WeakMap();
+
+function rsaSignerOf(key, h) {
+  if (!h.kind.startsWith('RSA') || !subtle()) return Promise.resolve(null);
+  let signer = rsaSigners.get(key);
+  if (!signer) {
+    const der = h.rsaPkcs8DerForWebCrypto();
+    try {
+      signer = subtle()
+        .importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
+        .catch(() => null);
+    } finally {
+      der.fill(0); // importKey copied the bytes before returning its promise
+    }
+    rsaSigners.set(key, signer);
+  }
+  return signer;
+}
+
+/**
+ * A PKCS#8 file's scrypt derivation in Rust, in slices that yield (see chunk.js), or null
+ * when the file is not scrypt with a CBC cipher (the caller then finishes in Rust).
+ */
+async function scryptInSlices(job, password) {
+  const task = job.scryptTask(password);
+  if (!task) return null;
+  try {
+    // One BlockMix call (r = 8) is about 7 µs of wasm on a desktop: start small, so that the
+    // first slice stays short on a slow phone too; runSliced sizes the rest.
+    await runSliced(task, 256);
+    return task.output();
+  } finally {
+    task.free(); // zeroes the 16 MiB table and the password copy in wasm
   }
 }
 

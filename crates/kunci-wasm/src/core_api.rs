@@ -83,6 +83,23 @@ impl Key {
         self.inner.public_key_der()
     }
 
+    /// An RSA key as unencrypted PKCS#8 DER, only for importing it once into WebCrypto as a
+    /// non-extractable signing key (index.js's `createCsr`: an RSA-4096 signature in wasm
+    /// would hold a page's main thread for about 50 ms). The wasm copy is zeroed here; the
+    /// caller zeroes the returned bytes after the import. A P-256 key is refused
+    /// (`key.unsupported`): it signs in wasm in a few milliseconds and never leaves.
+    #[cfg(feature = "core")]
+    #[wasm_bindgen(js_name = rsaPkcs8DerForWebCrypto)]
+    pub fn rsa_pkcs8_der_for_webcrypto(&self) -> Result<js_sys::Uint8Array, JsValue> {
+        if !matches!(self.inner.kind(), kunci_core::key::KeyKind::Rsa { .. }) {
+            return Err(js_error(kunci_core::Error::UnsupportedKey(
+                "only RSA keys sign through WebCrypto".into(),
+            )));
+        }
+        let der = pkcs8::write_unencrypted(&self.inner).map_err(js_error)?;
+        Ok(js_sys::Uint8Array::from(der.as_slice()))
+    }
+
     /// Consumes the handle and gives the key as unencrypted PKCS#8 DER, for the core module's
     /// `fromPkcs8Der` (a key read or generated in the extra module on its way to the core
     /// one). The wasm copy is zeroed here; the caller zeroes the returned bytes after use.
@@ -162,6 +179,19 @@ impl DecryptJob {
         })
     }
 
+    /// For a scrypt file (`derivation()` is `undefined`): the scrypt derivation as a task
+    /// that runs in slices (`step`, `output`), whose output goes to `finish`. `undefined`
+    /// for any other file. Errors as `ScryptRequest::start` gives them.
+    #[wasm_bindgen(js_name = scryptTask)]
+    pub fn scrypt_task(&self, password: &str) -> Result<Option<ScryptTask>, JsValue> {
+        let Some(request) = self.inner.scrypt() else {
+            return Ok(None);
+        };
+        Ok(Some(ScryptTask {
+            inner: request.start(password.as_bytes()).map_err(js_error)?,
+        }))
+    }
+
     /// Derives in Rust and finishes.
     #[wasm_bindgen(js_name = finishInRust)]
     pub fn finish_in_rust(self, password: &str) -> Result<Key, JsValue> {
@@ -171,6 +201,30 @@ impl DecryptJob {
                 .finish_with_password(password.as_bytes())
                 .map_err(js_error)?,
         })
+    }
+}
+
+/// A scrypt derivation run in slices (`DecryptJob.scryptTask`): about a quarter of a second
+/// of wasm for OpenSSL's N = 16384, r = 8, which must not run as one task on a page's main
+/// thread. Like `Pbkdf2Task`, driven by chunk.js's `runSliced`.
+#[cfg(feature = "extra")]
+#[wasm_bindgen]
+pub struct ScryptTask {
+    inner: kunci_core::scrypt::ScryptTask,
+}
+
+#[cfg(feature = "extra")]
+#[wasm_bindgen]
+impl ScryptTask {
+    /// Runs at most `max_blockmix` BlockMix calls; true once the key is derived.
+    pub fn step(&mut self, max_blockmix: u32) -> bool {
+        self.inner.step(max_blockmix)
+    }
+
+    /// The derived key once `step` said it is done, else `undefined`. The caller zeroes it
+    /// after `finish`.
+    pub fn output(&self) -> Option<Vec<u8>> {
+        self.inner.output().map(<[u8]>::to_vec)
     }
 }
 
@@ -389,6 +443,60 @@ pub fn create_csr(
     email: Option<String>,
     token: Option<String>,
 ) -> Result<JsValue, JsValue> {
+    let csr = csr_builder(subject, email, token)?
+        .sign(&key.inner)
+        .map_err(js_error)?;
+    csr_to_js(&csr)
+}
+
+/// The CSR `createCsr` would write, waiting for an RSA signature made outside wasm: the JS
+/// layer signs `bytes()` with WebCrypto (RSASSA-PKCS1-v1_5, SHA-256; an RSA-4096 signature
+/// in wasm is about 50 ms on the main thread, WebCrypto runs it off it) and hands the
+/// signature to `finish`, which checks it against `key` before returning `{pem, der}`.
+#[cfg(feature = "core")]
+#[wasm_bindgen]
+pub struct CsrToSign {
+    inner: csr::TbsCsr,
+}
+
+#[cfg(feature = "core")]
+#[wasm_bindgen]
+impl CsrToSign {
+    /// Starts the CSR of `key` with `createCsr`'s arguments.
+    pub fn prepare(
+        key: &Key,
+        subject: JsValue,
+        email: Option<String>,
+        token: Option<String>,
+    ) -> Result<CsrToSign, JsValue> {
+        let inner = csr_builder(subject, email, token)?
+            .to_be_signed(
+                &key.inner.public_key_der(),
+                key.inner.kind().signature_algorithm(),
+            )
+            .map_err(js_error)?;
+        Ok(CsrToSign { inner })
+    }
+
+    /// The bytes to sign (the DER `CertificationRequestInfo`).
+    pub fn bytes(&self) -> Vec<u8> {
+        self.inner.bytes().to_vec()
+    }
+
+    /// Assembles and verifies the CSR; a signature that does not verify is
+    /// `csr.bad_signature`. Returns `{pem, der}` as `createCsr` does.
+    pub fn finish(self, signature: &[u8]) -> Result<JsValue, JsValue> {
+        csr_to_js(&self.inner.finish(signature).map_err(js_error)?)
+    }
+}
+
+/// `createCsr`'s arguments as a builder; `subject` is a DN string or a `Subject` object.
+#[cfg(feature = "core")]
+fn csr_builder(
+    subject: JsValue,
+    email: Option<String>,
+    token: Option<String>,
+) -> Result<CsrBuilder, JsValue> {
     let subject: Subject = match subject.as_string() {
         Some(text) => text.parse().map_err(js_error)?,
         None => {
@@ -397,11 +505,14 @@ pub fn create_csr(
             s
         }
     };
-    let csr = CsrBuilder::new(subject)
+    Ok(CsrBuilder::new(subject)
         .email_san(email)
-        .challenge_password(token)
-        .sign(&key.inner)
-        .map_err(js_error)?;
+        .challenge_password(token))
+}
+
+/// `{pem, der}` of a CSR.
+#[cfg(feature = "core")]
+fn csr_to_js(csr: &csr::Csr) -> Result<JsValue, JsValue> {
     let out = js_sys::Object::new();
     js_sys::Reflect::set(&out, &"pem".into(), &csr.to_pem().into())?;
     js_sys::Reflect::set(&out, &"der".into(), &js_sys::Uint8Array::from(csr.der()))?;
