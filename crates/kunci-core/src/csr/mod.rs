@@ -8,12 +8,13 @@
 //! signs through [`Signer`](crate::Signer) or, for asynchronous signers (WebCrypto), in two
 //! steps through [`TbsCsr`]. [`verify`] parses a CSR from anyone, checks its algorithms and its
 //! signature (through [`crate::sign::verify_signature`]), and [`CsrInfo::check`] applies the
-//! portal's rules (key kinds, registered subject, CSR token). [`show`] describes any
+//! portal's rules (key kinds, registered subject, CSR token). [`show()`] describes any
 //! well-formed CSR without judging it, with the signature's state and the policy verdict beside.
 //!
 //! One file per concern: `subject` (the DN and its RFC 4514 text), `build` (writing and
-//! signing), `verify` (parsing, checking the signature, reading the attributes) and `policy`
-//! (what the portal accepts), `show` (describing without refusing). Names are formatted by [`crate::x509text`].
+//! signing), `verify` (parsing, checking the signature, reading the attributes), `policy`
+//! (what the portal accepts) and `show` (describing without refusing). Names are formatted by
+//! the crate's `x509text`.
 
 use der::asn1::ObjectIdentifier;
 
