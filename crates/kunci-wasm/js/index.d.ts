@@ -3,7 +3,9 @@
  * in any web page, in Rust compiled to WebAssembly.
  *
  * Every function is asynchronous and loads the WebAssembly it needs on first use. Private keys
- * live inside WebAssembly memory behind {@link KeyPair} objects and leave only encrypted. For
+ * live inside WebAssembly memory behind {@link KeyPair} objects and leave only encrypted (an
+ * RSA key that signs a CSR also gets a non-extractable WebCrypto copy, so the signature does
+ * not hold the page's thread; {@link KeyPair.free} drops it). For
  * heavy work off the page's main thread, use {@link createWorkerClient}: same API, in a Worker.
  *
  * **Arguments.** Every call checks its arguments before anything reaches WebAssembly and
@@ -94,7 +96,9 @@ export function init(options?: InitOptions | null): Promise<void>;
 
 /**
  * A private key inside WebAssembly memory. It leaves only encrypted ({@link KeyPair.exportEncrypted},
- * {@link packPkcs12}); {@link KeyPair.free} zeroizes it.
+ * {@link packPkcs12}), or, for an RSA key's first CSR, into a non-extractable WebCrypto key
+ * (the browser's own crypto, never readable by scripts); {@link KeyPair.free} zeroizes it and
+ * drops that copy.
  */
 export class KeyPair {
   private constructor();
