@@ -28,7 +28,10 @@
 //! transaction ends, then read the head it left (READ COMMITTED re-reads the updated row), so
 //! two instances never fork the chain nor reuse a `seq`; on SQLite the store's one writer
 //! connection and `BEGIN IMMEDIATE` already serialize every write. A transaction that rolls
-//! back takes its head move with it, so `seq` stays gapless.
+//! back takes its head move with it, so `seq` stays gapless. On PostgreSQL every transaction
+//! that appends takes the head row's lock first of all (`SELECT … FOR UPDATE`, through
+//! `Store::begin_audited`), so the head is never the second lock of a cycle (no deadlock), at
+//! the price that such transactions run one at a time, as they do on SQLite.
 //!
 //! ## What a chain alone cannot show
 //!
@@ -235,6 +238,15 @@ pub(super) async fn append(conn: &mut AnyConnection, entry: &Entry, at: UnixTime
     Ok(seq)
 }
 
+/// PostgreSQL only: locks the head row until the transaction ends (see `Store::begin_audited`).
+pub(super) async fn lock_head(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *conn)
+        .await
+        .db("locking the audit head")?;
+    Ok(())
+}
+
 /// The wall clock, for the few store calls that record an entry but are given no time (a
 /// logout, an account disabled): the entry says when it was written.
 pub(super) fn wall_clock() -> UnixTime {
@@ -250,7 +262,7 @@ impl Store {
     /// Records an event that changes no other row (the CA's keys made or renewed, which live
     /// in files or on a token), in a transaction of its own. Answers its `seq`.
     pub async fn record_event(&self, entry: &Entry, at: UnixTime) -> Result<i64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let seq = append(&mut tx, entry, at).await?;
         tx.commit().await.db("committing an audit entry")?;
         Ok(seq)

@@ -94,7 +94,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<Certificate> {
         check_reason(reason)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         revoke(&mut tx, cert, reason, now).await?;
         let revoked = fetch_certificate(&mut tx, cert).await?;
         tx.commit().await.db("committing a revocation")?;
@@ -181,7 +181,7 @@ impl Store {
         tx.commit().await.db("committing a CRL number")?;
         let revoked = self.revoked_certificates().await?;
         let der = sign(number, revoked)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         store_crl(&mut tx, &der, number, wall_clock()).await?;
         tx.commit().await.db("committing the CRL")?;
         Ok(der)

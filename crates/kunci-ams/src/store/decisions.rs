@@ -61,7 +61,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<Certificate> {
         let serial = check_new_certificate(cert)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let id = issue_in(&mut tx, request, operator, &serial, cert, now).await?;
         let issued = fetch_certificate(&mut tx, id).await?;
         tx.commit().await.db("committing an issued certificate")?;
@@ -82,7 +82,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<Certificate> {
         let serial = check_new_certificate(cert)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         submit_in(&mut tx, request, user, now).await?;
         let id = issue_in(&mut tx, request, None, &serial, cert, now).await?;
         let issued = fetch_certificate(&mut tx, id).await?;
@@ -100,7 +100,7 @@ impl Store {
         operator: Option<Id>,
         now: UnixTime,
     ) -> Result<Certificate> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let current = fetch_request(&mut tx, request).await?;
         let (Some(cert), Some(reason)) = (current.target_cert_id, current.revocation_reason) else {
             return Err(Error::StoreConflict {
@@ -152,7 +152,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<(Request, Certificate, Vec<u8>)> {
         check_reason(reason)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let id = insert_revocation(&mut tx, user, cert, reason, now, true).await?;
         let entry = Entry::new(Actor::System, "request.approved", request_subject(id))
             .with("kind", "revocation");
@@ -176,7 +176,7 @@ impl Store {
         body: &str,
         now: UnixTime,
     ) -> Result<bool> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let user: Option<Id> = sqlx::query_scalar(
             "UPDATE certificates SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL \
              RETURNING user_id",

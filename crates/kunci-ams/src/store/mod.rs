@@ -173,6 +173,19 @@ impl Store {
         };
         tx.map_err(unavailable("beginning a transaction"))
     }
+
+    /// Begins a write transaction that appends to the audit log. On PostgreSQL it locks the
+    /// log's head row before anything else, so every such transaction takes its locks in
+    /// the same order (the head first): one that held a request row and then waited for the
+    /// head while another held the head and waited for that row would deadlock. On SQLite the
+    /// one writer (`BEGIN IMMEDIATE`) already serializes them.
+    async fn begin_audited(&self) -> Result<Transaction<'static, Any>> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            audit::lock_head(&mut tx).await?;
+        }
+        Ok(tx)
+    }
 }
 
 /// A pool of up to `max` connections (SQLite: with the connection pragmas below; PostgreSQL:

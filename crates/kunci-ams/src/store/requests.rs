@@ -239,7 +239,7 @@ impl Store {
                 what: "CSR token expiry (must be after now)",
             });
         }
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         ensure_active_holder(&mut tx, user).await?;
         let granted: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM product_grants WHERE user_id = $1 AND product_id = $2",
@@ -296,7 +296,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<Request> {
         check_reason(reason)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let id = insert_revocation(&mut tx, user, cert, reason, now, false).await?;
         let request = fetch_request(&mut tx, id).await?;
         tx.commit().await.db("committing a revocation request")?;
@@ -349,7 +349,7 @@ impl Store {
                 what: "CSR (empty)",
             });
         }
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let request = request_by_token(&mut tx, token, user, now).await?;
         let done = sqlx::query(
             "UPDATE requests SET token_used_at = $1, csr_der = $2, status = 'uploaded', \
@@ -437,7 +437,7 @@ impl Store {
                 what: "document size",
             });
         }
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         // Holds the holder's row until the commit (PostgreSQL; SQLite's write lock already
         // does), so that two uploads at once cannot both pass the limits.
         sqlx::query("UPDATE users SET disabled = disabled WHERE id = $1")
@@ -501,7 +501,7 @@ impl Store {
     /// "Setuju dan Submit" (step 22): records that the holder accepted the agreement at
     /// `now` and hands the request to the operator. Needs the CSR and the document.
     pub async fn submit(&self, request: Id, user: Id, now: UnixTime) -> Result<Request> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         submit_in(&mut tx, request, user, now).await?;
         let request = fetch_request(&mut tx, request).await?;
         tx.commit().await.db("committing a submission")?;
@@ -519,7 +519,7 @@ impl Store {
     ) -> Result<Request> {
         required(reason, "reject reason")?;
         within(reason.trim(), "reject reason", limits::REJECT_REASON)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let done = sqlx::query(
             "UPDATE requests SET status = 'rejected', reject_reason = $1, decided_by = $2, \
              decided_at = $3, updated_at = $3 \

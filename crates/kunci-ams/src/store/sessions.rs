@@ -89,7 +89,7 @@ impl Store {
                 what: "session expiry (must be after now)",
             });
         }
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
             .bind(user)
             .fetch_optional(&mut *tx)
@@ -201,7 +201,7 @@ impl Store {
 
     /// Ends the session behind `token` (logout). Ending a missing session is not an error.
     pub async fn delete_session(&self, token: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let user: Option<Id> =
             sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
                 .bind(sha256_hex(token.as_bytes()))
@@ -218,7 +218,7 @@ impl Store {
     /// Ends every session of `user` (log out everywhere, password change, account disabled).
     /// Returns how many.
     pub async fn delete_user_sessions(&self, user: Id, by: &Actor) -> Result<u64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user)
             .execute(&mut *tx)
@@ -262,7 +262,7 @@ impl Store {
         now: UnixTime,
     ) -> Result<()> {
         let login = login.trim().to_ascii_lowercase();
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         sqlx::query("INSERT INTO login_failures (login, address, at) VALUES ($1, $2, $3)")
             .bind(&login)
             .bind(address)
@@ -403,7 +403,7 @@ impl Store {
             (None, Some(_)) => "DELETE FROM login_failures WHERE address = $1",
             (Some(_), Some(_)) => "DELETE FROM login_failures WHERE login = $1 AND address = $2",
         };
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let mut q = sqlx::query(query);
         if let Some(login) = &login {
             q = q.bind(login.clone());

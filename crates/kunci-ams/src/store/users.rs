@@ -162,7 +162,7 @@ impl Store {
         let identity = new.identity.clone().map(checked_subject).transpose()?;
         let role = new.role.unwrap_or(Role::Holder);
 
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let id: Id = sqlx::query_scalar(
             "INSERT INTO users (login, display_name, email, nik, organisation, role, \
              password_hash, disabled, created_at) \
@@ -247,7 +247,7 @@ impl Store {
     /// Disables or re-enables an account. Disabling also ends its sessions, in the same
     /// transaction, so that nobody stays logged in on a disabled account.
     pub async fn set_user_disabled(&self, id: Id, disabled: bool, by: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(id)
@@ -283,7 +283,7 @@ impl Store {
     /// (or a session opened with it) is logged out.
     pub async fn set_password_hash(&self, id: Id, password_hash: &str, by: &Actor) -> Result<()> {
         required(password_hash, "password hash")?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
@@ -318,7 +318,7 @@ impl Store {
     /// and normalised by kunci-core's rules first (an invalid one is a `Core` error).
     pub async fn set_identity(&self, user: Id, subject: &Subject, by: &Actor) -> Result<Subject> {
         let subject = checked_subject(subject.clone())?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         ensure_user(&mut tx, user).await?;
         upsert_identity(&mut tx, user, &subject).await?;
         let entry = Entry::new(by.clone(), "identity.registered", user_subject(user))
@@ -356,7 +356,7 @@ impl Store {
         required(&new.name, "product name")?;
         required(&new.cert_type, "certificate type")?;
         required(&new.profile, "profile name")?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let id: Id = sqlx::query_scalar(
             "INSERT INTO products (name, cert_type, profile, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -414,7 +414,7 @@ impl Store {
         now: UnixTime,
         by: &Actor,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         insert_grant(&mut tx, user, product, now).await?;
         let entry =
             Entry::new(by.clone(), "product.granted", user_subject(user)).with("product", product);
@@ -425,7 +425,7 @@ impl Store {
     /// Withdraws a grant (requests already made stay). Withdrawing a missing grant is
     /// [`Error::StoreNotFound`].
     pub async fn revoke_product(&self, user: Id, product: Id, by: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_audited().await?;
         let done = sqlx::query("DELETE FROM product_grants WHERE user_id = $1 AND product_id = $2")
             .bind(user)
             .bind(product)
