@@ -7,6 +7,10 @@
 //! - `load [--holders N] [--seconds S] [--quick]`: N holders at once (100) for S seconds (30)
 //!   with automatic approval; prints issued certificates per second, p50/p99 per step, errors
 //!   and the same invariants. `--quick`: 20 holders for 10 s.
+//! - `load --ocsp [--rate R] [--seconds S] [--quick]`: the OCSP responder under R requests a
+//!   second (1000) for S seconds (30), open loop: p50/p95/p99 latency and errors against the
+//!   issue's goal, p99 < 20 ms. `load --tsa [--concurrency C] [--seconds S] [--quick]`: C
+//!   clients (16) stamping for S seconds: tokens/s against ≥ 200/s. `--quick`: 3 s each.
 //!
 //! FLAGS go to `kunci-drill chaos|load` unchanged (`kunci-drill help chaos` lists them; e.g.
 //! `--database-url postgres://…` runs the portal on PostgreSQL, `load --instances 2` runs two
@@ -28,9 +32,21 @@ pub fn chaos(root: &Path, rest: &[&str]) -> Result {
     drill(root, "chaos", rest)
 }
 
-/// `cargo xtask load [FLAGS]`.
+/// `cargo xtask load [--ocsp|--tsa] [FLAGS]`.
 pub fn load(root: &Path, rest: &[&str]) -> Result {
-    drill(root, "load", rest)
+    // `--ocsp` and `--tsa` pick kunci-drill's `ocsp` and `tsa` commands; the rest of the
+    // flags go to it as they are.
+    let mode = rest.iter().find(|a| matches!(**a, "--ocsp" | "--tsa"));
+    let rest: Vec<&str> = rest
+        .iter()
+        .copied()
+        .filter(|a| !matches!(*a, "--ocsp" | "--tsa"))
+        .collect();
+    match mode {
+        Some(&"--ocsp") => drill(root, "ocsp", &rest),
+        Some(_) => drill(root, "tsa", &rest),
+        None => drill(root, "load", &rest),
+    }
 }
 
 fn drill(root: &Path, command: &str, rest: &[&str]) -> Result {

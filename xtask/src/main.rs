@@ -81,6 +81,12 @@ const USAGE: &str = "usage: cargo xtask <command>
                 check the invariants (--quick: 50 kills, short delays; F: kunci-drill flags)
   load [F]      N holders at once for S seconds (--holders 100 --seconds 30; --quick: 20 for
                 10 s): issued/s, p50/p99 per step, errors, the same invariants
+  load --ocsp [F]
+                OCSP at R requests/s for S s, open loop (--rate 1000 --seconds 30; --quick:
+                3 s): p50/p95/p99 latency, errors; goal p99 < 20 ms
+  load --tsa [F]
+                C clients timestamping for S s (--concurrency 16 --seconds 30; --quick: 3 s):
+                tokens/s, latency, errors; goal >= 200 tokens/s
   setup         only install what the tests need (rustup target, apt packages, Python venv)
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
@@ -192,6 +198,15 @@ fn ci(quick: bool) -> Result {
     step(
         "load on SQLite (cargo xtask load --quick: 20 holders, 10 s)",
         || drill::run(&root, &debug, "load", &["--quick"]),
+    )?;
+    // Smoke runs of the OCSP and TSA load modes (3 s each, debug binaries): they fail on an
+    // error answer, not on the figures, which need a release build on a quiet machine.
+    step(
+        "OCSP and TSA load, 3 s each (cargo xtask load --ocsp --quick, --tsa --quick)",
+        || {
+            drill::run(&root, &debug, "ocsp", &["--quick"])?;
+            drill::run(&root, &debug, "tsa", &["--quick"])
+        },
     )?;
     step(
         "PostgreSQL: the HTTP suites, a chaos run, two instances under load",

@@ -8,6 +8,7 @@
 //! - [`flow`]: a holder's enrollment and revocation, the operator's approvals, the ledger.
 //! - [`check`]: the invariants.
 //! - [`drills`]: `chaos` and `load`, with their printed figures.
+//! - [`pki`]: `ocsp` and `tsa`, the load figures of the CA's relying-party services.
 //!
 //! It does not do TLS, PostgreSQL or more than one portal instance.
 
@@ -15,6 +16,7 @@ pub mod check;
 pub mod client;
 pub mod drills;
 pub mod flow;
+pub mod pki;
 pub mod server;
 
 /// A drill's failures (violations of invariants are not errors: they are the report).

@@ -1,4 +1,5 @@
-//! `kunci-drill`: the command line over the drills (`chaos`, `load`). Exits 0 when every
+//! `kunci-drill`: the command line over the drills (`chaos`, `load`) and the load figures of
+//! the CA's OCSP responder and timestamp authority (`ocsp`, `tsa`). Exits 0 when every
 //! invariant held, 1 on a violation or a failed run, 2 on a usage mistake (clap).
 
 use std::path::PathBuf;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kunci_drill::drills::{self, ChaosOptions, LoadOptions};
+use kunci_drill::pki::{self, OcspOptions, TsaOptions};
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +65,40 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// OCSP load: R requests a second for S seconds against one portal (open loop), with
+    /// p50/p95/p99 latency and errors. Goal: p99 < 20 ms at 1000/s for 30 s.
+    Ocsp {
+        /// Requests a second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        /// Length of the run (seconds).
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// CI size: 3 s.
+        #[arg(long)]
+        quick: bool,
+        /// One more `kunci-ams serve` flag (repeatable), e.g.
+        /// `--serve-arg=--ca-pkcs11-module=/usr/lib/softhsm/libsofthsm2.so` to measure with the
+        /// keys on a token (the environment, SOFTHSM2_CONF and KUNCI_CA_PKCS11_PIN, is passed on).
+        #[arg(long = "serve-arg", allow_hyphen_values = true)]
+        serve_args: Vec<String>,
+    },
+    /// Timestamp load: C clients sending queries one after another for S seconds, with
+    /// tokens/s and latency. Goal: >= 200 tokens/s.
+    Tsa {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Length of the run (seconds).
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// CI size: 3 s.
+        #[arg(long)]
+        quick: bool,
+        /// One more `kunci-ams serve` flag (repeatable), as for `ocsp`.
+        #[arg(long = "serve-arg", allow_hyphen_values = true)]
+        serve_args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -119,6 +155,34 @@ fn main() -> ExitCode {
                     instances,
                 };
                 drills::load(&opts).await
+            }
+            Command::Ocsp {
+                rate,
+                seconds,
+                quick,
+                serve_args,
+            } => {
+                let opts = OcspOptions {
+                    binary: cli.ams,
+                    rate,
+                    seconds: if quick { 3 } else { seconds },
+                    serve_args,
+                };
+                pki::ocsp(&opts).await
+            }
+            Command::Tsa {
+                concurrency,
+                seconds,
+                quick,
+                serve_args,
+            } => {
+                let opts = TsaOptions {
+                    binary: cli.ams,
+                    concurrency,
+                    seconds: if quick { 3 } else { seconds },
+                    serve_args,
+                };
+                pki::tsa(&opts).await
             }
         }
     }));
