@@ -361,6 +361,23 @@ type Cert = (i64, i64, String, String, Option<i64>);
 
 /// Serial → reason code on the CRL (`None`: no reasonCode extension).
 fn parse_crl(der: &[u8]) -> Result<BTreeMap<String, Option<u32>>, Error> {
+    Ok(crl_revocations(der)?
+        .into_iter()
+        .map(|(serial, r)| (serial, r.reason))
+        .collect())
+}
+
+/// One entry of a CRL, or one revoked row of the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    /// When, Unix seconds.
+    pub at: u64,
+    /// The CRLReason code (`None`: no reasonCode, i.e. unspecified, as RFC 5280 writes it).
+    pub reason: Option<u32>,
+}
+
+/// A CRL's entries: normalised serial (see [`norm`]) → revocation.
+pub fn crl_revocations(der: &[u8]) -> Result<BTreeMap<String, Revocation>, Error> {
     let crl: CertificateList = CertificateList::from_der(der)
         .map_err(|e| Error::Protocol(format!("the CRL does not parse: {e}")))?;
     let mut entries = BTreeMap::new();
@@ -373,12 +390,57 @@ fn parse_crl(der: &[u8]) -> Result<BTreeMap<String, Option<u32>>, Error> {
                 reason = Some(r as u32);
             }
         }
-        entries.insert(norm(&hex::encode(entry.serial_number.as_bytes())), reason);
+        entries.insert(
+            norm(&hex::encode(entry.serial_number.as_bytes())),
+            Revocation {
+                at: entry.revocation_date.to_unix_duration().as_secs(),
+                reason,
+            },
+        );
     }
     Ok(entries)
 }
 
-fn norm(serial_hex: &str) -> String {
+/// Certificates in the store: normalised serial → `None` if good, else its revocation (the
+/// unspecified reason, 0, as `None` like on the CRL). Safe while the server runs (only
+/// committed rows are read).
+pub async fn store_revocations(
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<BTreeMap<String, Option<Revocation>>, Error> {
+    sqlx::any::install_default_drivers();
+    let url = match database_url {
+        Some(url) => url.to_owned(),
+        None => format!("sqlite://{}?mode=ro", data_dir.join("kunci.db").display()),
+    };
+    let mut conn = AnyConnection::connect(&url)
+        .await
+        .map_err(|e| Error::Store(format!("opening the store to read certificates: {e}")))?;
+    let rows: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT serial_hex, status, revoked_at, revocation_reason FROM certificates",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| Error::Store(format!("reading certificates: {e}")))?;
+    conn.close()
+        .await
+        .map_err(|e| Error::Store(e.to_string()))?;
+    Ok(rows
+        .into_iter()
+        .map(|(serial, status, at, reason)| {
+            let revocation = (status == "revoked").then(|| Revocation {
+                at: at.and_then(|t| u64::try_from(t).ok()).unwrap_or(0),
+                reason: reason
+                    .and_then(|r| u32::try_from(r).ok())
+                    .filter(|r| *r != 0),
+            });
+            (norm(&serial), revocation)
+        })
+        .collect())
+}
+
+/// A serial's hex without case or leading zeros, the form serials are compared in.
+pub fn norm(serial_hex: &str) -> String {
     serial_hex
         .to_ascii_lowercase()
         .trim_start_matches('0')

@@ -6,6 +6,11 @@
 //!   issued certificates per second and per-step latency.
 //!
 //! Holders are tasks local to the drill's one thread (see main.rs). Both end with [`crate::check::check`] and answer whether every invariant held.
+//!
+//! OCSP (issue 16 part 5): after every chaos restart the responder's answers about the
+//! ledger's certificates agree with the CRL and the store, and a never-issued serial is
+//! `unknown` (`ocsp_agrees`); at the end of a load with several instances, every instance
+//! gives the same answers.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,9 +18,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::Error;
-use crate::check::{Report, audit_chain, check};
+use std::collections::BTreeMap;
+
+use crate::check::{
+    Report, Revocation, audit_chain, check, crl_revocations, norm, store_revocations,
+};
 use crate::client::Http;
 use crate::flow::{Holder, Ledger, Shared, operator};
+use crate::pki::{NEVER_ISSUED_SERIAL, OcspCertStatus, ask_ocsp};
 use crate::server::{HolderAccount, Server};
 
 /// `chaos` settings.
@@ -85,6 +95,8 @@ pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
     let mut kills = 0;
     let mut audit_breaks = Vec::new();
     let mut audit_entries = 0;
+    let mut ocsp_breaks = Vec::new();
+    let (mut ocsp_answers, mut ocsp_in_flight, mut crl_trailed) = (0, 0, 0);
     while kills < opts.kills {
         let delay = lo + getrandom::u64().unwrap_or(0) % (hi.saturating_sub(lo) + 1);
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -97,6 +109,21 @@ pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
         match audit_chain(server.data_dir(), server.database_url()).await? {
             Ok(n) => audit_entries = n,
             Err(broken) => audit_breaks.push(format!("after SIGKILL {kills}: {broken}")),
+        }
+        // And OCSP answers what the CRL and the store say (issue 16 part 5): the responder
+        // reads the store live, so a kill must not leave it serving another state.
+        let sample = ocsp_sample(&shared);
+        match ocsp_agrees(&http, &server, &sample).await? {
+            Ok((answers, in_flight, trailed)) => {
+                ocsp_answers += answers;
+                ocsp_in_flight += in_flight;
+                crl_trailed += usize::from(trailed);
+            }
+            Err(found) => ocsp_breaks.extend(
+                found
+                    .into_iter()
+                    .map(|f| format!("after SIGKILL {kills}: {f}")),
+            ),
         }
     }
     println!(
@@ -111,6 +138,18 @@ pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
         );
     }
     for broken in &audit_breaks {
+        println!("chaos: VIOLATION: {broken}");
+    }
+    if ocsp_breaks.is_empty() {
+        println!(
+            "chaos: OCSP agreed with the CRL and the store after each of {kills} restarts \
+             ({ocsp_answers} answers about issued serials, up to {OCSP_SAMPLE} a restart, \
+             {ocsp_in_flight} of them revoked between the two CRLs; the CRL trailed the \
+             store's revocations {crl_trailed} time(s) and caught up; a never-issued serial \
+             unknown each time)"
+        );
+    }
+    for broken in &ocsp_breaks {
         println!("chaos: VIOLATION: {broken}");
     }
     // Holders finish the enrollment they are in (the operator still approving), then stop.
@@ -130,7 +169,7 @@ pub async fn chaos(opts: &ChaosOptions) -> Result<bool, Error> {
         started.elapsed(),
     )
     .await?;
-    Ok(held && audit_breaks.is_empty())
+    Ok(held && audit_breaks.is_empty() && ocsp_breaks.is_empty())
 }
 
 /// Runs the load drill and prints its figures; answers whether every invariant held.
@@ -320,14 +359,36 @@ async fn finish(
 ) -> Result<bool, Error> {
     let mut crls = Vec::new();
     for http in https {
-        let crl = http.get("/ca/issuing.crl", None).await?;
-        if crl.status != 200 {
-            return Err(Error::Protocol(format!(
-                "GET /ca/issuing.crl: {}",
-                crl.status
-            )));
+        crls.push(fetch(http, "/ca/issuing.crl").await?);
+    }
+    // Instances on one database give the same OCSP answers (issue 16 part 5): each reads the
+    // store live, so none may answer from a state of its own. Every task has ended, so no
+    // revocation is in flight: the answers must be equal, time and reason included.
+    let mut ocsp_mismatches = Vec::new();
+    let mut ocsp_asked = 0;
+    if https.len() > 1 {
+        let mut serials = ocsp_sample(shared);
+        serials.push(NEVER_ISSUED_SERIAL.to_owned());
+        ocsp_asked = serials.len();
+        let issuer = fetch(&https[0], "/ca/issuing.crt").await?;
+        let mut answers = Vec::new();
+        for http in https {
+            let mut mine = Vec::new();
+            for serial in &serials {
+                mine.push(ask_ocsp(http, serial, &issuer).await?);
+            }
+            answers.push(mine);
         }
-        crls.push(crl.body);
+        for (n, mine) in answers.iter().enumerate().skip(1) {
+            for ((serial, theirs), first) in serials.iter().zip(mine).zip(&answers[0]) {
+                if theirs != first {
+                    ocsp_mismatches.push(format!(
+                        "instance {} answers OCSP {theirs} for {serial}, instance 1 {first}",
+                        n + 1
+                    ));
+                }
+            }
+        }
     }
     let own = crate::server::cpu_of("/proc/self/stat");
     let secs = elapsed.as_secs_f64();
@@ -373,6 +434,10 @@ async fn finish(
         report
             .checked
             .push(("every instance serves the same CRL", crls.len()));
+        report
+            .checked
+            .push(("every instance gives the same OCSP answers", ocsp_asked));
+        report.violations.extend(ocsp_mismatches);
     }
     print_ledger(&ledger, elapsed);
     print_report(&report);
@@ -382,6 +447,133 @@ async fn finish(
         report.violations.len()
     );
     Ok(report.violations.is_empty() && holder_errors == 0)
+}
+
+/// At most this many of the ledger's certificates are asked about in an OCSP check, spread
+/// over the ledger (all of them while there are fewer): each chaos restart's check then
+/// stays a fraction of a second.
+const OCSP_SAMPLE: usize = 30;
+
+/// How long a CRL may trail a revocation the store already holds: see [`ocsp_agrees`].
+const CRL_CATCH_UP: Duration = Duration::from_secs(5);
+
+/// The serials an OCSP check asks about: see [`OCSP_SAMPLE`].
+fn ocsp_sample(shared: &Shared) -> Vec<String> {
+    shared.read(|l| {
+        let n = l.issued.len();
+        if n <= OCSP_SAMPLE {
+            l.issued.iter().map(|(_, _, s)| s.clone()).collect()
+        } else {
+            // Evenly spaced, the first and the last included.
+            (0..OCSP_SAMPLE)
+                .map(|i| l.issued[i * (n - 1) / (OCSP_SAMPLE - 1)].2.clone())
+                .collect()
+        }
+    })
+}
+
+/// The body of a 200 answer to a GET.
+async fn fetch(http: &Http, path: &str) -> Result<Vec<u8>, Error> {
+    let answer = http.get(path, None).await?;
+    if answer.status != 200 {
+        return Err(Error::Protocol(format!("GET {path}: {}", answer.status)));
+    }
+    Ok(answer.body.to_vec())
+}
+
+/// Whether OCSP agrees with the CRL and the store about `serials` (issued ones) and says
+/// `unknown` for a serial never issued. Answers (answers checked, serials revoked while
+/// checking, whether the CRL had to catch up) or the disagreements, each in a sentence.
+///
+/// The operator and the holders keep revoking meanwhile, so the CRL is taken, then every
+/// OCSP answer, then the store, then the CRL again. A revocation only ever goes from good to
+/// revoked, so a serial's true state while OCSP answered lies between the two CRLs: an
+/// answer (or a store row) is a disagreement only when it differs from what *both* CRLs say.
+/// When they say the same, that is exactly one state; when a revocation landed in between,
+/// either is allowed and nothing else (a wrong reason or time still differs from both).
+///
+/// The CRL may also trail the store by a moment: an operator's approval commits the
+/// revocation, then signs and stores the CRL (kunci-ams `Portal::approve`), and OCSP reads the
+/// store, so it can say `revoked` just before the CRL lists the serial (the safe direction;
+/// a kill in between is mended by the CRL every start publishes). So while the store or OCSP
+/// holds a revocation the second CRL lacks, the second CRL is fetched again, up to
+/// [`CRL_CATCH_UP`], until it lists it; one it never lists is a disagreement.
+async fn ocsp_agrees(
+    http: &Http,
+    server: &Server,
+    serials: &[String],
+) -> Result<Result<(usize, usize, bool), Vec<String>>, Error> {
+    let issuer = fetch(http, "/ca/issuing.crt").await?;
+    let before = crl_revocations(&fetch(http, "/ca/issuing.crl").await?)?;
+    let mut answers = Vec::with_capacity(serials.len());
+    for serial in serials {
+        answers.push(ask_ocsp(http, serial, &issuer).await?);
+    }
+    let never = ask_ocsp(http, NEVER_ISSUED_SERIAL, &issuer).await?;
+    let store = store_revocations(server.data_dir(), server.database_url()).await?;
+    let mut after = crl_revocations(&fetch(http, "/ca/issuing.crl").await?)?;
+    let waited = Instant::now();
+    let mut trailed = false;
+    while waited.elapsed() < CRL_CATCH_UP {
+        let lags = serials.iter().zip(&answers).any(|(serial, answer)| {
+            let s = norm(serial);
+            let revoked = matches!(answer, OcspCertStatus::Revoked { .. })
+                || matches!(store.get(&s), Some(Some(_)));
+            revoked && !after.contains_key(&s)
+        });
+        if !lags {
+            break;
+        }
+        trailed = true;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = crl_revocations(&fetch(http, "/ca/issuing.crl").await?)?;
+    }
+
+    let status = |r: Option<&Revocation>| match r {
+        None => OcspCertStatus::Good,
+        Some(r) => OcspCertStatus::Revoked {
+            at: r.at,
+            reason: r.reason,
+        },
+    };
+    let on = |crl: &BTreeMap<String, Revocation>, s: &str| status(crl.get(s));
+    let mut found = Vec::new();
+    let mut in_flight = 0;
+    for (serial, answer) in serials.iter().zip(&answers) {
+        let s = norm(serial);
+        let (first, second) = (on(&before, &s), on(&after, &s));
+        if first != second {
+            in_flight += 1;
+        }
+        if *answer != first && *answer != second {
+            found.push(format!(
+                "OCSP answers {answer} for {serial}; the CRL said {first} before and {second} \
+                 after"
+            ));
+        }
+        match store.get(&s) {
+            None => found.push(format!("serial {serial}, seen issued, is not in the store")),
+            Some(row) => {
+                let stored = status(row.as_ref());
+                if stored != first && stored != second {
+                    found.push(format!(
+                        "the store says {stored} for {serial}; the CRL said {first} before \
+                         and {second} after"
+                    ));
+                }
+            }
+        }
+    }
+    if never != OcspCertStatus::Unknown {
+        found.push(format!(
+            "OCSP answers {never} for {NEVER_ISSUED_SERIAL}, never issued (unknown expected)"
+        ));
+    }
+    Ok(if found.is_empty() {
+        Ok((serials.len(), in_flight, trailed))
+    } else {
+        Err(found)
+    })
 }
 
 fn print_ledger(l: &Ledger, elapsed: Duration) {

@@ -8,9 +8,10 @@
 //! - [`flow`]: a holder's enrollment and revocation, the operator's approvals, the ledger.
 //! - [`check`]: the invariants.
 //! - [`drills`]: `chaos` and `load`, with their printed figures.
-//! - [`pki`]: `ocsp` and `tsa`, the load figures of the CA's relying-party services.
+//! - [`pki`]: `ocsp` and `tsa`, the load figures of the CA's relying-party services, and the
+//!   OCSP requests and status reading the drills' OCSP checks use.
 //!
-//! It does not do TLS, PostgreSQL or more than one portal instance.
+//! It does not do TLS.
 
 pub mod check;
 pub mod client;
