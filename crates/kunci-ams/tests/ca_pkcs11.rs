@@ -16,8 +16,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -25,7 +23,7 @@ use std::sync::atomic::AtomicBool;
 use kunci_drill::client::Http;
 use kunci_drill::flow::{Holder, Ledger, Shared};
 use kunci_drill::server::{PASSWORD, Server};
-use kunci_test_support::{judge, p, required, run};
+use kunci_test_support::{http_post, judge, p, required, run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kunci-ams");
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -181,27 +179,6 @@ fn shared(http: &Http) -> Shared {
     }
 }
 
-/// POSTs `body` to `path` on `port` and answers the response body (the status must be 200).
-fn post(port: &str, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).unwrap();
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    assert!(
-        answer.starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&answer)
-    );
-    answer[split + 4..].to_vec()
-}
-
 /// stdout and stderr of `openssl args`, which must succeed.
 fn openssl(openssl: &Path, args: &[&str]) -> String {
     let out = run(openssl, args, None);
@@ -270,7 +247,7 @@ fn serve_on_a_token_issues_answers_ocsp_and_timestamps_with_keys_that_never_leav
     let (mut server, accounts) = Server::prepare(Path::new(BIN), &data, None, 1, true).unwrap();
     on_token(&mut server, &hsm, PIN);
     let origin = server.origin();
-    let port = origin.rsplit(':').next().unwrap().to_owned();
+    let port: u16 = origin.rsplit(':').next().unwrap().parse().unwrap();
     let http = Http::new(&origin);
     rt.block_on(server.start(&http)).unwrap();
 
@@ -370,8 +347,8 @@ fn serve_on_a_token_issues_answers_ocsp_and_timestamps_with_keys_that_never_leav
                 p(&query),
             ],
         );
-        let reply = post(
-            &port,
+        let reply = http_post(
+            port,
             "/tsa",
             "application/timestamp-query",
             &std::fs::read(&query).unwrap(),

@@ -26,7 +26,7 @@ use base64::Engine;
 use kunci_ams::store::{Id, NewUser, Role};
 use kunci_core::csr::CsrBuilder;
 use kunci_core::key::{KeyAlgorithm, KeyPair};
-use kunci_test_support::{judge, p, python, run, run_ok};
+use kunci_test_support::{http_post, judge, p, python, run, run_ok};
 use serde_json::json;
 
 const INDIVIDU: &str = "Sertifikat Elektronik Individu";
@@ -962,7 +962,6 @@ async fn the_responder_certificates_are_renewed_when_due_and_a_wrong_passphrase_
 
 mod binary {
     use super::*;
-    use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
@@ -1003,27 +1002,6 @@ mod binary {
         server
     }
 
-    /// POSTs `body` to `path` and answers the response body.
-    fn post(port: u16, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).unwrap();
-        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        assert!(
-            answer.starts_with(b"HTTP/1.1 200"),
-            "{}",
-            String::from_utf8_lossy(&answer)
-        );
-        answer[split + 4..].to_vec()
-    }
-
     #[test]
     fn serve_makes_the_responder_keys_once_and_token_serials_never_repeat_across_restarts() {
         let Some(openssl) = judge("openssl") else {
@@ -1036,7 +1014,7 @@ mod binary {
         let query = ts_query(&openssl, dir.path(), &file, "-sha256", &["-cert"]);
         let mut serials = Vec::new();
         let mut take = |port: u16| {
-            let reply = post(port, "/tsa", "application/timestamp-query", &query);
+            let reply = http_post(port, "/tsa", "application/timestamp-query", &query);
             let text = reply_text(&openssl, dir.path(), &reply);
             assert!(text.contains("Status: Granted."), "{text}");
             serials.push(

@@ -1,7 +1,7 @@
 //! Test helpers shared by every kunci crate's integration tests: the OS RNG, temporary
 //! folders, running programs, the outside tools that judge kunci's output (OpenSSL,
-//! keytool, NSS's pk12util/certutil, Python `cryptography`, SoftHSM's tools), and PBKDF2 run
-//! the way a browser runs it.
+//! keytool, NSS's pk12util/certutil, Python `cryptography`, SoftHSM's tools), PBKDF2 run
+//! the way a browser runs it, and a plain HTTP/1.1 POST to a running server.
 //!
 //! A judge that is missing skips its test with a line on stderr, unless
 //! `KUNCI_REQUIRE_JUDGES=1` (set by `cargo xtask ci`, which installs them all): then a missing
@@ -175,4 +175,28 @@ pub fn webcrypto_pbkdf2(
         other => panic!("WebCrypto has no hash {other}"),
     }
     out
+}
+
+/// POSTs `body` to `path` on `127.0.0.1:port` over a plain HTTP/1.1 connection and answers
+/// the response body; the status must be 200. For protocol endpoints (OCSP, TSA) of a
+/// server run as a real process, where an HTTP client crate would be one more dependency.
+pub fn http_post(port: u16, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    answer[split + 4..].to_vec()
 }
