@@ -347,8 +347,8 @@ fn non_ascii_passwords_and_inputs_do_not_panic() {
 #[test]
 fn every_feedback_has_both_texts_and_a_distinct_code() {
     let all = feedback_catalogue();
-    // 14 zxcvbn warnings, 13 zxcvbn suggestions, 8 of kunci's own.
-    assert_eq!(all.len(), 35);
+    // 14 zxcvbn warnings, 13 zxcvbn suggestions, 10 of kunci's own.
+    assert_eq!(all.len(), 37);
     let mut codes: Vec<&str> = all.iter().map(|f| f.code).collect();
     for f in &all {
         assert!(
@@ -393,9 +393,10 @@ fn explain_says_what_the_percentage_means_in_both_languages() {
     let weak = check("merdeka1945", &none()).unwrap();
     let en = weak.explain(Lang::En);
     let id = weak.explain(Lang::Id);
-    let log = format!("{:.1}", weak.guesses_log10);
+    let words_en = strength::guesses_in_words(weak.guesses_log10, Lang::En);
+    let words_id = strength::guesses_in_words(weak.guesses_log10, Lang::Id);
     assert!(
-        en.starts_with(&format!("{} %: about 10^{log} guesses", weak.percent)),
+        en.starts_with(&format!("{} %: about {words_en} guesses", weak.percent)),
         "{en}"
     );
     assert!(
@@ -403,13 +404,14 @@ fn explain_says_what_the_percentage_means_in_both_languages() {
         "{en}"
     );
     assert!(
-        id.contains(&format!("sekitar 10^{} tebakan", log.replace('.', ","))),
+        id.contains(&format!("sekitar {words_id} tebakan")),
         "{id}"
     );
     assert!(
         id.ends_with("wajib di atas 50 %, jadi kata sandi ini masih terlalu lemah."),
         "{id}"
     );
+    assert!(!en.contains('^') && !id.contains('^'), "{en} / {id}");
     let strong = check("kX9#mPq2Lr7!vBn4", &none()).unwrap();
     assert!(strong.explain(Lang::En).ends_with("so it is accepted."));
     assert!(
@@ -432,6 +434,7 @@ fn results_and_inputs_have_a_stable_json_shape() {
         "suggestions",
         "uses_personal_data",
         "uses_indonesian_word",
+        "uses_organization_name",
         "crack_time_offline_seconds",
         "judged_chars",
         "judged_all",
@@ -452,6 +455,87 @@ fn results_and_inputs_have_a_stable_json_shape() {
         "xx".parse::<Lang>().unwrap_err().code(),
         "input.unknown_language"
     );
+}
+
+/// Regression (issue 12): "10^10" was printed as text on the page.
+#[test]
+fn guesses_are_written_in_words_not_powers_of_ten() {
+    use strength::guesses_in_words as words;
+    assert_eq!(words(10.0, Lang::Id), "10 miliar");
+    assert_eq!(words(10.0, Lang::En), "10 billion");
+    assert_eq!(words(10.4, Lang::En), "25 billion");
+    assert_eq!(words(6.114, Lang::Id), "1,3 juta");
+    assert_eq!(words(6.114, Lang::En), "1.3 million");
+    assert_eq!(words(6.0, Lang::En), "1 million");
+    assert_eq!(words(2.93, Lang::En), "851");
+    assert_eq!(words(0.0, Lang::Id), "1");
+    assert_eq!(words(20.0, Lang::Id), "100 juta triliun");
+    assert_eq!(words(20.0, Lang::En), "100 quintillion");
+    assert_eq!(words(f64::NAN, Lang::En), "1");
+}
+
+// ---- organisations and years ----
+
+/// Regression (issue 12): "Kominfo@2026", an office's abbreviation and the year, was accepted
+/// at 51 %.
+#[test]
+fn organisation_abbreviations_with_a_year_fall_below_the_line() {
+    for pw in ["Kominfo@2026", "Diskominfo2025!", "Pemkab#2026", "BSSN2027!"] {
+        let s = check(pw, &none()).unwrap();
+        assert!(!s.accepted && s.percent <= 40, "{pw}: {} %", s.percent);
+        assert!(s.uses_organization_name, "{pw}");
+        assert!(!s.uses_personal_data, "{pw}");
+        assert_eq!(warning(&s), "strength.organization_name", "{pw}");
+        assert!(hints(&s).contains(&"strength.hint.avoid_organization"), "{pw}");
+        assert!(s.guesses_log10 < plain_log10(pw), "{pw}");
+    }
+    // Reversed and in l33t too.
+    for pw in ["ofnimok2026", "K0m1nf0#2026"] {
+        let s = check(pw, &none()).unwrap();
+        assert!(!s.accepted && s.uses_organization_name, "{pw}: {} %", s.percent);
+    }
+}
+
+#[test]
+fn a_strong_password_with_an_organisation_inside_still_passes() {
+    for pw in [
+        "kX9#mPq2Lr7!vBn4",
+        "Kominfo kupu-kupu jendela 7 gajah biru",
+        "traktor-Mangga-pelangi-93!",
+    ] {
+        let s = check(pw, &none()).unwrap();
+        assert!(s.accepted, "{pw}: {} %", s.percent);
+        assert_eq!(s.warning, None, "{pw}");
+    }
+}
+
+#[test]
+fn the_holders_own_organisation_keeps_the_personal_data_warning() {
+    let inputs = UserInputs {
+        organization: Some("Diskominfo Kota Bandung".into()),
+        ..none()
+    };
+    let s = check("Diskominfo2025!", &inputs).unwrap();
+    assert!(!s.accepted && s.uses_personal_data, "{} %", s.percent);
+    assert_eq!(warning(&s), "strength.personal_data");
+}
+
+/// zxcvbn prices a year by its distance from the current one, 20 guesses at least: the
+/// current year ± a few is as guessable as any, and kunci relies on that.
+#[test]
+fn years_near_now_cost_next_to_nothing() {
+    let this_year: i32 = {
+        // Days since 1970 to a year, good enough to within a day at a year's end.
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        1970 + (secs as f64 / 31_556_952.0) as i32
+    };
+    for year in this_year - 3..=this_year + 3 {
+        let alone = check(&year.to_string(), &none()).unwrap();
+        assert!(alone.guesses_log10 < 1.5, "{year}: {}", alone.guesses_log10);
+    }
 }
 
 // ---- the word list file and its script ----

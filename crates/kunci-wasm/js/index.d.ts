@@ -358,6 +358,8 @@ export interface Strength {
   suggestions: FeedbackText[];
   usesPersonalData: boolean;
   usesIndonesianWord: boolean;
+  /** The name or usual abbreviation of a government body ("Kominfo", "Pemkab", "BSSN"). */
+  usesOrganizationName: boolean;
   crackTimeOfflineSeconds: number;
   judgedChars: number;
   judgedAll: boolean;

@@ -1,6 +1,6 @@
 //! What the strength check tells the holder, in Indonesian and English: a text for every
-//! warning and suggestion zxcvbn can give, kunci's own (personal data, Indonesian words, too
-//! short), and the choice of which to show for a password.
+//! warning and suggestion zxcvbn can give, kunci's own (personal data, Indonesian words,
+//! organisation names, too short), and the choice of which to show for a password.
 
 use serde::Serialize;
 use zxcvbn::feedback::{Suggestion, Warning};
@@ -80,6 +80,19 @@ static INDONESIAN_WORD: Text = t(
     "Kata dari kamus bahasa Indonesia mudah ditebak.",
     "Words from an Indonesian dictionary are easy to guess.",
 );
+static ORGANIZATION_NAME: Text = t(
+    "strength.organization_name",
+    "Nama atau singkatan instansi (Kominfo, Pemkab, BSSN, …) mudah ditebak, juga dengan tahun \
+     di belakangnya.",
+    "The name or abbreviation of a government body (Kominfo, Pemkab, BSSN, …) is easy to \
+     guess, also with a year after it.",
+);
+static HINT_AVOID_ORGANIZATION: Text = t(
+    "strength.hint.avoid_organization",
+    "Jangan gunakan nama instansi, daerah, atau tahun; pilih kata yang tidak berkaitan dengan \
+     pekerjaan Anda.",
+    "Do not use the name of an office, a region or a year; pick words unrelated to your work.",
+);
 static TOO_SHORT: Text = t(
     "strength.too_short",
     "Kata sandi terlalu pendek.",
@@ -107,10 +120,12 @@ static HINT_STRENGTHEN_START: Text = t(
     "Only the first 32 characters are judged: make the start of the password stronger.",
 );
 
-static OWN: [&Text; 8] = [
+static OWN: [&Text; 10] = [
     &EMPTY,
     &PERSONAL_DATA,
     &INDONESIAN_WORD,
+    &ORGANIZATION_NAME,
+    &HINT_AVOID_ORGANIZATION,
     &TOO_SHORT,
     &TOO_WEAK,
     &HINT_AVOID_PERSONAL_DATA,
@@ -339,6 +354,7 @@ pub(super) struct Facts<'a> {
     pub(super) judged_chars: usize,
     pub(super) personal: bool,
     pub(super) indonesian: bool,
+    pub(super) organization: bool,
     pub(super) entropy: &'a zxcvbn::Entropy,
 }
 
@@ -370,6 +386,8 @@ pub(super) fn choose(facts: &Facts<'_>) -> (Option<Feedback>, Vec<Feedback>) {
     let short = facts.chars < RECOMMENDED_MIN_CHARS;
     let warning: &Text = if facts.personal {
         &PERSONAL_DATA
+    } else if facts.organization {
+        &ORGANIZATION_NAME
     } else if let Some(w) = zx_warning {
         warning_text(w)
     } else if facts.indonesian {
@@ -382,6 +400,9 @@ pub(super) fn choose(facts: &Facts<'_>) -> (Option<Feedback>, Vec<Feedback>) {
     let mut hints: Vec<&Text> = Vec::new();
     if facts.personal {
         hints.push(&HINT_AVOID_PERSONAL_DATA);
+    }
+    if facts.organization {
+        hints.push(&HINT_AVOID_ORGANIZATION);
     }
     if facts.chars > facts.judged_chars {
         hints.push(&HINT_STRENGTHEN_START);

@@ -25,6 +25,7 @@
 
 mod feedback;
 mod holder;
+mod organizations;
 mod words;
 
 use std::str::FromStr;
@@ -133,6 +134,10 @@ pub struct Strength {
     /// The estimate rests on a word of four letters or more from the Indonesian list (as is,
     /// with a clitic such as -ku, reversed or in l33t): zxcvbn found no cheaper reading.
     pub uses_indonesian_word: bool,
+    /// The estimate rests on the name or usual abbreviation of an Indonesian government body
+    /// ("Kominfo", "Diskominfo", "Pemkab", "BSSN", a province: see the `organizations`
+    /// submodule), as is, reversed or in l33t.
+    pub uses_organization_name: bool,
     /// Seconds to find the password at 10^4 guesses a second (zxcvbn's "offline attack on a
     /// slow hash" figure).
     pub crack_time_offline_seconds: f64,
@@ -169,10 +174,19 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
         .is_empty();
 
     let mut found = words::indonesian().find(&readings);
-    // A word that is also the holder's keeps the holder's (lower) rank: zxcvbn keeps the last
-    // position of a repeated entry, so it must not appear twice.
+    found.extend(
+        organizations_list()
+            .find(&readings)
+            .into_iter()
+            .map(|i| (organizations::RANK, organizations_list().word(i).into())),
+    );
+    // A word that is also the holder's keeps the holder's (lower) rank, and a word on both
+    // lists the lower of its two: zxcvbn keeps the last position of a repeated entry, so it
+    // must not appear twice.
     found.retain(|(_, word)| !holder.iter().any(|h| h == word));
     found.sort_unstable();
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|(_, word)| seen.insert(word.clone()));
 
     // Holder entries at positions 1..=h, then each Indonesian word at position h + rank
     // (or the next free one when words share a rank: off by at most the few words found).
@@ -184,7 +198,14 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
         user_inputs.push(word);
     }
     let entropy = zxcvbn::zxcvbn(judged, &user_inputs);
-    let uses_indonesian_word = relies_on_indonesian(entropy.sequence(), holder_entries);
+    let uses_organization_name = relies_on(entropy.sequence(), &|word| {
+        organizations_list().contains(word) && !holder.iter().any(|h| h == word)
+    });
+    let uses_indonesian_word = relies_on(entropy.sequence(), &|word| {
+        word.chars().count() >= MIN_FLAGGED_WORD_LETTERS
+            && !organizations_list().contains(word)
+            && !holder.iter().any(|h| h == word)
+    });
 
     let guesses = entropy.guesses() as f64;
     let percent = percent_for_guesses(guesses);
@@ -195,6 +216,7 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
         judged_chars,
         personal: uses_personal_data,
         indonesian: uses_indonesian_word,
+        organization: uses_organization_name,
         entropy: &entropy,
     });
     let crack_time_offline_seconds =
@@ -211,6 +233,7 @@ pub fn check(password: &str, inputs: &UserInputs) -> Result<Strength> {
         suggestions,
         uses_personal_data,
         uses_indonesian_word,
+        uses_organization_name,
         crack_time_offline_seconds,
         judged_chars,
         judged_all: chars <= JUDGED_CHARS,
@@ -304,20 +327,19 @@ pub fn warm_up_step(step: usize) {
 }
 
 impl Strength {
-    /// One or two sentences on what the percentage means, for the page or the command line:
-    /// "52 %: about 10^10.4 guesses to find this password; over 50 % is required, so it is
-    /// accepted."
+    /// One or two sentences on what the percentage means, for the page or the command line,
+    /// with the number of guesses in words: "52 %: about 25 billion guesses to find this
+    /// password; over 50 % is required, so it is accepted."
     pub fn explain(&self, lang: Lang) -> String {
         let p = self.percent;
         let limit = ACCEPT_ABOVE_PERCENT;
-        let log = format!("{:.1}", self.guesses_log10);
+        let guesses = guesses_in_words(self.guesses_log10, lang);
         let mut text = match (lang, self.judged_chars) {
             (Lang::Id, 0) => format!("{p} %: kata sandi belum diisi; wajib di atas {limit} %."),
             (Lang::En, 0) => format!("{p} %: no password yet; over {limit} % is required."),
             (Lang::Id, _) => format!(
-                "{p} %: sekitar 10^{} tebakan untuk menemukan kata sandi ini; wajib di atas \
+                "{p} %: sekitar {guesses} tebakan untuk menemukan kata sandi ini; wajib di atas \
                  {limit} %, jadi kata sandi ini {}.",
-                log.replace('.', ","),
                 if self.accepted {
                     "diterima"
                 } else {
@@ -325,7 +347,7 @@ impl Strength {
                 },
             ),
             (Lang::En, _) => format!(
-                "{p} %: about 10^{log} guesses to find this password; over {limit} % is \
+                "{p} %: about {guesses} guesses to find this password; over {limit} % is \
                  required, so it is {}.",
                 if self.accepted {
                     "accepted"
@@ -344,22 +366,75 @@ impl Strength {
     }
 }
 
-/// Whether zxcvbn's cheapest reading of the password uses a word of
-/// [`MIN_FLAGGED_WORD_LETTERS`] or more from the Indonesian list: a user-input match past the
-/// holder's entries, also inside a repeated part.
-fn relies_on_indonesian(sequence: &[zxcvbn::Match], holder_entries: usize) -> bool {
+/// Whether zxcvbn's cheapest reading of the password uses a word of kunci's lists (a
+/// user-input match past the holder's entries, also inside a repeated part) for which `is`
+/// holds.
+fn relies_on(sequence: &[zxcvbn::Match], is: &dyn Fn(&str) -> bool) -> bool {
     use zxcvbn::matching::patterns::MatchPattern;
     sequence.iter().any(|m| match &m.pattern {
         // zxcvbn's DictionaryType lives in a private module and cannot be named here; its
         // Debug form is the variant's name.
         MatchPattern::Dictionary(d) => {
-            d.rank > holder_entries
-                && d.matched_word.chars().count() >= MIN_FLAGGED_WORD_LETTERS
-                && format!("{:?}", d.dictionary_name) == "UserInputs"
+            format!("{:?}", d.dictionary_name) == "UserInputs" && is(&d.matched_word)
         }
-        MatchPattern::Repeat(r) => relies_on_indonesian(&r.base_matches, holder_entries),
+        MatchPattern::Repeat(r) => relies_on(&r.base_matches, is),
         _ => false,
     })
+}
+
+/// The organisation names as a searchable list (built on first use).
+fn organizations_list() -> &'static WordList<'static> {
+    static LIST: std::sync::LazyLock<WordList<'static>> =
+        std::sync::LazyLock::new(|| WordList::new(organizations::ORGANIZATIONS.to_vec()));
+    &LIST
+}
+
+/// A number of guesses, given as its log10, in words a holder reads without a calculator:
+/// "25 miliar" / "25 billion", "1,3 juta" / "1.3 million", "850". Written-out powers of ten
+/// ("10^10") read as code on a page.
+pub fn guesses_in_words(log10: f64, lang: Lang) -> String {
+    const ID: [(i32, &str); 6] = [
+        (18, "juta triliun"),
+        (15, "ribu triliun"),
+        (12, "triliun"),
+        (9, "miliar"),
+        (6, "juta"),
+        (3, "ribu"),
+    ];
+    const EN: [(i32, &str); 6] = [
+        (18, "quintillion"),
+        (15, "quadrillion"),
+        (12, "trillion"),
+        (9, "billion"),
+        (6, "million"),
+        (3, "thousand"),
+    ];
+    let log10 = if log10.is_finite() { log10.max(0.0) } else { 0.0 };
+    let units = match lang {
+        Lang::Id => &ID,
+        Lang::En => &EN,
+    };
+    let (power, unit) = units
+        .iter()
+        .find(|(power, _)| log10 >= f64::from(*power))
+        .map_or((0, ""), |(power, unit)| (*power, *unit));
+    let mantissa = 10f64.powf(log10 - f64::from(power));
+    let mut number = if mantissa < 9.95 && power > 0 {
+        format!("{mantissa:.1}")
+    } else {
+        format!("{mantissa:.0}")
+    };
+    if number.ends_with(".0") {
+        number.truncate(number.len() - 2);
+    }
+    if lang == Lang::Id {
+        number = number.replace('.', ",");
+    }
+    if unit.is_empty() {
+        number
+    } else {
+        format!("{number} {unit}")
+    }
 }
 
 /// log10 of `guesses`, taken as exactly `k` from 10^k up to (not including) 10^k + 5.
