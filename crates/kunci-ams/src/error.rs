@@ -185,6 +185,9 @@ pub enum Error {
     /// An account's e-mail address that is not one (kunci-core's e-mail rules).
     #[error("the e-mail address is not valid")]
     EmailInvalid,
+    /// A language code the portal has no words for (it speaks `id` and `en`).
+    #[error("unknown language: choose id (Bahasa Indonesia) or en (English)")]
+    LanguageUnknown,
     /// "Setuju dan Submit" without accepting the subscriber agreement.
     #[error("accept the subscriber agreement (tick the box) before submitting")]
     AgreementRequired,
@@ -243,6 +246,7 @@ impl Error {
             Error::UploadQuotaExceeded { .. } => "upload.quota_exceeded",
             Error::FieldTooLong { .. } => "field.too_long",
             Error::EmailInvalid => "field.invalid_email",
+            Error::LanguageUnknown => "language.unknown",
             Error::AgreementRequired => "agreement.required",
             Error::Internal { .. } => "server.internal",
         }
@@ -294,6 +298,7 @@ mod tests {
             Error::MethodNotAllowed,
             Error::DataFolderExposed(String::new()),
             Error::UploadNotPdf,
+            Error::LanguageUnknown,
             Error::UploadTooLarge { max_bytes: 1 },
             Error::UploadRateLimited {
                 retry_after_secs: 1,

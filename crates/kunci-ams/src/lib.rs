@@ -15,6 +15,7 @@
 //! - [`uploads`]: atomic writes, the uploads folder (document paths, start-up sweep) and the
 //!   PDF check.
 //! - [`mail`]: e-mail notices over SMTP.
+//! - [`words`]: the account's language and the notices' texts in each language.
 //!
 //! The `kunci-ams` binary (`serve`, `user add|list|disable|grant`) is a thin layer over these.
 
@@ -27,5 +28,6 @@ pub mod portal;
 pub mod setup;
 pub mod store;
 pub mod uploads;
+pub mod words;
 
 pub use error::{Error, Result};

@@ -36,6 +36,7 @@ use crate::store::{
     User, limits,
 };
 use crate::uploads::{self, clean_file_name, looks_like_pdf};
+use crate::words::{NoticeText, Text};
 
 /// Sends e-mail. The SMTP implementation lives in [`crate::mail`]; tests put in their own.
 pub trait Mailer: Send + Sync + std::fmt::Debug {
@@ -515,15 +516,15 @@ impl Portal {
                 request,
                 user.id,
                 &cert,
-                |c| issued_notice(request, &product.name, &c.serial_hex),
+                |c| NoticeText::issued(request, &product.name, &c.serial_hex),
                 now,
             )
             .await?;
         if current.supersedes_cert_id.is_some() {
             self.publish_crl(store, now).await?;
         }
-        let (subject, body) = issued_notice(request, &product.name, &issued.serial_hex);
-        self.mail(store, user.id, &subject, &body).await;
+        let text = NoticeText::issued(request, &product.name, &issued.serial_hex);
+        self.mail(store, user.id, &text).await;
         store.request(request).await
     }
 
@@ -581,14 +582,14 @@ impl Portal {
                     user.id,
                     cert,
                     reason.code(),
-                    |r, c| revoked_notice(r.id, &c.serial_hex),
+                    |r, c| NoticeText::revoked(r.id, &c.serial_hex),
                     |number, list| self.sign_crl(number, list, now),
                     now,
                 )
                 .await?;
             self.keep_crl(crl);
-            let (subject, body) = revoked_notice(request.id, &revoked.serial_hex);
-            self.mail(store, user.id, &subject, &body).await;
+            let text = NoticeText::revoked(request.id, &revoked.serial_hex);
+            self.mail(store, user.id, &text).await;
             return Ok(request);
         }
         store
@@ -625,16 +626,14 @@ impl Portal {
                 if current.supersedes_cert_id.is_some() {
                     self.publish_crl(store, now).await?;
                 }
-                let (subject, body) = issued_notice(request, &product.name, &cert.serial_hex);
-                self.notify(store, current.user_id, &subject, &body, now)
-                    .await;
+                let text = NoticeText::issued(request, &product.name, &cert.serial_hex);
+                self.notify(store, current.user_id, &text, now).await;
             }
             RequestKind::Revocation => {
                 let cert = store.approve_revocation(request, operator, now).await?;
                 self.publish_crl(store, now).await?;
-                let (subject, body) = revoked_notice(request, &cert.serial_hex);
-                self.notify(store, current.user_id, &subject, &body, now)
-                    .await;
+                let text = NoticeText::revoked(request, &cert.serial_hex);
+                self.notify(store, current.user_id, &text, now).await;
             }
         }
         store.request(request).await
@@ -656,28 +655,25 @@ impl Portal {
         self.notify(
             store,
             rejected.user_id,
-            "Permohonan ditolak / Request rejected",
-            &format!(
-                "Permohonan #{request} ditolak: {reason}\n\nRequest #{request} was rejected: \
-                 {reason}"
-            ),
+            &NoticeText::rejected(request, reason),
             now,
         )
         .await;
         Ok(rejected)
     }
 
-    /// Puts a notice in `user`'s inbox and, when SMTP is configured and the account has an
-    /// address, e-mails it. Failures are logged, never returned: the action that caused the
-    /// notice has already happened.
-    pub async fn notify(&self, store: &Store, user: Id, subject: &str, body: &str, now: UnixTime) {
-        if let Err(e) = store.add_notice(user, subject, body, now).await {
+    /// Puts a notice in `user`'s inbox (in both languages; the inbox shows the holder's) and,
+    /// when SMTP is configured and the account has an address, e-mails it in the account's
+    /// language. Failures are logged, never returned: the action that caused the notice has
+    /// already happened.
+    pub async fn notify(&self, store: &Store, user: Id, text: &NoticeText, now: UnixTime) {
+        if let Err(e) = store.add_notice_text(user, text, now).await {
             eprintln!("kunci-ams: notice for user {user} not stored: {}", e.code());
         }
-        self.mail(store, user, subject, body).await;
+        self.mail(store, user, text).await;
     }
 
-    async fn mail(&self, store: &Store, user: Id, subject: &str, body: &str) {
+    async fn mail(&self, store: &Store, user: Id, text: &NoticeText) {
         let Some(mailer) = &self.mailer else { return };
         let Ok(account) = store.user(user).await else {
             return;
@@ -685,6 +681,7 @@ impl Portal {
         if account.email.is_empty() {
             return;
         }
+        let Text { subject, body } = text.text(account.lang);
         if let Err(e) = mailer.send(&account.email, subject, body).await {
             eprintln!("kunci-ams: e-mail to user {user} not sent: {e}");
         }
@@ -697,16 +694,9 @@ impl Portal {
         let mut sent = 0;
         for cert in store.certificates_to_remind(horizon).await? {
             let days = (cert.not_after - now).max(0) / 86_400;
-            let subject = "Sertifikat segera berakhir / Certificate ending soon";
-            let body = format!(
-                "Sertifikat nomor seri {} berakhir dalam {days} hari. Ajukan perpanjangan \
-                 (Permohonan Baru, atau Perpanjang tanpa jeda bila data Anda tidak \
-                 berubah).\n\nCertificate {} ends in {days} days. Renew it (Permohonan \
-                 Baru, or renew without a gap if your data did not change).",
-                cert.serial_hex, cert.serial_hex
-            );
-            if store.record_reminder(cert.id, subject, &body, now).await? {
-                self.mail(store, cert.user_id, subject, &body).await;
+            let text = NoticeText::ending(&cert.serial_hex, days);
+            if store.record_reminder(cert.id, &text, now).await? {
+                self.mail(store, cert.user_id, &text).await;
                 sent += 1;
             }
         }
@@ -721,27 +711,3 @@ impl Portal {
     }
 }
 
-/// The holder's notice for a certificate issued on enrollment `request`: (subject, body).
-fn issued_notice(request: Id, product: &str, serial_hex: &str) -> (String, String) {
-    (
-        "Sertifikat elektronik terbit / Certificate issued".to_owned(),
-        format!(
-            "Permohonan #{request} ({product}) berstatus Success: sertifikat nomor seri \
-             {serial_hex} telah terbit. Unduh dari \"Sertifikat Anda\".\n\nRequest \
-             #{request} ({product}) succeeded: certificate {serial_hex} was issued. Download it \
-             from \"Sertifikat Anda\"."
-        ),
-    )
-}
-
-/// The holder's notice for revocation `request` of certificate `serial_hex`: (subject, body).
-fn revoked_notice(request: Id, serial_hex: &str) -> (String, String) {
-    (
-        "Sertifikat dicabut / Certificate revoked".to_owned(),
-        format!(
-            "Permohonan pencabutan #{request} berstatus Success: sertifikat nomor seri \
-             {serial_hex} telah dicabut.\n\nRevocation request #{request} succeeded: \
-             certificate {serial_hex} is revoked."
-        ),
-    )
-}

@@ -91,6 +91,7 @@ const ROUTES: &[Route] = &[
     route("GET", "/ocsp/{*request}", Who::Public, false),
     route("POST", "/tsa", Who::Public, false),
     route("GET", "/api/me", Who::Account, false),
+    route("PUT", "/api/me/language", Who::Account, false),
     route("GET", "/api/notices", Who::Account, false),
     route("POST", "/api/notices/{id}/read", Who::Account, true),
     route("GET", "/api/identity", Who::Holder, false),

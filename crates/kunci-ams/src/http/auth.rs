@@ -41,6 +41,7 @@ use zeroize::Zeroizing;
 use super::{ApiJson, AppState, Throttle, unix_now};
 use crate::error::{Error, Result};
 use crate::store::{Actor, FailureGroup, Role, Session, UnixTime, User};
+use crate::words::Lang;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "kunci_session";
@@ -554,10 +555,33 @@ pub async fn me(
         "name": auth.user.display_name,
         "role": auth.user.role.as_str(),
         "email": auth.user.email,
+        "lang": auth.user.lang.code(),
         "csrf_token": auth.session.csrf_secret,
         "unread_notices": unread,
         "auto_approve": state.portal.settings.auto_approve,
     })))
+}
+
+/// `PUT /api/me/language`'s body.
+#[derive(Deserialize)]
+pub struct LanguageBody {
+    lang: String,
+}
+
+/// `PUT /api/me/language`: the language the account reads the portal in, `id` or `en`; its
+/// notices and e-mail are written in it from then on. Any other code is `language.unknown`
+/// (400) and changes nothing.
+pub async fn set_language(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(body): ApiJson<LanguageBody>,
+) -> Result<Json<serde_json::Value>> {
+    let lang: Lang = body.lang.parse()?;
+    state
+        .store
+        .set_user_lang(auth.user.id, lang, &Actor::User(auth.user.id))
+        .await?;
+    Ok(Json(serde_json::json!({ "lang": lang.code() })))
 }
 
 /// A PHC string of a password nobody knows, made once with the same parameters as real

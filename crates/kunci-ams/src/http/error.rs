@@ -34,7 +34,9 @@ impl Error {
             | Error::BadRequest(_)
             | Error::AgreementRequired => StatusCode::BAD_REQUEST,
             Error::UploadNotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::FieldTooLong { .. } | Error::EmailInvalid => StatusCode::BAD_REQUEST,
+            Error::FieldTooLong { .. } | Error::EmailInvalid | Error::LanguageUnknown => {
+                StatusCode::BAD_REQUEST
+            }
             Error::UploadRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::UploadQuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::AuthRequired | Error::AuthFailed => StatusCode::UNAUTHORIZED,

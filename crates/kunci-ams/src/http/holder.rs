@@ -338,7 +338,7 @@ pub async fn submit(
     Ok(Json(request_json(&state.store, &request, false).await?))
 }
 
-/// The inbox, newest first.
+/// The inbox, newest first, each notice in the account's language.
 pub async fn notices(
     State(state): State<AppState>,
     auth: super::auth::Authenticated,
@@ -349,8 +349,9 @@ pub async fn notices(
         .await?
         .into_iter()
         .map(|n| {
+            let (subject, body) = n.text(auth.user.lang);
             json!({
-                "id": n.id, "subject": n.subject, "body": n.body,
+                "id": n.id, "subject": subject, "body": body,
                 "created_at": n.created_at, "read": n.read_at.is_some(),
             })
         })

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router, middleware};
 use kunci_core::Password;
 use serde::Deserialize;
@@ -133,6 +133,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/logout", post(auth::logout))
         .route("/api/logout-all", post(auth::logout_all))
         .route("/api/me", get(auth::me))
+        .route("/api/me/language", put(auth::set_language))
         .route("/api/identity", get(holder::identity))
         .route("/api/products", get(holder::products))
         .route("/api/certificates", get(holder::certificates))

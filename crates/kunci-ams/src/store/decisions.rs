@@ -43,6 +43,7 @@ use super::requests::{
 };
 use super::{DbResultExt, Id, Store, UnixTime, check_reason};
 use crate::error::{Error, Result};
+use crate::words::NoticeText;
 
 /// RFC 5280 CRLReason `superseded`: what a no-gap renewal revokes its old certificate with.
 pub const REASON_SUPERSEDED: u8 = 4;
@@ -70,7 +71,7 @@ impl Store {
 
     /// Automatic mode: submits enrollment `request` of `user` (uploaded, with its document)
     /// and stores the certificate the CA signed for it, with the holder's notice
-    /// (`notice(&certificate)` gives its subject and body), in one transaction: there is
+    /// (`notice(&certificate)` gives its text in both languages), in one transaction: there is
     /// never a submitted request waiting for an approval nobody will give, whatever crashes.
     /// The errors are those of [`Store::submit`] and [`Store::issue_for_request`].
     pub async fn submit_and_issue(
@@ -78,7 +79,7 @@ impl Store {
         request: Id,
         user: Id,
         cert: &NewCertificate,
-        notice: impl FnOnce(&Certificate) -> (String, String),
+        notice: impl FnOnce(&Certificate) -> NoticeText,
         now: UnixTime,
     ) -> Result<Certificate> {
         let serial = check_new_certificate(cert)?;
@@ -86,8 +87,7 @@ impl Store {
         submit_in(&mut tx, request, user, now).await?;
         let id = issue_in(&mut tx, request, None, &serial, cert, now).await?;
         let issued = fetch_certificate(&mut tx, id).await?;
-        let (subject, body) = notice(&issued);
-        insert_notice(&mut tx, user, &subject, &body, now).await?;
+        insert_notice(&mut tx, user, &notice(&issued), now).await?;
         tx.commit().await.db("committing an issued certificate")?;
         Ok(issued)
     }
@@ -137,7 +137,7 @@ impl Store {
 
     /// Automatic mode: `user`'s revocation of their good certificate `cert`, decided at once:
     /// the request is stored as "Success", the certificate revoked with `reason`, the
-    /// holder's notice (`notice(&request, &certificate)` gives its subject and body) stored
+    /// holder's notice (`notice(&request, &certificate)` gives its text in both languages) stored
     /// and a new CRL (`sign_crl`, as for [`Store::publish_crl`]) stored, all in one
     /// transaction: no crash can separate a revocation from the CRL that lists it. Answers
     /// the request, the certificate and the CRL. The errors are those of
@@ -147,7 +147,7 @@ impl Store {
         user: Id,
         cert: Id,
         reason: u8,
-        notice: impl FnOnce(&Request, &Certificate) -> (String, String),
+        notice: impl FnOnce(&Request, &Certificate) -> NoticeText,
         sign_crl: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
         now: UnixTime,
     ) -> Result<(Request, Certificate, Vec<u8>)> {
@@ -160,8 +160,7 @@ impl Store {
         revoke(&mut tx, cert, reason, now).await?;
         let request = fetch_request(&mut tx, id).await?;
         let revoked = fetch_certificate(&mut tx, cert).await?;
-        let (subject, body) = notice(&request, &revoked);
-        insert_notice(&mut tx, user, &subject, &body, now).await?;
+        insert_notice(&mut tx, user, &notice(&request, &revoked), now).await?;
         let crl = publish_crl_in(&mut tx, sign_crl, now).await?;
         tx.commit().await.db("committing a revocation")?;
         Ok((request, revoked, crl))
@@ -172,8 +171,7 @@ impl Store {
     pub async fn record_reminder(
         &self,
         cert: Id,
-        subject: &str,
-        body: &str,
+        text: &NoticeText,
         now: UnixTime,
     ) -> Result<bool> {
         let mut tx = self.begin_audited().await?;
@@ -187,7 +185,7 @@ impl Store {
         .await
         .db("recording a reminder")?;
         let Some(user) = user else { return Ok(false) };
-        insert_notice(&mut tx, user, subject, body, now).await?;
+        insert_notice(&mut tx, user, text, now).await?;
         let entry = Entry::new(
             Actor::System,
             "certificate.reminded",

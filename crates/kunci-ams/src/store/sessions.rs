@@ -143,7 +143,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT s.csrf_secret, s.created_at AS s_created_at, s.expires_at, s.last_seen_at, \
              u.id, u.login, u.display_name, u.email, u.nik, u.organisation, u.role, \
-             u.password_hash, u.disabled, u.created_at \
+             u.password_hash, u.disabled, u.created_at, u.lang \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )

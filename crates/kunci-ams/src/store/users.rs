@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use super::audit::{Actor, Entry, append, wall_clock};
 use super::{DbResultExt, Id, Store, UnixTime, col, conflict_on_unique, flag, required};
 use crate::error::{Error, Result};
+use crate::words::Lang;
 
 /// What an account may do in the portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +70,9 @@ pub struct User {
     pub disabled: bool,
     /// When the account was made.
     pub created_at: UnixTime,
+    /// The language the account chose (`PUT /api/me/language`): notices and e-mail are
+    /// written in it.
+    pub lang: Lang,
 }
 
 impl fmt::Debug for User {
@@ -86,6 +90,7 @@ impl fmt::Debug for User {
             .field("password_hash", &"<redacted>")
             .field("disabled", &self.disabled)
             .field("created_at", &self.created_at)
+            .field("lang", &self.lang)
             .finish()
     }
 }
@@ -147,7 +152,7 @@ pub struct NewProduct {
 macro_rules! user_columns {
     () => {
         "id, login, display_name, email, nik, organisation, role, password_hash, disabled, \
-         created_at"
+         created_at, lang"
     };
 }
 
@@ -314,6 +319,25 @@ impl Store {
         tx.commit().await.db("committing a password hash")
     }
 
+    /// Sets the language account `id` reads the portal in (notices and e-mail are written
+    /// in it from then on). Recorded in the audit log with who changed it.
+    pub async fn set_user_lang(&self, id: Id, lang: Lang, by: &Actor) -> Result<()> {
+        let mut tx = self.begin_audited().await?;
+        let done = sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+            .bind(lang.code())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .db("setting a user's language")?;
+        if done.rows_affected() == 0 {
+            return Err(Error::StoreNotFound { what: "user" });
+        }
+        let entry = Entry::new(by.clone(), "user.language_changed", user_subject(id))
+            .with("lang", lang.code());
+        append(&mut tx, &entry, wall_clock()).await?;
+        tx.commit().await.db("committing a user's language")
+    }
+
     /// Registers (or replaces) the identity a holder's CSRs must carry. The subject is checked
     /// and normalised by kunci-core's rules first (an invalid one is a `Core` error).
     pub async fn set_identity(&self, user: Id, subject: &Subject, by: &Actor) -> Result<Subject> {
@@ -471,6 +495,12 @@ pub(super) fn user_from_row(row: &AnyRow) -> Result<User> {
         password_hash: col(row, "password_hash")?,
         disabled: flag(row, "disabled")?,
         created_at: col(row, "created_at")?,
+        lang: {
+            let code: String = col(row, "lang")?;
+            code.parse().map_err(|_| Error::StoreUnavailable {
+                detail: format!("unknown language {code:?} in users"),
+            })?
+        },
     })
 }
 
