@@ -1958,9 +1958,13 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
         .clone();
     assert_eq!(notices.len(), 2);
     // Newest first: the rejection, then the issuance.
-    assert_eq!(
-        notices[0]["subject"],
-        "Permohonan ditolak / Request rejected"
+    assert!(
+        notices[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Permohonan #"),
+        "{}",
+        notices[0]["subject"]
     );
     assert!(
         notices[0]["body"]
@@ -1968,9 +1972,13 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
             .unwrap()
             .contains("NIK tidak sesuai")
     );
-    assert_eq!(
-        notices[1]["subject"],
-        "Sertifikat elektronik terbit / Certificate issued"
+    assert!(
+        notices[1]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sertifikat elektronik terbit: nomor seri "),
+        "{}",
+        notices[1]["subject"]
     );
     assert!(
         notices[1]["body"]
@@ -2022,9 +2030,13 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
     app.approve(&operator, request).await.expect(StatusCode::OK);
     assert_eq!(unread(&app, &ani).await, 2);
     let newest = &app.get(&ani, "/api/notices").await.body["notices"][0];
-    assert_eq!(
-        newest["subject"],
-        "Sertifikat dicabut / Certificate revoked"
+    assert!(
+        newest["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sertifikat dicabut: nomor seri "),
+        "{}",
+        newest["subject"]
     );
 }
 
@@ -2150,7 +2162,7 @@ async fn an_approval_is_emailed_to_the_holder() {
     assert_eq!(mail.to, ["<ani.wijaya@example.go.id>"]);
     assert!(
         mail.data
-            .contains("Subject: Sertifikat elektronik terbit / Certificate issued\r\n"),
+            .contains("Subject: Sertifikat elektronik terbit: nomor seri"),
         "{}",
         mail.data
     );
@@ -2162,9 +2174,13 @@ async fn an_approval_is_emailed_to_the_holder() {
     assert!(mail.data.contains(&serial_hex), "{}", mail.data);
     // The inbox has the same notice.
     let notices = app.get(&ani, "/api/notices").await.body["notices"].clone();
-    assert_eq!(
-        notices[0]["subject"],
-        "Sertifikat elektronik terbit / Certificate issued"
+    assert!(
+        notices[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sertifikat elektronik terbit: nomor seri "),
+        "{}",
+        notices[0]["subject"]
     );
 }
 
@@ -2207,9 +2223,13 @@ async fn reminders_go_out_once_per_certificate_near_its_end() {
     let near = not_after - 10 * 86_400;
     assert_eq!(portal.send_reminders(store, near).await.unwrap(), 1);
     let notices = app.get(&ani, "/api/notices").await.body["notices"].clone();
-    assert_eq!(
-        notices[0]["subject"],
-        "Sertifikat segera berakhir / Certificate ending soon"
+    assert!(
+        notices[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sertifikat segera berakhir: nomor seri "),
+        "{}",
+        notices[0]["subject"]
     );
     let body = notices[0]["body"].as_str().unwrap();
     assert!(

@@ -1407,7 +1407,7 @@ async fn submit_and_issue_submits_stores_and_notifies_together() {
             request,
             user,
             &new_cert("0AB1"),
-            |c| ("Terbit".into(), format!("seri {}", c.serial_hex)),
+            |c| NoticeText::same("Terbit", &format!("seri {}", c.serial_hex)),
             NOW + 200,
         )
         .await
@@ -1424,7 +1424,7 @@ async fn submit_and_issue_submits_stores_and_notifies_together() {
             request,
             user,
             &new_cert("0AB2"),
-            |_| ("x".into(), "y".into()),
+            |_| NoticeText::same("x", "y"),
             NOW + 300,
         )
         .await;
@@ -1450,7 +1450,7 @@ async fn submit_and_issue_with_a_used_serial_leaves_the_request_uploaded() {
             request,
             user,
             &new_cert("0C0C"),
-            |_| ("x".into(), "y".into()),
+            |_| NoticeText::same("x", "y"),
             NOW + 300,
         )
         .await;
@@ -1480,7 +1480,7 @@ async fn revoke_at_once_revokes_notifies_and_stores_the_crl_together() {
             user,
             cert.id,
             1,
-            |r, c| ("Dicabut".into(), format!("#{} {}", r.id, c.serial_hex)),
+            |r, c| NoticeText::same("Dicabut", &format!("#{} {}", r.id, c.serial_hex)),
             stand_in_crl,
             NOW + 300,
         )
@@ -1500,7 +1500,7 @@ async fn revoke_at_once_revokes_notifies_and_stores_the_crl_together() {
             user,
             cert.id,
             1,
-            |_, _| ("x".into(), "y".into()),
+            |_, _| NoticeText::same("x", "y"),
             stand_in_crl,
             NOW + 400,
         )
@@ -1523,7 +1523,7 @@ async fn a_failed_crl_signature_undoes_the_revocation_at_once() {
             user,
             cert.id,
             0,
-            |_, _| ("x".into(), "y".into()),
+            |_, _| NoticeText::same("x", "y"),
             |_, _| {
                 Err(Error::Internal {
                     detail: "signer unavailable".into(),
@@ -1569,7 +1569,7 @@ async fn copy_store_moves_everything_to_an_empty_postgresql_database() {
         sari,
         c2.id,
         1,
-        |_, _| ("Dicabut".into(), "0a02".into()),
+        |_, _| NoticeText::same("Dicabut", "0a02"),
         stand_in_crl,
         NOW + 300,
     )

@@ -16,6 +16,7 @@ const strings = {
   'skip': ['Langsung ke isi utama', 'Skip to main content'],
   'brand.sub': ['Portal Sertifikat Elektronik', 'Electronic Certificate Portal'],
   'nav.label': ['Menu utama', 'Main menu'],
+  'nav.menu': ['Menu', 'Menu'],
   'nav.dashboard': ['Dasbor', 'Dasbor (Dashboard)'],
   'nav.certificates': ['Sertifikat Digital – Sertifikat Anda', 'Sertifikat Digital – Sertifikat Anda (your certificates)'],
   'nav.requests': ['Status Permohonan', 'Status Permohonan (request status)'],
@@ -51,11 +52,20 @@ const strings = {
   'cert.expired': ['Kedaluwarsa', 'Expired'],
   'kind.enrollment': ['Penerbitan', 'Enrollment (issuance)'],
   'kind.revocation': ['Pencabutan', 'Revocation'],
-  'status.Enrollment': ['Enrollment', 'Enrollment (pending)'],
-  'status.Sudah Upload': ['Sudah Upload', 'Sudah Upload (uploaded)'],
+  'status.Enrollment': ['Enrollment', 'Enrollment'],
+  'status.Sudah Upload': ['Sudah Upload', 'Sudah Upload'],
   'status.Submitted': ['Submitted', 'Submitted'],
   'status.Success': ['Success', 'Success'],
   'status.Rejected': ['Rejected', 'Rejected'],
+  // What each status means, shown beside its name (the names stay those of docs/PROCESS.md).
+  'status.explain.enrollment.pending': ['menunggu CSR dikirim dengan token permohonan ini', 'waiting for the CSR to be sent with this request\'s token'],
+  'status.explain.enrollment.uploaded': ['CSR sudah diterima; lanjutkan dengan dokumen dan perjanjian', 'the CSR arrived; go on with the document and the agreement'],
+  'status.explain.enrollment.submitted': ['menunggu persetujuan operator', 'waiting for an operator\'s approval'],
+  'status.explain.enrollment.success': ['sertifikat sudah terbit', 'the certificate is issued'],
+  'status.explain.enrollment.rejected': ['ditolak operator; lihat alasannya', 'rejected by an operator; see the reason'],
+  'status.explain.revocation.pending': ['menunggu persetujuan operator', 'waiting for an operator\'s approval'],
+  'status.explain.revocation.success': ['sertifikat sudah dicabut', 'the certificate is revoked'],
+  'status.explain.revocation.rejected': ['pencabutan ditolak; sertifikat tetap berlaku', 'the revocation was refused; the certificate stays valid'],
   'reject.reason': ['Alasan penolakan: {r}', 'Reason for rejection: {r}'],
 
   // errors: API codes (docs/API.md) and kunci package codes
@@ -211,6 +221,12 @@ export function formatBytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+/** A short explanation of a request's status in the current language, or '' when none. */
+export function statusExplanation(request) {
+  const key = `status.explain.${request.kind}.${request.status}`;
+  return has(key) ? t(key) : '';
 }
 
 /** The translated label of a request's status_label ("Sudah Upload", …). */

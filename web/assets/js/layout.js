@@ -5,13 +5,21 @@
  * ends every session of the account, POST /api/logout-all) and the footer. On pages
  * that need a session it asks GET /api/me and sends the browser to the login page (/) when
  * the answer is auth.required. Pages call `initLayout` once and get the account back.
+ *
+ * Phones (issue 12): below 48rem the menu and the account's buttons fold behind a "Menu"
+ * button (aria-expanded, Escape closes it), so the first screen shows the page, not the menu;
+ * and every `.table-wrap table` gets `data-label` on its cells (from its column headers) and
+ * explicit table roles, so that CSS can show each row as a card and a screen reader still reads
+ * a table. The language: the account's choice (GET /api/me `lang`) is the page's; the toggle
+ * saves it (PUT /api/me/language) so that the inbox and e-mail follow.
  */
 
-import { getMe, forgetMe, post } from './api.js';
+import { getMe, forgetMe, post, request } from './api.js';
 import { apply, getLang, setLang, t, onLangChange } from './i18n.js';
 import { h, $ } from './dom.js';
 
-let current = { me: null, active: '' };
+let current = { me: null, active: '', menuOpen: false };
+const PENDING_LANG = 'kunci-lang-pending';
 
 const MENU = [
   { id: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard' },
@@ -31,6 +39,14 @@ export async function initLayout({ active = '', auth = true } = {}) {
   apply();
   render();
   onLangChange(render);
+  labelTables();
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && current.menuOpen) {
+      current.menuOpen = false;
+      render();
+      $('menu-toggle')?.focus();
+    }
+  });
   if (!auth) return null;
   let me;
   try {
@@ -43,8 +59,87 @@ export async function initLayout({ active = '', auth = true } = {}) {
     throw e;
   }
   current.me = me;
+  await adoptLanguage(me);
   render();
   return me;
+}
+
+/**
+ * One language everywhere: a choice made on a page without a session (the login page) is
+ * saved to the account now; otherwise the account's stored choice is the page's.
+ */
+async function adoptLanguage(me) {
+  let pending = null;
+  try {
+    pending = sessionStorage.getItem(PENDING_LANG);
+    sessionStorage.removeItem(PENDING_LANG);
+  } catch {
+    // storage refused: the account's choice stands
+  }
+  if (pending === 'id' || pending === 'en') {
+    if (pending !== me.lang) await saveLanguage(pending);
+  } else if ((me.lang === 'id' || me.lang === 'en') && me.lang !== getLang()) {
+    setLang(me.lang);
+  }
+}
+
+/** Stores the account's language; a failure keeps the page's choice for this browser. */
+async function saveLanguage(lang) {
+  try {
+    await request('PUT', '/api/me/language', { json: { lang } });
+    if (current.me) current.me = { ...current.me, lang };
+  } catch {
+    // the server is unreachable or the session ended: the choice stays in localStorage
+  }
+}
+
+/** The language toggle: saved to the account (when logged in) before the page re-renders. */
+async function switchLanguage(next) {
+  if (current.me) {
+    await saveLanguage(next);
+  } else {
+    try {
+      sessionStorage.setItem(PENDING_LANG, next);
+    } catch {
+      // storage refused: the choice lasts for this page
+    }
+  }
+  setLang(next);
+  $('lang-toggle')?.focus();
+}
+
+/**
+ * Gives every cell of the page's tables a `data-label` (its column's header text) and every
+ * part its table role, now and whenever a page script rebuilds a table or the language
+ * changes the headers. The roles keep the table a table for screen readers when the phone
+ * layout displays its rows as blocks (which makes some browsers drop the native semantics).
+ */
+function labelTables() {
+  for (const table of document.querySelectorAll('.table-wrap table')) {
+    label(table);
+    new MutationObserver(() => label(table)).observe(table, { childList: true, subtree: true, characterData: true });
+  }
+}
+
+function label(table) {
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+  setIfChanged(table, 'role', 'table');
+  for (const group of table.querySelectorAll('thead, tbody')) setIfChanged(group, 'role', 'rowgroup');
+  for (const th of table.querySelectorAll('thead th')) setIfChanged(th, 'role', 'columnheader');
+  for (const tr of table.querySelectorAll('tr')) {
+    setIfChanged(tr, 'role', 'row');
+    let column = 0;
+    for (const td of tr.querySelectorAll(':scope > td')) {
+      setIfChanged(td, 'role', 'cell');
+      const span = Number(td.getAttribute('colspan')) || 1;
+      if (span === 1 && heads[column]) setIfChanged(td, 'data-label', heads[column]);
+      column += span;
+    }
+  }
+}
+
+function setIfChanged(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }
 
 /** Updates the inbox's unread count in the menu. */
@@ -68,41 +163,51 @@ function render() {
   bar.append(
     h('a', { class: 'brand', href: me ? '/dashboard.html' : '/' }, 'kunci AMS', h('small', {}, t('brand.sub'))),
   );
-  if (me) {
-    const ul = h('ul');
-    for (const item of MENU) {
-      if (item.staff && !isStaff(me)) continue;
-      // Staff hold no certificates here: the holder's pages would only answer "forbidden".
-      if (item.holder && isStaff(me)) continue;
-      const a = h('a', { href: item.href, id: `nav-${item.id}`, 'aria-current': item.id === current.active ? 'page' : null }, t(item.key));
-      if (item.id === 'inbox' && me.unread_notices > 0) {
-        a.append(
-          h('span', { class: 'badge', 'aria-hidden': 'true' }, String(me.unread_notices)),
-          h('span', { class: 'visually-hidden' }, ` (${t('nav.unread', { n: me.unread_notices })})`),
-        );
-      }
-      ul.append(h('li', {}, a));
-    }
-    bar.append(h('nav', { class: 'site-nav', 'aria-label': t('nav.label') }, ul));
-  }
-  const tools = h('div', { class: 'header-tools' });
-  if (me) {
-    tools.append(h('span', { class: 'header-user' }, `${me.name || me.login} · ${t(`role.${me.role}`)}`));
-  }
   const other = getLang() === 'id' ? 'en' : 'id';
-  tools.append(
-    h('button', {
-      type: 'button', id: 'lang-toggle', lang: other,
-      on: { click: () => { setLang(other); $('lang-toggle')?.focus(); } },
-    }, t('lang.toggle')),
-  );
-  if (me) {
-    tools.append(h('button', { type: 'button', id: 'logout', on: { click: () => logout('/api/logout') } }, t('logout')));
-    tools.append(h('button', { type: 'button', id: 'logout-all', on: { click: () => logout('/api/logout-all') } }, t('logout.all')));
+  const langButton = h('button', {
+    type: 'button', id: 'lang-toggle', class: 'lang-toggle', lang: other,
+    on: { click: () => switchLanguage(other) },
+  }, t('lang.toggle'));
+  if (!me) {
+    bar.append(h('div', { class: 'header-tools' }, langButton));
+    header.replaceChildren(bar);
+    renderFooter();
+    return;
   }
-  bar.append(tools);
+  // Phones: the menu and the account's buttons fold behind this button (CSS shows it below
+  // 48rem); wider screens show them and never the button.
+  bar.append(langButton, h('button', {
+    type: 'button', id: 'menu-toggle', class: 'menu-toggle',
+    'aria-expanded': current.menuOpen ? 'true' : 'false', 'aria-controls': 'site-menu',
+    on: { click: () => { current.menuOpen = !current.menuOpen; render(); $('menu-toggle')?.focus(); } },
+  }, t('nav.menu')));
+  const ul = h('ul');
+  for (const item of MENU) {
+    if (item.staff && !isStaff(me)) continue;
+    // Staff hold no certificates here: the holder's pages would only answer "forbidden".
+    if (item.holder && isStaff(me)) continue;
+    const a = h('a', { href: item.href, id: `nav-${item.id}`, 'aria-current': item.id === current.active ? 'page' : null }, t(item.key));
+    if (item.id === 'inbox' && me.unread_notices > 0) {
+      a.append(
+        h('span', { class: 'badge', 'aria-hidden': 'true' }, String(me.unread_notices)),
+        h('span', { class: 'visually-hidden' }, ` (${t('nav.unread', { n: me.unread_notices })})`),
+      );
+    }
+    ul.append(h('li', {}, a));
+  }
+  const tools = h('div', { class: 'header-tools' },
+    h('span', { class: 'header-user' }, `${me.name || me.login} · ${t(`role.${me.role}`)}`),
+    h('button', { type: 'button', id: 'logout', on: { click: () => logout('/api/logout') } }, t('logout')),
+    h('button', { type: 'button', id: 'logout-all', on: { click: () => logout('/api/logout-all') } }, t('logout.all')),
+  );
+  bar.append(h('div', { id: 'site-menu', class: current.menuOpen ? 'site-menu open' : 'site-menu' },
+    h('nav', { class: 'site-nav', 'aria-label': t('nav.label') }, ul),
+    tools));
   header.replaceChildren(bar);
+  renderFooter();
+}
 
+function renderFooter() {
   const footer = $('site-footer');
   if (footer) footer.replaceChildren(h('p', {}, t('footer')));
 }

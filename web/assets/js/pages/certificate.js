@@ -23,7 +23,7 @@ addStrings({
   'cert.validity': ['Masa Berlaku', 'Masa Berlaku (validity)'],
   'cert.validity.value': ['{from} s.d. {to}', '{from} to {to}'],
   'cert.status': ['Status', 'Status'],
-  'cert.revoked_info': ['dicabut {date}, alasan {reason}', 'revoked {date}, reason {reason}'],
+  'cert.revoked_info': ['dicabut {date}, alasan: {reason}', 'revoked {date}, reason: {reason}'],
   'cert.fingerprint': ['Sidik jari SHA-256', 'SHA-256 fingerprint'],
   'cert.pem': ['Unduh .pem', 'Download .pem'],
   'cert.p12': ['Buat .p12 di peramban', 'Make a .p12 in the browser'],
@@ -41,8 +41,8 @@ addStrings({
   'cert.revoke.button': ['Revoke', 'Revoke'],
   'cert.revoke.pick': ['Pilih alasan pencabutan terlebih dahulu.', 'Choose a revocation reason first.'],
   'cert.confirm.h': ['Cabut sertifikat ini?', 'Revoke this certificate?'],
-  'cert.confirm.text': ['Sertifikat {serial} akan diajukan untuk dicabut dengan alasan {reason}. Setelah otoritas menyetujui, sertifikat tidak berlaku lagi.',
-                        'Certificate {serial} will be put forward for revocation with the reason {reason}. Once the authority approves, the certificate is no longer valid.'],
+  'cert.confirm.text': ['Sertifikat {serial} akan diajukan untuk dicabut dengan alasan: {reason}. Setelah otoritas menyetujui, sertifikat tidak berlaku lagi.',
+                        'Certificate {serial} will be put forward for revocation with the reason: {reason}. Once the authority approves, the certificate is no longer valid.'],
   'cert.confirm.yes': ['Ya, cabut', 'Yes, revoke'],
   'reason.unspecified': ['tidak disebutkan; juga bila data berubah', 'not specified; also when the data changed'],
   'reason.keycompromise': ['kunci privat bocor atau hilang', 'the private key was exposed or lost'],
@@ -76,6 +76,12 @@ function reasonText(name) {
   return has(key) ? `${name} — ${t(key)}` : String(name);
 }
 
+/** A revocation reason in words only, in the current language ("digantikan sertifikat baru"). */
+function reasonWords(name) {
+  const key = `reason.${String(name).toLowerCase().replace(/[^a-z]/g, '')}`;
+  return has(key) ? t(key) : String(name);
+}
+
 function render() {
   if (!cert) {
     $('details').replaceChildren();
@@ -84,7 +90,7 @@ function render() {
   const row = (key, value) => [h('dt', {}, t(key)), h('dd', {}, value)];
   let status = t(`cert.status.${cert.status}`);
   if (cert.status === 'revoked') {
-    status += ` (${t('cert.revoked_info', { date: formatDate(cert.revoked_at), reason: cert.revocation_reason || t('none') })})`;
+    status += ` (${t('cert.revoked_info', { date: formatDate(cert.revoked_at), reason: cert.revocation_reason ? reasonWords(cert.revocation_reason) : t('none') })})`;
   }
   $('details').replaceChildren(
     ...row('cert.request_date', formatDate(cert.request_date)),
@@ -123,7 +129,7 @@ $('revoke-form').addEventListener('submit', (event) => {
     $('revoke-reason').focus();
     return;
   }
-  $('revoke-dialog-text').textContent = t('cert.confirm.text', { serial: cert.serial, reason });
+  $('revoke-dialog-text').textContent = t('cert.confirm.text', { serial: cert.serial, reason: reasonWords(reason) });
   $('revoke-dialog').showModal();
   $('revoke-cancel').focus();
 });

@@ -25,7 +25,8 @@ addStrings({
   'dash.ended': ['Sertifikat {serial} ({product}) sudah berakhir pada {date}.',
                  'Certificate {serial} ({product}) ended on {date}.'],
   'dash.renew': ['Perpanjang', 'Renew'],
-  'dash.notice': ['Pesan baru: {subject}', 'New message: {subject}'],
+  'dash.notice.one': ['1 pesan baru di Kotak Masuk: {subject}', '1 new message in your inbox: {subject}'],
+  'dash.notice.many': ['{n} pesan baru di Kotak Masuk; yang terbaru: {subject}', '{n} new messages in your inbox; the newest: {subject}'],
   'dash.link.certs': ['Lihat dan unduh sertifikat Anda', 'See and download your certificates'],
   'dash.link.new': ['Ajukan permohonan sertifikat baru', 'Request a new certificate'],
   'dash.link.requests': ['Periksa status permohonan', 'Check the status of your requests'],
@@ -44,7 +45,15 @@ try {
   showError('error', e);
 }
 render();
-onLangChange(render);
+// The inbox's texts come from the server in the account's language: read them again.
+onLangChange(async () => {
+  try {
+    data.notices = (await get('/api/notices')).notices || [];
+  } catch (e) {
+    showError('error', e);
+  }
+  render();
+});
 
 function render() {
   $('welcome').textContent = t('dash.hello', { name: me.name || me.login });
@@ -73,8 +82,12 @@ function render() {
         ended ? null : h('a', { href: `/permohonan-baru.html?renews=${c.id}` }, t('dash.renew'))),
     );
   }
-  for (const n of unread.slice(0, 3)) {
-    reminders.push(h('p', { class: 'notice' }, h('a', { href: '/inbox.html' }, t('dash.notice', { subject: n.subject }))));
+  // One line for all unread messages (the newest's own subject, and how many), never a row of
+  // identical links.
+  if (unread.length) {
+    const key = unread.length === 1 ? 'dash.notice.one' : 'dash.notice.many';
+    reminders.push(h('p', { class: 'notice', id: 'unread-notices' },
+      h('a', { href: `/inbox.html#notice-${unread[0].id}` }, t(key, { n: unread.length, subject: unread[0].subject }))));
   }
   $('reminders').replaceChildren(...reminders);
   $('reminders-section').hidden = reminders.length === 0;

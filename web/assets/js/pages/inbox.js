@@ -1,7 +1,8 @@
 /**
  * "Kotak Masuk": the holder's notices (GET /api/notices), newest as the server sends them,
  * each with a button that marks it read (POST /api/notices/{id}/read) and updates the
- * unread count in the menu.
+ * unread count in the menu. The server answers each notice in the account's language; after
+ * the language toggle (which saves the choice first) the list is read again.
  */
 
 import { initLayout, setUnread } from '../layout.js';
@@ -20,13 +21,20 @@ addStrings({
 
 await initLayout({ active: 'inbox' });
 let notices = [];
-try {
-  notices = (await get('/api/notices')).notices || [];
-} catch (e) {
-  showError('error', e);
-}
+await load();
 render();
-onLangChange(render);
+onLangChange(async () => {
+  await load();
+  render();
+});
+
+async function load() {
+  try {
+    notices = (await get('/api/notices')).notices || [];
+  } catch (e) {
+    showError('error', e);
+  }
+}
 
 function render() {
   const list = $('notices');

@@ -7,7 +7,7 @@
  */
 
 import { initLayout } from '../layout.js';
-import { addStrings, t, onLangChange, formatDate, statusLabel } from '../i18n.js';
+import { addStrings, t, onLangChange, formatDate, statusLabel, statusExplanation } from '../i18n.js';
 import { get } from '../api.js';
 import { $, h, showError, showStatus } from '../dom.js';
 
@@ -44,6 +44,8 @@ onLangChange(render);
 
 function statusCell(r) {
   const cell = h('td', { id: `status-${r.id}` }, h('span', { class: `pill ${r.status}` }, statusLabel(r)));
+  const explanation = statusExplanation(r);
+  if (explanation) cell.append(h('div', { class: 'hint', id: `status-explain-${r.id}` }, explanation));
   if (r.status === 'rejected' && r.reject_reason) {
     cell.append(h('div', { class: 'hint' }, t('reject.reason', { r: r.reject_reason })));
   }

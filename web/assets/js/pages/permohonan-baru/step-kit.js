@@ -48,8 +48,8 @@ addStrings({
   'new.kit.strength.ok': ['{p} % — cukup kuat, diterima', '{p} % — strong enough, accepted'],
   'new.kit.strength.bad': ['{p} % — terlalu lemah (harus lebih dari 50 %)', '{p} % — too weak (must be over 50 %)'],
   'new.kit.strength.wait': ['Menilai kata sandi…', 'Judging the password…'],
-  'new.kit.strength.about': ['Persentase menunjukkan berapa lama penyerang yang mencoba tebakan secara otomatis memerlukan waktu untuk menemukan kata sandi ini: 50 % berarti kira-kira 10^10 tebakan, 100 % berarti 10^20 atau lebih. Nama, e-mail, NIK, instansi Anda dan kata umum bahasa Indonesia mudah ditebak.',
-                             'The percentage shows how long an attacker guessing automatically would need to find this password: 50 % means about 10^10 guesses, 100 % means 10^20 or more. Your name, e-mail, NIK, organisation and common Indonesian words are easy to guess.'],
+  'new.kit.strength.about': ['Persentase menunjukkan berapa lama penyerang yang mencoba tebakan secara otomatis memerlukan waktu untuk menemukan kata sandi ini: 50 % berarti kira-kira 10 miliar tebakan, 100 % berarti 100 juta triliun tebakan atau lebih. Nama, e-mail, NIK, instansi Anda (juga singkatannya, seperti Kominfo, Pemkab, BSSN), tahun, dan kata umum bahasa Indonesia mudah ditebak.',
+                             'The percentage shows how long an attacker guessing automatically would need to find this password: 50 % means about 10 billion guesses, 100 % means 100 quintillion guesses or more. Your name, e-mail, NIK, organisation (also its abbreviation, such as Kominfo, Pemkab, BSSN), years and common Indonesian words are easy to guess.'],
   'new.kit.why.token': ['Siap: kunci dibangkitkan di token USB dan CSR ditandatangani di sana. Masukkan PIN token di jendela ekstensi kunci.', 'Ready: the key is generated on the USB token and the CSR signed there. Enter the token PIN in the kunci extension\'s window.'],
   'new.kit.p.token': ['Membangkitkan kunci di token USB… masukkan PIN di jendela ekstensi kunci.', 'Generating the key on the USB token… enter the PIN in the kunci extension\'s window.'],
   'new.kit.token.done': ['Kunci dibuat di token {token} (ID kunci {id}); kunci privat tidak pernah meninggalkan token.', 'The key was made on token {token} (key ID {id}); the private key never leaves the token.'],
@@ -121,6 +121,9 @@ export async function judge() {
     email: id.email || (state.check && state.check.email) || state.me.email || undefined,
     organization: id.organization || undefined,
     nik: id.nik || undefined,
+    // The login is the holder's own too; organisation abbreviations and years are in the
+    // strength module's own list (kunci-core strength/organizations.rs).
+    other: state.me.login ? [state.me.login] : [],
   };
   try {
     const result = await (await kunci()).passwordStrength(pw, inputs, getLang());
