@@ -71,6 +71,10 @@ export async function walker(name, portal, { viewport } = {}) {
     await page.waitForURL(/dashboard|operator/);
   };
   const logout = async () => {
+    // On a phone the account's buttons are folded behind "Menu" (layout.js).
+    if (await page.locator('#menu-toggle').isVisible()) {
+      await page.locator('#menu-toggle[aria-expanded="false"]').click();
+    }
     await page.locator('#logout').click();
     await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
   };
