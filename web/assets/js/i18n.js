@@ -104,6 +104,7 @@ const strings = {
   'err.upload.quota_exceeded': ['Dokumen pada permohonan Anda yang masih terbuka sudah mencapai batas ukuran. Tunggu keputusan atas permohonan lain, atau unggah berkas yang lebih kecil.', 'The documents of your open requests have reached their size limit. Wait for a decision on another request, or upload a smaller file.'],
   'err.field.too_long': ['Isian terlalu panjang. Persingkat lalu coba lagi.', 'An entry is too long. Shorten it and try again.'],
   'err.field.invalid_email': ['Alamat e-mail tidak valid.', 'The e-mail address is not valid.'],
+  'err.language.unknown': ['Bahasa ini tidak tersedia: pilih Bahasa Indonesia atau English.', 'This language is not available: choose Bahasa Indonesia or English.'],
   'err.agreement.required': ['Anda harus menyetujui perjanjian terlebih dahulu.', 'You must accept the agreement first.'],
   'err.server.internal': ['Kesalahan pada server. Coba lagi nanti.', 'Server error. Try again later.'],
   'err.pkcs8.wrong_password': ['Kata sandi salah: kunci tidak dapat dibuka. Periksa huruf besar/kecil lalu coba lagi.', 'Wrong password: the key cannot be opened. Check upper/lower case and try again.'],
@@ -186,21 +187,20 @@ export function apply(root = document) {
 }
 
 /**
- * A message for an error from the API or the kunci package: the translation of its code,
- * else the server's (English) message, else a generic text.
+ * A message for an error from the API or the kunci package: the translation of its code
+ * (with the server's English detail in English only), else the server's message, else a
+ * generic text.
  */
 export function errorText(err) {
   const code = err && typeof err.code === 'string' ? err.code : '';
-  // For the broad codes the server's own (English) message says what exactly went wrong.
+  // For the broad codes the server's own message says what exactly went wrong; it is in
+  // English, so it is added only to the English text (one language at a time).
   const detailed = ['store.conflict', 'http.bad_request', 'store.already_issued'];
+  const detail = lang === 'en' && err.message && err.message !== code ? ` (${err.message})` : '';
   if (code && has(`err.${code}`)) {
-    return detailed.includes(code) && err.message && err.message !== code
-      ? `${t(`err.${code}`)} (${err.message})`
-      : t(`err.${code}`);
+    return detailed.includes(code) ? `${t(`err.${code}`)}${detail}` : t(`err.${code}`);
   }
-  if (code.startsWith('csr.')) {
-    return err.message ? `${t('err.csr.other')} (${err.message})` : t('err.csr.other');
-  }
+  if (code.startsWith('csr.')) return `${t('err.csr.other')}${detail}`;
   if (err && err.message) return err.message;
   return t('err.unknown');
 }
