@@ -110,6 +110,16 @@ test('password strength follows the over-50-percent rule, with the holder data a
   const personal = await passwordStrength('BudiSantoso1985', { name: 'Budi Santoso' }, 'id');
   assert.equal(personal.usesPersonalData, true);
   assert.equal(personal.accepted, false);
+  // An office's abbreviation and the year (issue 12): guessable, with the reason, in words.
+  for (const pw of ['Kominfo@2026', 'Diskominfo2025!', 'Pemkab#2026']) {
+    const office = await passwordStrength(pw, {}, 'en');
+    assert.equal(office.accepted, false, pw);
+    assert.equal(office.usesOrganizationName, true, pw);
+    assert.equal(office.warning.code, 'strength.organization_name', pw);
+  }
+  assert.equal(strong.usesOrganizationName, false);
+  assert.doesNotMatch(weak.explanation, /\^/);
+  assert.match((await passwordStrength(PASSWORD, {}, 'en')).explanation, /billion|trillion|quadrillion|quintillion/);
   await assert.rejects(passwordStrength('x', {}, 'fr'), (e) => e.code === 'input.unknown_language');
 });
 
