@@ -710,4 +710,3 @@ impl Portal {
         pem
     }
 }
-

@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kunci_ams::Error;
-use kunci_ams::words::NoticeText;
 use kunci_ams::store::{
     Actor, CertificateStatus, Document, Id, NewCertificate, NewProduct, NewUser, REASON_SUPERSEDED,
     RequestKind, RequestStatus, RevokedEntry, Role, Store, csr_token_hash,
 };
+use kunci_ams::words::NoticeText;
 use kunci_core::CsrToken;
 use kunci_core::csr::Subject;
 
@@ -1220,14 +1220,22 @@ async fn reminders_go_out_once_per_certificate_with_an_inbox_notice() {
     let due = s.certificates_to_remind(NOW + 400 * DAY).await.unwrap();
     assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), [c.id]);
     assert!(
-        s.record_reminder(c.id, &NoticeText::same("Segera berakhir", "…"), NOW + 335 * DAY)
-            .await
-            .unwrap()
+        s.record_reminder(
+            c.id,
+            &NoticeText::same("Segera berakhir", "…"),
+            NOW + 335 * DAY
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !s.record_reminder(c.id, &NoticeText::same("Segera berakhir", "…"), NOW + 336 * DAY)
-            .await
-            .unwrap()
+        !s.record_reminder(
+            c.id,
+            &NoticeText::same("Segera berakhir", "…"),
+            NOW + 336 * DAY
+        )
+        .await
+        .unwrap()
     );
     assert!(
         s.certificates_to_remind(NOW + 400 * DAY)

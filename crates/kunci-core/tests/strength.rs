@@ -403,10 +403,7 @@ fn explain_says_what_the_percentage_means_in_both_languages() {
         en.ends_with("over 50 % is required, so it is too weak."),
         "{en}"
     );
-    assert!(
-        id.contains(&format!("sekitar {words_id} tebakan")),
-        "{id}"
-    );
+    assert!(id.contains(&format!("sekitar {words_id} tebakan")), "{id}");
     assert!(
         id.ends_with("wajib di atas 50 %, jadi kata sandi ini masih terlalu lemah."),
         "{id}"
@@ -480,19 +477,31 @@ fn guesses_are_written_in_words_not_powers_of_ten() {
 /// at 51 %.
 #[test]
 fn organisation_abbreviations_with_a_year_fall_below_the_line() {
-    for pw in ["Kominfo@2026", "Diskominfo2025!", "Pemkab#2026", "BSSN2027!"] {
+    for pw in [
+        "Kominfo@2026",
+        "Diskominfo2025!",
+        "Pemkab#2026",
+        "BSSN2027!",
+    ] {
         let s = check(pw, &none()).unwrap();
         assert!(!s.accepted && s.percent <= 40, "{pw}: {} %", s.percent);
         assert!(s.uses_organization_name, "{pw}");
         assert!(!s.uses_personal_data, "{pw}");
         assert_eq!(warning(&s), "strength.organization_name", "{pw}");
-        assert!(hints(&s).contains(&"strength.hint.avoid_organization"), "{pw}");
+        assert!(
+            hints(&s).contains(&"strength.hint.avoid_organization"),
+            "{pw}"
+        );
         assert!(s.guesses_log10 < plain_log10(pw), "{pw}");
     }
     // Reversed and in l33t too.
     for pw in ["ofnimok2026", "K0m1nf0#2026"] {
         let s = check(pw, &none()).unwrap();
-        assert!(!s.accepted && s.uses_organization_name, "{pw}: {} %", s.percent);
+        assert!(
+            !s.accepted && s.uses_organization_name,
+            "{pw}: {} %",
+            s.percent
+        );
     }
 }
 

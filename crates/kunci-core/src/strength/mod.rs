@@ -409,7 +409,11 @@ pub fn guesses_in_words(log10: f64, lang: Lang) -> String {
         (6, "million"),
         (3, "thousand"),
     ];
-    let log10 = if log10.is_finite() { log10.max(0.0) } else { 0.0 };
+    let log10 = if log10.is_finite() {
+        log10.max(0.0)
+    } else {
+        0.0
+    };
     let units = match lang {
         Lang::Id => &ID,
         Lang::En => &EN,

@@ -267,6 +267,9 @@ mod tests {
             );
             assert!(seen.insert(*w), "{w} twice");
         }
-        assert!(RANK < 200, "a rank this high would price the names too dear");
+        assert!(
+            RANK < 200,
+            "a rank this high would price the names too dear"
+        );
     }
 }
