@@ -56,6 +56,7 @@ const strings = {
   'status.Submitted': ['Submitted', 'Submitted'],
   'status.Success': ['Success', 'Success'],
   'status.Rejected': ['Rejected', 'Rejected'],
+  'status.Cancelled': ['Dibatalkan', 'Cancelled'],
   'reject.reason': ['Alasan penolakan: {r}', 'Reason for rejection: {r}'],
 
   // errors: API codes (docs/API.md) and kunci package codes
@@ -81,6 +82,11 @@ const strings = {
   'err.token.expired': ['Token CSR sudah kedaluwarsa. Buat permohonan baru untuk mendapatkan token baru.', 'The CSR token has expired. Make a new request to get a new token.'],
   'err.token.used': ['Token CSR ini sudah dipakai: CSR hanya dapat dikirim satu kali per token.', 'This CSR token was already used: a CSR can be sent only once per token.'],
   'err.token.wrong_account': ['Token CSR ini bukan milik akun Anda.', 'This CSR token does not belong to your account.'],
+  'err.request.closed': ['Permohonan ini sudah dibatalkan atau ditolak, jadi tokennya tidak berlaku lagi. Buat Permohonan Baru.', 'This request was cancelled or rejected, so its token no longer works. Make a new request.'],
+  'err.request.not_cancellable': ['Permohonan ini tidak dapat dibatalkan lagi: sudah diputuskan atau sudah dibatalkan.', 'This request can no longer be cancelled: it is decided or already cancelled.'],
+  'err.request.token_not_renewable': ['Token baru tidak dapat dibuat: CSR permohonan ini sudah diterima, atau permohonan sudah ditutup.', 'No new token can be made: this request\'s CSR has already arrived, or the request is closed.'],
+  'err.request.renewal_open': ['Sertifikat ini sudah punya perpanjangan yang sedang berjalan. Lanjutkan atau batalkan dari halaman Info Sertifikat.', 'This certificate already has a renewal in progress. Continue it or cancel it from the certificate\'s Info page.'],
+  'err.request.renewal_product': ['Perpanjangan harus memakai produk yang sama dengan sertifikat yang diperpanjang.', 'A renewal must use the same product as the certificate it renews.'],
   'err.csr.malformed': ['CSR rusak atau tidak dapat dibaca.', 'The CSR is malformed.'],
   'err.csr.bad_signature': ['Tanda tangan CSR tidak valid.', 'The CSR signature is not valid.'],
   'err.csr.subject_mismatch': ['Data subjek pada CSR tidak sama dengan identitas terdaftar akun Anda.', 'The CSR subject differs from your account\'s registered identity.'],
