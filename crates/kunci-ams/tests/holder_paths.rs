@@ -661,3 +661,134 @@ async fn after_logout_the_resume_routes_answer_auth_required_and_the_request_is_
     assert_eq!(app.request(&again, id).await["status"], "pending");
     app.fresh_token(&again, id).await.expect(StatusCode::OK);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0007: the requests table rebuilt on SQLite
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn migration_0007_keeps_every_request_reference_and_index_of_a_0006_database() {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    // A database as release 0006 left it: the first six migrations only.
+    let old = dir.path().join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < "0007" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("kunci.db").display());
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO users (id, login, display_name, email, role, password_hash, created_at) \
+         VALUES (1, 'ani', 'Ani', 'ani@example.go.id', 'holder', 'x', 1)",
+        "INSERT INTO products (id, name, cert_type, profile, created_at) \
+         VALUES (1, 'Sertifikat Elektronik Individu', 'Individu', 'individu', 1)",
+        "INSERT INTO requests (id, user_id, kind, status, product_id, token_hash, \
+         token_expires_at, token_used_at, csr_der, created_at, updated_at) \
+         VALUES (1, 1, 'enrollment', 'success', 1, 'h1', 100, 50, x'3000', 1, 60)",
+        "INSERT INTO certificates (id, serial_hex, user_id, request_id, der, not_before, \
+         not_after, created_at) VALUES (1, '0A', 1, 1, x'3000', 60, 9999999999, 60)",
+        "INSERT INTO requests (id, user_id, kind, status, product_id, token_hash, \
+         token_expires_at, supersedes_cert_id, created_at, updated_at) \
+         VALUES (2, 1, 'enrollment', 'pending', 1, 'h2', 200, 1, 70, 70)",
+        "INSERT INTO requests (id, user_id, kind, status, target_cert_id, revocation_reason, \
+         created_at, updated_at) VALUES (3, 1, 'revocation', 'pending', 1, 0, 80, 80)",
+        "INSERT INTO document_uploads (user_id, request_id, size, at) VALUES (1, 2, 10, 90)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    // The portal opens it: 0007 runs, and every row is where it was.
+    let store = kunci_ams::store::Store::open(&url).await.unwrap();
+    let requests = store.requests_of(1).await.unwrap();
+    let ids: Vec<_> = requests.iter().map(|r| (r.id, r.status)).collect();
+    assert_eq!(
+        ids,
+        [
+            (3, RequestStatus::Pending),
+            (2, RequestStatus::Pending),
+            (1, RequestStatus::Success)
+        ]
+    );
+    assert_eq!(requests[1].supersedes_cert_id, Some(1));
+    assert_eq!(requests[2].csr_der.as_deref(), Some(&[0x30, 0][..]));
+    assert_eq!(store.certificate(1).await.unwrap().request_id, 1);
+    store.close().await;
+
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' \
+         AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        names,
+        [
+            "requests_one_open_renewal",
+            "requests_one_open_revocation",
+            "requests_status",
+            "requests_user"
+        ]
+    );
+    // certificates and document_uploads still point at requests, and nothing dangles.
+    for (table, sql) in [
+        ("certificates", "PRAGMA foreign_key_list(certificates)"),
+        ("document_uploads", "PRAGMA foreign_key_list(document_uploads)"),
+    ] {
+        let rows = sqlx::query(sql)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let parents: Vec<String> = rows.iter().map(|r| r.get::<String, _>("table")).collect();
+        assert!(parents.iter().any(|t| t == "requests"), "{table}: {parents:?}");
+    }
+    let dangling = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(dangling.is_empty());
+    // The new status is taken; any other is still refused; the token stays unique.
+    sqlx::query("UPDATE requests SET status = 'cancelled' WHERE id = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("UPDATE requests SET status = 'gone' WHERE id = 2")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("UPDATE requests SET token_hash = 'h1' WHERE id = 2")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+}
