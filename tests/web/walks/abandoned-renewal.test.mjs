@@ -36,6 +36,14 @@ describe('an abandoned renewal', { skip }, () => {
       await page.locator('#step-token').waitFor({ state: 'visible' });
       const first = Number(new URL(page.url()).searchParams.get('request'));
 
+      // Opened again (a bookmark, the dashboard's reminder): the renewal page points to the
+      // open one instead of failing.
+      await page.goto(`${portal.url}/permohonan-baru.html?renews=${cert.id}`);
+      await page.locator('#renews-note').filter({ hasText: `permohonan #${first}` }).waitFor();
+      assert.equal(await page.locator('#product-continue').isDisabled(), true);
+      assert.equal(await page.locator('#renews-continue').getAttribute('href'), `/permohonan-baru.html?request=${first}`);
+      await step('perpanjangan-sudah-dimulai');
+
       // Abandoned at the token: the certificate's page offers the way on, not an error.
       await page.locator('#nav-certificates').click();
       await page.locator(`#info-${cert.id}`).click();

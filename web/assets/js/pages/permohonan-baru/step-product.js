@@ -20,6 +20,9 @@ addStrings({
   'new.product.keys': ['Kunci yang diizinkan produk ini: {keys}.', 'Keys this product allows: {keys}.'],
   'new.renews.missing': ['Produk sertifikat yang diperpanjang tidak lagi terdaftar untuk akun Anda. Hubungi otoritas sertifikat.',
                          'The renewed certificate\'s product is no longer registered for your account. Contact the certificate authority.'],
+  'new.renews.open': ['Perpanjangan sertifikat {serial} sudah dimulai (permohonan #{id}). Lanjutkan permohonan itu, atau batalkan dari halaman Info Sertifikat.',
+                      'A renewal of certificate {serial} was already started (request #{id}). Continue that request, or cancel it from the certificate\'s Info page.'],
+  'new.renews.continue': ['Lanjutkan permohonan #{id}', 'Continue request #{id}'],
   'new.renews': ['Perpanjangan tanpa jeda untuk sertifikat {serial} ({product}), berlaku sampai {date}. Sertifikat lama tetap berlaku sampai yang baru terbit.',
                  'Renewal without a gap of certificate {serial} ({product}), valid until {date}. The old certificate stays valid until the new one is issued.'],
 });
@@ -36,7 +39,8 @@ export function fillProducts() {
   const types = [...new Set(products.map((p) => p.cert_type))];
   $('no-products').hidden = types.length > 0;
   if (!types.length && state.renewsCert) $('no-products').textContent = t('new.renews.missing');
-  $('product-continue').disabled = types.length === 0;
+  // A renewal already open is continued, not started again (the server would refuse).
+  $('product-continue').disabled = types.length === 0 || !!(state.renewsCert && state.renewsCert.open_renewal);
   $('cert-type').replaceChildren(...types.map((ty) => h('option', { value: ty }, ty)));
   fillProductSelect();
   renderRenews();
@@ -59,7 +63,16 @@ export function renderKeys() {
 export function renderRenews() {
   const c = state.renewsCert;
   $('renews-note').hidden = !c;
-  if (c) $('renews-note').textContent = t('new.renews', { serial: c.serial, product: c.product || '', date: formatDate(c.not_after) });
+  if (!c) return;
+  const open = c.open_renewal;
+  if (open) {
+    $('renews-note').replaceChildren(
+      t('new.renews.open', { serial: c.serial, id: open.id }), ' ',
+      h('a', { href: `/permohonan-baru.html?request=${open.id}`, id: 'renews-continue' }, t('new.renews.continue', { id: open.id })),
+    );
+  } else {
+    $('renews-note').textContent = t('new.renews', { serial: c.serial, product: c.product || '', date: formatDate(c.not_after) });
+  }
 }
 
 /** Wires this step's controls (once, after the first section is shown). */
