@@ -682,7 +682,10 @@ async fn migration_0007_keeps_every_request_reference_and_index_of_a_0006_databa
             std::fs::copy(&path, old.join(&name)).unwrap();
         }
     }
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("kunci.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("kunci.db").display()
+    );
     let pool = sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
         .connect(&url)
@@ -760,14 +763,17 @@ async fn migration_0007_keeps_every_request_reference_and_index_of_a_0006_databa
     // certificates and document_uploads still point at requests, and nothing dangles.
     for (table, sql) in [
         ("certificates", "PRAGMA foreign_key_list(certificates)"),
-        ("document_uploads", "PRAGMA foreign_key_list(document_uploads)"),
+        (
+            "document_uploads",
+            "PRAGMA foreign_key_list(document_uploads)",
+        ),
     ] {
-        let rows = sqlx::query(sql)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
         let parents: Vec<String> = rows.iter().map(|r| r.get::<String, _>("table")).collect();
-        assert!(parents.iter().any(|t| t == "requests"), "{table}: {parents:?}");
+        assert!(
+            parents.iter().any(|t| t == "requests"),
+            "{table}: {parents:?}"
+        );
     }
     let dangling = sqlx::query("PRAGMA foreign_key_check")
         .fetch_all(&pool)

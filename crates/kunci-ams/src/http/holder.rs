@@ -180,14 +180,7 @@ pub async fn create_request(
     let expires = now + state.portal.settings.token_lifetime_secs;
     let request = state
         .store
-        .create_enrollment(
-            auth.user.id,
-            product,
-            &token,
-            expires,
-            body.renews,
-            now,
-        )
+        .create_enrollment(auth.user.id, product, &token, expires, body.renews, now)
         .await?;
     Ok((
         StatusCode::CREATED,
