@@ -101,6 +101,10 @@ const strings = {
   'err.field.too_long': ['Isian terlalu panjang. Persingkat lalu coba lagi.', 'An entry is too long. Shorten it and try again.'],
   'err.field.invalid_email': ['Alamat e-mail tidak valid.', 'The e-mail address is not valid.'],
   'err.agreement.required': ['Anda harus menyetujui perjanjian terlebih dahulu.', 'You must accept the agreement first.'],
+  'err.store.unavailable': ['Basis data portal sedang tidak tersedia. Coba lagi nanti.', 'The portal\'s database is unavailable. Try again later.'],
+  'err.store.invalid': ['Isian tidak valid. Periksa lalu coba lagi.', 'An entry is not valid. Check it and try again.'],
+  'err.http.method_not_allowed': ['Tindakan ini tidak tersedia di alamat tersebut.', 'This action is not available at that address.'],
+  'err.ca.other': ['CA portal tidak dapat menerbitkan atau mencabut sertifikat saat ini. Hubungi otoritas sertifikat.', 'The portal\'s CA cannot issue or revoke certificates right now. Contact the certificate authority.'],
   'err.server.internal': ['Kesalahan pada server. Coba lagi nanti.', 'Server error. Try again later.'],
   'err.pkcs8.wrong_password': ['Kata sandi salah: kunci tidak dapat dibuka. Periksa huruf besar/kecil lalu coba lagi.', 'Wrong password: the key cannot be opened. Check upper/lower case and try again.'],
   'err.p12.wrong_password': ['Kata sandi berkas .p12 salah.', 'Wrong password for the .p12 file.'],
@@ -182,21 +186,22 @@ export function apply(root = document) {
 }
 
 /**
- * A message for an error from the API or the kunci package: the translation of its code,
- * else the server's (English) message, else a generic text.
+ * A message for an error from the API or the kunci package, in the page's language only: the
+ * translation of its code (a family's for `csr.*` and `ca.*`, the server error's for another
+ * 5xx), else the server's (English) message, else a generic text. The server's own message
+ * adds detail to the broad codes in English only, so an Indonesian page never mixes in English.
  */
 export function errorText(err) {
   const code = err && typeof err.code === 'string' ? err.code : '';
+  const detail = lang === 'en' && err && err.message && err.message !== code ? ` (${err.message})` : '';
   // For the broad codes the server's own (English) message says what exactly went wrong.
   const detailed = ['store.conflict', 'http.bad_request', 'store.already_issued'];
   if (code && has(`err.${code}`)) {
-    return detailed.includes(code) && err.message && err.message !== code
-      ? `${t(`err.${code}`)} (${err.message})`
-      : t(`err.${code}`);
+    return detailed.includes(code) ? `${t(`err.${code}`)}${detail}` : t(`err.${code}`);
   }
-  if (code.startsWith('csr.')) {
-    return err.message ? `${t('err.csr.other')} (${err.message})` : t('err.csr.other');
-  }
+  if (code.startsWith('csr.')) return `${t('err.csr.other')}${detail}`;
+  if (code.startsWith('ca.')) return t('err.ca.other');
+  if (err && typeof err.status === 'number' && err.status >= 500) return t('err.server.internal');
   if (err && err.message) return err.message;
   return t('err.unknown');
 }
