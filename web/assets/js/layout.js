@@ -3,8 +3,9 @@
  * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Kotak Masuk" with its unread
  * count, "Antrian" for operators —, the language toggle, logout and "log out everywhere", which
  * ends every session of the account, POST /api/logout-all) and the footer. On pages
- * that need a session it asks GET /api/me and sends the browser to the login page (/) when
- * the answer is auth.required. Pages call `initLayout` once and get the account back.
+ * that need a session it asks GET /api/me and sends the browser to the login page when the
+ * answer is auth.required (`toLogin`: the login page says the session ended and comes back
+ * here after the login). Pages call `initLayout` once and get the account back.
  *
  * Phones (issue 12): below 48rem the menu and the account's buttons fold behind a "Menu"
  * button (aria-expanded, Escape closes it), so the first screen shows the page, not the menu;
@@ -14,7 +15,7 @@
  * saves it (PUT /api/me/language) so that the inbox and e-mail follow.
  */
 
-import { getMe, forgetMe, post, request } from './api.js';
+import { getMe, forgetMe, post, request, toLogin, SESSION_HINT } from './api.js';
 import { apply, getLang, setLang, t, onLangChange } from './i18n.js';
 import { h, $ } from './dom.js';
 
@@ -53,7 +54,7 @@ export async function initLayout({ active = '', auth = true } = {}) {
     me = await getMe();
   } catch (e) {
     if (e.code === 'auth.required') {
-      location.replace('/');
+      toLogin();
       return new Promise(() => {});
     }
     throw e;
@@ -221,7 +222,7 @@ async function logout(route) {
   }
   forgetMe();
   try {
-    sessionStorage.removeItem('kunci-session');
+    sessionStorage.removeItem(SESSION_HINT);
   } catch {
     // storage refused: the login page then asks /api/me once
   }

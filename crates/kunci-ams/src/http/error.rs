@@ -32,7 +32,8 @@ impl Error {
             | Error::RevocationInvalid(_)
             | Error::StoreInvalid { .. }
             | Error::BadRequest(_)
-            | Error::AgreementRequired => StatusCode::BAD_REQUEST,
+            | Error::AgreementRequired
+            | Error::RenewalProductMismatch => StatusCode::BAD_REQUEST,
             Error::UploadNotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::FieldTooLong { .. } | Error::EmailInvalid | Error::LanguageUnknown => {
                 StatusCode::BAD_REQUEST
@@ -50,7 +51,12 @@ impl Error {
             Error::StoreNotFound { .. } | Error::TokenUnknown | Error::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
-            Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
+            Error::StoreConflict { .. }
+            | Error::AlreadyIssued
+            | Error::RequestClosed
+            | Error::RequestNotCancellable
+            | Error::TokenNotRenewable
+            | Error::RenewalOpen => StatusCode::CONFLICT,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::TooLarge | Error::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
