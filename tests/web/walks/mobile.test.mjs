@@ -165,6 +165,11 @@ describe('the portal on a phone', { skip }, () => {
       await page.locator(`#info-${fresh.id}`).waitFor();
       await onScreen(page.locator(`#download-${fresh.id}`), 'the new certificate\'s "Download"');
       await step('sertifikat-baru');
+      // "Download Sertifikat Elektronik" fits too (the .p12 itself: file-key.test.mjs).
+      await page.goto(`${portal.url}/download.html?id=${fresh.id}`);
+      await page.waitForFunction(() => !document.getElementById('unlock').disabled);
+      await onScreen(page.locator('#unlock'), 'the page\'s "Download"');
+      await step('download-sertifikat');
       await page.goto(`${portal.url}/certificate.html?id=${old.id}`);
       await page.locator('#details').filter({ hasText: 'Budi Santoso' }).waitFor();
       const oldText = await page.locator('main').innerText();

@@ -233,6 +233,9 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await page.locator('#agreement-text').focus();
   for (let i = 0; i < 40 && await page.locator('#agree').isDisabled(); i += 1) {
     await page.keyboard.press('PageDown');
+    // Chromium scrolls smoothly: let each page's scroll (and its scroll event) finish, or a
+    // busy machine ends the 40 presses before the text has moved 40 pages.
+    await page.waitForTimeout(60);
   }
   assert.equal(await page.locator('#agree').isDisabled(), false, 'scrolling to the end enables the box');
   await page.getByLabel('Saya telah membaca dan menyetujui perjanjian').check();
