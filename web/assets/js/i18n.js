@@ -144,6 +144,16 @@ function readStored() {
   }
 }
 
+/** The language this browser chose explicitly ("id" or "en"), or null when it never chose. */
+export function storedLang() {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    return v === 'en' || v === 'id' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The current language: "id" or "en". */
 export function getLang() {
   return lang;

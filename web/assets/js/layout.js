@@ -16,11 +16,12 @@
  */
 
 import { getMe, forgetMe, post, request, toLogin, SESSION_HINT } from './api.js';
-import { apply, getLang, setLang, t, onLangChange } from './i18n.js';
+import { apply, getLang, setLang, storedLang, t, onLangChange } from './i18n.js';
 import { h, $ } from './dom.js';
 
 let current = { me: null, active: '', menuOpen: false };
-const PENDING_LANG = 'kunci-lang-pending';
+/** The account's language being saved (PUT /api/me/language), or a settled promise. */
+let languageSave = Promise.resolve();
 
 const MENU = [
   { id: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard' },
@@ -66,19 +67,18 @@ export async function initLayout({ active = '', auth = true } = {}) {
 }
 
 /**
- * One language everywhere: a choice made on a page without a session (the login page) is
- * saved to the account now; otherwise the account's stored choice is the page's.
+ * One language everywhere. A choice this browser made (the toggle, also on the login page) is
+ * the latest word: it is saved to the account when the account says otherwise (this also
+ * repairs a save cut short by leaving the page). A browser that never chose takes the
+ * account's language, so the holder's choice follows them to another device.
  */
 async function adoptLanguage(me) {
-  let pending = null;
-  try {
-    pending = sessionStorage.getItem(PENDING_LANG);
-    sessionStorage.removeItem(PENDING_LANG);
-  } catch {
-    // storage refused: the account's choice stands
-  }
-  if (pending === 'id' || pending === 'en') {
-    if (pending !== me.lang) await saveLanguage(pending);
+  const local = storedLang();
+  if (local) {
+    if (local !== me.lang) {
+      languageSave = saveLanguage(local);
+      await languageSave;
+    }
   } else if ((me.lang === 'id' || me.lang === 'en') && me.lang !== getLang()) {
     setLang(me.lang);
   }
@@ -94,16 +94,22 @@ async function saveLanguage(lang) {
   }
 }
 
-/** The language toggle: saved to the account (when logged in) before the page re-renders. */
-async function switchLanguage(next) {
+/**
+ * Resolves once the language the page shows is saved to the account: pages whose texts come
+ * from the server in that language (the inbox) wait for it before reading them again.
+ */
+export function languageSaved() {
+  return languageSave;
+}
+
+/**
+ * The language toggle: the page switches at once (and remembers it in localStorage); the
+ * account's choice is saved beside it, or at the next page with a session.
+ */
+function switchLanguage(next) {
   if (current.me) {
-    await saveLanguage(next);
-  } else {
-    try {
-      sessionStorage.setItem(PENDING_LANG, next);
-    } catch {
-      // storage refused: the choice lasts for this page
-    }
+    // One after another: two quick toggles must leave the last choice stored.
+    languageSave = languageSave.then(() => saveLanguage(next));
   }
   setLang(next);
   $('lang-toggle')?.focus();

@@ -4,7 +4,7 @@
  * 30 days (or have ended). Reads GET /api/certificates, /api/requests and /api/notices.
  */
 
-import { initLayout, isStaff } from '../layout.js';
+import { initLayout, isStaff, languageSaved } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate } from '../i18n.js';
 import { get } from '../api.js';
 import { $, h, showError } from '../dom.js';
@@ -47,6 +47,8 @@ try {
 render();
 // The inbox's texts come from the server in the account's language: read them again.
 onLangChange(async () => {
+  render();
+  await languageSaved();
   try {
     data.notices = (await get('/api/notices')).notices || [];
   } catch (e) {

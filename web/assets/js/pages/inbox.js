@@ -5,7 +5,7 @@
  * the language toggle (which saves the choice first) the list is read again.
  */
 
-import { initLayout, setUnread } from '../layout.js';
+import { initLayout, setUnread, languageSaved } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate } from '../i18n.js';
 import { get, post } from '../api.js';
 import { $, h, showError, showStatus, focusHeading } from '../dom.js';
@@ -24,6 +24,9 @@ let notices = [];
 await load();
 render();
 onLangChange(async () => {
+  render();
+  // Then the server's texts in the language just saved to the account.
+  await languageSaved();
   await load();
   render();
 });
