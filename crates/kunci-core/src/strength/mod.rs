@@ -1,6 +1,8 @@
 //! Password strength (docs/PROCESS.md step 17): how many guesses a password would take, judged by
-//! zxcvbn with the holder's own data and an Indonesian word list added to its dictionaries,
-//! and whether that is enough.
+//! zxcvbn with the holder's own data, an Indonesian word list and the names and abbreviations
+//! of Indonesian government bodies (the `organizations` submodule: "Kominfo", "Pemkab", …)
+//! added to its dictionaries, and whether that is enough. Years need no list: zxcvbn prices a
+//! year by its distance from the current one.
 //!
 //! The rule has a meaning: `percent = 5 × log10(guesses)`, rounded up and capped at 100, so
 //! 50 % is 10^10 guesses and a password is accepted only when its percentage is over
@@ -11,9 +13,9 @@
 //! How the dictionaries are added, within zxcvbn 3's public API: zxcvbn takes extra words
 //! only as `user_inputs`, ranked by their position (rank = number of guesses). kunci passes
 //! the holder's entries first (ranks 1, 2, …: the first things a targeted attacker tries),
-//! then the Indonesian roots that occur in the password (found by the `words` submodule),
-//! each placed at its rank (see `data/README.md` for how ranks are chosen) with empty strings
-//! as padding: an empty entry can never match. Which entries matched is then known from
+//! then the Indonesian roots and organisation names that occur in the password (found by the
+//! `words` submodule's search), each placed at its rank (see `data/README.md` for how ranks
+//! are chosen) with empty strings as padding: an empty entry can never match. Which entries matched is then known from
 //! their positions.
 //!
 //! Only the first [`JUDGED_CHARS`] characters are judged. zxcvbn's matching is quadratic in

@@ -82,6 +82,7 @@ const AUDIT_ACTIONS = {
   'user.password_changed': ['Kata sandi diganti', 'Password changed'],
   'user.password_reset': ['Kata sandi direset', 'Password reset'],
   'user.sessions_ended': ['Sesi akun diakhiri', 'Account sessions ended'],
+  'user.language_changed': ['Bahasa akun diganti', 'Account language changed'],
   'identity.registered': ['Identitas didaftarkan', 'Identity registered'],
   'product.created': ['Produk dibuat', 'Product created'],
   'product.granted': ['Produk diberikan', 'Product granted'],
