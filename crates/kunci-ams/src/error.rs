@@ -99,6 +99,17 @@ pub enum Error {
     /// The CSR token belongs to another account's request.
     #[error("the CSR token belongs to another account")]
     TokenWrongAccount,
+    /// A rejection's fix that cannot apply: `document` for an enrollment whose CSR never
+    /// arrived (only a new key fixes it), or any fix for a revocation.
+    #[error(
+        "this fix does not fit the request: a request without a CSR needs a new key, and a \
+         revocation takes no fix"
+    )]
+    RejectFixInvalid,
+    /// The request was rejected for its key, CSR or identity: a new document does not help;
+    /// start a new request (with a new key).
+    #[error("this request was rejected for its key or identity: start a new request with a new key")]
+    NewKeyRequired,
     /// The database failed (unreachable, locked too long, full, corrupt...). The message
     /// stays generic; `detail` holds the database's own text for the log, never for a page.
     #[error("the database is unavailable; try again later")]
@@ -224,6 +235,8 @@ impl Error {
             Error::TokenUsed => "token.used",
             Error::TokenWrongAccount => "token.wrong_account",
             Error::StoreUnavailable { .. } => "store.unavailable",
+            Error::RejectFixInvalid => "request.fix_invalid",
+            Error::NewKeyRequired => "request.new_key_required",
             Error::AuthRequired => "auth.required",
             Error::AuthFailed => "auth.failed",
             Error::AuthThrottled => "auth.throttled",
@@ -280,6 +293,8 @@ mod tests {
             Error::StoreUnavailable {
                 detail: String::new(),
             },
+            Error::RejectFixInvalid,
+            Error::NewKeyRequired,
             Error::AuthRequired,
             Error::AuthFailed,
             Error::AuthThrottled,

@@ -48,7 +48,10 @@ impl Error {
             Error::StoreNotFound { .. } | Error::TokenUnknown | Error::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
-            Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
+            Error::StoreConflict { .. } | Error::AlreadyIssued | Error::NewKeyRequired => {
+                StatusCode::CONFLICT
+            }
+            Error::RejectFixInvalid => StatusCode::BAD_REQUEST,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::TooLarge | Error::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

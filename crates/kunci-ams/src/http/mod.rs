@@ -143,6 +143,7 @@ pub fn app(state: AppState) -> Router {
             get(holder::certificate_chain),
         )
         .route("/api/certificates/{id}/revoke", post(holder::revoke))
+        .route("/api/certificates/{id}/lost-key", post(holder::lost_key))
         .route("/api/revocation-reasons", get(holder::revocation_reasons))
         .route(
             "/api/requests",
@@ -154,6 +155,7 @@ pub fn app(state: AppState) -> Router {
             get(holder::document).post(holder::upload_document),
         )
         .route("/api/requests/{id}/submit", post(holder::submit))
+        .route("/api/requests/{id}/key-backup", post(holder::key_backup))
         .route("/api/csr/check", post(holder::csr_check))
         .route("/api/csr", post(holder::upload_csr))
         .route("/api/notices", get(holder::notices))

@@ -14,7 +14,7 @@ use super::holder::{document_response, request_json};
 use super::{ApiJson, ApiPath, AppState, unix_now};
 use crate::error::{Error, Result};
 use crate::portal::key_name;
-use crate::store::Id;
+use crate::store::{Id, RejectFix};
 
 /// The requests waiting for a decision, oldest first.
 pub async fn queue(
@@ -74,11 +74,14 @@ pub async fn approve(
     Ok(Json(request_json(&state.store, &r, true).await?))
 }
 
-/// `POST /api/operator/requests/{id}/reject`'s body.
+/// `POST /api/operator/requests/{id}/reject`'s body: the reason, and for an enrollment what
+/// the holder must fix (`document` or `new_key`; see `Store::reject_request_fixing`).
 #[derive(Deserialize)]
 pub struct RejectBody {
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    fix: Option<String>,
 }
 
 /// Reject, with a reason the holder sees.
@@ -88,6 +91,11 @@ pub async fn reject(
     ApiPath(id): ApiPath<Id>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<Value>> {
+    let fix = body
+        .fix
+        .as_deref()
+        .map(|f| RejectFix::parse(f).ok_or(Error::BadRequest("fix must be document or new_key")))
+        .transpose()?;
     let r = state
         .portal
         .reject(
@@ -95,6 +103,7 @@ pub async fn reject(
             id,
             Some(auth.user.id),
             &body.reason,
+            fix,
             unix_now(),
         )
         .await?;

@@ -39,10 +39,10 @@ use crate::error::{Error, Result};
 pub use audit::{Actor, AuditRecord, Break, Entry, GENESIS_HASH, Verification, entry_hash};
 pub use certificates::{Certificate, CertificateStatus, NewCertificate, RevokedEntry};
 pub use copy::CopyReport;
-pub use decisions::REASON_SUPERSEDED;
+pub use decisions::{LostKey, LostKeyOutcome, REASON_KEY_COMPROMISE, REASON_SUPERSEDED};
 pub use notices::Notice;
 pub use requests::{
-    Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits, csr_token_hash,
+    Document, RejectFix, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits, csr_token_hash,
 };
 pub use sessions::{FailureGroup, LoginFailures, Session};
 pub use users::{NewProduct, NewUser, Product, Role, User};
