@@ -94,6 +94,8 @@ const strings = {
   'err.upload.quota_exceeded': ['Dokumen pada permohonan Anda yang masih terbuka sudah mencapai batas ukuran. Tunggu keputusan atas permohonan lain, atau unggah berkas yang lebih kecil.', 'The documents of your open requests have reached their size limit. Wait for a decision on another request, or upload a smaller file.'],
   'err.field.too_long': ['Isian terlalu panjang. Persingkat lalu coba lagi.', 'An entry is too long. Shorten it and try again.'],
   'err.field.invalid_email': ['Alamat e-mail tidak valid.', 'The e-mail address is not valid.'],
+  'err.request.new_key_required': ['Permohonan ini ditolak karena kunci, CSR atau data identitasnya: dokumen baru tidak cukup. Buat permohonan baru dengan kunci baru.', 'This request was rejected for its key, CSR or identity data: a new document is not enough. Make a new request with a new key.'],
+  'err.request.fix_invalid': ['Pilihan perbaikan ini tidak cocok untuk permohonan ini (tanpa CSR hanya kunci baru; pencabutan tanpa pilihan).', 'This fix does not fit the request (without a CSR only a new key; a revocation takes none).'],
   'err.agreement.required': ['Anda harus menyetujui perjanjian terlebih dahulu.', 'You must accept the agreement first.'],
   'err.server.internal': ['Kesalahan pada server. Coba lagi nanti.', 'Server error. Try again later.'],
   'err.pkcs8.wrong_password': ['Kata sandi salah: kunci tidak dapat dibuka. Periksa huruf besar/kecil lalu coba lagi.', 'Wrong password: the key cannot be opened. Check upper/lower case and try again.'],

@@ -8,6 +8,7 @@ import { initLayout, isStaff } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate } from '../i18n.js';
 import { get } from '../api.js';
 import { $, h, showError } from '../dom.js';
+import { fixText, fixLink } from '../rejection.js';
 
 addStrings({
   'title.dashboard': ['Dasbor – kunci AMS', 'Dashboard – kunci AMS'],
@@ -25,6 +26,7 @@ addStrings({
   'dash.ended': ['Sertifikat {serial} ({product}) sudah berakhir pada {date}.',
                  'Certificate {serial} ({product}) ended on {date}.'],
   'dash.renew': ['Perpanjang', 'Renew'],
+  'dash.rejected': ['Permohonan #{id} ({product}) ditolak.', 'Request #{id} ({product}) was rejected.'],
   'dash.notice': ['Pesan baru: {subject}', 'New message: {subject}'],
   'dash.link.certs': ['Lihat dan unduh sertifikat Anda', 'See and download your certificates'],
   'dash.link.new': ['Ajukan permohonan sertifikat baru', 'Request a new certificate'],
@@ -71,6 +73,17 @@ function render() {
         t(ended ? 'dash.ended' : 'dash.soon', { serial: c.serial, product: c.product || '', date: formatDate(c.not_after) }),
         ' ',
         ended ? null : h('a', { href: `/permohonan-baru.html?renews=${c.id}` }, t('dash.renew'))),
+    );
+  }
+  // Rejected enrollments that can still lead somewhere: the latest decision of each.
+  const rejected = data.requests.filter((r) => r.kind === 'enrollment' && r.status === 'rejected' && r.updated_at > now - 30 * DAY);
+  for (const r of rejected.slice(0, 3)) {
+    reminders.push(
+      h('p', { class: 'notice warn', id: `dash-rejected-${r.id}` },
+        t('dash.rejected', { id: r.id, product: r.product || '' }),
+        r.reject_reason ? ` ${t('reject.reason', { r: r.reject_reason })}` : '',
+        ` ${fixText(r)} `,
+        fixLink(r, { class: null, id: `dash-fix-${r.id}` })),
     );
   }
   for (const n of unread.slice(0, 3)) {

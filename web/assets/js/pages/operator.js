@@ -42,6 +42,13 @@ addStrings({
   'op.reject.reason': ['Alasan penolakan', 'Reason for rejection'],
   'op.reject.send': ['Kirim penolakan', 'Send rejection'],
   'op.reject.required': ['Tulis alasan penolakan.', 'Write the reason for the rejection.'],
+  'op.reject.fix': ['Yang harus diperbaiki pemohon', 'What the holder must fix'],
+  'op.reject.fix.document': ['Dokumen saja (CSR sudah benar): pemohon mengunggah Surat Rekomendasi baru dan mengirim ulang permohonan yang sama',
+                             'Only the document (the CSR is fine): the holder uploads a new Surat Rekomendasi and resubmits the same request'],
+  'op.reject.fix.new_key': ['Kunci baru (CSR, kunci atau identitas harus berubah): pemohon membuat permohonan baru',
+                            'A new key (the CSR, key or identity must change): the holder makes a new request'],
+  'op.reject.fix.hint': ['Hanya untuk permohonan penerbitan. Alasan dan pilihan ini ditampilkan kepada pemohon.',
+                         'Enrollments only. The holder sees the reason and this choice.'],
   'op.forbidden': ['Halaman ini hanya untuk operator.', 'This page is for operators only.'],
   'op.detail.h': ['Rincian permohonan #{id}', 'Details of request #{id}'],
   'op.f.kind': ['Jenis', 'Kind'],
@@ -184,6 +191,11 @@ function openReject(id) {
   rejecting = id;
   $('reject-dialog-h').textContent = t('op.reject.h', { id });
   $('reject-reason').value = '';
+  // What to fix applies to enrollments only (a revocation takes no fix).
+  const r = queue.find((x) => x.id === id);
+  const enrollment = !r || r.kind === 'enrollment';
+  $('reject-fix-field').hidden = !enrollment;
+  $('reject-fix').value = 'document';
   showError('reject-error', null);
   $('reject-dialog').showModal();
   $('reject-reason').focus();
@@ -205,7 +217,9 @@ $('reject-form').addEventListener('submit', async (event) => {
   const id = rejecting;
   $('reject-confirm').disabled = true;
   try {
-    await post(`/api/operator/requests/${id}/reject`, { reason });
+    const body = { reason };
+    if (!$('reject-fix-field').hidden) body.fix = $('reject-fix').value;
+    await post(`/api/operator/requests/${id}/reject`, body);
     $('reject-dialog').close();
     leave(id, t('op.rejected', { id }));
   } catch (e) {

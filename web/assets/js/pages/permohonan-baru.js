@@ -27,6 +27,7 @@ import { renderCheck, wireCheck } from './permohonan-baru/step-check.js';
 import { renderDocument, wireDocument } from './permohonan-baru/step-document.js';
 import { renderAgreement, wireAgreement } from './permohonan-baru/step-agreement.js';
 import { renderDone } from './permohonan-baru/step-done.js';
+import { resubmittable } from '../rejection.js';
 
 state.me = await initLayout({ active: 'new' });
 
@@ -98,6 +99,9 @@ function resumeAt(r) {
     renderPaste();
   } else if (r.status === 'uploaded' || (r.status === 'pending' && r.csr_uploaded)) {
     show(r.document ? 'agreement' : 'document', false);
+  } else if (resubmittable(r)) {
+    // Rejected for its document: the same request takes a new one (then the agreement again).
+    show('document', false);
   } else {
     show('done', false);
   }

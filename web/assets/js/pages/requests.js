@@ -10,6 +10,7 @@ import { initLayout } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate, statusLabel } from '../i18n.js';
 import { get } from '../api.js';
 import { $, h, showError, showStatus } from '../dom.js';
+import { fixText, fixLink } from '../rejection.js';
 
 addStrings({
   'title.requests': ['Status Permohonan – kunci AMS', 'Request status – kunci AMS'],
@@ -45,8 +46,10 @@ onLangChange(render);
 function statusCell(r) {
   const cell = h('td', { id: `status-${r.id}` }, h('span', { class: `pill ${r.status}` }, statusLabel(r)));
   if (r.status === 'rejected' && r.reject_reason) {
-    cell.append(h('div', { class: 'hint' }, t('reject.reason', { r: r.reject_reason })));
+    cell.append(h('div', { class: 'hint', id: `reject-reason-${r.id}` }, t('reject.reason', { r: r.reject_reason })));
   }
+  const fix = fixText(r);
+  if (fix) cell.append(h('div', { class: 'hint', id: `reject-fix-${r.id}` }, fix));
   return cell;
 }
 
@@ -58,6 +61,8 @@ function row(r) {
       actions.append(h('a', { class: 'button small', href: `/permohonan-baru.html?request=${r.id}`, id: `continue-${r.id}` }, t('reqs.continue')));
     }
   }
+  const fix = fixLink(r);
+  if (fix) actions.append(fix);
   if (r.certificate_id && r.status === 'success') {
     actions.append(h('a', { class: 'button small secondary', href: `/certificate.html?id=${r.certificate_id}` }, t('reqs.certificate')));
   }

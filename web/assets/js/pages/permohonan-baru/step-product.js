@@ -25,6 +25,7 @@ export function fillProducts() {
   $('product-continue').disabled = types.length === 0;
   let preferred = null;
   if (state.renewsCert) preferred = state.products.find((p) => p.name === state.renewsCert.product) || null;
+  if (!preferred && state.productParam) preferred = state.products.find((p) => p.id === state.productParam) || null;
   $('cert-type').replaceChildren(...types.map((ty) => h('option', { value: ty }, ty)));
   if (preferred) $('cert-type').value = preferred.cert_type;
   fillProductSelect(preferred && preferred.id);

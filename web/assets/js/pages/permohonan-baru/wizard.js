@@ -32,6 +32,7 @@ export const state = {
   products: [],
   identity: null,
   renews: intParam('renews'),
+  productParam: intParam('product'), // preselected (a new request after a rejection that needs a new key)
   renewsCert: null,
   request: null, // the Request being filled
   token: null, // from POST /api/requests (this page session only)
