@@ -33,6 +33,10 @@ addStrings({
   'cert.renew.changed': ['Data Anda berubah (nama, jabatan, instansi, e-mail)? Cabut dulu sertifikat ini dengan alasan UNSPECIFIED, lalu ajukan Permohonan Baru.',
                          'Your data has changed (name, position, organisation, e-mail)? First revoke this certificate with the reason UNSPECIFIED, then make a new request.'],
   'cert.renew.button': ['Perpanjang tanpa jeda', 'Perpanjang tanpa jeda (renew without a gap)'],
+  'cert.lost.h': ['Kunci hilang atau lupa kata sandi?', 'Lost the key or forgot its password?'],
+  'cert.lost.text': ['Tidak ada yang dapat memulihkan kunci privat atau kata sandinya, termasuk otoritas. Halaman panduan membantu Anda mencabut sertifikat bila perlu dan memulai penggantinya.',
+                     'Nobody, not even the authority, can recover the private key or its password. The guide helps you revoke the certificate when needed and start its replacement.'],
+  'cert.lost.button': ['Lupa kata sandi atau kunci hilang?', 'Forgot the password, or lost the key?'],
   'cert.revoke.h': ['Cabut sertifikat', 'Revoke the certificate'],
   'cert.revoke.reason': ['Revoke Reason', 'Revoke Reason'],
   'cert.revoke.choose': ['Choose', 'Choose'],
@@ -103,6 +107,8 @@ function render() {
   const good = cert.status === 'good';
   $('renew-section').hidden = !good;
   $('revoke-section').hidden = !good;
+  $('lost-section').hidden = !good;
+  $('lost-link').href = `/kunci-hilang.html?certificate=${cert.id}`;
   $('renew-link').href = `/permohonan-baru.html?renews=${cert.id}`;
 
   const select = $('revoke-reason');

@@ -28,6 +28,7 @@ import { renderDocument, wireDocument } from './permohonan-baru/step-document.js
 import { renderAgreement, wireAgreement } from './permohonan-baru/step-agreement.js';
 import { renderDone } from './permohonan-baru/step-done.js';
 import { resubmittable } from '../rejection.js';
+import { takeToken } from '../tokenhandoff.js';
 
 state.me = await initLayout({ active: 'new' });
 
@@ -94,6 +95,13 @@ function resumeAt(r) {
   if (r.status === 'pending' && !r.csr_uploaded) {
     $('kit-token').setAttribute('aria-describedby', 'paste-status');
     state.pasteMessage = 'new.kit.resume';
+    // Made on the lost-key page: its token is handed over, filled in, never shown in the URL.
+    const handed = takeToken(r.id);
+    if (handed) {
+      state.token = handed;
+      $('kit-token').value = handed;
+      state.pasteMessage = 'new.kit.handed';
+    }
     if (r.token_expires_at && r.token_expires_at < Date.now() / 1000) showError('error', t('new.token_expired'));
     show('kit', false);
     renderPaste();

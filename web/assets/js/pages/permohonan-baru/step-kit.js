@@ -21,6 +21,7 @@ addStrings({
                     'This part replaces the LOCK program: the key pair is made in your browser and the private key is never sent to the server.'],
   'new.kit.resume': ['Tempel token CSR yang Anda salin saat membuat permohonan ini. Jika token hilang atau kedaluwarsa, buat Permohonan Baru.',
                      'Paste the CSR token you copied when you made this request. If the token is lost or has expired, make a new request.'],
+  'new.kit.handed': ['Token CSR permohonan pengganti sudah diisikan. Tekan "(2) Lanjutkan >>".', 'The replacement request\'s CSR token is filled in. Press "(2) Lanjutkan >>".'],
   'new.kit.token': ['Tempel token CSR di sini', 'Paste the CSR token here'],
   'new.kit.paste': ['(1) Paste >>', '(1) Paste >>'],
   'new.kit.pasted': ['Token ditempel dari papan klip.', 'Token pasted from the clipboard.'],
