@@ -22,7 +22,7 @@ import { $, showError, intParam } from '../dom.js';
 import { state, show, renderSteps } from './permohonan-baru/wizard.js';
 import { fillProducts, renderRenews, wireProduct } from './permohonan-baru/step-product.js';
 import { renderToken, wireToken } from './permohonan-baru/step-token.js';
-import { renderPaste, renderHolder, extensionText, judge, updateGenerate, wireKit } from './permohonan-baru/step-kit.js';
+import { renderPaste, renderHolder, extensionText, judge, updateGenerate, wireKit, renderBackupGate } from './permohonan-baru/step-kit.js';
 import { renderCheck, wireCheck } from './permohonan-baru/step-check.js';
 import { renderDocument, wireDocument } from './permohonan-baru/step-document.js';
 import { renderAgreement, wireAgreement } from './permohonan-baru/step-agreement.js';
@@ -44,6 +44,7 @@ onLangChange(() => {
   renderDone();
   renderCheck();
   renderDocument();
+  renderBackupGate();
   if (state.check) $('extension-status').textContent = extensionText();
   if ($('key-password').value) judge();
   else updateGenerate();

@@ -44,6 +44,8 @@ export const state = {
   busy: false,
   sent: false,
   csrPem: null,
+  keySha256: null, // SHA-256 of the public key made in this page (the CSR's), for the backup proof
+  backupPending: false, // true until the backup is proven or its check skipped (file keys)
   readToEnd: false,
   copyMessage: '',
   pasteMessage: '',
