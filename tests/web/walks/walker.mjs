@@ -123,8 +123,12 @@ export function crlEntry(text, serial) {
   return [lines[at], ...rest.slice(0, end < 0 ? rest.length : end)].join('\n');
 }
 
-/** Runs the Permohonan Baru wizard from the product step to the submitted request. */
-export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload }) {
+/**
+ * Runs the Permohonan Baru wizard from the product step to the submitted request. `backup`:
+ * after the key is made, `'prove'` opens the saved backup file with the password in the page
+ * (a wrong password first), `'skip'` (the default) skips the check on the record.
+ */
+export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck = 'skip' }) {
   const { page, step } = w;
   await page.locator('#step-product').waitFor({ state: 'visible' });
   await page.getByLabel('Jenis Sertifikat').selectOption({ label: 'Individu' });
@@ -196,6 +200,7 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await page.locator('#csr-sent').waitFor({ state: 'visible', timeout: 60_000 });
   await step('csr-terkirim');
   assert.equal(await generate.isDisabled(), true, 'the CSR is sent once per token');
+  await proveOrSkipBackup(w, backup, backupCheck);
   await page.locator('#csr-ok').click();
 
   // 19. "Check" → "Sudah Upload" → "Continue".
@@ -237,6 +242,35 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await page.locator('#step-done').waitFor({ state: 'visible' });
   await step('permohonan-terkirim');
   return { token, backup };
+}
+
+/**
+ * The key step's backup proof (issue 12): "OK" waits until the saved backup file is proven to
+ * open with its password (in the page) and to hold the CSR's key, or the check is skipped.
+ */
+export async function proveOrSkipBackup(w, backup, how) {
+  const { page, step } = w;
+  await page.locator('#backup-proof').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#csr-ok').isDisabled(), true, 'OK waits for the backup proof or its skip');
+  if (how === 'prove') {
+    await page.getByLabel('Berkas cadangan kunci (kunci-key-….pem)').setInputFiles({
+      name: backup.name, mimeType: 'application/x-pem-file', buffer: backup.bytes,
+    });
+    await page.getByLabel('Kata sandi berkas cadangan').fill(`${KEY_PASSWORD}-salah`);
+    await page.getByRole('button', { name: 'Periksa cadangan' }).click();
+    await page.locator('#backup-error').filter({ hasText: /Kata sandi salah/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('#csr-ok').isDisabled(), true, 'a wrong password proves nothing');
+    await step('cadangan-kata-sandi-salah');
+    await page.getByLabel('Kata sandi berkas cadangan').fill(KEY_PASSWORD);
+    await page.getByRole('button', { name: 'Periksa cadangan' }).click();
+    await page.locator('#backup-status').filter({ hasText: 'Cadangan terbukti' }).waitFor({ timeout: 60_000 });
+    await step('cadangan-terbukti');
+  } else {
+    await page.getByRole('button', { name: 'Lewati pemeriksaan' }).click();
+    await page.locator('#backup-status').filter({ hasText: /dilewati/ }).waitFor();
+    await step('cadangan-dilewati');
+  }
+  assert.equal(await page.locator('#csr-ok').isDisabled(), false, 'the key step can be left now');
 }
 
 /** The holder's certificates as the API lists them (read with the page's own session). */

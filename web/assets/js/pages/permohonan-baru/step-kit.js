@@ -77,6 +77,7 @@ addStrings({
   'new.kit.proof.intro': ['Pilih berkas cadangan yang baru Anda simpan dan ketik kata sandinya. Halaman ini membukanya di peramban (tidak ada yang dikirim ke server) dan memeriksa bahwa isinya kunci CSR ini.',
                           'Choose the backup file you have just saved and type its password. This page opens it in the browser (nothing is sent to the server) and checks that it holds this CSR\'s key.'],
   'new.kit.proof.file': ['Berkas cadangan kunci (kunci-key-….pem)', 'Key backup file (kunci-key-….pem)'],
+  'new.kit.proof.password': ['Kata sandi berkas cadangan', 'The backup file\'s password'],
   'new.kit.proof.check': ['Periksa cadangan', 'Check the backup'],
   'new.kit.proof.skip': ['Lewati pemeriksaan', 'Skip the check'],
   'new.kit.proof.skip.hint': ['Melewati pemeriksaan dicatat dalam riwayat permohonan.', 'Skipping the check is recorded in the request\'s history.'],
