@@ -155,6 +155,17 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
     await page.locator('#kit-token').fill('');
     await page.locator('#kit-token').pressSequentially(token);
   }
+  const { backup } = await keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck });
+  return { token, backup };
+}
+
+/**
+ * The wizard from the key step's "(2) Lanjutkan >>" (the CSR token already in its field) to
+ * the submitted request: the key made in the page, the backup (see `newRequestWizard`), the
+ * CSR, "Check", the Surat Rekomendasi, the agreement. Answers the saved backup file.
+ */
+export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck = 'skip' }) {
+  const { page, step } = w;
   await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
   await page.locator('#kit-details').waitFor({ state: 'visible' });
   const holderData = await page.locator('#holder-data').innerText();
@@ -241,7 +252,7 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await page.getByRole('button', { name: 'Setuju dan Submit' }).click();
   await page.locator('#step-done').waitFor({ state: 'visible' });
   await step('permohonan-terkirim');
-  return { token, backup };
+  return { backup };
 }
 
 /**
