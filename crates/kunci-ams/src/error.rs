@@ -108,7 +108,9 @@ pub enum Error {
     RejectFixInvalid,
     /// The request was rejected for its key, CSR or identity: a new document does not help;
     /// start a new request (with a new key).
-    #[error("this request was rejected for its key or identity: start a new request with a new key")]
+    #[error(
+        "this request was rejected for its key or identity: start a new request with a new key"
+    )]
     NewKeyRequired,
     /// The database failed (unreachable, locked too long, full, corrupt...). The message
     /// stays generic; `detail` holds the database's own text for the log, never for a page.

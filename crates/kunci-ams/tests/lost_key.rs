@@ -83,8 +83,12 @@ impl TestApp {
     }
 
     async fn reject(&self, op: &Session, request: Id, body: &Value) -> Answer {
-        self.post(op, &format!("/api/operator/requests/{request}/reject"), body)
-            .await
+        self.post(
+            op,
+            &format!("/api/operator/requests/{request}/reject"),
+            body,
+        )
+        .await
     }
 
     async fn approve(&self, op: &Session, request: Id) -> Answer {
@@ -175,7 +179,11 @@ impl TestApp {
     /// The CRL served: (serial, reason) of each entry.
     async fn crl(&self) -> Vec<(String, Option<CrlReason>)> {
         let answer = self
-            .send(HttpRequest::get("/ca/issuing.crl").body(Body::empty()).unwrap())
+            .send(
+                HttpRequest::get("/ca/issuing.crl")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
             .await;
         answer.expect(StatusCode::OK);
         crl_entries(&answer.bytes)
@@ -427,9 +435,13 @@ async fn the_fix_of_a_rejection_is_checked_and_defaults_to_new_key_without_a_csr
     app.reject(&op, pending, &json!({"reason": REASON, "fix": "document"}))
         .await
         .refused(StatusCode::BAD_REQUEST, "request.fix_invalid");
-    app.reject(&op, revocation, &json!({"reason": REASON, "fix": "new_key"}))
-        .await
-        .refused(StatusCode::BAD_REQUEST, "request.fix_invalid");
+    app.reject(
+        &op,
+        revocation,
+        &json!({"reason": REASON, "fix": "new_key"}),
+    )
+    .await
+    .refused(StatusCode::BAD_REQUEST, "request.fix_invalid");
     // A holder cannot reject.
     app.reject(&ani, submitted, &json!({"reason": REASON}))
         .await
@@ -438,7 +450,9 @@ async fn the_fix_of_a_rejection_is_checked_and_defaults_to_new_key_without_a_csr
 
     let answer = app.reject(&op, pending, &json!({"reason": REASON})).await;
     assert_eq!(answer.expect(StatusCode::OK)["reject_fix"], "new_key");
-    let answer = app.reject(&op, revocation, &json!({"reason": REASON})).await;
+    let answer = app
+        .reject(&op, revocation, &json!({"reason": REASON}))
+        .await;
     assert_eq!(answer.expect(StatusCode::OK)["reject_fix"], Value::Null);
 }
 
@@ -503,7 +517,10 @@ async fn a_compromised_key_is_revoked_at_once_with_key_compromise_and_replaced()
     assert_eq!(report.3["compromised"], true);
     assert_eq!(report.3["certificate"], cert);
     let revoked = find("certificate.revoked");
-    assert_eq!((revoked.0.as_str(), &revoked.3["reason"]), ("ca", &json!(1)));
+    assert_eq!(
+        (revoked.0.as_str(), &revoked.3["reason"]),
+        ("ca", &json!(1))
+    );
     let decided = audit
         .iter()
         .rfind(|(_, a, _, _)| a == "request.approved")
@@ -572,7 +589,10 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
     assert_eq!(good.expect(StatusCode::OK)["status"], "good");
     app.approve(&op, id).await.expect(StatusCode::OK);
     let old = app.get(&ani, &format!("/api/certificates/{cert}")).await;
-    assert_eq!(old.expect(StatusCode::OK)["revocation_reason"], "superseded");
+    assert_eq!(
+        old.expect(StatusCode::OK)["revocation_reason"],
+        "superseded"
+    );
     assert_eq!(
         on_crl(&app.crl().await, &serial_hex),
         Some(Some(CrlReason::Superseded))

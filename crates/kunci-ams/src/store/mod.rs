@@ -42,7 +42,8 @@ pub use copy::CopyReport;
 pub use decisions::{LostKey, LostKeyOutcome, REASON_KEY_COMPROMISE, REASON_SUPERSEDED};
 pub use notices::Notice;
 pub use requests::{
-    Document, RejectFix, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits, csr_token_hash,
+    Document, RejectFix, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits,
+    csr_token_hash,
 };
 pub use sessions::{FailureGroup, LoginFailures, Session};
 pub use users::{NewProduct, NewUser, Product, Role, User};

@@ -345,59 +345,58 @@ pub(super) async fn insert_enrollment(
     lost_key_of: Option<Id>,
     now: UnixTime,
 ) -> Result<Id> {
-        if token.expose().len() < MIN_TOKEN_LEN {
-            return Err(Error::StoreInvalid {
-                what: "CSR token (too short)",
-            });
-        }
-        if token_expires_at <= now {
-            return Err(Error::StoreInvalid {
-                what: "CSR token expiry (must be after now)",
-            });
-        }
-        ensure_active_holder(&mut *tx, user).await?;
-        let granted: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM product_grants WHERE user_id = $1 AND product_id = $2",
-        )
-        .bind(user)
-        .bind(product)
-        .fetch_optional(&mut *tx)
-        .await
-        .db("checking a grant")?;
-        if granted.is_none() {
-            return Err(Error::NotGranted);
-        }
-        if let Some(cert) = supersedes {
-            ensure_good_certificate_of(&mut *tx, cert, user).await?;
-        }
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO requests (user_id, kind, status, product_id, token_hash, \
+    if token.expose().len() < MIN_TOKEN_LEN {
+        return Err(Error::StoreInvalid {
+            what: "CSR token (too short)",
+        });
+    }
+    if token_expires_at <= now {
+        return Err(Error::StoreInvalid {
+            what: "CSR token expiry (must be after now)",
+        });
+    }
+    ensure_active_holder(&mut *tx, user).await?;
+    let granted: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM product_grants WHERE user_id = $1 AND product_id = $2")
+            .bind(user)
+            .bind(product)
+            .fetch_optional(&mut *tx)
+            .await
+            .db("checking a grant")?;
+    if granted.is_none() {
+        return Err(Error::NotGranted);
+    }
+    if let Some(cert) = supersedes {
+        ensure_good_certificate_of(&mut *tx, cert, user).await?;
+    }
+    let id: Id = sqlx::query_scalar(
+        "INSERT INTO requests (user_id, kind, status, product_id, token_hash, \
              token_expires_at, supersedes_cert_id, created_at, updated_at) \
              VALUES ($1, 'enrollment', 'pending', $2, $3, $4, $5, $6, $6) RETURNING id",
-        )
-        .bind(user)
-        .bind(product)
-        .bind(csr_token_hash(token))
-        .bind(token_expires_at)
-        .bind(supersedes)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_on_unique(
-            "creating an enrollment",
-            "a renewal of this certificate is already open (or the token is in use)",
-        ))?;
-        let mut entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
-            .with("kind", "enrollment")
-            .with("product", product);
-        if let Some(cert) = supersedes {
-            entry = entry.with("renews_certificate", cert);
-        }
-        if let Some(cert) = lost_key_of {
-            entry = entry.with("replaces_lost_key_of", cert);
-        }
-        append(&mut *tx, &entry, now).await?;
-        Ok(id)
+    )
+    .bind(user)
+    .bind(product)
+    .bind(csr_token_hash(token))
+    .bind(token_expires_at)
+    .bind(supersedes)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(conflict_on_unique(
+        "creating an enrollment",
+        "a renewal of this certificate is already open (or the token is in use)",
+    ))?;
+    let mut entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
+        .with("kind", "enrollment")
+        .with("product", product);
+    if let Some(cert) = supersedes {
+        entry = entry.with("renews_certificate", cert);
+    }
+    if let Some(cert) = lost_key_of {
+        entry = entry.with("replaces_lost_key_of", cert);
+    }
+    append(&mut *tx, &entry, now).await?;
+    Ok(id)
 }
 
 impl Store {
@@ -611,7 +610,10 @@ impl Store {
                 "request.reopened",
                 request_subject(request),
             )
-            .with("after_rejection", current.reject_reason.clone().unwrap_or_default());
+            .with(
+                "after_rejection",
+                current.reject_reason.clone().unwrap_or_default(),
+            );
             append(&mut tx, &reopened, now).await?;
         }
         let entry = Entry::new(
@@ -674,7 +676,8 @@ impl Store {
         let current = fetch_request(&mut tx, request).await?;
         let fix = match (current.kind, current.csr_der.is_some(), fix) {
             (RequestKind::Revocation, _, None) => None,
-            (RequestKind::Revocation, _, Some(_)) | (RequestKind::Enrollment, false, Some(RejectFix::Document)) => {
+            (RequestKind::Revocation, _, Some(_))
+            | (RequestKind::Enrollment, false, Some(RejectFix::Document)) => {
                 return Err(Error::RejectFixInvalid);
             }
             (RequestKind::Enrollment, true, fix) => Some(fix.unwrap_or(RejectFix::Document)),
