@@ -657,13 +657,29 @@ impl Portal {
         let rejected = store
             .reject_request_fixing(request, operator, reason, fix, now)
             .await?;
+        // What to do next, in the notice too (the holder may read only the inbox or e-mail).
+        let (fix_id, fix_en) = match rejected.reject_fix {
+            Some(RejectFix::Document) => (
+                "\nYang perlu diperbaiki: dokumen. Unggah Surat Rekomendasi baru pada \
+                 permohonan yang sama (Status Permohonan) lalu kirim ulang.",
+                "\nWhat to fix: the document. Upload a new Surat Rekomendasi to the same \
+                 request (Status Permohonan) and resubmit it.",
+            ),
+            Some(RejectFix::NewKey) => (
+                "\nYang perlu diperbaiki: kunci, CSR atau data identitas. Buat permohonan baru \
+                 dengan kunci baru.",
+                "\nWhat to fix: the key, the CSR or the identity data. Make a new request with \
+                 a new key.",
+            ),
+            None => ("", ""),
+        };
         self.notify(
             store,
             rejected.user_id,
             "Permohonan ditolak / Request rejected",
             &format!(
-                "Permohonan #{request} ditolak: {reason}\n\nRequest #{request} was rejected: \
-                 {reason}"
+                "Permohonan #{request} ditolak: {reason}{fix_id}\n\nRequest #{request} was \
+                 rejected: {reason}{fix_en}"
             ),
             now,
         )

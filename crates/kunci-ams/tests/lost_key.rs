@@ -266,6 +266,20 @@ async fn a_document_rejection_is_resubmitted_as_the_same_request_and_issued() {
         (&mine["reject_reason"], &mine["reject_fix"]),
         (&json!(REASON), &json!("document"))
     );
+    // The inbox says what to do next, too.
+    let notices = app.store().notices(ani.user.id).await.unwrap();
+    let notice = notices
+        .iter()
+        .find(|n| n.subject.contains("ditolak"))
+        .unwrap();
+    assert!(notice.body.contains(REASON), "{}", notice.body);
+    assert!(
+        notice
+            .body
+            .contains("Upload a new Surat Rekomendasi to the same request"),
+        "{}",
+        notice.body
+    );
     // Submitting again without a new document changes nothing.
     let before = app.world().await;
     app.submit(&ani, id)

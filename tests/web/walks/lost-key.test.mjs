@@ -38,6 +38,16 @@ async function answerLostKey(w, answer, label) {
   const wanted = new URL(page.url()).searchParams.get('certificate');
   assert.equal(await page.getByLabel('Sertifikat yang kuncinya hilang').inputValue(), wanted, 'the certificate is preselected');
   await step(`${label}-halaman`);
+  if (label === 'bocor') {
+    // The same page in English: every string changes, <html lang> follows; then back.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await page.locator('#lost-truth').innerText(), /Nobody can recover your private key/);
+    assert.match(await page.locator('main').innerText(), /Could someone else have your key\?/);
+    await step(`${label}-halaman-english`);
+    await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'id');
+  }
   // Nothing chosen yet: the page asks for the answer first.
   await page.getByRole('button', { name: 'Lanjutkan: mulai permohonan pengganti' }).click();
   await page.locator('#lost-error').filter({ hasText: /Jawab dulu/ }).waitFor();
