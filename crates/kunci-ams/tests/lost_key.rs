@@ -588,7 +588,7 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
         &json!({"compromised": false}),
     )
     .await
-    .refused(StatusCode::CONFLICT, "store.conflict");
+    .refused(StatusCode::CONFLICT, "request.renewal_open");
     assert_eq!(app.world().await, before);
 
     // The replacement goes the whole way; on issue the old one is superseded.

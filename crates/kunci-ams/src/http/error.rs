@@ -32,7 +32,8 @@ impl Error {
             | Error::RevocationInvalid(_)
             | Error::StoreInvalid { .. }
             | Error::BadRequest(_)
-            | Error::AgreementRequired => StatusCode::BAD_REQUEST,
+            | Error::AgreementRequired
+            | Error::RenewalProductMismatch => StatusCode::BAD_REQUEST,
             Error::UploadNotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::FieldTooLong { .. } | Error::EmailInvalid => StatusCode::BAD_REQUEST,
             Error::UploadRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -48,9 +49,13 @@ impl Error {
             Error::StoreNotFound { .. } | Error::TokenUnknown | Error::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
-            Error::StoreConflict { .. } | Error::AlreadyIssued | Error::NewKeyRequired => {
-                StatusCode::CONFLICT
-            }
+            Error::StoreConflict { .. }
+            | Error::AlreadyIssued
+            | Error::RequestClosed
+            | Error::RequestNotCancellable
+            | Error::TokenNotRenewable
+            | Error::RenewalOpen
+            | Error::NewKeyRequired => StatusCode::CONFLICT,
             Error::RejectFixInvalid => StatusCode::BAD_REQUEST,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
