@@ -49,6 +49,10 @@ impl Error {
                 StatusCode::NOT_FOUND
             }
             Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
+            Error::AdminSelf | Error::AdminLast => StatusCode::CONFLICT,
+            Error::AdminNotHolder | Error::PasswordTooShort { .. } => StatusCode::BAD_REQUEST,
+            Error::ResetUnknown => StatusCode::NOT_FOUND,
+            Error::ResetExpired | Error::ResetUsed => StatusCode::GONE,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::TooLarge | Error::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

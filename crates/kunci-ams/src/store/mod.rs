@@ -25,6 +25,7 @@ mod decisions;
 mod notices;
 mod requests;
 mod sessions;
+mod staff;
 mod users;
 
 use std::path::Path;
@@ -45,6 +46,7 @@ pub use requests::{
     Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits, csr_token_hash,
 };
 pub use sessions::{FailureGroup, LoginFailures, Session};
+pub use staff::{Decision, HistoryFilter, PasswordReset};
 pub use users::{NewProduct, NewUser, Product, Role, User};
 
 /// Seconds since the Unix epoch (UTC), as the caller's clock gives them.
