@@ -33,7 +33,9 @@ export const CHROMIUM_ARGS = [
  * With `extensionDir` (an unpacked extension, e.g. `target/extension/chromium`), Chromium
  * loads that extension and no other; Playwright's own `--disable-extensions` is dropped for it.
  *
- * @param {{extensionDir?: string}} [options]
+ * With `viewport` ({width, height} in CSS pixels), pages open at that size.
+ *
+ * @param {{extensionDir?: string, viewport?: {width: number, height: number}}} [options]
  * `profile` is the profile folder (e.g. to place a native-messaging host manifest in
  * `profile/NativeMessagingHosts/`).
  *
@@ -41,7 +43,7 @@ export const CHROMIUM_ARGS = [
  *   newPage: () => Promise<import('playwright-core').Page>, version: () => string,
  *   close: () => Promise<void>}>}
  */
-export async function launch({ extensionDir } = {}) {
+export async function launch({ extensionDir, viewport } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'kunci-chromium-'));
   const extension = extensionDir
     ? [`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`]
@@ -52,6 +54,7 @@ export async function launch({ extensionDir } = {}) {
       executablePath: CHROMIUM,
       headless: true,
       args: [...CHROMIUM_ARGS, ...extension],
+      ...(viewport ? { viewport } : {}),
       ...(extensionDir ? { ignoreDefaultArgs: ['--disable-extensions'] } : {}),
     });
   } catch (e) {

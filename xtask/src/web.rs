@@ -1,4 +1,5 @@
 //! The npm package's browser jobs: `test` runs the Chromium and bundler tests under `tests/web/`
+//! and the portal walks under `tests/web/walks/`
 //! with Node's test runner, `bench` runs the side-by-side benchmark (`tests/web/bench.mjs`).
 //!
 //! Both expect the package already built into `crates/kunci-wasm/pkg` (`cargo xtask wasm`)
@@ -10,14 +11,16 @@ use std::process::Command;
 
 use crate::{Result, run};
 
-/// Runs every `tests/web/*.test.mjs`, one file at a time (two cores, and the
+/// Runs every `tests/web/*.test.mjs` and `tests/web/walks/*.test.mjs`, one file at a time (two cores, and the
 /// animation-frame test measures the page's responsiveness).
 pub fn test(root: &Path) -> Result {
     let dir = root.join("tests/web");
-    let files = test_files(&dir)?;
+    let mut files = test_files(&dir)?;
     if files.is_empty() {
         return Err(format!("no *.test.mjs files in {}", dir.display()));
     }
+    // The portal walks, one scenario per file (`cargo xtask walk` runs them alone).
+    files.extend(walks(root)?.into_iter().map(|(_, f)| f));
     run(Command::new("node")
         .args(["--test", "--test-concurrency=1"])
         .args(&files)
@@ -46,4 +49,20 @@ pub fn test_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Every walk as (scenario name, file), sorted by name.
+pub fn walks(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let files = test_files(&root.join("tests/web/walks"))?;
+    Ok(files
+        .into_iter()
+        .filter_map(|f| {
+            let name = f
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".test.mjs")?
+                .to_owned();
+            Some((name, f))
+        })
+        .collect())
 }

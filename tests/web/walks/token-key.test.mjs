@@ -23,11 +23,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM, CHROMIUM_ARGS } from './browser.mjs';
-import { ROOT } from './common.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../browser.mjs';
+import { ROOT } from '../common.mjs';
 import {
   DEMO_PASSWORD, axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
-} from './portal.mjs';
+} from '../portal.mjs';
 
 const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
 const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
