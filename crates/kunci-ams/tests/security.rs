@@ -140,7 +140,12 @@ const ROUTES: &[Route] = &[
     route("POST", "/api/admin/users/{id}/enable", Who::Admin, false),
     route("POST", "/api/admin/users/{id}/grant", Who::Admin, false),
     route("POST", "/api/admin/users/{id}/withdraw", Who::Admin, false),
-    route("POST", "/api/admin/users/{id}/password-reset", Who::Admin, false),
+    route(
+        "POST",
+        "/api/admin/users/{id}/password-reset",
+        Who::Admin,
+        false,
+    ),
     route("GET", "/api/admin/products", Who::Admin, false),
     route("GET", "/api/admin/ca", Who::Admin, false),
     route("POST", "/api/password-reset/check", Who::Public, false),

@@ -107,7 +107,11 @@ impl TestApp {
     async fn issued(&self, s: &Session, op: &Session) -> Id {
         let id = self.submitted(s, INDIVIDU, None).await;
         let done = self
-            .post(op, &format!("/api/operator/requests/{id}/approve"), &json!({}))
+            .post(
+                op,
+                &format!("/api/operator/requests/{id}/approve"),
+                &json!({}),
+            )
             .await;
         done.expect(StatusCode::OK)["certificate_id"]
             .as_i64()
@@ -346,12 +350,12 @@ async fn the_document_is_shown_inline_only_when_asked_and_framable_only_by_the_p
         .refused(StatusCode::FORBIDDEN, "auth.forbidden");
     let own = c
         .app
-        .get(
-            &c.ani,
-            &format!("/api/requests/{id}/document?view=inline"),
-        )
+        .get(&c.ani, &format!("/api/requests/{id}/document?view=inline"))
         .await;
-    assert!(own.header(header::CONTENT_DISPOSITION).starts_with("attachment"));
+    assert!(
+        own.header(header::CONTENT_DISPOSITION)
+            .starts_with("attachment")
+    );
     assert!(
         own.header(header::CONTENT_SECURITY_POLICY)
             .contains("frame-ancestors 'none'")
@@ -382,7 +386,11 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
         .await;
     let rev = rev.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     c.app
-        .post(&c.op, &format!("/api/operator/requests/{rev}/approve"), &json!({}))
+        .post(
+            &c.op,
+            &format!("/api/operator/requests/{rev}/approve"),
+            &json!({}),
+        )
         .await
         .expect(StatusCode::OK);
     // One still waiting: not a decision.
@@ -407,7 +415,10 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
         .unwrap();
     assert_eq!(revocation["kind"], "revocation");
     assert_eq!(revocation["serial"], json!(serial));
-    assert_eq!(revocation["holder"], json!({"login": "ani", "name": "Ani Wijaya"}));
+    assert_eq!(
+        revocation["holder"],
+        json!({"login": "ani", "name": "Ani Wijaya"})
+    );
     assert_eq!(revocation["decided_by"]["login"], "siti");
 
     // By holder login or name (any case), by part of the serial.
@@ -450,7 +461,10 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
     assert_eq!(future.body["total"], 0);
     let past = c
         .app
-        .get(&c.op, &format!("/api/operator/history?to={}", unix_now() - DAY))
+        .get(
+            &c.op,
+            &format!("/api/operator/history?to={}", unix_now() - DAY),
+        )
         .await;
     assert_eq!(past.body["total"], 0);
     // Pages of 20: page 2 of three decisions is empty.
@@ -493,7 +507,11 @@ async fn an_admin_disables_and_enables_an_account_and_its_sessions_end() {
     let id = c.bayu.user.id;
     let answer = c
         .app
-        .post(&c.admin, &format!("/api/admin/users/{id}/disable"), &json!({}))
+        .post(
+            &c.admin,
+            &format!("/api/admin/users/{id}/disable"),
+            &json!({}),
+        )
         .await;
     assert_eq!(answer.expect(StatusCode::OK)["disabled"], true);
     c.app
@@ -506,7 +524,11 @@ async fn an_admin_disables_and_enables_an_account_and_its_sessions_end() {
         .refused(StatusCode::FORBIDDEN, "auth.disabled");
     let answer = c
         .app
-        .post(&c.admin, &format!("/api/admin/users/{id}/enable"), &json!({}))
+        .post(
+            &c.admin,
+            &format!("/api/admin/users/{id}/enable"),
+            &json!({}),
+        )
         .await;
     assert_eq!(answer.expect(StatusCode::OK)["disabled"], false);
     c.app.login("bayu").await;
@@ -530,7 +552,11 @@ async fn nobody_disables_their_own_account_or_the_last_administrator() {
     let before = c.app.world().await;
     let me = c.admin.user.id;
     c.app
-        .post(&c.admin, &format!("/api/admin/users/{me}/disable"), &json!({}))
+        .post(
+            &c.admin,
+            &format!("/api/admin/users/{me}/disable"),
+            &json!({}),
+        )
         .await
         .refused(StatusCode::CONFLICT, "admin.self");
     c.app
@@ -670,7 +696,9 @@ async fn an_admin_grants_and_withdraws_products_of_holders_only() {
     let admin = format!("user:{}", c.admin.user.id);
     for action in ["product.granted", "product.grant_withdrawn"] {
         assert!(
-            audit.iter().any(|(a, actor, _, _)| a == action && *actor == admin),
+            audit
+                .iter()
+                .any(|(a, actor, _, _)| a == action && *actor == admin),
             "{action}"
         );
     }
@@ -898,7 +926,11 @@ async fn the_admin_reads_products_and_the_ca_s_state() {
     let ca = c.app.get(&c.admin, "/api/admin/ca").await;
     assert_eq!(ca.body["requests"], json!({"pending": 1, "success": 1}));
     c.app
-        .post(&c.op, &format!("/api/operator/requests/{rev}/approve"), &json!({}))
+        .post(
+            &c.op,
+            &format!("/api/operator/requests/{rev}/approve"),
+            &json!({}),
+        )
         .await
         .expect(StatusCode::OK);
     let ca = c.app.get(&c.admin, "/api/admin/ca").await;

@@ -275,7 +275,8 @@ pub(super) async fn accounts_json(state: &AppState) -> Result<Vec<Value>> {
 /// The CRL's number and update times (`null`s for a CRL that cannot be read, which the
 /// portal never serves).
 fn crl_state(der: &[u8]) -> Value {
-    let Ok(crl) = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der) else {
+    let Ok(crl) = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der)
+    else {
         return json!({ "number": null, "this_update": null, "next_update": null });
     };
     let tbs = &crl.tbs_cert_list;
@@ -284,9 +285,9 @@ fn crl_state(der: &[u8]) -> Value {
             .then(|| der::asn1::UintRef::from_der(e.extn_value.as_bytes()).ok())
             .flatten()
             .map(|n| {
-                n.as_bytes()
-                    .iter()
-                    .fold(0u64, |acc, b| acc.saturating_mul(256).saturating_add(u64::from(*b)))
+                n.as_bytes().iter().fold(0u64, |acc, b| {
+                    acc.saturating_mul(256).saturating_add(u64::from(*b))
+                })
             })
     });
     let secs = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs();

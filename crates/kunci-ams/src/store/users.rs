@@ -448,33 +448,33 @@ pub(super) async fn set_user_disabled_in(
     disabled: bool,
     by: &Actor,
 ) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-            .bind(i64::from(disabled))
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db("disabling a user")?;
+    if done.rows_affected() == 0 {
+        return Err(Error::StoreNotFound { what: "user" });
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await
-            .db("disabling a user")?;
-        if done.rows_affected() == 0 {
-            return Err(Error::StoreNotFound { what: "user" });
-        }
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .db("ending a disabled user's sessions")?;
-        }
-        let action = if disabled {
-            "user.disabled"
-        } else {
-            "user.enabled"
-        };
-        append(
-            conn,
-            &Entry::new(by.clone(), action, user_subject(id)),
-            wall_clock(),
-        )
-        .await?;
+            .db("ending a disabled user's sessions")?;
+    }
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
+    append(
+        conn,
+        &Entry::new(by.clone(), action, user_subject(id)),
+        wall_clock(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -486,33 +486,33 @@ pub(super) async fn set_password_hash_in(
     password_hash: &str,
     by: &Actor,
 ) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .db("setting a password hash")?;
-        if done.rows_affected() == 0 {
-            return Err(Error::StoreNotFound { what: "user" });
-        }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .db("ending the sessions of a changed password")?;
-        // That it changed and who changed it (the account itself, or an administrator's
-        // reset); neither password nor hash.
-        let action = if *by == Actor::User(id) {
-            "user.password_changed"
-        } else {
-            "user.password_reset"
-        };
-        append(
-            conn,
-            &Entry::new(by.clone(), action, user_subject(id)),
-            wall_clock(),
-        )
-        .await?;
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db("setting a password hash")?;
+    if done.rows_affected() == 0 {
+        return Err(Error::StoreNotFound { what: "user" });
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db("ending the sessions of a changed password")?;
+    // That it changed and who changed it (the account itself, or an administrator's
+    // reset); neither password nor hash.
+    let action = if *by == Actor::User(id) {
+        "user.password_changed"
+    } else {
+        "user.password_reset"
+    };
+    append(
+        conn,
+        &Entry::new(by.clone(), action, user_subject(id)),
+        wall_clock(),
+    )
+    .await?;
     Ok(())
 }
 
