@@ -124,8 +124,10 @@ describe('operator walk in headless Chromium', { skip }, () => {
       await page.locator('#approve-dialog[open]').waitFor();
       await page.locator('#approve-confirm').click();
       await page.locator('#status').filter({ hasText: `#${enrollmentId} disetujui` }).waitFor();
-      await page.locator('#today-summary').filter({ hasText: '1 disetujui, 1 ditolak' }).waitFor();
-      assert.match(await page.locator('#today-list').innerText(), /oleh operator/);
+      // Today's decisions (the demo's first certificate, approved at start, is one of them).
+      await page.locator(`#today-${enrollmentId}`).filter({ hasText: 'Success oleh operator' }).waitFor();
+      await page.locator(`#today-${revocationId}`).filter({ hasText: 'Rejected oleh operator' }).waitFor();
+      assert.match(await page.locator('#today-summary').innerText(), /\d+ disetujui, 1 ditolak/);
       await step('keputusan-hari-ini');
 
       // The history finds both decisions by the holder, and the rejection by its status.
@@ -133,7 +135,8 @@ describe('operator walk in headless Chromium', { skip }, () => {
       await page.waitForURL(/history\.html/);
       await page.getByLabel('Pemohon (nama atau login) atau nomor seri').fill('demo');
       await page.locator('#hist-submit').click();
-      await page.locator('#status').filter({ hasText: '2 keputusan' }).waitFor();
+      // Three: the demo's first certificate (approved at start) and today's two.
+      await page.locator('#status').filter({ hasText: '3 keputusan' }).waitFor();
       assert.ok(await page.locator(`#history-row-${enrollmentId}`).isVisible());
       assert.match(await page.locator(`#history-row-${revocationId}`).innerText(), /Rejected/);
       await step('riwayat-cari-pemohon');

@@ -22,6 +22,7 @@ addStrings({
                 'Accounts, the products each certificate holder may request, password resets, products and their profiles, and the CA\'s state. Every action is recorded in the audit log under your name.'],
   'adm.forbidden': ['Halaman ini hanya untuk admin.', 'This page is for administrators only.'],
   'adm.accounts.h': ['Akun', 'Accounts'],
+  'certs.actions': ['Tindakan', 'Actions'],
   'adm.accounts.caption': ['Semua akun', 'Every account'],
   'adm.login': ['Login', 'Login'],
   'adm.name': ['Nama', 'Name'],
