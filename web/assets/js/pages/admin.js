@@ -135,7 +135,9 @@ async function loadCa() {
   renderCa();
 }
 
-const roleText = (role) => t(`role.${role}`);
+function roleText(role) {
+  return t(`role.${role}`);
+}
 
 function renderUsers() {
   const body = $('accounts-body');

@@ -35,6 +35,8 @@ await initLayout({ auth: false });
 const code = new URLSearchParams(location.hash.slice(1)).get('code') || '';
 // The code leaves the address bar and the history entry at once.
 if (location.hash) history.replaceState(null, '', location.pathname);
+// A link pasted again into this same tab only changes the fragment: start over with it.
+window.addEventListener('hashchange', () => location.reload());
 
 let login = null;
 let outcome = null;
