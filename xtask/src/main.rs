@@ -356,7 +356,16 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
     let manifest_dir = root.join("crates").join("kunci-ams");
     let manifest_dir = manifest_dir.to_string_lossy().into_owned();
     envs.push(("CARGO_MANIFEST_DIR", manifest_dir.as_str()));
-    let names = ["http", "api", "security", "store", "pki", "audit", "staff"];
+    let names = [
+        "http",
+        "api",
+        "security",
+        "store",
+        "pki",
+        "audit",
+        "holder_paths",
+        "staff",
+    ];
     for binary in test_binaries(root, "kunci-ams", &names, judges)? {
         let mut cmd = Command::new(&binary);
         cmd.current_dir(root.join("crates").join("kunci-ams"));

@@ -99,6 +99,23 @@ pub enum Error {
     /// The CSR token belongs to another account's request.
     #[error("the CSR token belongs to another account")]
     TokenWrongAccount,
+    // ---- a holder's own requests off the happy path (issue 12) ----
+    /// The request was cancelled or refused before its CSR arrived: its token is dead.
+    #[error("this request is closed (cancelled or rejected): start a new one")]
+    RequestClosed,
+    /// Only an unfinished request may be cancelled: an enrollment before the operator's
+    /// decision, or a revocation still pending.
+    #[error("this request can no longer be cancelled: it is decided or already cancelled")]
+    RequestNotCancellable,
+    /// A fresh CSR token is given only while the request still waits for its CSR.
+    #[error("no new CSR token: the CSR of this request already arrived, or it is closed")]
+    TokenNotRenewable,
+    /// The certificate already has an unfinished renewal: continue it or cancel it first.
+    #[error("this certificate already has a renewal in progress: continue it or cancel it")]
+    RenewalOpen,
+    /// A renewal must ask for the product of the certificate it renews.
+    #[error("a renewal keeps the product of the certificate it renews")]
+    RenewalProductMismatch,
     /// The database failed (unreachable, locked too long, full, corrupt...). The message
     /// stays generic; `detail` holds the database's own text for the log, never for a page.
     #[error("the database is unavailable; try again later")]
@@ -249,6 +266,11 @@ impl Error {
             Error::TokenExpired => "token.expired",
             Error::TokenUsed => "token.used",
             Error::TokenWrongAccount => "token.wrong_account",
+            Error::RequestClosed => "request.closed",
+            Error::RequestNotCancellable => "request.not_cancellable",
+            Error::TokenNotRenewable => "request.token_not_renewable",
+            Error::RenewalOpen => "request.renewal_open",
+            Error::RenewalProductMismatch => "request.renewal_product",
             Error::StoreUnavailable { .. } => "store.unavailable",
             Error::AuthRequired => "auth.required",
             Error::AuthFailed => "auth.failed",
@@ -310,6 +332,11 @@ mod tests {
             Error::TokenExpired,
             Error::TokenUsed,
             Error::TokenWrongAccount,
+            Error::RequestClosed,
+            Error::RequestNotCancellable,
+            Error::TokenNotRenewable,
+            Error::RenewalOpen,
+            Error::RenewalProductMismatch,
             Error::StoreUnavailable {
                 detail: String::new(),
             },

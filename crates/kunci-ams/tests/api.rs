@@ -791,7 +791,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
         &json!({"product_id": product_id, "renews": old_id}),
     )
     .await
-    .refused(StatusCode::CONFLICT, "store.conflict");
+    .refused(StatusCode::CONFLICT, "request.renewal_open");
     assert_eq!(app.world().await, before);
     assert_good_and_not_on_the_crl(&app, &ani, old_id, &old_serial).await;
 
@@ -1766,7 +1766,7 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
     .expect(StatusCode::OK);
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
         .await
-        .refused(StatusCode::CONFLICT, "store.conflict");
+        .refused(StatusCode::CONFLICT, "request.closed");
 }
 
 #[tokio::test]

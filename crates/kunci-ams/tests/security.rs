@@ -107,6 +107,8 @@ const ROUTES: &[Route] = &[
     route("GET", "/api/requests/{id}/document", Who::Holder, true),
     route("POST", "/api/requests/{id}/document", Who::Holder, true),
     route("POST", "/api/requests/{id}/submit", Who::Holder, true),
+    route("POST", "/api/requests/{id}/token", Who::Holder, true),
+    route("POST", "/api/requests/{id}/cancel", Who::Holder, true),
     route("POST", "/api/csr/check", Who::Holder, false),
     route("POST", "/api/csr", Who::Holder, false),
     route("GET", "/api/operator/queue", Who::Staff, false),

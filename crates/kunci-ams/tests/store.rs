@@ -1074,7 +1074,7 @@ async fn a_renewal_without_a_gap_supersedes_the_old_certificate_on_issue() {
         .create_enrollment(user, p, &token(3), NOW + HOUR, Some(old.id), NOW)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "store.conflict");
+    assert_eq!(err.code(), "request.renewal_open");
     assert_eq!(
         s.certificate(old.id).await.unwrap().status,
         CertificateStatus::Good,

@@ -3,8 +3,14 @@
  * and out, the X-CSRF-Token header on every state-changing call (taken fresh from
  * GET /api/me), and non-2xx answers `{error: {code, message}}` turned into thrown `ApiError`s
  * with a stable `.code` that i18n.js translates. A lost session (auth.required) sends the
- * browser to the login page.
+ * browser to the login page, which says the session ended and, after the login, comes back to
+ * the page (and request) the browser was on (`toLogin`, next.js).
  */
+
+import { loginAddress } from './next.js';
+
+/** The sessionStorage key the login page sets: this tab had a session. */
+export const SESSION_HINT = 'kunci-session';
 
 /** An error answer from the portal (or `net.failed` when it could not be reached). */
 export class ApiError extends Error {
@@ -17,6 +23,7 @@ export class ApiError extends Error {
 }
 
 let mePromise = null;
+let leaving = false;
 
 /** The state-changing routes that carry their own credential (a password, a reset code) and
  * are sent without a session, hence without a CSRF token. */
@@ -72,7 +79,7 @@ export async function request(method, path, options = {}) {
       // not JSON: keep the HTTP status
     }
     if (code === 'auth.required' && !onLoginPage()) {
-      location.replace('/');
+      toLogin();
     }
     throw new ApiError(code, message, res.status);
   }
@@ -84,6 +91,26 @@ export async function request(method, path, options = {}) {
 
 export const get = (path, options) => request('GET', path, options);
 export const post = (path, json, options = {}) => request('POST', path, { ...options, json });
+
+/**
+ * Goes to the login page with this page as `next` (and `ended=1` when this tab had a
+ * session: the login page then says the session ended). Whatever was stored stays stored;
+ * the page resumes from the server after the login.
+ */
+export function toLogin() {
+  // Several calls fail at once when a session ends: the first one decides where to go.
+  if (leaving) return;
+  leaving = true;
+  let hadSession = false;
+  try {
+    hadSession = !!sessionStorage.getItem(SESSION_HINT);
+    sessionStorage.removeItem(SESSION_HINT);
+  } catch {
+    // storage refused: the login page then says nothing about an ended session
+  }
+  mePromise = null;
+  location.replace(loginAddress(location, hadSession));
+}
 
 function onLoginPage() {
   return location.pathname === '/' || location.pathname === '/index.html';

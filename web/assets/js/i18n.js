@@ -58,6 +58,7 @@ const strings = {
   'status.Submitted': ['Submitted', 'Submitted'],
   'status.Success': ['Success', 'Success'],
   'status.Rejected': ['Rejected', 'Rejected'],
+  'status.Cancelled': ['Dibatalkan', 'Cancelled'],
   'reject.reason': ['Alasan penolakan: {r}', 'Reason for rejection: {r}'],
 
   // errors: API codes (docs/API.md) and kunci package codes
@@ -83,6 +84,11 @@ const strings = {
   'err.token.expired': ['Token CSR sudah kedaluwarsa. Buat permohonan baru untuk mendapatkan token baru.', 'The CSR token has expired. Make a new request to get a new token.'],
   'err.token.used': ['Token CSR ini sudah dipakai: CSR hanya dapat dikirim satu kali per token.', 'This CSR token was already used: a CSR can be sent only once per token.'],
   'err.token.wrong_account': ['Token CSR ini bukan milik akun Anda.', 'This CSR token does not belong to your account.'],
+  'err.request.closed': ['Permohonan ini sudah dibatalkan atau ditolak, jadi tokennya tidak berlaku lagi. Buat Permohonan Baru.', 'This request was cancelled or rejected, so its token no longer works. Make a new request.'],
+  'err.request.not_cancellable': ['Permohonan ini tidak dapat dibatalkan lagi: sudah diputuskan atau sudah dibatalkan.', 'This request can no longer be cancelled: it is decided or already cancelled.'],
+  'err.request.token_not_renewable': ['Token baru tidak dapat dibuat: CSR permohonan ini sudah diterima, atau permohonan sudah ditutup.', 'No new token can be made: this request\'s CSR has already arrived, or the request is closed.'],
+  'err.request.renewal_open': ['Sertifikat ini sudah punya perpanjangan yang sedang berjalan. Lanjutkan atau batalkan dari halaman Info Sertifikat.', 'This certificate already has a renewal in progress. Continue it or cancel it from the certificate\'s Info page.'],
+  'err.request.renewal_product': ['Perpanjangan harus memakai produk yang sama dengan sertifikat yang diperpanjang.', 'A renewal must use the same product as the certificate it renews.'],
   'err.csr.malformed': ['CSR rusak atau tidak dapat dibaca.', 'The CSR is malformed.'],
   'err.csr.bad_signature': ['Tanda tangan CSR tidak valid.', 'The CSR signature is not valid.'],
   'err.csr.subject_mismatch': ['Data subjek pada CSR tidak sama dengan identitas terdaftar akun Anda.', 'The CSR subject differs from your account\'s registered identity.'],
@@ -97,6 +103,10 @@ const strings = {
   'err.field.too_long': ['Isian terlalu panjang. Persingkat lalu coba lagi.', 'An entry is too long. Shorten it and try again.'],
   'err.field.invalid_email': ['Alamat e-mail tidak valid.', 'The e-mail address is not valid.'],
   'err.agreement.required': ['Anda harus menyetujui perjanjian terlebih dahulu.', 'You must accept the agreement first.'],
+  'err.store.unavailable': ['Basis data portal sedang tidak tersedia. Coba lagi nanti.', 'The portal\'s database is unavailable. Try again later.'],
+  'err.store.invalid': ['Isian tidak valid. Periksa lalu coba lagi.', 'An entry is not valid. Check it and try again.'],
+  'err.http.method_not_allowed': ['Tindakan ini tidak tersedia di alamat tersebut.', 'This action is not available at that address.'],
+  'err.ca.other': ['CA portal tidak dapat menerbitkan atau mencabut sertifikat saat ini. Hubungi otoritas sertifikat.', 'The portal\'s CA cannot issue or revoke certificates right now. Contact the certificate authority.'],
   'err.admin.self': ['Anda tidak dapat menonaktifkan akun Anda sendiri. Minta admin lain melakukannya.', 'You cannot disable your own account. Ask another administrator.'],
   'err.admin.last_admin': ['Ini admin aktif terakhir. Aktifkan atau tambahkan admin lain terlebih dahulu.', 'This is the last enabled administrator. Enable or add another one first.'],
   'err.admin.not_holder': ['Produk hanya diberikan kepada akun pemilik sertifikat.', 'Products are granted to certificate holder accounts only.'],
@@ -185,21 +195,22 @@ export function apply(root = document) {
 }
 
 /**
- * A message for an error from the API or the kunci package: the translation of its code,
- * else the server's (English) message, else a generic text.
+ * A message for an error from the API or the kunci package, in the page's language only: the
+ * translation of its code (a family's for `csr.*` and `ca.*`, the server error's for another
+ * 5xx), else the server's (English) message, else a generic text. The server's own message
+ * adds detail to the broad codes in English only, so an Indonesian page never mixes in English.
  */
 export function errorText(err) {
   const code = err && typeof err.code === 'string' ? err.code : '';
+  const detail = lang === 'en' && err && err.message && err.message !== code ? ` (${err.message})` : '';
   // For the broad codes the server's own (English) message says what exactly went wrong.
   const detailed = ['store.conflict', 'http.bad_request', 'store.already_issued'];
   if (code && has(`err.${code}`)) {
-    return detailed.includes(code) && err.message && err.message !== code
-      ? `${t(`err.${code}`)} (${err.message})`
-      : t(`err.${code}`);
+    return detailed.includes(code) ? `${t(`err.${code}`)}${detail}` : t(`err.${code}`);
   }
-  if (code.startsWith('csr.')) {
-    return err.message ? `${t('err.csr.other')} (${err.message})` : t('err.csr.other');
-  }
+  if (code.startsWith('csr.')) return `${t('err.csr.other')}${detail}`;
+  if (code.startsWith('ca.')) return t('err.ca.other');
+  if (err && typeof err.status === 'number' && err.status >= 500) return t('err.server.internal');
   if (err && err.message) return err.message;
   return t('err.unknown');
 }

@@ -4,13 +4,14 @@
  * count for holders; for staff "Antrian" (the operator dashboard), "Riwayat Keputusan",
  * "Kotak Masuk" and, for administrators, "Admin" —, the language toggle, logout and "log out everywhere", which
  * ends every session of the account, POST /api/logout-all) and the footer. On pages
- * that need a session it asks GET /api/me and sends the browser to the login page (/) when
- * the answer is auth.required. Each role sees only the links it may open: a staff account
- * that reaches a holder's page (an old bookmark) is sent to the operator dashboard, never
- * shown a page of 403s. Pages call `initLayout` once and get the account back.
+ * that need a session it asks GET /api/me and sends the browser to the login page when the
+ * answer is auth.required (`toLogin`: the login page says the session ended and comes back
+ * here after the login). Each role sees only the links it may open: a staff account that
+ * reaches a holder's page (an old bookmark) is sent to the operator dashboard, never shown a
+ * page of 403s. Pages call `initLayout` once and get the account back.
  */
 
-import { getMe, forgetMe, post } from './api.js';
+import { getMe, forgetMe, post, toLogin, SESSION_HINT } from './api.js';
 import { apply, getLang, setLang, t, onLangChange } from './i18n.js';
 import { h, $ } from './dom.js';
 
@@ -50,7 +51,7 @@ export async function initLayout({ active = '', auth = true } = {}) {
     me = await getMe();
   } catch (e) {
     if (e.code === 'auth.required') {
-      location.replace('/');
+      toLogin();
       return new Promise(() => {});
     }
     throw e;
@@ -134,7 +135,7 @@ async function logout(route) {
   }
   forgetMe();
   try {
-    sessionStorage.removeItem('kunci-session');
+    sessionStorage.removeItem(SESSION_HINT);
   } catch {
     // storage refused: the login page then asks /api/me once
   }

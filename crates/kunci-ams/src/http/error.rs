@@ -32,7 +32,8 @@ impl Error {
             | Error::RevocationInvalid(_)
             | Error::StoreInvalid { .. }
             | Error::BadRequest(_)
-            | Error::AgreementRequired => StatusCode::BAD_REQUEST,
+            | Error::AgreementRequired
+            | Error::RenewalProductMismatch => StatusCode::BAD_REQUEST,
             Error::UploadNotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::FieldTooLong { .. } | Error::EmailInvalid => StatusCode::BAD_REQUEST,
             Error::UploadRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -48,7 +49,12 @@ impl Error {
             Error::StoreNotFound { .. } | Error::TokenUnknown | Error::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
-            Error::StoreConflict { .. } | Error::AlreadyIssued => StatusCode::CONFLICT,
+            Error::StoreConflict { .. }
+            | Error::AlreadyIssued
+            | Error::RequestClosed
+            | Error::RequestNotCancellable
+            | Error::TokenNotRenewable
+            | Error::RenewalOpen => StatusCode::CONFLICT,
             Error::AdminSelf | Error::AdminLast => StatusCode::CONFLICT,
             Error::AdminNotHolder | Error::PasswordTooShort { .. } => StatusCode::BAD_REQUEST,
             Error::ResetUnknown => StatusCode::NOT_FOUND,

@@ -145,10 +145,12 @@ pub async fn revoke(
     ))
 }
 
-/// `POST /api/requests`' body.
+/// `POST /api/requests`' body. A renewal (`renews`) may leave `product_id` out: it keeps the
+/// product of the certificate it renews.
 #[derive(Deserialize)]
 pub struct NewRequestBody {
-    product_id: Id,
+    #[serde(default)]
+    product_id: Option<Id>,
     #[serde(default)]
     renews: Option<Id>,
 }
@@ -160,19 +162,25 @@ pub async fn create_request(
     ApiJson(body): ApiJson<NewRequestBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let now = unix_now();
+    let product = match (body.product_id, body.renews) {
+        (Some(product), _) => product,
+        (None, Some(cert)) => {
+            let cert = state.store.certificate_of(cert, auth.user.id).await?;
+            state
+                .store
+                .request(cert.request_id)
+                .await?
+                .product_id
+                .ok_or(Error::BadRequest("choose a product"))?
+        }
+        (None, None) => return Err(Error::BadRequest("choose a product")),
+    };
     // 256 random bits, base64url: far over the 128 the design asks for.
     let token = CsrToken::from(super::auth::random_token()?);
     let expires = now + state.portal.settings.token_lifetime_secs;
     let request = state
         .store
-        .create_enrollment(
-            auth.user.id,
-            body.product_id,
-            &token,
-            expires,
-            body.renews,
-            now,
-        )
+        .create_enrollment(auth.user.id, product, &token, expires, body.renews, now)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -182,6 +190,40 @@ pub async fn create_request(
             "token_expires_at": expires,
         })),
     ))
+}
+
+/// A fresh CSR token for the holder's enrollment still waiting for its CSR (issue 12): the
+/// old token dies at once; the new one is shown once, here, and stored only hashed.
+pub async fn renew_token(
+    State(state): State<AppState>,
+    RequireRole(auth, _): RequireRole<Holder>,
+    ApiPath(id): ApiPath<Id>,
+) -> Result<Json<Value>> {
+    let now = unix_now();
+    let token = CsrToken::from(super::auth::random_token()?);
+    let expires = now + state.portal.settings.token_lifetime_secs;
+    let request = state
+        .store
+        .renew_csr_token(id, auth.user.id, &token, expires, now)
+        .await?;
+    Ok(Json(json!({
+        "request": request_json(&state.store, &request, false).await?,
+        "csr_token": token.expose(),
+        "token_expires_at": expires,
+    })))
+}
+
+/// The holder cancels an unfinished request of theirs ("Dibatalkan", issue 12).
+pub async fn cancel(
+    State(state): State<AppState>,
+    RequireRole(auth, _): RequireRole<Holder>,
+    ApiPath(id): ApiPath<Id>,
+) -> Result<Json<Value>> {
+    let request = state
+        .store
+        .cancel_request(id, auth.user.id, unix_now())
+        .await?;
+    Ok(Json(request_json(&state.store, &request, false).await?))
 }
 
 /// "Status Permohonan": the holder's requests, newest first.
@@ -471,6 +513,10 @@ async fn certificate_json(store: &Store, cert: &Certificate) -> Result<Value> {
     let info = kunci_core::cert::parse(&cert.der)?;
     let origin = store.request(cert.request_id).await?;
     let product = product_name(store, &origin).await;
+    let open_renewal = match cert.status {
+        CertificateStatus::Good => store.open_renewal_of(cert.id).await?,
+        CertificateStatus::Revoked => None,
+    };
     let email = info
         .subject_alt_names
         .iter()
@@ -481,6 +527,14 @@ async fn certificate_json(store: &Store, cert: &Certificate) -> Result<Value> {
         "subject": info.subject,
         "email": email,
         "product": product,
+        "product_id": origin.product_id,
+        "open_renewal": open_renewal.map(|r| json!({
+            "id": r.id,
+            "status": r.status.as_str(),
+            "status_label": r.status.label(),
+            "csr_uploaded": r.csr_der.is_some(),
+            "token_expires_at": r.token_expires_at,
+        })),
         "request_id": cert.request_id,
         "request_date": origin.created_at,
         "not_before": cert.not_before,

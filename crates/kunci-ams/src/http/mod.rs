@@ -155,6 +155,8 @@ pub fn app(state: AppState) -> Router {
             get(holder::document).post(holder::upload_document),
         )
         .route("/api/requests/{id}/submit", post(holder::submit))
+        .route("/api/requests/{id}/token", post(holder::renew_token))
+        .route("/api/requests/{id}/cancel", post(holder::cancel))
         .route("/api/csr/check", post(holder::csr_check))
         .route("/api/csr", post(holder::upload_csr))
         .route("/api/notices", get(holder::notices))

@@ -11,7 +11,14 @@
 //! keeps the row-level pieces and calls neither `certificates` nor `notices`. Each change
 //! appends its audit entry (`audit.rs`) in its own transaction: `request.created`,
 //! `request.csr_stored`, `request.document_attached`, `request.submitted`,
-//! `request.rejected` (with the reason).
+//! `request.rejected` (with the reason), `request.token_renewed` (a fresh CSR token, never
+//! the token itself) and `request.cancelled`.
+//!
+//! Off the happy path (issue 12): the holder may get a fresh CSR token while the CSR has not
+//! arrived ([`Store::renew_csr_token`]: the old one dies in the same statement), and may
+//! cancel an unfinished request ([`Store::cancel_request`]: "Dibatalkan", kept in the history,
+//! never open). A renewal left with its token unused past expiry never blocks the next
+//! renewal of that certificate: [`Store::create_enrollment`] cancels it first.
 //!
 //! Documents are bounded per holder ([`UploadLimits`]): so many uploads and so many bytes an
 //! hour (recorded in `document_uploads`), and so many bytes held by the holder's open requests.
@@ -84,10 +91,13 @@ pub enum RequestStatus {
     Success,
     /// Refused by the operator, with a reason.
     Rejected,
+    /// Cancelled by its holder before a decision ("Dibatalkan"); kept in the history.
+    Cancelled,
 }
 
 impl RequestStatus {
-    /// The stored name (`pending`, `uploaded`, `submitted`, `success`, `rejected`).
+    /// The stored name (`pending`, `uploaded`, `submitted`, `success`, `rejected`,
+    /// `cancelled`).
     pub fn as_str(self) -> &'static str {
         match self {
             RequestStatus::Pending => "pending",
@@ -95,6 +105,7 @@ impl RequestStatus {
             RequestStatus::Submitted => "submitted",
             RequestStatus::Success => "success",
             RequestStatus::Rejected => "rejected",
+            RequestStatus::Cancelled => "cancelled",
         }
     }
 
@@ -106,13 +117,17 @@ impl RequestStatus {
             RequestStatus::Submitted => "Submitted",
             RequestStatus::Success => "Success",
             RequestStatus::Rejected => "Rejected",
+            RequestStatus::Cancelled => "Cancelled",
         }
     }
 
-    /// Whether the request still waits for someone (not [`Success`](Self::Success) nor
-    /// [`Rejected`](Self::Rejected)).
+    /// Whether the request still waits for someone (not [`Success`](Self::Success),
+    /// [`Rejected`](Self::Rejected) nor [`Cancelled`](Self::Cancelled)).
     pub fn is_open(self) -> bool {
-        !matches!(self, RequestStatus::Success | RequestStatus::Rejected)
+        !matches!(
+            self,
+            RequestStatus::Success | RequestStatus::Rejected | RequestStatus::Cancelled
+        )
     }
 
     fn parse(name: &str) -> Option<RequestStatus> {
@@ -122,6 +137,7 @@ impl RequestStatus {
             "submitted" => Some(RequestStatus::Submitted),
             "success" => Some(RequestStatus::Success),
             "rejected" => Some(RequestStatus::Rejected),
+            "cancelled" => Some(RequestStatus::Cancelled),
             _ => None,
         }
     }
@@ -217,9 +233,12 @@ macro_rules! request_columns {
 impl Store {
     /// Makes an enrollment request ("Permohonan Baru") of `product` for `user`, with the CSR
     /// `token` (kept as its hash) valid until `token_expires_at`. `supersedes` names the
-    /// holder's certificate to replace without a gap. Refused when the product is not
-    /// granted ([`Error::NotGranted`]), the certificate to replace is not the holder's or not
-    /// good, or a renewal of it is already open ([`Error::StoreConflict`]).
+    /// holder's certificate to replace without a gap, with the product it was issued for
+    /// ([`Error::RenewalProductMismatch`] otherwise). Refused when the product is not granted
+    /// ([`Error::NotGranted`]), the certificate to replace is not the holder's or not good
+    /// ([`Error::StoreConflict`]), or a renewal of it is still open ([`Error::RenewalOpen`]).
+    /// An earlier renewal of it whose token expired unused is abandoned: it is cancelled here,
+    /// in the same transaction, and never blocks.
     pub async fn create_enrollment(
         &self,
         user: Id,
@@ -229,16 +248,7 @@ impl Store {
         supersedes: Option<Id>,
         now: UnixTime,
     ) -> Result<Request> {
-        if token.expose().len() < MIN_TOKEN_LEN {
-            return Err(Error::StoreInvalid {
-                what: "CSR token (too short)",
-            });
-        }
-        if token_expires_at <= now {
-            return Err(Error::StoreInvalid {
-                what: "CSR token expiry (must be after now)",
-            });
-        }
+        check_new_token(token, token_expires_at, now)?;
         let mut tx = self.begin_audited().await?;
         ensure_active_holder(&mut tx, user).await?;
         let granted: Option<i64> = sqlx::query_scalar(
@@ -254,6 +264,18 @@ impl Store {
         }
         if let Some(cert) = supersedes {
             ensure_good_certificate_of(&mut tx, cert, user).await?;
+            let issued_for: Option<Id> = sqlx::query_scalar(
+                "SELECT r.product_id FROM certificates c JOIN requests r ON r.id = c.request_id \
+                 WHERE c.id = $1",
+            )
+            .bind(cert)
+            .fetch_one(&mut *tx)
+            .await
+            .db("reading a certificate's product")?;
+            if issued_for.is_some_and(|p| p != product) {
+                return Err(Error::RenewalProductMismatch);
+            }
+            cancel_abandoned_renewal(&mut tx, cert, user, now).await?;
         }
         let id: Id = sqlx::query_scalar(
             "INSERT INTO requests (user_id, kind, status, product_id, token_hash, \
@@ -268,10 +290,12 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(conflict_on_unique(
-            "creating an enrollment",
-            "a renewal of this certificate is already open (or the token is in use)",
-        ))?;
+        .map_err(|e| match &e {
+            // The partial index: an open renewal of this certificate, made meanwhile. (A
+            // token hash cannot repeat: 256 random bits.)
+            sqlx::Error::Database(d) if d.is_unique_violation() => Error::RenewalOpen,
+            _ => super::unavailable("creating an enrollment")(e),
+        })?;
         let request = fetch_request(&mut tx, id).await?;
         let mut entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
             .with("kind", "enrollment")
@@ -333,7 +357,8 @@ impl Store {
     /// changed, when no request has this token ([`Error::TokenUnknown`]), it is another
     /// account's ([`Error::TokenWrongAccount`], checked before anything else about it is
     /// told), it was used ([`Error::TokenUsed`]), it expired at `now`
-    /// ([`Error::TokenExpired`]), or its request was closed ([`Error::StoreConflict`]).
+    /// ([`Error::TokenExpired`]), or its request was cancelled or rejected
+    /// ([`Error::RequestClosed`]).
     ///
     /// The CSR is taken with the token, not after it, so that no crash can leave a spent
     /// token without its CSR.
@@ -551,6 +576,120 @@ impl Store {
         Ok(request)
     }
 
+    /// A fresh CSR token for `user`'s enrollment `request` that still waits for its CSR
+    /// (issue 12: a token lost before it was copied must not strand the request). In one
+    /// statement the new token's hash replaces the old one, which dies at once; the new one
+    /// is single use until `token_expires_at`, like the first. Refused with nothing changed:
+    /// another holder's request or none ([`Error::StoreNotFound`]), a revocation, a request
+    /// whose CSR arrived or that is closed ([`Error::TokenNotRenewable`]).
+    pub async fn renew_csr_token(
+        &self,
+        request: Id,
+        user: Id,
+        token: &CsrToken,
+        token_expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<Request> {
+        check_new_token(token, token_expires_at, now)?;
+        let mut tx = self.begin_audited().await?;
+        let current = fetch_request_of(&mut tx, request, user).await?;
+        ensure_active_holder(&mut tx, user).await?;
+        if current.kind != RequestKind::Enrollment
+            || current.status != RequestStatus::Pending
+            || current.token_used_at.is_some()
+            || current.csr_der.is_some()
+        {
+            return Err(Error::TokenNotRenewable);
+        }
+        let done = sqlx::query(
+            "UPDATE requests SET token_hash = $1, token_expires_at = $2, updated_at = $3 \
+             WHERE id = $4 AND user_id = $5 AND status = 'pending' AND token_used_at IS NULL",
+        )
+        .bind(csr_token_hash(token))
+        .bind(token_expires_at)
+        .bind(now)
+        .bind(request)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .db("renewing a CSR token")?;
+        if done.rows_affected() != 1 {
+            return Err(Error::TokenNotRenewable);
+        }
+        // When the new token ends; never the token, nor its hash.
+        let entry = Entry::new(
+            Actor::User(user),
+            "request.token_renewed",
+            request_subject(request),
+        )
+        .with("token_expires_at", token_expires_at);
+        append(&mut tx, &entry, now).await?;
+        let updated = fetch_request(&mut tx, request).await?;
+        tx.commit().await.db("committing a fresh CSR token")?;
+        Ok(updated)
+    }
+
+    /// The holder cancels their unfinished `request` ("Dibatalkan"): an enrollment before
+    /// the operator decides (Enrollment, Sudah Upload, Submitted) or a pending revocation. It
+    /// stays in the history, is no longer open (not in progress, not in the operator's queue,
+    /// no longer blocking a renewal or a revocation of its certificate), and its CSR token,
+    /// if unused, is refused from then on ([`Error::RequestClosed`]). Refused with nothing
+    /// changed: another holder's request or none ([`Error::StoreNotFound`]), a decided or
+    /// cancelled one ([`Error::RequestNotCancellable`]).
+    pub async fn cancel_request(&self, request: Id, user: Id, now: UnixTime) -> Result<Request> {
+        let mut tx = self.begin_audited().await?;
+        let current = fetch_request_of(&mut tx, request, user).await?;
+        let cancellable = match current.kind {
+            RequestKind::Enrollment => current.status.is_open(),
+            RequestKind::Revocation => current.status == RequestStatus::Pending,
+        };
+        if !cancellable {
+            return Err(Error::RequestNotCancellable);
+        }
+        let done = sqlx::query(
+            "UPDATE requests SET status = 'cancelled', updated_at = $1 \
+             WHERE id = $2 AND user_id = $3 AND status = $4",
+        )
+        .bind(now)
+        .bind(request)
+        .bind(user)
+        .bind(current.status.as_str())
+        .execute(&mut *tx)
+        .await
+        .db("cancelling a request")?;
+        if done.rows_affected() != 1 {
+            // Decided meanwhile.
+            return Err(Error::RequestNotCancellable);
+        }
+        let entry = Entry::new(
+            Actor::User(user),
+            "request.cancelled",
+            request_subject(request),
+        )
+        .with("kind", current.kind.as_str())
+        .with("was", current.status.as_str());
+        append(&mut tx, &entry, now).await?;
+        let updated = fetch_request(&mut tx, request).await?;
+        tx.commit().await.db("committing a cancellation")?;
+        Ok(updated)
+    }
+
+    /// The unfinished renewal of certificate `cert` (an open enrollment that supersedes it),
+    /// if any: the certificate's page offers to continue or cancel it.
+    pub async fn open_renewal_of(&self, cert: Id) -> Result<Option<Request>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE supersedes_cert_id = $1 AND kind = 'enrollment' \
+             AND status IN ('pending', 'uploaded', 'submitted') ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(cert)
+        .fetch_optional(&self.pool)
+        .await
+        .db("finding an open renewal")?;
+        row.as_ref().map(request_from_row).transpose()
+    }
+
     /// The request `id`, whoever made it (operator views).
     pub async fn request(&self, id: Id) -> Result<Request> {
         let mut conn = self.pool.acquire().await.db("reading a request")?;
@@ -603,6 +742,52 @@ impl Store {
                 .db("checking a document")?;
         Ok(found.is_some())
     }
+}
+
+/// A new CSR token is long enough and expires after `now`.
+fn check_new_token(token: &CsrToken, token_expires_at: UnixTime, now: UnixTime) -> Result<()> {
+    if token.expose().len() < MIN_TOKEN_LEN {
+        return Err(Error::StoreInvalid {
+            what: "CSR token (too short)",
+        });
+    }
+    if token_expires_at <= now {
+        return Err(Error::StoreInvalid {
+            what: "CSR token expiry (must be after now)",
+        });
+    }
+    Ok(())
+}
+
+/// Inside a transaction: cancels `user`'s renewal of `cert` left with its CSR token unused
+/// past its expiry, so that it never blocks a new renewal (issue 12, point 3). Each one
+/// cancelled gets its `request.cancelled` entry, saying why.
+async fn cancel_abandoned_renewal(
+    conn: &mut sqlx::AnyConnection,
+    cert: Id,
+    user: Id,
+    now: UnixTime,
+) -> Result<()> {
+    let ids: Vec<Id> = sqlx::query_scalar(
+        "UPDATE requests SET status = 'cancelled', updated_at = $1 \
+         WHERE supersedes_cert_id = $2 AND user_id = $3 AND kind = 'enrollment' \
+         AND status = 'pending' AND token_used_at IS NULL AND token_expires_at <= $1 \
+         RETURNING id",
+    )
+    .bind(now)
+    .bind(cert)
+    .bind(user)
+    .fetch_all(&mut *conn)
+    .await
+    .db("cancelling an abandoned renewal")?;
+    for id in ids {
+        let entry = Entry::new(Actor::User(user), "request.cancelled", request_subject(id))
+            .with("kind", "enrollment")
+            .with("was", "pending")
+            .with("why", "token expired unused; a new renewal replaces it");
+        append(&mut *conn, &entry, now).await?;
+    }
+    Ok(())
 }
 
 /// Inside a transaction (or on a reading connection): whether `user` may upload a document of
@@ -687,7 +872,7 @@ fn wait_for_upload(
 }
 
 /// The request carrying `token`, checked for `user` and `now`, in the order that tells
-/// another account nothing: unknown, wrong account, then used, expired, closed.
+/// another account nothing: unknown, wrong account, then used, closed, expired.
 async fn request_by_token(
     conn: &mut sqlx::AnyConnection,
     token: &CsrToken,
@@ -714,13 +899,12 @@ async fn request_by_token(
     if request.token_used_at.is_some() {
         return Err(Error::TokenUsed);
     }
+    if request.status != RequestStatus::Pending {
+        // Cancelled or rejected before its CSR came.
+        return Err(Error::RequestClosed);
+    }
     if request.token_expires_at.is_none_or(|t| now >= t) {
         return Err(Error::TokenExpired);
-    }
-    if request.status != RequestStatus::Pending {
-        return Err(Error::StoreConflict {
-            what: "this request is closed; start a new one",
-        });
     }
     Ok(request)
 }

@@ -3,13 +3,15 @@
  * serial number, "Masa Berlaku", status; the two ways on (renew without a gap when the data is
  * unchanged; revoke — with UNSPECIFIED when the data changed — then request anew); the
  * "Revoke Reason" select from GET /api/revocation-reasons and "Revoke", confirmed in a dialog,
- * POST /api/certificates/{id}/revoke, then on to "Status Permohonan".
+ * POST /api/certificates/{id}/revoke, then on to "Status Permohonan". While a renewal of the
+ * certificate is unfinished (`open_renewal`), the page offers to continue it (the wizard at its
+ * step) or to cancel it (confirmed; POST /api/requests/{id}/cancel) instead of a new renewal.
  */
 
 import { initLayout } from '../layout.js';
-import { addStrings, t, onLangChange, formatDate, has } from '../i18n.js';
+import { addStrings, t, onLangChange, formatDate, has, statusLabel } from '../i18n.js';
 import { get, post } from '../api.js';
-import { $, h, showError, intParam } from '../dom.js';
+import { $, h, showError, showStatus, intParam } from '../dom.js';
 
 addStrings({
   'title.certificate': ['Info Sertifikat – kunci AMS', 'Certificate info – kunci AMS'],
@@ -33,6 +35,16 @@ addStrings({
   'cert.renew.changed': ['Data Anda berubah (nama, jabatan, instansi, e-mail)? Cabut dulu sertifikat ini dengan alasan UNSPECIFIED, lalu ajukan Permohonan Baru.',
                          'Your data has changed (name, position, organisation, e-mail)? First revoke this certificate with the reason UNSPECIFIED, then make a new request.'],
   'cert.renew.button': ['Perpanjang tanpa jeda', 'Perpanjang tanpa jeda (renew without a gap)'],
+  'cert.renewal.open': ['Perpanjangan sertifikat ini sudah dimulai: permohonan #{id}, status {status}. Lanjutkan dari langkah terakhir, atau batalkan lalu mulai lagi.',
+                        'A renewal of this certificate was already started: request #{id}, status {status}. Continue from its last step, or cancel it and start again.'],
+  'cert.renewal.continue': ['Lanjutkan perpanjangan', 'Continue the renewal'],
+  'cert.renewal.cancel': ['Batalkan perpanjangan', 'Cancel the renewal'],
+  'cert.renewal.confirm.h': ['Batalkan perpanjangan ini?', 'Cancel this renewal?'],
+  'cert.renewal.confirm.text': ['Permohonan perpanjangan #{id} akan dibatalkan dan tetap tercatat sebagai Dibatalkan. Sertifikat ini tetap berlaku; Anda dapat memulai perpanjangan baru.',
+                                'Renewal request #{id} will be cancelled and stay on record as Cancelled. This certificate stays valid; you can start a new renewal.'],
+  'cert.renewal.confirm.yes': ['Ya, batalkan', 'Yes, cancel it'],
+  'cert.renewal.confirm.keep': ['Jangan batalkan', 'Keep it'],
+  'cert.renewal.cancelled': ['Perpanjangan #{id} dibatalkan. Anda dapat memulai perpanjangan baru.', 'Renewal #{id} was cancelled. You can start a new renewal.'],
   'cert.revoke.h': ['Cabut sertifikat', 'Revoke the certificate'],
   'cert.revoke.reason': ['Revoke Reason', 'Revoke Reason'],
   'cert.revoke.choose': ['Choose', 'Choose'],
@@ -104,6 +116,13 @@ function render() {
   $('renew-section').hidden = !good;
   $('revoke-section').hidden = !good;
   $('renew-link').href = `/permohonan-baru.html?renews=${cert.id}`;
+  const open = good ? cert.open_renewal : null;
+  $('renew-actions').hidden = !!open;
+  $('open-renewal').hidden = !open;
+  if (open) {
+    $('open-renewal-text').textContent = t('cert.renewal.open', { id: open.id, status: statusLabel(open) });
+    $('open-renewal-continue').href = `/permohonan-baru.html?request=${open.id}`;
+  }
 
   const select = $('revoke-reason');
   const chosen = select.value;
@@ -113,6 +132,38 @@ function render() {
   );
   select.value = chosen;
 }
+
+$('open-renewal-cancel').addEventListener('click', () => {
+  showError('renewal-error', null);
+  $('renewal-dialog-text').textContent = t('cert.renewal.confirm.text', { id: cert.open_renewal.id });
+  $('renewal-dialog').showModal();
+  $('renewal-keep').focus();
+});
+
+$('renewal-keep').addEventListener('click', () => {
+  $('renewal-dialog').close();
+  $('open-renewal-cancel').focus();
+});
+
+$('renewal-confirm').addEventListener('click', async () => {
+  const button = $('renewal-confirm');
+  const renewal = cert.open_renewal.id;
+  button.disabled = true;
+  try {
+    await post(`/api/requests/${renewal}/cancel`);
+    cert = await get(`/api/certificates/${cert.id}`);
+    $('renewal-dialog').close();
+    render();
+    showStatus('renewal-status', t('cert.renewal.cancelled', { id: renewal }), true);
+    $('renew-link').focus();
+  } catch (e) {
+    $('renewal-dialog').close();
+    showError('renewal-error', e);
+    $('open-renewal-cancel').focus();
+  } finally {
+    button.disabled = false;
+  }
+});
 
 $('revoke-form').addEventListener('submit', (event) => {
   event.preventDefault();

@@ -4,8 +4,9 @@
  * the page (layout, then the first section, or ?request=N resumed at its step), re-renders
  * on a language change, and wires the steps, each a module of permohonan-baru/:
  *   wizard.js         — the shared state, the step order, show() and the step indicator
- *   step-product.js   — a. "Jenis Sertifikat" + product → POST /api/requests (renews from ?renews)
- *   step-token.js     — b. the CSR token, "Copy Token"
+ *   step-product.js   — a. "Jenis Sertifikat" + product → POST /api/requests (renews from ?renews,
+ *                       with the renewed certificate's product only)
+ *   step-token.js     — b. the CSR token, "Copy Token"; a fresh one when it was lost
  *   step-kit.js       — c. the client kit: paste, check, key algorithm, where the key lives,
  *                       password strength, key and CSR made and sent (POST /api/csr)
  *   step-check.js     — d. "Check" (GET /api/requests/{id}) until "Sudah Upload"
@@ -20,7 +21,7 @@ import { t, onLangChange } from '../i18n.js';
 import { get } from '../api.js';
 import { $, showError, intParam } from '../dom.js';
 import { state, show, renderSteps } from './permohonan-baru/wizard.js';
-import { fillProducts, renderRenews, wireProduct } from './permohonan-baru/step-product.js';
+import { fillProducts, renderRenews, renderKeys, wireProduct } from './permohonan-baru/step-product.js';
 import { renderToken, wireToken } from './permohonan-baru/step-token.js';
 import { renderPaste, renderHolder, extensionText, judge, updateGenerate, wireKit } from './permohonan-baru/step-kit.js';
 import { renderCheck, wireCheck } from './permohonan-baru/step-check.js';
@@ -36,6 +37,7 @@ await start();
 onLangChange(() => {
   renderSteps();
   renderRenews();
+  renderKeys();
   renderToken();
   renderHolder();
   renderAgreement();

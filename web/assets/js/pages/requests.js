@@ -3,12 +3,14 @@
  * kind ("Penerbitan" / "Pencabutan"), product, date, status label (Enrollment, Sudah Upload,
  * Submitted, Success, Rejected with its reason). "Check" re-reads one request
  * (GET /api/requests/{id}); "Continue" takes an unfinished enrollment back into the wizard
- * (permohonan-baru.html?request=N), which resumes at the right step.
+ * (permohonan-baru.html?request=N), which resumes at the right step. "Batalkan" cancels an
+ * unfinished request (an enrollment before the operator decides, a pending revocation) after
+ * a confirmation (POST /api/requests/{id}/cancel): it stays listed as "Dibatalkan".
  */
 
 import { initLayout } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate, statusLabel } from '../i18n.js';
-import { get } from '../api.js';
+import { get, post } from '../api.js';
 import { $, h, showError, showStatus } from '../dom.js';
 
 addStrings({
@@ -29,7 +31,21 @@ addStrings({
   'reqs.renews': ['perpanjangan sertifikat #{id}', 'renews certificate #{id}'],
   'reqs.target': ['sertifikat #{id}', 'certificate #{id}'],
   'reqs.checked': ['Permohonan #{id}: {status}', 'Request #{id}: {status}'],
+  'reqs.cancel': ['Batalkan', 'Cancel request'],
+  'reqs.cancel.label': ['Batalkan permohonan #{id}', 'Cancel request #{id}'],
+  'reqs.cancel.h': ['Batalkan permohonan ini?', 'Cancel this request?'],
+  'reqs.cancel.text': ['Permohonan #{id} ({kind}, {status}) akan dibatalkan. Permohonan tetap tercatat dengan status Dibatalkan, tokennya tidak berlaku lagi, dan tindakan ini tidak dapat diurungkan.',
+                       'Request #{id} ({kind}, {status}) will be cancelled. It stays on record as Cancelled, its token stops working, and this cannot be undone.'],
+  'reqs.cancel.yes': ['Ya, batalkan', 'Yes, cancel it'],
+  'reqs.cancel.keep': ['Jangan batalkan', 'Keep it'],
+  'reqs.cancelled': ['Permohonan #{id} dibatalkan.', 'Request #{id} was cancelled.'],
 });
+
+/** Whether the holder may still cancel `r` (the server decides; this only shows the button). */
+function cancellable(r) {
+  if (r.kind === 'revocation') return r.status === 'pending';
+  return ['pending', 'uploaded', 'submitted'].includes(r.status);
+}
 
 await initLayout({ active: 'requests' });
 let requests = [];
@@ -58,6 +74,13 @@ function row(r) {
       actions.append(h('a', { class: 'button small', href: `/permohonan-baru.html?request=${r.id}`, id: `continue-${r.id}` }, t('reqs.continue')));
     }
   }
+  if (cancellable(r)) {
+    actions.append(h('button', {
+      type: 'button', class: 'small danger', id: `cancel-${r.id}`,
+      'aria-label': t('reqs.cancel.label', { id: r.id }),
+      on: { click: () => askCancel(r) },
+    }, t('reqs.cancel')));
+  }
   if (r.certificate_id && r.status === 'success') {
     actions.append(h('a', { class: 'button small secondary', href: `/certificate.html?id=${r.certificate_id}` }, t('reqs.certificate')));
   }
@@ -81,6 +104,42 @@ function render() {
   }
   body.replaceChildren(...requests.map(row));
 }
+
+let cancelling = null;
+
+function askCancel(r) {
+  cancelling = r;
+  showError('error', null);
+  $('cancel-dialog-text').textContent = t('reqs.cancel.text', { id: r.id, kind: t(`kind.${r.kind}`), status: statusLabel(r) });
+  $('cancel-dialog').showModal();
+  $('cancel-keep').focus();
+}
+
+$('cancel-keep').addEventListener('click', () => {
+  $('cancel-dialog').close();
+  if (cancelling) $(`cancel-${cancelling.id}`)?.focus();
+});
+
+$('cancel-confirm').addEventListener('click', async () => {
+  const r = cancelling;
+  if (!r) return;
+  const button = $('cancel-confirm');
+  button.disabled = true;
+  try {
+    const done = await post(`/api/requests/${r.id}/cancel`);
+    requests = requests.map((x) => (x.id === r.id ? done : x));
+    $('cancel-dialog').close();
+    render();
+    showStatus('status', t('reqs.cancelled', { id: r.id }), true);
+    $(`check-${r.id}`)?.focus();
+  } catch (e) {
+    $('cancel-dialog').close();
+    showError('error', e);
+    $(`cancel-${r.id}`)?.focus();
+  } finally {
+    button.disabled = false;
+  }
+});
 
 async function check(id) {
   showError('error', null);

@@ -13,6 +13,7 @@ addStrings({
   'new.done.success': ['Status: Success. Sertifikat untuk permohonan #{id} sudah terbit. Unduh sekarang bersama kunci Anda sebagai .p12.',
                        'Status: Success. The certificate for request #{id} is issued. Download it now with your key as a .p12.'],
   'new.done.rejected': ['Status: Rejected. Permohonan #{id} ditolak. {reason}', 'Status: Rejected. Request #{id} was rejected. {reason}'],
+  'new.done.cancelled': ['Status: Dibatalkan. Permohonan #{id} sudah Anda batalkan; buat Permohonan Baru bila perlu.', 'Status: Cancelled. You cancelled request #{id}; make a new request if you need one.'],
   'new.done.download': ['Download Sertifikat Elektronik', 'Download Sertifikat Elektronik (download the certificate)'],
   'new.done.certs': ['Sertifikat Anda', 'Your certificates'],
 });
@@ -24,10 +25,11 @@ export function renderDone() {
   if (state.step !== 'done' || !r) return;
   let text;
   if (r.status === 'success') text = t('new.done.success', { id: r.id });
+  else if (r.status === 'cancelled') text = t('new.done.cancelled', { id: r.id });
   else if (r.status === 'rejected') text = t('new.done.rejected', { id: r.id, reason: r.reject_reason ? t('reject.reason', { r: r.reject_reason }) : '' });
   else text = t('new.done.submitted', { id: r.id });
   $('done-status').textContent = text;
-  $('done-status').className = `notice ${r.status === 'rejected' ? 'warn' : 'ok'}`;
+  $('done-status').className = `notice ${['rejected', 'cancelled'].includes(r.status) ? 'warn' : 'ok'}`;
   const link = $('done-download');
   link.hidden = false;
   if (r.certificate_id) {

@@ -20,7 +20,7 @@ addStrings({
   'new.st.done': ['selesai', 'done'],
   'new.st.current': ['langkah saat ini', 'current step'],
   'new.not_enrollment': ['Permohonan ini bukan permohonan penerbitan.', 'This request is not an enrollment.'],
-  'new.token_expired': ['Token CSR permohonan ini sudah kedaluwarsa. Buat Permohonan Baru.', 'This request\'s CSR token has expired. Make a new request.'],
+  'new.token_expired': ['Token CSR permohonan ini sudah kedaluwarsa. Tekan "Token hilang? Buat token baru" untuk melanjutkan permohonan ini.', 'This request\'s CSR token has expired. Press "Token hilang? Buat token baru" (lost the token? make a new one) to go on with this request.'],
 });
 
 export const STEPS = ['product', 'token', 'kit', 'check', 'document', 'agreement'];
@@ -51,16 +51,19 @@ export const state = {
 /** step → what renders that step when it is shown (the steps register themselves). */
 const onShow = {};
 
-/** Has `render` run each time `step` is shown, after the step indicator is updated. */
+/**
+ * Has `render` run each time `step` is shown, after the step indicator is updated (several
+ * may register for one step; they run in the order they registered).
+ */
 export function whenShown(step, render) {
-  onShow[step] = render;
+  (onShow[step] ||= []).push(render);
 }
 
 export function show(step, focus = true) {
   state.step = step;
   for (const s of [...STEPS, 'done']) $(`step-${s}`).hidden = s !== step;
   renderSteps();
-  onShow[step]?.();
+  for (const render of onShow[step] || []) render();
   if (focus) focusHeading(`h-${step}`);
 }
 
