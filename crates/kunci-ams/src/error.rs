@@ -218,6 +218,32 @@ pub enum Error {
     /// "Setuju dan Submit" without accepting the subscriber agreement.
     #[error("accept the subscriber agreement (tick the box) before submitting")]
     AgreementRequired,
+    // ---- staff: administrators' account rules and password resets (src/http/admin.rs) ----
+    /// An administrator tried to disable their own account (they would lock themselves out
+    /// mid-task): another administrator must do it.
+    #[error("you cannot disable your own account; ask another administrator")]
+    AdminSelf,
+    /// Disabling this account would leave the portal without an enabled administrator.
+    #[error("this is the last enabled administrator; enable or add another first")]
+    AdminLast,
+    /// Products are granted to holders only (staff never request certificates).
+    #[error("products are granted to holder accounts only")]
+    AdminNotHolder,
+    /// No password reset code like this one exists (mistyped, or replaced by a newer one).
+    #[error("this password reset link is not valid; ask the administrator for a new one")]
+    ResetUnknown,
+    /// The password reset code expired before it was used.
+    #[error("this password reset link has expired; ask the administrator for a new one")]
+    ResetExpired,
+    /// The password reset code was already used: a code sets one password, once.
+    #[error("this password reset link was already used; ask the administrator for a new one")]
+    ResetUsed,
+    /// The new password is shorter than the portal's rule.
+    #[error("the password needs at least {min_chars} characters")]
+    PasswordTooShort {
+        /// The rule, in characters.
+        min_chars: usize,
+    },
     /// A failure inside the server that is not the database's (a password hash that cannot be
     /// computed, a worker task that died). `detail` is for the server log only.
     #[error("internal error; try again later")]
@@ -281,6 +307,13 @@ impl Error {
             Error::FieldTooLong { .. } => "field.too_long",
             Error::EmailInvalid => "field.invalid_email",
             Error::AgreementRequired => "agreement.required",
+            Error::AdminSelf => "admin.self",
+            Error::AdminLast => "admin.last_admin",
+            Error::AdminNotHolder => "admin.not_holder",
+            Error::ResetUnknown => "reset.unknown",
+            Error::ResetExpired => "reset.expired",
+            Error::ResetUsed => "reset.used",
+            Error::PasswordTooShort { .. } => "password.too_short",
             Error::Internal { .. } => "server.internal",
         }
     }
@@ -349,6 +382,13 @@ mod tests {
             },
             Error::EmailInvalid,
             Error::AgreementRequired,
+            Error::AdminSelf,
+            Error::AdminLast,
+            Error::AdminNotHolder,
+            Error::ResetUnknown,
+            Error::ResetExpired,
+            Error::ResetUsed,
+            Error::PasswordTooShort { min_chars: 8 },
             Error::Internal {
                 detail: String::new(),
             },

@@ -138,6 +138,22 @@ const ROUTES: &[Route] = &[
     route("POST", "/api/admin/users", Who::Admin, false),
     route("GET", "/api/admin/lockouts", Who::Admin, false),
     route("POST", "/api/admin/lockouts/clear", Who::Admin, false),
+    route("GET", "/api/operator/dashboard", Who::Staff, false),
+    route("GET", "/api/operator/history", Who::Staff, false),
+    route("POST", "/api/admin/users/{id}/disable", Who::Admin, false),
+    route("POST", "/api/admin/users/{id}/enable", Who::Admin, false),
+    route("POST", "/api/admin/users/{id}/grant", Who::Admin, false),
+    route("POST", "/api/admin/users/{id}/withdraw", Who::Admin, false),
+    route(
+        "POST",
+        "/api/admin/users/{id}/password-reset",
+        Who::Admin,
+        false,
+    ),
+    route("GET", "/api/admin/products", Who::Admin, false),
+    route("GET", "/api/admin/ca", Who::Admin, false),
+    route("POST", "/api/password-reset/check", Who::Public, false),
+    route("POST", "/api/password-reset", Who::Public, false),
     route("POST", "/api/logout-all", Who::Account, false),
     route("POST", "/api/login", Who::Public, false),
     route("POST", "/api/logout", Who::Public, false),
@@ -430,7 +446,13 @@ async fn cast() -> Cast {
 impl Cast {
     /// The route's path with sample ids, and a body its handler would accept.
     fn sample(&self, r: &Route) -> (String, Value) {
-        let id = if r.path.starts_with("/api/certificates/") {
+        let id = if r.path == "/api/admin/users/{id}/disable" {
+            // The administrator's own account: refused (`admin.self`), so the matrix's other
+            // rows keep every account enabled.
+            self.admin.user.id
+        } else if r.path.starts_with("/api/admin/users/") {
+            self.bayu.user.id
+        } else if r.path.starts_with("/api/certificates/") {
             self.cert
         } else if r.path.starts_with("/api/notices/") {
             self.notice
@@ -456,6 +478,13 @@ impl Cast {
                 json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD})
             }
             ("POST", "/api/admin/lockouts/clear") => json!({"login": "tamu"}),
+            ("POST", "/api/admin/users/{id}/grant") => json!({"product_id": self.product}),
+            // A product Bayu was never granted: `store.not_found`, nothing withdrawn.
+            ("POST", "/api/admin/users/{id}/withdraw") => json!({"product_id": 999_999}),
+            ("POST", "/api/password-reset/check") => json!({"code": "x".repeat(43)}),
+            ("POST", "/api/password-reset") => {
+                json!({"code": "x".repeat(43), "password": "Sandi-baru-yang-panjang-1"})
+            }
             _ => Value::Null,
         };
         (uri, body)
@@ -583,7 +612,7 @@ async fn unknown_routes_and_methods_are_404_for_every_role() {
             (Method::GET, "/api/operator/requests"),
             (Method::GET, "/api/admin"),
             (Method::GET, "/api/debug"),
-            (Method::POST, "/api/admin/users/1/disable"),
+            (Method::POST, "/api/admin/users/1/delete"),
             (Method::GET, "/ca/issuing.key"),
             (Method::GET, "/ca/root.key.pem"),
             (Method::GET, "/kunci.db"),
@@ -691,9 +720,12 @@ async fn every_state_changing_route_refuses_a_missing_wrong_or_cross_site_token(
             ),
         ];
         for (case, request, code) in cases {
-            if r.path == "/api/login" {
-                // Login has no session yet, so no token (tests/http.rs); the origin rule
-                // below still applies.
+            if matches!(
+                r.path,
+                "/api/login" | "/api/password-reset" | "/api/password-reset/check"
+            ) {
+                // Login has no session yet, so no token (tests/http.rs), and a reset code is
+                // its own credential (tests/staff.rs); the origin rule below still applies.
                 continue;
             }
             let answer = c.app.send(request).await;
@@ -729,14 +761,18 @@ async fn every_state_changing_route_refuses_a_missing_wrong_or_cross_site_token(
         for other in [Method::PUT, Method::PATCH, Method::DELETE] {
             let request = with_session(route_request(&other, &uri, &body), s, None);
             let answer = c.app.send(request).await;
-            let expected = if r.path == "/api/login" {
+            let exempt = matches!(
+                r.path,
+                "/api/login" | "/api/password-reset" | "/api/password-reset/check"
+            );
+            let expected = if exempt {
                 // Exempt from the token: the router then refuses the method.
                 answer.status
             } else {
                 StatusCode::FORBIDDEN
             };
             assert_eq!(answer.status, expected, "{other} {uri}");
-            if r.path != "/api/login" {
+            if !exempt {
                 assert_eq!(answer.code(), "csrf.missing", "{other} {uri}");
             }
         }
@@ -802,6 +838,7 @@ fn secrets_are_compared_in_constant_time_or_only_as_hashes() {
         ("csrf.rs", csrf),
         ("holder.rs", include_str!("../src/http/holder.rs")),
         ("mod.rs", include_str!("../src/http/mod.rs")),
+        ("admin.rs", include_str!("../src/http/admin.rs")),
     ] {
         for line in code_lines(source) {
             let secretive = ["token", "password", "csrf", "secret", "passphrase"]
@@ -822,6 +859,10 @@ fn secrets_are_compared_in_constant_time_or_only_as_hashes() {
     let requests = include_str!("../src/store/requests.rs");
     assert!(requests.contains("WHERE token_hash = $1"));
     assert!(requests.contains(".bind(csr_token_hash(token))"));
+    // Password reset codes too (tests/staff.rs).
+    let staff = include_str!("../src/store/staff.rs");
+    assert!(staff.contains("WHERE code_hash = $1"));
+    assert!(staff.contains(".bind(sha256_hex(code.as_bytes()))"));
 }
 
 // ---------------------------------------------------------------------------------------------

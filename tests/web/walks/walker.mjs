@@ -74,7 +74,11 @@ export async function walker(name, portal, { viewport } = {}) {
     await page.locator('#logout').click();
     await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
   };
-  /** The operator approves every request in the queue, from the queue page. */
+  /**
+   * The operator approves every request in the queue, from the queue page: each "Setujui"
+   * opens the confirmation dialog, which repeats holder, kind and product; "Ya, setujui" sends
+   * the decision and the row leaves the queue.
+   */
   const operatorApprovesAll = async (label) => {
     await logout();
     await login('operator');
@@ -82,12 +86,16 @@ export async function walker(name, portal, { viewport } = {}) {
     const rows = page.locator('#queue-body tr[id^="queue-row-"]');
     await rows.first().waitFor();
     await step(label);
-    const approve = page.locator('button[id^="approve-"]');
+    const approve = page.locator('button[id^="approve-"]:not(#approve-confirm):not(#approve-cancel)');
     const n = await approve.count();
     assert.ok(n >= 1, 'the queue shows the request');
     for (let i = 0; i < n; i += 1) {
       await approve.first().click();
-      await page.locator('#status').filter({ hasText: /#\d+/ }).waitFor();
+      await page.locator('#approve-dialog[open]').waitFor();
+      assert.match(await page.locator('#approve-summary').innerText(), /Pemohon/);
+      await page.locator('#approve-confirm').click();
+      await page.locator('#approve-dialog:not([open])').waitFor({ state: 'attached' });
+      await page.waitForFunction((left) => document.querySelectorAll('#queue-body tr[id^="queue-row-"]').length === left, n - i - 1);
     }
     await logout();
     await login('demo');

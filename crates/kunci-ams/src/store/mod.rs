@@ -25,6 +25,7 @@ mod decisions;
 mod notices;
 mod requests;
 mod sessions;
+mod staff;
 mod users;
 
 use std::path::Path;
@@ -46,6 +47,7 @@ pub use requests::{
     csr_token_hash,
 };
 pub use sessions::{FailureGroup, LoginFailures, Session};
+pub use staff::{Decision, HistoryFilter, PasswordReset};
 pub use users::{NewProduct, NewUser, Product, Role, User};
 
 /// Seconds since the Unix epoch (UTC), as the caller's clock gives them.
