@@ -364,6 +364,8 @@ fn postgres_suite(root: &Path, debug: &Path, judges: &[(&str, &str)]) -> Result 
         "pki",
         "audit",
         "holder_paths",
+        "staff",
+        "lost_key",
         "words",
     ];
     for binary in test_binaries(root, "kunci-ams", &names, judges)? {

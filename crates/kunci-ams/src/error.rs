@@ -116,6 +116,19 @@ pub enum Error {
     /// A renewal must ask for the product of the certificate it renews.
     #[error("a renewal keeps the product of the certificate it renews")]
     RenewalProductMismatch,
+    /// A rejection's fix that cannot apply: `document` for an enrollment whose CSR never
+    /// arrived (only a new key fixes it), or any fix for a revocation.
+    #[error(
+        "this fix does not fit the request: a request without a CSR needs a new key, and a \
+         revocation takes no fix"
+    )]
+    RejectFixInvalid,
+    /// The request was rejected for its key, CSR or identity: a new document does not help;
+    /// start a new request (with a new key).
+    #[error(
+        "this request was rejected for its key or identity: start a new request with a new key"
+    )]
+    NewKeyRequired,
     /// The database failed (unreachable, locked too long, full, corrupt...). The message
     /// stays generic; `detail` holds the database's own text for the log, never for a page.
     #[error("the database is unavailable; try again later")]
@@ -208,6 +221,32 @@ pub enum Error {
     /// "Setuju dan Submit" without accepting the subscriber agreement.
     #[error("accept the subscriber agreement (tick the box) before submitting")]
     AgreementRequired,
+    // ---- staff: administrators' account rules and password resets (src/http/admin.rs) ----
+    /// An administrator tried to disable their own account (they would lock themselves out
+    /// mid-task): another administrator must do it.
+    #[error("you cannot disable your own account; ask another administrator")]
+    AdminSelf,
+    /// Disabling this account would leave the portal without an enabled administrator.
+    #[error("this is the last enabled administrator; enable or add another first")]
+    AdminLast,
+    /// Products are granted to holders only (staff never request certificates).
+    #[error("products are granted to holder accounts only")]
+    AdminNotHolder,
+    /// No password reset code like this one exists (mistyped, or replaced by a newer one).
+    #[error("this password reset link is not valid; ask the administrator for a new one")]
+    ResetUnknown,
+    /// The password reset code expired before it was used.
+    #[error("this password reset link has expired; ask the administrator for a new one")]
+    ResetExpired,
+    /// The password reset code was already used: a code sets one password, once.
+    #[error("this password reset link was already used; ask the administrator for a new one")]
+    ResetUsed,
+    /// The new password is shorter than the portal's rule.
+    #[error("the password needs at least {min_chars} characters")]
+    PasswordTooShort {
+        /// The rule, in characters.
+        min_chars: usize,
+    },
     /// A failure inside the server that is not the database's (a password hash that cannot be
     /// computed, a worker task that died). `detail` is for the server log only.
     #[error("internal error; try again later")]
@@ -249,6 +288,8 @@ impl Error {
             Error::RenewalOpen => "request.renewal_open",
             Error::RenewalProductMismatch => "request.renewal_product",
             Error::StoreUnavailable { .. } => "store.unavailable",
+            Error::RejectFixInvalid => "request.fix_invalid",
+            Error::NewKeyRequired => "request.new_key_required",
             Error::AuthRequired => "auth.required",
             Error::AuthFailed => "auth.failed",
             Error::AuthThrottled => "auth.throttled",
@@ -270,6 +311,13 @@ impl Error {
             Error::EmailInvalid => "field.invalid_email",
             Error::LanguageUnknown => "language.unknown",
             Error::AgreementRequired => "agreement.required",
+            Error::AdminSelf => "admin.self",
+            Error::AdminLast => "admin.last_admin",
+            Error::AdminNotHolder => "admin.not_holder",
+            Error::ResetUnknown => "reset.unknown",
+            Error::ResetExpired => "reset.expired",
+            Error::ResetUsed => "reset.used",
+            Error::PasswordTooShort { .. } => "password.too_short",
             Error::Internal { .. } => "server.internal",
         }
     }
@@ -311,6 +359,8 @@ mod tests {
             Error::StoreUnavailable {
                 detail: String::new(),
             },
+            Error::RejectFixInvalid,
+            Error::NewKeyRequired,
             Error::AuthRequired,
             Error::AuthFailed,
             Error::AuthThrottled,
@@ -337,6 +387,13 @@ mod tests {
             },
             Error::EmailInvalid,
             Error::AgreementRequired,
+            Error::AdminSelf,
+            Error::AdminLast,
+            Error::AdminNotHolder,
+            Error::ResetUnknown,
+            Error::ResetExpired,
+            Error::ResetUsed,
+            Error::PasswordTooShort { min_chars: 8 },
             Error::Internal {
                 detail: String::new(),
             },

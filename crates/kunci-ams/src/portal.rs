@@ -32,8 +32,8 @@ use crate::ca::tsa::TimeStampAuthority;
 use crate::ca::{Authority, Profile, Responders, RevocationReason, Revoked};
 use crate::error::{Error, Result};
 use crate::store::{
-    Certificate, Document, Id, Request, RequestKind, RequestStatus, Store, UnixTime, UploadLimits,
-    User, limits,
+    Certificate, Document, Id, LostKey, LostKeyOutcome, RejectFix, Request, RequestKind,
+    RequestStatus, Store, UnixTime, UploadLimits, User, limits,
 };
 use crate::uploads::{self, clean_file_name, looks_like_pdf};
 use crate::words::{NoticeText, Text};
@@ -639,27 +639,81 @@ impl Portal {
         store.request(request).await
     }
 
-    /// The operator's "reject", with a reason the holder sees.
+    /// The operator's "reject", with a reason the holder sees and, for an enrollment, what
+    /// the holder must fix (see [`Store::reject_request_fixing`]).
     pub async fn reject(
         &self,
         store: &Store,
         request: Id,
         operator: Option<Id>,
         reason: &str,
+        fix: Option<RejectFix>,
         now: UnixTime,
     ) -> Result<Request> {
         if reason.trim().is_empty() {
             return Err(Error::BadRequest("give the reason for the rejection"));
         }
-        let rejected = store.reject_request(request, operator, reason, now).await?;
+        let rejected = store
+            .reject_request_fixing(request, operator, reason, fix, now)
+            .await?;
+        // What to do next, in the notice too (the holder may read only the inbox or e-mail).
+        let (fix_id, fix_en) = match rejected.reject_fix {
+            Some(RejectFix::Document) => (
+                "\nYang perlu diperbaiki: dokumen. Unggah Surat Rekomendasi baru pada \
+                 permohonan yang sama (Status Permohonan) lalu kirim ulang.",
+                "\nWhat to fix: the document. Upload a new Surat Rekomendasi to the same \
+                 request (Status Permohonan) and resubmit it.",
+            ),
+            Some(RejectFix::NewKey) => (
+                "\nYang perlu diperbaiki: kunci, CSR atau data identitas. Buat permohonan baru \
+                 dengan kunci baru.",
+                "\nWhat to fix: the key, the CSR or the identity data. Make a new request with \
+                 a new key.",
+            ),
+            None => ("", ""),
+        };
         self.notify(
             store,
             rejected.user_id,
-            &NoticeText::rejected(request, reason),
+            &NoticeText::rejected(request, reason, fix_id, fix_en),
             now,
         )
         .await;
         Ok(rejected)
+    }
+
+    /// The lost-key page's answer for the holder's certificate `cert` (issue 12, point 5; see
+    /// [`Store::report_lost_key`]): compromised, revoked at once with keyCompromise and the
+    /// new CRL served at once; only lost, kept until the replacement is issued. Either way the
+    /// replacement request is made with `token`, valid for the portal's token lifetime.
+    pub async fn report_lost_key(
+        &self,
+        store: &Store,
+        user: &User,
+        cert: Id,
+        lost: LostKey,
+        token: &CsrToken,
+        now: UnixTime,
+    ) -> Result<LostKeyOutcome> {
+        let expires = now + self.settings.token_lifetime_secs;
+        let outcome = store
+            .report_lost_key(
+                user.id,
+                cert,
+                lost,
+                token,
+                expires,
+                |r, c| NoticeText::revoked(r.id, &c.serial_hex),
+                |number, list| self.sign_crl(number, list, now),
+                now,
+            )
+            .await?;
+        if let (Some(crl), Some(revocation)) = (&outcome.crl, &outcome.revocation) {
+            self.keep_crl(crl.clone());
+            let text = NoticeText::revoked(revocation.id, &outcome.certificate.serial_hex);
+            self.mail(store, user.id, &text).await;
+        }
+        Ok(outcome)
     }
 
     /// Puts a notice in `user`'s inbox (in both languages; the inbox shows the holder's) and,

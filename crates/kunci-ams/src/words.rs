@@ -131,18 +131,22 @@ impl NoticeText {
     }
 
     /// Request `request` rejected by an operator, with the operator's reason (in the
-    /// operator's own words, in either language).
-    pub fn rejected(request: i64, reason: &str) -> NoticeText {
+    /// operator's own words, in either language) and what the holder must fix, in each
+    /// language (empty when the operator said nothing about it).
+    pub fn rejected(request: i64, reason: &str, fix_id: &str, fix_en: &str) -> NoticeText {
         NoticeText {
             id: Text {
                 subject: format!("Permohonan #{request} ditolak"),
                 body: format!(
-                    "Permohonan #{request} berstatus Rejected. Alasan penolakan: {reason}"
+                    "Permohonan #{request} berstatus Rejected. Alasan penolakan: \
+                     {reason}{fix_id}"
                 ),
             },
             en: Text {
                 subject: format!("Request #{request} rejected"),
-                body: format!("Request #{request} is Rejected. Reason for rejection: {reason}"),
+                body: format!(
+                    "Request #{request} is Rejected. Reason for rejection: {reason}{fix_en}"
+                ),
             },
         }
     }
@@ -188,7 +192,7 @@ mod tests {
         for n in [
             NoticeText::issued(7, "Individu", "0A1B"),
             NoticeText::revoked(8, "0A1B"),
-            NoticeText::rejected(9, "dokumen tidak terbaca"),
+            NoticeText::rejected(9, "dokumen tidak terbaca", "", ""),
             NoticeText::ending("0A1B", 12),
         ] {
             assert!(!n.id.subject.contains(" / ") && !n.en.subject.contains(" / "));

@@ -754,6 +754,8 @@ async fn migration_0007_keeps_every_request_reference_and_index_of_a_0006_databa
     assert_eq!(
         names,
         [
+            // 0009 (the operator's history) adds this one after 0007.
+            "requests_decided",
             "requests_one_open_renewal",
             "requests_one_open_revocation",
             "requests_status",

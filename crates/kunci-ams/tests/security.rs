@@ -101,6 +101,7 @@ const ROUTES: &[Route] = &[
     route("GET", "/api/certificates/{id}/pem", Who::Holder, true),
     route("GET", "/api/certificates/{id}/chain", Who::Holder, true),
     route("POST", "/api/certificates/{id}/revoke", Who::Holder, true),
+    route("POST", "/api/certificates/{id}/lost-key", Who::Holder, true),
     route("GET", "/api/revocation-reasons", Who::Holder, false),
     route("GET", "/api/requests", Who::Holder, false),
     route("POST", "/api/requests", Who::Holder, false),
@@ -108,6 +109,7 @@ const ROUTES: &[Route] = &[
     route("GET", "/api/requests/{id}/document", Who::Holder, true),
     route("POST", "/api/requests/{id}/document", Who::Holder, true),
     route("POST", "/api/requests/{id}/submit", Who::Holder, true),
+    route("POST", "/api/requests/{id}/key-backup", Who::Holder, true),
     route("POST", "/api/requests/{id}/token", Who::Holder, true),
     route("POST", "/api/requests/{id}/cancel", Who::Holder, true),
     route("POST", "/api/csr/check", Who::Holder, false),
@@ -137,6 +139,22 @@ const ROUTES: &[Route] = &[
     route("POST", "/api/admin/users", Who::Admin, false),
     route("GET", "/api/admin/lockouts", Who::Admin, false),
     route("POST", "/api/admin/lockouts/clear", Who::Admin, false),
+    route("GET", "/api/operator/dashboard", Who::Staff, false),
+    route("GET", "/api/operator/history", Who::Staff, false),
+    route("POST", "/api/admin/users/{id}/disable", Who::Admin, false),
+    route("POST", "/api/admin/users/{id}/enable", Who::Admin, false),
+    route("POST", "/api/admin/users/{id}/grant", Who::Admin, false),
+    route("POST", "/api/admin/users/{id}/withdraw", Who::Admin, false),
+    route(
+        "POST",
+        "/api/admin/users/{id}/password-reset",
+        Who::Admin,
+        false,
+    ),
+    route("GET", "/api/admin/products", Who::Admin, false),
+    route("GET", "/api/admin/ca", Who::Admin, false),
+    route("POST", "/api/password-reset/check", Who::Public, false),
+    route("POST", "/api/password-reset", Who::Public, false),
     route("POST", "/api/logout-all", Who::Account, false),
     route("POST", "/api/login", Who::Public, false),
     route("POST", "/api/logout", Who::Public, false),
@@ -429,7 +447,13 @@ async fn cast() -> Cast {
 impl Cast {
     /// The route's path with sample ids, and a body its handler would accept.
     fn sample(&self, r: &Route) -> (String, Value) {
-        let id = if r.path.starts_with("/api/certificates/") {
+        let id = if r.path == "/api/admin/users/{id}/disable" {
+            // The administrator's own account: refused (`admin.self`), so the matrix's other
+            // rows keep every account enabled.
+            self.admin.user.id
+        } else if r.path.starts_with("/api/admin/users/") {
+            self.bayu.user.id
+        } else if r.path.starts_with("/api/certificates/") {
             self.cert
         } else if r.path.starts_with("/api/notices/") {
             self.notice
@@ -446,6 +470,8 @@ impl Cast {
             ("POST", "/api/certificates/{id}/revoke") => json!({"reason": "superseded"}),
             ("POST", "/api/requests") => json!({"product_id": self.product}),
             ("POST", "/api/requests/{id}/submit") => json!({"agree": true}),
+            ("POST", "/api/requests/{id}/key-backup") => json!({"checked": true}),
+            ("POST", "/api/certificates/{id}/lost-key") => json!({"compromised": false}),
             ("POST", "/api/csr/check") => json!({"token": "x".repeat(43)}),
             ("POST", "/api/csr") => json!({"token": "x".repeat(43), "csr": "not a CSR"}),
             ("POST", "/api/operator/requests/{id}/reject") => json!({"reason": "tidak lengkap"}),
@@ -453,6 +479,13 @@ impl Cast {
                 json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD})
             }
             ("POST", "/api/admin/lockouts/clear") => json!({"login": "tamu"}),
+            ("POST", "/api/admin/users/{id}/grant") => json!({"product_id": self.product}),
+            // A product Bayu was never granted: `store.not_found`, nothing withdrawn.
+            ("POST", "/api/admin/users/{id}/withdraw") => json!({"product_id": 999_999}),
+            ("POST", "/api/password-reset/check") => json!({"code": "x".repeat(43)}),
+            ("POST", "/api/password-reset") => {
+                json!({"code": "x".repeat(43), "password": "Sandi-baru-yang-panjang-1"})
+            }
             _ => Value::Null,
         };
         (uri, body)
@@ -580,7 +613,7 @@ async fn unknown_routes_and_methods_are_404_for_every_role() {
             (Method::GET, "/api/operator/requests"),
             (Method::GET, "/api/admin"),
             (Method::GET, "/api/debug"),
-            (Method::POST, "/api/admin/users/1/disable"),
+            (Method::POST, "/api/admin/users/1/delete"),
             (Method::GET, "/ca/issuing.key"),
             (Method::GET, "/ca/root.key.pem"),
             (Method::GET, "/kunci.db"),
@@ -688,9 +721,12 @@ async fn every_state_changing_route_refuses_a_missing_wrong_or_cross_site_token(
             ),
         ];
         for (case, request, code) in cases {
-            if r.path == "/api/login" {
-                // Login has no session yet, so no token (tests/http.rs); the origin rule
-                // below still applies.
+            if matches!(
+                r.path,
+                "/api/login" | "/api/password-reset" | "/api/password-reset/check"
+            ) {
+                // Login has no session yet, so no token (tests/http.rs), and a reset code is
+                // its own credential (tests/staff.rs); the origin rule below still applies.
                 continue;
             }
             let answer = c.app.send(request).await;
@@ -726,14 +762,18 @@ async fn every_state_changing_route_refuses_a_missing_wrong_or_cross_site_token(
         for other in [Method::PUT, Method::PATCH, Method::DELETE] {
             let request = with_session(route_request(&other, &uri, &body), s, None);
             let answer = c.app.send(request).await;
-            let expected = if r.path == "/api/login" {
+            let exempt = matches!(
+                r.path,
+                "/api/login" | "/api/password-reset" | "/api/password-reset/check"
+            );
+            let expected = if exempt {
                 // Exempt from the token: the router then refuses the method.
                 answer.status
             } else {
                 StatusCode::FORBIDDEN
             };
             assert_eq!(answer.status, expected, "{other} {uri}");
-            if r.path != "/api/login" {
+            if !exempt {
                 assert_eq!(answer.code(), "csrf.missing", "{other} {uri}");
             }
         }
@@ -799,6 +839,7 @@ fn secrets_are_compared_in_constant_time_or_only_as_hashes() {
         ("csrf.rs", csrf),
         ("holder.rs", include_str!("../src/http/holder.rs")),
         ("mod.rs", include_str!("../src/http/mod.rs")),
+        ("admin.rs", include_str!("../src/http/admin.rs")),
     ] {
         for line in code_lines(source) {
             let secretive = ["token", "password", "csrf", "secret", "passphrase"]
@@ -819,6 +860,10 @@ fn secrets_are_compared_in_constant_time_or_only_as_hashes() {
     let requests = include_str!("../src/store/requests.rs");
     assert!(requests.contains("WHERE token_hash = $1"));
     assert!(requests.contains(".bind(csr_token_hash(token))"));
+    // Password reset codes too (tests/staff.rs).
+    let staff = include_str!("../src/store/staff.rs");
+    assert!(staff.contains("WHERE code_hash = $1"));
+    assert!(staff.contains(".bind(sha256_hex(code.as_bytes()))"));
 }
 
 // ---------------------------------------------------------------------------------------------

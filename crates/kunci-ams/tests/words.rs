@@ -214,7 +214,7 @@ async fn the_inbox_shows_each_notice_in_the_accounts_language_only() {
         .notify(
             app.store(),
             ani.user.id,
-            &NoticeText::rejected(8, "dokumen tidak terbaca"),
+            &NoticeText::rejected(8, "dokumen tidak terbaca", "", ""),
             unix_now(),
         )
         .await;

@@ -82,7 +82,7 @@ describe('portal walks in headless Chromium', { skip }, () => {
 
       // 9-22. "Permohonan Baru".
       await page.locator('#nav-new').click();
-      const { token: csrToken } = await newRequestWizard(w, { algorithm: 'rsa2048', checkWeakPassword: true, tryBadUpload: true });
+      const { token: csrToken } = await newRequestWizard(w, { algorithm: 'rsa2048', checkWeakPassword: true, tryBadUpload: true, backup: 'prove' });
 
       // 23. The operator approves; the request becomes "Success"; the inbox has the notice.
       await w.operatorApprovesAll('antrian-operator-penerbitan');

@@ -135,19 +135,20 @@ describe('the portal on a phone', { skip }, () => {
       await page.goto(`${portal.url}/operator.html`);
       const queued = page.locator('#queue-body tr[id^="queue-row-"]');
       await queued.first().waitFor();
-      await onScreen(page.locator('button[id^="approve-"]').first(), 'the operator\'s approve button');
+      await onScreen(page.locator('button[id^="approve-"]:not(#approve-confirm):not(#approve-cancel)').first(), 'the operator\'s approve button');
       await step('antrian-operator');
-      const approve = page.locator('button[id^="approve-"]');
+      const approve = page.locator('button[id^="approve-"]:not(#approve-confirm):not(#approve-cancel)');
       const n = await approve.count();
       assert.ok(n >= 1, 'the queue shows the request');
       for (let i = 0; i < n; i += 1) {
         await approve.first().click();
-        // A confirmation dialog, where the operator page has one.
-        const dialog = page.locator('dialog[open]');
-        if (await dialog.count()) {
-          await dialog.getByRole('button', { name: /setuju|approve|^ya|yes|konfirmasi|confirm/i }).first().click();
-        }
-        await page.locator('#status').filter({ hasText: /#\d+/ }).waitFor();
+        // The confirmation, on the phone too.
+        await page.locator('#approve-dialog[open]').waitFor();
+        await onScreen(page.locator('#approve-confirm'), 'the confirmation\'s button');
+        await axeStep(`konfirmasi-setujui-${i + 1}`);
+        await page.locator('#approve-confirm').click();
+        await page.locator('#approve-dialog:not([open])').waitFor({ state: 'attached' });
+        await page.waitForFunction((left) => document.querySelectorAll('#queue-body tr[id^="queue-row-"]').length === left, n - i - 1);
       }
       await step('antrian-kosong');
       await logout();

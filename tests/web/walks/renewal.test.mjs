@@ -26,7 +26,7 @@ describe('the renewal without a gap', { skip }, () => {
       await page.locator('#renew-link').click();
       await page.waitForURL(/permohonan-baru\.html\?renews=/);
       await page.locator('#renews-note').waitFor({ state: 'visible' });
-      await newRequestWizard(w, { algorithm: 'p256', checkWeakPassword: false, tryBadUpload: false });
+      await newRequestWizard(w, { algorithm: 'p256', checkWeakPassword: false, tryBadUpload: false, backup: 'skip' });
 
       // Submitted, not yet approved: the old certificate is still good and not on the CRL.
       let [still] = (await certificatesSeen(page)).filter((c) => c.id === old.id);

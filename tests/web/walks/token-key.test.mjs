@@ -201,7 +201,10 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
       await page.getByRole('button', { name: 'Masuk' }).click();
       await page.waitForURL(/operator/);
-      await page.locator('button[id^="approve-"]').first().click();
+      await page.locator('#queue-body button[id^="approve-"]').first().click();
+      // "Setujui" asks first (holder, kind, product): "Ya, setujui".
+      await page.locator('#approve-dialog[open]').waitFor();
+      await page.locator('#approve-confirm').click();
       await page.locator('#status').filter({ hasText: /#\d+/ }).waitFor();
       await page.locator('#logout').click();
       await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');

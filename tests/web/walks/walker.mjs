@@ -78,7 +78,11 @@ export async function walker(name, portal, { viewport } = {}) {
     await page.locator('#logout').click();
     await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
   };
-  /** The operator approves every request in the queue, from the queue page. */
+  /**
+   * The operator approves every request in the queue, from the queue page: each "Setujui"
+   * opens the confirmation dialog, which repeats holder, kind and product; "Ya, setujui" sends
+   * the decision and the row leaves the queue.
+   */
   const operatorApprovesAll = async (label) => {
     await logout();
     await login('operator');
@@ -86,12 +90,16 @@ export async function walker(name, portal, { viewport } = {}) {
     const rows = page.locator('#queue-body tr[id^="queue-row-"]');
     await rows.first().waitFor();
     await step(label);
-    const approve = page.locator('button[id^="approve-"]');
+    const approve = page.locator('button[id^="approve-"]:not(#approve-confirm):not(#approve-cancel)');
     const n = await approve.count();
     assert.ok(n >= 1, 'the queue shows the request');
     for (let i = 0; i < n; i += 1) {
       await approve.first().click();
-      await page.locator('#status').filter({ hasText: /#\d+/ }).waitFor();
+      await page.locator('#approve-dialog[open]').waitFor();
+      assert.match(await page.locator('#approve-summary').innerText(), /Pemohon/);
+      await page.locator('#approve-confirm').click();
+      await page.locator('#approve-dialog:not([open])').waitFor({ state: 'attached' });
+      await page.waitForFunction((left) => document.querySelectorAll('#queue-body tr[id^="queue-row-"]').length === left, n - i - 1);
     }
     await logout();
     await login('demo');
@@ -127,8 +135,12 @@ export function crlEntry(text, serial) {
   return [lines[at], ...rest.slice(0, end < 0 ? rest.length : end)].join('\n');
 }
 
-/** Runs the Permohonan Baru wizard from the product step to the submitted request. */
-export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload }) {
+/**
+ * Runs the Permohonan Baru wizard from the product step to the submitted request. `backup`:
+ * after the key is made, `'prove'` opens the saved backup file with the password in the page
+ * (a wrong password first), `'skip'` (the default) skips the check on the record.
+ */
+export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck = 'skip' }) {
   const { page, step } = w;
   await page.locator('#step-product').waitFor({ state: 'visible' });
   await page.getByLabel('Jenis Sertifikat').selectOption({ label: 'Individu' });
@@ -155,6 +167,17 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
     await page.locator('#kit-token').fill('');
     await page.locator('#kit-token').pressSequentially(token);
   }
+  const { backup } = await keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck });
+  return { token, backup };
+}
+
+/**
+ * The wizard from the key step's "(2) Lanjutkan >>" (the CSR token already in its field) to
+ * the submitted request: the key made in the page, the backup (see `newRequestWizard`), the
+ * CSR, "Check", the Surat Rekomendasi, the agreement. Answers the saved backup file.
+ */
+export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck = 'skip' }) {
+  const { page, step } = w;
   await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
   await page.locator('#kit-details').waitFor({ state: 'visible' });
   const holderData = await page.locator('#holder-data').innerText();
@@ -200,6 +223,7 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await page.locator('#csr-sent').waitFor({ state: 'visible', timeout: 60_000 });
   await step('csr-terkirim');
   assert.equal(await generate.isDisabled(), true, 'the CSR is sent once per token');
+  await proveOrSkipBackup(w, backup, backupCheck);
   await page.locator('#csr-ok').click();
 
   // 19. "Check" → "Sudah Upload" → "Continue".
@@ -243,7 +267,36 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await page.getByRole('button', { name: 'Setuju dan Submit' }).click();
   await page.locator('#step-done').waitFor({ state: 'visible' });
   await step('permohonan-terkirim');
-  return { token, backup };
+  return { backup };
+}
+
+/**
+ * The key step's backup proof (issue 12): "OK" waits until the saved backup file is proven to
+ * open with its password (in the page) and to hold the CSR's key, or the check is skipped.
+ */
+export async function proveOrSkipBackup(w, backup, how) {
+  const { page, step } = w;
+  await page.locator('#backup-proof').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#csr-ok').isDisabled(), true, 'OK waits for the backup proof or its skip');
+  if (how === 'prove') {
+    await page.getByLabel('Berkas cadangan kunci (kunci-key-….pem)').setInputFiles({
+      name: backup.name, mimeType: 'application/x-pem-file', buffer: backup.bytes,
+    });
+    await page.getByLabel('Kata sandi berkas cadangan').fill(`${KEY_PASSWORD}-salah`);
+    await page.getByRole('button', { name: 'Periksa cadangan' }).click();
+    await page.locator('#backup-error').filter({ hasText: /Kata sandi salah/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('#csr-ok').isDisabled(), true, 'a wrong password proves nothing');
+    await step('cadangan-kata-sandi-salah');
+    await page.getByLabel('Kata sandi berkas cadangan').fill(KEY_PASSWORD);
+    await page.getByRole('button', { name: 'Periksa cadangan' }).click();
+    await page.locator('#backup-status').filter({ hasText: 'Cadangan terbukti' }).waitFor({ timeout: 60_000 });
+    await step('cadangan-terbukti');
+  } else {
+    await page.getByRole('button', { name: 'Lewati pemeriksaan' }).click();
+    await page.locator('#backup-status').filter({ hasText: /dilewati/ }).waitFor();
+    await step('cadangan-dilewati');
+  }
+  assert.equal(await page.locator('#csr-ok').isDisabled(), false, 'the key step can be left now');
 }
 
 /** The holder's certificates as the API lists them (read with the page's own session). */

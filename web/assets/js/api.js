@@ -25,6 +25,10 @@ export class ApiError extends Error {
 let mePromise = null;
 let leaving = false;
 
+/** The state-changing routes that carry their own credential (a password, a reset code) and
+ * are sent without a session, hence without a CSRF token. */
+const TOKEN_FREE = ['/api/login', '/api/password-reset', '/api/password-reset/check'];
+
 /** GET /api/me, cached for the page; `fresh` asks again (new CSRF token, unread count). */
 export function getMe(fresh = false) {
   if (fresh || !mePromise) {
@@ -52,7 +56,7 @@ export async function request(method, path, options = {}) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(options.json);
   }
-  if (method !== 'GET' && method !== 'HEAD' && path !== '/api/login') {
+  if (method !== 'GET' && method !== 'HEAD' && !TOKEN_FREE.includes(path)) {
     const me = await getMe(true);
     headers['X-CSRF-Token'] = me.csrf_token;
   }

@@ -1,11 +1,14 @@
 /**
  * The frame of every page: the header (brand, the menu of docs/PROCESS.md — "Sertifikat Digital –
  * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Kotak Masuk" with its unread
- * count, "Antrian" for operators —, the language toggle, logout and "log out everywhere", which
+ * count for holders; for staff "Antrian" (the operator dashboard), "Riwayat Keputusan",
+ * "Kotak Masuk" and, for administrators, "Admin" —, the language toggle, logout and "log out everywhere", which
  * ends every session of the account, POST /api/logout-all) and the footer. On pages
  * that need a session it asks GET /api/me and sends the browser to the login page when the
  * answer is auth.required (`toLogin`: the login page says the session ended and comes back
- * here after the login). Pages call `initLayout` once and get the account back.
+ * here after the login). Each role sees only the links it may open: a staff account that
+ * reaches a holder's page (an old bookmark) is sent to the operator dashboard, never shown a
+ * page of 403s. Pages call `initLayout` once and get the account back.
  *
  * Phones (issue 12): below 48rem the menu and the account's buttons fold behind a "Menu"
  * button (aria-expanded, Escape closes it), so the first screen shows the page, not the menu;
@@ -24,13 +27,23 @@ let current = { me: null, active: '', menuOpen: false };
 let languageSave = Promise.resolve();
 
 const MENU = [
-  { id: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard' },
+  { id: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard', holder: true },
+  { id: 'operator', href: '/operator.html', key: 'nav.operator', staff: true },
+  { id: 'history', href: '/history.html', key: 'nav.history', staff: true },
   { id: 'certificates', href: '/certificates.html', key: 'nav.certificates', holder: true },
   { id: 'requests', href: '/requests.html', key: 'nav.requests', holder: true },
   { id: 'new', href: '/permohonan-baru.html', key: 'nav.new', holder: true },
   { id: 'inbox', href: '/inbox.html', key: 'nav.inbox' },
-  { id: 'operator', href: '/operator.html', key: 'nav.operator', staff: true },
+  { id: 'admin', href: '/admin.html', key: 'nav.admin', admin: true },
 ];
+
+/** The holder's pages (by `active`): a staff account is sent to its own dashboard instead. */
+const HOLDER_PAGES = ['dashboard', 'certificates', 'requests', 'new', 'certificate', 'download'];
+
+/** Where an account's "home" is: the holder's dashboard, or the operator dashboard for staff. */
+export function homeOf(me) {
+  return isStaff(me) ? '/operator.html' : '/dashboard.html';
+}
 
 /**
  * Builds the header and footer and translates the page. With `auth` (the default) it returns
@@ -59,6 +72,10 @@ export async function initLayout({ active = '', auth = true } = {}) {
       return new Promise(() => {});
     }
     throw e;
+  }
+  if (isStaff(me) && HOLDER_PAGES.includes(active)) {
+    location.replace(homeOf(me));
+    return new Promise(() => {});
   }
   current.me = me;
   await adoptLanguage(me);
@@ -168,7 +185,7 @@ function render() {
   const me = current.me;
   const bar = h('div', { class: 'bar' });
   bar.append(
-    h('a', { class: 'brand', href: me ? '/dashboard.html' : '/' }, 'kunci AMS', h('small', {}, t('brand.sub'))),
+    h('a', { class: 'brand', href: me ? homeOf(me) : '/' }, 'kunci AMS', h('small', {}, t('brand.sub'))),
   );
   const other = getLang() === 'id' ? 'en' : 'id';
   const langButton = h('button', {
@@ -191,6 +208,7 @@ function render() {
   const ul = h('ul');
   for (const item of MENU) {
     if (item.staff && !isStaff(me)) continue;
+    if (item.admin && me.role !== 'admin') continue;
     // Staff hold no certificates here: the holder's pages would only answer "forbidden".
     if (item.holder && isStaff(me)) continue;
     const a = h('a', { href: item.href, id: `nav-${item.id}`, 'aria-current': item.id === current.active ? 'page' : null }, t(item.key));

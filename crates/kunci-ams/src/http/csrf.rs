@@ -21,8 +21,14 @@ use crate::error::{Error, Result};
 /// The header that carries the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// The routes a state-changing request may reach without a CSRF token.
-const TOKEN_EXEMPT: &[&str] = &["/api/login"];
+/// The routes a state-changing request may reach without a CSRF token: those whose body
+/// carries its own credential (a password; a password reset code), which a browser may send
+/// while it still holds another account's session.
+const TOKEN_EXEMPT: &[&str] = &[
+    "/api/login",
+    "/api/password-reset",
+    "/api/password-reset/check",
+];
 
 /// Middleware: resolves the session, then applies the CSRF rules.
 pub async fn session_and_csrf(

@@ -56,7 +56,13 @@ impl Error {
             | Error::RequestClosed
             | Error::RequestNotCancellable
             | Error::TokenNotRenewable
-            | Error::RenewalOpen => StatusCode::CONFLICT,
+            | Error::RenewalOpen
+            | Error::NewKeyRequired => StatusCode::CONFLICT,
+            Error::RejectFixInvalid => StatusCode::BAD_REQUEST,
+            Error::AdminSelf | Error::AdminLast => StatusCode::CONFLICT,
+            Error::AdminNotHolder | Error::PasswordTooShort { .. } => StatusCode::BAD_REQUEST,
+            Error::ResetUnknown => StatusCode::NOT_FOUND,
+            Error::ResetExpired | Error::ResetUsed => StatusCode::GONE,
             Error::TokenExpired | Error::TokenUsed => StatusCode::GONE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::TooLarge | Error::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -2,7 +2,10 @@
 //! sessions' data and CSRF tokens, so none may be cached, except the CRL, which says so itself.
 //!
 //! The CSP allows only the portal's own scripts, styles and images (and `data:` images): no
-//! inline script, no framing, no plugins, forms posting only to the portal. HSTS is sent only
+//! inline script, no framing, no plugins, forms posting only to the portal. One answer keeps
+//! its own, narrower CSP: a supporting document the operator's page shows inside an
+//! `<iframe>` ([`super::operator::INLINE_DOCUMENT_CSP`]: loads nothing, framed only by the
+//! portal's own pages). HSTS is sent only
 //! under TLS, since a browser that honoured it on plain HTTP would lock itself out of a
 //! portal that has no certificate yet.
 
@@ -36,8 +39,16 @@ pub async fn security_headers(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    let framed_document = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|v| v.as_bytes() == super::operator::INLINE_DOCUMENT_CSP.as_bytes());
+    let csp = if framed_document {
+        super::operator::INLINE_DOCUMENT_CSP
+    } else {
+        CONTENT_SECURITY_POLICY
+    };
     let fixed: [(HeaderName, &'static str); 4] = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::CONTENT_SECURITY_POLICY, csp),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (

@@ -18,7 +18,7 @@ use super::{ApiJson, ApiPath, AppState, unix_now};
 use crate::ca::RevocationReason;
 use crate::error::{Error, Result};
 use crate::portal::key_name;
-use crate::store::{Certificate, CertificateStatus, Id, Request, Store};
+use crate::store::{Certificate, CertificateStatus, Id, LostKey, Request, Store};
 
 /// The holder's registered identity: what every CSR of theirs must carry.
 pub async fn identity(
@@ -380,6 +380,70 @@ pub async fn submit(
     Ok(Json(request_json(&state.store, &request, false).await?))
 }
 
+/// `POST /api/requests/{id}/key-backup`'s body.
+#[derive(Deserialize)]
+pub struct KeyBackupBody {
+    checked: bool,
+}
+
+/// The key step's backup proof (issue 12, point 3): the page decrypted the saved backup file
+/// and found the CSR's key (`checked: true`), or the holder skipped the proof. Only the audit
+/// log changes; no key, password or file reaches the server.
+pub async fn key_backup(
+    State(state): State<AppState>,
+    RequireRole(auth, _): RequireRole<Holder>,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(body): ApiJson<KeyBackupBody>,
+) -> Result<StatusCode> {
+    state
+        .store
+        .record_key_backup(id, auth.user.id, body.checked, unix_now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/certificates/{id}/lost-key`'s body: may someone else have the key?
+#[derive(Deserialize)]
+pub struct LostKeyBody {
+    compromised: bool,
+}
+
+/// The lost-key page (issue 12, point 5): records the holder's answer, revokes at once with
+/// keyCompromise when someone else may have the key, and starts the replacement request of
+/// the same product (renewing without a gap when the key is only lost). Answers the new
+/// request with its CSR token, as `POST /api/requests` does, and the certificate as it stands.
+pub async fn lost_key(
+    State(state): State<AppState>,
+    RequireRole(auth, _): RequireRole<Holder>,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(body): ApiJson<LostKeyBody>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let token = CsrToken::from(super::auth::random_token()?);
+    let lost = if body.compromised {
+        LostKey::Compromised
+    } else {
+        LostKey::OnlyLost
+    };
+    let outcome = state
+        .portal
+        .report_lost_key(&state.store, &auth.user, id, lost, &token, unix_now())
+        .await?;
+    let revocation = match &outcome.revocation {
+        Some(r) => Some(request_json(&state.store, r, false).await?),
+        None => None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "request": request_json(&state.store, &outcome.replacement, false).await?,
+            "csr_token": token.expose(),
+            "token_expires_at": outcome.replacement.token_expires_at,
+            "certificate": certificate_json(&state.store, &outcome.certificate).await?,
+            "revocation": revocation,
+        })),
+    ))
+}
+
 /// The inbox, newest first, each notice in the account's language.
 pub async fn notices(
     State(state): State<AppState>,
@@ -486,6 +550,7 @@ pub(super) async fn request_json(store: &Store, r: &Request, with_holder: bool) 
             .and_then(RevocationReason::from_code)
             .map(RevocationReason::as_str),
         "reject_reason": r.reject_reason,
+        "reject_fix": r.reject_fix.map(crate::store::RejectFix::as_str),
     });
     if with_holder {
         let holder = store.user(r.user_id).await?;

@@ -17,6 +17,7 @@
 //! [`pki`] (`/ocsp`, `/tsa`) have the security headers only: no session, no CSRF, their own
 //! 64 KiB limit.
 
+pub mod admin;
 pub mod auth;
 pub mod csrf;
 pub mod error;
@@ -144,6 +145,7 @@ pub fn app(state: AppState) -> Router {
             get(holder::certificate_chain),
         )
         .route("/api/certificates/{id}/revoke", post(holder::revoke))
+        .route("/api/certificates/{id}/lost-key", post(holder::lost_key))
         .route("/api/revocation-reasons", get(holder::revocation_reasons))
         .route(
             "/api/requests",
@@ -157,6 +159,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/requests/{id}/submit", post(holder::submit))
         .route("/api/requests/{id}/token", post(holder::renew_token))
         .route("/api/requests/{id}/cancel", post(holder::cancel))
+        .route("/api/requests/{id}/key-backup", post(holder::key_backup))
         .route("/api/csr/check", post(holder::csr_check))
         .route("/api/csr", post(holder::upload_csr))
         .route("/api/notices", get(holder::notices))
@@ -173,9 +176,23 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/operator/requests/{id}/reject", post(operator::reject))
         .route("/api/operator/audit", get(operator::audit))
+        .route("/api/operator/dashboard", get(operator::dashboard))
+        .route("/api/operator/history", get(operator::history))
         .route("/api/admin/users", get(list_users).post(create_user))
         .route("/api/admin/lockouts", get(auth::lockouts))
         .route("/api/admin/lockouts/clear", post(auth::clear_lockouts))
+        .route("/api/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/api/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/api/admin/users/{id}/grant", post(admin::grant))
+        .route("/api/admin/users/{id}/withdraw", post(admin::withdraw))
+        .route(
+            "/api/admin/users/{id}/password-reset",
+            post(admin::create_reset),
+        )
+        .route("/api/admin/products", get(admin::products))
+        .route("/api/admin/ca", get(admin::ca_state))
+        .route("/api/password-reset", post(admin::reset_password))
+        .route("/api/password-reset/check", post(admin::check_reset))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/ca/issuing.crl", get(public::crl))
         .route("/ca/issuing.crt", get(public::issuing_cert))
@@ -297,14 +314,14 @@ async fn method_not_allowed() -> Error {
     Error::MethodNotAllowed
 }
 
-/// `GET /api/admin/users`: every account (never the password hashes).
+/// `GET /api/admin/users`: every account with its granted products (never the password
+/// hashes).
 async fn list_users(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
 ) -> Result<Json<serde_json::Value>> {
-    let users = state.store.users().await?;
     Ok(Json(serde_json::json!({
-        "users": users.iter().map(user_json).collect::<Vec<_>>()
+        "users": admin::accounts_json(&state).await?
     })))
 }
 
@@ -353,7 +370,7 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
-fn user_json(user: &User) -> serde_json::Value {
+pub(super) fn user_json(user: &User) -> serde_json::Value {
     serde_json::json!({
         "id": user.id,
         "login": user.login,

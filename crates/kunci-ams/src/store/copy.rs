@@ -5,8 +5,9 @@
 //! identities, products and grants, requests with their CSRs and documents' metadata,
 //! certificates, the CRL counter and current CRL, the inbox, the audit log with its head row),
 //! in one transaction on the
-//! target, so a failed copy leaves the target as it was. Sessions and login failures are
-//! not copied: they are short-lived, and holders simply log in again. The target must be
+//! target, so a failed copy leaves the target as it was. Sessions, login failures and
+//! password reset codes (`password_resets`) are not copied: they are short-lived, holders
+//! simply log in again, and an administrator makes a new reset link. The target must be
 //! empty (migrated, nothing in it); the source is only read.
 //!
 //! Columns are taken by name from the source and typed by the target's own catalogue, so a

@@ -14,6 +14,16 @@
 //!   publishes a new CRL, [`Store::publish_crl`], and notifies the holder.)
 //! - Automatic mode's revocation, [`Store::revoke_at_once`]: the request is stored already
 //!   "Success", the certificate revoked, the notice stored and a new CRL stored.
+//! - The holder's lost key, [`Store::report_lost_key`] (issue 12, point 5): the report is
+//!   recorded (`key.lost_reported`, with whether someone else may have the key) and the
+//!   replacement enrollment of the same product made. When the key may be in someone else's
+//!   hands the certificate is revoked at once with keyCompromise (the holder is signed in, and
+//!   a key reported compromised must not stay trusted while an operator gets to it, as mature
+//!   CAs do on a subscriber's compromise report): the revocation request is stored already
+//!   "Success" (a waiting revocation of it is settled instead), the certificate revoked, the
+//!   holder's notice and a new CRL stored, all with the replacement in one transaction. When
+//!   the key is only lost, the replacement renews without a gap (`supersedes_cert_id`): the
+//!   old certificate stays good until the new one is issued, then is revoked as superseded.
 //! - The end-of-validity reminder, [`Store::record_reminder`]: the certificate is marked
 //!   reminded and the notice stored.
 //!
@@ -38,15 +48,43 @@ use super::certificates::{
 };
 use super::notices::insert_notice;
 use super::requests::{
-    Request, RequestKind, RequestStatus, fetch_request, insert_revocation, request_subject,
-    submit_in,
+    Request, RequestKind, RequestStatus, fetch_request, insert_enrollment, insert_revocation,
+    request_subject, submit_in,
 };
 use super::{DbResultExt, Id, Store, UnixTime, check_reason};
 use crate::error::{Error, Result};
+use kunci_core::CsrToken;
 use crate::words::NoticeText;
 
 /// RFC 5280 CRLReason `superseded`: what a no-gap renewal revokes its old certificate with.
 pub const REASON_SUPERSEDED: u8 = 4;
+
+/// RFC 5280 CRLReason `keyCompromise`: what a holder's report that someone else may have the
+/// key revokes with.
+pub const REASON_KEY_COMPROMISE: u8 = 1;
+
+/// What [`Store::report_lost_key`] did.
+#[derive(Clone, Debug)]
+pub struct LostKeyOutcome {
+    /// The replacement enrollment, "Enrollment" (pending) with the CSR token given.
+    pub replacement: Request,
+    /// The certificate whose key was lost, as it now stands (revoked when compromised).
+    pub certificate: Certificate,
+    /// The revocation decided at once (compromised only).
+    pub revocation: Option<Request>,
+    /// The CRL that lists the revocation (compromised only).
+    pub crl: Option<Vec<u8>>,
+}
+
+/// The holder's answer on the lost-key page: may someone else have the key?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LostKey {
+    /// Someone else may have it: revoke now with keyCompromise.
+    Compromised,
+    /// Only lost (or its password forgotten): the old certificate stays good until the
+    /// replacement is issued.
+    OnlyLost,
+}
 
 impl Store {
     /// Stores the certificate the CA signed for enrollment `request` and marks the request
@@ -164,6 +202,84 @@ impl Store {
         let crl = publish_crl_in(&mut tx, sign_crl, now).await?;
         tx.commit().await.db("committing a revocation")?;
         Ok((request, revoked, crl))
+    }
+
+    /// The holder `user` lost the key of their good certificate `cert` (see the module's
+    /// header): one transaction records the report, revokes at once when `lost` is
+    /// [`LostKey::Compromised`] (with `notice` and `sign_crl` as for [`Store::revoke_at_once`]),
+    /// and makes the replacement enrollment of the certificate's product with `token`.
+    /// Refused with nothing changed when the certificate is not the holder's
+    /// ([`Error::StoreNotFound`]), not good, or (only lost) already being renewed
+    /// ([`Error::StoreConflict`]), or its product is no longer granted ([`Error::NotGranted`]).
+    #[allow(clippy::too_many_arguments)] // one decision's inputs, each named at the call
+    pub async fn report_lost_key(
+        &self,
+        user: Id,
+        cert: Id,
+        lost: LostKey,
+        token: &CsrToken,
+        token_expires_at: UnixTime,
+        notice: impl FnOnce(&Request, &Certificate) -> NoticeText,
+        sign_crl: impl FnOnce(i64, Vec<RevokedEntry>) -> Result<Vec<u8>>,
+        now: UnixTime,
+    ) -> Result<LostKeyOutcome> {
+        let mut tx = self.begin_audited().await?;
+        let old = fetch_certificate(&mut tx, cert).await?;
+        if old.user_id != user {
+            return Err(Error::StoreNotFound {
+                what: "certificate",
+            });
+        }
+        let product = fetch_request(&mut tx, old.request_id)
+            .await?
+            .product_id
+            .ok_or(Error::StoreInvalid {
+                what: "certificate without a product",
+            })?;
+        let compromised = lost == LostKey::Compromised;
+        let report = Entry::new(
+            Actor::User(user),
+            "key.lost_reported",
+            certificate_subject(&old.serial_hex),
+        )
+        .with("certificate", cert)
+        .with("compromised", compromised);
+        append(&mut tx, &report, now).await?;
+        let revocation = if compromised {
+            let id = revoke_compromised_in(&mut tx, user, cert, now).await?;
+            let revocation = fetch_request(&mut tx, id).await?;
+            let revoked = fetch_certificate(&mut tx, cert).await?;
+            insert_notice(&mut tx, user, &notice(&revocation, &revoked), now).await?;
+            Some(revocation)
+        } else {
+            None
+        };
+        let id = insert_enrollment(
+            &mut tx,
+            user,
+            product,
+            token,
+            token_expires_at,
+            (!compromised).then_some(cert),
+            Some(cert),
+            now,
+        )
+        .await?;
+        // The CRL last: it is signed over everything this transaction revoked.
+        let crl = if compromised {
+            Some(publish_crl_in(&mut tx, sign_crl, now).await?)
+        } else {
+            None
+        };
+        let replacement = fetch_request(&mut tx, id).await?;
+        let certificate = fetch_certificate(&mut tx, cert).await?;
+        tx.commit().await.db("committing a lost key")?;
+        Ok(LostKeyOutcome {
+            replacement,
+            certificate,
+            revocation,
+            crl,
+        })
     }
 
     /// Records that the reminder for `cert` went out, and adds it to the holder's inbox, in
@@ -288,6 +404,41 @@ async fn issue_in(
     if let Some(old) = current.supersedes_cert_id {
         settle_superseded(&mut *conn, old, operator, now).await?;
     }
+    Ok(id)
+}
+
+/// Inside a transaction: `user`'s good certificate `cert` revoked at once with keyCompromise on
+/// the holder's report. A revocation of it still waiting is decided now, with keyCompromise
+/// (the reason relying parties must see); otherwise a revocation request is stored already
+/// decided. The decision is the portal's rule, so its actor is `system`. Answers the
+/// revocation request's id.
+async fn revoke_compromised_in(
+    conn: &mut sqlx::AnyConnection,
+    user: Id,
+    cert: Id,
+    now: UnixTime,
+) -> Result<Id> {
+    let waiting: Option<Id> = sqlx::query_scalar(
+        "UPDATE requests SET status = 'success', revocation_reason = $1, decided_at = $2, \
+         updated_at = $2 WHERE kind = 'revocation' AND target_cert_id = $3 \
+         AND status = 'pending' AND user_id = $4 RETURNING id",
+    )
+    .bind(i64::from(REASON_KEY_COMPROMISE))
+    .bind(now)
+    .bind(cert)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await
+    .db("settling a waiting revocation")?;
+    let id = match waiting {
+        Some(id) => id,
+        None => insert_revocation(&mut *conn, user, cert, REASON_KEY_COMPROMISE, now, true).await?,
+    };
+    let entry = Entry::new(Actor::System, "request.approved", request_subject(id))
+        .with("kind", "revocation")
+        .with("key_compromise_reported", true);
+    append(&mut *conn, &entry, now).await?;
+    revoke(&mut *conn, cert, REASON_KEY_COMPROMISE, now).await?;
     Ok(id)
 }
 

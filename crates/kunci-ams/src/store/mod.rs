@@ -25,6 +25,7 @@ mod decisions;
 mod notices;
 mod requests;
 mod sessions;
+mod staff;
 mod users;
 
 use std::path::Path;
@@ -39,12 +40,14 @@ use crate::error::{Error, Result};
 pub use audit::{Actor, AuditRecord, Break, Entry, GENESIS_HASH, Verification, entry_hash};
 pub use certificates::{Certificate, CertificateStatus, NewCertificate, RevokedEntry};
 pub use copy::CopyReport;
-pub use decisions::REASON_SUPERSEDED;
+pub use decisions::{LostKey, LostKeyOutcome, REASON_KEY_COMPROMISE, REASON_SUPERSEDED};
 pub use notices::Notice;
 pub use requests::{
-    Document, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits, csr_token_hash,
+    Document, RejectFix, Request, RequestKind, RequestStatus, TOKEN_HASH_LEN, UploadLimits,
+    csr_token_hash,
 };
 pub use sessions::{FailureGroup, LoginFailures, Session};
+pub use staff::{Decision, HistoryFilter, PasswordReset};
 pub use users::{NewProduct, NewUser, Product, Role, User};
 
 /// Seconds since the Unix epoch (UTC), as the caller's clock gives them.

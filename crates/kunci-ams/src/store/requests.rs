@@ -143,6 +143,36 @@ impl RequestStatus {
     }
 }
 
+/// What the holder of a rejected enrollment must fix (the operator chooses it with the
+/// rejection; issue 12, point 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RejectFix {
+    /// The CSR was fine: the holder uploads a new Surat Rekomendasi to the same request, which
+    /// goes back to "Sudah Upload" ([`Store::attach_document_within`]) and is submitted again.
+    Document,
+    /// The key, the CSR or the identity must change: only a new request (new key) helps.
+    NewKey,
+}
+
+impl RejectFix {
+    /// The stored and API name (`document`, `new_key`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectFix::Document => "document",
+            RejectFix::NewKey => "new_key",
+        }
+    }
+
+    /// The fix named `name` (`document`, `new_key`).
+    pub fn parse(name: &str) -> Option<RejectFix> {
+        match name {
+            "document" => Some(RejectFix::Document),
+            "new_key" => Some(RejectFix::NewKey),
+            _ => None,
+        }
+    }
+}
+
 /// A supporting document as recorded (the bytes live on disk under `sha256_hex`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Document {
@@ -211,6 +241,9 @@ pub struct Request {
     pub revocation_reason: Option<u8>,
     /// Why the operator refused it.
     pub reject_reason: Option<String>,
+    /// What the holder must fix (rejected enrollments; `None` otherwise, and for rejections
+    /// stored before the choice existed, which only a new request fixes).
+    pub reject_fix: Option<RejectFix>,
     /// The operator who decided (none for automatic approval).
     pub decided_by: Option<Id>,
     /// When it was decided.
@@ -225,8 +258,8 @@ macro_rules! request_columns {
     () => {
         "id, user_id, kind, status, product_id, token_expires_at, token_used_at, csr_der, \
          document_sha256, document_name, document_size, agreement_at, supersedes_cert_id, \
-         target_cert_id, revocation_reason, reject_reason, decided_by, decided_at, created_at, \
-         updated_at"
+         target_cert_id, revocation_reason, reject_reason, reject_fix, decided_by, decided_at, \
+         created_at, updated_at"
     };
 }
 
@@ -248,66 +281,149 @@ impl Store {
         supersedes: Option<Id>,
         now: UnixTime,
     ) -> Result<Request> {
-        check_new_token(token, token_expires_at, now)?;
         let mut tx = self.begin_audited().await?;
-        ensure_active_holder(&mut tx, user).await?;
-        let granted: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM product_grants WHERE user_id = $1 AND product_id = $2",
+        let id = insert_enrollment(
+            &mut tx,
+            user,
+            product,
+            token,
+            token_expires_at,
+            supersedes,
+            None,
+            now,
         )
-        .bind(user)
-        .bind(product)
-        .fetch_optional(&mut *tx)
-        .await
-        .db("checking a grant")?;
-        if granted.is_none() {
-            return Err(Error::NotGranted);
-        }
-        if let Some(cert) = supersedes {
-            ensure_good_certificate_of(&mut tx, cert, user).await?;
-            let issued_for: Option<Id> = sqlx::query_scalar(
-                "SELECT r.product_id FROM certificates c JOIN requests r ON r.id = c.request_id \
-                 WHERE c.id = $1",
-            )
-            .bind(cert)
-            .fetch_one(&mut *tx)
-            .await
-            .db("reading a certificate's product")?;
-            if issued_for.is_some_and(|p| p != product) {
-                return Err(Error::RenewalProductMismatch);
-            }
-            cancel_abandoned_renewal(&mut tx, cert, user, now).await?;
-        }
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO requests (user_id, kind, status, product_id, token_hash, \
-             token_expires_at, supersedes_cert_id, created_at, updated_at) \
-             VALUES ($1, 'enrollment', 'pending', $2, $3, $4, $5, $6, $6) RETURNING id",
-        )
-        .bind(user)
-        .bind(product)
-        .bind(csr_token_hash(token))
-        .bind(token_expires_at)
-        .bind(supersedes)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            // The partial index: an open renewal of this certificate, made meanwhile. (A
-            // token hash cannot repeat: 256 random bits.)
-            sqlx::Error::Database(d) if d.is_unique_violation() => Error::RenewalOpen,
-            _ => super::unavailable("creating an enrollment")(e),
-        })?;
+        .await?;
         let request = fetch_request(&mut tx, id).await?;
-        let mut entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
-            .with("kind", "enrollment")
-            .with("product", product);
-        if let Some(cert) = supersedes {
-            entry = entry.with("renews_certificate", cert);
-        }
-        append(&mut tx, &entry, now).await?;
         tx.commit().await.db("committing an enrollment")?;
         Ok(request)
     }
 
+    /// Records what the holder did with the backup of a key made in the browser for their
+    /// enrollment `request` (issue 12, point 3): `checked` (the page decrypted the saved
+    /// backup file with the password the holder typed, and it holds the CSR's key) appends
+    /// `key.backup_checked`, otherwise `key.backup_skipped`. Nothing but the audit log
+    /// changes; the page's word is what is recorded (the server never sees the key). Only
+    /// the holder's own enrollment whose CSR is stored and which is not decided takes it
+    /// ([`Error::StoreNotFound`] for another's, [`Error::StoreConflict`] otherwise), once per
+    /// action.
+    pub async fn record_key_backup(
+        &self,
+        request: Id,
+        user: Id,
+        checked: bool,
+        now: UnixTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_audited().await?;
+        let current = fetch_request_of(&mut tx, request, user).await?;
+        let open = matches!(
+            current.status,
+            RequestStatus::Uploaded | RequestStatus::Submitted
+        );
+        if current.kind != RequestKind::Enrollment || current.csr_der.is_none() || !open {
+            return Err(Error::StoreConflict {
+                what: "this request has no key to back up now",
+            });
+        }
+        let action = if checked {
+            "key.backup_checked"
+        } else {
+            "key.backup_skipped"
+        };
+        let recorded: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM audit_log WHERE subject = $1 AND action = $2 LIMIT 1",
+        )
+        .bind(request_subject(request))
+        .bind(action)
+        .fetch_optional(&mut *tx)
+        .await
+        .db("reading a key backup record")?;
+        if recorded.is_some() {
+            return Err(Error::StoreConflict {
+                what: "this was already recorded for this request",
+            });
+        }
+        let entry = Entry::new(Actor::User(user), action, request_subject(request));
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await.db("committing a key backup record")?;
+        Ok(())
+    }
+}
+
+/// Inside a transaction: `user`'s enrollment of `product` with the CSR `token` (see
+/// [`Store::create_enrollment`], whose checks it makes); `lost_key_of` names the certificate
+/// whose key the holder reported lost (issue 12, point 5), recorded in the audit entry.
+/// Answers the request's id.
+#[allow(clippy::too_many_arguments)] // one transaction's inputs, each named at the call
+pub(super) async fn insert_enrollment(
+    tx: &mut sqlx::AnyConnection,
+    user: Id,
+    product: Id,
+    token: &CsrToken,
+    token_expires_at: UnixTime,
+    supersedes: Option<Id>,
+    lost_key_of: Option<Id>,
+    now: UnixTime,
+) -> Result<Id> {
+    check_new_token(token, token_expires_at, now)?;
+    ensure_active_holder(&mut *tx, user).await?;
+    let granted: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM product_grants WHERE user_id = $1 AND product_id = $2")
+            .bind(user)
+            .bind(product)
+            .fetch_optional(&mut *tx)
+            .await
+            .db("checking a grant")?;
+    if granted.is_none() {
+        return Err(Error::NotGranted);
+    }
+    if let Some(cert) = supersedes {
+        ensure_good_certificate_of(&mut *tx, cert, user).await?;
+        let issued_for: Option<Id> = sqlx::query_scalar(
+            "SELECT r.product_id FROM certificates c JOIN requests r ON r.id = c.request_id \
+             WHERE c.id = $1",
+        )
+        .bind(cert)
+        .fetch_one(&mut *tx)
+        .await
+        .db("reading a certificate's product")?;
+        if issued_for.is_some_and(|p| p != product) {
+            return Err(Error::RenewalProductMismatch);
+        }
+        cancel_abandoned_renewal(&mut *tx, cert, user, now).await?;
+    }
+    let id: Id = sqlx::query_scalar(
+        "INSERT INTO requests (user_id, kind, status, product_id, token_hash, \
+             token_expires_at, supersedes_cert_id, created_at, updated_at) \
+             VALUES ($1, 'enrollment', 'pending', $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(user)
+    .bind(product)
+    .bind(csr_token_hash(token))
+    .bind(token_expires_at)
+    .bind(supersedes)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        // The partial index: an open renewal of this certificate, made meanwhile. (A token
+        // hash cannot repeat: 256 random bits.)
+        sqlx::Error::Database(d) if d.is_unique_violation() => Error::RenewalOpen,
+        _ => super::unavailable("creating an enrollment")(e),
+    })?;
+    let mut entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
+        .with("kind", "enrollment")
+        .with("product", product);
+    if let Some(cert) = supersedes {
+        entry = entry.with("renews_certificate", cert);
+    }
+    if let Some(cert) = lost_key_of {
+        entry = entry.with("replaces_lost_key_of", cert);
+    }
+    append(&mut *tx, &entry, now).await?;
+    Ok(id)
+}
+
+impl Store {
     /// Makes a revocation request for the holder's certificate `cert` with the RFC 5280
     /// CRLReason code `reason` (docs/PROCESS.md step 6). Refused when the certificate is not the
     /// holder's ([`Error::StoreNotFound`]), already revoked, or already has an open
@@ -472,9 +588,16 @@ impl Store {
             .db("locking a holder for an upload")?;
         let current = check_upload_in(&mut tx, request, user, document.size, limits, now).await?;
         let sha256_hex = document.sha256_hex.to_ascii_lowercase();
+        // A request rejected for its document goes back to "Sudah Upload" with the new one:
+        // the agreement is to be given again and the decision is forgotten on the row (the
+        // audit log keeps the rejection, its reason and the reopening).
         let done = sqlx::query(
             "UPDATE requests SET document_sha256 = $1, document_name = $2, document_size = $3, \
-             updated_at = $4 WHERE id = $5 AND status = 'uploaded'",
+             updated_at = $4, status = 'uploaded', \
+             agreement_at = CASE WHEN status = 'rejected' THEN NULL ELSE agreement_at END, \
+             reject_reason = NULL, reject_fix = NULL, decided_by = NULL, decided_at = NULL \
+             WHERE id = $5 AND (status = 'uploaded' OR (status = 'rejected' \
+             AND reject_fix = 'document' AND csr_der IS NOT NULL))",
         )
         .bind(&sha256_hex)
         .bind(&document.original_name)
@@ -506,6 +629,18 @@ impl Store {
         .await
         .db("recording an upload")?;
         let updated = fetch_request(&mut tx, request).await?;
+        if current.status == RequestStatus::Rejected {
+            let reopened = Entry::new(
+                Actor::User(user),
+                "request.reopened",
+                request_subject(request),
+            )
+            .with(
+                "after_rejection",
+                current.reject_reason.clone().unwrap_or_default(),
+            );
+            append(&mut tx, &reopened, now).await?;
+        }
         let entry = Entry::new(
             Actor::User(user),
             "request.document_attached",
@@ -534,7 +669,8 @@ impl Store {
     }
 
     /// The operator refuses an open request with `reason` (shown to the holder). Its CSR
-    /// token, if unused, can no longer be used.
+    /// token, if unused, can no longer be used. An enrollment is rejected with the fix of
+    /// [`Store::reject_request_fixing`]'s default.
     pub async fn reject_request(
         &self,
         request: Id,
@@ -542,15 +678,43 @@ impl Store {
         reason: &str,
         now: UnixTime,
     ) -> Result<Request> {
+        self.reject_request_fixing(request, operator, reason, None, now)
+            .await
+    }
+
+    /// Like [`Store::reject_request`], saying what the holder must fix. For an enrollment,
+    /// `fix` defaults to [`RejectFix::Document`] when its CSR is stored (the same request can
+    /// be resubmitted with a new document) and is [`RejectFix::NewKey`] when it is not; asking
+    /// for `Document` on an enrollment without a CSR is [`Error::RejectFixInvalid`], as is any
+    /// `fix` on a revocation. Nothing changes on a refusal.
+    pub async fn reject_request_fixing(
+        &self,
+        request: Id,
+        operator: Option<Id>,
+        reason: &str,
+        fix: Option<RejectFix>,
+        now: UnixTime,
+    ) -> Result<Request> {
         required(reason, "reject reason")?;
         within(reason.trim(), "reject reason", limits::REJECT_REASON)?;
         let mut tx = self.begin_audited().await?;
+        let current = fetch_request(&mut tx, request).await?;
+        let fix = match (current.kind, current.csr_der.is_some(), fix) {
+            (RequestKind::Revocation, _, None) => None,
+            (RequestKind::Revocation, _, Some(_))
+            | (RequestKind::Enrollment, false, Some(RejectFix::Document)) => {
+                return Err(Error::RejectFixInvalid);
+            }
+            (RequestKind::Enrollment, true, fix) => Some(fix.unwrap_or(RejectFix::Document)),
+            (RequestKind::Enrollment, false, _) => Some(RejectFix::NewKey),
+        };
         let done = sqlx::query(
-            "UPDATE requests SET status = 'rejected', reject_reason = $1, decided_by = $2, \
-             decided_at = $3, updated_at = $3 \
-             WHERE id = $4 AND status IN ('pending', 'uploaded', 'submitted')",
+            "UPDATE requests SET status = 'rejected', reject_reason = $1, reject_fix = $2, \
+             decided_by = $3, decided_at = $4, updated_at = $4 \
+             WHERE id = $5 AND status IN ('pending', 'uploaded', 'submitted')",
         )
         .bind(reason.trim())
+        .bind(fix.map(RejectFix::as_str))
         .bind(operator)
         .bind(now)
         .bind(request)
@@ -558,18 +722,19 @@ impl Store {
         .await
         .db("rejecting a request")?;
         if done.rows_affected() != 1 {
-            // Tell a missing request from a closed one.
-            fetch_request(&mut tx, request).await?;
             return Err(Error::StoreConflict {
                 what: "this request is already decided",
             });
         }
-        let entry = Entry::new(
+        let mut entry = Entry::new(
             Actor::deciding(operator),
             "request.rejected",
             request_subject(request),
         )
         .with("reason", reason.trim());
+        if let Some(fix) = fix {
+            entry = entry.with("fix", fix.as_str());
+        }
         append(&mut tx, &entry, now).await?;
         let request = fetch_request(&mut tx, request).await?;
         tx.commit().await.db("committing a rejection")?;
@@ -803,11 +968,7 @@ async fn check_upload_in(
     now: UnixTime,
 ) -> Result<Request> {
     let current = fetch_request_of(&mut *conn, request, user).await?;
-    if current.kind != RequestKind::Enrollment || current.status != RequestStatus::Uploaded {
-        return Err(Error::StoreConflict {
-            what: "this request does not take a document now",
-        });
-    }
+    takes_document(&current)?;
     let recent: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT at, size FROM document_uploads WHERE user_id = $1 AND at > $2 ORDER BY at, id",
     )
@@ -836,6 +997,30 @@ async fn check_upload_in(
         });
     }
     Ok(current)
+}
+
+/// Whether `current` takes a document now: an enrollment in "Sudah Upload", or one rejected
+/// for its document (its CSR stored), which the document puts back in "Sudah Upload". A
+/// rejection that needs a new key is [`Error::NewKeyRequired`]; any other state is
+/// [`Error::StoreConflict`].
+fn takes_document(current: &Request) -> Result<()> {
+    if current.kind != RequestKind::Enrollment {
+        return Err(Error::StoreConflict {
+            what: "this request does not take a document now",
+        });
+    }
+    match current.status {
+        RequestStatus::Uploaded => Ok(()),
+        RequestStatus::Rejected
+            if current.reject_fix == Some(RejectFix::Document) && current.csr_der.is_some() =>
+        {
+            Ok(())
+        }
+        RequestStatus::Rejected => Err(Error::NewKeyRequired),
+        _ => Err(Error::StoreConflict {
+            what: "this request does not take a document now",
+        }),
+    }
 }
 
 /// Seconds until an upload of `size` bytes fits the rate, given the uploads `recent` (at, size;
@@ -1100,6 +1285,9 @@ fn request_from_row(row: &AnyRow) -> Result<Request> {
             .map(|r| u8::try_from(r).map_err(|_| bad_value("revocation_reason", &r.to_string())))
             .transpose()?,
         reject_reason: col(row, "reject_reason")?,
+        reject_fix: col::<Option<String>>(row, "reject_fix")?
+            .map(|f| RejectFix::parse(&f).ok_or_else(|| bad_value("reject_fix", &f)))
+            .transpose()?,
         decided_by: col(row, "decided_by")?,
         decided_at: col(row, "decided_at")?,
         created_at: col(row, "created_at")?,

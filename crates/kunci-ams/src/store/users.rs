@@ -253,33 +253,7 @@ impl Store {
     /// transaction, so that nobody stays logged in on a disabled account.
     pub async fn set_user_disabled(&self, id: Id, disabled: bool, by: &Actor) -> Result<()> {
         let mut tx = self.begin_audited().await?;
-        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-            .bind(i64::from(disabled))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .db("disabling a user")?;
-        if done.rows_affected() == 0 {
-            return Err(Error::StoreNotFound { what: "user" });
-        }
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .db("ending a disabled user's sessions")?;
-        }
-        let action = if disabled {
-            "user.disabled"
-        } else {
-            "user.enabled"
-        };
-        append(
-            &mut tx,
-            &Entry::new(by.clone(), action, user_subject(id)),
-            wall_clock(),
-        )
-        .await?;
+        set_user_disabled_in(&mut tx, id, disabled, by).await?;
         tx.commit().await.db("committing a user's disabled flag")
     }
 
@@ -289,33 +263,7 @@ impl Store {
     pub async fn set_password_hash(&self, id: Id, password_hash: &str, by: &Actor) -> Result<()> {
         required(password_hash, "password hash")?;
         let mut tx = self.begin_audited().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .db("setting a password hash")?;
-        if done.rows_affected() == 0 {
-            return Err(Error::StoreNotFound { what: "user" });
-        }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .db("ending the sessions of a changed password")?;
-        // That it changed and who changed it (the account itself, or an administrator's
-        // reset); neither password nor hash.
-        let action = if *by == Actor::User(id) {
-            "user.password_changed"
-        } else {
-            "user.password_reset"
-        };
-        append(
-            &mut tx,
-            &Entry::new(by.clone(), action, user_subject(id)),
-            wall_clock(),
-        )
-        .await?;
+        set_password_hash_in(&mut tx, id, password_hash, by).await?;
         tx.commit().await.db("committing a password hash")
     }
 
@@ -520,6 +468,82 @@ fn normalise_login(login: &str) -> Result<String> {
         return Err(Error::StoreInvalid { what: "login" });
     }
     Ok(login)
+}
+
+/// [`Store::set_user_disabled`] inside the caller's audited transaction (the staff rules in
+/// `staff.rs` check the last administrator in the same transaction).
+pub(super) async fn set_user_disabled_in(
+    conn: &mut sqlx::AnyConnection,
+    id: Id,
+    disabled: bool,
+    by: &Actor,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db("disabling a user")?;
+    if done.rows_affected() == 0 {
+        return Err(Error::StoreNotFound { what: "user" });
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .db("ending a disabled user's sessions")?;
+    }
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
+    append(
+        conn,
+        &Entry::new(by.clone(), action, user_subject(id)),
+        wall_clock(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// [`Store::set_password_hash`] inside the caller's audited transaction (a password reset
+/// code is used up in the same transaction as the password it sets).
+pub(super) async fn set_password_hash_in(
+    conn: &mut sqlx::AnyConnection,
+    id: Id,
+    password_hash: &str,
+    by: &Actor,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db("setting a password hash")?;
+    if done.rows_affected() == 0 {
+        return Err(Error::StoreNotFound { what: "user" });
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db("ending the sessions of a changed password")?;
+    // That it changed and who changed it (the account itself, or an administrator's
+    // reset); neither password nor hash.
+    let action = if *by == Actor::User(id) {
+        "user.password_changed"
+    } else {
+        "user.password_reset"
+    };
+    append(
+        conn,
+        &Entry::new(by.clone(), action, user_subject(id)),
+        wall_clock(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The typed texts of a new account within their limits ([`super::limits`]), and its e-mail

@@ -35,6 +35,10 @@ addStrings({
   'cert.renew.changed': ['Data Anda berubah (nama, jabatan, instansi, e-mail)? Cabut dulu sertifikat ini dengan alasan UNSPECIFIED, lalu ajukan Permohonan Baru.',
                          'Your data has changed (name, position, organisation, e-mail)? First revoke this certificate with the reason UNSPECIFIED, then make a new request.'],
   'cert.renew.button': ['Perpanjang tanpa jeda', 'Perpanjang tanpa jeda (renew without a gap)'],
+  'cert.lost.h': ['Kunci hilang atau lupa kata sandi?', 'Lost the key or forgot its password?'],
+  'cert.lost.text': ['Tidak ada yang dapat memulihkan kunci privat atau kata sandinya, termasuk otoritas. Halaman panduan membantu Anda mencabut sertifikat bila perlu dan memulai penggantinya.',
+                     'Nobody, not even the authority, can recover the private key or its password. The guide helps you revoke the certificate when needed and start its replacement.'],
+  'cert.lost.button': ['Lupa kata sandi atau kunci hilang?', 'Forgot the password, or lost the key?'],
   'cert.renewal.open': ['Perpanjangan sertifikat ini sudah dimulai: permohonan #{id}, status {status}. Lanjutkan dari langkah terakhir, atau batalkan lalu mulai lagi.',
                         'A renewal of this certificate was already started: request #{id}, status {status}. Continue from its last step, or cancel it and start again.'],
   'cert.renewal.continue': ['Lanjutkan perpanjangan', 'Continue the renewal'],
@@ -121,6 +125,8 @@ function render() {
   const good = cert.status === 'good';
   $('renew-section').hidden = !good;
   $('revoke-section').hidden = !good;
+  $('lost-section').hidden = !good;
+  $('lost-link').href = `/kunci-hilang.html?certificate=${cert.id}`;
   $('renew-link').href = `/permohonan-baru.html?renews=${cert.id}`;
   const open = good ? cert.open_renewal : null;
   $('renew-actions').hidden = !!open;

@@ -8,6 +8,7 @@ import { initLayout, isStaff, languageSaved } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate } from '../i18n.js';
 import { get } from '../api.js';
 import { $, h, showError } from '../dom.js';
+import { fixText, fixLink } from '../rejection.js';
 
 addStrings({
   'title.dashboard': ['Dasbor – kunci AMS', 'Dashboard – kunci AMS'],
@@ -27,6 +28,7 @@ addStrings({
   'dash.renew': ['Perpanjang', 'Renew'],
   'dash.notice.one': ['1 pesan baru di Kotak Masuk: {subject}', '1 new message in your inbox: {subject}'],
   'dash.notice.many': ['{n} pesan baru di Kotak Masuk; yang terbaru: {subject}', '{n} new messages in your inbox; the newest: {subject}'],
+  'dash.rejected': ['Permohonan #{id} ({product}) ditolak.', 'Request #{id} ({product}) was rejected.'],
   'dash.link.certs': ['Lihat dan unduh sertifikat Anda', 'See and download your certificates'],
   'dash.link.new': ['Ajukan permohonan sertifikat baru', 'Request a new certificate'],
   'dash.link.requests': ['Periksa status permohonan', 'Check the status of your requests'],
@@ -82,6 +84,17 @@ function render() {
         t(ended ? 'dash.ended' : 'dash.soon', { serial: c.serial, product: c.product || '', date: formatDate(c.not_after) }),
         ' ',
         ended ? null : h('a', { href: `/permohonan-baru.html?renews=${c.id}` }, t('dash.renew'))),
+    );
+  }
+  // Rejected enrollments that can still lead somewhere: the latest decision of each.
+  const rejected = data.requests.filter((r) => r.kind === 'enrollment' && r.status === 'rejected' && r.updated_at > now - 30 * DAY);
+  for (const r of rejected.slice(0, 3)) {
+    reminders.push(
+      h('p', { class: 'notice warn', id: `dash-rejected-${r.id}` },
+        t('dash.rejected', { id: r.id, product: r.product || '' }),
+        r.reject_reason ? ` ${t('reject.reason', { r: r.reject_reason })}` : '',
+        ` ${fixText(r)} `,
+        fixLink(r, { class: null, id: `dash-fix-${r.id}` })),
     );
   }
   // One line for all unread messages (the newest's own subject, and how many), never a row of

@@ -65,6 +65,8 @@ addStrings({
                      'Success: certificate {serial} matches your key. Save the .pem file (certificate) and the .p12 file (certificate + private key, protected by your password).'],
   'dl.save.pem': ['Simpan .pem', 'Simpan .pem (save)'],
   'dl.save.p12': ['Simpan .p12', 'Simpan .p12 (save)'],
+  'dl.lost': ['Lupa kata sandi atau kunci hilang?', 'Forgot the password, or lost the key?'],
+  'dl.lost.wrong': ['Kata sandi tidak dapat dipulihkan oleh siapa pun, termasuk otoritas.', 'Nobody, not even the authority, can recover the password.'],
 });
 
 let cert = null;
@@ -141,6 +143,8 @@ $('download-form').addEventListener('submit', async (event) => {
   } catch (e) {
     progress(null);
     showError('dl-error', e);
+    // The way on after a wrong password: the lost-key page, shown beside the error.
+    $('dl-lost-hint').hidden = e.code !== 'pkcs8.wrong_password';
     if (e.code === 'pkcs8.wrong_password') {
       $('key-password').select();
       $('key-password').focus();
@@ -153,6 +157,9 @@ $('download-form').addEventListener('submit', async (event) => {
 
 await initLayout({ active: 'certificates' });
 const id = intParam('id');
+for (const link of [$('lost-key-link'), $('lost-key-link-2')]) {
+  if (id) link.href = `/kunci-hilang.html?certificate=${id}`;
+}
 
 try {
   if (!id) throw Object.assign(new Error(''), { code: 'store.not_found' });

@@ -1,16 +1,19 @@
 /**
- * "Antrian Permohonan", the operator queue (operator and admin accounts): revocations waiting
- * and enrollments submitted, oldest first (GET /api/operator/queue) with holder, kind,
- * product, date, the supporting document (a PDF download: documents are never shown inline), details with the CSR's subject and
- * key (GET /api/operator/requests/{id}), "Setujui" (approve) and "Tolak" (reject, with a
- * required reason in a dialog). A decided row leaves the queue with a status message. Shows
+ * "Antrian Permohonan", the operator dashboard (operator and admin accounts): first a summary
+ * (GET /api/operator/dashboard: what waits by kind and by age, today's decisions and who made
+ * them), then the queue, oldest first, with holder, kind, product, date, the supporting
+ * document; details in words (GET /api/operator/requests/{id}: the subject's fields labelled,
+ * key type and size, the holder's e-mail, the certificate renewed or revoked, and the Surat
+ * Rekomendasi shown in an <iframe> of ?view=inline); "Setujui" (approve) and "Tolak" (reject,
+ * with a required reason), each confirmed in a <dialog> that repeats holder, kind and product
+ * before anything is sent. A decided row leaves the queue with a status message. Shows
  * when automatic approval is on (GET /api/me auto_approve). Below the queue, "Jejak Audit": the
  * tamper-evident audit log, read-only, newest first, 50 entries a page with "Muat catatan lebih
  * lama" for older ones (GET /api/operator/audit?before=&limit=), and the chain's head.
  */
 
 import { initLayout, isStaff } from '../layout.js';
-import { addStrings, t, onLangChange, formatDate, formatBytes } from '../i18n.js';
+import { addStrings, t, onLangChange, formatDate, formatBytes, statusLabel } from '../i18n.js';
 import { get, post } from '../api.js';
 import { $, h, showError, showStatus, focusHeading } from '../dom.js';
 
@@ -42,7 +45,57 @@ addStrings({
   'op.reject.reason': ['Alasan penolakan', 'Reason for rejection'],
   'op.reject.send': ['Kirim penolakan', 'Send rejection'],
   'op.reject.required': ['Tulis alasan penolakan.', 'Write the reason for the rejection.'],
+  'op.reject.fix': ['Yang harus diperbaiki pemohon', 'What the holder must fix'],
+  'op.reject.fix.document': ['Dokumen saja (CSR sudah benar): pemohon mengunggah Surat Rekomendasi baru dan mengirim ulang permohonan yang sama',
+                             'Only the document (the CSR is fine): the holder uploads a new Surat Rekomendasi and resubmits the same request'],
+  'op.reject.fix.new_key': ['Kunci baru (CSR, kunci atau identitas harus berubah): pemohon membuat permohonan baru',
+                            'A new key (the CSR, key or identity must change): the holder makes a new request'],
+  'op.reject.fix.hint': ['Hanya untuk permohonan penerbitan. Alasan dan pilihan ini ditampilkan kepada pemohon.',
+                         'Enrollments only. The holder sees the reason and this choice.'],
   'op.forbidden': ['Halaman ini hanya untuk operator.', 'This page is for operators only.'],
+  'dash.h': ['Ringkasan', 'Summary'],
+  'dash.waiting.caption': ['Menunggu keputusan, menurut jenis dan lama menunggu', 'Waiting for a decision, by kind and by how long'],
+  'dash.age.under_1_day': ['Kurang dari 1 hari', 'Under 1 day'],
+  'dash.age.days_1_to_3': ['1–3 hari', '1–3 days'],
+  'dash.age.over_3_days': ['Lebih dari 3 hari', 'Over 3 days'],
+  'dash.total': ['Jumlah', 'Total'],
+  'dash.today.h': ['Keputusan hari ini', 'Today\'s decisions'],
+  'dash.today.summary': ['{approved} disetujui, {rejected} ditolak.', '{approved} approved, {rejected} rejected.'],
+  'dash.today.item': ['#{id} {kind} {holder}: {status} oleh {who}, {time}', '#{id} {kind} {holder}: {status} by {who}, {time}'],
+  'dash.system': ['sistem (persetujuan otomatis)', 'the system (automatic approval)'],
+  'dash.history': ['Cari di Riwayat Keputusan', 'Search the decision history'],
+  'op.waiting.revocation': ['Pencabutan menunggu persetujuan', 'Revocation waiting for approval'],
+  'op.waiting.enrollment': ['Penerbitan menunggu persetujuan', 'Enrollment waiting for approval'],
+  'op.kind.revocation_pending': ['Ini permohonan PENCABUTAN yang menunggu persetujuan: bila disetujui, sertifikat di bawah ini dicabut dan masuk CRL.',
+                                'This is a REVOCATION waiting for approval: if approved, the certificate below is revoked and put on the CRL.'],
+  'op.kind.enrollment_waiting': ['Ini permohonan PENERBITAN sertifikat baru: bila disetujui, CA menerbitkan sertifikat untuk CSR ini.',
+                                 'This is an ENROLLMENT for a new certificate: if approved, the CA issues a certificate for this CSR.'],
+  'op.f.email': ['E-mail pemohon', 'Holder\'s e-mail'],
+  'op.f.key': ['Jenis dan ukuran kunci', 'Key type and size'],
+  'op.f.email_sans': ['E-mail di sertifikat (subjectAltName)', 'E-mail in the certificate (subjectAltName)'],
+  'op.f.fingerprint': ['Sidik kunci publik (SHA-256)', 'Public key fingerprint (SHA-256)'],
+  'op.f.cert': ['No. seri {serial}, berlaku sampai {until} ({status})', 'Serial {serial}, valid until {until} ({status})'],
+  'op.f.none_renews': ['Tidak: sertifikat baru', 'No: a new certificate'],
+  'subj.common_name': ['Nama (CN)', 'Name (CN)'],
+  'subj.organization': ['Organisasi (O)', 'Organisation (O)'],
+  'subj.organizational_unit': ['Unit (OU)', 'Unit (OU)'],
+  'subj.email': ['E-mail (emailAddress)', 'E-mail (emailAddress)'],
+  'subj.serial_number': ['NIK (serialNumber)', 'NIK (serialNumber)'],
+  'subj.locality': ['Kota/Kabupaten (L)', 'City/Regency (L)'],
+  'subj.state': ['Provinsi (ST)', 'Province (ST)'],
+  'subj.country': ['Negara (C)', 'Country (C)'],
+  'op.doc.h': ['Surat Rekomendasi', 'Surat Rekomendasi (recommendation letter)'],
+  'op.doc.frame': ['Surat Rekomendasi (PDF) permohonan ini', 'This request\'s Surat Rekomendasi (PDF)'],
+  'op.doc.download': ['Unduh PDF', 'Download the PDF'],
+  'op.approve.h': ['Setujui permohonan #{id}?', 'Approve request #{id}?'],
+  'op.approve.send': ['Ya, setujui', 'Yes, approve'],
+  'op.confirm.holder': ['Pemohon', 'Holder'],
+  'op.confirm.kind': ['Jenis', 'Kind'],
+  'op.confirm.product': ['Produk', 'Product'],
+  'op.confirm.approve.enrollment': ['CA akan menerbitkan sertifikat untuk pemohon ini.', 'The CA will issue a certificate to this holder.'],
+  'op.confirm.approve.renewal': ['CA akan menerbitkan sertifikat baru; sertifikat lama (No. seri {serial}) lalu dicabut sebagai superseded.', 'The CA will issue a new certificate; the old one (serial {serial}) is then revoked as superseded.'],
+  'op.confirm.approve.revocation': ['Sertifikat No. seri {serial} akan dicabut dan masuk CRL. Ini tidak dapat dibatalkan.', 'Certificate serial {serial} will be revoked and put on the CRL. This cannot be undone.'],
+  'op.confirm.reject': ['Permohonan ditolak; pemohon melihat alasan yang Anda tulis.', 'The request is rejected; the holder sees the reason you write.'],
   'op.detail.h': ['Rincian permohonan #{id}', 'Details of request #{id}'],
   'op.f.kind': ['Jenis', 'Kind'],
   'op.f.status': ['Status', 'Status'],
@@ -100,6 +153,7 @@ const AUDIT_ACTIONS = {
   'ca.ocsp_key_created': ['Kunci OCSP dibuat', 'OCSP key created'],
   'ca.ocsp_certificate_renewed': ['Sertifikat OCSP diperbarui', 'OCSP certificate renewed'],
   'ca.tsa_key_created': ['Kunci TSA dibuat', 'TSA key created'],
+  'user.password_reset_issued': ['Tautan reset kata sandi dibuat', 'Password reset link made'],
 };
 addStrings(Object.fromEntries(Object.entries(AUDIT_ACTIONS).map(([k, v]) => [`audit.a.${k}`, v])));
 
@@ -109,7 +163,11 @@ let audit = [];
 let auditHead = null;
 let auditNext = null;
 let rejecting = null;
+let approving = null;
 let detail = null;
+let dashboard = null;
+/** The button that opened a dialog, to give focus back when it closes. */
+let opener = null;
 
 if (!isStaff(me)) {
   showError('error', t('op.forbidden'));
@@ -121,6 +179,7 @@ if (!isStaff(me)) {
 }
 onLangChange(() => {
   render();
+  renderDashboard();
   renderDetail();
   renderAudit();
 });
@@ -132,6 +191,39 @@ async function load() {
     showError('error', e);
   }
   render();
+  await loadDashboard();
+}
+
+/** The summary: counts by kind and age, and the decisions since this browser's midnight. */
+async function loadDashboard() {
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  try {
+    dashboard = await get(`/api/operator/dashboard?since=${Math.floor(midnight.getTime() / 1000)}`);
+    $('summary').hidden = false;
+  } catch (e) {
+    showError('error', e);
+  }
+  renderDashboard();
+}
+
+function renderDashboard() {
+  if (!dashboard) return;
+  const ages = ['under_1_day', 'days_1_to_3', 'over_3_days', 'total'];
+  $('waiting-counts-body').replaceChildren(...['enrollment', 'revocation'].map((kind) => h('tr', { id: `waiting-${kind}` },
+    h('th', { scope: 'row' }, t(`kind.${kind}`)),
+    ...ages.map((age) => h('td', { class: `count-${age}` }, String(dashboard.waiting_counts[kind][age]))),
+  )));
+  $('today-summary').textContent = t('dash.today.summary', dashboard.decided);
+  $('today-list').replaceChildren(...(dashboard.decisions || []).map((d) => h('li', { id: `today-${d.request_id}` },
+    t('dash.today.item', {
+      id: d.request_id,
+      kind: t(`kind.${d.kind}`),
+      holder: `${d.holder.name} (${d.holder.login})`,
+      status: d.status === 'success' ? 'Success' : 'Rejected',
+      who: d.decided_by ? d.decided_by.login : t('dash.system'),
+      time: formatDate(d.decided_at, true),
+    }))));
 }
 
 function render() {
@@ -147,7 +239,7 @@ function render() {
   body.replaceChildren(...queue.map((r) => h('tr', { id: `queue-row-${r.id}` },
     h('td', {}, String(r.id)),
     h('td', {}, r.holder ? `${r.holder.name} (${r.holder.login})` : t('none')),
-    h('td', {}, t(`kind.${r.kind}`)),
+    h('td', {}, t(`op.waiting.${r.kind}`)),
     h('td', {}, r.product || t('none')),
     h('td', {}, formatDate(r.updated_at || r.created_at, true)),
     h('td', {}, r.document
@@ -155,8 +247,8 @@ function render() {
       : t('op.no_document')),
     h('td', { class: 'actions-cell' },
       h('button', { type: 'button', class: 'small secondary', id: `details-${r.id}`, on: { click: () => showDetail(r.id) } }, t('op.details')),
-      h('button', { type: 'button', class: 'small', id: `approve-${r.id}`, on: { click: () => approve(r.id) } }, t('op.approve')),
-      h('button', { type: 'button', class: 'small danger', id: `reject-${r.id}`, on: { click: () => openReject(r.id) } }, t('op.reject'))),
+      h('button', { type: 'button', class: 'small', id: `approve-${r.id}`, on: { click: (ev) => openApprove(r.id, ev.currentTarget) } }, t('op.approve')),
+      h('button', { type: 'button', class: 'small danger', id: `reject-${r.id}`, on: { click: (ev) => openReject(r.id, ev.currentTarget) } }, t('op.reject'))),
   )));
 }
 
@@ -166,33 +258,99 @@ function leave(id, message) {
   render();
   showStatus('status', message, true);
   focusHeading(document.querySelector('h1'));
+  loadDashboard();
 }
 
-async function approve(id) {
+/**
+ * What the decision is about, repeated in the confirmation dialog: holder, kind, product, and
+ * what approving does. Uses the request's details (for the serials), fetched if not open.
+ */
+async function confirmationFor(id, decision) {
+  const r = detail && detail.id === id ? detail : await get(`/api/operator/requests/${id}`);
+  let effect;
+  if (decision === 'reject') effect = t('op.confirm.reject');
+  else if (r.kind === 'revocation') effect = t('op.confirm.approve.revocation', { serial: r.target_certificate ? r.target_certificate.serial : `#${r.target_certificate_id}` });
+  else if (r.renews_certificate) effect = t('op.confirm.approve.renewal', { serial: r.renews_certificate.serial });
+  else effect = t('op.confirm.approve.enrollment');
+  const facts = h('dl', { class: 'facts' },
+    h('dt', {}, t('op.confirm.holder')), h('dd', {}, r.holder ? `${r.holder.name} (${r.holder.login})` : t('none')),
+    h('dt', {}, t('op.confirm.kind')), h('dd', {}, t(`op.waiting.${r.kind}`)),
+    h('dt', {}, t('op.confirm.product')), h('dd', {}, r.product || t('none')));
+  return [facts, h('p', {}, effect)];
+}
+
+async function openApprove(id, button) {
   showError('error', null);
-  const button = $(`approve-${id}`);
-  if (button) button.disabled = true;
+  opener = button;
+  approving = id;
+  try {
+    $('approve-summary').replaceChildren(...await confirmationFor(id, 'approve'));
+  } catch (e) {
+    showError('error', e);
+    return;
+  }
+  $('approve-dialog-h').textContent = t('op.approve.h', { id });
+  showError('approve-error', null);
+  $('approve-dialog').showModal();
+  // The safe choice has the focus; approving is one deliberate Tab or click away.
+  $('approve-cancel').focus();
+}
+
+function closeDialog(dialogId) {
+  $(dialogId).close();
+  if (opener && opener.isConnected) opener.focus();
+  else focusHeading(document.querySelector('h1'));
+  opener = null;
+}
+
+$('approve-cancel').addEventListener('click', () => closeDialog('approve-dialog'));
+$('approve-dialog').addEventListener('cancel', (event) => {
+  event.preventDefault();
+  closeDialog('approve-dialog');
+});
+
+$('approve-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const id = approving;
+  $('approve-confirm').disabled = true;
   try {
     const r = await post(`/api/operator/requests/${id}/approve`);
+    $('approve-dialog').close();
+    opener = null;
     leave(id, r.certificate_id ? t('op.approved.cert', { id, cert: r.certificate_id }) : t('op.approved', { id }));
   } catch (e) {
-    if (button) button.disabled = false;
-    showError('error', e);
+    showError('approve-error', e);
+  } finally {
+    $('approve-confirm').disabled = false;
   }
-}
+});
 
-function openReject(id) {
+async function openReject(id, button) {
+  showError('error', null);
+  opener = button;
   rejecting = id;
+  try {
+    $('reject-summary').replaceChildren(...await confirmationFor(id, 'reject'));
+  } catch (e) {
+    showError('error', e);
+    return;
+  }
   $('reject-dialog-h').textContent = t('op.reject.h', { id });
   $('reject-reason').value = '';
+  // What to fix applies to enrollments only (a revocation takes no fix).
+  const r = queue.find((x) => x.id === id);
+  const enrollment = !r || r.kind === 'enrollment';
+  $('reject-fix-field').hidden = !enrollment;
+  $('reject-fix').value = 'document';
   showError('reject-error', null);
   $('reject-dialog').showModal();
   $('reject-reason').focus();
 }
 
-$('reject-cancel').addEventListener('click', () => {
-  $('reject-dialog').close();
-  $(`reject-${rejecting}`)?.focus();
+$('reject-cancel').addEventListener('click', () => closeDialog('reject-dialog'));
+$('reject-dialog').addEventListener('cancel', (event) => {
+  event.preventDefault();
+  closeDialog('reject-dialog');
 });
 
 $('reject-form').addEventListener('submit', async (event) => {
@@ -206,8 +364,11 @@ $('reject-form').addEventListener('submit', async (event) => {
   const id = rejecting;
   $('reject-confirm').disabled = true;
   try {
-    await post(`/api/operator/requests/${id}/reject`, { reason });
+    const body = { reason };
+    if (!$('reject-fix-field').hidden) body.fix = $('reject-fix').value;
+    await post(`/api/operator/requests/${id}/reject`, body);
     $('reject-dialog').close();
+    opener = null;
     leave(id, t('op.rejected', { id }));
   } catch (e) {
     showError('reject-error', e);
@@ -236,33 +397,57 @@ function show(value) {
   return String(value);
 }
 
+function certText(c) {
+  if (!c) return null;
+  return t('op.f.cert', { serial: c.serial, until: formatDate(c.not_after), status: t(`cert.status.${c.status}`) });
+}
+
 function renderDetail() {
   if (!detail) return;
   const r = detail;
   $('detail-h').textContent = t('op.detail.h', { id: r.id });
+  const waiting = (r.kind === 'revocation' && r.status === 'pending') || (r.kind === 'enrollment' && r.status === 'submitted');
+  $('detail-kind').textContent = r.kind === 'revocation' ? t('op.kind.revocation_pending') : t('op.kind.enrollment_waiting');
   const rows = [
-    ['op.f.kind', t(`kind.${r.kind}`)],
-    ['op.f.status', r.status_label || r.status],
+    ['op.f.kind', waiting ? t(`op.waiting.${r.kind}`) : t(`kind.${r.kind}`)],
+    ['op.f.status', statusLabel(r)],
     ['op.f.holder', r.holder ? `${r.holder.name} (${r.holder.login})` : null],
+    ['op.f.email', r.holder ? r.holder.email : null],
     ['op.f.product', r.product],
   ];
   if (r.kind === 'enrollment') {
-    rows.push(['op.f.csr_subject', r.csr_subject]);
-    rows.push(['op.f.document', r.document ? `${r.document.name} (${formatBytes(r.document.size)}), SHA-256 ${r.document.sha256}` : null]);
+    const info = r.csr_info || {};
+    for (const f of info.subject_fields || []) {
+      rows.push([`subj.${f.field}`, f.value]);
+    }
+    rows.push(['op.f.key', info.key_label]);
+    rows.push(['op.f.email_sans', info.email_sans]);
+    rows.push(['op.f.renews', r.renews_certificate ? certText(r.renews_certificate) : t('op.f.none_renews')]);
+    rows.push(['op.f.document', r.document ? `${r.document.name} (${formatBytes(r.document.size)})` : null]);
     rows.push(['op.f.agreed', r.agreed]);
-    if (r.renews) rows.push(['op.f.renews', `#${r.renews}`]);
+    rows.push(['op.f.fingerprint', info.public_key_sha256]);
   } else {
-    rows.push(['op.f.target', r.target_certificate_id ? `#${r.target_certificate_id}` : null]);
+    rows.push(['op.f.target', certText(r.target_certificate)]);
     rows.push(['op.f.reason', r.revocation_reason]);
   }
   const dl = $('detail');
   dl.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, show(v))]));
-  if (r.csr_info && typeof r.csr_info === 'object') {
-    for (const [k, v] of Object.entries(r.csr_info)) {
-      dl.append(h('dt', {}, t('op.f.csr', { field: k })), h('dd', {}, h('code', {}, show(v))));
-    }
+  const view = $('doc-view');
+  view.hidden = !r.document;
+  if (r.document) {
+    const src = `/api/operator/requests/${r.id}/document?view=inline`;
+    if ($('doc-frame').getAttribute('src') !== src) $('doc-frame').setAttribute('src', src);
+    $('doc-download').href = `/api/operator/requests/${r.id}/document`;
+  } else {
+    $('doc-frame').removeAttribute('src');
   }
+  const open = queue.some((q) => q.id === r.id);
+  $('detail-approve').hidden = !open;
+  $('detail-reject').hidden = !open;
 }
+
+$('detail-approve').addEventListener('click', (ev) => detail && openApprove(detail.id, ev.currentTarget));
+$('detail-reject').addEventListener('click', (ev) => detail && openReject(detail.id, ev.currentTarget));
 
 /** One page of the audit log, older than entry `before` (from the newest when null). */
 async function loadAudit(before) {
@@ -317,6 +502,7 @@ $('audit-more').addEventListener('click', () => loadAudit(auditNext));
 function closeDetail() {
   detail = null;
   $('detail-panel').hidden = true;
+  $('doc-frame').removeAttribute('src');
 }
 
 $('detail-close').addEventListener('click', () => {

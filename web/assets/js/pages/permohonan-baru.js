@@ -23,11 +23,13 @@ import { $, showError, intParam } from '../dom.js';
 import { state, show, renderSteps } from './permohonan-baru/wizard.js';
 import { fillProducts, renderRenews, renderKeys, wireProduct } from './permohonan-baru/step-product.js';
 import { renderToken, wireToken } from './permohonan-baru/step-token.js';
-import { renderPaste, renderHolder, extensionText, judge, updateGenerate, wireKit } from './permohonan-baru/step-kit.js';
+import { renderPaste, renderHolder, extensionText, judge, updateGenerate, wireKit, renderBackupGate } from './permohonan-baru/step-kit.js';
 import { renderCheck, wireCheck } from './permohonan-baru/step-check.js';
 import { renderDocument, wireDocument } from './permohonan-baru/step-document.js';
 import { renderAgreement, wireAgreement } from './permohonan-baru/step-agreement.js';
 import { renderDone } from './permohonan-baru/step-done.js';
+import { resubmittable } from '../rejection.js';
+import { takeToken } from '../tokenhandoff.js';
 
 state.me = await initLayout({ active: 'new' });
 
@@ -44,6 +46,7 @@ onLangChange(() => {
   renderDone();
   renderCheck();
   renderDocument();
+  renderBackupGate();
   if (state.check) $('extension-status').textContent = extensionText();
   if ($('key-password').value) judge();
   else updateGenerate();
@@ -95,11 +98,21 @@ function resumeAt(r) {
   if (r.status === 'pending' && !r.csr_uploaded) {
     $('kit-token').setAttribute('aria-describedby', 'paste-status');
     state.pasteMessage = 'new.kit.resume';
+    // Made on the lost-key page: its token is handed over, filled in, never shown in the URL.
+    const handed = takeToken(r.id);
+    if (handed) {
+      state.token = handed;
+      $('kit-token').value = handed;
+      state.pasteMessage = 'new.kit.handed';
+    }
     if (r.token_expires_at && r.token_expires_at < Date.now() / 1000) showError('error', t('new.token_expired'));
     show('kit', false);
     renderPaste();
   } else if (r.status === 'uploaded' || (r.status === 'pending' && r.csr_uploaded)) {
     show(r.document ? 'agreement' : 'document', false);
+  } else if (resubmittable(r)) {
+    // Rejected for its document: the same request takes a new one (then the agreement again).
+    show('document', false);
   } else {
     show('done', false);
   }

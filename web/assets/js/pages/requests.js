@@ -12,6 +12,7 @@ import { initLayout } from '../layout.js';
 import { addStrings, t, onLangChange, formatDate, statusLabel, statusExplanation } from '../i18n.js';
 import { get, post } from '../api.js';
 import { $, h, showError, showStatus } from '../dom.js';
+import { fixText, fixLink } from '../rejection.js';
 
 addStrings({
   'title.requests': ['Status Permohonan – kunci AMS', 'Request status – kunci AMS'],
@@ -63,8 +64,10 @@ function statusCell(r) {
   const explanation = statusExplanation(r);
   if (explanation) cell.append(h('div', { class: 'hint', id: `status-explain-${r.id}` }, explanation));
   if (r.status === 'rejected' && r.reject_reason) {
-    cell.append(h('div', { class: 'hint' }, t('reject.reason', { r: r.reject_reason })));
+    cell.append(h('div', { class: 'hint', id: `reject-reason-${r.id}` }, t('reject.reason', { r: r.reject_reason })));
   }
+  const fix = fixText(r);
+  if (fix) cell.append(h('div', { class: 'hint', id: `reject-fix-${r.id}` }, fix));
   return cell;
 }
 
@@ -83,6 +86,8 @@ function row(r) {
       on: { click: () => askCancel(r) },
     }, t('reqs.cancel')));
   }
+  const fix = fixLink(r);
+  if (fix) actions.append(fix);
   if (r.certificate_id && r.status === 'success') {
     actions.append(h('a', { class: 'button small secondary', href: `/certificate.html?id=${r.certificate_id}` }, t('reqs.certificate')));
   }

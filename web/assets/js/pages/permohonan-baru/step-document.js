@@ -6,6 +6,7 @@ import { addStrings, t, formatBytes } from '../../i18n.js';
 import { request } from '../../api.js';
 import { $, h, showError, showStatus } from '../../dom.js';
 import { state, show, whenShown } from './wizard.js';
+import { resubmittable, fixText } from '../../rejection.js';
 
 addStrings({
   'new.doc.h': ['Surat Rekomendasi', 'Surat Rekomendasi (recommendation letter)'],
@@ -17,12 +18,24 @@ addStrings({
   'new.doc.name': ['Nama berkas', 'File name'],
   'new.doc.size': ['Ukuran', 'Size'],
   'new.doc.sha': ['SHA-256', 'SHA-256'],
+  'new.doc.resubmit': ['Permohonan #{id} ditolak.', 'Request #{id} was rejected.'],
 });
 
 whenShown('document', renderDocument);
 
 export function renderDocument() {
-  const d = state.request && state.request.document;
+  const r = state.request;
+  // Rejected for its document: the old one is not offered again; a new upload reopens it.
+  const again = !!r && resubmittable(r);
+  $('resubmit-note').hidden = !again;
+  if (again) {
+    $('resubmit-note').textContent = [
+      t('new.doc.resubmit', { id: r.id }),
+      r.reject_reason ? t('reject.reason', { r: r.reject_reason }) : '',
+      fixText(r),
+    ].filter(Boolean).join(' ');
+  }
+  const d = !again && r && r.document;
   $('document-info').hidden = !d;
   $('document-continue').disabled = !d;
   if (d) {

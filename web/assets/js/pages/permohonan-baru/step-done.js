@@ -5,6 +5,7 @@
 import { addStrings, t } from '../../i18n.js';
 import { $ } from '../../dom.js';
 import { state, whenShown } from './wizard.js';
+import { fixText, newRequestHref } from '../../rejection.js';
 
 addStrings({
   'new.done.h': ['Permohonan dikirim', 'Request sent'],
@@ -26,13 +27,16 @@ export function renderDone() {
   let text;
   if (r.status === 'success') text = t('new.done.success', { id: r.id });
   else if (r.status === 'cancelled') text = t('new.done.cancelled', { id: r.id });
-  else if (r.status === 'rejected') text = t('new.done.rejected', { id: r.id, reason: r.reject_reason ? t('reject.reason', { r: r.reject_reason }) : '' });
+  else if (r.status === 'rejected') text = `${t('new.done.rejected', { id: r.id, reason: r.reject_reason ? t('reject.reason', { r: r.reject_reason }) : '' })} ${fixText(r)}`.trim();
   else text = t('new.done.submitted', { id: r.id });
   $('done-status').textContent = text;
   $('done-status').className = `notice ${['rejected', 'cancelled'].includes(r.status) ? 'warn' : 'ok'}`;
   const link = $('done-download');
   link.hidden = false;
-  if (r.certificate_id) {
+  if (r.status === 'rejected' && r.kind === 'enrollment') {
+    link.href = newRequestHref(r);
+    link.textContent = t('reject.new_request');
+  } else if (r.certificate_id) {
     link.href = `/download.html?id=${r.certificate_id}`;
     link.textContent = t('new.done.download');
   } else {

@@ -21,6 +21,7 @@ addStrings({
                     'This part replaces the LOCK program: the key pair is made in your browser and the private key is never sent to the server.'],
   'new.kit.resume': ['Tempel token CSR yang Anda salin saat membuat permohonan ini. Jika token hilang atau kedaluwarsa, tekan "Token hilang? Buat token baru" di bawah.',
                      'Paste the CSR token you copied when you made this request. If the token is lost or has expired, press "Token hilang? Buat token baru" (lost the token? make a new one) below.'],
+  'new.kit.handed': ['Token CSR permohonan pengganti sudah diisikan. Tekan "(2) Lanjutkan >>".', 'The replacement request\'s CSR token is filled in. Press "(2) Lanjutkan >>".'],
   'new.kit.token': ['Tempel token CSR di sini', 'Paste the CSR token here'],
   'new.kit.paste': ['(1) Paste >>', '(1) Paste >>'],
   'new.kit.pasted': ['Token ditempel dari papan klip.', 'Token pasted from the clipboard.'],
@@ -72,9 +73,46 @@ addStrings({
   'new.kit.backup.text': ['Kunci privat Anda sudah dienkripsi dengan kata sandi dan disimpan di peramban ini. Simpan juga berkas cadangannya: tanpa kunci ini sertifikat baru tidak dapat dipakai.',
                           'Your private key is encrypted with your password and kept in this browser. Save its backup file too: without this key the new certificate cannot be used.'],
   'new.kit.backup.button': ['Simpan cadangan kunci', 'Save key backup'],
+  'new.kit.proof.h': ['Buktikan cadangan dapat dibuka', 'Prove the backup opens'],
+  'new.kit.proof.intro': ['Pilih berkas cadangan yang baru Anda simpan dan ketik kata sandinya. Halaman ini membukanya di peramban (tidak ada yang dikirim ke server) dan memeriksa bahwa isinya kunci CSR ini.',
+                          'Choose the backup file you have just saved and type its password. This page opens it in the browser (nothing is sent to the server) and checks that it holds this CSR\'s key.'],
+  'new.kit.proof.file': ['Berkas cadangan kunci (kunci-key-….pem)', 'Key backup file (kunci-key-….pem)'],
+  'new.kit.proof.password': ['Kata sandi berkas cadangan', 'The backup file\'s password'],
+  'new.kit.proof.check': ['Periksa cadangan', 'Check the backup'],
+  'new.kit.proof.skip': ['Lewati pemeriksaan', 'Skip the check'],
+  'new.kit.proof.skip.hint': ['Melewati pemeriksaan dicatat dalam riwayat permohonan.', 'Skipping the check is recorded in the request\'s history.'],
+  'new.kit.proof.need': ['Pilih berkas cadangan dan ketik kata sandinya.', 'Choose the backup file and type its password.'],
+  'new.kit.proof.working': ['Membuka berkas cadangan dengan kata sandi…', 'Opening the backup file with the password…'],
+  'new.kit.proof.mismatch': ['Berkas ini berisi kunci lain, bukan kunci CSR ini. Pilih berkas kunci-key-{id}.pem yang baru disimpan.',
+                             'This file holds another key, not this CSR\'s key. Choose the kunci-key-{id}.pem file you have just saved.'],
+  'new.kit.proof.ok': ['Cadangan terbukti: berkas terbuka dengan kata sandi Anda dan berisi kunci CSR ini. Simpan berkas itu di tempat aman.',
+                       'Backup proven: the file opens with your password and holds this CSR\'s key. Keep that file somewhere safe.'],
+  'new.kit.proof.skipped': ['Pemeriksaan cadangan dilewati (dicatat). Tanpa cadangan, kunci hilang bila data peramban ini terhapus.',
+                            'Backup check skipped (recorded). Without a backup, the key is lost if this browser\'s data is cleared.'],
+  'new.kit.proof.first': ['Sebelum melanjutkan: simpan cadangan kunci dan buktikan berkasnya dapat dibuka, atau lewati pemeriksaan.',
+                          'Before going on: save the key backup and prove its file opens, or skip the check.'],
   'new.kit.sent': ['CSR telah diterima server', 'CSR telah diterima server (the server accepted the CSR)'],
   'new.kit.sent.detail': ['Permohonan #{id} sekarang berstatus "{status}". Tekan OK, lalu "Check".', 'Request #{id} now has the status "{status}". Press OK, then "Check".'],
 });
+
+/** OK leaves the key step only once the backup is proven or its check skipped. */
+export function renderBackupGate() {
+  $('csr-ok').disabled = !!state.backupPending;
+  $('csr-ok-why').textContent = state.backupPending ? t('new.kit.proof.first') : '';
+}
+
+/** Puts the proof (or the skip) on the record; the key and its password stay here. */
+async function recordBackup(checked) {
+  try {
+    await post(`/api/requests/${state.request.id}/key-backup`, { checked });
+  } catch (e) {
+    // Already on the record (a second click, or a reload): nothing more to record.
+    if (e.code !== 'store.conflict') throw e;
+  }
+  state.backupPending = false;
+  renderBackupGate();
+  $('csr-ok').focus();
+}
 
 export function renderPaste() {
   showStatus('paste-status', state.pasteMessage ? t(state.pasteMessage) : '');
@@ -244,6 +282,9 @@ export function wireKit() {
       fillAlgorithms();
       $('kit-details').hidden = false;
       $('backup-part').hidden = true;
+      $('backup-proof').hidden = true;
+      state.keySha256 = null;
+      state.backupPending = false;
       $('csr-sent').hidden = true;
       focusHeading('h-holder');
       $('extension-status').textContent = t('new.kit.ext.checking');
@@ -318,6 +359,7 @@ export function wireKit() {
       if (!state.csrPem) {
         progress('new.kit.p.generate', { alg: ALG_LABEL[alg] || alg });
         key = await k.KeyPair.generate(alg);
+        state.keySha256 = key.publicKeySha256;
         progress('new.kit.p.encrypt');
         const encryptedPem = await key.exportEncrypted(password);
         progress('new.kit.p.store');
@@ -346,7 +388,16 @@ export function wireKit() {
       $('gen-progress').textContent = t('new.kit.p.done');
       $('csr-sent-detail').textContent = t('new.kit.sent.detail', { id: r.id, status: statusLabel(r) });
       $('csr-sent').hidden = false;
-      $('csr-ok').focus();
+      // A key made here (not on a token): the backup is proven, or skipped on the record,
+      // before the holder leaves the key step.
+      state.backupPending = !!state.keySha256;
+      renderBackupGate();
+      if (state.backupPending) {
+        $('backup-proof').hidden = false;
+        focusHeading('h-backup-proof');
+      } else {
+        $('csr-ok').focus();
+      }
     } catch (e) {
       progress(null);
       if (e.code === 'token.used') state.sent = true;
@@ -356,6 +407,48 @@ export function wireKit() {
       state.busy = false;
       setKitInputsDisabled(false);
       updateGenerate();
+    }
+  });
+
+  $('backup-check').addEventListener('click', async () => {
+    showError('backup-error', null);
+    const file = $('backup-file').files[0];
+    const password = $('backup-password').value;
+    if (!file || !password) {
+      showError('backup-error', t('new.kit.proof.need'));
+      (file ? $('backup-password') : $('backup-file')).focus();
+      return;
+    }
+    const button = $('backup-check');
+    button.disabled = true;
+    showStatus('backup-status', t('new.kit.proof.working'));
+    let opened = null;
+    try {
+      opened = await (await kunci()).KeyPair.importEncrypted(await file.text(), password);
+      if (opened.publicKeySha256 !== state.keySha256) {
+        showStatus('backup-status', '');
+        showError('backup-error', t('new.kit.proof.mismatch', { id: state.request.id }));
+        return;
+      }
+      await recordBackup(true);
+      $('backup-password').value = '';
+      showStatus('backup-status', t('new.kit.proof.ok'), true);
+    } catch (e) {
+      showStatus('backup-status', '');
+      showError('backup-error', e);
+    } finally {
+      if (opened) opened.free().catch(() => {});
+      button.disabled = false;
+    }
+  });
+
+  $('backup-skip').addEventListener('click', async () => {
+    showError('backup-error', null);
+    try {
+      await recordBackup(false);
+      showStatus('backup-status', t('new.kit.proof.skipped'));
+    } catch (e) {
+      showError('backup-error', e);
     }
   });
 

@@ -42,7 +42,11 @@ export function fillProducts() {
   // A renewal already open is continued, not started again (the server would refuse).
   $('product-continue').disabled = types.length === 0 || !!(state.renewsCert && state.renewsCert.open_renewal);
   $('cert-type').replaceChildren(...types.map((ty) => h('option', { value: ty }, ty)));
+  // A new request after a rejection that needs a new key (?product=ID): that product chosen.
+  const wanted = state.productParam && products.find((p) => p.id === state.productParam);
+  if (wanted) $('cert-type').value = wanted.cert_type;
   fillProductSelect();
+  if (wanted) $('product').value = String(wanted.id);
   renderRenews();
 }
 

@@ -32,6 +32,7 @@ export const state = {
   products: [],
   identity: null,
   renews: intParam('renews'),
+  productParam: intParam('product'), // preselected (a new request after a rejection that needs a new key)
   renewsCert: null,
   request: null, // the Request being filled
   token: null, // from POST /api/requests (this page session only)
@@ -43,6 +44,8 @@ export const state = {
   busy: false,
   sent: false,
   csrPem: null,
+  keySha256: null, // SHA-256 of the public key made in this page (the CSR's), for the backup proof
+  backupPending: false, // true until the backup is proven or its check skipped (file keys)
   readToEnd: false,
   copyMessage: '',
   pasteMessage: '',
