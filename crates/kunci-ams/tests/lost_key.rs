@@ -273,12 +273,18 @@ async fn a_document_rejection_is_resubmitted_as_the_same_request_and_issued() {
         .find(|n| n.subject.contains("ditolak"))
         .unwrap();
     assert!(notice.body.contains(REASON), "{}", notice.body);
+    // Written in both languages; the inbox and the e-mail show the holder's.
     assert!(
         notice
             .body
-            .contains("Upload a new Surat Rekomendasi to the same request"),
+            .contains("Unggah Surat Rekomendasi baru pada permohonan yang sama"),
         "{}",
         notice.body
+    );
+    let english = notice.body_en.as_deref().unwrap_or_default();
+    assert!(
+        english.contains("Upload a new Surat Rekomendasi to the same request"),
+        "{english}"
     );
     // Submitting again without a new document changes nothing.
     let before = app.world().await;

@@ -53,8 +53,8 @@ use super::requests::{
 };
 use super::{DbResultExt, Id, Store, UnixTime, check_reason};
 use crate::error::{Error, Result};
-use kunci_core::CsrToken;
 use crate::words::NoticeText;
+use kunci_core::CsrToken;
 
 /// RFC 5280 CRLReason `superseded`: what a no-gap renewal revokes its old certificate with.
 pub const REASON_SUPERSEDED: u8 = 4;

@@ -169,8 +169,9 @@ impl Store {
         if disabled {
             let row = sqlx::query(concat!(
                 "SELECT ",
+                // users.rs's `user_columns!`, which `user_from_row` reads (lang: migration 0010).
                 "id, login, display_name, email, nik, organisation, role, password_hash, \
-                 disabled, created_at",
+                 disabled, created_at, lang",
                 " FROM users WHERE id = $1"
             ))
             .bind(id)
