@@ -74,6 +74,9 @@ describe('the portal on a phone', { skip }, () => {
     try {
       await page.goto(`${portal.url}/`);
       await step('login');
+      await page.goto(`${portal.url}/reset-password.html`);
+      await page.waitForLoadState('networkidle');
+      await step('atur-kata-sandi');
       await login('demo');
       await page.locator('#cards .card').first().waitFor();
       await step('dasbor');
@@ -151,6 +154,15 @@ describe('the portal on a phone', { skip }, () => {
         await page.waitForFunction((left) => document.querySelectorAll('#queue-body tr[id^="queue-row-"]').length === left, n - i - 1);
       }
       await step('antrian-kosong');
+      // The other staff pages fit too: their wide tables scroll inside their own region.
+      await page.goto(`${portal.url}/history.html`);
+      await page.waitForLoadState('networkidle');
+      await step('riwayat-keputusan');
+      await logout();
+      await login('admin');
+      await page.goto(`${portal.url}/admin.html`);
+      await page.waitForLoadState('networkidle');
+      await step('admin');
       await logout();
 
       // The holder again: the new certificate, the old one superseded, in words.
@@ -171,6 +183,10 @@ describe('the portal on a phone', { skip }, () => {
       await page.waitForFunction(() => !document.getElementById('unlock').disabled);
       await onScreen(page.locator('#unlock'), 'the page\'s "Download"');
       await step('download-sertifikat');
+      // The lost-key page, from the certificate.
+      await page.goto(`${portal.url}/kunci-hilang.html?certificate=${fresh.id}`);
+      await page.waitForLoadState('networkidle');
+      await step('kunci-hilang');
       await page.goto(`${portal.url}/certificate.html?id=${old.id}`);
       await page.locator('#details').filter({ hasText: 'Budi Santoso' }).waitFor();
       const oldText = await page.locator('main').innerText();
