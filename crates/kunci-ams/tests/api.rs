@@ -13,7 +13,8 @@
 
 mod support;
 
-use support::{Answer, PASSWORD, Session, TestApp, json_request, route_request, with_session};
+use support::flow::{csr_pem, p256};
+use support::{Answer, PASSWORD, Session, TestApp, route_request, with_session};
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -45,47 +46,9 @@ const BAYU: &str = "CN=Bayu Pratama,emailAddress=bayu.pratama@example.go.id,\
 // ---------------------------------------------------------------------------------------------
 
 impl TestApp {
-    /// An operator or administrator, logged in.
-    async fn staff(&self, login: &str, role: Role) -> Session {
-        self.add_user(NewUser {
-            login: login.into(),
-            display_name: format!("Staff {login}"),
-            email: format!("{login}@example.go.id"),
-            role: Some(role),
-            ..NewUser::default()
-        })
-        .await;
-        self.login(login).await
-    }
-
     async fn get_anon(&self, uri: &str) -> Answer {
         self.send(HttpRequest::get(uri).body(Body::empty()).unwrap())
             .await
-    }
-
-    async fn get(&self, s: &Session, uri: &str) -> Answer {
-        self.send(with_session(
-            HttpRequest::get(uri).body(Body::empty()).unwrap(),
-            s,
-            None,
-        ))
-        .await
-    }
-
-    /// A JSON POST under `s`, with its CSRF token.
-    async fn post_json(&self, s: &Session, uri: &str, body: &Value) -> Answer {
-        self.send(with_session(
-            json_request(Method::POST, uri, body),
-            s,
-            Some(&s.csrf),
-        ))
-        .await
-    }
-
-    /// A POST without a body (approve, notice read), with the CSRF token.
-    async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
-        let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
-        self.send(with_session(request, s, Some(&s.csrf))).await
     }
 
     /// Raw bytes as the document upload sends them.
@@ -131,7 +94,7 @@ impl TestApp {
     ) -> (Id, String) {
         let product_id = self.product_id(product).await;
         let answer = self
-            .post_json(
+            .post(
                 s,
                 "/api/requests",
                 &json!({"product_id": product_id, "renews": renews}),
@@ -145,12 +108,12 @@ impl TestApp {
     }
 
     async fn send_csr(&self, s: &Session, token: &str, csr: &str) -> Answer {
-        self.post_json(s, "/api/csr", &json!({"token": token, "csr": csr}))
+        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
     }
 
     async fn submit(&self, s: &Session, request: Id) -> Answer {
-        self.post_json(
+        self.post(
             s,
             &format!("/api/requests/{request}/submit"),
             &json!({"agree": true}),
@@ -209,24 +172,6 @@ impl TestApp {
 }
 
 // ---- keys, CSRs, certificates, CRLs ----
-
-fn p256() -> KeyPair {
-    KeyPair::generate(
-        KeyAlgorithm::P256,
-        &mut rand_core::UnwrapErr(getrandom::SysRng),
-    )
-    .unwrap()
-}
-
-/// The CSR a holder's client makes: the registered subject, its e-mail as SAN, the token.
-fn csr_pem(subject: &Subject, token: &str, key: &KeyPair) -> String {
-    CsrBuilder::new(subject.clone())
-        .email_san(subject.email.clone())
-        .challenge_password(Some(token.to_owned()))
-        .sign(key)
-        .unwrap()
-        .to_pem()
-}
 
 /// Serial numbers compared as hex without leading zeros.
 fn serial(hex: &str) -> String {
@@ -353,7 +298,7 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
     // Steps 9-11: a new request and its CSR token.
     let before = unix_now();
     let created = app
-        .post_json(
+        .post(
             &ani,
             "/api/requests",
             &json!({"product_id": individu["id"]}),
@@ -379,7 +324,7 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
 
     // Steps 13-14: the token is good; here is what the CSR must carry. Nothing changes.
     let check = app
-        .post_json(&ani, "/api/csr/check", &json!({"token": token}))
+        .post(&ani, "/api/csr/check", &json!({"token": token}))
         .await;
     let check = check.expect(StatusCode::OK);
     assert_eq!(check["request_id"], id);
@@ -651,7 +596,7 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
 
     // Steps 6-7: the revocation request is pending; the certificate is still good.
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{cert_id}/revoke"),
             &json!({"reason": "unspecified"}),
@@ -669,7 +614,7 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
     assert_eq!(still.expect(StatusCode::OK)["status"], "good");
     assert!(app.crl().await.entry(serial_hex).is_none());
     // A second revocation of the same certificate while one is open: conflict.
-    app.post_json(
+    app.post(
         &ani,
         &format!("/api/certificates/{cert_id}/revoke"),
         &json!({"reason": "keyCompromise"}),
@@ -698,7 +643,7 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
     assert_eq!(crl.entries.len(), 1);
 
     // A revoked certificate cannot be revoked again.
-    app.post_json(
+    app.post(
         &ani,
         &format!("/api/certificates/{cert_id}/revoke"),
         &json!({"reason": "unspecified"}),
@@ -720,7 +665,7 @@ async fn key_compromise_is_on_the_crl_with_reason_code_1() {
     let operator = app.staff("siti", Role::Operator).await;
     let cert = app.issued(&ani, &operator, INDIVIDU).await;
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{}/revoke", cert["id"]),
             &json!({"reason": "keyCompromise"}),
@@ -756,7 +701,7 @@ async fn a_holder_cannot_choose_a_ca_only_or_unknown_reason() {
         json!({"reason": 1}),
         json!({}),
     ] {
-        app.post_json(
+        app.post(
             &ani,
             &format!("/api/certificates/{}/revoke", cert["id"]),
             &body,
@@ -785,7 +730,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
     // A second open renewal of the same certificate: conflict, nothing made.
     let before = app.world().await;
     let product_id = app.product_id(INDIVIDU).await;
-    app.post_json(
+    app.post(
         &ani,
         "/api/requests",
         &json!({"product_id": product_id, "renews": old_id}),
@@ -825,7 +770,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
     assert!(crl.entry(new.body["serial"].as_str().unwrap()).is_none());
 
     // Renewing a revoked certificate is refused.
-    app.post_json(
+    app.post(
         &ani,
         "/api/requests",
         &json!({"product_id": product_id, "renews": old_id}),
@@ -863,7 +808,7 @@ async fn automatic_mode_issues_on_submit_and_revokes_at_once() {
     assert_eq!(cert["status"], "good");
 
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{cert_id}/revoke"),
             &json!({"reason": "affiliationChanged"}),
@@ -946,7 +891,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     );
 
     // Acting: revoke, upload, submit, read a notice: not found; Ani's token: wrong account.
-    app.post_json(
+    app.post(
         &bayu,
         &format!("/api/certificates/{cert_id}/revoke"),
         &json!({"reason": "keyCompromise"}),
@@ -962,7 +907,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     app.post_empty(&bayu, &format!("/api/notices/{notice}/read"))
         .await
         .refused(StatusCode::NOT_FOUND, "store.not_found");
-    app.post_json(&bayu, "/api/csr/check", &json!({"token": pending_token}))
+    app.post(&bayu, "/api/csr/check", &json!({"token": pending_token}))
         .await
         .refused(StatusCode::FORBIDDEN, "token.wrong_account");
     // Even a CSR carrying Ani's identity and token, sent from Bayu's account.
@@ -976,7 +921,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
         .refused(StatusCode::FORBIDDEN, "token.wrong_account");
     // Renewing Ani's certificate from Bayu's account.
     let product_id = app.product_id(INDIVIDU).await;
-    app.post_json(
+    app.post(
         &bayu,
         "/api/requests",
         &json!({"product_id": product_id, "renews": cert_id}),
@@ -1200,7 +1145,7 @@ async fn holders_operators_and_admins_reach_only_their_own_routes() {
     assert_eq!(users.len(), 3);
     assert!(!serde_json::to_string(&users).unwrap().contains("argon2"));
     let made = app
-        .post_json(
+        .post(
             &admin,
             "/api/admin/users",
             &json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD,
@@ -1222,10 +1167,10 @@ async fn a_product_not_granted_cannot_be_requested() {
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let before = app.world().await;
     let organisasi = app.product_id(ORGANISASI).await;
-    app.post_json(&bayu, "/api/requests", &json!({"product_id": organisasi}))
+    app.post(&bayu, "/api/requests", &json!({"product_id": organisasi}))
         .await
         .refused(StatusCode::FORBIDDEN, "store.not_granted");
-    app.post_json(&bayu, "/api/requests", &json!({"product_id": 999_999}))
+    app.post(&bayu, "/api/requests", &json!({"product_id": 999_999}))
         .await
         .refused(StatusCode::FORBIDDEN, "store.not_granted");
     assert_eq!(app.world().await, before);
@@ -1246,7 +1191,7 @@ async fn a_non_numeric_id_in_the_path_is_a_json_bad_request() {
             .await
             .refused(StatusCode::BAD_REQUEST, "http.bad_request");
     }
-    app.post_json(&ani, "/api/requests/abc/submit", &json!({"agree": true}))
+    app.post(&ani, "/api/requests/abc/submit", &json!({"agree": true}))
         .await
         .refused(StatusCode::BAD_REQUEST, "http.bad_request");
     app.get(&operator, "/api/operator/requests/abc")
@@ -1332,10 +1277,10 @@ async fn malformed_csrs_are_refused_and_the_token_still_works() {
         assert!(!answer.text().contains(&token), "the token is never echoed");
     }
     // The CSR as a JSON number, or without the token: not the JSON the route takes.
-    app.post_json(&ani, "/api/csr", &json!({"token": token, "csr": 12}))
+    app.post(&ani, "/api/csr", &json!({"token": token, "csr": 12}))
         .await
         .refused(StatusCode::BAD_REQUEST, "http.bad_request");
-    app.post_json(&ani, "/api/csr", &json!({"csr": good.to_pem()}))
+    app.post(&ani, "/api/csr", &json!({"csr": good.to_pem()}))
         .await
         .refused(StatusCode::BAD_REQUEST, "http.bad_request");
 
@@ -1434,7 +1379,7 @@ async fn an_oversized_csr_body_is_413_and_changes_nothing() {
     app.send_csr(&ani, &token, &huge)
         .await
         .refused(StatusCode::PAYLOAD_TOO_LARGE, "http.too_large");
-    app.post_json(
+    app.post(
         &ani,
         "/api/csr/check",
         &json!({"token": "t".repeat(2 << 20)}),
@@ -1465,7 +1410,7 @@ async fn replayed_csr_token_is_refused_and_changes_nothing() {
             .await
             .refused(StatusCode::GONE, "token.used");
     }
-    app.post_json(&ani, "/api/csr/check", &json!({"token": token}))
+    app.post(&ani, "/api/csr/check", &json!({"token": token}))
         .await
         .refused(StatusCode::GONE, "token.used");
     assert_eq!(app.world().await, before);
@@ -1500,7 +1445,7 @@ async fn expired_and_unknown_tokens_are_refused_and_change_nothing() {
         .unwrap();
     let before = app.world().await;
     let csr = csr_pem(ani.subject(), expired, &p256());
-    app.post_json(&ani, "/api/csr/check", &json!({"token": expired}))
+    app.post(&ani, "/api/csr/check", &json!({"token": expired}))
         .await
         .refused(StatusCode::GONE, "token.expired");
     app.send_csr(&ani, expired, &csr)
@@ -1509,13 +1454,13 @@ async fn expired_and_unknown_tokens_are_refused_and_change_nothing() {
 
     let unknown = "unknown-token-unknown-token-unknown-token-x";
     let csr = csr_pem(ani.subject(), unknown, &p256());
-    app.post_json(&ani, "/api/csr/check", &json!({"token": unknown}))
+    app.post(&ani, "/api/csr/check", &json!({"token": unknown}))
         .await
         .refused(StatusCode::NOT_FOUND, "token.unknown");
     app.send_csr(&ani, unknown, &csr)
         .await
         .refused(StatusCode::NOT_FOUND, "token.unknown");
-    app.post_json(&ani, "/api/csr/check", &json!({"token": ""}))
+    app.post(&ani, "/api/csr/check", &json!({"token": ""}))
         .await
         .refused(StatusCode::NOT_FOUND, "token.unknown");
     assert_eq!(app.world().await, before);
@@ -1637,11 +1582,11 @@ async fn submit_needs_the_agreement_and_the_document() {
         .expect(StatusCode::OK);
     let before = app.world().await;
     for body in [json!({"agree": false}), json!({})] {
-        app.post_json(&ani, &uri, &body)
+        app.post(&ani, &uri, &body)
             .await
             .refused(StatusCode::BAD_REQUEST, "agreement.required");
     }
-    app.post_json(&ani, &uri, &json!({"agree": "yes"}))
+    app.post(&ani, &uri, &json!({"agree": "yes"}))
         .await
         .refused(StatusCode::BAD_REQUEST, "http.bad_request");
     assert_eq!(app.world().await, before);
@@ -1677,7 +1622,7 @@ async fn approving_twice_issues_exactly_one_certificate() {
             .refused(StatusCode::CONFLICT, "store.already_issued");
     }
     // Rejecting an issued request is refused too.
-    app.post_json(
+    app.post(
         &operator,
         &format!("/api/operator/requests/{id}/reject"),
         &json!({"reason": "too late"}),
@@ -1708,14 +1653,14 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
     let uri = format!("/api/operator/requests/{id}/reject");
     let before = app.world().await;
     for body in [json!({}), json!({"reason": ""}), json!({"reason": "   "})] {
-        app.post_json(&operator, &uri, &body)
+        app.post(&operator, &uri, &body)
             .await
             .refused(StatusCode::BAD_REQUEST, "http.bad_request");
     }
     assert_eq!(app.world().await, before);
 
     let rejected = app
-        .post_json(
+        .post(
             &operator,
             &uri,
             &json!({"reason": "Surat Rekomendasi tidak ditandatangani"}),
@@ -1740,7 +1685,7 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
     app.approve(&operator, id)
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
-    app.post_json(&operator, &uri, &json!({"reason": "again"}))
+    app.post(&operator, &uri, &json!({"reason": "again"}))
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     app.submit(&ani, id)
@@ -1757,7 +1702,7 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
 
     // A rejected pending request's token cannot be used any more.
     let (pending, token) = app.new_request(&ani, INDIVIDU).await;
-    app.post_json(
+    app.post(
         &operator,
         &format!("/api/operator/requests/{pending}/reject"),
         &json!({"reason": "salah produk"}),
@@ -1916,7 +1861,7 @@ async fn malformed_json_is_a_bad_request_and_changes_nothing() {
         }
     }
     assert_eq!(app.world().await, before);
-    app.post_json(&ani, "/api/csr/check", &json!({"token": token}))
+    app.post(&ani, "/api/csr/check", &json!({"token": token}))
         .await
         .expect(StatusCode::OK);
 }
@@ -1942,7 +1887,7 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
 
     let cert = app.issued(&ani, &operator, INDIVIDU).await;
     let rejected = app.submitted(&ani, INDIVIDU, None, &p256()).await;
-    app.post_json(
+    app.post(
         &operator,
         &format!("/api/operator/requests/{rejected}/reject"),
         &json!({"reason": "NIK tidak sesuai"}),
@@ -2020,7 +1965,7 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
 
     // A revocation's approval is a notice too.
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{}/revoke", cert["id"]),
             &json!({"reason": "cessationOfOperation"}),
@@ -2264,7 +2209,7 @@ async fn reminders_go_out_once_per_certificate_near_its_end() {
     // A revoked certificate is never reminded.
     let other = app.issued(&ani, &operator, INDIVIDU).await;
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{}/revoke", other["id"]),
             &json!({"reason": "unspecified"}),
@@ -2470,7 +2415,7 @@ async fn a_rejected_renewal_frees_the_certificate_for_another_and_a_revoked_one_
 
     // A renewal rejected: the certificate may be renewed again.
     let first = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
-    app.post_json(
+    app.post(
         &operator,
         &format!("/api/operator/requests/{first}/reject"),
         &json!({"reason": "dokumen kedaluwarsa"}),
@@ -2481,7 +2426,7 @@ async fn a_rejected_renewal_frees_the_certificate_for_another_and_a_revoked_one_
 
     // Meanwhile the key is compromised: the old certificate is revoked for that reason...
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{old_id}/revoke"),
             &json!({"reason": "keyCompromise"}),
@@ -2516,7 +2461,7 @@ async fn a_revocation_still_pending_when_the_renewal_is_issued_is_settled_with_i
     let old_id = old["id"].as_i64().unwrap();
     let renewal = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
     let revoke = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{old_id}/revoke"),
             &json!({"reason": "keyCompromise"}),
@@ -2742,7 +2687,7 @@ async fn the_quota_of_open_requests_refuses_and_changes_nothing() {
         .await
         .expect(StatusCode::OK);
     // A decided request's document no longer counts.
-    app.post_json(
+    app.post(
         &operator,
         &format!("/api/operator/requests/{first}/reject"),
         &json!({"reason": "Surat Rekomendasi tidak ditandatangani"}),
@@ -2833,7 +2778,7 @@ async fn over_long_free_text_is_refused_and_changes_nothing() {
         ),
         user("dewi".into(), "Dewi".into(), "3".repeat(limits::NIK + 1)),
     ] {
-        app.post_json(&admin, "/api/admin/users", &body)
+        app.post(&admin, "/api/admin/users", &body)
             .await
             .refused(StatusCode::BAD_REQUEST, "field.too_long");
     }
@@ -2855,7 +2800,7 @@ async fn over_long_free_text_is_refused_and_changes_nothing() {
     assert_eq!(refused.code(), "field.too_long");
     assert_eq!(app.world().await, before);
     // At the limits, taken.
-    app.post_json(
+    app.post(
         &admin,
         "/api/admin/users",
         &user(
@@ -2888,7 +2833,7 @@ async fn over_long_free_text_is_refused_and_changes_nothing() {
     app.submit(&ani, id).await.expect(StatusCode::OK);
     let uri = format!("/api/operator/requests/{id}/reject");
     let before = app.world().await;
-    app.post_json(
+    app.post(
         &operator,
         &uri,
         &json!({"reason": long(limits::REJECT_REASON + 1)}),
@@ -2897,7 +2842,7 @@ async fn over_long_free_text_is_refused_and_changes_nothing() {
     .refused(StatusCode::BAD_REQUEST, "field.too_long");
     assert_eq!(app.world().await, before);
     let rejected = app
-        .post_json(
+        .post(
             &operator,
             &uri,
             &json!({"reason": long(limits::REJECT_REASON)}),
@@ -2921,7 +2866,7 @@ async fn a_malformed_email_is_refused_where_accounts_are_made() {
         "dewi @example.go.id",
         "<script>@example.go.id",
     ] {
-        app.post_json(
+        app.post(
             &admin,
             "/api/admin/users",
             &json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD,
@@ -2932,7 +2877,7 @@ async fn a_malformed_email_is_refused_where_accounts_are_made() {
     }
     assert_eq!(app.world().await, before);
     // No address at all is still allowed (notices then stay in the inbox).
-    app.post_json(
+    app.post(
         &admin,
         "/api/admin/users",
         &json!({"login": "dewi", "name": "Dewi", "role": "holder", "password": PASSWORD}),

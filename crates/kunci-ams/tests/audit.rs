@@ -14,13 +14,12 @@
 
 mod support;
 
-use support::{Answer, PASSWORD, Session, TestApp, json_request, with_session};
+use support::flow::{csr_pem, p256};
+use support::{PASSWORD, Session, TestApp, with_session};
 
 use axum::body::Body;
-use axum::http::{Method, Request as HttpRequest, StatusCode};
-use kunci_ams::store::{Id, NewUser, Role};
-use kunci_core::csr::{CsrBuilder, Subject};
-use kunci_core::key::{KeyAlgorithm, KeyPair};
+use axum::http::{Request as HttpRequest, StatusCode};
+use kunci_ams::store::{Id, Role};
 use serde_json::{Value, json};
 
 const INDIVIDU: &str = "Sertifikat Elektronik Individu";
@@ -28,46 +27,11 @@ const ANI: &str = "CN=Ani Wijaya,emailAddress=ani.wijaya@example.go.id,OU=Bidang
                    O=Dinas Komunikasi dan Informatika,L=Bandung,ST=Jawa Barat,C=ID";
 
 impl TestApp {
-    async fn staff(&self, login: &str, role: Role) -> Session {
-        self.add_user(NewUser {
-            login: login.into(),
-            display_name: format!("Staff {login}"),
-            email: format!("{login}@example.go.id"),
-            role: Some(role),
-            ..NewUser::default()
-        })
-        .await;
-        self.login(login).await
-    }
-
-    async fn get(&self, s: &Session, uri: &str) -> Answer {
-        self.send(with_session(
-            HttpRequest::get(uri).body(Body::empty()).unwrap(),
-            s,
-            None,
-        ))
-        .await
-    }
-
-    async fn post_json(&self, s: &Session, uri: &str, body: &Value) -> Answer {
-        self.send(with_session(
-            json_request(Method::POST, uri, body),
-            s,
-            Some(&s.csrf),
-        ))
-        .await
-    }
-
-    async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
-        let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
-        self.send(with_session(request, s, Some(&s.csrf))).await
-    }
-
     /// Steps 9-11: answers (request id, CSR token).
     async fn new_request(&self, s: &Session, renews: Option<Id>) -> (Id, String) {
         let product_id = self.product_id(INDIVIDU).await;
         let answer = self
-            .post_json(
+            .post(
                 s,
                 "/api/requests",
                 &json!({"product_id": product_id, "renews": renews}),
@@ -84,7 +48,7 @@ impl TestApp {
     async fn submitted(&self, s: &Session, renews: Option<Id>) -> (Id, String) {
         let (id, token) = self.new_request(s, renews).await;
         let csr = csr_pem(s.subject(), &token, &p256());
-        self.post_json(s, "/api/csr", &json!({"token": token, "csr": csr}))
+        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
             .expect(StatusCode::CREATED);
         let upload = HttpRequest::post(format!("/api/requests/{id}/document"))
@@ -95,7 +59,7 @@ impl TestApp {
         self.send(with_session(upload, s, Some(&s.csrf)))
             .await
             .expect(StatusCode::OK);
-        self.post_json(
+        self.post(
             s,
             &format!("/api/requests/{id}/submit"),
             &json!({"agree": true}),
@@ -173,23 +137,6 @@ impl TestApp {
     }
 }
 
-fn p256() -> KeyPair {
-    KeyPair::generate(
-        KeyAlgorithm::P256,
-        &mut rand_core::UnwrapErr(getrandom::SysRng),
-    )
-    .unwrap()
-}
-
-fn csr_pem(subject: &Subject, token: &str, key: &KeyPair) -> String {
-    CsrBuilder::new(subject.clone())
-        .email_san(subject.email.clone())
-        .challenge_password(Some(token.to_owned()))
-        .sign(key)
-        .unwrap()
-        .to_pem()
-}
-
 fn user(s: &Session) -> String {
     format!("user:{}", s.user.id)
 }
@@ -233,7 +180,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     let second_cert = approved["certificate_id"].as_i64().unwrap();
     // A request siti rejects, with her reason.
     let (rejected, _) = app.new_request(&ani, None).await;
-    app.post_json(
+    app.post(
         &siti,
         &format!("/api/operator/requests/{rejected}/reject"),
         &json!({"reason": "Surat rekomendasi tidak terbaca"}),
@@ -242,7 +189,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     .expect(StatusCode::OK);
     // The holder revokes the new certificate (key compromise), siti approves.
     let revocation = app
-        .post_json(
+        .post(
             &ani,
             &format!("/api/certificates/{second_cert}/revoke"),
             &json!({"reason": "keyCompromise"}),
@@ -254,14 +201,14 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     app.approve(&siti, revocation).await;
     // Staff account changes: dewi makes an account and lifts ani's lockout; ani logs out
     // everywhere.
-    app.post_json(
+    app.post(
         &dewi,
         "/api/admin/users",
         &json!({"login": "rudi", "name": "Rudi", "role": "operator", "password": PASSWORD}),
     )
     .await
     .expect(StatusCode::CREATED);
-    app.post_json(&dewi, "/api/admin/lockouts/clear", &json!({"login": "ani"}))
+    app.post(&dewi, "/api/admin/lockouts/clear", &json!({"login": "ani"}))
         .await
         .expect(StatusCode::OK);
     app.post_empty(&ani, "/api/logout-all")
@@ -419,7 +366,7 @@ async fn automatic_mode_decisions_are_the_portals_and_the_cas() {
     let cert = app.store().requests_of(ani.user.id).await.unwrap()[0].id;
     assert_eq!(cert, request);
     let certificate = app.store().certificates_of(ani.user.id).await.unwrap()[0].id;
-    app.post_json(
+    app.post(
         &ani,
         &format!("/api/certificates/{certificate}/revoke"),
         &json!({"reason": "unspecified"}),

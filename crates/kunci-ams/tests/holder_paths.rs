@@ -14,15 +14,14 @@
 
 mod support;
 
+use support::flow::fresh_csr_pem;
 use support::{Answer, Session, TestApp, json_request, with_session};
 
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode, header};
 use kunci_ams::http::unix_now;
-use kunci_ams::store::{Id, NewUser, RequestStatus, Role};
+use kunci_ams::store::{Id, RequestStatus};
 use kunci_core::CsrToken;
-use kunci_core::csr::{CsrBuilder, Subject};
-use kunci_core::key::{KeyAlgorithm, KeyPair};
 use serde_json::{Value, json};
 
 const INDIVIDU: &str = "Sertifikat Elektronik Individu";
@@ -33,41 +32,6 @@ const BAYU: &str = "CN=Bayu Pratama,emailAddress=bayu.pratama@example.go.id,\
                     O=Dinas Kesehatan,L=Surabaya,ST=Jawa Timur,C=ID";
 
 impl TestApp {
-    async fn operator(&self) -> Session {
-        self.add_user(NewUser {
-            login: "siti".into(),
-            display_name: "Siti".into(),
-            email: "siti@example.go.id".into(),
-            role: Some(Role::Operator),
-            ..NewUser::default()
-        })
-        .await;
-        self.login("siti").await
-    }
-
-    async fn get(&self, s: &Session, uri: &str) -> Answer {
-        self.send(with_session(
-            HttpRequest::get(uri).body(Body::empty()).unwrap(),
-            s,
-            None,
-        ))
-        .await
-    }
-
-    async fn post(&self, s: &Session, uri: &str, body: &Value) -> Answer {
-        self.send(with_session(
-            json_request(Method::POST, uri, body),
-            s,
-            Some(&s.csrf),
-        ))
-        .await
-    }
-
-    async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
-        let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
-        self.send(with_session(request, s, Some(&s.csrf))).await
-    }
-
     /// "Permohonan Baru": answers (request id, CSR token).
     async fn new_request(&self, s: &Session, product: &str, renews: Option<Id>) -> (Id, String) {
         let product_id = self.product_id(product).await;
@@ -86,7 +50,7 @@ impl TestApp {
     }
 
     async fn send_csr(&self, s: &Session, token: &str) -> Answer {
-        let csr = csr_pem(s.subject(), token);
+        let csr = fresh_csr_pem(s.subject(), token);
         self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
     }
@@ -161,20 +125,6 @@ impl TestApp {
     async fn audit_head(&self) -> i64 {
         self.store().audit_head().await.unwrap().0
     }
-}
-
-fn csr_pem(subject: &Subject, token: &str) -> String {
-    let key = KeyPair::generate(
-        KeyAlgorithm::P256,
-        &mut rand_core::UnwrapErr(getrandom::SysRng),
-    )
-    .unwrap();
-    CsrBuilder::new(subject.clone())
-        .email_san(subject.email.clone())
-        .challenge_password(Some(token.to_owned()))
-        .sign(&key)
-        .unwrap()
-        .to_pem()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,14 +10,13 @@
 
 mod support;
 
+use support::flow::fresh_csr_pem;
 use support::{Answer, Session, TestApp, json_request, with_session};
 
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode, header};
 use der::Decode;
-use kunci_ams::store::{Id, NewUser, Role};
-use kunci_core::csr::{CsrBuilder, Subject};
-use kunci_core::key::{KeyAlgorithm, KeyPair};
+use kunci_ams::store::Id;
 use serde_json::{Value, json};
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::CrlReason;
@@ -34,36 +33,6 @@ const REASON: &str = "Surat Rekomendasi belum ditandatangani kepala dinas";
 // ---------------------------------------------------------------------------------------------
 
 impl TestApp {
-    async fn operator(&self) -> Session {
-        self.add_user(NewUser {
-            login: "siti".into(),
-            display_name: "Siti".into(),
-            email: "siti@example.go.id".into(),
-            role: Some(Role::Operator),
-            ..NewUser::default()
-        })
-        .await;
-        self.login("siti").await
-    }
-
-    async fn get(&self, s: &Session, uri: &str) -> Answer {
-        self.send(with_session(
-            HttpRequest::get(uri).body(Body::empty()).unwrap(),
-            s,
-            None,
-        ))
-        .await
-    }
-
-    async fn post(&self, s: &Session, uri: &str, body: &Value) -> Answer {
-        self.send(with_session(
-            json_request(Method::POST, uri, body),
-            s,
-            Some(&s.csrf),
-        ))
-        .await
-    }
-
     async fn upload(&self, s: &Session, request: Id, pdf: Vec<u8>) -> Answer {
         let http = HttpRequest::post(format!("/api/requests/{request}/document"))
             .header(header::CONTENT_TYPE, "application/pdf")
@@ -122,7 +91,7 @@ impl TestApp {
         self.post(
             s,
             "/api/csr",
-            &json!({"token": token, "csr": csr_pem(s.subject(), token)}),
+            &json!({"token": token, "csr": fresh_csr_pem(s.subject(), token)}),
         )
         .await
         .expect(StatusCode::CREATED);
@@ -188,23 +157,6 @@ impl TestApp {
         answer.expect(StatusCode::OK);
         crl_entries(&answer.bytes)
     }
-}
-
-fn key() -> KeyPair {
-    KeyPair::generate(
-        KeyAlgorithm::P256,
-        &mut rand_core::UnwrapErr(getrandom::SysRng),
-    )
-    .unwrap()
-}
-
-fn csr_pem(subject: &Subject, token: &str) -> String {
-    CsrBuilder::new(subject.clone())
-        .email_san(subject.email.clone())
-        .challenge_password(Some(token.to_owned()))
-        .sign(&key())
-        .unwrap()
-        .to_pem()
 }
 
 /// A small PDF whose content (so SHA-256) depends on `text`.

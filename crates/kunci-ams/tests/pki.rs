@@ -15,15 +15,15 @@
 
 mod support;
 
-use support::{Answer, Session, TestApp, json_request, with_session};
+use support::{Answer, Session, TestApp, with_session};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::http::{Method, Request as HttpRequest, StatusCode, header};
+use axum::http::{Request as HttpRequest, StatusCode, header};
 use base64::Engine;
-use kunci_ams::store::{Id, NewUser, Role};
+use kunci_ams::store::{Id, Role};
 use kunci_core::csr::CsrBuilder;
 use kunci_core::key::{KeyAlgorithm, KeyPair};
 use kunci_test_support::{http_post, judge, p, python, run, run_ok};
@@ -40,37 +40,11 @@ const UNAUTHORIZED: [u8; 5] = [0x30, 0x03, 0x0a, 0x01, 0x06];
 // ---- the portal, a holder and an operator ----
 
 impl TestApp {
-    async fn staff(&self, login: &str) -> Session {
-        self.add_user(NewUser {
-            login: login.into(),
-            display_name: format!("Staff {login}"),
-            email: format!("{login}@example.go.id"),
-            role: Some(Role::Operator),
-            ..NewUser::default()
-        })
-        .await;
-        self.login(login).await
-    }
-
-    async fn post_json(&self, s: &Session, uri: &str, body: &serde_json::Value) -> Answer {
-        self.send(with_session(
-            json_request(Method::POST, uri, body),
-            s,
-            Some(&s.csrf),
-        ))
-        .await
-    }
-
-    async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
-        let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
-        self.send(with_session(request, s, Some(&s.csrf))).await
-    }
-
     /// A holder's enrollment approved by `operator`: (certificate id, certificate PEM).
     async fn enrolled(&self, holder: &Session, operator: &Session) -> (Id, String) {
         let product_id = self.product_id(INDIVIDU).await;
         let created = self
-            .post_json(holder, "/api/requests", &json!({"product_id": product_id}))
+            .post(holder, "/api/requests", &json!({"product_id": product_id}))
             .await;
         let created = created.expect(StatusCode::CREATED);
         let request = created["request"]["id"].as_i64().unwrap();
@@ -87,7 +61,7 @@ impl TestApp {
             .sign(&key)
             .unwrap()
             .to_pem();
-        self.post_json(holder, "/api/csr", &json!({"token": token, "csr": csr}))
+        self.post(holder, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
             .expect(StatusCode::CREATED);
         let pdf = HttpRequest::post(format!("/api/requests/{request}/document"))
@@ -98,7 +72,7 @@ impl TestApp {
         self.send(with_session(pdf, holder, Some(&holder.csrf)))
             .await
             .expect(StatusCode::OK);
-        self.post_json(
+        self.post(
             holder,
             &format!("/api/requests/{request}/submit"),
             &json!({"agree": true}),
@@ -130,7 +104,7 @@ impl TestApp {
     /// The holder asks to revoke for `reason`; the operator approves.
     async fn revoked(&self, holder: &Session, operator: &Session, cert_id: Id, reason: &str) {
         let asked = self
-            .post_json(
+            .post(
                 holder,
                 &format!("/api/certificates/{cert_id}/revoke"),
                 &json!({"reason": reason}),
@@ -188,7 +162,7 @@ impl TestApp {
 async fn portal() -> (TestApp, Session, Session) {
     let app = TestApp::new().await;
     let holder = app.holder("ani", ANI, &[INDIVIDU]).await;
-    let operator = app.staff("operator").await;
+    let operator = app.staff("operator", Role::Operator).await;
     (app, holder, operator)
 }
 

@@ -12,14 +12,13 @@
 
 mod support;
 
+use support::flow::fresh_csr_pem;
 use support::{Answer, PASSWORD, Session, TestApp, json_request, with_session};
 
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode, header};
 use kunci_ams::http::unix_now;
-use kunci_ams::store::{Actor, Id, NewUser, Role};
-use kunci_core::csr::{CsrBuilder, Subject};
-use kunci_core::key::{KeyAlgorithm, KeyPair};
+use kunci_ams::store::{Actor, Id, Role};
 use serde_json::{Value, json};
 
 const INDIVIDU: &str = "Sertifikat Elektronik Individu";
@@ -36,37 +35,6 @@ const DAY: i64 = 86_400;
 // ---------------------------------------------------------------------------------------------
 
 impl TestApp {
-    /// An operator or administrator, logged in.
-    async fn staff(&self, login: &str, role: Role) -> Session {
-        self.add_user(NewUser {
-            login: login.into(),
-            display_name: format!("Staf {login}"),
-            email: format!("{login}@example.go.id"),
-            role: Some(role),
-            ..NewUser::default()
-        })
-        .await;
-        self.login(login).await
-    }
-
-    async fn get(&self, s: &Session, uri: &str) -> Answer {
-        self.send(with_session(
-            HttpRequest::get(uri).body(Body::empty()).unwrap(),
-            s,
-            None,
-        ))
-        .await
-    }
-
-    async fn post(&self, s: &Session, uri: &str, body: &Value) -> Answer {
-        self.send(with_session(
-            json_request(Method::POST, uri, body),
-            s,
-            Some(&s.csrf),
-        ))
-        .await
-    }
-
     async fn post_anon(&self, uri: &str, body: &Value) -> Answer {
         self.send(json_request(Method::POST, uri, body)).await
     }
@@ -81,7 +49,7 @@ impl TestApp {
         let made = made.expect(StatusCode::CREATED);
         let id = made["request"]["id"].as_i64().unwrap();
         let token = made["csr_token"].as_str().unwrap().to_owned();
-        let csr = csr_pem(s.subject(), &token);
+        let csr = fresh_csr_pem(s.subject(), &token);
         self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
             .expect(StatusCode::CREATED);
@@ -128,20 +96,6 @@ impl TestApp {
     }
 }
 
-fn csr_pem(subject: &Subject, token: &str) -> String {
-    let key = KeyPair::generate(
-        KeyAlgorithm::P256,
-        &mut rand_core::UnwrapErr(getrandom::SysRng),
-    )
-    .unwrap();
-    CsrBuilder::new(subject.clone())
-        .email_san(subject.email.clone())
-        .challenge_password(Some(token.to_owned()))
-        .sign(&key)
-        .unwrap()
-        .to_pem()
-}
-
 struct Cast {
     app: TestApp,
     ani: Session,
@@ -154,8 +108,8 @@ async fn cast() -> Cast {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU, ORGANISASI]).await;
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
-    let op = app.staff("siti", Role::Operator).await;
-    let admin = app.staff("root", Role::Admin).await;
+    let op = app.staff_named("siti", Role::Operator, "Staf siti").await;
+    let admin = app.staff_named("root", Role::Admin, "Staf root").await;
     Cast {
         app,
         ani,
@@ -579,7 +533,7 @@ async fn nobody_disables_their_own_account_or_the_last_administrator() {
 
     // The last enabled administrator: only reachable when the one acting is no longer an
     // enabled administrator (disabled since its request began), so it is the store's rule.
-    let second = c.app.staff("dewi", Role::Admin).await;
+    let second = c.app.staff_named("dewi", Role::Admin, "Staf dewi").await;
     c.app
         .store()
         .set_user_disabled(me, true, &Actor::Cli)

@@ -13,8 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
-use axum::http::{Method, Request as HttpRequest, StatusCode};
+use axum::http::{Method, StatusCode};
 use kunci_ams::http::unix_now;
 use kunci_ams::portal::Mailer;
 use kunci_ams::words::{Lang, NoticeText};
@@ -44,15 +43,6 @@ impl Mailer for Outbox {
 }
 
 impl TestApp {
-    async fn get_as(&self, s: &Session, uri: &str) -> Answer {
-        self.send(with_session(
-            HttpRequest::get(uri).body(Body::empty()).unwrap(),
-            s,
-            None,
-        ))
-        .await
-    }
-
     async fn put_language(&self, s: &Session, body: &Value, csrf: Option<&str>) -> Answer {
         self.send(with_session(
             json_request(Method::PUT, "/api/me/language", body),
@@ -68,7 +58,7 @@ impl TestApp {
 
     /// The subjects and bodies of `s`'s inbox, as the API answers them.
     async fn inbox(&self, s: &Session) -> Vec<(String, String)> {
-        let answer = self.get_as(s, "/api/notices").await;
+        let answer = self.get(s, "/api/notices").await;
         answer.expect(StatusCode::OK)["notices"]
             .as_array()
             .unwrap()
@@ -98,7 +88,7 @@ async fn a_new_account_reads_indonesian_and_its_choice_is_stored_and_audited() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     assert_eq!(app.lang_of(&ani).await, Lang::Id);
-    let me = app.get_as(&ani, "/api/me").await;
+    let me = app.get(&ani, "/api/me").await;
     assert_eq!(me.expect(StatusCode::OK)["lang"], "id");
 
     let answer = app
@@ -106,7 +96,7 @@ async fn a_new_account_reads_indonesian_and_its_choice_is_stored_and_audited() {
         .await;
     assert_eq!(answer.expect(StatusCode::OK)["lang"], "en");
     assert_eq!(app.lang_of(&ani).await, Lang::En);
-    let me = app.get_as(&ani, "/api/me").await;
+    let me = app.get(&ani, "/api/me").await;
     assert_eq!(me.expect(StatusCode::OK)["lang"], "en");
 
     let changed: Vec<_> = app

@@ -8,11 +8,13 @@
 //!
 //! On top of that, `app.rs` holds the one test portal of those suites: `TestApp` (a portal and
 //! its client), `Session` (a logged-in account) and `World` (everything a refused request must
-//! leave as it was).
+//! leave as it was); `flow.rs` the client steps the suites share (GET/POST under a session,
+//! staff accounts, the holder's key and CSR).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 mod app;
+pub mod flow;
 
 // Each suite uses its own subset.
 #[allow(unused_imports)]

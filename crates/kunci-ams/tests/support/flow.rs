@@ -1,0 +1,98 @@
+//! The client steps the HTTP suites share: requests sent under a [`Session`] (with its CSRF
+//! token on every POST), staff accounts, and the holder's key and CSR. Written once here so
+//! that a change to the portal's session or CSRF rules is followed in one place, not in every
+//! suite's own copy.
+
+use axum::body::Body;
+use axum::http::{Method, Request as HttpRequest};
+use kunci_ams::store::{NewUser, Role};
+use kunci_core::csr::{CsrBuilder, Subject};
+use kunci_core::key::{KeyAlgorithm, KeyPair};
+use serde_json::Value;
+
+use super::{Answer, Session, TestApp, json_request, with_session};
+
+impl TestApp {
+    /// `GET uri` under session `s` (a GET needs no CSRF token).
+    pub async fn get(&self, s: &Session, uri: &str) -> Answer {
+        self.send(with_session(
+            HttpRequest::get(uri).body(Body::empty()).unwrap(),
+            s,
+            None,
+        ))
+        .await
+    }
+
+    /// A JSON `POST uri` under session `s`, with its CSRF token.
+    pub async fn post(&self, s: &Session, uri: &str, body: &Value) -> Answer {
+        self.send(with_session(
+            json_request(Method::POST, uri, body),
+            s,
+            Some(&s.csrf),
+        ))
+        .await
+    }
+
+    /// A `POST uri` without a body (approve, cancel, notice read) under `s`, with its CSRF token.
+    pub async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
+        let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
+        self.send(with_session(request, s, Some(&s.csrf))).await
+    }
+
+    /// An operator or administrator named "Staff `login`", logged in.
+    pub async fn staff(&self, login: &str, role: Role) -> Session {
+        self.staff_named(login, role, &format!("Staff {login}"))
+            .await
+    }
+
+    /// An operator or administrator with `display_name`, logged in.
+    pub async fn staff_named(&self, login: &str, role: Role, display_name: &str) -> Session {
+        self.add_user(NewUser {
+            login: login.into(),
+            display_name: display_name.into(),
+            email: format!("{login}@example.go.id"),
+            role: Some(role),
+            ..NewUser::default()
+        })
+        .await;
+        self.login(login).await
+    }
+
+    /// The operator Siti (login `siti`), logged in.
+    pub async fn operator(&self) -> Session {
+        self.add_user(NewUser {
+            login: "siti".into(),
+            display_name: "Siti".into(),
+            email: "siti@example.go.id".into(),
+            role: Some(Role::Operator),
+            ..NewUser::default()
+        })
+        .await;
+        self.login("siti").await
+    }
+}
+
+/// A new P-256 key pair (fast to make; the tests that need RSA make their own).
+pub fn p256() -> KeyPair {
+    KeyPair::generate(
+        KeyAlgorithm::P256,
+        &mut rand_core::UnwrapErr(getrandom::SysRng),
+    )
+    .unwrap()
+}
+
+/// The CSR a holder's client makes with `key`: the registered subject, its e-mail as SAN, the
+/// CSR token as challenge password.
+pub fn csr_pem(subject: &Subject, token: &str, key: &KeyPair) -> String {
+    CsrBuilder::new(subject.clone())
+        .email_san(subject.email.clone())
+        .challenge_password(Some(token.to_owned()))
+        .sign(key)
+        .unwrap()
+        .to_pem()
+}
+
+/// Like [`csr_pem`], signed by a new P-256 key made for it.
+pub fn fresh_csr_pem(subject: &Subject, token: &str) -> String {
+    csr_pem(subject, token, &p256())
+}
