@@ -68,17 +68,6 @@ impl TestApp {
         self.send(with_session(request, s, Some(&s.csrf))).await
     }
 
-    async fn post_pdf(&self, s: &Session, request: Id, pdf: Vec<u8>) -> Answer {
-        self.post_bytes(
-            s,
-            &format!("/api/requests/{request}/document"),
-            pdf,
-            "application/pdf",
-            "surat-rekomendasi.pdf",
-        )
-        .await
-    }
-
     // ---- the steps of docs/PROCESS.md ----
 
     /// Steps 9-11: a new request for `product`; answers (request id, CSR token).
@@ -86,39 +75,9 @@ impl TestApp {
         self.new_request_renewing(s, product, None).await
     }
 
-    async fn new_request_renewing(
-        &self,
-        s: &Session,
-        product: &str,
-        renews: Option<Id>,
-    ) -> (Id, String) {
-        let product_id = self.product_id(product).await;
-        let answer = self
-            .post(
-                s,
-                "/api/requests",
-                &json!({"product_id": product_id, "renews": renews}),
-            )
-            .await;
-        let body = answer.expect(StatusCode::CREATED);
-        (
-            body["request"]["id"].as_i64().unwrap(),
-            body["csr_token"].as_str().unwrap().to_owned(),
-        )
-    }
-
     async fn send_csr(&self, s: &Session, token: &str, csr: &str) -> Answer {
         self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
-    }
-
-    async fn submit(&self, s: &Session, request: Id) -> Answer {
-        self.post(
-            s,
-            &format!("/api/requests/{request}/submit"),
-            &json!({"agree": true}),
-        )
-        .await
     }
 
     /// Steps 9-22 with `key`: the request is submitted; answers its id.
@@ -128,7 +87,7 @@ impl TestApp {
         self.send_csr(s, &token, &csr)
             .await
             .expect(StatusCode::CREATED);
-        self.post_pdf(s, id, kunci_ams::demo::demo_pdf())
+        self.upload_document(s, id, kunci_ams::demo::demo_pdf())
             .await
             .expect(StatusCode::OK);
         self.submit(s, id).await.expect(StatusCode::OK);
@@ -352,7 +311,7 @@ async fn two_holders_go_from_login_to_a_downloaded_certificate_through_the_api()
 
     // Step 20: the Surat Rekomendasi.
     let pdf = kunci_ams::demo::demo_pdf();
-    let attached = app.post_pdf(&ani, id, pdf.clone()).await;
+    let attached = app.upload_document(&ani, id, pdf.clone()).await;
     let attached = attached.expect(StatusCode::OK);
     assert_eq!(attached["document"]["name"], "surat-rekomendasi.pdf");
     assert_eq!(attached["document"]["size"], pdf.len());
@@ -745,7 +704,7 @@ async fn renewal_without_a_gap_keeps_the_old_certificate_good_until_the_new_one_
         .await
         .expect(StatusCode::CREATED);
     assert_good_and_not_on_the_crl(&app, &ani, old_id, &old_serial).await;
-    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
+    app.upload_document(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     app.submit(&ani, id).await.expect(StatusCode::OK);
@@ -796,7 +755,7 @@ async fn automatic_mode_issues_on_submit_and_revokes_at_once() {
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
         .await
         .expect(StatusCode::CREATED);
-    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
+    app.upload_document(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     let submitted = app.submit(&ani, id).await;
@@ -848,7 +807,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &key))
         .await
         .expect(StatusCode::CREATED);
-    app.post_pdf(&ani, uploaded, kunci_ams::demo::demo_pdf())
+    app.upload_document(&ani, uploaded, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     let (pending, pending_token) = app.new_request(&ani, INDIVIDU).await;
@@ -898,7 +857,7 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     )
     .await
     .refused(StatusCode::NOT_FOUND, "store.not_found");
-    app.post_pdf(&bayu, uploaded, kunci_ams::demo::demo_pdf())
+    app.upload_document(&bayu, uploaded, kunci_ams::demo::demo_pdf())
         .await
         .refused(StatusCode::NOT_FOUND, "store.not_found");
     app.submit(&bayu, uploaded)
@@ -1492,7 +1451,7 @@ async fn non_pdf_and_oversized_documents_are_refused_and_change_nothing() {
     let app = TestApp::with(|s| s.max_upload_bytes = 4096).await;
     let (ani, id, token) = pending_request(&app, INDIVIDU).await;
     // Before the CSR the request takes no document.
-    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
+    app.upload_document(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
@@ -1545,7 +1504,9 @@ async fn non_pdf_and_oversized_documents_are_refused_and_change_nothing() {
     assert_eq!(ok["document"]["name"], "Surat 1.pdf");
     assert_eq!(ok["document"]["size"], 4096);
     // A second upload replaces the first.
-    let again = app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf()).await;
+    let again = app
+        .upload_document(&ani, id, kunci_ams::demo::demo_pdf())
+        .await;
     assert_eq!(
         again.expect(StatusCode::OK)["document"]["name"],
         "surat-rekomendasi.pdf"
@@ -1577,7 +1538,7 @@ async fn submit_needs_the_agreement_and_the_document() {
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     assert_eq!(app.world().await, before);
-    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
+    app.upload_document(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     let before = app.world().await;
@@ -1601,7 +1562,7 @@ async fn submit_needs_the_agreement_and_the_document() {
     app.submit(&ani, id)
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
-    app.post_pdf(&ani, id, pdf_of_size(2000))
+    app.upload_document(&ani, id, pdf_of_size(2000))
         .await
         .refused(StatusCode::CONFLICT, "store.conflict");
     assert_eq!(app.world().await, before);
@@ -2391,12 +2352,12 @@ async fn a_document_larger_than_the_json_limit_but_within_its_own_is_accepted() 
         .await
         .expect(StatusCode::CREATED);
     let pdf = pdf_of_size(3 * 1024 * 1024);
-    let ok = app.post_pdf(&ani, id, pdf.clone()).await;
+    let ok = app.upload_document(&ani, id, pdf.clone()).await;
     assert_eq!(ok.expect(StatusCode::OK)["document"]["size"], pdf.len());
     let served = app.get(&ani, &format!("/api/requests/{id}/document")).await;
     assert_eq!(served.bytes.len(), pdf.len());
     // One byte over 5 MiB is not.
-    app.post_pdf(&ani, id, pdf_of_size(5 * 1024 * 1024 + 1))
+    app.upload_document(&ani, id, pdf_of_size(5 * 1024 * 1024 + 1))
         .await
         .refused(StatusCode::PAYLOAD_TOO_LARGE, "upload.too_large");
     assert_eq!(
@@ -2523,23 +2484,25 @@ async fn replacing_a_document_leaves_exactly_one_file() {
     for n in 0..3 {
         let pdf = numbered_pdf(n, 2000);
         let sha = hex::encode(sha2::Sha256::digest(&pdf));
-        app.post_pdf(&ani, id, pdf).await.expect(StatusCode::OK);
+        app.upload_document(&ani, id, pdf)
+            .await
+            .expect(StatusCode::OK);
         // The replaced file is gone once the replacement is committed.
         assert_eq!(stored_documents(&app), [format!("{sha}.pdf")], "upload {n}");
     }
     // The same content again: still one file.
-    app.post_pdf(&ani, id, numbered_pdf(2, 2000))
+    app.upload_document(&ani, id, numbered_pdf(2, 2000))
         .await
         .expect(StatusCode::OK);
     assert_eq!(stored_documents(&app).len(), 1);
 
     // Two requests naming the same file: replacing it in one keeps it for the other.
     let other = taking_a_document(&app, &ani).await;
-    app.post_pdf(&ani, other, numbered_pdf(2, 2000))
+    app.upload_document(&ani, other, numbered_pdf(2, 2000))
         .await
         .expect(StatusCode::OK);
     assert_eq!(stored_documents(&app).len(), 1, "one file, two requests");
-    app.post_pdf(&ani, other, numbered_pdf(7, 2000))
+    app.upload_document(&ani, other, numbered_pdf(7, 2000))
         .await
         .expect(StatusCode::OK);
     let shared = hex::encode(sha2::Sha256::digest(numbered_pdf(2, 2000)));
@@ -2564,7 +2527,7 @@ async fn uploads_over_the_hourly_rate_are_refused_with_retry_after_and_change_no
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let id = taking_a_document(&app, &ani).await;
     for n in 0..3 {
-        app.post_pdf(&ani, id, numbered_pdf(n, 1000))
+        app.upload_document(&ani, id, numbered_pdf(n, 1000))
             .await
             .expect(StatusCode::OK);
     }
@@ -2573,7 +2536,9 @@ async fn uploads_over_the_hourly_rate_are_refused_with_retry_after_and_change_no
     let other = taking_a_document(&app, &ani).await;
     let before_other = app.world().await;
     for target in [id, other] {
-        let refused = app.post_pdf(&ani, target, numbered_pdf(9, 1000)).await;
+        let refused = app
+            .upload_document(&ani, target, numbered_pdf(9, 1000))
+            .await;
         refused.refused(StatusCode::TOO_MANY_REQUESTS, "upload.rate_limited");
         let wait: i64 = refused.header(header::RETRY_AFTER).parse().unwrap();
         assert!((1..=3600).contains(&wait), "Retry-After {wait}");
@@ -2583,7 +2548,7 @@ async fn uploads_over_the_hourly_rate_are_refused_with_retry_after_and_change_no
     // Another holder has a rate of their own.
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let theirs = taking_a_document(&app, &bayu).await;
-    app.post_pdf(&bayu, theirs, numbered_pdf(9, 1000))
+    app.upload_document(&bayu, theirs, numbered_pdf(9, 1000))
         .await
         .expect(StatusCode::OK);
 
@@ -2592,17 +2557,17 @@ async fn uploads_over_the_hourly_rate_are_refused_with_retry_after_and_change_no
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let id = taking_a_document(&app, &ani).await;
     for n in 0..2 {
-        app.post_pdf(&ani, id, numbered_pdf(n, 2000))
+        app.upload_document(&ani, id, numbered_pdf(n, 2000))
             .await
             .expect(StatusCode::OK);
     }
     let before = app.world().await;
-    app.post_pdf(&ani, id, numbered_pdf(2, 2000))
+    app.upload_document(&ani, id, numbered_pdf(2, 2000))
         .await
         .refused(StatusCode::TOO_MANY_REQUESTS, "upload.rate_limited");
     assert_eq!(app.world().await, before);
     // A smaller one still fits.
-    app.post_pdf(&ani, id, numbered_pdf(3, 1000))
+    app.upload_document(&ani, id, numbered_pdf(3, 1000))
         .await
         .expect(StatusCode::OK);
 }
@@ -2670,20 +2635,20 @@ async fn the_quota_of_open_requests_refuses_and_changes_nothing() {
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.staff("siti", Role::Operator).await;
     let first = taking_a_document(&app, &ani).await;
-    app.post_pdf(&ani, first, numbered_pdf(1, 3000))
+    app.upload_document(&ani, first, numbered_pdf(1, 3000))
         .await
         .expect(StatusCode::OK);
     let second = taking_a_document(&app, &ani).await;
     let before = app.world().await;
-    app.post_pdf(&ani, second, numbered_pdf(2, 3000))
+    app.upload_document(&ani, second, numbered_pdf(2, 3000))
         .await
         .refused(StatusCode::PAYLOAD_TOO_LARGE, "upload.quota_exceeded");
     assert_eq!(app.world().await, before, "no row and no file");
     // The document being replaced does not count: 4 000 in place of 3 000 fits.
-    app.post_pdf(&ani, first, numbered_pdf(3, 4000))
+    app.upload_document(&ani, first, numbered_pdf(3, 4000))
         .await
         .expect(StatusCode::OK);
-    app.post_pdf(&ani, second, numbered_pdf(4, 1000))
+    app.upload_document(&ani, second, numbered_pdf(4, 1000))
         .await
         .expect(StatusCode::OK);
     // A decided request's document no longer counts.
@@ -2694,7 +2659,7 @@ async fn the_quota_of_open_requests_refuses_and_changes_nothing() {
     )
     .await
     .expect(StatusCode::OK);
-    app.post_pdf(&ani, second, numbered_pdf(5, 5000))
+    app.upload_document(&ani, second, numbered_pdf(5, 5000))
         .await
         .expect(StatusCode::OK);
 }
@@ -2827,7 +2792,7 @@ async fn over_long_free_text_is_refused_and_changes_nothing() {
     assert_eq!(app.world().await, before);
 
     // A reject reason: over the limit refused (no rejection, no notice); at it, taken.
-    app.post_pdf(&ani, id, kunci_ams::demo::demo_pdf())
+    app.upload_document(&ani, id, kunci_ams::demo::demo_pdf())
         .await
         .expect(StatusCode::OK);
     app.submit(&ani, id).await.expect(StatusCode::OK);

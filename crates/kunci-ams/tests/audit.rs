@@ -15,10 +15,9 @@
 mod support;
 
 use support::flow::{csr_pem, p256};
-use support::{PASSWORD, Session, TestApp, with_session};
+use support::{PASSWORD, Session, TestApp};
 
-use axum::body::Body;
-use axum::http::{Request as HttpRequest, StatusCode};
+use axum::http::StatusCode;
 use kunci_ams::store::{Id, Role};
 use serde_json::{Value, json};
 
@@ -27,45 +26,17 @@ const ANI: &str = "CN=Ani Wijaya,emailAddress=ani.wijaya@example.go.id,OU=Bidang
                    O=Dinas Komunikasi dan Informatika,L=Bandung,ST=Jawa Barat,C=ID";
 
 impl TestApp {
-    /// Steps 9-11: answers (request id, CSR token).
-    async fn new_request(&self, s: &Session, renews: Option<Id>) -> (Id, String) {
-        let product_id = self.product_id(INDIVIDU).await;
-        let answer = self
-            .post(
-                s,
-                "/api/requests",
-                &json!({"product_id": product_id, "renews": renews}),
-            )
-            .await;
-        let body = answer.expect(StatusCode::CREATED);
-        (
-            body["request"]["id"].as_i64().unwrap(),
-            body["csr_token"].as_str().unwrap().to_owned(),
-        )
-    }
-
     /// Steps 9-22; answers (request id, CSR token).
     async fn submitted(&self, s: &Session, renews: Option<Id>) -> (Id, String) {
-        let (id, token) = self.new_request(s, renews).await;
+        let (id, token) = self.new_request_renewing(s, INDIVIDU, renews).await;
         let csr = csr_pem(s.subject(), &token, &p256());
         self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
             .expect(StatusCode::CREATED);
-        let upload = HttpRequest::post(format!("/api/requests/{id}/document"))
-            .header("content-type", "application/pdf")
-            .header("x-file-name", "surat-rekomendasi.pdf")
-            .body(Body::from(kunci_ams::demo::demo_pdf()))
-            .unwrap();
-        self.send(with_session(upload, s, Some(&s.csrf)))
+        self.upload_document(s, id, kunci_ams::demo::demo_pdf())
             .await
             .expect(StatusCode::OK);
-        self.post(
-            s,
-            &format!("/api/requests/{id}/submit"),
-            &json!({"agree": true}),
-        )
-        .await
-        .expect(StatusCode::OK);
+        self.submit(s, id).await.expect(StatusCode::OK);
         (id, token)
     }
 
@@ -179,7 +150,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     let approved = app.approve(&siti, renewal).await;
     let second_cert = approved["certificate_id"].as_i64().unwrap();
     // A request siti rejects, with her reason.
-    let (rejected, _) = app.new_request(&ani, None).await;
+    let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.post(
         &siti,
         &format!("/api/operator/requests/{rejected}/reject"),

@@ -32,23 +32,6 @@ const BAYU: &str = "CN=Bayu Pratama,emailAddress=bayu.pratama@example.go.id,\
                     O=Dinas Kesehatan,L=Surabaya,ST=Jawa Timur,C=ID";
 
 impl TestApp {
-    /// "Permohonan Baru": answers (request id, CSR token).
-    async fn new_request(&self, s: &Session, product: &str, renews: Option<Id>) -> (Id, String) {
-        let product_id = self.product_id(product).await;
-        let body = self
-            .post(
-                s,
-                "/api/requests",
-                &json!({"product_id": product_id, "renews": renews}),
-            )
-            .await;
-        let body = body.expect(StatusCode::CREATED);
-        (
-            body["request"]["id"].as_i64().unwrap(),
-            body["csr_token"].as_str().unwrap().to_owned(),
-        )
-    }
-
     async fn send_csr(&self, s: &Session, token: &str) -> Answer {
         let csr = fresh_csr_pem(s.subject(), token);
         self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
@@ -67,7 +50,7 @@ impl TestApp {
 
     /// A CSR sent, the document attached and the agreement given: answers the request id.
     async fn submitted(&self, s: &Session, product: &str, renews: Option<Id>) -> Id {
-        let (id, token) = self.new_request(s, product, renews).await;
+        let (id, token) = self.new_request_renewing(s, product, renews).await;
         self.send_csr(s, &token).await.expect(StatusCode::CREATED);
         let upload = HttpRequest::post(format!("/api/requests/{id}/document"))
             .header(header::CONTENT_TYPE, "application/pdf")
@@ -135,7 +118,7 @@ impl TestApp {
 async fn a_lost_csr_token_is_replaced_and_the_old_one_dies_at_once() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
-    let (id, old) = app.new_request(&ani, INDIVIDU, None).await;
+    let (id, old) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let seq = app.audit_head().await;
 
     let fresh = app.fresh_token(&ani, id).await;
@@ -209,12 +192,12 @@ async fn no_fresh_token_for_someone_else_past_the_csr_or_when_closed() {
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let (pending, _) = app.new_request(&ani, INDIVIDU, None).await;
-    let (uploaded, token) = app.new_request(&ani, INDIVIDU, None).await;
+    let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
+    let (uploaded, token) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.send_csr(&ani, &token).await.expect(StatusCode::CREATED);
-    let (cancelled, _) = app.new_request(&ani, INDIVIDU, None).await;
+    let (cancelled, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.cancel(&ani, cancelled).await.expect(StatusCode::OK);
-    let (rejected, _) = app.new_request(&ani, INDIVIDU, None).await;
+    let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.post(
         &operator,
         &format!("/api/operator/requests/{rejected}/reject"),
@@ -273,8 +256,8 @@ async fn a_holder_cancels_an_unfinished_request_and_it_stays_in_the_history() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let (pending, token) = app.new_request(&ani, INDIVIDU, None).await;
-    let (uploaded, token2) = app.new_request(&ani, INDIVIDU, None).await;
+    let (pending, token) = app.new_request_renewing(&ani, INDIVIDU, None).await;
+    let (uploaded, token2) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.send_csr(&ani, &token2)
         .await
         .expect(StatusCode::CREATED);
@@ -365,10 +348,10 @@ async fn cancelling_someone_elses_or_a_decided_request_is_refused_and_changes_no
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let (pending, _) = app.new_request(&ani, INDIVIDU, None).await;
-    let (cancelled, _) = app.new_request(&ani, INDIVIDU, None).await;
+    let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
+    let (cancelled, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.cancel(&ani, cancelled).await.expect(StatusCode::OK);
-    let (rejected, _) = app.new_request(&ani, INDIVIDU, None).await;
+    let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.post(
         &operator,
         &format!("/api/operator/requests/{rejected}/reject"),
@@ -431,7 +414,7 @@ async fn an_open_renewal_is_named_on_the_certificate_and_blocks_with_its_own_cod
         app.get(&ani, &uri).await.expect(StatusCode::OK)["open_renewal"],
         Value::Null
     );
-    let (renewal, _) = app.new_request(&ani, INDIVIDU, Some(cert)).await;
+    let (renewal, _) = app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
     let c = app.get(&ani, &uri).await;
     let open = &c.expect(StatusCode::OK)["open_renewal"];
     assert_eq!(open["id"], renewal);
@@ -457,7 +440,7 @@ async fn an_open_renewal_is_named_on_the_certificate_and_blocks_with_its_own_cod
         app.get(&ani, &uri).await.expect(StatusCode::OK)["open_renewal"],
         Value::Null
     );
-    let (next, _) = app.new_request(&ani, INDIVIDU, Some(cert)).await;
+    let (next, _) = app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
     let c = app.get(&ani, &uri).await;
     assert_eq!(c.expect(StatusCode::OK)["open_renewal"]["id"], next);
 }
@@ -483,7 +466,7 @@ async fn a_renewal_whose_token_expired_unused_is_cancelled_by_the_next_one() {
         .await
         .unwrap();
     let seq = app.audit_head().await;
-    let (renewal, _) = app.new_request(&ani, INDIVIDU, Some(cert)).await;
+    let (renewal, _) = app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
     assert_ne!(renewal, abandoned.id);
     assert_eq!(app.request(&ani, abandoned.id).await["status"], "cancelled");
     let entries = app.audit_after(seq).await;
@@ -519,7 +502,7 @@ async fn an_uploaded_renewal_with_an_expired_token_still_blocks_until_cancelled(
     .await
     .refused(StatusCode::CONFLICT, "request.renewal_open");
     app.cancel(&ani, renewal.id).await.expect(StatusCode::OK);
-    app.new_request(&ani, INDIVIDU, Some(cert)).await;
+    app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,7 +580,7 @@ async fn products_offered_are_the_granted_ones_with_the_keys_each_allows() {
 async fn after_logout_the_resume_routes_answer_auth_required_and_the_request_is_kept() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
-    let (id, _) = app.new_request(&ani, INDIVIDU, None).await;
+    let (id, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.post_empty(&ani, "/api/logout")
         .await
         .expect(StatusCode::NO_CONTENT);

@@ -33,24 +33,6 @@ const REASON: &str = "Surat Rekomendasi belum ditandatangani kepala dinas";
 // ---------------------------------------------------------------------------------------------
 
 impl TestApp {
-    async fn upload(&self, s: &Session, request: Id, pdf: Vec<u8>) -> Answer {
-        let http = HttpRequest::post(format!("/api/requests/{request}/document"))
-            .header(header::CONTENT_TYPE, "application/pdf")
-            .header("x-file-name", "surat-rekomendasi.pdf")
-            .body(Body::from(pdf))
-            .unwrap();
-        self.send(with_session(http, s, Some(&s.csrf))).await
-    }
-
-    async fn submit(&self, s: &Session, request: Id) -> Answer {
-        self.post(
-            s,
-            &format!("/api/requests/{request}/submit"),
-            &json!({"agree": true}),
-        )
-        .await
-    }
-
     async fn reject(&self, op: &Session, request: Id, body: &Value) -> Answer {
         self.post(
             op,
@@ -69,23 +51,6 @@ impl TestApp {
         .await
     }
 
-    /// A new request: (id, CSR token).
-    async fn new_request(&self, s: &Session, renews: Option<Id>) -> (Id, String) {
-        let product = self.product_id(INDIVIDU).await;
-        let answer = self
-            .post(
-                s,
-                "/api/requests",
-                &json!({"product_id": product, "renews": renews}),
-            )
-            .await;
-        let body = answer.expect(StatusCode::CREATED);
-        (
-            body["request"]["id"].as_i64().unwrap(),
-            body["csr_token"].as_str().unwrap().to_owned(),
-        )
-    }
-
     /// The CSR sent with `token`: the request is "Sudah Upload".
     async fn send_csr(&self, s: &Session, token: &str) {
         self.post(
@@ -99,9 +64,9 @@ impl TestApp {
 
     /// Steps 9-22: a submitted request; answers its id.
     async fn submitted(&self, s: &Session, renews: Option<Id>) -> Id {
-        let (id, token) = self.new_request(s, renews).await;
+        let (id, token) = self.new_request_renewing(s, INDIVIDU, renews).await;
         self.send_csr(s, &token).await;
-        self.upload(s, id, pdf("pertama"))
+        self.upload_document(s, id, pdf("pertama"))
             .await
             .expect(StatusCode::OK);
         self.submit(s, id).await.expect(StatusCode::OK);
@@ -246,7 +211,9 @@ async fn a_document_rejection_is_resubmitted_as_the_same_request_and_issued() {
     assert_eq!(app.world().await, before);
 
     // The new document puts the same request back in "Sudah Upload"; the old file goes.
-    let reopened = app.upload(&ani, id, pdf("kedua, ditandatangani")).await;
+    let reopened = app
+        .upload_document(&ani, id, pdf("kedua, ditandatangani"))
+        .await;
     let reopened = reopened.expect(StatusCode::OK).clone();
     assert_eq!(reopened["id"], id);
     assert_eq!(reopened["status"], "uploaded");
@@ -322,7 +289,7 @@ async fn a_new_key_rejection_cannot_be_resubmitted_and_a_new_request_renews_the_
         .await;
     assert_eq!(rejected.expect(StatusCode::OK)["reject_fix"], "new_key");
     let before = app.world().await;
-    app.upload(&ani, renewal, pdf("baru"))
+    app.upload_document(&ani, renewal, pdf("baru"))
         .await
         .refused(StatusCode::CONFLICT, "request.new_key_required");
     app.submit(&ani, renewal)
@@ -332,7 +299,7 @@ async fn a_new_key_rejection_cannot_be_resubmitted_and_a_new_request_renews_the_
     // What the page prefills: the same product and the same certificate renewed.
     let old = app.request_json(&ani, renewal).await;
     assert_eq!(old["renews"], cert);
-    let (again, _) = app.new_request(&ani, Some(cert)).await;
+    let (again, _) = app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
     let again = app.request_json(&ani, again).await;
     assert_eq!(again["renews"], cert);
     assert_eq!(again["product_id"], old["product_id"]);
@@ -344,7 +311,7 @@ async fn resubmission_is_refused_for_open_decided_and_other_holders_requests() {
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let op = app.operator().await;
-    let (pending, _) = app.new_request(&ani, None).await;
+    let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let submitted = app.submitted(&ani, None).await;
     let approved = app.submitted(&ani, None).await;
     app.approve(&op, approved).await.expect(StatusCode::OK);
@@ -355,16 +322,16 @@ async fn resubmission_is_refused_for_open_decided_and_other_holders_requests() {
 
     let before = app.world().await;
     for id in [pending, submitted, approved] {
-        app.upload(&ani, id, pdf("lain"))
+        app.upload_document(&ani, id, pdf("lain"))
             .await
             .refused(StatusCode::CONFLICT, "store.conflict");
     }
     // Another holder's rejected request is not found, exactly like a missing one.
-    app.upload(&bayu, rejected, pdf("lain"))
+    app.upload_document(&bayu, rejected, pdf("lain"))
         .await
         .refused(StatusCode::NOT_FOUND, "store.not_found");
     // The operator cannot resubmit for the holder.
-    app.upload(&op, rejected, pdf("lain"))
+    app.upload_document(&op, rejected, pdf("lain"))
         .await
         .refused(StatusCode::FORBIDDEN, "auth.forbidden");
     // Not a PDF: refused before anything is reopened.
@@ -384,7 +351,7 @@ async fn the_fix_of_a_rejection_is_checked_and_defaults_to_new_key_without_a_csr
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let op = app.operator().await;
     let submitted = app.submitted(&ani, None).await;
-    let (pending, _) = app.new_request(&ani, None).await;
+    let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let (cert, _) = app.issued(&ani, &op).await;
     let revocation = app
         .post(
@@ -553,7 +520,7 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
     let id = body["request"]["id"].as_i64().unwrap();
     app.send_csr(&ani, body["csr_token"].as_str().unwrap())
         .await;
-    app.upload(&ani, id, pdf("pengganti"))
+    app.upload_document(&ani, id, pdf("pengganti"))
         .await
         .expect(StatusCode::OK);
     app.submit(&ani, id).await.expect(StatusCode::OK);
@@ -664,8 +631,8 @@ async fn the_backup_proof_or_its_skip_is_recorded_once_for_the_holders_open_requ
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let op = app.operator().await;
-    let (uploaded, token) = app.new_request(&ani, None).await;
-    let (pending, _) = app.new_request(&ani, None).await;
+    let (uploaded, token) = app.new_request_renewing(&ani, INDIVIDU, None).await;
+    let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let approved = app.submitted(&ani, None).await;
     app.approve(&op, approved).await.expect(StatusCode::OK);
 

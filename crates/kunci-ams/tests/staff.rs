@@ -13,7 +13,7 @@
 mod support;
 
 use support::flow::fresh_csr_pem;
-use support::{Answer, PASSWORD, Session, TestApp, json_request, with_session};
+use support::{Answer, PASSWORD, Session, TestApp, json_request};
 
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode, header};
@@ -53,21 +53,10 @@ impl TestApp {
         self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
             .await
             .expect(StatusCode::CREATED);
-        let upload = HttpRequest::post(format!("/api/requests/{id}/document"))
-            .header(header::CONTENT_TYPE, "application/pdf")
-            .header("x-file-name", "surat-rekomendasi.pdf")
-            .body(Body::from(kunci_ams::demo::demo_pdf()))
-            .unwrap();
-        self.send(with_session(upload, s, Some(&s.csrf)))
+        self.upload_document(s, id, kunci_ams::demo::demo_pdf())
             .await
             .expect(StatusCode::OK);
-        self.post(
-            s,
-            &format!("/api/requests/{id}/submit"),
-            &json!({"agree": true}),
-        )
-        .await
-        .expect(StatusCode::OK);
+        self.submit(s, id).await.expect(StatusCode::OK);
         id
     }
 

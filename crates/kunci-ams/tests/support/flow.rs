@@ -4,11 +4,11 @@
 //! suite's own copy.
 
 use axum::body::Body;
-use axum::http::{Method, Request as HttpRequest};
-use kunci_ams::store::{NewUser, Role};
+use axum::http::{Method, Request as HttpRequest, StatusCode, header};
+use kunci_ams::store::{Id, NewUser, Role};
 use kunci_core::csr::{CsrBuilder, Subject};
 use kunci_core::key::{KeyAlgorithm, KeyPair};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Answer, Session, TestApp, json_request, with_session};
 
@@ -37,6 +37,49 @@ impl TestApp {
     pub async fn post_empty(&self, s: &Session, uri: &str) -> Answer {
         let request = HttpRequest::post(uri).body(Body::empty()).unwrap();
         self.send(with_session(request, s, Some(&s.csrf))).await
+    }
+
+    /// "Permohonan Baru" for `product` (renewing certificate `renews` when given), which must
+    /// succeed: answers (request id, CSR token).
+    pub async fn new_request_renewing(
+        &self,
+        s: &Session,
+        product: &str,
+        renews: Option<Id>,
+    ) -> (Id, String) {
+        let product_id = self.product_id(product).await;
+        let answer = self
+            .post(
+                s,
+                "/api/requests",
+                &json!({"product_id": product_id, "renews": renews}),
+            )
+            .await;
+        let body = answer.expect(StatusCode::CREATED);
+        (
+            body["request"]["id"].as_i64().unwrap(),
+            body["csr_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// `pdf` uploaded as the Surat Rekomendasi of `request` (as `surat-rekomendasi.pdf`).
+    pub async fn upload_document(&self, s: &Session, request: Id, pdf: Vec<u8>) -> Answer {
+        let http = HttpRequest::post(format!("/api/requests/{request}/document"))
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .header("x-file-name", "surat-rekomendasi.pdf")
+            .body(Body::from(pdf))
+            .unwrap();
+        self.send(with_session(http, s, Some(&s.csrf))).await
+    }
+
+    /// `request` submitted with the agreement given.
+    pub async fn submit(&self, s: &Session, request: Id) -> Answer {
+        self.post(
+            s,
+            &format!("/api/requests/{request}/submit"),
+            &json!({"agree": true}),
+        )
+        .await
     }
 
     /// An operator or administrator named "Staff `login`", logged in.
