@@ -115,13 +115,6 @@ impl TestApp {
             .clone()
     }
 
-    async fn request_json(&self, s: &Session, request: Id) -> Value {
-        self.get(s, &format!("/api/requests/{request}"))
-            .await
-            .expect(StatusCode::OK)
-            .clone()
-    }
-
     async fn crl(&self) -> Crl {
         let answer = self.get_anon("/ca/issuing.crl").await;
         answer.expect(StatusCode::OK);

@@ -51,28 +51,6 @@ impl TestApp {
         .clone()
     }
 
-    /// The log's entries after `seq`, as (actor, action, subject, details).
-    async fn entries_after(&self, seq: i64) -> Vec<(String, String, String, Value)> {
-        self.store()
-            .audit_after(seq, 10_000)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| {
-                (
-                    r.actor,
-                    r.action,
-                    r.subject,
-                    serde_json::from_str(&r.details).unwrap(),
-                )
-            })
-            .collect()
-    }
-
-    async fn head(&self) -> i64 {
-        self.store().audit_head().await.unwrap().0
-    }
-
     /// `kunci-ams --database-url … ARGS`: (success, stdout, stderr).
     fn cli(&self, args: &[&str]) -> (bool, String, String) {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_kunci-ams"))
@@ -117,7 +95,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     let app = TestApp::new().await;
     // The portal's own start: the standard products and the first CRL.
     let first: Vec<(String, String)> = app
-        .entries_after(0)
+        .audit_after(0)
         .await
         .into_iter()
         .map(|(actor, action, _, _)| (actor, action))
@@ -131,7 +109,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
-    let start = app.head().await;
+    let start = app.audit_head().await;
 
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     // A wrong password for ani: recorded, without the password tried.
@@ -186,7 +164,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
         .await
         .expect(StatusCode::OK);
 
-    let entries = app.entries_after(start).await;
+    let entries = app.audit_after(start).await;
     let got: Vec<(String, &str)> = entries
         .iter()
         .map(|(actor, action, _, _)| (actor.clone(), action.as_str()))
@@ -289,7 +267,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     let (ok, _, stderr) = app.cli(&["audit", "export", "--out", out.to_str().unwrap()]);
     assert!(ok, "{stderr}");
     let export = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(export.lines().count() as i64, app.head().await);
+    assert_eq!(export.lines().count() as i64, app.audit_head().await);
     for line in export.lines() {
         let row: Value = serde_json::from_str(line).unwrap();
         for key in [
@@ -322,7 +300,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     assert!(
         stdout.starts_with(&format!(
             "audit: {} entries, chain intact\n",
-            app.head().await
+            app.audit_head().await
         )),
         "{stdout}"
     );
@@ -332,7 +310,7 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
 async fn automatic_mode_decisions_are_the_portals_and_the_cas() {
     let app = TestApp::with(|s| s.auto_approve = true).await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
-    let start = app.head().await;
+    let start = app.audit_head().await;
     let (request, _) = app.submitted(&ani, None).await;
     let cert = app.store().requests_of(ani.user.id).await.unwrap()[0].id;
     assert_eq!(cert, request);
@@ -345,7 +323,7 @@ async fn automatic_mode_decisions_are_the_portals_and_the_cas() {
     .await
     .expect(StatusCode::CREATED);
     let got: Vec<(String, String)> = app
-        .entries_after(start)
+        .audit_after(start)
         .await
         .into_iter()
         .map(|(actor, action, _, _)| (actor, action))
@@ -378,7 +356,7 @@ async fn staff_read_the_log_newest_first_in_pages_and_holders_cannot() {
         .await
         .refused(StatusCode::FORBIDDEN, "auth.forbidden");
 
-    let head = app.head().await;
+    let head = app.audit_head().await;
     let page = app.get(&siti, "/api/operator/audit?limit=3").await;
     let body = page.expect(StatusCode::OK);
     let seqs: Vec<i64> = body["entries"]
@@ -410,7 +388,7 @@ async fn staff_read_the_log_newest_first_in_pages_and_holders_cannot() {
             .refused(StatusCode::BAD_REQUEST, "http.bad_request");
     }
     // Reading the log changes nothing in it.
-    assert_eq!(app.head().await, head);
+    assert_eq!(app.audit_head().await, head);
 }
 
 /// A portal with a few dozen entries, checked intact by the binary; answers it and the count.
@@ -420,7 +398,7 @@ async fn used_portal() -> (TestApp, i64) {
     let siti = app.staff("siti", Role::Operator).await;
     let (request, _) = app.submitted(&ani, None).await;
     app.approve(&siti, request).await;
-    let n = app.head().await;
+    let n = app.audit_head().await;
     assert!(n >= 12, "{n}");
     let (ok, stdout, stderr) = app.cli(&["audit", "verify"]);
     assert!(ok, "{stdout}{stderr}");
@@ -563,7 +541,7 @@ async fn two_instances_appending_at_once_never_fork_the_chain() {
     // once: every seq is taken once, the chain verifies, nothing is lost.
     use kunci_ams::store::{Actor, Entry, Store};
     let app = TestApp::new().await;
-    let before = app.head().await;
+    let before = app.audit_head().await;
     let other = Store::open(&app.database_url).await.unwrap();
     let mut tasks = Vec::new();
     for (instance, store) in [app.store().clone(), other.clone()].into_iter().enumerate() {

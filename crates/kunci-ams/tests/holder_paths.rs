@@ -80,34 +80,6 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn request(&self, s: &Session, id: Id) -> Value {
-        self.get(s, &format!("/api/requests/{id}"))
-            .await
-            .expect(StatusCode::OK)
-            .clone()
-    }
-
-    /// The audit entries after `seq`: (actor, action, subject, details).
-    async fn audit_after(&self, seq: i64) -> Vec<(String, String, String, Value)> {
-        self.store()
-            .audit_after(seq, 10_000)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| {
-                (
-                    r.actor,
-                    r.action,
-                    r.subject,
-                    serde_json::from_str(&r.details).unwrap(),
-                )
-            })
-            .collect()
-    }
-
-    async fn audit_head(&self) -> i64 {
-        self.store().audit_head().await.unwrap().0
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,7 +368,7 @@ async fn cancelling_someone_elses_or_a_decided_request_is_refused_and_changes_no
     }
     assert_eq!(app.world().await, before);
     assert_eq!(app.audit_head().await, seq);
-    assert_eq!(app.request(&ani, pending).await["status"], "pending");
+    assert_eq!(app.request_json(&ani, pending).await["status"], "pending");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,7 +440,7 @@ async fn a_renewal_whose_token_expired_unused_is_cancelled_by_the_next_one() {
     let seq = app.audit_head().await;
     let (renewal, _) = app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
     assert_ne!(renewal, abandoned.id);
-    assert_eq!(app.request(&ani, abandoned.id).await["status"], "cancelled");
+    assert_eq!(app.request_json(&ani, abandoned.id).await["status"], "cancelled");
     let entries = app.audit_after(seq).await;
     let actions: Vec<_> = entries.iter().map(|e| e.1.as_str()).collect();
     assert_eq!(actions, ["request.cancelled", "request.created"]);
@@ -591,7 +563,7 @@ async fn after_logout_the_resume_routes_answer_auth_required_and_the_request_is_
     }
     // Logged in again, the request is where it was, and a fresh token resumes it.
     let again = app.login("ani").await;
-    assert_eq!(app.request(&again, id).await["status"], "pending");
+    assert_eq!(app.request_json(&again, id).await["status"], "pending");
     app.fresh_token(&again, id).await.expect(StatusCode::OK);
 }
 

@@ -87,13 +87,6 @@ impl TestApp {
         (cert, serial)
     }
 
-    async fn request_json(&self, s: &Session, id: Id) -> Value {
-        self.get(s, &format!("/api/requests/{id}"))
-            .await
-            .expect(StatusCode::OK)
-            .clone()
-    }
-
     /// The audit log, oldest first: (actor, action, subject, details).
     async fn audit(&self) -> Vec<(String, String, String, Value)> {
         let mut rows = self.store().audit_page(None, 1000).await.unwrap();

@@ -82,6 +82,37 @@ impl TestApp {
         .await
     }
 
+    /// `GET /api/requests/{request}` under `s`, which must succeed: the request's JSON.
+    pub async fn request_json(&self, s: &Session, request: Id) -> Value {
+        self.get(s, &format!("/api/requests/{request}"))
+            .await
+            .expect(StatusCode::OK)
+            .clone()
+    }
+
+    /// The audit log's entries after `seq`, oldest first: (actor, action, subject, details).
+    pub async fn audit_after(&self, seq: i64) -> Vec<(String, String, String, Value)> {
+        self.store()
+            .audit_after(seq, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.actor,
+                    r.action,
+                    r.subject,
+                    serde_json::from_str(&r.details).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The sequence number of the audit log's newest entry.
+    pub async fn audit_head(&self) -> i64 {
+        self.store().audit_head().await.unwrap().0
+    }
+
     /// An operator or administrator named "Staff `login`", logged in.
     pub async fn staff(&self, login: &str, role: Role) -> Session {
         self.staff_named(login, role, &format!("Staff {login}"))
