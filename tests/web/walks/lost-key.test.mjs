@@ -16,17 +16,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  certificatesSeen, crlEntry, fetchCrlText, keyStepToSubmitted, skip, startPortal, walker,
+  assertOnCrl, certificatesSeen, crlEntry, fetchCrlText, holderWalk, keyStepToSubmitted, openCertificates,
+  requestIdOf, requestSeen, skip,
 } from './walker.mjs';
-
-/** The request id the wizard put in its URL (?request=N). */
-function requestIdOf(page) {
-  return Number(new URL(page.url()).searchParams.get('request'));
-}
-
-function requestSeen(page, id) {
-  return page.evaluate(async (n) => (await fetch(`/api/requests/${n}`)).json(), id);
-}
 
 /** On the lost-key page: the plain truth is said, then the question is answered. */
 async function answerLostKey(w, answer, label) {
@@ -82,77 +74,58 @@ async function replacementToSubmitted(w, label) {
 }
 
 describe('the lost key', { skip }, () => {
-  it('revokes at once when compromised, keeps the certificate until its replacement when only lost', { timeout: 600_000 }, async () => {
-    const portal = await startPortal();
-    const w = await walker('lost-key', portal);
+  it('revokes at once when compromised, keeps the certificate until its replacement when only lost', { timeout: 600_000 }, () => holderWalk('lost-key', async (w, portal) => {
     const { page, step } = w;
-    try {
-      await w.login('demo');
-      await page.locator('#nav-certificates').click();
-      const [first] = await certificatesSeen(page);
-      assert.equal(first.status, 'good');
+    const [first] = await openCertificates(page);
+    assert.equal(first.status, 'good');
 
-      // ---- Someone else may have the key ----
-      await page.locator(`#info-${first.id}`).click();
-      await page.locator('#lost-section').waitFor({ state: 'visible' });
-      await step('info-sertifikat');
-      await page.getByRole('link', { name: 'Lupa kata sandi atau kunci hilang?' }).click();
-      const revokedText = await answerLostKey(w, 'compromised', 'bocor');
-      assert.match(revokedText, /dicabut sekarang dengan alasan keyCompromise/);
-      // The server: revoked now, keyCompromise, no operator involved; OpenSSL sees it on the CRL.
-      const [revoked] = (await certificatesSeen(page)).filter((c) => c.id === first.id);
-      assert.equal(revoked.status, 'revoked');
-      assert.equal(revoked.revocation_reason, 'keyCompromise');
-      let crl = await fetchCrlText(portal);
-      const entry = crlEntry(crl.text, first.serial);
-      assert.ok(entry, `the certificate is on the CRL at once:\n${crl.text}`);
-      assert.match(entry, /Key Compromise/);
-      const replacement = await replacementToSubmitted(w, 'bocor');
-      assert.equal((await requestSeen(page, replacement)).renews, null, 'a revoked certificate is not renewed');
-      await w.operatorApprovesAll('antrian-pengganti-bocor');
-      const second = (await certificatesSeen(page)).find((c) => c.status === 'good');
-      assert.ok(second && second.request_id === replacement, 'the replacement is issued');
+    // ---- Someone else may have the key ----
+    await page.locator(`#info-${first.id}`).click();
+    await page.locator('#lost-section').waitFor({ state: 'visible' });
+    await step('info-sertifikat');
+    await page.getByRole('link', { name: 'Lupa kata sandi atau kunci hilang?' }).click();
+    const revokedText = await answerLostKey(w, 'compromised', 'bocor');
+    assert.match(revokedText, /dicabut sekarang dengan alasan keyCompromise/);
+    // The server: revoked now, keyCompromise, no operator involved; OpenSSL sees it on the CRL.
+    const [revoked] = (await certificatesSeen(page)).filter((c) => c.id === first.id);
+    assert.equal(revoked.status, 'revoked');
+    assert.equal(revoked.revocation_reason, 'keyCompromise');
+    await assertOnCrl(portal, first.serial, /Key Compromise/, 'the certificate is on the CRL at once');
+    const replacement = await replacementToSubmitted(w, 'bocor');
+    assert.equal((await requestSeen(page, replacement)).renews, null, 'a revoked certificate is not renewed');
+    await w.operatorApprovesAll('antrian-pengganti-bocor');
+    const second = (await certificatesSeen(page)).find((c) => c.status === 'good');
+    assert.ok(second && second.request_id === replacement, 'the replacement is issued');
 
-      // ---- Only lost, or its password forgotten: from a wrong password on the download page ----
-      await page.goto(`${portal.url}/download.html?id=${second.id}`);
-      await page.waitForFunction(() => !document.getElementById('unlock').disabled);
-      await page.locator('#stored-key option').first().waitFor({ state: 'attached' });
-      await page.getByLabel('Kata sandi kunci').fill('kata-sandi-yang-terlupa');
-      await page.locator('#unlock').click();
-      await page.locator('#dl-lost-hint').waitFor({ state: 'visible', timeout: 60_000 });
-      assert.match(await page.locator('#dl-error').innerText(), /Kata sandi salah/);
-      await step('unduh-kata-sandi-salah');
-      await page.locator('#lost-key-link-2').click();
-      const keptText = await answerLostKey(w, 'lost', 'hilang');
-      assert.match(keptText, /tetap berlaku sampai penggantinya terbit/);
-      let [still] = (await certificatesSeen(page)).filter((c) => c.id === second.id);
-      assert.equal(still.status, 'good');
-      crl = await fetchCrlText(portal);
-      assert.equal(crlEntry(crl.text, second.serial), null, 'not revoked while the replacement waits');
-      const third = await replacementToSubmitted(w, 'hilang');
-      assert.equal((await requestSeen(page, third)).renews, second.id, 'the replacement renews it');
-      [still] = (await certificatesSeen(page)).filter((c) => c.id === second.id);
-      assert.equal(still.status, 'good', 'still good while submitted');
-      await w.operatorApprovesAll('antrian-pengganti-hilang');
-      const certs = await certificatesSeen(page);
-      [still] = certs.filter((c) => c.id === second.id);
-      assert.equal(still.status, 'revoked');
-      assert.equal(still.revocation_reason, 'superseded');
-      assert.ok(certs.some((c) => c.status === 'good' && c.request_id === third), 'the replacement is issued');
-      crl = await fetchCrlText(portal);
-      const superseded = crlEntry(crl.text, second.serial);
-      assert.ok(superseded, 'the old one is on the CRL once replaced');
-      assert.match(superseded, /Superseded/);
-      await page.locator('#nav-certificates').click();
-      await page.locator(`#info-${second.id}`).waitFor();
-      await step('sertifikat-setelah-pengganti');
-      assert.deepEqual(w.problems, [], 'the pages logged no error');
-    } catch (e) {
-      await w.shots.shot(page, 'failure').catch(() => {});
-      throw e;
-    } finally {
-      await w.close();
-      await portal.stop();
-    }
-  });
+    // ---- Only lost, or its password forgotten: from a wrong password on the download page ----
+    await page.goto(`${portal.url}/download.html?id=${second.id}`);
+    await page.waitForFunction(() => !document.getElementById('unlock').disabled);
+    await page.locator('#stored-key option').first().waitFor({ state: 'attached' });
+    await page.getByLabel('Kata sandi kunci').fill('kata-sandi-yang-terlupa');
+    await page.locator('#unlock').click();
+    await page.locator('#dl-lost-hint').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await page.locator('#dl-error').innerText(), /Kata sandi salah/);
+    await step('unduh-kata-sandi-salah');
+    await page.locator('#lost-key-link-2').click();
+    const keptText = await answerLostKey(w, 'lost', 'hilang');
+    assert.match(keptText, /tetap berlaku sampai penggantinya terbit/);
+    let [still] = (await certificatesSeen(page)).filter((c) => c.id === second.id);
+    assert.equal(still.status, 'good');
+    const crl = await fetchCrlText(portal);
+    assert.equal(crlEntry(crl.text, second.serial), null, 'not revoked while the replacement waits');
+    const third = await replacementToSubmitted(w, 'hilang');
+    assert.equal((await requestSeen(page, third)).renews, second.id, 'the replacement renews it');
+    [still] = (await certificatesSeen(page)).filter((c) => c.id === second.id);
+    assert.equal(still.status, 'good', 'still good while submitted');
+    await w.operatorApprovesAll('antrian-pengganti-hilang');
+    const certs = await certificatesSeen(page);
+    [still] = certs.filter((c) => c.id === second.id);
+    assert.equal(still.status, 'revoked');
+    assert.equal(still.revocation_reason, 'superseded');
+    assert.ok(certs.some((c) => c.status === 'good' && c.request_id === third), 'the replacement is issued');
+    await assertOnCrl(portal, second.serial, /Superseded/, 'the old one is on the CRL once replaced');
+    await page.locator('#nav-certificates').click();
+    await page.locator(`#info-${second.id}`).waitFor();
+    await step('sertifikat-setelah-pengganti');
+  }));
 });

@@ -6,6 +6,8 @@
  * page whose console errors and exceptions are collected (`problems`: a walk ends by asserting
  * it is empty) and a `step(label)` that takes a numbered full-page screenshot under
  * `target/portal-walk/<walk>/` and fails on any serious or critical axe-core violation.
+ * `holderWalk()` wraps one walk's opening and ending (portal, walker, login, the failure
+ * screenshot, the empty `problems`); the helpers below it are the steps several walks take.
  *
  * `cargo xtask walk [--scenario NAME]` runs the walks alone, after building what they need;
  * `cargo xtask ci` runs them all.
@@ -13,6 +15,7 @@
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
 
 import { launch } from '../browser.mjs';
 import {
@@ -40,20 +43,63 @@ export const PDF = Buffer.from(
 export const NOT_PDF = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 
 /**
- * One walk's browser, page and checks. `viewport` sets the page's size (e.g. `PHONE`; the
- * default is Playwright's 1280×720).
+ * Runs one walk from its opening to its end: starts a portal (or uses `portal`, shared by a
+ * file's walks, which it then leaves running), makes the `walker`, logs in as `user` (the demo
+ * holder unless told; `null` logs nobody in), runs `body(w, portal)`, and ends by asserting that
+ * the pages logged no error. A failure leaves a `failure` screenshot; the browser, and the
+ * portal it started, are closed either way. `viewport` and `expectedRefusals`: see `walker`.
  */
-export async function walker(name, portal, { viewport } = {}) {
+export async function holderWalk(name, body, {
+  portal: shared, user = 'demo', viewport, expectedRefusals,
+} = {}) {
+  const portal = shared ?? await startPortal();
+  try {
+    const w = await walker(name, portal, { viewport, expectedRefusals });
+    try {
+      if (user) await w.login(user);
+      await body(w, portal);
+      assert.deepEqual(w.problems, [], 'the pages logged no error');
+    } catch (e) {
+      await w.shots.shot(w.page, 'failure').catch(() => {});
+      throw e;
+    } finally {
+      await w.close();
+    }
+  } finally {
+    if (!shared) await portal.stop();
+  }
+}
+
+/**
+ * One portal for all the walks of the `describe` this is called in: started before them,
+ * stopped after them. Answers an object whose `portal` is that portal while the walks run
+ * (pass it on as `holderWalk`'s `portal`).
+ */
+export function sharedPortal() {
+  const shared = { portal: undefined };
+  before(async () => { shared.portal = await startPortal(); });
+  after(async () => { await shared.portal?.stop(); });
+  return shared;
+}
+
+/**
+ * One walk's browser, page and checks. `viewport` sets the page's size (e.g. `PHONE`; the
+ * default is Playwright's 1280×720). `expectedRefusals`: the HTTP statuses a walk provokes on
+ * purpose (e.g. `[409]`): their console errors go to `refusals`, in order, not to `problems`.
+ */
+export async function walker(name, portal, { viewport, expectedRefusals = [] } = {}) {
   const browser = await launch({ viewport });
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: portal.url });
   const page = await browser.newPage();
   const problems = [];
+  const refusals = [];
+  // Chromium logs every 4xx answer itself; every walk may meet the 415 for the PNG sent as a
+  // PDF, and a walk names the refusals it provokes on purpose.
+  const expected = [415, ...expectedRefusals].map((status) => new RegExp(`status of ${status}\\b`));
   page.on('console', (msg) => {
-    // Chromium logs every 4xx answer itself; the walk's one expected refusal is the 415 for
-    // the PNG sent as a PDF.
-    if (msg.type() === 'error' && !/status of 415/.test(msg.text())) {
-      problems.push(`console error: ${msg.text()}`);
-    }
+    if (msg.type() !== 'error') return;
+    const line = `console error: ${msg.text()}`;
+    (expected.some((re) => re.test(msg.text())) ? refusals : problems).push(line);
   });
   page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));
   const shots = await screenshots(name);
@@ -65,9 +111,7 @@ export async function walker(name, portal, { viewport } = {}) {
   };
   const login = async (user) => {
     await page.goto(`${portal.url}/`);
-    await page.getByLabel('Nama pengguna').fill(user);
-    await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Masuk' }).click();
+    await fillLogin(page, user);
     await page.waitForURL(/dashboard|operator/);
   };
   const logout = async () => {
@@ -78,36 +122,105 @@ export async function walker(name, portal, { viewport } = {}) {
     await page.locator('#logout').click();
     await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
   };
-  /**
-   * The operator approves every request in the queue, from the queue page: each "Setujui"
-   * opens the confirmation dialog, which repeats holder, kind and product; "Ya, setujui" sends
-   * the decision and the row leaves the queue.
-   */
-  const operatorApprovesAll = async (label) => {
+  /** Logs out and logs `user` in (the demo password). */
+  const switchTo = async (user) => {
     await logout();
-    await login('operator');
-    await page.goto(`${portal.url}/operator.html`);
-    const rows = page.locator('#queue-body tr[id^="queue-row-"]');
-    await rows.first().waitFor();
-    await step(label);
-    const approve = page.locator('button[id^="approve-"]:not(#approve-confirm):not(#approve-cancel)');
-    const n = await approve.count();
-    assert.ok(n >= 1, 'the queue shows the request');
-    for (let i = 0; i < n; i += 1) {
-      await approve.first().click();
-      await page.locator('#approve-dialog[open]').waitFor();
-      assert.match(await page.locator('#approve-summary').innerText(), /Pemohon/);
-      await page.locator('#approve-confirm').click();
-      await page.locator('#approve-dialog:not([open])').waitFor({ state: 'attached' });
-      await page.waitForFunction((left) => document.querySelectorAll('#queue-body tr[id^="queue-row-"]').length === left, n - i - 1);
-    }
-    await logout();
-    await login('demo');
+    await login(user);
   };
-  return {
-    browser, page, step, login, logout, operatorApprovesAll, problems, shots,
+  const w = {
+    browser, page, step, login, logout, switchTo, problems, refusals, shots, portal,
     close: async () => browser.close(),
   };
+  /**
+   * The operator (logged in for it, the demo holder again after) approves every request in
+   * the queue: see `approveQueue`.
+   */
+  w.operatorApprovesAll = async (label) => {
+    await switchTo('operator');
+    await approveQueue(w, label);
+    await switchTo('demo');
+  };
+  return w;
+}
+
+/**
+ * The logged-in operator approves every request in the queue, from the queue page: each
+ * "Setujui" opens the confirmation dialog, which repeats holder, kind and product; "Ya,
+ * setujui" sends the decision and the row leaves the queue. `shown(approve)` runs once the
+ * queue is shown (before its `label` step), `confirming(i)` while the i-th dialog is open.
+ */
+export async function approveQueue(w, label, { shown, confirming } = {}) {
+  const { page } = w;
+  await page.goto(`${w.portal.url}/operator.html`);
+  const rows = page.locator('#queue-body tr[id^="queue-row-"]');
+  await rows.first().waitFor();
+  const approve = page.locator('button[id^="approve-"]:not(#approve-confirm):not(#approve-cancel)');
+  await shown?.(approve);
+  // `w.step`, not a copy: a walk may wrap its steps (the phone walk checks the fit too).
+  await w.step(label);
+  const n = await approve.count();
+  assert.ok(n >= 1, 'the queue shows the request');
+  for (let i = 0; i < n; i += 1) {
+    await approve.first().click();
+    await page.locator('#approve-dialog[open]').waitFor();
+    assert.match(await page.locator('#approve-summary').innerText(), /Pemohon/);
+    await confirming?.(i);
+    await page.locator('#approve-confirm').click();
+    await page.locator('#approve-dialog:not([open])').waitFor({ state: 'attached' });
+    await page.waitForFunction((left) => document.querySelectorAll('#queue-body tr[id^="queue-row-"]').length === left, n - i - 1);
+  }
+}
+
+/** Fills the login form on the page shown with `user` and the demo password, and sends it. */
+export async function fillLogin(page, user) {
+  await page.getByLabel('Nama pengguna').fill(user);
+  await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Masuk' }).click();
+}
+
+/** Opens "Sertifikat Anda" from the menu; answers the holder's certificates as the API lists them. */
+export async function openCertificates(page) {
+  await page.locator('#nav-certificates').click();
+  return certificatesSeen(page);
+}
+
+/**
+ * Starts a new request from the menu and leaves it at its token: "Permohonan Baru", the
+ * product step (`certType` and `product` chosen by their labels when given, else the page's
+ * defaults), "Lanjutkan". Answers the CSR token shown and the request's id.
+ */
+export async function startRequestToToken(page, { certType, product } = {}) {
+  await page.locator('#nav-new').click();
+  await page.locator('#step-product').waitFor({ state: 'visible' });
+  if (certType) await page.getByLabel('Jenis Sertifikat').selectOption({ label: certType });
+  if (product) await page.getByLabel('Produk', { exact: true }).selectOption({ label: product });
+  await page.locator('#product-continue').click();
+  await page.locator('#step-token').waitFor({ state: 'visible' });
+  const token = await page.locator('#csr-token').inputValue();
+  return { token, id: requestIdOf(page) };
+}
+
+/** The request id the wizard put in its URL (?request=N). */
+export function requestIdOf(page) {
+  return Number(new URL(page.url()).searchParams.get('request'));
+}
+
+/** What the server answers for one of the signed-in holder's requests. */
+export function requestSeen(page, id) {
+  return page.evaluate(async (n) => (await fetch(`/api/requests/${n}`)).json(), id);
+}
+
+/**
+ * Scrolls the agreement to its end by keyboard, which enables its box. Chromium scrolls
+ * smoothly: each page's scroll (and its scroll event) is let finish, or a busy machine ends the
+ * 40 presses before the text has moved 40 pages.
+ */
+export async function scrollAgreementToEnd(page) {
+  await page.locator('#agreement-text').focus();
+  for (let i = 0; i < 40 && await page.locator('#agree').isDisabled(); i += 1) {
+    await page.keyboard.press('PageDown');
+    await page.waitForTimeout(60);
+  }
 }
 
 /** Downloads what clicking `locator` saves; returns its bytes and suggested name. */
@@ -117,9 +230,24 @@ export async function download(page, locator) {
   return { bytes: await readFile(file), name: dl.suggestedFilename() };
 }
 
+/** The portal's CRL as it publishes it: its DER bytes and OpenSSL's text of it. */
 export async function fetchCrlText(portal) {
   const der = Buffer.from(await (await fetch(`${portal.url}/ca/issuing.crl`)).arrayBuffer());
   return { der, text: openssl(['crl', '-inform', 'DER', '-noout', '-text'], der) };
+}
+
+/**
+ * Asserts that the portal's CRL lists `serial` with `reason` (a pattern of OpenSSL's text,
+ * e.g. `/Superseded/`); `message` says what the walk expects (the CRL's text follows it when
+ * the entry is missing). Answers the CRL's text.
+ */
+export async function assertOnCrl(portal, serial, reason, message) {
+  const crl = await fetchCrlText(portal);
+  const entry = crlEntry(crl.text, serial);
+  assert.ok(entry, `${message}:
+${crl.text}`);
+  assert.match(entry, reason);
+  return crl.text;
 }
 
 /** The serial as OpenSSL prints it in a CRL (upper-case hex). */
@@ -254,13 +382,7 @@ export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryB
   await page.locator('#step-agreement').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#agree').isDisabled(), true);
   assert.equal(await page.getByRole('button', { name: 'Setuju dan Submit' }).isDisabled(), true);
-  await page.locator('#agreement-text').focus();
-  for (let i = 0; i < 40 && await page.locator('#agree').isDisabled(); i += 1) {
-    await page.keyboard.press('PageDown');
-    // Chromium scrolls smoothly: let each page's scroll (and its scroll event) finish, or a
-    // busy machine ends the 40 presses before the text has moved 40 pages.
-    await page.waitForTimeout(60);
-  }
+  await scrollAgreementToEnd(page);
   assert.equal(await page.locator('#agree').isDisabled(), false, 'scrolling to the end enables the box');
   await page.getByLabel('Saya telah membaca dan menyetujui perjanjian').check();
   await step('perjanjian');
