@@ -26,8 +26,9 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../browser.mjs';
 import { ROOT } from '../common.mjs';
 import {
-  DEMO_PASSWORD, axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
+  axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
 } from '../portal.mjs';
+import { certificatesSeen, fillLogin, scrollAgreementToEnd } from './walker.mjs';
 
 const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
 const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
@@ -139,9 +140,7 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
     };
     try {
       await page.goto(`${portal.url}/`);
-      await page.getByLabel('Nama pengguna').fill('demo');
-      await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
-      await page.getByRole('button', { name: 'Masuk' }).click();
+      await fillLogin(page, 'demo');
       await page.waitForURL(/dashboard/);
 
       // Steps 9-14.
@@ -188,8 +187,7 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       });
       await page.waitForFunction(() => !document.getElementById('document-continue').disabled);
       await page.locator('#document-continue').click();
-      await page.locator('#agreement-text').focus();
-      for (let i = 0; i < 40 && await page.locator('#agree').isDisabled(); i += 1) await page.keyboard.press('PageDown');
+      await scrollAgreementToEnd(page);
       await page.locator('#agree').check();
       await page.getByRole('button', { name: 'Setuju dan Submit' }).click();
       await page.locator('#step-done').waitFor({ state: 'visible' });
@@ -197,9 +195,7 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       // Step 23: the operator approves.
       await page.locator('#logout').click();
       await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
-      await page.getByLabel('Nama pengguna').fill('operator');
-      await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
-      await page.getByRole('button', { name: 'Masuk' }).click();
+      await fillLogin(page, 'operator');
       await page.waitForURL(/operator/);
       await page.locator('#queue-body button[id^="approve-"]').first().click();
       // "Setujui" asks first (holder, kind, product): "Ya, setujui".
@@ -208,13 +204,11 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await page.locator('#status').filter({ hasText: /#\d+/ }).waitFor();
       await page.locator('#logout').click();
       await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
-      await page.getByLabel('Nama pengguna').fill('demo');
-      await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
-      await page.getByRole('button', { name: 'Masuk' }).click();
+      await fillLogin(page, 'demo');
       await page.waitForURL(/dashboard/);
 
       // Step 24b "Token USB": the certificate goes onto the token (PIN again).
-      const certs = await page.evaluate(async () => (await (await fetch('/api/certificates')).json()).certificates);
+      const certs = await certificatesSeen(page);
       const fresh = certs.find((c) => c.status === 'good' && c.key === 'p256' && c.request_id !== 1);
       assert.ok(fresh, 'the token key got its certificate');
       await page.goto(`${portal.url}/download.html?id=${fresh.id}`);
