@@ -75,25 +75,6 @@ impl TestApp {
         self.new_request_renewing(s, product, None).await
     }
 
-    async fn send_csr(&self, s: &Session, token: &str, csr: &str) -> Answer {
-        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
-            .await
-    }
-
-    /// Steps 9-22 with `key`: the request is submitted; answers its id.
-    async fn submitted(&self, s: &Session, product: &str, renews: Option<Id>, key: &KeyPair) -> Id {
-        let (id, token) = self.new_request_renewing(s, product, renews).await;
-        let csr = csr_pem(s.subject(), &token, key);
-        self.send_csr(s, &token, &csr)
-            .await
-            .expect(StatusCode::CREATED);
-        self.upload_document(s, id, kunci_ams::demo::demo_pdf())
-            .await
-            .expect(StatusCode::OK);
-        self.submit(s, id).await.expect(StatusCode::OK);
-        id
-    }
-
     async fn approve(&self, operator: &Session, request: Id) -> Answer {
         self.post_empty(
             operator,

@@ -14,7 +14,7 @@
 
 mod support;
 
-use support::flow::{csr_pem, p256};
+use support::flow::p256;
 use support::{PASSWORD, Session, TestApp};
 
 use axum::http::StatusCode;
@@ -26,20 +26,6 @@ const ANI: &str = "CN=Ani Wijaya,emailAddress=ani.wijaya@example.go.id,OU=Bidang
                    O=Dinas Komunikasi dan Informatika,L=Bandung,ST=Jawa Barat,C=ID";
 
 impl TestApp {
-    /// Steps 9-22; answers (request id, CSR token).
-    async fn submitted(&self, s: &Session, renews: Option<Id>) -> (Id, String) {
-        let (id, token) = self.new_request_renewing(s, INDIVIDU, renews).await;
-        let csr = csr_pem(s.subject(), &token, &p256());
-        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
-            .await
-            .expect(StatusCode::CREATED);
-        self.upload_document(s, id, kunci_ams::demo::demo_pdf())
-            .await
-            .expect(StatusCode::OK);
-        self.submit(s, id).await.expect(StatusCode::OK);
-        (id, token)
-    }
-
     /// The operator's approval; answers the request's JSON.
     async fn approve(&self, operator: &Session, request: Id) -> Value {
         self.post_empty(
@@ -120,11 +106,21 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     let dewi = app.staff("dewi", Role::Admin).await;
 
     // Enrollment, approved by siti.
-    let (first_request, first_token) = app.submitted(&ani, None).await;
+    let (first_request, first_token) = app
+        .submitted_with(&ani, INDIVIDU, None, &p256(), kunci_ams::demo::demo_pdf())
+        .await;
     let approved = app.approve(&siti, first_request).await;
     let first_cert = approved["certificate_id"].as_i64().unwrap();
     // Renewal without a gap: the old certificate is revoked as superseded, a CRL published.
-    let (renewal, renewal_token) = app.submitted(&ani, Some(first_cert)).await;
+    let (renewal, renewal_token) = app
+        .submitted_with(
+            &ani,
+            INDIVIDU,
+            Some(first_cert),
+            &p256(),
+            kunci_ams::demo::demo_pdf(),
+        )
+        .await;
     let approved = app.approve(&siti, renewal).await;
     let second_cert = approved["certificate_id"].as_i64().unwrap();
     // A request siti rejects, with her reason.
@@ -311,7 +307,9 @@ async fn automatic_mode_decisions_are_the_portals_and_the_cas() {
     let app = TestApp::with(|s| s.auto_approve = true).await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let start = app.audit_head().await;
-    let (request, _) = app.submitted(&ani, None).await;
+    let (request, _) = app
+        .submitted_with(&ani, INDIVIDU, None, &p256(), kunci_ams::demo::demo_pdf())
+        .await;
     let cert = app.store().requests_of(ani.user.id).await.unwrap()[0].id;
     assert_eq!(cert, request);
     let certificate = app.store().certificates_of(ani.user.id).await.unwrap()[0].id;
@@ -396,7 +394,9 @@ async fn used_portal() -> (TestApp, i64) {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let siti = app.staff("siti", Role::Operator).await;
-    let (request, _) = app.submitted(&ani, None).await;
+    let (request, _) = app
+        .submitted_with(&ani, INDIVIDU, None, &p256(), kunci_ams::demo::demo_pdf())
+        .await;
     app.approve(&siti, request).await;
     let n = app.audit_head().await;
     assert!(n >= 12, "{n}");

@@ -14,11 +14,11 @@
 
 mod support;
 
-use support::flow::fresh_csr_pem;
+use support::flow::p256;
 use support::{Answer, Session, TestApp, json_request, with_session};
 
 use axum::body::Body;
-use axum::http::{Method, Request as HttpRequest, StatusCode, header};
+use axum::http::{Method, Request as HttpRequest, StatusCode};
 use kunci_ams::http::unix_now;
 use kunci_ams::store::{Id, RequestStatus};
 use kunci_core::CsrToken;
@@ -32,12 +32,6 @@ const BAYU: &str = "CN=Bayu Pratama,emailAddress=bayu.pratama@example.go.id,\
                     O=Dinas Kesehatan,L=Surabaya,ST=Jawa Timur,C=ID";
 
 impl TestApp {
-    async fn send_csr(&self, s: &Session, token: &str) -> Answer {
-        let csr = fresh_csr_pem(s.subject(), token);
-        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
-            .await
-    }
-
     async fn fresh_token(&self, s: &Session, request: Id) -> Answer {
         self.post_empty(s, &format!("/api/requests/{request}/token"))
             .await
@@ -47,39 +41,6 @@ impl TestApp {
         self.post_empty(s, &format!("/api/requests/{request}/cancel"))
             .await
     }
-
-    /// A CSR sent, the document attached and the agreement given: answers the request id.
-    async fn submitted(&self, s: &Session, product: &str, renews: Option<Id>) -> Id {
-        let (id, token) = self.new_request_renewing(s, product, renews).await;
-        self.send_csr(s, &token).await.expect(StatusCode::CREATED);
-        let upload = HttpRequest::post(format!("/api/requests/{id}/document"))
-            .header(header::CONTENT_TYPE, "application/pdf")
-            .body(Body::from(kunci_ams::demo::demo_pdf()))
-            .unwrap();
-        self.send(with_session(upload, s, Some(&s.csrf)))
-            .await
-            .expect(StatusCode::OK);
-        self.post(
-            s,
-            &format!("/api/requests/{id}/submit"),
-            &json!({"agree": true}),
-        )
-        .await
-        .expect(StatusCode::OK);
-        id
-    }
-
-    /// An issued certificate of `product` for `s`: answers its id.
-    async fn certificate(&self, s: &Session, operator: &Session, product: &str) -> Id {
-        let id = self.submitted(s, product, None).await;
-        let approved = self
-            .post_empty(operator, &format!("/api/operator/requests/{id}/approve"))
-            .await;
-        approved.expect(StatusCode::OK)["certificate_id"]
-            .as_i64()
-            .unwrap()
-    }
-
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,16 +82,16 @@ async fn a_lost_csr_token_is_replaced_and_the_old_one_dies_at_once() {
     app.post(&ani, "/api/csr/check", &json!({"token": old}))
         .await
         .refused(StatusCode::NOT_FOUND, "token.unknown");
-    app.send_csr(&ani, &old)
+    app.send_fresh_csr(&ani, &old)
         .await
         .refused(StatusCode::NOT_FOUND, "token.unknown");
     let checked = app
         .post(&ani, "/api/csr/check", &json!({"token": new}))
         .await;
     assert_eq!(checked.expect(StatusCode::OK)["request_id"], id);
-    let sent = app.send_csr(&ani, &new).await;
+    let sent = app.send_fresh_csr(&ani, &new).await;
     assert_eq!(sent.expect(StatusCode::CREATED)["status"], "uploaded");
-    app.send_csr(&ani, &new)
+    app.send_fresh_csr(&ani, &new)
         .await
         .refused(StatusCode::GONE, "token.used");
 }
@@ -147,7 +108,7 @@ async fn an_expired_token_is_replaced_too() {
         .create_enrollment(ani.user.id, product, &token, then + 60, None, then)
         .await
         .unwrap();
-    app.send_csr(&ani, token.expose())
+    app.send_fresh_csr(&ani, token.expose())
         .await
         .refused(StatusCode::GONE, "token.expired");
     let fresh = app.fresh_token(&ani, old.id).await;
@@ -155,7 +116,9 @@ async fn an_expired_token_is_replaced_too() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.send_csr(&ani, &new).await.expect(StatusCode::CREATED);
+    app.send_fresh_csr(&ani, &new)
+        .await
+        .expect(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -166,7 +129,9 @@ async fn no_fresh_token_for_someone_else_past_the_csr_or_when_closed() {
     let operator = app.operator().await;
     let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let (uploaded, token) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    app.send_csr(&ani, &token).await.expect(StatusCode::CREATED);
+    app.send_fresh_csr(&ani, &token)
+        .await
+        .expect(StatusCode::CREATED);
     let (cancelled, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.cancel(&ani, cancelled).await.expect(StatusCode::OK);
     let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
@@ -177,7 +142,7 @@ async fn no_fresh_token_for_someone_else_past_the_csr_or_when_closed() {
     )
     .await
     .expect(StatusCode::OK);
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let revocation = app
         .post(
             &ani,
@@ -230,10 +195,10 @@ async fn a_holder_cancels_an_unfinished_request_and_it_stays_in_the_history() {
     let operator = app.operator().await;
     let (pending, token) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let (uploaded, token2) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    app.send_csr(&ani, &token2)
+    app.send_fresh_csr(&ani, &token2)
         .await
         .expect(StatusCode::CREATED);
-    let submitted = app.submitted(&ani, INDIVIDU, None).await;
+    let submitted = app.submitted(&ani, INDIVIDU, None, &p256()).await;
     let seq = app.audit_head().await;
 
     for (id, was) in [
@@ -262,7 +227,7 @@ async fn a_holder_cancels_an_unfinished_request_and_it_stays_in_the_history() {
     assert!(list.iter().all(|r| r["status"] == "cancelled"));
     let queue = app.get(&operator, "/api/operator/queue").await;
     assert_eq!(queue.expect(StatusCode::OK)["requests"], json!([]));
-    app.send_csr(&ani, &token)
+    app.send_fresh_csr(&ani, &token)
         .await
         .refused(StatusCode::CONFLICT, "request.closed");
     app.post(&ani, "/api/csr/check", &json!({"token": token}))
@@ -294,7 +259,7 @@ async fn a_pending_revocation_can_be_cancelled_and_the_certificate_stays_good() 
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let uri = format!("/api/certificates/{cert}/revoke");
     let revocation = app
         .post(&ani, &uri, &json!({"reason": "unspecified"}))
@@ -331,7 +296,7 @@ async fn cancelling_someone_elses_or_a_decided_request_is_refused_and_changes_no
     )
     .await
     .expect(StatusCode::OK);
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let issued = app
         .get(&ani, &format!("/api/certificates/{cert}"))
         .await
@@ -380,7 +345,7 @@ async fn an_open_renewal_is_named_on_the_certificate_and_blocks_with_its_own_cod
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let uri = format!("/api/certificates/{cert}");
     assert_eq!(
         app.get(&ani, &uri).await.expect(StatusCode::OK)["open_renewal"],
@@ -422,7 +387,7 @@ async fn a_renewal_whose_token_expired_unused_is_cancelled_by_the_next_one() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let product = app.product_id(INDIVIDU).await;
     let then = unix_now() - 7200;
     let abandoned = app
@@ -440,7 +405,10 @@ async fn a_renewal_whose_token_expired_unused_is_cancelled_by_the_next_one() {
     let seq = app.audit_head().await;
     let (renewal, _) = app.new_request_renewing(&ani, INDIVIDU, Some(cert)).await;
     assert_ne!(renewal, abandoned.id);
-    assert_eq!(app.request_json(&ani, abandoned.id).await["status"], "cancelled");
+    assert_eq!(
+        app.request_json(&ani, abandoned.id).await["status"],
+        "cancelled"
+    );
     let entries = app.audit_after(seq).await;
     let actions: Vec<_> = entries.iter().map(|e| e.1.as_str()).collect();
     assert_eq!(actions, ["request.cancelled", "request.created"]);
@@ -454,7 +422,7 @@ async fn an_uploaded_renewal_with_an_expired_token_still_blocks_until_cancelled(
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let operator = app.operator().await;
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let product = app.product_id(INDIVIDU).await;
     let token = CsrToken::from("a-token-used-for-the-renewal-csr");
     let now = unix_now();
@@ -463,7 +431,7 @@ async fn an_uploaded_renewal_with_an_expired_token_still_blocks_until_cancelled(
         .create_enrollment(ani.user.id, product, &token, now + 60, Some(cert), now)
         .await
         .unwrap();
-    app.send_csr(&ani, token.expose())
+    app.send_fresh_csr(&ani, token.expose())
         .await
         .expect(StatusCode::CREATED);
     app.post(
@@ -486,7 +454,7 @@ async fn a_renewal_keeps_the_product_of_the_certificate_it_renews() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU, ORGANISASI]).await;
     let operator = app.operator().await;
-    let cert = app.certificate(&ani, &operator, INDIVIDU).await;
+    let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let individu = app.product_id(INDIVIDU).await;
     let organisasi = app.product_id(ORGANISASI).await;
     let c = app.get(&ani, &format!("/api/certificates/{cert}")).await;

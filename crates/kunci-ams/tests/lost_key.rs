@@ -10,7 +10,7 @@
 
 mod support;
 
-use support::flow::fresh_csr_pem;
+use support::flow::p256;
 use support::{Answer, Session, TestApp, json_request, with_session};
 
 use axum::body::Body;
@@ -51,31 +51,18 @@ impl TestApp {
         .await
     }
 
-    /// The CSR sent with `token`: the request is "Sudah Upload".
-    async fn send_csr(&self, s: &Session, token: &str) {
-        self.post(
-            s,
-            "/api/csr",
-            &json!({"token": token, "csr": fresh_csr_pem(s.subject(), token)}),
-        )
-        .await
-        .expect(StatusCode::CREATED);
-    }
-
-    /// Steps 9-22: a submitted request; answers its id.
-    async fn submitted(&self, s: &Session, renews: Option<Id>) -> Id {
-        let (id, token) = self.new_request_renewing(s, INDIVIDU, renews).await;
-        self.send_csr(s, &token).await;
-        self.upload_document(s, id, pdf("pertama"))
+    /// Steps 9-22 for Individu with a new P-256 key and the first PDF (`pdf("pertama")`):
+    /// answers the request id.
+    async fn first_submission(&self, s: &Session, renews: Option<Id>) -> Id {
+        let pdf = pdf("pertama");
+        self.submitted_with(s, INDIVIDU, renews, &p256(), pdf)
             .await
-            .expect(StatusCode::OK);
-        self.submit(s, id).await.expect(StatusCode::OK);
-        id
+            .0
     }
 
     /// A certificate issued to `s`: (certificate id, serial hex).
     async fn issued(&self, s: &Session, op: &Session) -> (Id, String) {
-        let id = self.submitted(s, None).await;
+        let id = self.first_submission(s, None).await;
         let cert = self.approve(op, id).await.expect(StatusCode::OK)["certificate_id"]
             .as_i64()
             .unwrap();
@@ -160,7 +147,7 @@ async fn a_document_rejection_is_resubmitted_as_the_same_request_and_issued() {
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let op = app.operator().await;
-    let id = app.submitted(&ani, None).await;
+    let id = app.first_submission(&ani, None).await;
     let old_doc = app.request_json(&ani, id).await["document"]["sha256"]
         .as_str()
         .unwrap()
@@ -272,7 +259,7 @@ async fn a_new_key_rejection_cannot_be_resubmitted_and_a_new_request_renews_the_
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let op = app.operator().await;
     let (cert, _) = app.issued(&ani, &op).await;
-    let renewal = app.submitted(&ani, Some(cert)).await;
+    let renewal = app.first_submission(&ani, Some(cert)).await;
     let rejected = app
         .reject(
             &op,
@@ -305,10 +292,10 @@ async fn resubmission_is_refused_for_open_decided_and_other_holders_requests() {
     let bayu = app.holder("bayu", BAYU, &[INDIVIDU]).await;
     let op = app.operator().await;
     let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    let submitted = app.submitted(&ani, None).await;
-    let approved = app.submitted(&ani, None).await;
+    let submitted = app.first_submission(&ani, None).await;
+    let approved = app.first_submission(&ani, None).await;
     app.approve(&op, approved).await.expect(StatusCode::OK);
-    let rejected = app.submitted(&ani, None).await;
+    let rejected = app.first_submission(&ani, None).await;
     app.reject(&op, rejected, &json!({"reason": REASON, "fix": "document"}))
         .await
         .expect(StatusCode::OK);
@@ -343,7 +330,7 @@ async fn the_fix_of_a_rejection_is_checked_and_defaults_to_new_key_without_a_csr
     let app = TestApp::new().await;
     let ani = app.holder("ani", ANI, &[INDIVIDU]).await;
     let op = app.operator().await;
-    let submitted = app.submitted(&ani, None).await;
+    let submitted = app.first_submission(&ani, None).await;
     let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let (cert, _) = app.issued(&ani, &op).await;
     let revocation = app
@@ -431,7 +418,9 @@ async fn a_compromised_key_is_revoked_at_once_with_key_compromise_and_replaced()
     assert_eq!(replacement["product"], INDIVIDU);
     assert_eq!(replacement["renews"], Value::Null);
     let token = body["csr_token"].as_str().unwrap();
-    app.send_csr(&ani, token).await;
+    app.send_fresh_csr(&ani, token)
+        .await
+        .expect(StatusCode::CREATED);
     // The holder's inbox says it.
     let notices = app.store().notices(ani.user.id).await.unwrap();
     assert!(notices.iter().any(|n| n.subject.contains("dicabut")));
@@ -511,8 +500,9 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
 
     // The replacement goes the whole way; on issue the old one is superseded.
     let id = body["request"]["id"].as_i64().unwrap();
-    app.send_csr(&ani, body["csr_token"].as_str().unwrap())
-        .await;
+    app.send_fresh_csr(&ani, body["csr_token"].as_str().unwrap())
+        .await
+        .expect(StatusCode::CREATED);
     app.upload_document(&ani, id, pdf("pengganti"))
         .await
         .expect(StatusCode::OK);
@@ -626,7 +616,7 @@ async fn the_backup_proof_or_its_skip_is_recorded_once_for_the_holders_open_requ
     let op = app.operator().await;
     let (uploaded, token) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    let approved = app.submitted(&ani, None).await;
+    let approved = app.first_submission(&ani, None).await;
     app.approve(&op, approved).await.expect(StatusCode::OK);
 
     let uri = |id: Id| format!("/api/requests/{id}/key-backup");
@@ -651,7 +641,9 @@ async fn the_backup_proof_or_its_skip_is_recorded_once_for_the_holders_open_requ
     }
     assert_eq!(app.world().await, before);
     assert_eq!(app.audit().await.len(), audit_before);
-    app.send_csr(&ani, &token).await;
+    app.send_fresh_csr(&ani, &token)
+        .await
+        .expect(StatusCode::CREATED);
 
     // Skipped, then proven later: each once.
     let answer = app

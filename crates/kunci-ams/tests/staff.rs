@@ -12,7 +12,7 @@
 
 mod support;
 
-use support::flow::fresh_csr_pem;
+use support::flow::p256;
 use support::{Answer, PASSWORD, Session, TestApp, json_request};
 
 use axum::body::Body;
@@ -39,30 +39,9 @@ impl TestApp {
         self.send(json_request(Method::POST, uri, body)).await
     }
 
-    /// An enrollment of holder `s` with CSR, document and agreement: waiting for the operator.
-    async fn submitted(&self, s: &Session, product: &str, renews: Option<Id>) -> Id {
-        let mut body = json!({"product_id": self.product_id(product).await});
-        if let Some(cert) = renews {
-            body["renews"] = json!(cert);
-        }
-        let made = self.post(s, "/api/requests", &body).await;
-        let made = made.expect(StatusCode::CREATED);
-        let id = made["request"]["id"].as_i64().unwrap();
-        let token = made["csr_token"].as_str().unwrap().to_owned();
-        let csr = fresh_csr_pem(s.subject(), &token);
-        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
-            .await
-            .expect(StatusCode::CREATED);
-        self.upload_document(s, id, kunci_ams::demo::demo_pdf())
-            .await
-            .expect(StatusCode::OK);
-        self.submit(s, id).await.expect(StatusCode::OK);
-        id
-    }
-
     /// An issued certificate of holder `s` (approved by `op`): its id.
     async fn issued(&self, s: &Session, op: &Session) -> Id {
-        let id = self.submitted(s, INDIVIDU, None).await;
+        let id = self.submitted(s, INDIVIDU, None, &p256()).await;
         let done = self
             .post(
                 op,
@@ -116,8 +95,8 @@ async fn cast() -> Cast {
 async fn the_dashboard_counts_what_waits_by_kind_and_age_and_lists_today_s_decisions() {
     let c = cast().await;
     let cert = c.app.issued(&c.ani, &c.op).await;
-    let waiting = c.app.submitted(&c.bayu, INDIVIDU, None).await;
-    let rejected = c.app.submitted(&c.bayu, INDIVIDU, None).await;
+    let waiting = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
+    let rejected = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
     c.app
         .post(
             &c.op,
@@ -191,7 +170,7 @@ async fn the_dashboard_counts_what_waits_by_kind_and_age_and_lists_today_s_decis
 async fn request_details_are_in_words_with_the_key_the_e_mail_and_the_certificate_renewed() {
     let c = cast().await;
     let cert = c.app.issued(&c.ani, &c.op).await;
-    let renewal = c.app.submitted(&c.ani, INDIVIDU, Some(cert)).await;
+    let renewal = c.app.submitted(&c.ani, INDIVIDU, Some(cert), &p256()).await;
 
     let answer = c
         .app
@@ -260,7 +239,7 @@ async fn request_details_are_in_words_with_the_key_the_e_mail_and_the_certificat
 #[tokio::test]
 async fn the_document_is_shown_inline_only_when_asked_and_framable_only_by_the_portal() {
     let c = cast().await;
-    let id = c.app.submitted(&c.ani, INDIVIDU, None).await;
+    let id = c.app.submitted(&c.ani, INDIVIDU, None, &p256()).await;
     let uri = format!("/api/operator/requests/{id}/document");
 
     let download = c.app.get(&c.op, &uri).await;
@@ -310,7 +289,7 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
     let c = cast().await;
     let cert = c.app.issued(&c.ani, &c.op).await;
     let serial = c.app.store().certificate(cert).await.unwrap().serial_hex;
-    let rejected = c.app.submitted(&c.bayu, INDIVIDU, None).await;
+    let rejected = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
     c.app
         .post(
             &c.admin,
@@ -337,7 +316,7 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
         .await
         .expect(StatusCode::OK);
     // One still waiting: not a decision.
-    c.app.submitted(&c.bayu, INDIVIDU, None).await;
+    c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
 
     let ids = |a: &Answer| -> Vec<i64> {
         a.expect(StatusCode::OK)["decisions"]

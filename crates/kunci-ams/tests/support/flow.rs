@@ -82,6 +82,66 @@ impl TestApp {
         .await
     }
 
+    /// The CSR `csr` sent with `token` (`POST /api/csr`) under `s`.
+    pub async fn send_csr(&self, s: &Session, token: &str, csr: &str) -> Answer {
+        self.post(s, "/api/csr", &json!({"token": token, "csr": csr}))
+            .await
+    }
+
+    /// A CSR for `token` signed by a new P-256 key, sent under `s`.
+    pub async fn send_fresh_csr(&self, s: &Session, token: &str) -> Answer {
+        self.send_csr(s, token, &fresh_csr_pem(s.subject(), token))
+            .await
+    }
+
+    /// The holder's whole part of an enrollment, each step of which must succeed: a new request
+    /// for `product` (renewing `renews` when given), its CSR signed by `key`, `pdf` as the
+    /// Surat Rekomendasi and the agreement. Answers (request id, CSR token); the request waits
+    /// for the operator.
+    pub async fn submitted_with(
+        &self,
+        s: &Session,
+        product: &str,
+        renews: Option<Id>,
+        key: &KeyPair,
+        pdf: Vec<u8>,
+    ) -> (Id, String) {
+        let (id, token) = self.new_request_renewing(s, product, renews).await;
+        let csr = csr_pem(s.subject(), &token, key);
+        self.send_csr(s, &token, &csr)
+            .await
+            .expect(StatusCode::CREATED);
+        self.upload_document(s, id, pdf)
+            .await
+            .expect(StatusCode::OK);
+        self.submit(s, id).await.expect(StatusCode::OK);
+        (id, token)
+    }
+
+    /// [`TestApp::submitted_with`] with the demo PDF: answers the request id.
+    pub async fn submitted(
+        &self,
+        s: &Session,
+        product: &str,
+        renews: Option<Id>,
+        key: &KeyPair,
+    ) -> Id {
+        let pdf = kunci_ams::demo::demo_pdf();
+        self.submitted_with(s, product, renews, key, pdf).await.0
+    }
+
+    /// A new P-256 enrollment of `product` for `s`, approved by `operator` with a bodiless POST:
+    /// answers the certificate's id.
+    pub async fn issued_id(&self, s: &Session, operator: &Session, product: &str) -> Id {
+        let id = self.submitted(s, product, None, &p256()).await;
+        let approved = self
+            .post_empty(operator, &format!("/api/operator/requests/{id}/approve"))
+            .await;
+        approved.expect(StatusCode::OK)["certificate_id"]
+            .as_i64()
+            .unwrap()
+    }
+
     /// `GET /api/requests/{request}` under `s`, which must succeed: the request's JSON.
     pub async fn request_json(&self, s: &Session, request: Id) -> Value {
         self.get(s, &format!("/api/requests/{request}"))
