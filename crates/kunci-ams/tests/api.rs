@@ -529,11 +529,7 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
 
     // Steps 6-7: the revocation request is pending; the certificate is still good.
     let revoke = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert_id}/revoke"),
-            &json!({"reason": "unspecified"}),
-        )
+        .revoke(&ani, cert_id, &json!({"reason": "unspecified"}))
         .await;
     let revoke = revoke.expect(StatusCode::CREATED).clone();
     let request = revoke["id"].as_i64().unwrap();
@@ -547,13 +543,9 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
     assert_eq!(still.expect(StatusCode::OK)["status"], "good");
     assert!(app.crl().await.entry(serial_hex).is_none());
     // A second revocation of the same certificate while one is open: conflict.
-    app.post(
-        &ani,
-        &format!("/api/certificates/{cert_id}/revoke"),
-        &json!({"reason": "keyCompromise"}),
-    )
-    .await
-    .refused(StatusCode::CONFLICT, "store.conflict");
+    app.revoke(&ani, cert_id, &json!({"reason": "keyCompromise"}))
+        .await
+        .refused(StatusCode::CONFLICT, "store.conflict");
     let queue = app.get(&operator, "/api/operator/queue").await;
     assert_eq!(queue.expect(StatusCode::OK)["requests"][0]["id"], request);
 
@@ -576,13 +568,9 @@ async fn a_revocation_is_pending_until_approved_then_the_crl_lists_it_without_a_
     assert_eq!(crl.entries.len(), 1);
 
     // A revoked certificate cannot be revoked again.
-    app.post(
-        &ani,
-        &format!("/api/certificates/{cert_id}/revoke"),
-        &json!({"reason": "unspecified"}),
-    )
-    .await
-    .refused(StatusCode::CONFLICT, "store.conflict");
+    app.revoke(&ani, cert_id, &json!({"reason": "unspecified"}))
+        .await
+        .refused(StatusCode::CONFLICT, "store.conflict");
     // Approving the revocation again is refused and changes nothing.
     let before = app.world().await;
     app.approve(&operator, request)
@@ -741,11 +729,7 @@ async fn automatic_mode_issues_on_submit_and_revokes_at_once() {
     assert_eq!(cert["status"], "good");
 
     let revoke = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert_id}/revoke"),
-            &json!({"reason": "affiliationChanged"}),
-        )
+        .revoke(&ani, cert_id, &json!({"reason": "affiliationChanged"}))
         .await;
     let revoke = revoke.expect(StatusCode::CREATED);
     assert_eq!(revoke["status"], "success");
@@ -824,13 +808,9 @@ async fn a_holder_can_never_see_revoke_or_download_another_holders_items() {
     );
 
     // Acting: revoke, upload, submit, read a notice: not found; Ani's token: wrong account.
-    app.post(
-        &bayu,
-        &format!("/api/certificates/{cert_id}/revoke"),
-        &json!({"reason": "keyCompromise"}),
-    )
-    .await
-    .refused(StatusCode::NOT_FOUND, "store.not_found");
+    app.revoke(&bayu, cert_id, &json!({"reason": "keyCompromise"}))
+        .await
+        .refused(StatusCode::NOT_FOUND, "store.not_found");
     app.upload_document(&bayu, uploaded, kunci_ams::demo::demo_pdf())
         .await
         .refused(StatusCode::NOT_FOUND, "store.not_found");
@@ -1557,13 +1537,9 @@ async fn approving_twice_issues_exactly_one_certificate() {
             .refused(StatusCode::CONFLICT, "store.already_issued");
     }
     // Rejecting an issued request is refused too.
-    app.post(
-        &operator,
-        &format!("/api/operator/requests/{id}/reject"),
-        &json!({"reason": "too late"}),
-    )
-    .await
-    .refused(StatusCode::CONFLICT, "store.conflict");
+    app.reject(&operator, id, &json!({"reason": "too late"}))
+        .await
+        .refused(StatusCode::CONFLICT, "store.conflict");
     assert_eq!(app.world().await, before);
     assert_eq!(
         app.store()
@@ -1637,13 +1613,9 @@ async fn a_rejection_needs_a_reason_and_a_rejected_request_stays_rejected() {
 
     // A rejected pending request's token cannot be used any more.
     let (pending, token) = app.new_request(&ani, INDIVIDU).await;
-    app.post(
-        &operator,
-        &format!("/api/operator/requests/{pending}/reject"),
-        &json!({"reason": "salah produk"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    app.reject(&operator, pending, &json!({"reason": "salah produk"}))
+        .await
+        .expect(StatusCode::OK);
     app.send_csr(&ani, &token, &csr_pem(ani.subject(), &token, &p256()))
         .await
         .refused(StatusCode::CONFLICT, "request.closed");
@@ -1822,13 +1794,9 @@ async fn decisions_reach_the_inbox_and_notices_can_be_marked_read() {
 
     let cert = app.issued(&ani, &operator, INDIVIDU).await;
     let rejected = app.submitted(&ani, INDIVIDU, None, &p256()).await;
-    app.post(
-        &operator,
-        &format!("/api/operator/requests/{rejected}/reject"),
-        &json!({"reason": "NIK tidak sesuai"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    app.reject(&operator, rejected, &json!({"reason": "NIK tidak sesuai"}))
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(unread(&app, &ani).await, 2);
 
     let notices = app.get(&ani, "/api/notices").await;
@@ -2350,22 +2318,14 @@ async fn a_rejected_renewal_frees_the_certificate_for_another_and_a_revoked_one_
 
     // A renewal rejected: the certificate may be renewed again.
     let first = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
-    app.post(
-        &operator,
-        &format!("/api/operator/requests/{first}/reject"),
-        &json!({"reason": "dokumen kedaluwarsa"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    app.reject(&operator, first, &json!({"reason": "dokumen kedaluwarsa"}))
+        .await
+        .expect(StatusCode::OK);
     let second = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
 
     // Meanwhile the key is compromised: the old certificate is revoked for that reason...
     let revoke = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{old_id}/revoke"),
-            &json!({"reason": "keyCompromise"}),
-        )
+        .revoke(&ani, old_id, &json!({"reason": "keyCompromise"}))
         .await;
     let revocation = revoke.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     app.approve(&operator, revocation)
@@ -2396,11 +2356,7 @@ async fn a_revocation_still_pending_when_the_renewal_is_issued_is_settled_with_i
     let old_id = old["id"].as_i64().unwrap();
     let renewal = app.submitted(&ani, INDIVIDU, Some(old_id), &p256()).await;
     let revoke = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{old_id}/revoke"),
-            &json!({"reason": "keyCompromise"}),
-        )
+        .revoke(&ani, old_id, &json!({"reason": "keyCompromise"}))
         .await;
     let revocation = revoke.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
 
@@ -2626,9 +2582,9 @@ async fn the_quota_of_open_requests_refuses_and_changes_nothing() {
         .await
         .expect(StatusCode::OK);
     // A decided request's document no longer counts.
-    app.post(
+    app.reject(
         &operator,
-        &format!("/api/operator/requests/{first}/reject"),
+        first,
         &json!({"reason": "Surat Rekomendasi tidak ditandatangani"}),
     )
     .await

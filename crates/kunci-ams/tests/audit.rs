@@ -125,20 +125,16 @@ async fn a_whole_renewal_through_the_api_records_every_change_with_its_actor_in_
     let second_cert = approved["certificate_id"].as_i64().unwrap();
     // A request siti rejects, with her reason.
     let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    app.post(
+    app.reject(
         &siti,
-        &format!("/api/operator/requests/{rejected}/reject"),
+        rejected,
         &json!({"reason": "Surat rekomendasi tidak terbaca"}),
     )
     .await
     .expect(StatusCode::OK);
     // The holder revokes the new certificate (key compromise), siti approves.
     let revocation = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{second_cert}/revoke"),
-            &json!({"reason": "keyCompromise"}),
-        )
+        .revoke(&ani, second_cert, &json!({"reason": "keyCompromise"}))
         .await
         .expect(StatusCode::CREATED)["id"]
         .as_i64()
@@ -313,13 +309,9 @@ async fn automatic_mode_decisions_are_the_portals_and_the_cas() {
     let cert = app.store().requests_of(ani.user.id).await.unwrap()[0].id;
     assert_eq!(cert, request);
     let certificate = app.store().certificates_of(ani.user.id).await.unwrap()[0].id;
-    app.post(
-        &ani,
-        &format!("/api/certificates/{certificate}/revoke"),
-        &json!({"reason": "unspecified"}),
-    )
-    .await
-    .expect(StatusCode::CREATED);
+    app.revoke(&ani, certificate, &json!({"reason": "unspecified"}))
+        .await
+        .expect(StatusCode::CREATED);
     let got: Vec<(String, String)> = app
         .audit_after(start)
         .await

@@ -135,20 +135,12 @@ async fn no_fresh_token_for_someone_else_past_the_csr_or_when_closed() {
     let (cancelled, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.cancel(&ani, cancelled).await.expect(StatusCode::OK);
     let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    app.post(
-        &operator,
-        &format!("/api/operator/requests/{rejected}/reject"),
-        &json!({"reason": "salah produk"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    app.reject(&operator, rejected, &json!({"reason": "salah produk"}))
+        .await
+        .expect(StatusCode::OK);
     let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let revocation = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert}/revoke"),
-            &json!({"reason": "unspecified"}),
-        )
+        .revoke(&ani, cert, &json!({"reason": "unspecified"}))
         .await;
     let revocation = revocation.expect(StatusCode::CREATED)["id"]
         .as_i64()
@@ -289,13 +281,9 @@ async fn cancelling_someone_elses_or_a_decided_request_is_refused_and_changes_no
     let (cancelled, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     app.cancel(&ani, cancelled).await.expect(StatusCode::OK);
     let (rejected, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
-    app.post(
-        &operator,
-        &format!("/api/operator/requests/{rejected}/reject"),
-        &json!({"reason": "salah produk"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    app.reject(&operator, rejected, &json!({"reason": "salah produk"}))
+        .await
+        .expect(StatusCode::OK);
     let cert = app.issued_id(&ani, &operator, INDIVIDU).await;
     let issued = app
         .get(&ani, &format!("/api/certificates/{cert}"))

@@ -33,15 +33,6 @@ const REASON: &str = "Surat Rekomendasi belum ditandatangani kepala dinas";
 // ---------------------------------------------------------------------------------------------
 
 impl TestApp {
-    async fn reject(&self, op: &Session, request: Id, body: &Value) -> Answer {
-        self.post(
-            op,
-            &format!("/api/operator/requests/{request}/reject"),
-            body,
-        )
-        .await
-    }
-
     async fn approve(&self, op: &Session, request: Id) -> Answer {
         self.post(
             op,
@@ -334,11 +325,7 @@ async fn the_fix_of_a_rejection_is_checked_and_defaults_to_new_key_without_a_csr
     let (pending, _) = app.new_request_renewing(&ani, INDIVIDU, None).await;
     let (cert, _) = app.issued(&ani, &op).await;
     let revocation = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert}/revoke"),
-            &json!({"reason": "superseded"}),
-        )
+        .revoke(&ani, cert, &json!({"reason": "superseded"}))
         .await;
     let revocation = revocation.expect(StatusCode::CREATED)["id"]
         .as_i64()
@@ -388,11 +375,7 @@ async fn a_compromised_key_is_revoked_at_once_with_key_compromise_and_replaced()
     assert_eq!(on_crl(&app.crl().await, &serial_hex), None);
 
     let answer = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert}/lost-key"),
-            &json!({"compromised": true}),
-        )
+        .report_lost_key(&ani, cert, &json!({"compromised": true}))
         .await;
     let body = answer.expect(StatusCode::CREATED).clone();
     assert_eq!(body["certificate"]["status"], "revoked");
@@ -468,11 +451,7 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
     let (cert, serial_hex) = app.issued(&ani, &op).await;
 
     let answer = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert}/lost-key"),
-            &json!({"compromised": false}),
-        )
+        .report_lost_key(&ani, cert, &json!({"compromised": false}))
         .await;
     let body = answer.expect(StatusCode::CREATED).clone();
     assert_eq!(body["certificate"]["status"], "good");
@@ -489,13 +468,9 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
 
     // A second report while the replacement is open is refused, and changes nothing.
     let before = app.world().await;
-    app.post(
-        &ani,
-        &format!("/api/certificates/{cert}/lost-key"),
-        &json!({"compromised": false}),
-    )
-    .await
-    .refused(StatusCode::CONFLICT, "request.renewal_open");
+    app.report_lost_key(&ani, cert, &json!({"compromised": false}))
+        .await
+        .refused(StatusCode::CONFLICT, "request.renewal_open");
     assert_eq!(app.world().await, before);
 
     // The replacement goes the whole way; on issue the old one is superseded.
@@ -528,19 +503,11 @@ async fn a_compromise_report_settles_a_waiting_revocation_with_key_compromise() 
     let op = app.operator().await;
     let (cert, serial_hex) = app.issued(&ani, &op).await;
     let waiting = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert}/revoke"),
-            &json!({"reason": "cessationOfOperation"}),
-        )
+        .revoke(&ani, cert, &json!({"reason": "cessationOfOperation"}))
         .await;
     let waiting = waiting.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     let answer = app
-        .post(
-            &ani,
-            &format!("/api/certificates/{cert}/lost-key"),
-            &json!({"compromised": true}),
-        )
+        .report_lost_key(&ani, cert, &json!({"compromised": true}))
         .await;
     let body = answer.expect(StatusCode::CREATED);
     assert_eq!(body["revocation"]["id"], waiting);
@@ -561,13 +528,9 @@ async fn lost_key_reports_are_refused_for_others_revoked_and_malformed_and_chang
     let op = app.operator().await;
     let (cert, _) = app.issued(&ani, &op).await;
     let (revoked, _) = app.issued(&ani, &op).await;
-    app.post(
-        &ani,
-        &format!("/api/certificates/{revoked}/lost-key"),
-        &json!({"compromised": true}),
-    )
-    .await
-    .expect(StatusCode::CREATED);
+    app.report_lost_key(&ani, revoked, &json!({"compromised": true}))
+        .await
+        .expect(StatusCode::CREATED);
 
     let before = app.world().await;
     let audit_before = app.audit().await.len();
@@ -583,13 +546,9 @@ async fn lost_key_reports_are_refused_for_others_revoked_and_malformed_and_chang
         app.post(&ani, "/api/certificates/999999/lost-key", &body)
             .await
             .refused(StatusCode::NOT_FOUND, "store.not_found");
-        app.post(
-            &ani,
-            &format!("/api/certificates/{revoked}/lost-key"),
-            &body,
-        )
-        .await
-        .refused(StatusCode::CONFLICT, "store.conflict");
+        app.report_lost_key(&ani, revoked, &body)
+            .await
+            .refused(StatusCode::CONFLICT, "store.conflict");
     }
     for body in [json!({}), json!({"compromised": "ya"}), Value::Null] {
         let answer = app.post(&ani, &uri, &body).await;

@@ -98,9 +98,9 @@ async fn the_dashboard_counts_what_waits_by_kind_and_age_and_lists_today_s_decis
     let waiting = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
     let rejected = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
     c.app
-        .post(
+        .reject(
             &c.op,
-            &format!("/api/operator/requests/{rejected}/reject"),
+            rejected,
             &json!({"reason": "Surat tidak ditandatangani"}),
         )
         .await
@@ -217,11 +217,7 @@ async fn request_details_are_in_words_with_the_key_the_e_mail_and_the_certificat
     let bayu_cert = c.app.issued(&c.bayu, &c.op).await;
     let rev = c
         .app
-        .post(
-            &c.bayu,
-            &format!("/api/certificates/{bayu_cert}/revoke"),
-            &json!({"reason": "keyCompromise"}),
-        )
+        .revoke(&c.bayu, bayu_cert, &json!({"reason": "keyCompromise"}))
         .await;
     let rev_id = rev.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     let answer = c
@@ -291,20 +287,12 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
     let serial = c.app.store().certificate(cert).await.unwrap().serial_hex;
     let rejected = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
     c.app
-        .post(
-            &c.admin,
-            &format!("/api/operator/requests/{rejected}/reject"),
-            &json!({"reason": "Dokumen 100% buram"}),
-        )
+        .reject(&c.admin, rejected, &json!({"reason": "Dokumen 100% buram"}))
         .await
         .expect(StatusCode::OK);
     let rev = c
         .app
-        .post(
-            &c.ani,
-            &format!("/api/certificates/{cert}/revoke"),
-            &json!({"reason": "unspecified"}),
-        )
+        .revoke(&c.ani, cert, &json!({"reason": "unspecified"}))
         .await;
     let rev = rev.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     c.app
@@ -838,11 +826,7 @@ async fn the_admin_reads_products_and_the_ca_s_state() {
     // A revocation moves the counts and the CRL number.
     let rev = c
         .app
-        .post(
-            &c.ani,
-            &format!("/api/certificates/{cert}/revoke"),
-            &json!({"reason": "unspecified"}),
-        )
+        .revoke(&c.ani, cert, &json!({"reason": "unspecified"}))
         .await;
     let rev = rev.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
     let ca = c.app.get(&c.admin, "/api/admin/ca").await;

@@ -142,6 +142,28 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The operator `op` rejects `request` with `body` (`reason`, and `fix` when given).
+    pub async fn reject(&self, op: &Session, request: Id, body: &Value) -> Answer {
+        self.post(
+            op,
+            &format!("/api/operator/requests/{request}/reject"),
+            body,
+        )
+        .await
+    }
+
+    /// Holder `s` asks to revoke certificate `cert` with `body` (`reason`).
+    pub async fn revoke(&self, s: &Session, cert: Id, body: &Value) -> Answer {
+        self.post(s, &format!("/api/certificates/{cert}/revoke"), body)
+            .await
+    }
+
+    /// Holder `s` reports the key of certificate `cert` lost with `body` (`compromised`).
+    pub async fn report_lost_key(&self, s: &Session, cert: Id, body: &Value) -> Answer {
+        self.post(s, &format!("/api/certificates/{cert}/lost-key"), body)
+            .await
+    }
+
     /// `GET /api/requests/{request}` under `s`, which must succeed: the request's JSON.
     pub async fn request_json(&self, s: &Session, request: Id) -> Value {
         self.get(s, &format!("/api/requests/{request}"))
