@@ -65,22 +65,6 @@ impl TestApp {
         (cert, serial)
     }
 
-    /// The audit log, oldest first: (actor, action, subject, details).
-    async fn audit(&self) -> Vec<(String, String, String, Value)> {
-        let mut rows = self.store().audit_page(None, 1000).await.unwrap();
-        rows.reverse();
-        rows.into_iter()
-            .map(|r| {
-                (
-                    r.actor,
-                    r.action,
-                    r.subject,
-                    serde_json::from_str(&r.details).unwrap(),
-                )
-            })
-            .collect()
-    }
-
     /// The CRL served: (serial, reason) of each entry.
     async fn crl(&self) -> Vec<(String, Option<CrlReason>)> {
         let answer = self
@@ -218,7 +202,7 @@ async fn a_document_rejection_is_resubmitted_as_the_same_request_and_issued() {
     // History: the rejection with its reason and fix, the reopening, the second document.
     let subject = format!("request:{id}");
     let actions: Vec<(String, Value)> = app
-        .audit()
+        .audit_after(0)
         .await
         .into_iter()
         .filter(|(_, _, s, _)| *s == subject)
@@ -408,7 +392,7 @@ async fn a_compromised_key_is_revoked_at_once_with_key_compromise_and_replaced()
     let notices = app.store().notices(ani.user.id).await.unwrap();
     assert!(notices.iter().any(|n| n.subject.contains("dicabut")));
 
-    let audit = app.audit().await;
+    let audit = app.audit_after(0).await;
     let find = |action: &str| {
         audit
             .iter()
@@ -459,7 +443,7 @@ async fn a_lost_key_keeps_the_old_certificate_until_the_replacement_is_issued() 
     assert_eq!(body["request"]["renews"], cert);
     assert_eq!(on_crl(&app.crl().await, &serial_hex), None);
     let report = app
-        .audit()
+        .audit_after(0)
         .await
         .into_iter()
         .find(|(_, a, _, _)| a == "key.lost_reported")
@@ -533,7 +517,7 @@ async fn lost_key_reports_are_refused_for_others_revoked_and_malformed_and_chang
         .expect(StatusCode::CREATED);
 
     let before = app.world().await;
-    let audit_before = app.audit().await.len();
+    let audit_before = app.audit_after(0).await.len();
     let uri = format!("/api/certificates/{cert}/lost-key");
     for compromised in [true, false] {
         let body = json!({ "compromised": compromised });
@@ -560,7 +544,7 @@ async fn lost_key_reports_are_refused_for_others_revoked_and_malformed_and_chang
         .await
         .refused(StatusCode::FORBIDDEN, "csrf.missing");
     assert_eq!(app.world().await, before);
-    assert_eq!(app.audit().await.len(), audit_before);
+    assert_eq!(app.audit_after(0).await.len(), audit_before);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,7 +564,7 @@ async fn the_backup_proof_or_its_skip_is_recorded_once_for_the_holders_open_requ
 
     let uri = |id: Id| format!("/api/requests/{id}/key-backup");
     let before = app.world().await;
-    let audit_before = app.audit().await.len();
+    let audit_before = app.audit_after(0).await.len();
     // No key yet (no CSR), decided, another holder's, staff, malformed.
     app.post(&ani, &uri(pending), &json!({"checked": true}))
         .await
@@ -599,7 +583,7 @@ async fn the_backup_proof_or_its_skip_is_recorded_once_for_the_holders_open_requ
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
     }
     assert_eq!(app.world().await, before);
-    assert_eq!(app.audit().await.len(), audit_before);
+    assert_eq!(app.audit_after(0).await.len(), audit_before);
     app.send_fresh_csr(&ani, &token)
         .await
         .expect(StatusCode::CREATED);
@@ -622,7 +606,7 @@ async fn the_backup_proof_or_its_skip_is_recorded_once_for_the_holders_open_requ
 
     let subject = format!("request:{uploaded}");
     let recorded: Vec<(String, String)> = app
-        .audit()
+        .audit_after(0)
         .await
         .into_iter()
         .filter(|(_, a, s, _)| *s == subject && a.starts_with("key."))

@@ -1,7 +1,8 @@
 //! The one test portal of the HTTP suites (http.rs, api.rs, security.rs, pki.rs, audit.rs): [`TestApp`]
 //! (a fresh portal and its client), [`Session`] (a logged-in account) and [`World`] (everything
-//! the portal keeps, to show that a refused request changed nothing). Each suite adds the steps it
-//! needs in its own `impl TestApp` block.
+//! the portal keeps, to show that a refused request changed nothing). The client steps the suites
+//! share (GET/POST under a session, the enrollment, reject, revoke...) are in `flow.rs`; a suite
+//! adds in its own `impl TestApp` block only the steps no other suite needs.
 //!
 //! The store is SQLite in the portal's folder, or a new database on the PostgreSQL server
 //! named by `KUNCI_TEST_DATABASE_URL` (see [`super::test_store`]).
