@@ -412,6 +412,63 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
+async fn a_rejection_stays_in_the_history_after_the_request_is_resubmitted_and_approved() {
+    // Regression: the history was read from the requests' own columns, which a resubmission
+    // clears, so a rejection vanished once the holder fixed the document.
+    let c = cast().await;
+    let id = c.app.submitted(&c.bayu, INDIVIDU, None, &p256()).await;
+    c.app
+        .reject(
+            &c.op,
+            id,
+            &json!({"reason": "Surat belum ditandatangani", "fix": "document"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    c.app
+        .upload_document(&c.bayu, id, kunci_ams::demo::demo_pdf())
+        .await
+        .expect(StatusCode::OK);
+    c.app.submit(&c.bayu, id).await.expect(StatusCode::OK);
+    c.app
+        .post(
+            &c.op,
+            &format!("/api/operator/requests/{id}/approve"),
+            &json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
+
+    let answer = c.app.get(&c.op, "/api/operator/history").await;
+    let history = answer.expect(StatusCode::OK);
+    assert_eq!(history["total"], 2);
+    let decisions = history["decisions"].as_array().unwrap();
+    // Newest first: the approval, then the rejection it followed.
+    assert_eq!(decisions[0]["request_id"], json!(id));
+    assert_eq!(decisions[0]["status"], "success");
+    assert!(decisions[0]["serial"].is_string());
+    assert_eq!(decisions[0]["reject_reason"], Value::Null);
+    assert_eq!(decisions[1]["request_id"], json!(id));
+    assert_eq!(decisions[1]["status"], "rejected");
+    assert_eq!(decisions[1]["reject_reason"], "Surat belum ditandatangani");
+    assert_eq!(decisions[1]["reject_fix"], "document");
+    assert_eq!(
+        decisions[1]["serial"],
+        Value::Null,
+        "a rejection issued nothing"
+    );
+    assert_eq!(
+        decisions[1]["decided_by"]["login"],
+        decisions[0]["decided_by"]["login"]
+    );
+    let rejected = c
+        .app
+        .get(&c.op, "/api/operator/history?status=rejected")
+        .await;
+    assert_eq!(rejected.expect(StatusCode::OK)["total"], 1);
+}
+
+#[tokio::test]
 async fn an_admin_disables_and_enables_an_account_and_its_sessions_end() {
     let c = cast().await;
     let id = c.bayu.user.id;

@@ -142,6 +142,15 @@ const strings = {
   'err.worker.terminated': ['Proses latar kriptografi dihentikan.', 'The background cryptography worker was stopped.'],
   'err.idb.failed': ['Penyimpanan peramban (IndexedDB) tidak tersedia. Simpan berkas cadangan kunci Anda.', 'Browser storage (IndexedDB) is not available. Save your key backup file.'],
   'err.extension.absent': ['Ekstensi peramban kunci belum terpasang, jadi jalur token USB belum tersedia.', 'The kunci browser extension is not installed, so the USB token path is not available yet.'],
+  // revocation reasons in words (RFC 5280 names as the API gives them)
+  'reason.unspecified': ['tidak disebutkan; juga bila data berubah', 'not specified; also when the data changed'],
+  'reason.keycompromise': ['kunci privat bocor atau hilang', 'the private key was exposed or lost'],
+  'reason.affiliationchanged': ['pindah instansi', 'changed organisation'],
+  'reason.superseded': ['digantikan sertifikat baru', 'replaced by a new certificate'],
+  'reason.cessationofoperation': ['tidak lagi diperlukan', 'no longer needed'],
+  'reason.privilegewithdrawn': ['kewenangan dicabut', 'privilege withdrawn'],
+  'reason.cacompromise': ['CA bocor', 'CA compromised'],
+  'reason.certificatehold': ['ditahan sementara', 'put on hold'],
 };
 
 let lang = readStored();
@@ -256,6 +265,22 @@ export function formatBytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+/** A revocation reason as the API names it, with its words: "superseded — digantikan sertifikat baru". */
+export function reasonText(name) {
+  const key = reasonKey(name);
+  return has(key) ? `${name} — ${t(key)}` : String(name);
+}
+
+/** A revocation reason in words only, in the current language ("digantikan sertifikat baru"). */
+export function reasonWords(name) {
+  const key = reasonKey(name);
+  return has(key) ? t(key) : String(name);
+}
+
+function reasonKey(name) {
+  return `reason.${String(name).toLowerCase().replace(/[^a-z]/g, '')}`;
 }
 
 /** A short explanation of a request's status in the current language, or '' when none. */

@@ -408,6 +408,7 @@ fn decision_json(d: &Decision) -> Value {
         })),
         "decided_at": d.decided_at,
         "reject_reason": d.reject_reason,
+        "reject_fix": d.reject_fix,
     })
 }
 

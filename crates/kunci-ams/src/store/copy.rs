@@ -45,7 +45,7 @@ const fn step(table: &'static str, identity: bool) -> Step {
 }
 
 /// The tables in the order their references allow.
-const STEPS: [Step; 11] = [
+const STEPS: [Step; 12] = [
     step("users", true),
     step("identities", false),
     step("products", true),
@@ -65,6 +65,7 @@ const STEPS: [Step; 11] = [
         later: &[],
         identity: true,
     },
+    step("decisions", true),
     step("crl_counter", false),
     step("notices", true),
     // Copied row for row with its seq and hashes, so the chain verifies on the target as it

@@ -49,7 +49,7 @@ use super::certificates::{
 use super::notices::insert_notice;
 use super::requests::{
     Request, RequestKind, RequestStatus, fetch_request, insert_enrollment, insert_revocation,
-    request_subject, submit_in,
+    record_decision, request_subject, submit_in,
 };
 use super::{DbResultExt, Id, Store, UnixTime, check_reason};
 use crate::error::{Error, Result};
@@ -160,6 +160,7 @@ impl Store {
                 what: "this request is already decided",
             });
         }
+        record_decision(&mut tx, request).await?;
         let entry = Entry::new(
             Actor::deciding(operator),
             "request.approved",
@@ -359,6 +360,7 @@ async fn issue_in(
     if done.rows_affected() != 1 {
         return Err(Error::AlreadyIssued);
     }
+    record_decision(&mut *conn, request).await?;
     let entry = Entry::new(
         Actor::deciding(operator),
         "request.approved",
@@ -431,7 +433,10 @@ async fn revoke_compromised_in(
     .await
     .db("settling a waiting revocation")?;
     let id = match waiting {
-        Some(id) => id,
+        Some(id) => {
+            record_decision(&mut *conn, id).await?;
+            id
+        }
         None => insert_revocation(&mut *conn, user, cert, REASON_KEY_COMPROMISE, now, true).await?,
     };
     let entry = Entry::new(Actor::System, "request.approved", request_subject(id))
@@ -486,6 +491,7 @@ async fn settle_superseded(
     .await
     .db("closing a settled revocation")?;
     if let Some(closed) = closed {
+        record_decision(&mut *conn, closed).await?;
         let entry = Entry::new(
             Actor::deciding(operator),
             "request.approved",

@@ -726,6 +726,7 @@ impl Store {
                 what: "this request is already decided",
             });
         }
+        record_decision(&mut tx, request).await?;
         let mut entry = Entry::new(
             Actor::deciding(operator),
             "request.rejected",
@@ -1167,12 +1168,36 @@ pub(super) async fn insert_revocation(
         "creating a revocation",
         "a revocation of this certificate is already open",
     ))?;
+    if decided {
+        record_decision(&mut *conn, id).await?;
+    }
     let entry = Entry::new(Actor::User(user), "request.created", request_subject(id))
         .with("kind", "revocation")
         .with("certificate", cert)
         .with("reason", reason);
     append(&mut *conn, &entry, now).await?;
     Ok(id)
+}
+
+/// Inside the transaction of a decision, after the request's row took it: keeps the decision
+/// (status, a rejection's reason and fix, who, when) in `decisions`, where it outlives a
+/// reopening of the request (the operators' history reads it there; migration 0011).
+pub(super) async fn record_decision(conn: &mut sqlx::AnyConnection, request: Id) -> Result<()> {
+    let done = sqlx::query(
+        "INSERT INTO decisions (request_id, status, reason, fix, decided_by, decided_at) \
+         SELECT id, status, reject_reason, reject_fix, decided_by, decided_at FROM requests \
+         WHERE id = $1 AND decided_at IS NOT NULL AND status IN ('success', 'rejected')",
+    )
+    .bind(request)
+    .execute(&mut *conn)
+    .await
+    .db("recording a decision")?;
+    if done.rows_affected() != 1 {
+        return Err(Error::StoreConflict {
+            what: "this request holds no decision to record",
+        });
+    }
+    Ok(())
 }
 
 /// The audit log's name for request `id`.

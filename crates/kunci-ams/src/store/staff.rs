@@ -55,6 +55,8 @@ pub struct Decision {
     pub decided_at: UnixTime,
     /// The reason given to the holder, for a rejection.
     pub reject_reason: Option<String>,
+    /// What the holder had to fix, for a rejected enrollment (`document`, `new_key`).
+    pub reject_fix: Option<String>,
 }
 
 /// A stored reset code's state, as [`Store::password_reset`] finds it.
@@ -73,18 +75,21 @@ pub struct PasswordReset {
 /// parameters by first appearance).
 macro_rules! history_from {
     () => {
-        " FROM requests r JOIN users u ON u.id = r.user_id \
-          LEFT JOIN users d ON d.id = r.decided_by \
+        // From `decisions` (migration 0011), not from the requests' own columns: a rejection
+        // stays in the history after its request was reopened and decided again. The serial
+        // is the certificate an approval issued or the one a revocation named.
+        " FROM decisions x JOIN requests r ON r.id = x.request_id \
+          JOIN users u ON u.id = r.user_id \
+          LEFT JOIN users d ON d.id = x.decided_by \
           LEFT JOIN products p ON p.id = r.product_id \
-          LEFT JOIN certificates ic ON ic.request_id = r.id \
+          LEFT JOIN certificates ic ON ic.request_id = r.id AND x.status = 'success' \
           LEFT JOIN certificates tc ON tc.id = r.target_cert_id \
-          WHERE r.decided_at IS NOT NULL AND r.status IN ('success', 'rejected') \
-          AND ($1 = '' OR LOWER(u.login) LIKE $2 ESCAPE '!' \
+          WHERE ($1 = '' OR LOWER(u.login) LIKE $2 ESCAPE '!' \
                OR LOWER(u.display_name) LIKE $2 ESCAPE '!' \
                OR LOWER(COALESCE(ic.serial_hex, tc.serial_hex, '')) LIKE $2 ESCAPE '!') \
           AND ($3 = '' OR r.kind = $3) \
-          AND ($4 = '' OR r.status = $4) \
-          AND r.decided_at >= $5 AND r.decided_at < $6"
+          AND ($4 = '' OR x.status = $4) \
+          AND x.decided_at >= $5 AND x.decided_at < $6"
     };
 }
 
@@ -112,12 +117,13 @@ impl Store {
             .await
             .db("counting decisions")?;
         let rows = sqlx::query(concat!(
-            "SELECT r.id, r.kind, r.status, r.decided_at, r.reject_reason, \
+            "SELECT r.id, r.kind, x.status, x.decided_at, x.reason AS reject_reason, \
+             x.fix AS reject_fix, \
              u.login AS holder_login, u.display_name AS holder_name, p.name AS product, \
              COALESCE(ic.serial_hex, tc.serial_hex) AS serial, \
              d.login AS decider_login, d.display_name AS decider_name",
             history_from!(),
-            " ORDER BY r.decided_at DESC, r.id DESC LIMIT $7 OFFSET $8"
+            " ORDER BY x.decided_at DESC, x.id DESC LIMIT $7 OFFSET $8"
         ))
         .bind(&text)
         .bind(&pattern)
@@ -340,5 +346,6 @@ fn decision_from_row(row: &AnyRow) -> Result<Decision> {
         },
         decided_at: col(row, "decided_at")?,
         reject_reason: col(row, "reject_reason")?,
+        reject_fix: col(row, "reject_fix")?,
     })
 }

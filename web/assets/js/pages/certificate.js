@@ -9,7 +9,7 @@
  */
 
 import { initLayout } from '../layout.js';
-import { addStrings, t, onLangChange, formatDate, has, statusLabel } from '../i18n.js';
+import { addStrings, t, onLangChange, formatDate, reasonText, reasonWords, statusLabel } from '../i18n.js';
 import { get, post } from '../api.js';
 import { $, h, showError, showStatus, intParam } from '../dom.js';
 
@@ -60,14 +60,6 @@ addStrings({
   'cert.confirm.text': ['Sertifikat {serial} akan diajukan untuk dicabut dengan alasan: {reason}. Setelah otoritas menyetujui, sertifikat tidak berlaku lagi.',
                         'Certificate {serial} will be put forward for revocation with the reason: {reason}. Once the authority approves, the certificate is no longer valid.'],
   'cert.confirm.yes': ['Ya, cabut', 'Yes, revoke'],
-  'reason.unspecified': ['tidak disebutkan; juga bila data berubah', 'not specified; also when the data changed'],
-  'reason.keycompromise': ['kunci privat bocor atau hilang', 'the private key was exposed or lost'],
-  'reason.affiliationchanged': ['pindah instansi', 'changed organisation'],
-  'reason.superseded': ['digantikan sertifikat baru', 'replaced by a new certificate'],
-  'reason.cessationofoperation': ['tidak lagi diperlukan', 'no longer needed'],
-  'reason.privilegewithdrawn': ['kewenangan dicabut', 'privilege withdrawn'],
-  'reason.cacompromise': ['CA bocor', 'CA compromised'],
-  'reason.certificatehold': ['ditahan sementara', 'put on hold'],
 });
 
 await initLayout({ active: 'certificates' });
@@ -87,16 +79,6 @@ try {
 render();
 onLangChange(render);
 
-function reasonText(name) {
-  const key = `reason.${String(name).toLowerCase().replace(/[^a-z]/g, '')}`;
-  return has(key) ? `${name} — ${t(key)}` : String(name);
-}
-
-/** A revocation reason in words only, in the current language ("digantikan sertifikat baru"). */
-function reasonWords(name) {
-  const key = `reason.${String(name).toLowerCase().replace(/[^a-z]/g, '')}`;
-  return has(key) ? t(key) : String(name);
-}
 
 function render() {
   if (!cert) {

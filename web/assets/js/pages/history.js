@@ -40,6 +40,8 @@ addStrings({
   'hist.next': ['Berikutnya →', 'Next →'],
   'hist.system': ['sistem (otomatis)', 'the system (automatic)'],
   'hist.reason': ['Alasan: {r}', 'Reason: {r}'],
+  'hist.fix.document': ['Perbaikan: dokumen baru, permohonan yang sama', 'To fix: a new document, same request'],
+  'hist.fix.new_key': ['Perbaikan: permohonan baru dengan kunci baru', 'To fix: a new request with a new key'],
   'hist.bad_dates': ['Tanggal awal harus sebelum tanggal akhir.', 'The start date must be before the end date.'],
 });
 
@@ -114,7 +116,8 @@ function render() {
       h('td', {}, `${d.holder.name} (${d.holder.login})`),
       h('td', {}, t(`kind.${d.kind}`)),
       h('td', {}, d.status === 'success' ? t('status.Success') : t('status.Rejected'),
-        d.reject_reason ? h('div', { class: 'hint' }, t('hist.reason', { r: d.reject_reason })) : null),
+        d.reject_reason ? h('div', { class: 'hint' }, t('hist.reason', { r: d.reject_reason })) : null,
+        d.reject_fix ? h('div', { class: 'hint' }, t(`hist.fix.${d.reject_fix}`)) : null),
       h('td', {}, d.serial ? h('code', {}, d.serial) : t('none')),
       h('td', {}, d.decided_by ? `${d.decided_by.name} (${d.decided_by.login})` : t('hist.system')),
       h('td', {}, formatDate(d.decided_at, true)),

@@ -13,7 +13,7 @@
  */
 
 import { initLayout, isStaff } from '../layout.js';
-import { addStrings, t, onLangChange, formatDate, formatBytes, statusLabel } from '../i18n.js';
+import { addStrings, t, onLangChange, formatDate, formatBytes, reasonWords, statusLabel } from '../i18n.js';
 import { get, post } from '../api.js';
 import { $, h, showError, showStatus, focusHeading } from '../dom.js';
 
@@ -428,7 +428,7 @@ function renderDetail() {
     rows.push(['op.f.fingerprint', info.public_key_sha256]);
   } else {
     rows.push(['op.f.target', certText(r.target_certificate)]);
-    rows.push(['op.f.reason', r.revocation_reason]);
+    rows.push(['op.f.reason', r.revocation_reason ? reasonWords(r.revocation_reason) : null]);
   }
   const dl = $('detail');
   dl.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, show(v))]));
