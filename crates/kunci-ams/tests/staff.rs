@@ -407,10 +407,6 @@ async fn the_history_finds_decisions_by_holder_serial_kind_status_and_date_and_p
         .refused(StatusCode::FORBIDDEN, "auth.forbidden");
 }
 
-// ---------------------------------------------------------------------------------------------
-// Admin: accounts, grants, password resets, products, the CA
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn a_rejection_stays_in_the_history_after_the_request_is_resubmitted_and_approved() {
     // Regression: the history was read from the requests' own columns, which a resubmission
@@ -467,6 +463,10 @@ async fn a_rejection_stays_in_the_history_after_the_request_is_resubmitted_and_a
         .await;
     assert_eq!(rejected.expect(StatusCode::OK)["total"], 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Admin: accounts, grants, password resets, products, the CA
+// ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn an_admin_disables_and_enables_an_account_and_its_sessions_end() {

@@ -13,7 +13,7 @@
 use sqlx::any::AnyRow;
 
 use super::audit::{Actor, Entry, append};
-use super::users::{set_password_hash_in, set_user_disabled_in, user_from_row, user_subject};
+use super::users::{set_password_hash_in, set_user_disabled_in, user_subject};
 use super::{DbResultExt, Id, Store, UnixTime, col, required, sha256_hex};
 use crate::error::{Error, Result};
 
@@ -173,20 +173,14 @@ impl Store {
         }
         let mut tx = self.begin_audited().await?;
         if disabled {
-            let row = sqlx::query(concat!(
-                "SELECT ",
-                // users.rs's `user_columns!`, which `user_from_row` reads (lang: migration 0010).
-                "id, login, display_name, email, nik, organisation, role, password_hash, \
-                 disabled, created_at, lang",
-                " FROM users WHERE id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .db("reading a user")?
-            .ok_or(Error::StoreNotFound { what: "user" })?;
-            let user = user_from_row(&row)?;
-            if user.role.as_str() == "admin" && !user.disabled {
+            let (role, was_disabled): (String, i64) =
+                sqlx::query_as("SELECT role, disabled FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .db("reading a user")?
+                    .ok_or(Error::StoreNotFound { what: "user" })?;
+            if role == "admin" && was_disabled == 0 {
                 let others: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 \
                      AND id <> $1",

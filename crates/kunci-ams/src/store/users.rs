@@ -488,11 +488,7 @@ pub(super) async fn set_user_disabled_in(
         return Err(Error::StoreNotFound { what: "user" });
     }
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .db("ending a disabled user's sessions")?;
+        end_sessions_in(conn, id, "ending a disabled user's sessions").await?;
     }
     let action = if disabled {
         "user.disabled"
@@ -505,6 +501,17 @@ pub(super) async fn set_user_disabled_in(
         wall_clock(),
     )
     .await?;
+    Ok(())
+}
+
+/// Ends every session of account `id` inside the caller's transaction (`what` names the
+/// change that ends them, for the error).
+async fn end_sessions_in(conn: &mut sqlx::AnyConnection, id: Id, what: &'static str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .db(what)?;
     Ok(())
 }
 
@@ -525,11 +532,7 @@ pub(super) async fn set_password_hash_in(
     if done.rows_affected() == 0 {
         return Err(Error::StoreNotFound { what: "user" });
     }
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .db("ending the sessions of a changed password")?;
+    end_sessions_in(conn, id, "ending the sessions of a changed password").await?;
     // That it changed and who changed it (the account itself, or an administrator's
     // reset); neither password nor hash.
     let action = if *by == Actor::User(id) {
