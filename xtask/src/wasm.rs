@@ -200,11 +200,12 @@ fn write_package_json(root: &Path, s: &Settings, out: &Path) -> Result {
   "types": "./index.d.ts",
   "exports": {{
     ".": {{ "types": "./index.d.ts", "default": "./index.js" }},
+    "./elements": {{ "types": "./elements.d.ts", "default": "./elements.js" }},
     "./worker": "./worker.js",
     "./package.json": "./package.json"
   }},
   "files": ["*.js", "*.d.ts", "wasm/", "README.md"],
-  "sideEffects": false,
+  "sideEffects": ["./elements.js", "./kit-element.js", "./p12-element.js"],
   "engines": {{ "node": ">=20" }}
 }}
 "#,

@@ -1,0 +1,139 @@
+/**
+ * Types of `kunci/elements`: `<kunci-client-kit>` and `<kunci-p12-maker>` (docs/ELEMENTS.md).
+ * Importing the module defines both elements.
+ */
+
+/** The key algorithms the client kit may offer. */
+export type KeyAlgorithmName = 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256';
+
+/** What the check (`check-url` or the `check` hook) answers; only `subject` is required. */
+export interface KitCheckAnswer {
+  /** The CSR's subject DN, e.g. `CN=Budi Santoso,O=Dinas Kominfo,C=ID`. */
+  subject: string;
+  email?: string | null;
+  request_id?: number | string | null;
+  product?: string | null;
+  allowed_keys?: KeyAlgorithmName[] | null;
+  common_name?: string | null;
+  organization?: string | null;
+  nik?: string | null;
+}
+
+/** The holder's own data, which the password-strength check refuses to accept as a password. */
+export interface HolderData {
+  name?: string | null;
+  email?: string | null;
+  organization?: string | null;
+  nik?: string | null;
+  other?: string[] | null;
+}
+
+/** The backup proof: `checked` is true when the saved file was opened and holds the key. */
+export interface BackupResult {
+  checked: boolean;
+}
+
+/** `kunci-progress`'s detail. */
+export interface KunciProgressDetail {
+  step: string;
+  /** The text the element shows, in its language. */
+  message: string;
+}
+
+/** `kunci-error`'s detail. */
+export interface KunciErrorDetail {
+  /** Stable: `kit.token_malformed`, `key.mismatch`, `pkcs8.wrong_password`, … */
+  code: string;
+  /** The text the element shows, in its language. */
+  message: string;
+  step?: string;
+}
+
+/** `kunci-submit`'s detail: call `respondWith` synchronously to answer it yourself. */
+export interface KitSubmitDetail {
+  token: string;
+  /** The PKCS#10 CSR, PEM. */
+  csr: string;
+  algorithm: KeyAlgorithmName;
+  requestId: number | string | null;
+  onToken: boolean;
+  backup: BackupResult;
+  respondWith(answer: Promise<unknown> | unknown): void;
+}
+
+/** `kunci-done`'s detail from `<kunci-client-kit>`. */
+export interface KitDoneDetail {
+  csr: string;
+  requestId: number | string | null;
+  algorithm: KeyAlgorithmName;
+  onToken: boolean;
+  backup: BackupResult;
+  /** What the submission answered. */
+  answer: unknown;
+}
+
+/** `kunci-done`'s detail from `<kunci-p12-maker>`. */
+export interface P12DoneDetail {
+  serial: string;
+  /** The certificate, PEM. */
+  pem: string;
+  /** The `.p12`; null when the certificate was written onto the token. */
+  p12: Uint8Array | null;
+  profile: 'modern' | 'legacy';
+  onToken: boolean;
+}
+
+/** `<kunci-client-kit>`: the key step. */
+export class KunciClientKit extends HTMLElement {
+  /** Used instead of `check-url`. */
+  check: ((token: string) => Promise<KitCheckAnswer>) | null;
+  holder: HolderData | null;
+  /** Overrides of any text, in the current language. */
+  strings: Record<string, string>;
+}
+
+/** `<kunci-p12-maker>`: the download step. */
+export class KunciP12Maker extends HTMLElement {
+  /** PEM text or DER bytes. */
+  certificate: string | Uint8Array | null;
+  /** A PEM bundle, or a list of PEM texts or DER bytes. */
+  chain: string | Uint8Array | Array<string | Uint8Array> | null;
+  holder: HolderData | null;
+  strings: Record<string, string>;
+}
+
+/** The events both elements fire (they bubble out of the shadow root). */
+export interface KunciElementEventMap extends HTMLElementEventMap {
+  'kunci-progress': CustomEvent<KunciProgressDetail>;
+  'kunci-error': CustomEvent<KunciErrorDetail>;
+}
+
+export interface KunciClientKitEventMap extends KunciElementEventMap {
+  'kunci-submit': CustomEvent<KitSubmitDetail>;
+  'kunci-done': CustomEvent<KitDoneDetail>;
+}
+
+export interface KunciP12MakerEventMap extends KunciElementEventMap {
+  'kunci-done': CustomEvent<P12DoneDetail>;
+}
+
+export interface KunciClientKit {
+  addEventListener<K extends keyof KunciClientKitEventMap>(type: K, listener: (this: KunciClientKit, ev: KunciClientKitEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+}
+
+export interface KunciP12Maker {
+  addEventListener<K extends keyof KunciP12MakerEventMap>(type: K, listener: (this: KunciP12Maker, ev: KunciP12MakerEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kunci-client-kit': KunciClientKit;
+    'kunci-p12-maker': KunciP12Maker;
+  }
+  interface HTMLElementEventMap {
+    'kunci-progress': CustomEvent<KunciProgressDetail>;
+    'kunci-error': CustomEvent<KunciErrorDetail>;
+  }
+}
