@@ -426,3 +426,31 @@ export async function certificatesSeen(page) {
   return page.evaluate(async () => (await (await fetch('/api/certificates')).json()).certificates);
 }
 
+
+/**
+ * The operator approves every request in the queue from a second tab of the walk's browser,
+ * logged in to kunci-ams there, while the walk's own page stays where it is (for walks whose
+ * holder is on another site, e.g. the foreign host's). Its `label` step is a screenshot of
+ * that tab in the walk's folder, axe-checked as every step.
+ */
+export async function approveInAnotherTab(w, label) {
+  const page = await w.browser.newPage();
+  try {
+    const tab = {
+      page,
+      portal: w.portal,
+      step: async (name) => {
+        await w.shots.shot(page, name);
+        assert.deepEqual(await axeViolations(page), [], `axe-core on step "${name}"`);
+      },
+    };
+    await page.goto(`${w.portal.url}/`);
+    await fillLogin(page, 'operator');
+    await page.waitForURL(/operator/);
+    await approveQueue(tab, label);
+    await page.locator('#logout').click();
+    await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
+  } finally {
+    await page.close();
+  }
+}

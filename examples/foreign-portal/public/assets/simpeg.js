@@ -39,6 +39,7 @@ const TEXTS = {
   'certs.none': ['Belum ada sertifikat.', 'No certificate yet.'],
   'certs.starting': ['Memulai perpanjangan…', 'Starting the renewal…'],
   'key.title': ['Buat kunci baru', 'Make a new key'],
+  'key.next': ['Lanjut ke surat rekomendasi', 'Go on to the recommendation letter'],
   'key.intro': ['Kunci privat dibuat di peramban ini dan tidak pernah dikirim. Simpan berkas cadangannya di tempat aman.', 'The private key is made in this browser and never sent. Keep its backup file somewhere safe.'],
   'letter.title': ['Surat rekomendasi dan persetujuan', 'Recommendation letter and agreement'],
   'letter.file': ['Surat rekomendasi atasan (PDF)', 'Your superior\'s recommendation letter (PDF)'],
@@ -57,6 +58,7 @@ const TEXTS = {
   'status.other': ['Permohonan #{id}: {status}', 'Request #{id}: {status}'],
   'download.title': ['Unduh sertifikat baru', 'Download the new certificate'],
   'download.intro': ['Gabungkan sertifikat baru dengan kunci yang tersimpan di peramban ini, lalu simpan berkas .p12 untuk aplikasi tanda tangan.', 'Join the new certificate with the key kept in this browser, then save the .p12 file for your signing application.'],
+  'download.back': ['Kembali ke daftar sertifikat', 'Back to the certificate list'],
   'download.done': ['Selesai: sertifikat {serial} siap dipakai.', 'Done: certificate {serial} is ready to use.'],
   'error.session': ['Sesi berakhir. Silakan masuk lagi.', 'Your session ended. Please log in again.'],
   'error.generic': ['Gagal: {message}', 'Failed: {message}'],
@@ -189,6 +191,7 @@ async function renewalPage() {
       $('certs-message').textContent = '';
       status = answer;
       if (answer.token) kit.setAttribute('token', answer.token);
+      $('key-next').hidden = true;
       if (answer.stage === 'agreement') setUploaded(answer.request.document);
       renderStatus();
       show(stepOf(answer.stage));
@@ -199,9 +202,10 @@ async function renewalPage() {
 
   // The key step ends when the element says so: the CSR is with kunci-ams (through SIMPEG).
   kit.addEventListener('kunci-done', () => {
-    kit.removeAttribute('token');
-    show('letter');
+    $('key-next').hidden = false;
+    $('key-next').focus();
   });
+  $('key-next').addEventListener('click', () => show('letter'));
 
   // The letter and the agreement.
   const letter = $('letter');
@@ -247,6 +251,10 @@ async function renewalPage() {
     renderStatus();
   });
   $('status-next').addEventListener('click', () => show('download'));
+  $('back-to-list').addEventListener('click', async () => {
+    await loadCertificates();
+    show('certs');
+  });
   maker.addEventListener('kunci-done', (e) => {
     $('download-done').textContent = t('download.done', { serial: e.detail.serial });
   });
