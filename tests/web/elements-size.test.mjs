@@ -1,0 +1,56 @@
+/**
+ * Issue 19's size rule for `kunci/elements`: what `<script type="module" src=".../elements.js">`
+ * loads before either element is used, namely elements.js and every module it imports
+ * statically, is at most 15 KiB gzipped (each file gzip -9 on its own, as served), and none of
+ * it is the package's WebAssembly glue (index.js, load.js, wasm/…): the elements import the
+ * worker client and the token API with `import()` on first use. Prints the table.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+
+import { PKG_DIR, packageSkipReason } from './common.mjs';
+
+/** The issue's budget: 15 KiB gzipped on top of the package. */
+export const ELEMENTS_GZ_GOAL = 15 * 1024;
+
+/** elements.js's static import closure, as paths relative to the package. */
+export function staticClosure(dir, entry = 'elements.js') {
+  const seen = new Set();
+  const visit = (rel) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    const text = readFileSync(join(dir, rel), 'utf8');
+    // `import … from './x.js'`, `import './x.js'`, `export … from './x.js'`; not `import('…')`.
+    // The package's copies are minified (one line), so no line anchors.
+    for (const m of text.matchAll(/\b(?:import|export)\b[^;()'"]*?\bfrom\s*['"](\.[^'"]+)['"]|\bimport\s*['"](\.[^'"]+)['"]/g)) {
+      visit(normalize(join(rel, '..', m[1] || m[2])));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
+/** `{file, raw, gz}` of each file of the closure. */
+export function elementSizes(dir) {
+  return staticClosure(dir).map((file) => {
+    const bytes = readFileSync(join(dir, file));
+    return { file, raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+  });
+}
+
+test('kunci/elements loads at most 15 KiB gzipped and no WebAssembly glue before use', { skip: packageSkipReason() }, () => {
+  const sizes = elementSizes(PKG_DIR);
+  const gz = sizes.reduce((s, f) => s + f.gz, 0);
+  for (const f of sizes) console.log(`${f.file.padEnd(18)} ${String(f.raw).padStart(7)} B  ${String(f.gz).padStart(6)} B gzipped`);
+  console.log(`${'total'.padEnd(18)} ${String(sizes.reduce((s, f) => s + f.raw, 0)).padStart(7)} B  ${String(gz).padStart(6)} B gzipped (goal ≤ ${ELEMENTS_GZ_GOAL})`);
+  const files = sizes.map((f) => f.file);
+  for (const want of ['elements.js', 'element-base.js', 'kit-element.js', 'p12-element.js']) {
+    assert.ok(files.includes(want), `${want} is loaded by elements.js (found: ${files.join(', ')})`);
+  }
+  const glue = files.filter((f) => /^(index|load|client|worker|extra|strength|args|chunk)\.js$|^wasm\//.test(f));
+  assert.deepEqual(glue, [], 'the elements import the package itself only on first use');
+  assert.ok(gz <= ELEMENTS_GZ_GOAL, `the elements' JavaScript is ${gz} B gzipped, over the ${ELEMENTS_GZ_GOAL} B goal`);
+});
