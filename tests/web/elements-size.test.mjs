@@ -7,34 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 
-import { PKG_DIR, packageSkipReason } from './common.mjs';
-
-/** The issue's budget: 15 KiB gzipped on top of the package. */
-export const ELEMENTS_GZ_GOAL = 15 * 1024;
-
-/** elements.js's static import closure, as paths relative to the package. */
-export function staticClosure(dir, entry = 'elements.js') {
-  const seen = new Set();
-  const visit = (rel) => {
-    if (seen.has(rel)) return;
-    seen.add(rel);
-    const text = readFileSync(join(dir, rel), 'utf8');
-    // `import … from './x.js'`, `import './x.js'`, `export … from './x.js'`; not `import('…')`.
-    // The package's copies are minified (one line), so no line anchors.
-    for (const m of text.matchAll(/\b(?:import|export)\b[^;()'"]*?\bfrom\s*['"](\.[^'"]+)['"]|\bimport\s*['"](\.[^'"]+)['"]/g)) {
-      visit(normalize(join(rel, '..', m[1] || m[2])));
-    }
-  };
-  visit(entry);
-  return [...seen];
-}
+import { ELEMENTS_GZ_GOAL, PKG_DIR, packageSkipReason, staticClosure } from './common.mjs';
 
 /** `{file, raw, gz}` of each file of the closure. */
-export function elementSizes(dir) {
+function elementSizes(dir) {
   return staticClosure(dir).map((file) => {
     const bytes = readFileSync(join(dir, file));
     return { file, raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
