@@ -69,7 +69,21 @@ describe('the elements in a foreign portal', { skip }, () => {
         document.addEventListener('securitypolicyviolation', (e) => {
           window.__cspViolation(`${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
         });
+        // What the elements hand the page at their end (kunci-done bubbles out, composed).
+        window.__done = [];
+        document.addEventListener('kunci-done', (e) => {
+          const d = e.detail;
+          window.__done.push({
+            tag: e.target.localName, csr: d.csr, algorithm: d.algorithm, backup: d.backup, answer: d.answer,
+            serial: d.serial, profile: d.profile, pem: d.pem, p12: d.p12 ? d.p12.length : null,
+          });
+        });
       });
+      /** The n-th kunci-done of `tag` (from 1), once it has come. */
+      const doneOf = async (tag, n) => {
+        await page.waitForFunction(([t, k]) => window.__done.filter((d) => d.tag === t).length >= k, [tag, n], { timeout: 120_000 });
+        return (await page.evaluate((t) => window.__done.filter((d) => d.tag === t), tag))[n - 1];
+      };
       // Nothing of kunci's WebAssembly loads before an element is used.
       const wasm = [];
       page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url()); });
@@ -111,7 +125,7 @@ describe('the elements in a foreign portal', { skip }, () => {
       await step('kit-id-token');
       await kit.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
       await kit.getByText('Budi Santoso').first().waitFor();
-      assert.match(await kit.innerText(), /budi\.santoso@example\.go\.id/);
+      await kit.getByText('budi.santoso@example.go.id').first().waitFor();
       await kit.getByLabel('Algoritme kunci').selectOption('p256');
       await kit.getByLabel('Tidak — di peramban (berkas terenkripsi)').check();
       await kit.getByLabel('Kata sandi kunci').pressSequentially(KEY_PASSWORD);
@@ -133,13 +147,8 @@ describe('the elements in a foreign portal', { skip }, () => {
       });
       await kit.getByLabel('Kata sandi berkas cadangan').fill(KEY_PASSWORD);
       await step('kit-id-cadangan');
-      const done = page.evaluate(() => new Promise((ok) => {
-        document.querySelector('kunci-client-kit').addEventListener('kunci-done', (e) => ok({
-          csr: e.detail.csr, algorithm: e.detail.algorithm, backup: e.detail.backup, answer: e.detail.answer,
-        }), { once: true });
-      }));
       await kit.getByRole('button', { name: 'Periksa cadangan' }).click();
-      const sent = await done;
+      const sent = await doneOf('kunci-client-kit', 1);
       assert.equal(sent.algorithm, 'p256');
       assert.deepEqual(sent.backup, { checked: true }, 'the backup was proven');
       assert.equal(sent.answer.status, 'uploaded', 'SIMPEG\'s answer: kunci-ams stored the CSR');
@@ -178,16 +187,13 @@ describe('the elements in a foreign portal', { skip }, () => {
       // <kunci-p12-maker>: the key kept in this browser, the certificate from SIMPEG's URL.
       const maker = page.locator('kunci-p12-maker');
       await page.locator('#step-download').waitFor({ state: 'visible' });
+      let made = 0;
       const makeFiles = async (words) => {
-        const shown = page.evaluate(() => new Promise((ok) => {
-          document.querySelector('kunci-p12-maker').addEventListener('kunci-done', (e) => ok({
-            serial: e.detail.serial, profile: e.detail.profile, pem: e.detail.pem,
-          }), { once: true });
-        }));
         await maker.getByLabel(words.password, { exact: true }).fill(KEY_PASSWORD);
         await step(words.before);
         await maker.getByRole('button', { name: words.go, exact: true }).click();
-        const detail = await shown;
+        made += 1;
+        const detail = await doneOf('kunci-p12-maker', made);
         await maker.getByRole('link', { name: words.savePem }).waitFor({ timeout: 120_000 });
         await step(words.after);
         const pem = await download(page, maker.getByRole('link', { name: words.savePem }));
@@ -223,8 +229,12 @@ describe('the elements in a foreign portal', { skip }, () => {
       await page.locator(`#renew-${fresh.id}`).click();
       await page.locator('#step-key').waitFor({ state: 'visible' });
       assert.equal(await kit.getAttribute('lang'), 'en');
+      const next = await page.evaluate(async () => (await (await fetch('/renew/status')).json()).request.id);
+      const nextToken = await kit.getAttribute('token');
+      assert.notEqual(nextToken, token, 'a new token for the new renewal');
+      await page.waitForFunction((tk) => document.querySelector('kunci-client-kit').shadowRoot.querySelector('input').value === tk, nextToken);
       await kit.getByRole('button', { name: '(2) Continue >>' }).click();
-      await kit.getByText('Budi Santoso').first().waitFor();
+      await kit.getByText(`#${next}`).waitFor();
       await kit.getByLabel('Key password', { exact: true }).pressSequentially(KEY_PASSWORD);
       await kit.getByLabel('Repeat the password').pressSequentially(KEY_PASSWORD);
       await kit.getByText(/strong enough, accepted/).waitFor({ timeout: 30_000 });
@@ -236,7 +246,7 @@ describe('the elements in a foreign portal', { skip }, () => {
         assert.equal(simpeg.log().includes(secret), false, 'a secret in SIMPEG\'s log');
       }
     } catch (e) {
-      process.stderr.write(`SIMPEG's server said:\n${simpeg.log()}\n`);
+      process.stderr.write(`SIMPEG's server said:\n${simpeg.log()}\nThe page said:\n${w.problems.join('\n')}\n`);
       throw e;
     } finally {
       await simpeg.stop();

@@ -130,7 +130,6 @@ function stepOf(stage) {
 
 async function renewalPage() {
   const kit = $('kit');
-  const maker = $('maker');
   let certificates = [];
   let status = null;
   let setUploaded = () => {};
@@ -250,13 +249,22 @@ async function renewalPage() {
     status = await api('/renew/status');
     renderStatus();
   });
-  $('status-next').addEventListener('click', () => show('download'));
+  // A fresh <kunci-p12-maker> each time the download step opens (see perpanjang.html).
+  $('status-next').addEventListener('click', () => {
+    const maker = document.createElement('kunci-p12-maker');
+    maker.setAttribute('lang', lang);
+    maker.setAttribute('certificate-url', '/renew/certificate.pem');
+    maker.setAttribute('chain-url', '/renew/chain.pem');
+    maker.addEventListener('kunci-done', (e) => {
+      $('download-done').textContent = t('download.done', { serial: e.detail.serial });
+    });
+    $('download-done').textContent = '';
+    $('maker-slot').replaceChildren(maker);
+    show('download');
+  });
   $('back-to-list').addEventListener('click', async () => {
     await loadCertificates();
     show('certs');
-  });
-  maker.addEventListener('kunci-done', (e) => {
-    $('download-done').textContent = t('download.done', { serial: e.detail.serial });
   });
 
   await loadCertificates();
