@@ -64,8 +64,8 @@ async function replacementToSubmitted(w, label) {
   await page.getByRole('link', { name: 'Lanjut ke langkah kunci dan CSR' }).click();
   await page.waitForURL(/permohonan-baru\.html\?request=\d+/);
   await page.locator('#step-kit').waitFor({ state: 'visible' });
-  assert.ok((await page.locator('#kit-token').inputValue()).length >= 22, 'the CSR token is filled in');
-  assert.match(await page.locator('#paste-status').innerText(), /sudah diisikan/);
+  assert.ok((await page.getByLabel('Tempel token CSR di sini').inputValue()).length >= 22, 'the CSR token is filled in');
+  assert.match(await page.locator('#kit-note').innerText(), /sudah diisikan/);
   await step(`${label}-langkah-kunci`);
   const id = requestIdOf(page);
   await keyStepToSubmitted(w, { algorithm: 'p256', checkWeakPassword: false, tryBadUpload: false, backup: 'skip' });

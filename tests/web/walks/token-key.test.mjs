@@ -151,15 +151,15 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       const csrToken = await page.locator('#csr-token').inputValue();
       await page.locator('#token-continue').click();
       await page.locator('#step-kit').waitFor({ state: 'visible' });
-      await page.locator('#kit-token').fill(csrToken);
+      await page.getByLabel('Tempel token CSR di sini').fill(csrToken);
       await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
-      await page.locator('#kit-details').waitFor({ state: 'visible' });
+      await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
 
       // Step 16 "Ya": the extension is there; no password fields (the token's PIN guards it).
-      await page.locator('#extension-status').filter({ hasText: /terpasang/ }).waitFor();
+      await page.locator('#kit .hint').filter({ hasText: /kunci terpasang/ }).waitFor();
       await page.getByLabel('Ya — pada token USB (perangkat keras)').check();
-      assert.equal(await page.locator('#password-part').isHidden(), true);
-      await page.locator('#key-alg').selectOption('p256');
+      assert.equal(await page.getByLabel('Kata sandi kunci').isHidden(), true);
+      await page.getByLabel('Algoritme kunci').selectOption('p256');
       await step('ya-token-usb');
 
       // Step 15: generate on the token. First use: may this site use tokens? Then the PIN.
@@ -174,7 +174,7 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await step('jendela-pin', pinWindow);
       await enterPin(context);
       await page.locator('#csr-sent').waitFor({ state: 'visible', timeout: 120_000 });
-      assert.equal(await page.locator('#backup-part').isHidden(), true, 'no key file for a token key');
+      assert.equal(await page.getByRole('heading', { name: 'Cadangan kunci' }).isHidden(), true, 'no key file for a token key');
       await step('csr-dari-token');
       await page.locator('#csr-ok').click();
 
