@@ -198,7 +198,7 @@ describe('<kunci-client-kit> in headless Chromium under a strict CSP', { skip, t
     await axeClean('the token part');
     // The clipboard is empty in headless Chromium: "(1) Paste" falls back to the given token.
     await page.getByRole('button', { name: '(1) Paste >>' }).click();
-    await el.locator('[role=status]').first().filter({ hasText: 'token yang diberikan' }).waitFor();
+    await el.locator('[role=status]').first().filter({ hasText: 'Token dimasukkan' }).waitFor();
     assert.equal(await page.getByLabel('Tempel token CSR di sini').inputValue(), 'tok-7');
     await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
     await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
@@ -310,7 +310,7 @@ describe('<kunci-client-kit> in headless Chromium under a strict CSP', { skip, t
     await alert().filter({ hasText: 'Masukkan token CSR' }).waitFor();
     await page.getByLabel('Tempel token CSR di sini').fill('tok 12');
     await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
-    await alert().filter({ hasText: /tidak utuh/ }).waitFor();
+    await alert().filter({ hasText: /rusak/ }).waitFor();
     assert.equal(site.seen.check.length, 0, 'nothing was asked');
     await page.getByLabel('Tempel token CSR di sini').fill('unknown-token');
     await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
@@ -378,6 +378,22 @@ describe('<kunci-client-kit> in headless Chromium under a strict CSP', { skip, t
     await page.waitForTimeout(300);
     assert.equal(site.seen.submit.length, 0, 'nothing was submitted');
     assert.equal((await events()).some((e) => e.type === 'kunci-submit'), false);
+  });
+
+  it('offers no skip when the browser cannot store the key: the backup file is the only copy', async () => {
+    site.seen.submit.length = 0;
+    await fresh({ 'check-url': '/check', 'submit-url': '/submit' }, () => {
+      Object.defineProperty(window, 'indexedDB', { configurable: true, get() { throw new Error('storage refused'); } });
+    });
+    const gen = await toReady('tok-25');
+    await gen.click();
+    const backup = await saveBackup();
+    await page.locator('kunci-client-kit .notice p').filter({ hasText: /satu-satunya salinannya/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Lewati pemeriksaan' }).count(), 0, 'no skip: the file is the only copy');
+    assert.equal(site.seen.submit.length, 0);
+    await chooseBackup(backup, PASSWORD);
+    await page.getByRole('heading', { name: 'CSR telah diterima' }).waitFor({ timeout: 60_000 });
+    assert.deepEqual(site.seen.submit[0].backup, { checked: true });
   });
 
   it('switches language in place, takes string overrides, lets custom properties and parts in', async () => {

@@ -68,8 +68,14 @@ export interface KitDoneDetail {
   algorithm: KeyAlgorithmName;
   onToken: boolean;
   backup: BackupResult;
-  /** What the submission answered. */
+  /** What the submission answered (null with neither a `kunci-submit` answer nor `submit-url`). */
   answer: unknown;
+  /** SHA-256 (hex) of the key's SubjectPublicKeyInfo. */
+  publicKeySha256: string;
+  /** The key's CKA_ID on the USB token (hex); null for a file key. */
+  keyId: string | null;
+  /** The USB token that holds the key; null for a file key. */
+  token: { serial: string; label: string | null } | null;
 }
 
 /** `kunci-done`'s detail from `<kunci-p12-maker>`. */
@@ -86,7 +92,8 @@ export interface P12DoneDetail {
 /** `<kunci-client-kit>`: the key step. */
 export class KunciClientKit extends HTMLElement {
   /** Used instead of `check-url`. */
-  check: ((token: string) => Promise<KitCheckAnswer>) | null;
+  check: ((token: string) => Promise<KitCheckAnswer> | KitCheckAnswer) | null;
+  /** More of the holder's data for the password rule (read each time the password is judged). */
   holder: HolderData | null;
   /** Overrides of any text, in the current language. */
   strings: Record<string, string>;
