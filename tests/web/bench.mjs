@@ -26,7 +26,9 @@ import { gzipSync } from 'node:zlib';
 
 import { anchorBundles } from './anchors.mjs';
 import { forwardPageErrors, launch } from './browser.mjs';
-import { BLANK_PAGE, PKG_DIR, ROOT, WEB_DIR, packageBuilt, runOk, tempDir } from './common.mjs';
+import {
+  BLANK_PAGE, ELEMENTS_GZ_GOAL, PKG_DIR, ROOT, WEB_DIR, packageBuilt, runOk, staticClosure, tempDir,
+} from './common.mjs';
 import { traced } from './longtask.mjs';
 import { startServer } from './server.mjs';
 
@@ -253,7 +255,9 @@ function measureSizes(anchors, hasKunci) {
     rows.strength = exists(strength)
       ? entry('kunci strength .wasm + its glue', [strength, ...glue('kunci_strength')])
       : { label: 'kunci strength .wasm', missing: strength };
-    rows.js = entry(`kunci JS (${js.length} files: index, client, worker, glue)`, js);
+    rows.js = entry(`kunci JS (${js.length} files: index, client, worker, glue, elements)`, js);
+    const elementFiles = staticClosure(PKG_DIR).map((f) => join(PKG_DIR, f));
+    rows.elements = entry(`kunci/elements before use (${elementFiles.length} files)`, elementFiles);
   }
   rows.forge = entry('node-forge (forge.min.js)', anchors.forge.map((f) => f.path));
   rows.x509 = entry('@peculiar/x509 (x509.js + reflect-metadata)', anchors.x509.map((f) => f.path));
@@ -447,6 +451,7 @@ function render(results, sizes, env, hasKunci) {
       sizes.strength.gz < zx.gz,
     );
     sizeRow(sizes.js, '', null);
+    sizeRow(sizes.elements, `≤ ${kib(ELEMENTS_GZ_GOAL)} gzipped (issue 19)`, sizes.elements.gz <= ELEMENTS_GZ_GOAL);
   } else {
     sizeTable.push(['kunci', 'package not built', '—', '', 'n/a']);
   }

@@ -5,10 +5,10 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startServer } from './server.mjs';
@@ -90,3 +90,23 @@ globalThis.__b64 = (u8) => { let s = ''; for (let i = 0; i < u8.length; i += 0x8
 globalThis.__unb64 = (t) => Uint8Array.from(atob(t), (c) => c.charCodeAt(0));
 globalThis.__err = (e) => ({ name: e && e.name, code: e && e.code, message: String(e && e.message), isError: e instanceof Error, ctor: e && e.constructor && e.constructor.name });
 `;
+
+/** Issue 19: `kunci/elements` before use, gzipped, at most this (on top of the package). */
+export const ELEMENTS_GZ_GOAL = 15 * 1024;
+
+/** elements.js's static import closure, as paths relative to the package. */
+export function staticClosure(dir, entry = 'elements.js') {
+  const seen = new Set();
+  const visit = (rel) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    const text = readFileSync(join(dir, rel), 'utf8');
+    // `import … from './x.js'`, `import './x.js'`, `export … from './x.js'`; not `import('…')`.
+    // The package's copies are minified (one line), so no line anchors.
+    for (const m of text.matchAll(/\b(?:import|export)\b[^;()'"]*?\bfrom\s*['"](\.[^'"]+)['"]|\bimport\s*['"](\.[^'"]+)['"]/g)) {
+      visit(normalize(join(rel, '..', m[1] || m[2])));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}

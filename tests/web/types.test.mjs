@@ -1,5 +1,6 @@
 /**
- * The package's TypeScript declarations (index.d.ts) against real usage and the real runtime:
+ * The package's TypeScript declarations (index.d.ts, and elements.d.ts for kunci/elements)
+ * against real usage and the real runtime:
  *
  * 1. they type-check real usage under `tsc --strict`, and reject misuse marked with
  *    @ts-expect-error (an unused expectation is an error too, so a declaration that became too
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 
 import { PKG_DIR, ROOT, WEB_DIR, NODE_MODULES, packageSkipReason, runOk } from './common.mjs';
 
-test('index.d.ts types real usage and refuses misuse', { skip: packageSkipReason() }, () => {
+test('index.d.ts and elements.d.ts type real usage and refuse misuse', { skip: packageSkipReason() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kunci-types-'));
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(PKG_DIR, join(dir, 'node_modules', 'kunci'), 'dir');
@@ -30,9 +31,11 @@ test('index.d.ts types real usage and refuses misuse', { skip: packageSkipReason
       strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext',
       lib: ['ES2022', 'DOM'], skipLibCheck: false, types: [],
     },
-    files: [join(WEB_DIR, 'types', 'usage.ts')],
+    files: ['usage.ts', 'elements.ts'],
   }));
-  // usage.ts imports 'kunci': resolve it from the temp folder's node_modules.
+  // The files import 'kunci' and 'kunci/elements': copied beside the temp folder's
+  // node_modules, they resolve through the package's `exports` as a page's code would.
+  for (const f of ['usage.ts', 'elements.ts']) writeFileSync(join(dir, f), readFileSync(join(WEB_DIR, 'types', f)));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   const tsc = spawnSync(process.execPath, [join(NODE_MODULES, 'typescript', 'bin', 'tsc'), '-p', dir, '--typeRoots', join(dir, 'node_modules')], {
     cwd: dir, encoding: 'utf8',

@@ -163,6 +163,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         );
     }
     copy_js_layer(root, &out)?;
+    minify_elements(&out)?;
     write_package_json(root, &s, &out)?;
     println!(
         "wasm: package `{}` in {}",
@@ -182,6 +183,33 @@ fn copy_js_layer(root: &Path, out: &Path) -> Result {
             std::fs::copy(&path, &to)
                 .map_err(|e| format!("copy {} → {}: {e}", path.display(), to.display()))?;
         }
+    }
+    Ok(())
+}
+
+/// What `kunci/elements` loads before an element is used (its static import closure, checked
+/// by tests/web/elements-size.test.mjs against issue 19's 15 KiB gzipped).
+const ELEMENT_MODULES: [&str; 5] = [
+    "elements.js",
+    "element-base.js",
+    "kit-element.js",
+    "p12-element.js",
+    "keystore.js",
+];
+
+/// Strips comments and needless whitespace from the elements' modules in the package (the
+/// `minifier` crate: no renaming, no rewriting, so the shipped code reads as the source
+/// does). Every browser test runs the stripped files; the readable sources stay in
+/// crates/kunci-wasm/js/.
+fn minify_elements(out: &Path) -> Result {
+    for name in ELEMENT_MODULES {
+        let path = out.join(name);
+        let source =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let small = minifier::js::minify(&source)
+            .map_err(|e| format!("minifying {}: {e}", path.display()))?
+            .to_string();
+        std::fs::write(&path, small).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
