@@ -2,8 +2,10 @@
  * The browser-key path of docs/PROCESS.md, steps 1-24, in headless Chromium as a person does
  * it (the walk kit: `walker.mjs`): revoke the old certificate with reason UNSPECIFIED, request
  * the new one (token, key made in the page, password strength, CSR, Surat Rekomendasi,
- * agreement), operator approvals, then the .pem and the in-page .p12. OpenSSL judges the .p12
- * (password, key matches certificate), the chain to the CA, and the CRL (the old certificate
+ * agreement), operator approvals, then the .pem and the in-page .p12 (`<kunci-p12-maker>`), in
+ * the modern profile and in the one for macOS. OpenSSL judges both .p12 files (password, key
+ * matches certificate, PBES2 AES-256 with a SHA-256 MAC, or Triple DES with a SHA-1 MAC), the
+ * chain to the CA, and the CRL (the old certificate
  * on it, without a reasonCode: RFC 5280 5.3.1 says the unspecified reason is written by
  * leaving the extension out). Then "log out everywhere" ends the account's other sessions.
  */
