@@ -85,8 +85,16 @@ export interface P12DoneDetail {
   pem: string;
   /** The `.p12`; null when the certificate was written onto the token. */
   p12: Uint8Array | null;
-  profile: 'modern' | 'legacy';
+  /** The `.p12`'s profile; null on a token. */
+  profile: 'modern' | 'legacy' | null;
   onToken: boolean;
+  /** The saved files' base name (`file-name`, else the serial). */
+  fileName: string;
+  /** File key: true when the `.p12` has its own password (the legacy rule refused the key's). */
+  ownPassword?: boolean;
+  /** Token: the token's label (or serial) and the key's CKA_ID, as the extension answered. */
+  token?: string;
+  keyId?: string;
 }
 
 /** `<kunci-client-kit>`: the key step. */
@@ -103,8 +111,9 @@ export class KunciClientKit extends HTMLElement {
 export class KunciP12Maker extends HTMLElement {
   /** PEM text or DER bytes. */
   certificate: string | Uint8Array | null;
-  /** A PEM bundle, or a list of PEM texts or DER bytes. */
+  /** A PEM bundle, or a list of PEM texts or DER bytes; the leaf in it is left out. */
   chain: string | Uint8Array | Array<string | Uint8Array> | null;
+  /** Its five fields go to the strength check of the legacy profile's password rule. */
   holder: HolderData | null;
   strings: Record<string, string>;
 }

@@ -230,6 +230,25 @@ export async function download(page, locator) {
   return { bytes: await readFile(file), name: dl.suggestedFilename() };
 }
 
+/**
+ * Opens "Download Sertifikat Elektronik" for certificate `id` and waits until its
+ * `<kunci-p12-maker>` has read the certificate and the keys kept in this browser (its hint says
+ * which key is selected, or that none is). Answers the element's locator: the controls inside
+ * it are found by role and label (Playwright's locators pierce its open shadow root).
+ */
+export async function openDownload(w, id) {
+  await w.page.goto(`${w.portal.url}/download.html?id=${id}`);
+  const maker = w.page.locator('kunci-p12-maker');
+  await maker.getByText(/sudah dipilih|Tidak ada kunci/).waitFor();
+  return maker;
+}
+
+/** Clicks the element's `button` ("Download" for a file key) and waits for its result heading. */
+export async function makeP12(maker, button = 'Download') {
+  await maker.getByRole('button', { name: button }).click();
+  await maker.getByRole('heading', { name: 'Sertifikat siap disimpan' }).waitFor({ timeout: 120_000 });
+}
+
 /** The portal's CRL as it publishes it: its DER bytes and OpenSSL's text of it. */
 export async function fetchCrlText(portal) {
   const der = Buffer.from(await (await fetch(`${portal.url}/ca/issuing.crl`)).arrayBuffer());
