@@ -126,6 +126,9 @@ describe('the elements in a foreign portal', { skip }, () => {
       await kit.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
       await kit.getByText('Budi Santoso').first().waitFor();
       await kit.getByText('budi.santoso@example.go.id').first().waitFor();
+      // Without the extension the USB-token choice is off, and the element says why.
+      await kit.getByText(/belum terpasang/).waitFor();
+      assert.equal(await kit.getByLabel('Ya — pada token USB (perangkat keras)').isDisabled(), true);
       await kit.getByLabel('Algoritme kunci').selectOption('p256');
       await kit.getByLabel('Tidak — di peramban (berkas terenkripsi)').check();
       await kit.getByLabel('Kata sandi kunci').pressSequentially(KEY_PASSWORD);
@@ -235,6 +238,7 @@ describe('the elements in a foreign portal', { skip }, () => {
       await page.waitForFunction((tk) => document.querySelector('kunci-client-kit').shadowRoot.querySelector('input').value === tk, nextToken);
       await kit.getByRole('button', { name: '(2) Continue >>' }).click();
       await kit.getByText(`#${next}`).waitFor();
+      await kit.getByText(/extension is not installed/).waitFor();
       await kit.getByLabel('Key password', { exact: true }).pressSequentially(KEY_PASSWORD);
       await kit.getByLabel('Repeat the password').pressSequentially(KEY_PASSWORD);
       await kit.getByText(/strong enough, accepted/).waitFor({ timeout: 30_000 });
