@@ -153,6 +153,19 @@ export class KunciElement extends HTMLElement {
     if (this.built) this.build();
   }
 
+  /**
+   * `{name, email, organization, nik, other}`: the holder's data for the strength check. An
+   * accessor, so that frameworks which set a property only when the element has it (React 19)
+   * pass the object instead of writing it as an attribute.
+   */
+  get holder() {
+    return this._holder;
+  }
+
+  set holder(value) {
+    this._holder = value;
+  }
+
   /** The text of `key` in the current language, `{name}` filled from `params`. */
   t(key, params = {}) {
     const own = Object.hasOwn(this._strings, key) ? this._strings[key] : null;
