@@ -72,8 +72,10 @@ function policy(nonce) {
  */
 const WORKER_POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
 
-/** sid → {cookie, csrf, login, name, renewal: {requestId, certificateId, token}|null} */
+/** sid → {cookie, csrf, login, name, since, renewal: {requestId, certificateId, token}|null} */
 const sessions = new Map();
+/** SIMPEG's sessions end after 8 hours (kunci-ams's own end sooner when idle: then SIMPEG's too). */
+const SESSION_MS = 8 * 3600 * 1000;
 
 const COMMON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -132,7 +134,9 @@ function cookies(req) {
 
 function sessionOf(req) {
   const sid = cookies(req).simpeg_sid;
-  return sid && sessions.has(sid) ? { sid, s: sessions.get(sid) } : { sid: null, s: null };
+  const s = sid ? sessions.get(sid) : null;
+  if (s && Date.now() - s.since > SESSION_MS) sessions.delete(sid);
+  return s && sessions.has(sid) ? { sid, s } : { sid: null, s: null };
 }
 
 async function readBody(req, limit = 6 << 20) {
@@ -212,7 +216,13 @@ const routes = {
 
   'POST /login': async (req, res) => {
     const form = new URLSearchParams((await readBody(req, 8 << 10)).toString());
-    const answer = await ams(null, 'POST', '/api/login', { body: { login: form.get('nip') || '', password: form.get('password') || '' } });
+    // kunci-ams slows failed logins per client address; behind SIMPEG every login would come
+    // from SIMPEG's address, so the browser's is passed on (kunci-ams must then be started with
+    // `--trusted-proxy <SIMPEG's address>`, else it ignores the header: see README.md).
+    const answer = await ams(null, 'POST', '/api/login', {
+      body: { login: form.get('nip') || '', password: form.get('password') || '' },
+      headers: { 'X-Forwarded-For': req.socket.remoteAddress },
+    });
     if (answer.status !== 200) {
       const wrong = answer.status === 401 || answer.status === 403;
       return page(res, 'login.html', { error: wrong ? 'NIP atau kata sandi salah. / Wrong NIP or password.' : 'Layanan sertifikat sedang tidak tersedia. / The certificate service is unavailable.' });
@@ -220,7 +230,7 @@ const routes = {
     const me = JSON.parse(answer.body.toString());
     const cookie = String(answer.headers['set-cookie']?.[0] || '').split(';')[0];
     const sid = randomBytes(32).toString('base64url');
-    sessions.set(sid, { cookie, csrf: me.csrf_token, login: me.login, name: me.name, renewal: null });
+    sessions.set(sid, { cookie, csrf: me.csrf_token, login: me.login, name: me.name, since: Date.now(), renewal: null });
     redirect(res, '/perpanjang', { 'Set-Cookie': `simpeg_sid=${sid}; HttpOnly; SameSite=Strict; Path=/` });
   },
 

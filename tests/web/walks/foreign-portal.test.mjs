@@ -20,7 +20,7 @@ import { describe, it } from 'node:test';
 import { PKG_DIR, ROOT } from '../common.mjs';
 import {
   DEMO_PASSWORD, KEY_PASSWORD, PDF, approveInAnotherTab, assertOnCrl, download, holderWalk,
-  openssl, skip, tempFile,
+  openssl, skip, startPortal, tempFile,
 } from './walker.mjs';
 
 /** Starts SIMPEG's server (examples/foreign-portal/server.mjs) on a free port, pointed at `ams`. */
@@ -58,7 +58,20 @@ async function startForeign(ams) {
 }
 
 describe('the elements in a foreign portal', { skip }, () => {
-  it('renews a certificate through SIMPEG, its own page around both elements, in Indonesian and English', { timeout: 900_000 }, () => holderWalk('foreign-portal', async (w, portal) => {
+  it('renews a certificate through SIMPEG, its own page around both elements, in Indonesian and English', { timeout: 900_000 }, async () => {
+    // As its README runs it: kunci-ams trusts SIMPEG's X-Forwarded-For (the holder's address).
+    const ams = await startPortal(['--trusted-proxy', '127.0.0.1']);
+    try {
+      await walk(ams);
+    } finally {
+      await ams.stop();
+    }
+  });
+});
+
+/** The walk itself, on the kunci-ams `ams`. */
+function walk(ams) {
+  return holderWalk('foreign-portal', async (w, portal) => {
     const { page, step } = w;
     const simpeg = await startForeign(portal.url);
     try {
@@ -95,6 +108,14 @@ describe('the elements in a foreign portal', { skip }, () => {
       assert.match(csp, /style-src 'self'; worker-src 'self'; connect-src 'self'/);
       const again = (await fetch(`${simpeg.url}/`)).headers.get('content-security-policy');
       assert.notEqual(again, csp, 'a fresh nonce per response');
+      // The collector works: an image from elsewhere is refused (img-src) and reported.
+      await page.evaluate(() => { new Image().src = 'http://192.0.2.1/probe.png'; });
+      for (let i = 0; i < 100 && violations.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+      assert.match(violations.join('\n'), /^img-src blocked http:\/\/192\.0\.2\.1\/probe\.png/);
+      violations.length = 0;
+      // Chromium logs that refusal as a console error: the walk's own, not a problem of the page.
+      const probe = (p) => p.includes('192.0.2.1/probe.png');
+      w.problems.splice(0, w.problems.length, ...w.problems.filter((p) => !probe(p)));
       await step('simpeg-masuk');
       await page.getByLabel('NIP atau nama pengguna').fill('demo');
       await page.getByLabel('Kata sandi').fill(DEMO_PASSWORD);
@@ -255,8 +276,8 @@ describe('the elements in a foreign portal', { skip }, () => {
     } finally {
       await simpeg.stop();
     }
-  }, { user: null }));
-});
+  }, { portal: ams, user: null });
+}
 
 /**
  * OpenSSL judges a `.p12` the p12 maker saved: the key password opens it, it holds the new
