@@ -46,6 +46,18 @@ document.addEventListener('kunci-submit', (e) => {
 window.ready = true;
 `;
 
+// A page whose tag is there, with properties set by the page (as a framework does), before
+// kunci/elements is loaded at all.
+const BARE = `<!doctype html><html lang="id"><head><meta charset="utf-8"><title>bare</title>
+<script type="module" src="/bare.js"></script></head><body><main><h1>Uji</h1>
+<kunci-client-kit id="early"></kunci-client-kit></main></body></html>`;
+const BARE_SCRIPT = `const el = document.querySelector('kunci-client-kit');
+el.check = async (token) => ({ subject: 'CN=Dewi Lestari,C=ID', email: 'dewi@example.id', request_id: token.length });
+el.holder = { name: 'Dewi Lestari' };
+el.id = 'kit-by-property';
+window.defined = import('/pkg/elements.js').then(() => customElements.whenDefined('kunci-client-kit')).then(() => true);
+`;
+
 const STYLE = `kunci-client-kit.themed { --kunci-accent: rgb(1, 2, 3); }
 kunci-client-kit.themed::part(heading) { letter-spacing: 3px; }
 `;
@@ -93,6 +105,8 @@ async function startSite() {
         return json(404, { error: { code: 'http.404', message: 'no' } });
       }
       if (path === '/') return send(200, 'text/html; charset=utf-8', PAGE);
+      if (path === '/bare') return send(200, 'text/html; charset=utf-8', BARE);
+      if (path === '/bare.js') return send(200, 'text/javascript', BARE_SCRIPT);
       if (path === '/test.js') return send(200, 'text/javascript', SCRIPT);
       if (path === '/test.css') return send(200, 'text/css', STYLE);
       if (path.startsWith('/pkg/')) {
@@ -301,6 +315,22 @@ describe('<kunci-client-kit> in headless Chromium under a strict CSP', { skip, t
     assert.equal(backup.name, `kunci-key-${done.publicKeySha256.slice(0, 8)}.pem`);
     assert.match(openssl(['req', '-verify', '-noout', '-subject'], submit.csr), /Siti Aminah/);
     await cspSilent();
+  });
+
+  it('takes properties a page set before it was defined, keeps `id` a property, lets the holder type while it looks for the extension', async () => {
+    await page.goto(`${site.url}/bare`);
+    assert.equal(await page.evaluate(() => window.defined), true);
+    const el = page.locator('kunci-client-kit');
+    assert.equal(await page.evaluate(() => document.querySelector('kunci-client-kit').id), 'kit-by-property');
+    assert.equal(await page.evaluate(() => typeof document.querySelector('kunci-client-kit').check), 'function', 'check passed through its setter');
+    assert.equal(await page.evaluate(() => Object.hasOwn(document.querySelector('kunci-client-kit'), 'check')), false, 'no own property hides the accessor');
+    await page.getByLabel('Tempel token CSR di sini').fill('early-token');
+    await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
+    await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
+    // The extension is still being looked for (it answers within 1 s): the password is typeable.
+    assert.equal(await page.getByLabel('Kata sandi kunci').isDisabled(), false, 'typing is not lost while the extension is looked for');
+    assert.match(await el.locator('dl').innerText(), /#11[\s\S]*Dewi Lestari/, 'the hook set before definition answered the check');
+    await el.locator('p', { hasText: /belum terpasang/ }).first().waitFor();
   });
 
   it('refuses a missing or malformed token before any request, and passes the server\'s token.unknown on', async () => {

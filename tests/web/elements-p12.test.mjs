@@ -337,6 +337,20 @@ Object.defineProperty(Navigator.prototype, 'userAgentData', { get: () => ({ plat
     await finish(page, problems);
   });
 
+  it('offers a key kept after it was shown (by a client kit on the page) when the holder asks', async () => {
+    const { page, problems } = await open({ attrs: { certificate: pem.leaf } });
+    await page.locator('kunci-p12-maker').getByText(/Tidak ada kunci tersimpan/).waitFor();
+    const sha = runOk('sh', ['-c', `openssl pkey -in '${f('leaf.key')}' -pubout -outform DER | openssl dgst -sha256 -r`]).stdout.split(' ')[0];
+    await page.evaluate(async (rec) => (await import('/pkg/keystore.js')).saveKey({ ...rec, createdAt: Date.now() }),
+      { requestId: 31, publicKeySha256: sha, encryptedPem: pem['key-strong'], subject: 'CN=Budi Santoso' });
+    await page.getByLabel('Kata sandi kunci').fill(STRONG);
+    await page.getByRole('button', { name: 'Download' }).click();
+    const detail = await done(page);
+    assert.equal(detail.serial, pem.serial, 'the key kept since was found and used');
+    assert.equal(await page.getByLabel('Kunci tersimpan di peramban ini').inputValue(), '31');
+    await finish(page, problems);
+  });
+
   it('refuses a wrong password (pkcs8.wrong_password) and shows the lost-key way beside it; nothing saved', async () => {
     const { page, problems } = await open({ props: { certificate: pem.leaf }, lost: true });
     await pickKeyFile(page, 'strong');

@@ -74,6 +74,17 @@ export class KunciClientKit extends KunciElement {
     'e.token.used': ['Token CSR ini sudah dipakai (satu CSR per token).', 'This CSR token was already used (one CSR per token).'],
   };
 
+  static props = ['check'];
+
+  /** `async (token) => checkAnswer`, used instead of `check-url`. */
+  get check() {
+    return this._check ?? null;
+  }
+
+  set check(f) {
+    this._check = typeof f === 'function' ? f : null;
+  }
+
   build() {
     if (this.e) {
       for (const el of this.dyn) this.x(el, el._t);
@@ -83,14 +94,14 @@ export class KunciClientKit extends KunciElement {
     this.dyn = new Set();
     this.s = {};
     const E = (this.e = {});
-    const I = (k, a = {}) => h('input', { id: this.id(k), part: 'input', ...a });
+    const I = (k, a = {}) => h('input', { id: this.kid(k), part: 'input', ...a });
     const lab = (k, el) => this.x(h('label', { for: el.id, part: 'label' }), k);
     const field = (k, el) => h('div', { class: 'field', part: 'field' }, lab(k, el), el);
     const btn = (k, fn, sec) => this.x(h('button', { type: 'button', class: sec && 'secondary', part: sec ? 'button secondary' : 'button', on: { click: fn } }), k);
     const act = (fn) => () => this.act(fn);
     const head = (k) => this.x(h('h3', { tabindex: -1, part: 'heading' }), k);
     const box = () => h('div', { role: 'status', class: 'status', part: 'status' });
-    const radio = (k) => h('div', { class: 'choice' }, E[k] = I(k, { type: 'radio', name: this.id('w'), 'aria-describedby': E.ext.id, on: { change: () => this.where() } }), lab(k, E[k]));
+    const radio = (k) => h('div', { class: 'choice' }, E[k] = I(k, { type: 'radio', name: this.kid('w'), 'aria-describedby': E.ext.id, on: { change: () => this.where() } }), lab(k, E[k]));
 
     E.tok = I('tok', { class: 'mono', autocomplete: 'off', spellcheck: 'false', value: this.getAttribute('token') });
     E.note = box();
@@ -98,8 +109,8 @@ export class KunciClientKit extends KunciElement {
     E.go = btn('go', act(() => this.go()));
 
     E.dl = h('dl');
-    E.alg = h('select', { id: this.id('alg'), part: 'input' });
-    E.ext = h('p', { id: this.id('ext'), class: 'hint', part: 'hint' });
+    E.alg = h('select', { id: this.kid('alg'), part: 'input' });
+    E.ext = h('p', { id: this.kid('ext'), class: 'hint', part: 'hint' });
     E.fs = h('fieldset', { hidden: this.hasAttribute('no-token') }, this.x(h('legend', { part: 'label' }), 'where'), radio('onTok'), radio('onFile'), E.ext);
     E.onFile.checked = true;
     this.pair = passwordPair(this, { label: this.t('pw'), repeat: this.t('pw2'), inputs: () => {
@@ -108,7 +119,7 @@ export class KunciClientKit extends KunciElement {
       return { name: c.common_name || o.name, email: c.email || o.email, organization: c.organization || o.organization, nik: c.nik || o.nik, other: o.other || [] };
     }, onChange: () => this.upd() });
     ['pw', 'pw.strength', 'pw2'].forEach((k, i) => this.x(this.pair.node.querySelectorAll('label')[i], k));
-    E.why = h('p', { id: this.id('why'), class: 'hint', part: 'hint', 'aria-live': 'polite' });
+    E.why = h('p', { id: this.kid('why'), class: 'hint', part: 'hint', 'aria-live': 'polite' });
     E.gen = btn('gen', act(() => this.run()));
     E.gen.setAttribute('aria-describedby', E.why.id);
     E.det = h('div', { hidden: true }, E.dh = head('data'), E.dl, field('alg', E.alg), E.fs, this.pair.node, E.why, E.gen);
@@ -243,13 +254,18 @@ export class KunciClientKit extends KunciElement {
     E.det.hidden = false;
     E.dh.focus();
     kunci().then((k) => k.warmUpStrength()).catch(() => {});
-    if (!this.hasAttribute('no-token')) {
-      this.x(E.ext, 'ext.wait');
-      this.ext = await detectExtension();
-      if (!this.ext.present) E.onFile.checked = true;
-      this.x(E.ext, this.ext.present ? 'ext.yes' : 'ext.no');
-    }
     this.where();
+    // The extension answers within a second; the holder types the password meanwhile.
+    if (!this.hasAttribute('no-token') && !this.ext) {
+      this.x(E.ext, 'ext.wait');
+      detectExtension().then((ext) => {
+        this.ext = ext;
+        if (!ext.present) E.onFile.checked = true;
+        this.x(E.ext, ext.present ? 'ext.yes' : 'ext.no');
+        this.busy(this.bz);
+        this.where();
+      });
+    }
   }
 
   /** On the token: no password, only what kunci-host makes. */

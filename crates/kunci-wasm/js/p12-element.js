@@ -104,14 +104,37 @@ export class KunciP12Maker extends KunciElement {
   constructor() {
     super();
     this.s = {}; // the holder's choices, kept across re-renders
-    if (Object.hasOwn(this, 'certificate')) {
-      this._cert = this.certificate; // set before the element was defined
-      delete this.certificate;
-    }
   }
+
+  static props = ['certificate', 'chain'];
 
   get certificate() {
     return this._cert ?? null;
+  }
+
+  connectedCallback() {
+    const again = this.built;
+    super.connectedCallback();
+    // Shown again: keys kept since (by a client kit on this page, in another tab) are offered.
+    if (again) this.readKeys();
+  }
+
+  readKeys() {
+    this.keysRead = listKeys().catch(() => this.keys || []).then((k) => {
+      this.keys = k;
+      if (this.s.key === '') delete this.s.key; // nothing matched before: a new key may
+      if (this.built) this.fillKeys();
+    });
+    return this.keysRead;
+  }
+
+  /** PEM text, DER bytes, or a list of them (read when the files are made). */
+  get chain() {
+    return this._chain ?? null;
+  }
+
+  set chain(v) {
+    this._chain = v ?? null;
   }
 
   set certificate(v) {
@@ -137,7 +160,7 @@ export class KunciP12Maker extends KunciElement {
     const files = ['cert.file', 'chain.file', 'key.file'].map((n) => [n, this.$(n)?.files]);
     const p = this.getAttribute('profile');
     s.profile ??= /^(modern|legacy)$/.test(p) ? p : /mac/i.test(navigator.userAgentData?.platform || navigator.platform || navigator.userAgent) ? 'legacy' : 'modern';
-    const id = (n) => this.id(n);
+    const id = (n) => this.kid(n);
     const radio = (group, value, more = {}) => h('div', { class: 'choice' },
       h('input', {
         type: 'radio', id: id(value), name: id(group), part: 'input', checked: s[group] === value, ...more,
@@ -206,8 +229,7 @@ export class KunciP12Maker extends KunciElement {
 
     for (const [n, f] of files) if (f?.length) this.$(n).files = f;
     if (!this.ready) {
-      this.keysRead = listKeys().catch(() => []).then((k) => { this.keys = k; });
-      this.ready = Promise.all([this.keysRead, this.loadCert()]);
+      this.ready = Promise.all([this.readKeys(), this.loadCert()]);
       if (!this.hasAttribute('no-token')) {
         detectExtension().then((d) => {
           this.ext = d;
@@ -243,7 +265,7 @@ export class KunciP12Maker extends KunciElement {
   fillKeys() {
     const sel = this.$('keys');
     const keys = this.keys || [];
-    const date = (t) => (t ? new Date(t < 1e11 ? t * 1000 : t).toLocaleDateString(this.language) : '');
+    const date = (t) => (t ? new Date(t < 1e11 ? t * 1000 : t).toLocaleDateString(this.language === 'en' ? 'en-GB' : 'id-ID') : '');
     const req = (k) => typeof k.requestId === 'number';
     const short = (k) => (req(k) ? this.t('stored.req', { id: k.requestId }) : date(k.createdAt));
     sel.replaceChildren(h('option', { value: '', text: this.t('stored.none') }),
@@ -324,6 +346,7 @@ export class KunciP12Maker extends KunciElement {
         const w = await (await tokenApi()).importCertificate(cert.pem, chain.length ? { chain } : {});
         Object.assign(r, { token: w.token?.label || w.token?.serial || '', keyId: w.keyId ?? '' });
       } else {
+        if (!s['key.file'] && !this.$('keys').value) await this.readKeys(); // kept since it was shown?
         const rec = this.keys.find((x) => String(x.requestId) === this.$('keys').value);
         const pw = this.$('pw').value;
         if (!s['key.file'] && !rec) throw fault('key.missing', this.t('e.key.missing'));
