@@ -238,6 +238,7 @@ function walk(ams) {
       await page.waitForFunction(() => document.documentElement.lang === 'en'
         && document.querySelector('kunci-p12-maker').getAttribute('lang') === 'en');
       await maker.getByText('Private key and .p12 file').first().waitFor();
+      await page.locator('#download-done').filter({ hasText: 'is ready to use' }).waitFor();
       const en = await makeFiles({
         password: 'Key password', go: 'Download', savePem: 'Save .pem', saveP12: 'Save .p12',
         before: 'p12-maker-en', after: 'p12-maker-en-done',

@@ -172,9 +172,15 @@ async function renewalPage() {
     $('status-next').hidden = status.stage !== 'issued';
   };
 
+  let issued = null; // the serial the p12 maker made the files for
+  const renderDone = () => {
+    $('download-done').textContent = issued ? t('download.done', { serial: issued }) : '';
+  };
+
   rerender = () => {
     renderCertificates();
     renderStatus();
+    renderDone();
   };
 
   const loadCertificates = async () => {
@@ -256,9 +262,11 @@ async function renewalPage() {
     maker.setAttribute('certificate-url', '/renew/certificate.pem');
     maker.setAttribute('chain-url', '/renew/chain.pem');
     maker.addEventListener('kunci-done', (e) => {
-      $('download-done').textContent = t('download.done', { serial: e.detail.serial });
+      issued = e.detail.serial;
+      renderDone();
     });
-    $('download-done').textContent = '';
+    issued = null;
+    renderDone();
     $('maker-slot').replaceChildren(maker);
     show('download');
   });
