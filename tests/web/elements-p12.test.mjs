@@ -339,6 +339,14 @@ Object.defineProperty(Navigator.prototype, 'userAgentData', { get: () => ({ plat
 
   it('offers a key kept after it was shown (by a client kit on the page) when the holder asks', async () => {
     const { page, problems } = await open({ attrs: { certificate: pem.leaf } });
+    // The pages share one browser profile: start from an empty key store.
+    await page.evaluate(() => new Promise((ok, no) => {
+      const r = indexedDB.deleteDatabase('kunci');
+      r.onsuccess = ok;
+      r.onerror = () => no(r.error);
+      // onblocked: another page's connection is still closing; the deletion waits for it.
+    }));
+    await mount(page, { attrs: { certificate: pem.leaf } });
     await page.locator('kunci-p12-maker').getByText(/Tidak ada kunci tersimpan/).waitFor();
     const sha = runOk('sh', ['-c', `openssl pkey -in '${f('leaf.key')}' -pubout -outform DER | openssl dgst -sha256 -r`]).stdout.split(' ')[0];
     await page.evaluate(async (rec) => (await import('/pkg/keystore.js')).saveKey({ ...rec, createdAt: Date.now() }),
