@@ -1,0 +1,34 @@
+#!/bin/sh
+# Signs the spike's PDFs and asks the judges. Run from spikes/pades: sh judge.sh
+set -u
+V=vectors
+O=out
+mkdir -p $O
+export CARGO_TARGET_DIR="$PWD/target"
+cargo build -q || exit 1
+S=./target/debug/pades-spike
+PYHANKO=${PYHANKO:-/tmp/pyhanko/bin/pyhanko}
+
+judge() {
+  echo "=== $1"
+  pdfsig -nssdir sql:$V/nssdb "$1" 2>&1 | grep -E "Signature #|Field Name|Common Name|Signature Validation|Certificate Validation|Signed Ranges|Total document|not signed|Timestamp"
+  qpdf --check "$1" 2>&1 | grep -E "No syntax|ERROR|WARNING"
+  "$PYHANKO" sign validate --trust-replace --trust $V/ca.pem --pretty-print "$1" 2>/dev/null \
+    | grep -E -i "^Field|Signer|Integrity|trusted|Bottom line|modif|timestamp|level|incremental|error|invalid|valid" | head -20
+}
+
+$S $V/plain.pdf  $O/rsa.pdf           $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig1
+$S $V/plain.pdf  $O/p256.pdf          $V/p256.key $V/p256.pem $V/ca.pem Sig1
+$S $V/objstm.pdf $O/p256-objstm.pdf   $V/p256.key $V/p256.pem $V/ca.pem Sig1
+$S $V/plain.pdf  $O/rsa-stime.pdf     $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig1 --signing-time
+$S $O/rsa.pdf    $O/rsa+p256.pdf      $V/p256.key $V/p256.pem $V/ca.pem Sig2
+$S $O/p256-objstm.pdf $O/objstm-2.pdf $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig2
+$S $V/plain.pdf  $O/rsa-bt.pdf        $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig1 --tsa $V
+$S $V/plain.pdf  $O/p256-bt.pdf       $V/p256.key $V/p256.pem $V/ca.pem Sig1 --tsa $V
+# Tampered: one byte inside the first signed range changed after signing (the original page's
+# MediaBox, as qpdf wrote it: 595 -> 596). qpdf compressed the content stream, so no text edit.
+sed 's/MediaBox \[ 0 0 595 842 \]/MediaBox [ 0 0 596 842 ]/' $O/rsa.pdf > $O/rsa-tampered.pdf
+
+for f in rsa p256 p256-objstm rsa-stime rsa+p256 objstm-2 rsa-bt p256-bt rsa-tampered; do
+  judge $O/$f.pdf
+done
