@@ -9,6 +9,7 @@
 //! Throw-away code: `expect` everywhere, no error type.
 //!
 //! Usage: pades-spike IN OUT KEY.pem CERT.pem CA.pem FIELD [--signing-time] [--tsa DIR]
+//!        pades-spike dss IN OUT [CERT.pem | CRL.der]...   (B-LT: a DSS in a further update)
 
 use std::process::Command;
 
@@ -93,6 +94,9 @@ impl Key {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("dss") {
+        return add_dss(&args[2..]);
+    }
     let [_, input, output, key, cert, ca, field, rest @ ..] = &args[..] else {
         panic!("usage: IN OUT KEY CERT CA FIELD [--signing-time] [--tsa DIR]");
     };
@@ -356,4 +360,44 @@ fn timestamp(dir: &str, signature: &[u8]) -> Vec<u8> {
         "-token_out", "-out", tst.to_str().expect("p"),
     ]);
     std::fs::read(tst).expect("token")
+}
+
+/// B-LT: appends an incremental update whose catalog carries a /DSS with the given
+/// certificates (PEM) and CRLs (DER, `.crl`), each a stream of DER. No /VRI (optional in
+/// PAdES baseline B-LT).
+fn add_dss(args: &[String]) {
+    let [input, output, items @ ..] = args else { panic!("usage: dss IN OUT ITEMS...") };
+    let pdf = std::fs::read(input).expect("read IN");
+    let mut inc: IncrementalDocument = pdf.as_slice().try_into().expect("lopdf reads IN");
+    let catalog_id =
+        inc.get_prev_documents().trailer.get(b"Root").and_then(Object::as_reference).expect("/Root");
+    let (mut certs, mut crls) = (Vec::new(), Vec::new());
+    for item in items {
+        let raw = std::fs::read(item).expect("read item");
+        let (der, list) = if item.ends_with(".crl") {
+            (raw, &mut crls)
+        } else {
+            let der = Certificate::from_pem(&raw).expect("PEM cert").to_der().expect("der");
+            (der, &mut certs)
+        };
+        let id = inc.new_document.add_object(lopdf::Stream::new(Dictionary::new(), der));
+        list.push(Object::Reference(id));
+    }
+    inc.opt_clone_object_to_new_document(catalog_id).expect("clone catalog");
+    let catalog = inc
+        .new_document
+        .get_object_mut(catalog_id)
+        .and_then(Object::as_dict_mut)
+        .expect("catalog");
+    catalog.set(
+        "DSS",
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"DSS".to_vec())),
+            ("Certs", Object::Array(certs)),
+            ("CRLs", Object::Array(crls)),
+        ]),
+    );
+    let mut out = Vec::new();
+    inc.save_to(&mut out).expect("lopdf writes the update");
+    std::fs::write(output, out).expect("write OUT");
 }

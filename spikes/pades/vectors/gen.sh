@@ -70,3 +70,6 @@ qpdf --check objstm.pdf
 rm -rf nssdb && mkdir nssdb
 certutil -N -d sql:nssdb --empty-password
 certutil -A -d sql:nssdb -n "Spike Root" -t "C,C,C" -i ca.pem
+
+# B-LT: the CA's CRL (no revocations), refreshed each run (30 days).
+sh crl.sh
