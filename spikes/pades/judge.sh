@@ -25,6 +25,9 @@ $S $O/rsa.pdf    $O/rsa+p256.pdf      $V/p256.key $V/p256.pem $V/ca.pem Sig2
 $S $O/p256-objstm.pdf $O/objstm-2.pdf $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig2
 $S $V/plain.pdf  $O/rsa-bt.pdf        $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig1 --tsa $V
 $S $V/plain.pdf  $O/p256-bt.pdf       $V/p256.key $V/p256.pem $V/ca.pem Sig1 --tsa $V
+# The same CMS through cms::builder instead of hand assembly.
+$S $V/plain.pdf  $O/rsa-builder.pdf   $V/rsa.key  $V/rsa.pem  $V/ca.pem Sig1 --builder --signing-time
+$S $V/plain.pdf  $O/p256-builder.pdf  $V/p256.key $V/p256.pem $V/ca.pem Sig1 --builder
 # B-LT: the B-T files plus a DSS (chain, TSA certificate, the CA's CRL) in a further update.
 $S dss $O/rsa-bt.pdf  $O/rsa-blt.pdf  $V/ca.pem $V/rsa.pem  $V/tsa.pem $V/ca.crl
 $S dss $O/p256-bt.pdf $O/p256-blt.pdf $V/ca.pem $V/p256.pem $V/tsa.pem $V/ca.crl
@@ -34,7 +37,7 @@ $S $O/rsa-blt.pdf $O/blt-2.pdf $V/p256.key $V/p256.pem $V/ca.pem Sig2 --tsa $V
 # MediaBox, as qpdf wrote it: 595 -> 596). qpdf compressed the content stream, so no text edit.
 sed 's/MediaBox \[ 0 0 595 842 \]/MediaBox [ 0 0 596 842 ]/' $O/rsa.pdf > $O/rsa-tampered.pdf
 
-for f in rsa p256 p256-objstm rsa-stime rsa+p256 objstm-2 rsa-bt p256-bt rsa-blt p256-blt blt-2 rsa-tampered; do
+for f in rsa p256 p256-objstm rsa-stime rsa-builder p256-builder rsa+p256 objstm-2 rsa-bt p256-bt rsa-blt p256-blt blt-2 rsa-tampered; do
   judge $O/$f.pdf
 done
 

@@ -8,7 +8,7 @@
 //!
 //! Throw-away code: `expect` everywhere, no error type.
 //!
-//! Usage: pades-spike IN OUT KEY.pem CERT.pem CA.pem FIELD [--signing-time] [--tsa DIR]
+//! Usage: pades-spike IN OUT KEY.pem CERT.pem CA.pem FIELD [--signing-time] [--tsa DIR] [--builder]
 //!        pades-spike dss IN OUT [CERT.pem | CRL.der]...   (B-LT: a DSS in a further update)
 
 use std::process::Command;
@@ -101,6 +101,7 @@ fn main() {
         panic!("usage: IN OUT KEY CERT CA FIELD [--signing-time] [--tsa DIR]");
     };
     let with_signing_time = rest.iter().any(|a| a == "--signing-time");
+    let with_builder = rest.iter().any(|a| a == "--builder");
     let tsa_dir = rest.iter().position(|a| a == "--tsa").map(|i| rest[i + 1].clone());
 
     let pdf = std::fs::read(input).expect("read IN");
@@ -124,7 +125,11 @@ fn main() {
     h.update(&bytes[end..]);
     let digest = h.finalize().to_vec();
     // 4. CMS.
-    let cms = build_cms(&key, &cert, &ca, &digest, with_signing_time.then_some(now), tsa_dir);
+    let cms = if with_builder {
+        build_cms_with_builder(&key, &cert, &ca, &digest, with_signing_time)
+    } else {
+        build_cms(&key, &cert, &ca, &digest, with_signing_time.then_some(now), tsa_dir)
+    };
     assert!(cms.len() <= PLACEHOLDER_BYTES, "CMS {} bytes > placeholder", cms.len());
     let hex: String = cms.iter().map(|b| format!("{b:02X}")).collect();
     // Inside the < >: the CMS, then zeros (DER readers stop at the outer length).
@@ -400,4 +405,49 @@ fn add_dss(args: &[String]) {
     let mut out = Vec::new();
     inc.save_to(&mut out).expect("lopdf writes the update");
     std::fs::write(output, out).expect("write OUT");
+}
+
+/// The same CMS through `cms::builder` (feature "builder"): SignerInfoBuilder with an external
+/// digest, signed attributes added by hand (signing-certificate-v2 has no helper), and a
+/// `signature::Signer` key. The builder adds content-type and message-digest itself.
+fn build_cms_with_builder(
+    key: &Key,
+    cert: &Certificate,
+    ca: &Certificate,
+    digest: &[u8],
+    with_signing_time: bool,
+) -> Vec<u8> {
+    use cms::builder::{SignedDataBuilder, SignerInfoBuilder, create_signing_time_attribute};
+    let econtent = EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None };
+    let sha256 = AlgorithmIdentifierOwned { oid: SHA256, parameters: None };
+    let tbs = cert.tbs_certificate();
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: tbs.issuer().clone(),
+        serial_number: tbs.serial_number().clone(),
+    });
+    let mut sib = SignerInfoBuilder::new(sid, sha256.clone(), &econtent, Some(digest)).expect("sib");
+    let ess = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            cert_hash: OctetString::new(Sha256::digest(cert.to_der().expect("der")).to_vec())
+                .expect("hash"),
+        }],
+    };
+    sib.add_signed_attribute(attribute(ID_SIGNING_CERTIFICATE_V2, any(&ess))).expect("attr");
+    if with_signing_time {
+        // Time::now(): std's clock, which wasm32-unknown-unknown does not have.
+        sib.add_signed_attribute(create_signing_time_attribute().expect("time")).expect("attr");
+    }
+    let mut b = SignedDataBuilder::new(&econtent);
+    b.add_digest_algorithm(sha256).expect("alg");
+    b.add_certificate(CertificateChoices::Certificate(cert.clone())).expect("cert");
+    b.add_certificate(CertificateChoices::Certificate(ca.clone())).expect("ca");
+    match key {
+        Key::Rsa(k) => {
+            b.add_signer_info::<_, rsa::pkcs1v15::Signature>(sib, k).expect("rsa signer info");
+        }
+        Key::P256(k) => {
+            b.add_signer_info::<_, p256::ecdsa::DerSignature>(sib, k).expect("p256 signer info");
+        }
+    }
+    b.build().expect("build").to_der().expect("der")
 }
