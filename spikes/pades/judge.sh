@@ -33,11 +33,13 @@ $S dss $O/rsa-bt.pdf  $O/rsa-blt.pdf  $V/ca.pem $V/rsa.pem  $V/tsa.pem $V/ca.crl
 $S dss $O/p256-bt.pdf $O/p256-blt.pdf $V/ca.pem $V/p256.pem $V/tsa.pem $V/ca.crl
 # A second signer after the DSS update, then B-LT for both.
 $S $O/rsa-blt.pdf $O/blt-2.pdf $V/p256.key $V/p256.pem $V/ca.pem Sig2 --tsa $V
+# Changed after signing through an incremental update (byte ranges intact): page 1 shrunk.
+$S shrink-page $O/rsa.pdf $O/rsa-shrunk.pdf
 # Tampered: one byte inside the first signed range changed after signing (the original page's
 # MediaBox, as qpdf wrote it: 595 -> 596). qpdf compressed the content stream, so no text edit.
 sed 's/MediaBox \[ 0 0 595 842 \]/MediaBox [ 0 0 596 842 ]/' $O/rsa.pdf > $O/rsa-tampered.pdf
 
-for f in rsa p256 p256-objstm rsa-stime rsa-builder p256-builder rsa+p256 objstm-2 rsa-bt p256-bt rsa-blt p256-blt blt-2 rsa-tampered; do
+for f in rsa p256 p256-objstm rsa-stime rsa-builder p256-builder rsa+p256 objstm-2 rsa-bt p256-bt rsa-blt p256-blt blt-2 rsa-shrunk rsa-tampered; do
   judge $O/$f.pdf
 done
 

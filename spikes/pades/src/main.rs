@@ -10,6 +10,7 @@
 //!
 //! Usage: pades-spike IN OUT KEY.pem CERT.pem CA.pem FIELD [--signing-time] [--tsa DIR] [--builder]
 //!        pades-spike dss IN OUT [CERT.pem | CRL.der]...   (B-LT: a DSS in a further update)
+//!        pades-spike shrink-page IN OUT   (a disallowed change after signing, for the judges)
 
 use std::process::Command;
 
@@ -96,6 +97,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("dss") {
         return add_dss(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("shrink-page") {
+        return shrink_page(&args[2..]);
     }
     let [_, input, output, key, cert, ca, field, rest @ ..] = &args[..] else {
         panic!("usage: IN OUT KEY CERT CA FIELD [--signing-time] [--tsa DIR]");
@@ -450,4 +454,20 @@ fn build_cms_with_builder(
         }
     }
     b.build().expect("build").to_der().expect("der")
+}
+
+/// A change no signature allows, made the "legal" way (an incremental update after the
+/// signature): the first page's MediaBox becomes 100 x 100. Every byte range stays intact.
+fn shrink_page(args: &[String]) {
+    let [input, output] = args else { panic!("usage: shrink-page IN OUT") };
+    let pdf = std::fs::read(input).expect("read IN");
+    let mut inc: IncrementalDocument = pdf.as_slice().try_into().expect("lopdf reads IN");
+    let page_id = *inc.get_prev_documents().get_pages().get(&1).expect("a first page");
+    inc.opt_clone_object_to_new_document(page_id).expect("clone page");
+    let page =
+        inc.new_document.get_object_mut(page_id).and_then(Object::as_dict_mut).expect("page");
+    page.set("MediaBox", Object::Array(vec![0.into(), 0.into(), 100.into(), 100.into()]));
+    let mut out = Vec::new();
+    inc.save_to(&mut out).expect("lopdf writes the update");
+    std::fs::write(output, out).expect("write OUT");
 }
