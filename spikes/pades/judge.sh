@@ -49,3 +49,5 @@ for f in rsa-bt rsa-blt p256-blt blt-2; do
   echo "=== adesverify $O/$f.pdf"
   "$PYHANKO" sign adesverify --trust-replace --trust $V/ca.pem "$O/$f.pdf" 2>&1 | grep -E "^Sig|Error|WARNING"
 done
+# Not in the loop above (slow to make, not committed): a 10 MB one-page PDF, see
+# docs/spikes/pades.md "Speed"; made by a Python script writing a correct xref table.

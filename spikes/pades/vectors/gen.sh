@@ -71,5 +71,8 @@ rm -rf nssdb && mkdir nssdb
 certutil -N -d sql:nssdb --empty-password
 certutil -A -d sql:nssdb -n "Spike Root" -t "C,C,C" -i ca.pem
 
+# The TSA serial counter for `openssl ts -reply` (ts.cnf), not committed.
+echo 01 > tsaserial
+
 # B-LT: the CA's CRL (no revocations), refreshed each run (30 days).
 sh crl.sh
