@@ -33,13 +33,17 @@ $S dss $O/rsa-bt.pdf  $O/rsa-blt.pdf  $V/ca.pem $V/rsa.pem  $V/tsa.pem $V/ca.crl
 $S dss $O/p256-bt.pdf $O/p256-blt.pdf $V/ca.pem $V/p256.pem $V/tsa.pem $V/ca.crl
 # A second signer after the DSS update, then B-LT for both.
 $S $O/rsa-blt.pdf $O/blt-2.pdf $V/p256.key $V/p256.pem $V/ca.pem Sig2 --tsa $V
+# A file first signed by pyHanko itself, then by the spike (B-T).
+"$PYHANKO" sign addsig --field PyHanko1 pemder --key $V/rsa.key --cert $V/rsa.pem --chain $V/ca.pem \
+  --no-pass $V/plain.pdf $O/pyhanko.pdf 2>/dev/null
+$S $O/pyhanko.pdf $O/pyhanko+kunci.pdf $V/p256.key $V/p256.pem $V/ca.pem Sig2 --tsa $V
 # Changed after signing through an incremental update (byte ranges intact): page 1 shrunk.
 $S shrink-page $O/rsa.pdf $O/rsa-shrunk.pdf
 # Tampered: one byte inside the first signed range changed after signing (the original page's
 # MediaBox, as qpdf wrote it: 595 -> 596). qpdf compressed the content stream, so no text edit.
 sed 's/MediaBox \[ 0 0 595 842 \]/MediaBox [ 0 0 596 842 ]/' $O/rsa.pdf > $O/rsa-tampered.pdf
 
-for f in rsa p256 p256-objstm rsa-stime rsa-builder p256-builder rsa+p256 objstm-2 rsa-bt p256-bt rsa-blt p256-blt blt-2 rsa-shrunk rsa-tampered; do
+for f in rsa p256 p256-objstm rsa-stime rsa-builder p256-builder rsa+p256 objstm-2 rsa-bt p256-bt rsa-blt p256-blt blt-2 pyhanko+kunci rsa-shrunk rsa-tampered; do
   judge $O/$f.pdf
 done
 
@@ -50,4 +54,4 @@ for f in rsa-bt rsa-blt p256-blt blt-2; do
   "$PYHANKO" sign adesverify --trust-replace --trust $V/ca.pem "$O/$f.pdf" 2>&1 | grep -E "^Sig|Error|WARNING"
 done
 # Not in the loop above (slow to make, not committed): a 10 MB one-page PDF, see
-# docs/spikes/pades.md "Speed"; made by a Python script writing a correct xref table.
+# docs/spikes/pades.md "Speed": python3 make-big.py, then sign out/big.pdf as above.
