@@ -200,3 +200,163 @@ pub fn http_post(port: u16, path: &str, content_type: &str, body: &[u8]) -> Vec<
     );
     answer[split + 4..].to_vec()
 }
+
+/// pyHanko's command line (the PDF signature judge): `KUNCI_PYHANKO`, else the venv that
+/// `cargo xtask ci` makes under `target/pyenv`, else `pyhanko` on PATH.
+pub fn pyhanko() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyenv/bin/pyhanko");
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("pyhanko"))
+            .find(|p| p.is_file())
+    });
+    let found = [
+        std::env::var_os("KUNCI_PYHANKO").map(PathBuf::from),
+        Some(venv),
+        on_path,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(!required(), "pyHanko is missing and KUNCI_REQUIRE_JUDGES=1");
+        eprintln!("SKIPPED: pyHanko is not installed (run `cargo xtask ci` to install it)");
+    }
+    found
+}
+
+/// The small PKI the PDF signature tests sign with, made by OpenSSL in a folder: a P-256 root
+/// (`ca.pem`, `ca.key`), signers RSA-2048 (`rsa.*`) and P-256 (`p256.*`) with keyUsage
+/// digitalSignature + nonRepudiation, one without it (`noku.*`, keyUsage keyEncipherment), a
+/// TSA (`tsa.*`, critical EKU timeStamping, `ts.cnf` for `openssl ts -reply`), the root's CRL
+/// (`ca.crl.der`, nothing revoked), each key also as encrypted PKCS#8 (`*.enc.pem`, password
+/// [`PDF_KEY_PASSWORD`]) for kunci, and an NSS database trusting the root (`nssdb`, for
+/// pdfsig's `-nssdir sql:DIR`).
+pub struct PdfPki {
+    /// The folder holding everything.
+    pub dir: PathBuf,
+}
+
+/// The password of the `*.enc.pem` keys of [`PdfPki`] (test-only keys).
+pub const PDF_KEY_PASSWORD: &str = "kunci-pdf-test-1";
+
+impl PdfPki {
+    /// A file of the PKI by name (`rsa.pem`, `p256.enc.pem`, `nssdb`, ...).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Makes the PKI in `dir` with `openssl` (and `certutil` for the NSS database, when
+    /// installed).
+    pub fn make(openssl: &Path, dir: &Path) -> PdfPki {
+        let o = |args: &[&str]| {
+            let mut cmd = Command::new(openssl);
+            cmd.args(args).current_dir(dir);
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+        o(&["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
+        o(&[
+            "req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "3650", "-subj",
+            "/C=ID/O=Kunci PDF Test/CN=Kunci PDF Test Root", "-addext",
+            "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "-addext", "subjectKeyIdentifier=hash", "-out", "ca.pem",
+        ]);
+        write(
+            "signer.ext",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        );
+        write(
+            "noku.ext",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyEncipherment\n",
+        );
+        write(
+            "tsa.ext",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
+             extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
+             authorityKeyIdentifier=keyid\n",
+        );
+        let mut serial = 10;
+        for (name, alg, cn, ext) in [
+            ("rsa", "RSA", "Penanda Tangan RSA", "signer.ext"),
+            ("p256", "EC", "Penanda Tangan P-256", "signer.ext"),
+            ("noku", "EC", "No Signing Usage", "noku.ext"),
+            ("tsa", "EC", "Kunci PDF Test TSA", "tsa.ext"),
+        ] {
+            let key = format!("{name}.key");
+            let opt = if alg == "RSA" { "rsa_keygen_bits:2048" } else { "ec_paramgen_curve:P-256" };
+            o(&["genpkey", "-algorithm", alg, "-pkeyopt", opt, "-out", &key]);
+            let csr = format!("{name}.csr");
+            let subj = format!("/C=ID/O=Kunci PDF Test/CN={cn}");
+            o(&["req", "-new", "-key", &key, "-subj", &subj, "-out", &csr]);
+            serial += 1;
+            o(&[
+                "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
+                &serial.to_string(), "-days", "1000", "-sha256", "-extfile", ext, "-out",
+                &format!("{name}.pem"),
+            ]);
+            o(&[
+                "pkcs8", "-topk8", "-in", &key, "-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256",
+                "-iter", "100000", "-passout", &format!("pass:{PDF_KEY_PASSWORD}"), "-out",
+                &format!("{name}.enc.pem"),
+            ]);
+        }
+        // `openssl ts -reply` and `openssl ca -gencrl` configurations.
+        write(
+            "ts.cnf",
+            "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = ./tsaserial\n\
+             signer_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\n\
+             digests = sha256\naccuracy = secs:1\ness_cert_id_alg = sha256\n\
+             signer_cert = ./tsa.pem\nsigner_key = ./tsa.key\ncerts = ./ca.pem\n",
+        );
+        write("tsaserial", "01\n");
+        write("index.txt", "");
+        write(
+            "ca.cnf",
+            "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = ./index.txt\n\
+             crlnumber = ./crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n\
+             certificate = ./ca.pem\nprivate_key = ./ca.key\n",
+        );
+        write("crlnumber", "01\n");
+        o(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl.pem"]);
+        o(&["crl", "-in", "ca.crl.pem", "-outform", "DER", "-out", "ca.crl.der"]);
+        if let Some(certutil) = judge("certutil") {
+            let nss = dir.join("nssdb");
+            std::fs::create_dir_all(&nss).unwrap();
+            let db = format!("sql:{}", nss.display());
+            run_ok(&certutil, &["-N", "-d", &db, "--empty-password"], None);
+            let ca = dir.join("ca.pem");
+            run_ok(&certutil, &["-A", "-d", &db, "-n", "Kunci PDF Test Root", "-t", "C,C,C", "-i", p(&ca)], None);
+        }
+        PdfPki { dir: dir.to_path_buf() }
+    }
+
+    /// An RFC 3161 timestamp answer (`TimeStampResp` DER) from `openssl ts -reply` for the
+    /// request `query` (DER), signed by the PKI's TSA.
+    pub fn timestamp(&self, openssl: &Path, query: &[u8]) -> Vec<u8> {
+        let q = self.dir.join(format!("q{}.tsq", std::process::id()));
+        let r = self.dir.join(format!("r{}.tsr", std::process::id()));
+        std::fs::write(&q, query).unwrap();
+        let out = Command::new(openssl)
+            .args(["ts", "-reply", "-config", "ts.cnf", "-queryfile", p(&q), "-out", p(&r)])
+            .current_dir(&self.dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl ts: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(&r).unwrap()
+    }
+}
+
+/// pdfsig's report of `file` with the PKI's NSS database (its exit code means nothing: it is 0
+/// on a digest mismatch too, so the text is what tests read).
+pub fn pdfsig(pdfsig: &Path, pki: &PdfPki, file: &Path) -> String {
+    let db = format!("sql:{}", pki.path("nssdb").display());
+    let out = run(pdfsig, &["-nssdir", &db, p(file)], None);
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
