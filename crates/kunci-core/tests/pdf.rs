@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kunci_core::pdf::{self, Dss, Limits, SignOptions};
+use kunci_core::pdf::{self, Check, Dss, Limits, Report, SignOptions, VerifyOptions};
 use kunci_core::{KeyPair, pkcs8};
 use kunci_test_support::{self as common, PDF_KEY_PASSWORD, PdfPki};
 
@@ -95,8 +95,44 @@ fn save(pdf: &[u8], name: &str) -> PathBuf {
     path
 }
 
-/// The judges' verdicts on a file that must be valid with `n` signatures.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// kunci's own verdict, trusting the PKI's root.
+fn kunci_verify(pki: &PdfPki, pdf: &[u8]) -> Report {
+    let options = VerifyOptions {
+        trust: vec![ca_der(pki)],
+        now: now(),
+        ..VerifyOptions::default()
+    };
+    pdf::verify(pdf, &options).unwrap()
+}
+
+fn has(report: &Report, sig: usize, check: Check) -> bool {
+    report.signatures[sig]
+        .findings
+        .iter()
+        .any(|f| f.check == check)
+}
+
+/// The judges' verdicts (kunci's own among them) on a file that must be valid with `n`
+/// signatures.
 fn judged_valid(pki: &PdfPki, pdf: &[u8], n: usize, ltv: bool) {
+    let report = kunci_verify(pki, pdf);
+    assert!(report.valid, "{report:#?}");
+    assert_eq!(report.signatures.len(), n);
+    for (i, s) in report.signatures.iter().enumerate() {
+        assert!(has(&report, i, Check::DigestOk) && has(&report, i, Check::SignatureOk));
+        assert!(has(&report, i, Check::ChainTrusted) && has(&report, i, Check::SigningCertificateOk));
+        if ltv {
+            assert_eq!(s.level, "B-LT");
+            assert!(has(&report, i, Check::RevocationGood), "{s:#?}");
+        }
+    }
     let path = save(pdf, "signed.pdf");
     if let Some(qpdf) = common::judge("qpdf") {
         let out = common::run(&qpdf, &["--check", common::p(&path)], None);
@@ -170,4 +206,215 @@ fn a_second_signer_keeps_the_first_valid_with_indirect_fields_and_annots() {
     let once = sign_bb(pki, "rsa", &vector("form.pdf"));
     let twice = sign_bt(pki, "p256", &once);
     judged_valid(pki, &twice, 2, false);
+}
+
+/// Appends an incremental update replacing object `num` with `body` (by hand, as an editor
+/// would), with a classic xref section.
+fn append_update(pdf: &[u8], num: u32, body: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(pdf);
+    let prev: usize = text
+        .rsplit("startxref")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let size: u32 = text.rsplit("/Size ").next().unwrap().split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap();
+    let mut out = pdf.to_vec();
+    let at = out.len();
+    out.extend_from_slice(format!("{num} 0 obj\n{body}\nendobj\n").as_bytes());
+    let xref = out.len();
+    out.extend_from_slice(
+        format!(
+            "xref\n{num} 1\n{at:010} 00000 n\r\ntrailer\n<< /Size {size} /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// The newest body of object `num` as kunci wrote it (`num 0 obj\n…\nendobj`).
+fn last_body(pdf: &[u8], num: u32) -> String {
+    let text = String::from_utf8_lossy(pdf).into_owned();
+    let head = format!("\n{num} 0 obj\n");
+    let start = text.rfind(&head).unwrap() + head.len();
+    let end = start + text[start..].find("\nendobj").unwrap();
+    text[start..end].to_owned()
+}
+
+#[test]
+fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
+    let Some(pki) = pki() else { return };
+    let signed = sign_bb(pki, "rsa", &vector("plain.pdf"));
+    // One byte inside the signed range: the original page's MediaBox.
+    let text = String::from_utf8_lossy(&signed).into_owned();
+    let at = text.find("595 842 ]").unwrap();
+    let mut bytes = signed.clone();
+    bytes[at + 2] = b'6';
+    let report = kunci_verify(pki, &bytes);
+    assert!(!report.valid && has(&report, 0, Check::DigestMismatch), "{report:#?}");
+    let path = save(&bytes, "tampered.pdf");
+    if let Some(pdfsig) = common::judge("pdfsig") {
+        let out = common::pdfsig(&pdfsig, pki, &path);
+        assert!(out.contains("Digest Mismatch"), "{out}");
+    }
+    if let Some(pyhanko) = common::pyhanko() {
+        let ca = pki.path("ca.pem");
+        let out = common::run(&pyhanko, &["sign", "validate", "--trust-replace", "--trust", common::p(&ca), common::p(&path)], None);
+        assert!(!out.status.success());
+    }
+
+    // A later incremental update that shrinks the page: bytes intact, document changed.
+    let page = last_body(&signed, 3).replace("[0 0 595 842]", "[0 0 300 300]");
+    let shrunk = append_update(&signed, 3, &page);
+    let report = kunci_verify(pki, &shrunk);
+    assert!(!report.valid, "{report:#?}");
+    assert!(has(&report, 0, Check::DigestOk) && has(&report, 0, Check::ChangedSince));
+    let f = report.signatures[0].findings.iter().find(|f| f.check == Check::ChangedSince).unwrap();
+    assert_eq!(f.detail.as_deref(), Some("objects changed: 3"));
+    let path = save(&shrunk, "shrunk.pdf");
+    if let Some(pyhanko) = common::pyhanko() {
+        let ca = pki.path("ca.pem");
+        let out = common::run(&pyhanko, &["sign", "validate", "--trust-replace", "--trust", common::p(&ca), common::p(&path)], None);
+        assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    if let Some(pdfsig) = common::judge("pdfsig") {
+        // pdfsig does no modification analysis: it only says the document is not all signed.
+        let out = common::pdfsig(&pdfsig, pki, &path);
+        assert!(out.contains("Not total document signed"), "{out}");
+    }
+}
+
+#[test]
+fn a_file_signed_by_pyhanko_then_by_kunci_keeps_both_valid() {
+    let Some(pki) = pki() else { return };
+    let Some(pyhanko) = common::pyhanko() else { return };
+    let dir = common::tempdir();
+    let input = dir.path().join("in.pdf");
+    let first = dir.path().join("pyhanko.pdf");
+    std::fs::write(&input, vector("plain.pdf")).unwrap();
+    let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
+    common::run_ok(
+        &pyhanko,
+        &["sign", "addsig", "--field", "PyHanko1", "pemder", "--key", common::p(&key), "--cert",
+          common::p(&cert), "--chain", common::p(&ca), "--no-pass", common::p(&input), common::p(&first)],
+        None,
+    );
+    let signed = sign_bt(pki, "p256", &std::fs::read(&first).unwrap());
+    judged_valid(pki, &signed, 2, false);
+    let report = kunci_verify(pki, &signed);
+    assert_eq!(report.signatures[0].field, "PyHanko1");
+    assert!(has(&report, 0, Check::AllowedChangesSince));
+    assert_eq!(report.signatures[1].level, "B-T");
+}
+
+#[test]
+fn raw_p256_signature_from_a_token_or_webcrypto_is_accepted_in_two_steps() {
+    let Some(pki) = pki() else { return };
+    let w = signer(pki, "p256");
+    let prepared = pdf::prepare(&vector("form.pdf"), &w.cert, &[], &opts()).unwrap();
+    // What WebCrypto and PKCS#11 CKM_ECDSA give: r || s.
+    let der = kunci_core::Signer::sign(&w.key, prepared.to_be_signed()).unwrap();
+    let sig = p256::ecdsa::Signature::from_der(&der).unwrap();
+    let raw = sig.to_bytes();
+    assert_eq!(prepared.field_name(), "Signature1");
+    let signed = prepared.clone().finish(&raw).unwrap().into_pdf().unwrap();
+    judged_valid(pki, &signed, 1, false);
+    // Another key's signature is refused with its code, and nothing is written.
+    let other = signer(pki, "rsa");
+    let wrong = kunci_core::Signer::sign(&other.key, prepared.to_be_signed()).unwrap();
+    assert_eq!(prepared.finish(&wrong).unwrap_err().code(), "pdf.bad_signature");
+}
+
+#[test]
+fn signing_refusals_have_their_codes() {
+    let Some(pki) = pki() else { return };
+    let noku = signer(pki, "noku");
+    let err = pdf::prepare(&vector("plain.pdf"), &noku.cert, &[], &opts()).unwrap_err();
+    assert_eq!(err.code(), "pdf.cert_key_usage");
+    let w = signer(pki, "rsa");
+    let mut small = opts();
+    small.reserve = 1024;
+    let signed = pdf::sign(&vector("plain.pdf"), &w.key, &w.cert, &[ca_der(pki)], &small).unwrap();
+    assert_eq!(signed.into_pdf().unwrap_err().code(), "pdf.signature_too_large");
+    let mut page9 = opts();
+    page9.page = 9;
+    let err = pdf::prepare(&vector("plain.pdf"), &w.cert, &[], &page9).unwrap_err();
+    assert_eq!(err.code(), "pdf.no_such_page");
+    // A timestamp over another signature.
+    let openssl = common::judge("openssl").unwrap();
+    let a = pdf::sign(&vector("plain.pdf"), &w.key, &w.cert, &[], &opts()).unwrap();
+    let b = pdf::sign(&vector("objstm.pdf"), &w.key, &w.cert, &[], &opts()).unwrap();
+    let answer = pki.timestamp(&openssl, &a.timestamp_request(None).unwrap());
+    assert_eq!(b.with_timestamp(&answer).unwrap_err().code(), "pdf.bad_timestamp");
+    assert_eq!(
+        a.with_timestamp(b"not an answer").unwrap_err().code(),
+        "pdf.bad_timestamp"
+    );
+}
+
+#[test]
+fn bad_pdfs_are_refused_with_their_codes() {
+    let Some(pki) = pki() else { return };
+    let w = signer(pki, "rsa");
+    let code = |pdf: &[u8], limits: Limits| {
+        let mut o = opts();
+        o.limits = limits;
+        let sign = pdf::prepare(pdf, &w.cert, &[], &o).unwrap_err().code();
+        let verify = pdf::verify(pdf, &VerifyOptions { limits, ..VerifyOptions::default() })
+            .unwrap_err()
+            .code();
+        assert_eq!(sign, verify);
+        sign
+    };
+    let d = Limits::default();
+    let plain = vector("plain.pdf");
+    assert_eq!(code(&vector("encrypted.pdf"), d), "pdf.encrypted");
+    assert_eq!(code(&plain[..plain.len() / 2], d), "pdf.malformed");
+    assert_eq!(code(&plain[..plain.len() - 30], d), "pdf.malformed");
+    assert_eq!(code(b"%PDF-1.7\nnothing else", d), "pdf.malformed");
+    assert_eq!(code(b"", d), "input.empty");
+    // An xref offset moved by one byte: refused, never repaired.
+    let text = String::from_utf8_lossy(&plain).replace("0000000123 00000 n", "0000000124 00000 n");
+    assert_eq!(code(text.as_bytes(), d), "pdf.malformed");
+    // A /Prev chain that loops.
+    let looped = append_update(&plain, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>");
+    let last: usize = String::from_utf8_lossy(&looped).rsplit("startxref").next().unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let looped = String::from_utf8_lossy(&looped).replacen(&format!("/Prev {}", 
+        String::from_utf8_lossy(&plain).rsplit("startxref").next().unwrap().split_whitespace().next().unwrap()), &format!("/Prev {last}"), 1);
+    assert_eq!(code(looped.as_bytes(), d), "pdf.malformed");
+    // Each limit with its own code.
+    let small = |f: fn(&mut Limits)| {
+        let mut l = Limits::default();
+        f(&mut l);
+        l
+    };
+    assert_eq!(code(&plain, small(|l| l.max_file_len = 100)), "pdf.limit.file_size");
+    assert_eq!(code(&plain, small(|l| l.max_objects = 3)), "pdf.limit.objects");
+    assert_eq!(code(&plain, small(|l| l.max_depth = 1)), "pdf.limit.depth");
+    assert_eq!(code(&vector("objstm.pdf"), small(|l| l.max_stream_len = 10)), "pdf.limit.stream_length");
+    assert_eq!(code(&vector("objstm.pdf"), small(|l| l.max_inflated = 10)), "pdf.limit.inflated");
+    let twice = append_update(&plain, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>");
+    assert_eq!(code(&twice, small(|l| l.max_revisions = 1)), "pdf.limit.revisions");
+}
+
+#[test]
+fn an_unsigned_file_is_reported_as_such() {
+    let report = pdf::verify(&vector("plain.pdf"), &VerifyOptions::default()).unwrap();
+    assert!(!report.valid && report.signatures.is_empty());
+    assert_eq!(report.findings[0].code, "pdf.verify.no_signatures");
+}
+
+#[test]
+fn without_the_root_in_the_trust_list_the_chain_is_untrusted() {
+    let Some(pki) = pki() else { return };
+    let signed = sign_bb(pki, "p256", &vector("plain.pdf"));
+    let report = pdf::verify(&signed, &VerifyOptions { now: now(), ..VerifyOptions::default() }).unwrap();
+    assert!(!report.valid);
+    assert!(has(&report, 0, Check::ChainUntrusted) && has(&report, 0, Check::DigestOk));
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["signatures"][0]["findings"][0]["code"], "pdf.verify.byte_range_ok");
+    assert!(json["signatures"][0]["findings"][0]["id"].as_str().unwrap().contains("Tanda tangan"));
 }

@@ -376,14 +376,6 @@ impl<'a> Document<'a> {
         p.indirect(self.limits.max_stream_len, &mut length)
     }
 
-    /// Where object `r` starts, when it is stored directly in the file.
-    pub(crate) fn offset_of(&self, num: u32) -> Option<usize> {
-        match self.entries.get(&num) {
-            Some(Entry::At { offset, .. }) => Some(*offset),
-            _ => None,
-        }
-    }
-
     /// The cross-reference entry of object `num`.
     pub(crate) fn entry(&self, num: u32) -> Option<Entry> {
         self.entries.get(&num).copied()

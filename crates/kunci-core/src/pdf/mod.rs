@@ -24,7 +24,11 @@ mod filter;
 mod object;
 mod parse;
 mod sign;
+mod texts;
 mod update;
+mod verify;
 
 pub use document::Limits;
 pub use sign::{DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, prepare, sign};
+pub use texts::Check;
+pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};

@@ -84,11 +84,6 @@ impl Dict {
         }
     }
 
-    /// Removes `key`.
-    pub fn remove(&mut self, key: &[u8]) {
-        self.0.retain(|(k, _)| k != key);
-    }
-
     /// The name under `key`, if it is a name.
     pub fn name(&self, key: &[u8]) -> Option<&[u8]> {
         match self.get(key) {
@@ -133,15 +128,6 @@ impl Object {
     pub fn as_ref(&self) -> Option<ObjRef> {
         match self {
             Object::Ref(r) => Some(*r),
-            _ => None,
-        }
-    }
-
-    /// The number, if this is an integer or a real.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Object::Int(i) => Some(*i as f64),
-            Object::Real(r) => r.parse().ok(),
             _ => None,
         }
     }
