@@ -649,10 +649,10 @@ mod tests {
     #[test]
     fn pdf_dates_round_trip() {
         let s = pdf_date(1_796_000_000).unwrap();
-        assert_eq!(s, "D:20261226010320Z");
+        assert_eq!(s, "D:20261130005320Z");
         assert_eq!(parse_pdf_date(&s), Some(1_796_000_000));
         assert_eq!(
-            parse_pdf_date("D:20261226080320+07'00'"),
+            parse_pdf_date("D:20261130075320+07'00'"),
             Some(1_796_000_000)
         );
     }
