@@ -185,7 +185,9 @@ pub enum Error {
     )]
     PdfCertKeyUsage,
     /// The CMS signature (with its chain and timestamp) does not fit the room reserved for it.
-    #[error("the signature is {len} bytes, more than the {room} bytes reserved: sign again with a larger reserve")]
+    #[error(
+        "the signature is {len} bytes, more than the {room} bytes reserved: sign again with a larger reserve"
+    )]
     PdfSignatureTooLarge {
         /// Bytes of the CMS SignedData.
         len: usize,
@@ -435,7 +437,11 @@ mod tests {
         ];
         let all: Vec<Error> = all
             .into_iter()
-            .chain(limits.map(|limit| Error::PdfLimit { limit, found: 0, max: 0 }))
+            .chain(limits.map(|limit| Error::PdfLimit {
+                limit,
+                found: 0,
+                max: 0,
+            }))
             .collect();
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         for c in &codes {

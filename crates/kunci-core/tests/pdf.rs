@@ -5,6 +5,9 @@
 //! files refused with their codes. The PKI is made by OpenSSL per run
 //! (`kunci_test_support::PdfPki`); the PDFs are `tests/vectors/pdf/` (gen.sh, qpdf).
 
+// Helpers outside #[test] functions are not covered by clippy.toml's allow-*-in-tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -16,8 +19,12 @@ use kunci_test_support::{self as common, PDF_KEY_PASSWORD, PdfPki};
 const T0: i64 = 1_796_551_200;
 
 fn vector(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/pdf").join(name))
-        .unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vectors/pdf")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// The PKI, made once per test run (None when OpenSSL is missing).
@@ -47,8 +54,11 @@ fn signer(pki: &PdfPki, name: &str) -> Who {
 }
 
 fn ca_der(pki: &PdfPki) -> Vec<u8> {
-    kunci_core::pem::der_or_pem(&std::fs::read(pki.path("ca.pem")).unwrap(), &["CERTIFICATE"])
-        .unwrap()
+    kunci_core::pem::der_or_pem(
+        &std::fs::read(pki.path("ca.pem")).unwrap(),
+        &["CERTIFICATE"],
+    )
+    .unwrap()
 }
 
 fn opts() -> SignOptions {
@@ -127,7 +137,9 @@ fn judged_valid(pki: &PdfPki, pdf: &[u8], n: usize, ltv: bool) {
     assert_eq!(report.signatures.len(), n);
     for (i, s) in report.signatures.iter().enumerate() {
         assert!(has(&report, i, Check::DigestOk) && has(&report, i, Check::SignatureOk));
-        assert!(has(&report, i, Check::ChainTrusted) && has(&report, i, Check::SigningCertificateOk));
+        assert!(
+            has(&report, i, Check::ChainTrusted) && has(&report, i, Check::SigningCertificateOk)
+        );
         if ltv {
             assert_eq!(s.level, "B-LT");
             assert!(has(&report, i, Check::RevocationGood), "{s:#?}");
@@ -137,33 +149,74 @@ fn judged_valid(pki: &PdfPki, pdf: &[u8], n: usize, ltv: bool) {
     if let Some(qpdf) = common::judge("qpdf") {
         let out = common::run(&qpdf, &["--check", common::p(&path)], None);
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("No syntax or stream encoding errors"), "qpdf: {text}");
+        assert!(
+            out.status.success() && text.contains("No syntax or stream encoding errors"),
+            "qpdf: {text}"
+        );
     }
     if let Some(pdfsig) = common::judge("pdfsig") {
         let text = common::pdfsig(&pdfsig, pki, &path);
-        assert_eq!(text.matches("Signature is Valid.").count(), n, "pdfsig: {text}");
-        assert_eq!(text.matches("Certificate is Trusted.").count(), n, "pdfsig: {text}");
+        assert_eq!(
+            text.matches("Signature is Valid.").count(),
+            n,
+            "pdfsig: {text}"
+        );
+        assert_eq!(
+            text.matches("Certificate is Trusted.").count(),
+            n,
+            "pdfsig: {text}"
+        );
         // The newest signature covers the whole file, unless a DSS update follows (B-LT).
-        assert_eq!(text.contains("Total document signed"), !ltv, "pdfsig: {text}");
+        assert_eq!(
+            text.contains("Total document signed"),
+            !ltv,
+            "pdfsig: {text}"
+        );
     }
     if let Some(pyhanko) = common::pyhanko() {
         let ca = pki.path("ca.pem");
         let out = common::run(
             &pyhanko,
-            &["sign", "validate", "--trust-replace", "--trust", common::p(&ca), common::p(&path)],
+            &[
+                "sign",
+                "validate",
+                "--trust-replace",
+                "--trust",
+                common::p(&ca),
+                common::p(&path),
+            ],
             None,
         );
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "pyHanko validate: {text}{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(text.matches(":INTACT:TRUSTED").count(), n, "pyHanko: {text}");
+        assert!(
+            out.status.success(),
+            "pyHanko validate: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            text.matches(":INTACT:TRUSTED").count(),
+            n,
+            "pyHanko: {text}"
+        );
         if ltv {
             let out = common::run(
                 &pyhanko,
-                &["sign", "adesverify", "--trust-replace", "--trust", common::p(&ca), common::p(&path)],
+                &[
+                    "sign",
+                    "adesverify",
+                    "--trust-replace",
+                    "--trust",
+                    common::p(&ca),
+                    common::p(&path),
+                ],
                 None,
             );
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "pyHanko adesverify: {text}{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "pyHanko adesverify: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }
@@ -221,7 +274,15 @@ fn append_update(pdf: &[u8], num: u32, body: &str) -> Vec<u8> {
         .unwrap()
         .parse()
         .unwrap();
-    let size: u32 = text.rsplit("/Size ").next().unwrap().split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap();
+    let size: u32 = text
+        .rsplit("/Size ")
+        .next()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut out = pdf.to_vec();
     let at = out.len();
     out.extend_from_slice(format!("{num} 0 obj\n{body}\nendobj\n").as_bytes());
@@ -254,7 +315,10 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
     let mut bytes = signed.clone();
     bytes[at + 2] = b'6';
     let report = kunci_verify(pki, &bytes);
-    assert!(!report.valid && has(&report, 0, Check::DigestMismatch), "{report:#?}");
+    assert!(
+        !report.valid && has(&report, 0, Check::DigestMismatch),
+        "{report:#?}"
+    );
     let path = save(&bytes, "tampered.pdf");
     if let Some(pdfsig) = common::judge("pdfsig") {
         let out = common::pdfsig(&pdfsig, pki, &path);
@@ -262,7 +326,18 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
     }
     if let Some(pyhanko) = common::pyhanko() {
         let ca = pki.path("ca.pem");
-        let out = common::run(&pyhanko, &["sign", "validate", "--trust-replace", "--trust", common::p(&ca), common::p(&path)], None);
+        let out = common::run(
+            &pyhanko,
+            &[
+                "sign",
+                "validate",
+                "--trust-replace",
+                "--trust",
+                common::p(&ca),
+                common::p(&path),
+            ],
+            None,
+        );
         assert!(!out.status.success());
     }
 
@@ -272,13 +347,32 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
     let report = kunci_verify(pki, &shrunk);
     assert!(!report.valid, "{report:#?}");
     assert!(has(&report, 0, Check::DigestOk) && has(&report, 0, Check::ChangedSince));
-    let f = report.signatures[0].findings.iter().find(|f| f.check == Check::ChangedSince).unwrap();
+    let f = report.signatures[0]
+        .findings
+        .iter()
+        .find(|f| f.check == Check::ChangedSince)
+        .unwrap();
     assert_eq!(f.detail.as_deref(), Some("objects changed: 3"));
     let path = save(&shrunk, "shrunk.pdf");
     if let Some(pyhanko) = common::pyhanko() {
         let ca = pki.path("ca.pem");
-        let out = common::run(&pyhanko, &["sign", "validate", "--trust-replace", "--trust", common::p(&ca), common::p(&path)], None);
-        assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        let out = common::run(
+            &pyhanko,
+            &[
+                "sign",
+                "validate",
+                "--trust-replace",
+                "--trust",
+                common::p(&ca),
+                common::p(&path),
+            ],
+            None,
+        );
+        assert!(
+            !out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     if let Some(pdfsig) = common::judge("pdfsig") {
         // pdfsig does no modification analysis: it only says the document is not all signed.
@@ -290,7 +384,9 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
 #[test]
 fn a_file_signed_by_pyhanko_then_by_kunci_keeps_both_valid() {
     let Some(pki) = pki() else { return };
-    let Some(pyhanko) = common::pyhanko() else { return };
+    let Some(pyhanko) = common::pyhanko() else {
+        return;
+    };
     let dir = common::tempdir();
     let input = dir.path().join("in.pdf");
     let first = dir.path().join("pyhanko.pdf");
@@ -298,8 +394,22 @@ fn a_file_signed_by_pyhanko_then_by_kunci_keeps_both_valid() {
     let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
     common::run_ok(
         &pyhanko,
-        &["sign", "addsig", "--field", "PyHanko1", "pemder", "--key", common::p(&key), "--cert",
-          common::p(&cert), "--chain", common::p(&ca), "--no-pass", common::p(&input), common::p(&first)],
+        &[
+            "sign",
+            "addsig",
+            "--field",
+            "PyHanko1",
+            "pemder",
+            "--key",
+            common::p(&key),
+            "--cert",
+            common::p(&cert),
+            "--chain",
+            common::p(&ca),
+            "--no-pass",
+            common::p(&input),
+            common::p(&first),
+        ],
         None,
     );
     let signed = sign_bt(pki, "p256", &std::fs::read(&first).unwrap());
@@ -325,7 +435,10 @@ fn raw_p256_signature_from_a_token_or_webcrypto_is_accepted_in_two_steps() {
     // Another key's signature is refused with its code, and nothing is written.
     let other = signer(pki, "rsa");
     let wrong = kunci_core::Signer::sign(&other.key, prepared.to_be_signed()).unwrap();
-    assert_eq!(prepared.finish(&wrong).unwrap_err().code(), "pdf.bad_signature");
+    assert_eq!(
+        prepared.finish(&wrong).unwrap_err().code(),
+        "pdf.bad_signature"
+    );
 }
 
 #[test]
@@ -337,8 +450,18 @@ fn signing_refusals_have_their_codes() {
     let w = signer(pki, "rsa");
     let mut small = opts();
     small.reserve = 1024;
-    let signed = pdf::sign(&vector("plain.pdf"), &w.key, &w.cert, &[ca_der(pki)], &small).unwrap();
-    assert_eq!(signed.into_pdf().unwrap_err().code(), "pdf.signature_too_large");
+    let signed = pdf::sign(
+        &vector("plain.pdf"),
+        &w.key,
+        &w.cert,
+        &[ca_der(pki)],
+        &small,
+    )
+    .unwrap();
+    assert_eq!(
+        signed.into_pdf().unwrap_err().code(),
+        "pdf.signature_too_large"
+    );
     let mut page9 = opts();
     page9.page = 9;
     let err = pdf::prepare(&vector("plain.pdf"), &w.cert, &[], &page9).unwrap_err();
@@ -348,7 +471,10 @@ fn signing_refusals_have_their_codes() {
     let a = pdf::sign(&vector("plain.pdf"), &w.key, &w.cert, &[], &opts()).unwrap();
     let b = pdf::sign(&vector("objstm.pdf"), &w.key, &w.cert, &[], &opts()).unwrap();
     let answer = pki.timestamp(&openssl, &a.timestamp_request(None).unwrap());
-    assert_eq!(b.with_timestamp(&answer).unwrap_err().code(), "pdf.bad_timestamp");
+    assert_eq!(
+        b.with_timestamp(&answer).unwrap_err().code(),
+        "pdf.bad_timestamp"
+    );
     assert_eq!(
         a.with_timestamp(b"not an answer").unwrap_err().code(),
         "pdf.bad_timestamp"
@@ -363,9 +489,15 @@ fn bad_pdfs_are_refused_with_their_codes() {
         let mut o = opts();
         o.limits = limits;
         let sign = pdf::prepare(pdf, &w.cert, &[], &o).unwrap_err().code();
-        let verify = pdf::verify(pdf, &VerifyOptions { limits, ..VerifyOptions::default() })
-            .unwrap_err()
-            .code();
+        let verify = pdf::verify(
+            pdf,
+            &VerifyOptions {
+                limits,
+                ..VerifyOptions::default()
+            },
+        )
+        .unwrap_err()
+        .code();
         assert_eq!(sign, verify);
         sign
     };
@@ -380,10 +512,34 @@ fn bad_pdfs_are_refused_with_their_codes() {
     let text = String::from_utf8_lossy(&plain).replace("0000000123 00000 n", "0000000124 00000 n");
     assert_eq!(code(text.as_bytes(), d), "pdf.malformed");
     // A /Prev chain that loops.
-    let looped = append_update(&plain, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>");
-    let last: usize = String::from_utf8_lossy(&looped).rsplit("startxref").next().unwrap().split_whitespace().next().unwrap().parse().unwrap();
-    let looped = String::from_utf8_lossy(&looped).replacen(&format!("/Prev {}", 
-        String::from_utf8_lossy(&plain).rsplit("startxref").next().unwrap().split_whitespace().next().unwrap()), &format!("/Prev {last}"), 1);
+    let looped = append_update(
+        &plain,
+        3,
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>",
+    );
+    let last: usize = String::from_utf8_lossy(&looped)
+        .rsplit("startxref")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let looped = String::from_utf8_lossy(&looped).replacen(
+        &format!(
+            "/Prev {}",
+            String::from_utf8_lossy(&plain)
+                .rsplit("startxref")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+        ),
+        &format!("/Prev {last}"),
+        1,
+    );
     assert_eq!(code(looped.as_bytes(), d), "pdf.malformed");
     // Each limit with its own code.
     let small = |f: fn(&mut Limits)| {
@@ -391,13 +547,32 @@ fn bad_pdfs_are_refused_with_their_codes() {
         f(&mut l);
         l
     };
-    assert_eq!(code(&plain, small(|l| l.max_file_len = 100)), "pdf.limit.file_size");
-    assert_eq!(code(&plain, small(|l| l.max_objects = 3)), "pdf.limit.objects");
+    assert_eq!(
+        code(&plain, small(|l| l.max_file_len = 100)),
+        "pdf.limit.file_size"
+    );
+    assert_eq!(
+        code(&plain, small(|l| l.max_objects = 3)),
+        "pdf.limit.objects"
+    );
     assert_eq!(code(&plain, small(|l| l.max_depth = 1)), "pdf.limit.depth");
-    assert_eq!(code(&vector("objstm.pdf"), small(|l| l.max_stream_len = 10)), "pdf.limit.stream_length");
-    assert_eq!(code(&vector("objstm.pdf"), small(|l| l.max_inflated = 10)), "pdf.limit.inflated");
-    let twice = append_update(&plain, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>");
-    assert_eq!(code(&twice, small(|l| l.max_revisions = 1)), "pdf.limit.revisions");
+    assert_eq!(
+        code(&vector("objstm.pdf"), small(|l| l.max_stream_len = 10)),
+        "pdf.limit.stream_length"
+    );
+    assert_eq!(
+        code(&vector("objstm.pdf"), small(|l| l.max_inflated = 10)),
+        "pdf.limit.inflated"
+    );
+    let twice = append_update(
+        &plain,
+        3,
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>",
+    );
+    assert_eq!(
+        code(&twice, small(|l| l.max_revisions = 1)),
+        "pdf.limit.revisions"
+    );
 }
 
 #[test]
@@ -411,10 +586,25 @@ fn an_unsigned_file_is_reported_as_such() {
 fn without_the_root_in_the_trust_list_the_chain_is_untrusted() {
     let Some(pki) = pki() else { return };
     let signed = sign_bb(pki, "p256", &vector("plain.pdf"));
-    let report = pdf::verify(&signed, &VerifyOptions { now: now(), ..VerifyOptions::default() }).unwrap();
+    let report = pdf::verify(
+        &signed,
+        &VerifyOptions {
+            now: now(),
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap();
     assert!(!report.valid);
     assert!(has(&report, 0, Check::ChainUntrusted) && has(&report, 0, Check::DigestOk));
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["signatures"][0]["findings"][0]["code"], "pdf.verify.byte_range_ok");
-    assert!(json["signatures"][0]["findings"][0]["id"].as_str().unwrap().contains("Tanda tangan"));
+    assert_eq!(
+        json["signatures"][0]["findings"][0]["code"],
+        "pdf.verify.byte_range_ok"
+    );
+    assert!(
+        json["signatures"][0]["findings"][0]["id"]
+            .as_str()
+            .unwrap()
+            .contains("Tanda tangan")
+    );
 }

@@ -135,9 +135,21 @@ pub(crate) struct Accuracy {
 /// `OCSPResponse` (RFC 6960).
 #[derive(Clone, Debug, der::Sequence)]
 pub(crate) struct OcspResponse {
-    pub(crate) response_status: der::asn1::Int,
+    pub(crate) response_status: OcspResponseStatus,
     #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
     pub(crate) response_bytes: Option<ResponseBytes>,
+}
+
+/// `OCSPResponseStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, der::Enumerated)]
+#[repr(u32)]
+pub(crate) enum OcspResponseStatus {
+    Successful = 0,
+    MalformedRequest = 1,
+    InternalError = 2,
+    TryLater = 3,
+    SigRequired = 5,
+    Unauthorized = 6,
 }
 
 /// `ResponseBytes`.
@@ -160,7 +172,11 @@ pub(crate) struct BasicOcspResponse {
 /// `ResponseData`.
 #[derive(Clone, Debug, der::Sequence)]
 pub(crate) struct ResponseData {
-    #[asn1(context_specific = "0", default = "Default::default", tag_mode = "EXPLICIT")]
+    #[asn1(
+        context_specific = "0",
+        default = "Default::default",
+        tag_mode = "EXPLICIT"
+    )]
     pub(crate) version: u8,
     pub(crate) responder_id: Any,
     pub(crate) produced_at: GeneralizedTime,
@@ -188,6 +204,53 @@ pub(crate) struct CertId {
     pub(crate) issuer_name_hash: OctetString,
     pub(crate) issuer_key_hash: OctetString,
     pub(crate) serial_number: x509_cert::serial_number::SerialNumber,
+}
+
+/// `OCSPRequest` (unsigned, one certificate).
+#[derive(Clone, Debug, der::Sequence)]
+struct OcspRequest {
+    tbs_request: TbsRequest,
+}
+
+/// `TBSRequest` (version v1, the default, never written).
+#[derive(Clone, Debug, der::Sequence)]
+struct TbsRequest {
+    request_list: Vec<OcspSingleRequest>,
+}
+
+/// `Request`.
+#[derive(Clone, Debug, der::Sequence)]
+struct OcspSingleRequest {
+    req_cert: CertId,
+}
+
+/// An OCSP request (DER) about `cert`, issued by `issuer`: CertID with SHA-1 hashes, which
+/// every responder reads (RFC 6960 section 4.1.1; SHA-1 here only names, it protects nothing).
+pub(crate) fn ocsp_request(cert: &Certificate, issuer: &Certificate) -> Result<Vec<u8>> {
+    let sha1 = |b: &[u8]| OctetString::new(sha1::Sha1::digest(b).to_vec()).map_err(enc);
+    let itbs = issuer.tbs_certificate();
+    let name = itbs.subject().to_der().map_err(enc)?;
+    let key = itbs
+        .subject_public_key_info()
+        .subject_public_key
+        .raw_bytes();
+    OcspRequest {
+        tbs_request: TbsRequest {
+            request_list: vec![OcspSingleRequest {
+                req_cert: CertId {
+                    hash_algorithm: AlgorithmIdentifierOwned {
+                        oid: const_oid::db::rfc5912::ID_SHA_1,
+                        parameters: Some(Any::null()),
+                    },
+                    issuer_name_hash: sha1(&name)?,
+                    issuer_key_hash: sha1(key)?,
+                    serial_number: cert.tbs_certificate().serial_number().clone(),
+                },
+            }],
+        },
+    }
+    .to_der()
+    .map_err(enc)
 }
 
 /// `CertStatus`.
@@ -279,8 +342,11 @@ pub(crate) fn assemble(
         None => None,
         Some(t) => {
             let mut set = SetOfVec::new();
-            set.insert(attribute(ID_TIME_STAMP_TOKEN, Any::from_der(t).map_err(enc)?)?)
-                .map_err(enc)?;
+            set.insert(attribute(
+                ID_TIME_STAMP_TOKEN,
+                Any::from_der(t).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
             Some(set)
         }
     };
@@ -352,14 +418,13 @@ pub(crate) fn timestamp_request(imprint: &[u8], nonce: Option<u64>) -> Result<Ve
 /// The token (ContentInfo DER) in a TSA's answer: a `TimeStampResp` granting one, or a bare
 /// token. A refusal names the TSA's status.
 pub(crate) fn token_from_answer(answer: &[u8]) -> Result<Vec<u8>> {
-    if let Ok(ci) = ContentInfo::from_der(answer) {
-        if ci.content_type == ID_SIGNED_DATA {
-            return Ok(answer.to_vec());
-        }
+    if let Ok(ci) = ContentInfo::from_der(answer)
+        && ci.content_type == ID_SIGNED_DATA
+    {
+        return Ok(answer.to_vec());
     }
-    let resp = TimeStampResp::from_der(answer).map_err(|e| {
-        Error::PdfBadTimestamp(format!("neither a TimeStampResp nor a token: {e}"))
-    })?;
+    let resp = TimeStampResp::from_der(answer)
+        .map_err(|e| Error::PdfBadTimestamp(format!("neither a TimeStampResp nor a token: {e}")))?;
     if resp.status.status > 1 {
         return Err(Error::PdfBadTimestamp(format!(
             "the TSA refused (status {})",
@@ -392,10 +457,7 @@ pub(crate) fn digest(oid: &ObjectIdentifier, data: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The first value of attribute `oid` in `attrs`.
-pub(crate) fn attribute_value<'a>(
-    attrs: &'a SetOfVec<Attribute>,
-    oid: ObjectIdentifier,
-) -> Option<&'a Any> {
+pub(crate) fn attribute_value(attrs: &SetOfVec<Attribute>, oid: ObjectIdentifier) -> Option<&Any> {
     attrs
         .iter()
         .find(|a| a.oid == oid)

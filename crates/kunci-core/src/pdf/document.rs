@@ -106,7 +106,9 @@ impl<'a> Document<'a> {
             });
         }
         if find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_none() {
-            return Err(Error::PdfMalformed("no %PDF- header: not a PDF file".into()));
+            return Err(Error::PdfMalformed(
+                "no %PDF- header: not a PDF file".into(),
+            ));
         }
         let startxref = find_startxref(bytes)?;
         let mut doc = Document {
@@ -146,9 +148,9 @@ impl<'a> Document<'a> {
             }
             next = match trailer.get(b"Prev") {
                 None => None,
-                Some(Object::Int(p)) => Some(
-                    usize::try_from(*p).map_err(|_| malformed("a negative /Prev", offset))?,
-                ),
+                Some(Object::Int(p)) => {
+                    Some(usize::try_from(*p).map_err(|_| malformed("a negative /Prev", offset))?)
+                }
                 Some(_) => return Err(malformed("a /Prev that is not a number", offset)),
             };
             if first {
@@ -184,7 +186,8 @@ impl<'a> Document<'a> {
             // Hybrid-reference file (section 7.5.8.4): the table's entries first, then the
             // hidden xref stream's, then /Prev.
             if let Some(Object::Int(x)) = trailer.get(b"XRefStm") {
-                let x = usize::try_from(*x).map_err(|_| malformed("a negative /XRefStm", offset))?;
+                let x =
+                    usize::try_from(*x).map_err(|_| malformed("a negative /XRefStm", offset))?;
                 self.read_xref_stream(x)?;
             }
             return Ok((trailer, XrefKind::Table));
@@ -283,7 +286,8 @@ impl<'a> Document<'a> {
                 };
                 let kind = if w[0] == 0 { 1 } else { field(0, w[0]) };
                 let (f2, f3) = (field(w[0], w[1]), field(w[0] + w[1], w[2]));
-                let num = u32::try_from(start + i).map_err(|_| malformed("object number", offset))?;
+                let num =
+                    u32::try_from(start + i).map_err(|_| malformed("object number", offset))?;
                 let entry = match kind {
                     0 => Entry::Free,
                     1 => Entry::At {
@@ -291,7 +295,8 @@ impl<'a> Document<'a> {
                         gen_: u16::try_from(f3).unwrap_or(u16::MAX),
                     },
                     2 => Entry::InStream {
-                        stream: u32::try_from(f2).map_err(|_| malformed("object stream", offset))?,
+                        stream: u32::try_from(f2)
+                            .map_err(|_| malformed("object stream", offset))?,
                         index: u32::try_from(f3).map_err(|_| malformed("index", offset))?,
                     },
                     // Section 7.5.8.3: other types are references to the null object.
@@ -352,7 +357,9 @@ impl<'a> Document<'a> {
                 }
                 let pos = stm.first.saturating_add(off);
                 if pos > stm.data.len() {
-                    return Err(Error::PdfMalformed(format!("object stream {stream} is short")));
+                    return Err(Error::PdfMalformed(format!(
+                        "object stream {stream} is short"
+                    )));
                 }
                 Parser::new(&stm.data, pos, self.limits.max_depth).object()
             }
@@ -370,7 +377,10 @@ impl<'a> Document<'a> {
             }
             match self.load(r, false)? {
                 Object::Int(n) => Ok(n),
-                _ => Err(malformed("an indirect /Length that is not a number", offset)),
+                _ => Err(malformed(
+                    "an indirect /Length that is not a number",
+                    offset,
+                )),
             }
         };
         p.indirect(self.limits.max_stream_len, &mut length)
@@ -397,12 +407,16 @@ impl<'a> Document<'a> {
         };
         let (_, obj) = self.parse_at(offset, true)?;
         let Object::Stream(stream) = obj else {
-            return Err(Error::PdfMalformed(format!("object {num} is not an object stream")));
+            return Err(Error::PdfMalformed(format!(
+                "object {num} is not an object stream"
+            )));
         };
         let n = stream.dict.int(b"N").unwrap_or(-1);
         let first = stream.dict.int(b"First").unwrap_or(-1);
         if n < 0 || first < 0 || stream.dict.name(b"Type") != Some(b"ObjStm") {
-            return Err(Error::PdfMalformed(format!("object {num} is not an object stream")));
+            return Err(Error::PdfMalformed(format!(
+                "object {num} is not an object stream"
+            )));
         }
         if n as u64 > self.limits.max_objects as u64 {
             return Err(too_many(n as u64, self.limits));

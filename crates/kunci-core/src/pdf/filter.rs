@@ -42,7 +42,10 @@ pub(crate) fn decode(stream: &Stream, max: usize) -> Result<Vec<u8>> {
             )));
         }
     };
-    let predictor = params.as_ref().and_then(|p| p.int(b"Predictor")).unwrap_or(1);
+    let predictor = params
+        .as_ref()
+        .and_then(|p| p.int(b"Predictor"))
+        .unwrap_or(1);
     if predictor < 10 {
         if predictor != 1 {
             return Err(Error::PdfUnsupported(format!("predictor {predictor}")));
@@ -87,7 +90,7 @@ fn inflated(found: usize, max: usize) -> Error {
 /// Undoes PNG row filters: each row is one filter-type byte and `row` bytes.
 fn png_unpredict(data: &[u8], row: usize, bpp: usize) -> Result<Vec<u8>> {
     let stride = row + 1;
-    if data.len() % stride != 0 {
+    if !data.len().is_multiple_of(stride) {
         return Err(Error::PdfMalformed(
             "predicted stream is not a whole number of rows".into(),
         ));
@@ -148,7 +151,10 @@ mod tests {
     fn inflate_stops_at_the_limit() {
         let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 100_000], 9);
         assert_eq!(inflate(&bomb, 100_000).unwrap().len(), 100_000);
-        assert_eq!(inflate(&bomb, 1000).unwrap_err().code(), "pdf.limit.inflated");
+        assert_eq!(
+            inflate(&bomb, 1000).unwrap_err().code(),
+            "pdf.limit.inflated"
+        );
         assert_eq!(inflate(b"junk", 1000).unwrap_err().code(), "pdf.malformed");
     }
 }

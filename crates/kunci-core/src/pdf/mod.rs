@@ -29,6 +29,9 @@ mod update;
 mod verify;
 
 pub use document::Limits;
-pub use sign::{DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, prepare, sign};
+pub use sign::{
+    DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
+    sign,
+};
 pub use texts::Check;
 pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};

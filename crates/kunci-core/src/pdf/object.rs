@@ -236,7 +236,10 @@ mod tests {
         d.set(b"A B", Object::text("x(y)\\"));
         d.set(
             b"K",
-            Object::Array(vec![Object::Ref(ObjRef::new(3)), Object::Real("-.5".into())]),
+            Object::Array(vec![
+                Object::Ref(ObjRef::new(3)),
+                Object::Real("-.5".into()),
+            ]),
         );
         d.set(
             b"H",

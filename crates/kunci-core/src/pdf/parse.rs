@@ -147,13 +147,12 @@ impl<'a> Parser<'a> {
         if let Some(num) = parse_uint(w) {
             let save = self.pos;
             let g = self.word();
-            if let Some(gen_) = parse_uint(g) {
-                if self.word() == b"R" {
-                    let num = u32::try_from(num).map_err(|_| malformed("object number", at))?;
-                    let gen_ =
-                        u16::try_from(gen_).map_err(|_| malformed("generation number", at))?;
-                    return Ok(Object::Ref(ObjRef { num, gen_ }));
-                }
+            if let Some(gen_) = parse_uint(g)
+                && self.word() == b"R"
+            {
+                let num = u32::try_from(num).map_err(|_| malformed("object number", at))?;
+                let gen_ = u16::try_from(gen_).map_err(|_| malformed("generation number", at))?;
+                return Ok(Object::Ref(ObjRef { num, gen_ }));
             }
             self.pos = save;
         }
@@ -167,7 +166,10 @@ impl<'a> Parser<'a> {
         if digits > 0 && dots <= 1 && digits + dots == body.len() {
             return Ok(Object::Real(text.to_owned()));
         }
-        Err(malformed(&format!("unexpected token `{}`", text.escape_debug()), at))
+        Err(malformed(
+            &format!("unexpected token `{}`", text.escape_debug()),
+            at,
+        ))
     }
 
     fn dict_body(&mut self, depth: usize) -> Result<Dict> {
@@ -394,8 +396,9 @@ mod tests {
 
     #[test]
     fn parses_the_object_kinds() {
-        let o = parse("<< /A 1 /B -2.5 /C (a\\(b\\)\\101) /D <4142 3> /E [1 0 R /N#20x] /F null >>")
-            .unwrap();
+        let o =
+            parse("<< /A 1 /B -2.5 /C (a\\(b\\)\\101) /D <4142 3> /E [1 0 R /N#20x] /F null >>")
+                .unwrap();
         let d = o.as_dict().unwrap();
         assert_eq!(d.int(b"A"), Some(1));
         assert_eq!(d.get(b"B"), Some(&Object::Real("-2.5".into())));

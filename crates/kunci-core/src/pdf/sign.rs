@@ -179,7 +179,9 @@ pub fn prepare(
     let names = field_names(&doc, &fields)?;
     let field = match &options.field_name {
         Some(n) if names.iter().any(|x| x == n) => {
-            return Err(Error::PdfMalformed(format!("a field named {n} already exists")));
+            return Err(Error::PdfMalformed(format!(
+                "a field named {n} already exists"
+            )));
         }
         Some(n) => n.clone(),
         None => (1..)
@@ -235,7 +237,12 @@ pub fn prepare(
     widget.set(b"F", Object::Int(132));
     widget.set(
         b"Rect",
-        Object::Array(vec![Object::Int(0), Object::Int(0), Object::Int(0), Object::Int(0)]),
+        Object::Array(vec![
+            Object::Int(0),
+            Object::Int(0),
+            Object::Int(0),
+            Object::Int(0),
+        ]),
     );
     widget.set(b"P", Object::Ref(page_ref));
     update.put(widget_ref, &Object::Dict(widget));
@@ -270,10 +277,9 @@ pub fn prepare(
 
     let written = update.write(&doc);
     let mut out = written.bytes;
-    let sig_body = *written
-        .bodies
-        .get(&sig_ref)
-        .ok_or_else(|| Error::PdfMalformed("internal: the signature object was not written".into()))?;
+    let sig_body = *written.bodies.get(&sig_ref).ok_or_else(|| {
+        Error::PdfMalformed("internal: the signature object was not written".into())
+    })?;
     let contents_at = sig_body + contents_rel;
     let after = contents_at + 2 * reserve + 2;
     let ranges = format!("0 {contents_at} {after} {}", out.len() - after);
@@ -404,6 +410,27 @@ impl Signed {
         Ok(self)
     }
 
+    /// The certificates a B-LT DSS should hold for this signature: the signer's, the chain
+    /// given to [`prepare`], and those in the timestamp token (the TSA's), DER each.
+    pub fn validation_certificates(&self) -> Vec<Vec<u8>> {
+        let p = &self.prepared;
+        let mut all: Vec<Certificate> = std::iter::once(p.cert.clone())
+            .chain(p.chain.iter().cloned())
+            .collect();
+        if let Some(sd) = self.token.as_deref().and_then(|t| cms::signed_data(t).ok()) {
+            all.extend(cms::certificates(&sd));
+        }
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for c in all {
+            if let Ok(der) = c.to_der() {
+                if !out.contains(&der) {
+                    out.push(der);
+                }
+            }
+        }
+        out
+    }
+
     /// The CMS SignedData (DER) that goes into `/Contents`.
     pub fn cms(&self) -> Result<Vec<u8>> {
         let p = &self.prepared;
@@ -504,6 +531,39 @@ pub fn add_dss(pdf: &[u8], dss: &Dss, limits: Limits) -> Result<Vec<u8>> {
     Ok(update.write(&doc).bytes)
 }
 
+/// The OCSP responder's URL in `cert`'s authorityInfoAccess (DER or PEM), if it names one
+/// over HTTP.
+pub fn ocsp_url(cert: &[u8]) -> Result<Option<String>> {
+    use x509_cert::ext::pkix::AuthorityInfoAccessSyntax;
+    use x509_cert::ext::pkix::name::GeneralName;
+    const ID_AD_OCSP: const_oid::ObjectIdentifier =
+        const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+    let der = crate::pem::der_or_pem(cert, &["CERTIFICATE"])?;
+    let cert = Certificate::from_der(&der).map_err(|e| Error::CertMalformed(e.to_string()))?;
+    let aia = cert
+        .tbs_certificate()
+        .get_extension::<AuthorityInfoAccessSyntax>()
+        .map_err(|e| Error::CertMalformed(e.to_string()))?;
+    Ok(aia.and_then(|(_, aia)| {
+        aia.0.into_iter().find_map(|ad| match ad.access_location {
+            GeneralName::UniformResourceIdentifier(uri) if ad.access_method == ID_AD_OCSP => {
+                Some(uri.to_string())
+            }
+            _ => None,
+        })
+    }))
+}
+
+/// An OCSP request (DER, to POST as `application/ocsp-request`) about `cert` issued by
+/// `issuer` (each DER or PEM), for B-LT's DSS.
+pub fn ocsp_request(cert: &[u8], issuer: &[u8]) -> Result<Vec<u8>> {
+    let parse = |b: &[u8]| -> Result<Certificate> {
+        let der = crate::pem::der_or_pem(b, &["CERTIFICATE"])?;
+        Certificate::from_der(&der).map_err(|e| Error::CertMalformed(e.to_string()))
+    };
+    cms::ocsp_request(&parse(cert)?, &parse(issuer)?)
+}
+
 /// Refuses a certificate whose keyUsage lacks both digitalSignature and nonRepudiation, or
 /// that has no keyUsage at all (a signing certificate states what it is for).
 fn check_key_usage(cert: &Certificate) -> Result<()> {
@@ -556,10 +616,10 @@ fn field_names(doc: &Document<'_>, fields: &[Object]) -> Result<Vec<String>> {
         if let Some(Object::Str { bytes, .. }) = d.get(b"T") {
             out.push(decode_text(bytes));
         }
-        if let Some(kids) = d.get(b"Kids") {
-            if let Object::Array(k) = doc.resolve(kids)? {
-                stack.extend(k.into_iter().map(|k| (k, depth + 1)));
-            }
+        if let Some(kids) = d.get(b"Kids")
+            && let Object::Array(k) = doc.resolve(kids)?
+        {
+            stack.extend(k.into_iter().map(|k| (k, depth + 1)));
         }
     }
     Ok(out)

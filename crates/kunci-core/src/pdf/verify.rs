@@ -240,10 +240,10 @@ fn signature_fields(doc: &Document<'_>) -> Result<Vec<(String, Dict)>> {
                 max: doc.limits.max_depth as u64,
             });
         }
-        if let Some(r) = f.as_ref() {
-            if !seen.insert(r) {
-                continue;
-            }
+        if let Some(r) = f.as_ref()
+            && !seen.insert(r)
+        {
+            continue;
         }
         let Ok(d) = doc.dict(&f) else { continue };
         let part = match d.get(b"T") {
@@ -256,18 +256,17 @@ fn signature_fields(doc: &Document<'_>) -> Result<Vec<(String, Dict)>> {
             (false, false) => format!("{parent}.{part}"),
         };
         let ft = d.name(b"FT").map(<[u8]>::to_vec).or(inherited_ft);
-        if ft.as_deref() == Some(b"Sig") {
-            if let Some(v) = d.get(b"V") {
-                if let Ok(sig) = doc.dict(v) {
-                    out.push((name.clone(), sig));
-                }
-            }
+        if ft.as_deref() == Some(b"Sig")
+            && let Some(v) = d.get(b"V")
+            && let Ok(sig) = doc.dict(v)
+        {
+            out.push((name.clone(), sig));
         }
-        if let Some(kids) = d.get(b"Kids") {
-            if let Object::Array(k) = doc.resolve(kids)? {
-                for kid in k.into_iter().rev() {
-                    stack.push((kid, name.clone(), ft.clone(), depth + 1));
-                }
+        if let Some(kids) = d.get(b"Kids")
+            && let Object::Array(k) = doc.resolve(kids)?
+        {
+            for kid in k.into_iter().rev() {
+                stack.push((kid, name.clone(), ft.clone(), depth + 1));
             }
         }
     }
@@ -324,10 +323,7 @@ impl Ctx<'_> {
             _ => Vec::new(),
         };
         let sub_filter = sig.name(b"SubFilter").unwrap_or(b"");
-        if !matches!(
-            sub_filter,
-            b"ETSI.CAdES.detached" | b"adbe.pkcs7.detached"
-        ) {
+        if !matches!(sub_filter, b"ETSI.CAdES.detached" | b"adbe.pkcs7.detached") {
             f.err(
                 Check::Unsupported,
                 format!("/SubFilter /{}", String::from_utf8_lossy(sub_filter)),
@@ -362,7 +358,10 @@ impl Ctx<'_> {
         let mut certs = c::certificates(&sd);
         certs.extend(self.extra_certs.iter().cloned());
         let Some(cert) = c::find_signer(&si.sid, &certs).cloned() else {
-            f.err(Check::CmsMalformed, "the signer's certificate is not in the signature");
+            f.err(
+                Check::CmsMalformed,
+                "the signer's certificate is not in the signature",
+            );
             report.findings = f.0;
             return report;
         };
@@ -386,7 +385,10 @@ impl Ctx<'_> {
             (Some(d), Some(s)) if d == s.as_bytes() => f.ok(Check::DigestOk),
             (None, _) => f.err(Check::Unsupported, "digest algorithm"),
             (_, None) => f.err(Check::CmsMalformed, "no message-digest attribute"),
-            _ => f.err(Check::DigestMismatch, "the signed bytes hash to another digest"),
+            _ => f.err(
+                Check::DigestMismatch,
+                "the signed bytes hash to another digest",
+            ),
         }
 
         // 4. The signature over the signed attributes.
@@ -403,10 +405,7 @@ impl Ctx<'_> {
             Some(ess) => {
                 let cert_der = cert.to_der().unwrap_or_default();
                 let matches = ess.certs.first().is_some_and(|id| {
-                    let alg = id
-                        .hash_algorithm
-                        .as_ref()
-                        .map_or(c::SHA256, |a| a.oid);
+                    let alg = id.hash_algorithm.as_ref().map_or(c::SHA256, |a| a.oid);
                     c::digest(&alg, &cert_der).is_some_and(|h| h == id.cert_hash.as_bytes())
                 });
                 if matches {
@@ -553,7 +552,10 @@ impl Ctx<'_> {
                 .tbs_cert_list
                 .revoked_certificates
                 .as_ref()
-                .and_then(|list| list.iter().find(|r| &r.serial_number == tbs.serial_number()));
+                .and_then(|list| {
+                    list.iter()
+                        .find(|r| &r.serial_number == tbs.serial_number())
+                });
             match revoked {
                 Some(r) => {
                     let when = r.revocation_date.to_unix_duration().as_secs() as i64;
@@ -571,7 +573,10 @@ impl Ctx<'_> {
                 Some(OcspVerdict::Good) => good = true,
                 Some(OcspVerdict::Revoked(when)) => {
                     if timestamp.is_none_or(|t| when <= t) {
-                        f.err(Check::RevocationRevoked, format!("revoked at {when} (OCSP)"));
+                        f.err(
+                            Check::RevocationRevoked,
+                            format!("revoked at {when} (OCSP)"),
+                        );
                         return;
                     }
                     good = true;
@@ -632,19 +637,15 @@ impl Ctx<'_> {
         }
         signer_signature_ok(si, &tsa)?;
         let time = tst.gen_time.to_unix_duration().as_secs() as i64;
-        self.chain(&tsa, &certs, time).map_err(|(_, d)| format!("TSA: {d}"))?;
+        self.chain(&tsa, &certs, time)
+            .map_err(|(_, d)| format!("TSA: {d}"))?;
         Ok(time)
     }
 }
 
 /// Checks the ByteRange against the file and `/Contents`; returns the end of the signed
 /// revision.
-fn check_byte_range(
-    bytes: &[u8],
-    br: &[i64],
-    contents: &[u8],
-    f: &mut Findings,
-) -> Option<usize> {
+fn check_byte_range(bytes: &[u8], br: &[i64], contents: &[u8], f: &mut Findings) -> Option<usize> {
     let bad = |f: &mut Findings, why: &str| {
         f.err(Check::ByteRangeBad, why);
         None
@@ -652,7 +653,10 @@ fn check_byte_range(
     let [a, b, cc, d] = br else {
         return bad(f, "the ByteRange is not four integers");
     };
-    let Ok(nums) = [*a, *b, *cc, *d].map(usize::try_from).into_iter().collect::<core::result::Result<Vec<_>, _>>()
+    let Ok(nums) = [*a, *b, *cc, *d]
+        .map(usize::try_from)
+        .into_iter()
+        .collect::<core::result::Result<Vec<_>, _>>()
     else {
         return bad(f, "a negative ByteRange number");
     };
@@ -670,7 +674,10 @@ fn check_byte_range(
         && gap[gap.len() - 1] == b'>'
         && gap[1..gap.len() - 1].iter().all(u8::is_ascii_hexdigit);
     if !is_hex || (gap.len() - 2) != contents.len() * 2 {
-        return bad(f, "the excluded range is not exactly the /Contents hex string");
+        return bad(
+            f,
+            "the excluded range is not exactly the /Contents hex string",
+        );
     }
     let before = bytes[..b]
         .iter()
@@ -775,6 +782,9 @@ enum OcspVerdict {
 /// issuer or a responder the issuer delegated to.
 fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate) -> Option<OcspVerdict> {
     let resp = c::OcspResponse::from_der(der).ok()?;
+    if resp.response_status != c::OcspResponseStatus::Successful {
+        return None;
+    }
     let bytes = resp.response_bytes?;
     if bytes.response_type != c::ID_PKIX_OCSP_BASIC {
         return None;
@@ -853,7 +863,11 @@ fn changes_since(doc: &Document<'_>, end: usize) -> Result<Vec<u32>> {
 }
 
 fn allowed_change(doc: &Document<'_>, old: &Object, new: &Object) -> Result<bool> {
-    let type_of = |o: &Object| o.as_dict().and_then(|d| d.name(b"Type")).map(<[u8]>::to_vec);
+    let type_of = |o: &Object| {
+        o.as_dict()
+            .and_then(|d| d.name(b"Type"))
+            .map(<[u8]>::to_vec)
+    };
     // Structure and new objects: allowed in themselves; what references them is checked.
     if matches!(type_of(new).as_deref(), Some(b"XRef" | b"ObjStm")) {
         return Ok(true);
@@ -887,10 +901,10 @@ fn allowed_change(doc: &Document<'_>, old: &Object, new: &Object) -> Result<bool
                     return Ok(false);
                 }
                 // A changed array (/Annots, /Fields) may only gain signature fields.
-                if let (Some(Object::Array(x)), Some(Object::Array(y))) = (a.get(k), b.get(k)) {
-                    if !extends_with_signatures(doc, x, y)? {
-                        return Ok(false);
-                    }
+                if let (Some(Object::Array(x)), Some(Object::Array(y))) = (a.get(k), b.get(k))
+                    && !extends_with_signatures(doc, x, y)?
+                {
+                    return Ok(false);
                 }
                 if k == b"AcroForm" {
                     let (x, y) = (
