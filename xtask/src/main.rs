@@ -150,7 +150,7 @@ fn ci(quick: bool) -> Result {
         },
     )?;
     step(
-        "clippy (-D warnings) + build for wasm32: the façade with both modules' features, kunci-core with and without strength",
+        "clippy (-D warnings) + build for wasm32: the façade with both modules' features, kunci-core with and without strength, and with pdf",
         || {
             let facade = [
                 "test",
@@ -177,6 +177,12 @@ fn ci(quick: bool) -> Result {
             cargo(
                 &root,
                 &[&core[..], &["--no-default-features"]].concat(),
+                envs,
+            )?;
+            // The PDF module's code (kunci-core's `pdf` feature) builds for the browser too.
+            cargo(
+                &root,
+                &[&core[..], &["--no-default-features", "--features", "pdf"]].concat(),
                 envs,
             )
         },
