@@ -608,3 +608,100 @@ fn without_the_root_in_the_trust_list_the_chain_is_untrusted() {
             .contains("Tanda tangan")
     );
 }
+
+#[test]
+fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
+    let Some(pki) = pki() else { return };
+    let openssl = common::judge("openssl").unwrap();
+    // A copy of the CA's database with the P-256 signer revoked, its CRL and OCSP responder.
+    let dir = common::tempdir();
+    for f in [
+        "ca.cnf",
+        "ca.key",
+        "ca.pem",
+        "index.txt",
+        "crlnumber",
+        "p256.pem",
+        "ts.cnf",
+        "tsaserial",
+    ] {
+        std::fs::copy(pki.path(f), dir.path().join(f)).unwrap();
+    }
+    let revoked = PdfPki {
+        dir: dir.path().to_path_buf(),
+    };
+    let in_dir = |args: &[&str]| {
+        let out = std::process::Command::new(&openssl)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    in_dir(&["ca", "-config", "ca.cnf", "-revoke", "p256.pem"]);
+    in_dir(&[
+        "ca",
+        "-config",
+        "ca.cnf",
+        "-gencrl",
+        "-out",
+        "revoked.crl.pem",
+    ]);
+    in_dir(&[
+        "crl",
+        "-in",
+        "revoked.crl.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "revoked.crl",
+    ]);
+    let signed = sign_bb(pki, "p256", &vector("plain.pdf"));
+    let w = signer(pki, "p256");
+    let base = VerifyOptions {
+        trust: vec![ca_der(pki)],
+        now: now(),
+        ..VerifyOptions::default()
+    };
+
+    let with_crl = VerifyOptions {
+        crls: vec![std::fs::read(dir.path().join("revoked.crl")).unwrap()],
+        ..base.clone()
+    };
+    let report = pdf::verify(&signed, &with_crl).unwrap();
+    assert!(
+        !report.valid && has(&report, 0, Check::RevocationRevoked),
+        "{report:#?}"
+    );
+
+    let query = pdf::ocsp_request(&w.cert, &ca_der(pki)).unwrap();
+    let with_ocsp = VerifyOptions {
+        ocsps: vec![revoked.ocsp(&openssl, &query)],
+        ..base.clone()
+    };
+    let report = pdf::verify(&signed, &with_ocsp).unwrap();
+    assert!(
+        !report.valid && has(&report, 0, Check::RevocationRevoked),
+        "{report:#?}"
+    );
+
+    // The same answers from the unrevoked database say good; none at all says unknown.
+    let good = VerifyOptions {
+        ocsps: vec![pki.ocsp(&openssl, &query)],
+        ..base.clone()
+    };
+    let report = pdf::verify(&signed, &good).unwrap();
+    assert!(
+        report.valid && has(&report, 0, Check::RevocationGood),
+        "{report:#?}"
+    );
+    let report = pdf::verify(&signed, &base).unwrap();
+    assert!(
+        report.valid && has(&report, 0, Check::RevocationUnknown),
+        "{report:#?}"
+    );
+}

@@ -551,3 +551,100 @@ pub(crate) fn ends_revision(bytes: &[u8]) -> bool {
     }
     bytes[..end].ends_with(b"%%EOF")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hybrid-reference file (section 7.5.8.4): object 4 lives in an object stream that only
+    /// the xref stream named by the table's `/XRefStm` knows; classic readers never see it.
+    fn hybrid() -> Vec<u8> {
+        let mut out = b"%PDF-1.5\n".to_vec();
+        let mut offs = Vec::new();
+        let mut obj = |out: &mut Vec<u8>, text: &[u8]| {
+            offs.push(out.len());
+            out.extend_from_slice(text);
+        };
+        obj(
+            &mut out,
+            b"1 0 obj << /Type /Catalog /Pages 2 0 R /Extra 4 0 R >> endobj\n",
+        );
+        obj(
+            &mut out,
+            b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n",
+        );
+        obj(
+            &mut out,
+            b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >> endobj\n",
+        );
+        let objstm = b"4 0 (hidden)";
+        obj(
+            &mut out,
+            &[
+                &b"5 0 obj << /Type /ObjStm /N 1 /First 4 /Length 12 >> stream\n"[..],
+                objstm,
+                b"\nendstream endobj\n",
+            ]
+            .concat(),
+        );
+        // The xref stream: object 4 is the 0th object of stream 5 (type 2).
+        let xs_at = out.len();
+        let rows = [2u8, 0, 5, 0];
+        out.extend_from_slice(
+            format!(
+                "6 0 obj << /Type /XRef /Size 7 /Index [4 1] /W [1 2 1] /Length {} >> stream\n",
+                rows.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&rows);
+        out.extend_from_slice(b"\nendstream endobj\n");
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+        for o in &offs[..3] {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(format!("5 1\n{:010} 00000 n \n", offs[3]).as_bytes());
+        out.extend_from_slice(
+            format!(
+                "trailer << /Size 7 /Root 1 0 R /XRefStm {xs_at} >>\nstartxref\n{xref}\n%%EOF\n"
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn a_hybrid_file_reads_objects_only_its_xref_stream_knows() {
+        let bytes = hybrid();
+        let doc = Document::open(&bytes, Limits::default()).unwrap();
+        assert_eq!(doc.kind, XrefKind::Table);
+        assert_eq!(
+            doc.get(ObjRef::new(4)).unwrap(),
+            Object::Str {
+                bytes: b"hidden".to_vec(),
+                hex: false
+            }
+        );
+        assert_eq!(doc.pages().unwrap(), vec![ObjRef::new(3)]);
+        assert_eq!(doc.size, 7);
+    }
+
+    #[test]
+    fn a_page_tree_that_loops_is_refused() {
+        let text = String::from_utf8(hybrid().into_iter().filter(|b| b.is_ascii()).collect())
+            .unwrap()
+            .replace("/Kids [3 0 R]", "/Kids [2 0 R]");
+        let doc = Document::open(text.as_bytes(), Limits::default()).unwrap();
+        assert_eq!(doc.pages().unwrap_err().code(), "pdf.malformed");
+    }
+
+    #[test]
+    fn revision_ends_are_found() {
+        assert!(ends_revision(b"...%%EOF\n"));
+        assert!(ends_revision(b"...%%EOF\r\n"));
+        assert!(ends_revision(b"...%%EOF"));
+        assert!(!ends_revision(b"...%%EOF\n\n\n"));
+        assert!(!ends_revision(b"...%%EO"));
+    }
+}
