@@ -55,60 +55,63 @@ enum Command {
     Pdf(PdfCmd),
 }
 
+#[derive(Args)]
+struct PdfSign {
+    /// The signer's key (encrypted PKCS#8, `kunci key new`).
+    #[arg(long)]
+    key: PathBuf,
+    /// The signer's certificate (PEM or DER); its keyUsage must allow signing.
+    #[arg(long)]
+    cert: PathBuf,
+    /// The issuing chain to carry in the signature (PEM bundle).
+    #[arg(long)]
+    chain: Option<PathBuf>,
+    /// The PDF to sign.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(long)]
+    out: PathBuf,
+    /// A timestamp authority (http://…, RFC 3161): B-T.
+    #[arg(long)]
+    tsa: Option<String>,
+    /// Fetch an OCSP answer for the signer's certificate from the responder its
+    /// authorityInfoAccess names (or --ocsp-url) and add a DSS: B-LT. Needs --chain with
+    /// the issuer.
+    #[arg(long)]
+    ocsp: bool,
+    /// The OCSP responder to ask instead of the certificate's own (http://…).
+    #[arg(long, requires = "ocsp")]
+    ocsp_url: Option<String>,
+    /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// A visible stamp at PAGE,X,Y: not available yet (the signature is invisible).
+    #[arg(long)]
+    stamp: Option<String>,
+    /// The page to put the (invisible) signature field on, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// The signature field's name (default Signature1, Signature2, …).
+    #[arg(long)]
+    field: Option<String>,
+    /// Why the document is signed (/Reason).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Where it is signed (/Location).
+    #[arg(long)]
+    location: Option<String>,
+    #[command(flatten)]
+    pw: KeyPassword,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
 #[derive(Subcommand)]
 enum PdfCmd {
     /// Sign a PDF in an incremental update (earlier signatures stay valid).
-    Sign {
-        /// The signer's key (encrypted PKCS#8, `kunci key new`).
-        #[arg(long)]
-        key: PathBuf,
-        /// The signer's certificate (PEM or DER); its keyUsage must allow signing.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The issuing chain to carry in the signature (PEM bundle).
-        #[arg(long)]
-        chain: Option<PathBuf>,
-        /// The PDF to sign.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// Where to write the signed PDF.
-        #[arg(long)]
-        out: PathBuf,
-        /// A timestamp authority (http://…, RFC 3161): B-T.
-        #[arg(long)]
-        tsa: Option<String>,
-        /// Fetch an OCSP answer for the signer's certificate from the responder its
-        /// authorityInfoAccess names (or --ocsp-url) and add a DSS: B-LT. Needs --chain with
-        /// the issuer.
-        #[arg(long)]
-        ocsp: bool,
-        /// The OCSP responder to ask instead of the certificate's own (http://…).
-        #[arg(long, requires = "ocsp")]
-        ocsp_url: Option<String>,
-        /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
-        #[arg(long)]
-        crl: Vec<PathBuf>,
-        /// A visible stamp at PAGE,X,Y: not available yet (the signature is invisible).
-        #[arg(long)]
-        stamp: Option<String>,
-        /// The page to put the (invisible) signature field on, from 1.
-        #[arg(long, default_value_t = 1)]
-        page: usize,
-        /// The signature field's name (default Signature1, Signature2, …).
-        #[arg(long)]
-        field: Option<String>,
-        /// Why the document is signed (/Reason).
-        #[arg(long)]
-        reason: Option<String>,
-        /// Where it is signed (/Location).
-        #[arg(long)]
-        location: Option<String>,
-        #[command(flatten)]
-        pw: KeyPassword,
-        /// Overwrite OUT if it exists.
-        #[arg(long)]
-        force: bool,
-    },
+    Sign(Box<PdfSign>),
     /// Verify every signature of a PDF; exit 0 only when all are valid.
     Verify {
         /// The PDF.
@@ -682,24 +685,25 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     match cmd {
-        PdfCmd::Sign {
-            key,
-            cert,
-            chain,
-            input,
-            out,
-            tsa,
-            ocsp,
-            ocsp_url,
-            crl,
-            stamp,
-            page,
-            field,
-            reason,
-            location,
-            pw,
-            force,
-        } => {
+        PdfCmd::Sign(args) => {
+            let PdfSign {
+                key,
+                cert,
+                chain,
+                input,
+                out,
+                tsa,
+                ocsp,
+                ocsp_url,
+                crl,
+                stamp,
+                page,
+                field,
+                reason,
+                location,
+                pw,
+                force,
+            } = *args;
             if stamp.is_some() {
                 return Err(Failure {
                     code: "cli.not_available",

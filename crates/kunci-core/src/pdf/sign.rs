@@ -422,10 +422,10 @@ impl Signed {
         }
         let mut out: Vec<Vec<u8>> = Vec::new();
         for c in all {
-            if let Ok(der) = c.to_der() {
-                if !out.contains(&der) {
-                    out.push(der);
-                }
+            if let Ok(der) = c.to_der()
+                && !out.contains(&der)
+            {
+                out.push(der);
             }
         }
         out
