@@ -86,9 +86,13 @@ struct PdfSign {
     /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
     #[arg(long)]
     crl: Vec<PathBuf>,
-    /// A visible stamp at PAGE,X,Y: not available yet (the signature is invisible).
+    /// A visible stamp at PAGE,X,Y (page from 1; X, Y in points from the bottom left): who
+    /// signed, when, and a QR code for --stamp-url. Without it the signature is invisible.
     #[arg(long)]
     stamp: Option<String>,
+    /// The address the stamp's QR code opens (the portal's verification page).
+    #[arg(long, requires = "stamp")]
+    stamp_url: Option<String>,
     /// The page to put the (invisible) signature field on, from 1.
     #[arg(long, default_value_t = 1)]
     page: usize,
@@ -697,6 +701,7 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
                 ocsp_url,
                 crl,
                 stamp,
+                stamp_url,
                 page,
                 field,
                 reason,
@@ -704,14 +709,6 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
                 pw,
                 force,
             } = *args;
-            if stamp.is_some() {
-                return Err(Failure {
-                    code: "cli.not_available",
-                    message: "--stamp (a visible stamp) is not available yet; sign without it \
-                              for an invisible signature"
-                        .into(),
-                });
-            }
             check_writable(&out, force)?;
             let cert_bytes = read(&cert)?;
             let chain_der = match &chain {
@@ -723,6 +720,19 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
             cert::check_key(&cert_bytes, &key)?;
             let mut options = pdf::SignOptions::new(now);
             options.page = page;
+            if let Some(spec) = &stamp {
+                let (stamp_page, x, y) = parse_stamp(spec)?;
+                let info = cert::parse(&cert_bytes)?;
+                let name = common_name(&info.subject).unwrap_or(info.subject);
+                options.page = stamp_page;
+                options.stamp = Some(pdf::Stamp::new(
+                    x,
+                    y,
+                    &name,
+                    &pdf_io::utc(now),
+                    stamp_url.as_deref(),
+                ));
+            }
             options.field_name = field;
             options.reason = reason;
             options.location = location;
@@ -814,6 +824,25 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
             })
         }
     }
+}
+
+/// `PAGE,X,Y` of `--stamp`.
+fn parse_stamp(spec: &str) -> Result<(usize, f64, f64), Failure> {
+    let bad = || Failure {
+        code: "cli.usage",
+        message: format!("--stamp {spec}: write PAGE,X,Y, e.g. 1,350,60"),
+    };
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let [page, x, y] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let page: usize = page.parse().map_err(|_| bad())?;
+    let x: f64 = x.parse().map_err(|_| bad())?;
+    let y: f64 = y.parse().map_err(|_| bad())?;
+    if page == 0 || !x.is_finite() || !y.is_finite() {
+        return Err(bad());
+    }
+    Ok((page, x, y))
 }
 
 /// Reads a PDF, refusing files over the reader's limit before reading them.

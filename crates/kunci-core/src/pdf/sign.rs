@@ -27,6 +27,7 @@ use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use super::cms;
 use super::document::{Document, Limits};
 use super::object::{Dict, HEX, Object};
+use super::stamp::Stamp;
 use super::update::Update;
 use crate::sign::{SignatureAlgorithm, Signer, verify_signature};
 use crate::{Error, Result};
@@ -53,6 +54,8 @@ pub struct SignOptions {
     pub name: Option<String>,
     /// Bytes reserved for the CMS SignedData ([`DEFAULT_RESERVE`]).
     pub reserve: usize,
+    /// A visible stamp on the page; `None` (the default) makes an invisible signature.
+    pub stamp: Option<Stamp>,
     /// The reader's limits.
     pub limits: Limits,
 }
@@ -68,6 +71,7 @@ impl SignOptions {
             location: None,
             name: None,
             reserve: DEFAULT_RESERVE,
+            stamp: None,
             limits: Limits::default(),
         }
     }
@@ -235,15 +239,19 @@ pub fn prepare(
     widget.set(b"V", Object::Ref(sig_ref));
     // Print + Locked (section 12.5.3): shown when printed, not movable.
     widget.set(b"F", Object::Int(132));
-    widget.set(
-        b"Rect",
-        Object::Array(vec![
-            Object::Int(0),
-            Object::Int(0),
-            Object::Int(0),
-            Object::Int(0),
-        ]),
-    );
+    match &options.stamp {
+        None => widget.set(b"Rect", Object::Array(vec![Object::Int(0); 4])),
+        Some(stamp) => {
+            let font = update.alloc();
+            let appearance = update.alloc();
+            update.put(font, &super::stamp::helvetica());
+            update.put(appearance, &stamp.appearance(Object::Ref(font))?);
+            let mut ap = Dict::new();
+            ap.set(b"N", Object::Ref(appearance));
+            widget.set(b"Rect", stamp.rect());
+            widget.set(b"AP", Object::Dict(ap));
+        }
+    }
     widget.set(b"P", Object::Ref(page_ref));
     update.put(widget_ref, &Object::Dict(widget));
 
