@@ -60,6 +60,8 @@ impl Stamp {
         let (w, h) = (self.width, self.height);
         if !(w.is_finite() && h.is_finite() && w >= 20.0 && h >= 20.0 && w <= 2000.0 && h <= 2000.0)
             || !(self.x.is_finite() && self.y.is_finite())
+            || self.x.abs() > 1e5
+            || self.y.abs() > 1e5
         {
             return Err(Error::PdfMalformed(
                 "a stamp must be between 20 and 2000 points wide and high".into(),
@@ -149,11 +151,22 @@ pub(crate) fn helvetica() -> Object {
     Object::Dict(d)
 }
 
-/// A number with at most two decimals, as content streams write it.
+/// A number with at most two decimals, as content streams write it. Integer arithmetic
+/// only: Rust's float formatting would add about 10 KiB to the wasm module.
 fn f(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_owned() }
+    // Callers pass finite values within ±1e6 (checked in `appearance`).
+    let hundredths = (v * 100.0).round() as i64;
+    let (sign, abs) = if hundredths < 0 {
+        ("-", -hundredths)
+    } else {
+        ("", hundredths)
+    };
+    let (int, frac) = (abs / 100, abs % 100);
+    match frac {
+        0 => format!("{sign}{int}"),
+        f if f % 10 == 0 => format!("{sign}{int}.{}", f / 10),
+        f => format!("{sign}{int}.{f:02}"),
+    }
 }
 
 fn number(v: f64) -> Object {
@@ -208,6 +221,9 @@ mod tests {
         );
         assert_eq!(f(0.5), "0.5");
         assert_eq!(f(12.0), "12");
+        assert_eq!(f(-0.004), "0");
+        assert_eq!(f(-1.25), "-1.25");
+        assert_eq!(f(3.999), "4");
         let tiny = Stamp {
             width: 5.0,
             ..stamp
