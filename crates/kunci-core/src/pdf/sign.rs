@@ -256,7 +256,15 @@ pub fn prepare(
     update.put(widget_ref, &Object::Dict(widget));
 
     // The signature dictionary, with its two placeholders.
-    let reserve = options.reserve.max(1024);
+    // At least the certificates carried plus room for the rest of the CMS and a timestamp
+    // token with its TSA chain: too small a reserve is only found after signing (a second
+    // PIN prompt on a token).
+    let carried: usize = cert_der.len()
+        + chain
+            .iter()
+            .map(|c| c.to_der().map_or(0, |d| d.len()))
+            .sum::<usize>();
+    let reserve = options.reserve.max(carried + 12 * 1024);
     let mut sig = Dict::new();
     sig.set(b"Type", Object::name("Sig"));
     sig.set(b"Filter", Object::name("Adobe.PPKLite"));
@@ -335,6 +343,18 @@ impl Prepared {
     /// a digest (PKCS#11 `CKM_ECDSA`, or `CKM_RSA_PKCS` with a DigestInfo).
     pub fn to_be_signed_digest(&self) -> [u8; 32] {
         sha2::Sha256::digest(&self.attrs_der).into()
+    }
+
+    /// What an RSA key that signs raw PKCS#1 v1.5 blocks (PKCS#11 `CKM_RSA_PKCS`) must sign:
+    /// the DER `DigestInfo` of SHA-256 over [`Prepared::to_be_signed`] (RFC 8017 section
+    /// 9.2). Keys that hash themselves (`CKM_SHA256_RSA_PKCS`, WebCrypto) take
+    /// [`Prepared::to_be_signed`] instead.
+    pub fn to_be_signed_digest_info(&self) -> Vec<u8> {
+        const SHA256_PREFIX: [u8; 19] = [
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ];
+        [&SHA256_PREFIX[..], &self.to_be_signed_digest()].concat()
     }
 
     /// SHA-256 of the document as signed (the ByteRange), for showing to the holder.
