@@ -620,6 +620,16 @@ fn bad_pdfs_are_refused_with_their_codes() {
         code(&twice, small(|l| l.max_revisions = 1)),
         "pdf.limit.revisions"
     );
+    // More signatures than the verifier takes on.
+    let two = sign_bb(pki, "p256", &sign_bb(pki, "rsa", &plain));
+    let one_signature = VerifyOptions {
+        limits: small(|l| l.max_signatures = 1),
+        ..VerifyOptions::default()
+    };
+    assert_eq!(
+        pdf::verify(&two, &one_signature).unwrap_err().code(),
+        "pdf.limit.signatures"
+    );
 }
 
 #[test]
