@@ -23,13 +23,14 @@ use std::time::{Instant, SystemTime};
 use crate::Result;
 
 /// Every target of `fuzz/Cargo.toml`, in the order they run.
-const TARGETS: [&str; 6] = [
+const TARGETS: [&str; 7] = [
     "csr",
     "pkcs12_read",
     "pkcs8_decrypt",
     "cert_parse",
     "host_framing",
     "host_protocol",
+    "pdf_read",
 ];
 
 /// cargo-fuzz's instrumentation, minus the nightly-only sanitizer (see the module docs).

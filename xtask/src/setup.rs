@@ -6,7 +6,8 @@
 //! and `chromium-driver` for the browser tests, `binaryen` for `wasm-opt`) through apt-get,
 //! which needs root (CI and these machines run as root); `postgresql` for the throwaway test
 //! cluster (its `initdb` is not on PATH but in `/usr/lib/postgresql/*/bin`); Python
-//! `cryptography` in a venv under `target/pyenv` from PyPI; the browser tests' npm packages in
+//! `cryptography`, and pyHanko with its command line (the PDF signature judge), in a venv under
+//! `target/pyenv` from PyPI; `poppler-utils` (pdfsig) and `qpdf`, the other PDF judges; the browser tests' npm packages in
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
 //! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
 //! and 7 under the aliases vite5, vite6, vite7, Vite 8 as vite, webpack, esbuild: one install).
@@ -27,10 +28,19 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // The USB-token path: SoftHSM2 is the PKCS#11 token in tests, pkcs11-tool (OpenSC) the judge.
     ("softhsm2", "softhsm2-util"),
     ("opensc", "pkcs11-tool"),
+    // The PDF signature judges (kunci-core/tests/pdf.rs, kunci-cli/tests/pdf.rs).
+    ("poppler-utils", "pdfsig"),
+    ("qpdf", "qpdf"),
 ];
 
 /// Python packages installed into the venv, pinned to a major version the tests were written for.
-const PIP_PACKAGES: &[&str] = &["cryptography>=44,<50"];
+/// pyHanko 0.38 needs cryptography 48 or later; both pinned exactly to what the PDF tests were
+/// judged with (docs/spikes/pades.md).
+const PIP_PACKAGES: &[&str] = &[
+    "cryptography>=48,<50",
+    "pyhanko==0.38.0",
+    "pyhanko-cli==0.6.0",
+];
 
 /// Everything, in order.
 pub fn all(root: &Path) -> Result {
@@ -111,7 +121,7 @@ fn apt_get_install(missing: &[&str]) -> Result {
 fn python_venv(root: &Path) -> Result {
     let python = venv_python(root);
     let ok = Command::new(&python)
-        .args(["-c", "import cryptography"])
+        .args(["-c", "import cryptography, pyhanko, pyhanko.cli"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()

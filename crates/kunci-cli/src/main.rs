@@ -4,9 +4,11 @@
 //! Errors print as `kunci: error[CODE]: message` (or a JSON object with `--json`) and exit 1;
 //! a check that says no (a CSR whose signature fails, a password too weak) also exits 1;
 //! usage mistakes exit 2. Output files are never overwritten without `--force`, and private
-//! keys are written encrypted only, readable by their owner only.
+//! keys are written encrypted only, readable by their owner only. `kunci pdf verify` exits 1
+//! unless every signature of the file is valid.
 
 mod password;
+mod pdf_io;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -48,6 +50,93 @@ enum Command {
     Cert(CertCmd),
     /// Judge a password read from standard input; exit 0 when accepted, 1 when too weak.
     Strength(StrengthArgs),
+    /// PDF signatures (PAdES B-B, B-T, B-LT): sign, verify.
+    #[command(subcommand)]
+    Pdf(PdfCmd),
+}
+
+#[derive(Args)]
+struct PdfSign {
+    /// The signer's key (encrypted PKCS#8, `kunci key new`).
+    #[arg(long)]
+    key: PathBuf,
+    /// The signer's certificate (PEM or DER); its keyUsage must allow signing.
+    #[arg(long)]
+    cert: PathBuf,
+    /// The issuing chain to carry in the signature (PEM bundle).
+    #[arg(long)]
+    chain: Option<PathBuf>,
+    /// The PDF to sign.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(long)]
+    out: PathBuf,
+    /// A timestamp authority (http://…, RFC 3161): B-T.
+    #[arg(long)]
+    tsa: Option<String>,
+    /// Fetch an OCSP answer for the signer's certificate from the responder its
+    /// authorityInfoAccess names (or --ocsp-url) and add a DSS: B-LT. Needs --chain with
+    /// the issuer.
+    #[arg(long)]
+    ocsp: bool,
+    /// The OCSP responder to ask instead of the certificate's own (http://…).
+    #[arg(long, requires = "ocsp")]
+    ocsp_url: Option<String>,
+    /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// A visible stamp at PAGE,X,Y (page from 1; X, Y in points from the bottom left): who
+    /// signed, when, and a QR code for --stamp-url. Without it the signature is invisible.
+    #[arg(long)]
+    stamp: Option<String>,
+    /// The address the stamp's QR code opens (the portal's verification page).
+    #[arg(long, requires = "stamp")]
+    stamp_url: Option<String>,
+    /// The page to put the (invisible) signature field on, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// The signature field's name (default Signature1, Signature2, …).
+    #[arg(long)]
+    field: Option<String>,
+    /// Why the document is signed (/Reason).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Where it is signed (/Location).
+    #[arg(long)]
+    location: Option<String>,
+    #[command(flatten)]
+    pw: KeyPassword,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Subcommand)]
+enum PdfCmd {
+    /// Sign a PDF in an incremental update (earlier signatures stay valid).
+    Sign(Box<PdfSign>),
+    /// Verify every signature of a PDF; exit 0 only when all are valid.
+    Verify {
+        /// The PDF.
+        file: PathBuf,
+        /// Trusted certificates (PEM bundle); without it no chain is trusted.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// A CRL file (DER or PEM) to check revocation with, besides the file's DSS (repeatable).
+        #[arg(long)]
+        crl: Vec<PathBuf>,
+        /// An OCSP response file (DER) to check revocation with, besides the file's DSS
+        /// (repeatable).
+        #[arg(long = "ocsp-response")]
+        ocsp_response: Vec<PathBuf>,
+        /// Language of the report: id or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -260,7 +349,8 @@ fn main() -> ExitCode {
         | Command::Csr(CsrCmd::Show { json, .. })
         | Command::P12(P12Cmd::Show { json, .. })
         | Command::Cert(CertCmd::Show { json, .. })
-        | Command::Strength(StrengthArgs { json, .. }) => *json,
+        | Command::Strength(StrengthArgs { json, .. })
+        | Command::Pdf(PdfCmd::Verify { json, .. }) => *json,
         _ => false,
     };
     match run(cli.command) {
@@ -535,6 +625,7 @@ fn run(command: Command) -> Outcome {
                 s
             })
         }
+        Command::Pdf(cmd) => pdf_command(cmd),
         Command::Strength(args) => {
             let lang: Lang = args.lang.parse()?;
             let mut input = zeroize::Zeroizing::new(String::new());
@@ -590,6 +681,198 @@ struct P12Report {
     key_encryption: String,
     cert_encryption: String,
     iterations: u32,
+}
+
+fn pdf_command(cmd: PdfCmd) -> Outcome {
+    use kunci_core::pdf;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    match cmd {
+        PdfCmd::Sign(args) => {
+            let PdfSign {
+                key,
+                cert,
+                chain,
+                input,
+                out,
+                tsa,
+                ocsp,
+                ocsp_url,
+                crl,
+                stamp,
+                stamp_url,
+                page,
+                field,
+                reason,
+                location,
+                pw,
+                force,
+            } = *args;
+            check_writable(&out, force)?;
+            let cert_bytes = read(&cert)?;
+            let chain_der = match &chain {
+                Some(p) => cert::read_all_der(&read(p)?)?,
+                None => Vec::new(),
+            };
+            let document = read_pdf(&input)?;
+            let key = load_key(&key, &pw)?;
+            cert::check_key(&cert_bytes, &key)?;
+            let mut options = pdf::SignOptions::new(now);
+            options.page = page;
+            if let Some(spec) = &stamp {
+                let (stamp_page, x, y) = parse_stamp(spec)?;
+                let info = cert::parse(&cert_bytes)?;
+                let name = common_name(&info.subject).unwrap_or(info.subject);
+                options.page = stamp_page;
+                options.stamp = Some(pdf::Stamp::new(
+                    x,
+                    y,
+                    &name,
+                    &pdf_io::utc(now),
+                    stamp_url.as_deref(),
+                ));
+            }
+            options.field_name = field;
+            options.reason = reason;
+            options.location = location;
+            let mut signed = pdf::sign(&document, &key, &cert_bytes, &chain_der, &options)?;
+            if let Some(url) = &tsa {
+                let mut nonce = [0u8; 8];
+                getrandom::fill(&mut nonce).map_err(|e| Failure {
+                    code: "cli.random",
+                    message: e.to_string(),
+                })?;
+                let query = signed.timestamp_request(Some(u64::from_be_bytes(nonce) >> 1))?;
+                let answer = pdf_io::post(url, "application/timestamp-query", &query)
+                    .map_err(cli_err("cli.tsa"))?;
+                signed = signed.with_timestamp(&answer)?;
+            }
+            let validation_certs = signed.validation_certificates();
+            let mut bytes = signed.into_pdf()?;
+            let mut dss = pdf::Dss::default();
+            if ocsp {
+                let url = match ocsp_url {
+                    Some(u) => u,
+                    None => pdf::ocsp_url(&cert_bytes)?.ok_or_else(|| Failure {
+                        code: "cli.ocsp",
+                        message: "the certificate names no OCSP responder: give --ocsp-url".into(),
+                    })?,
+                };
+                let issuer = find_issuer(&cert_bytes, &chain_der).ok_or_else(|| Failure {
+                    code: "cli.ocsp",
+                    message: "the issuer of the certificate is not in --chain".into(),
+                })?;
+                let query = pdf::ocsp_request(&cert_bytes, &issuer)?;
+                let answer = pdf_io::post(&url, "application/ocsp-request", &query)
+                    .map_err(cli_err("cli.ocsp"))?;
+                dss.ocsps.push(answer);
+            }
+            for path in &crl {
+                dss.crls
+                    .push(kunci_core::pem::der_or_pem(&read(path)?, &["X509 CRL"])?);
+            }
+            if !dss.ocsps.is_empty() || !dss.crls.is_empty() {
+                dss.certs = validation_certs;
+                bytes = pdf::add_dss(&bytes, &dss, pdf::Limits::default())?;
+            }
+            write_file(&out, &bytes, force)?;
+            let level = match (tsa.is_some(), !dss.ocsps.is_empty() || !dss.crls.is_empty()) {
+                (true, true) => "B-LT",
+                (true, false) => "B-T",
+                (false, true) => "B-B with validation data",
+                (false, false) => "B-B",
+            };
+            eprintln!(
+                "kunci: signed {} ({level}) to {}",
+                input.display(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PdfCmd::Verify {
+            file,
+            trust,
+            crl,
+            ocsp_response,
+            lang,
+            json,
+        } => {
+            let lang: Lang = lang.parse()?;
+            let document = read_pdf(&file)?;
+            let mut options = pdf::VerifyOptions {
+                now,
+                ..pdf::VerifyOptions::default()
+            };
+            if let Some(t) = &trust {
+                options.trust = cert::read_all_der(&read(t)?)?;
+            }
+            for path in &crl {
+                options
+                    .crls
+                    .push(kunci_core::pem::der_or_pem(&read(path)?, &["X509 CRL"])?);
+            }
+            for path in &ocsp_response {
+                options.ocsps.push(read(path)?);
+            }
+            let report = pdf::verify(&document, &options)?;
+            print_report(json, &report, || pdf_io::report_text(&report, lang))?;
+            Ok(if report.valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+/// `PAGE,X,Y` of `--stamp`.
+fn parse_stamp(spec: &str) -> Result<(usize, f64, f64), Failure> {
+    let bad = || Failure {
+        code: "cli.usage",
+        message: format!("--stamp {spec}: write PAGE,X,Y, e.g. 1,350,60"),
+    };
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let [page, x, y] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let page: usize = page.parse().map_err(|_| bad())?;
+    let x: f64 = x.parse().map_err(|_| bad())?;
+    let y: f64 = y.parse().map_err(|_| bad())?;
+    if page == 0 || !x.is_finite() || !y.is_finite() {
+        return Err(bad());
+    }
+    Ok((page, x, y))
+}
+
+/// Reads a PDF, refusing files over the reader's limit before reading them.
+fn read_pdf(path: &Path) -> Result<Vec<u8>, Failure> {
+    let max = kunci_core::pdf::Limits::default().max_file_len;
+    let meta = std::fs::metadata(path).map_err(|e| Failure {
+        code: "cli.io",
+        message: format!("cannot read {}: {e}", path.display()),
+    })?;
+    if meta.len() > max as u64 {
+        return Err(kunci_core::Error::PdfLimit {
+            limit: kunci_core::PdfLimit::FileSize,
+            found: meta.len(),
+            max: max as u64,
+        }
+        .into());
+    }
+    std::fs::read(path).map_err(|e| Failure {
+        code: "cli.io",
+        message: format!("cannot read {}: {e}", path.display()),
+    })
+}
+
+/// The certificate in `chain` (DER each) that issued `cert` (DER or PEM), by name.
+fn find_issuer(cert: &[u8], chain: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let info = cert::parse(cert).ok()?;
+    chain
+        .iter()
+        .find(|c| cert::parse(c).is_ok_and(|i| i.subject == info.issuer))
+        .cloned()
 }
 
 /// `kunci csr show` in words: contents first, then the signature, then kunci's verdict.

@@ -153,6 +153,115 @@ pub enum Error {
     /// A language code other than `id` (Indonesian) or `en` (English) was asked for.
     #[error("unknown language `{0}`: use id or en")]
     UnknownLanguage(String),
+
+    // ---- PDF signatures (module `pdf`, feature `pdf`) ----
+    /// The file is not a PDF kunci can read: a broken cross-reference table, an object that
+    /// is not where the table says, a syntax error. kunci never repairs a file it signs.
+    #[error("not a PDF kunci can read: {0}; re-save it with a PDF tool and try again")]
+    PdfMalformed(String),
+    /// The PDF is encrypted (password-protected or with permissions); kunci signs and checks
+    /// only unencrypted files.
+    #[error("the PDF is encrypted: remove the password or permissions first, then sign it")]
+    PdfEncrypted,
+    /// The PDF uses a feature kunci's reader does not have (a filter other than
+    /// FlateDecode in an xref or object stream, a PDF 2.0 crypt filter, ...).
+    #[error("the PDF uses something kunci does not read: {0}")]
+    PdfUnsupported(String),
+    /// The PDF goes over one of the reader's limits (a hostile or unusually built file).
+    #[error("the PDF is over kunci's limit on {limit}: {found} (at most {max})")]
+    PdfLimit {
+        /// Which limit.
+        limit: PdfLimit,
+        /// What the file has or asks for.
+        found: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The signer's certificate may not sign documents: it lacks the keyUsage extension or
+    /// both its digitalSignature and nonRepudiation bits.
+    #[error(
+        "this certificate may not sign documents (it needs keyUsage digitalSignature or \
+         nonRepudiation): use a signing certificate"
+    )]
+    PdfCertKeyUsage,
+    /// The CMS signature (with its chain and timestamp) does not fit the room reserved for it.
+    #[error(
+        "the signature is {len} bytes, more than the {room} bytes reserved: sign again with a larger reserve"
+    )]
+    PdfSignatureTooLarge {
+        /// Bytes of the CMS SignedData.
+        len: usize,
+        /// Bytes reserved.
+        room: usize,
+    },
+    /// The signature handed to `finish` does not verify with the certificate's key over the
+    /// signed attributes: wrong key, wrong algorithm or wrong data signed.
+    #[error("the signature does not verify with the certificate's key: {0}")]
+    PdfBadSignature(String),
+    /// The timestamp answer is unusable: a refusal, not a token, or over other data.
+    #[error("the timestamp is unusable: {0}")]
+    PdfBadTimestamp(String),
+    /// The PDF is certified with DocMDP permission 1: its author allows no change at all,
+    /// not even another signature.
+    #[error("the PDF is certified to allow no changes: it cannot be signed again")]
+    PdfCertifiedNoChanges,
+    /// The page asked for does not exist.
+    #[error("the PDF has no page {page} (it has {count})")]
+    PdfNoSuchPage {
+        /// The page asked for (1-based).
+        page: usize,
+        /// Pages in the file.
+        count: usize,
+    },
+}
+
+/// The limits of kunci's PDF reader, each with its own error code (`pdf.limit.<name>`).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PdfLimit {
+    /// The whole file's size.
+    FileSize,
+    /// Objects declared by the cross-reference data.
+    Objects,
+    /// Nesting of arrays and dictionaries (and of page-tree levels).
+    Depth,
+    /// One stream's encoded length.
+    StreamLength,
+    /// Bytes produced by decompressing streams.
+    Inflated,
+    /// Cross-reference sections (revisions) chained by /Prev.
+    Revisions,
+    /// Signatures verified in one file.
+    Signatures,
+}
+
+impl PdfLimit {
+    /// The stable error code of this limit.
+    pub fn code(self) -> &'static str {
+        match self {
+            PdfLimit::FileSize => "pdf.limit.file_size",
+            PdfLimit::Objects => "pdf.limit.objects",
+            PdfLimit::Depth => "pdf.limit.depth",
+            PdfLimit::StreamLength => "pdf.limit.stream_length",
+            PdfLimit::Inflated => "pdf.limit.inflated",
+            PdfLimit::Revisions => "pdf.limit.revisions",
+            PdfLimit::Signatures => "pdf.limit.signatures",
+        }
+    }
+}
+
+impl core::fmt::Display for PdfLimit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            PdfLimit::FileSize => "the file size in bytes",
+            PdfLimit::Objects => "the number of objects",
+            PdfLimit::Depth => "nesting depth",
+            PdfLimit::StreamLength => "a stream's length in bytes",
+            PdfLimit::Inflated => "decompressed bytes",
+            PdfLimit::Revisions => "the number of revisions",
+            PdfLimit::Signatures => "the number of signatures",
+        })
+    }
 }
 
 impl Error {
@@ -192,6 +301,16 @@ impl Error {
             Error::PasswordTooWeak { .. } => "password.too_weak",
             Error::PasswordTooLong { .. } => "password.too_long",
             Error::UnknownLanguage(_) => "input.unknown_language",
+            Error::PdfMalformed(_) => "pdf.malformed",
+            Error::PdfEncrypted => "pdf.encrypted",
+            Error::PdfUnsupported(_) => "pdf.unsupported",
+            Error::PdfLimit { limit, .. } => limit.code(),
+            Error::PdfCertKeyUsage => "pdf.cert_key_usage",
+            Error::PdfSignatureTooLarge { .. } => "pdf.signature_too_large",
+            Error::PdfBadSignature(_) => "pdf.bad_signature",
+            Error::PdfBadTimestamp(_) => "pdf.bad_timestamp",
+            Error::PdfNoSuchPage { .. } => "pdf.no_such_page",
+            Error::PdfCertifiedNoChanges => "pdf.certified_no_changes",
         }
     }
 }
@@ -247,13 +366,23 @@ impl Error {
             | Error::P12Incomplete(_)
             | Error::PasswordTooWeak { .. }
             | Error::PasswordTooLong { .. }
-            | Error::UnknownLanguage(_) => ErrorKind::BadInput,
+            | Error::UnknownLanguage(_)
+            | Error::PdfMalformed(_)
+            | Error::PdfLimit { .. }
+            | Error::PdfCertKeyUsage
+            | Error::PdfSignatureTooLarge { .. }
+            | Error::PdfBadSignature(_)
+            | Error::PdfBadTimestamp(_)
+            | Error::PdfNoSuchPage { .. }
+            | Error::PdfCertifiedNoChanges => ErrorKind::BadInput,
             Error::Pkcs8WrongPassword | Error::P12WrongPassword => ErrorKind::WrongPassword,
             Error::UnsupportedAlgorithm(_)
             | Error::UnsupportedKey(_)
             | Error::Pkcs8UnsupportedEncryption(_)
             | Error::CsrAlgorithmNotAllowed(_)
-            | Error::P12Unsupported(_) => ErrorKind::Unsupported,
+            | Error::P12Unsupported(_)
+            | Error::PdfEncrypted
+            | Error::PdfUnsupported(_) => ErrorKind::Unsupported,
             Error::KeyGeneration(_) | Error::SigningFailed(_) => ErrorKind::Internal,
         }
     }
@@ -299,7 +428,33 @@ mod tests {
             Error::PasswordTooWeak { percent: 0 },
             Error::PasswordTooLong { max: 0 },
             Error::UnknownLanguage(String::new()),
+            Error::PdfMalformed(String::new()),
+            Error::PdfEncrypted,
+            Error::PdfUnsupported(String::new()),
+            Error::PdfCertKeyUsage,
+            Error::PdfSignatureTooLarge { len: 0, room: 0 },
+            Error::PdfBadSignature(String::new()),
+            Error::PdfBadTimestamp(String::new()),
+            Error::PdfNoSuchPage { page: 0, count: 0 },
+            Error::PdfCertifiedNoChanges,
         ];
+        let limits = [
+            PdfLimit::FileSize,
+            PdfLimit::Objects,
+            PdfLimit::Depth,
+            PdfLimit::StreamLength,
+            PdfLimit::Inflated,
+            PdfLimit::Revisions,
+            PdfLimit::Signatures,
+        ];
+        let all: Vec<Error> = all
+            .into_iter()
+            .chain(limits.map(|limit| Error::PdfLimit {
+                limit,
+                found: 0,
+                max: 0,
+            }))
+            .collect();
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         for c in &codes {
             assert!(c.contains('.') && c.is_ascii(), "{c}");

@@ -20,6 +20,9 @@ pub mod error;
 pub mod kdf;
 pub mod key;
 pub mod pem;
+// Behind a feature (off by default) so the core wasm module carries no PDF code.
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod pkcs12;
 pub mod pkcs8;
 pub mod scrypt;
@@ -31,7 +34,7 @@ pub mod sign;
 pub mod strength;
 mod x509text;
 
-pub use error::{Error, Result};
+pub use error::{Error, PdfLimit, Result};
 pub use key::{KeyAlgorithm, KeyPair};
 pub use secret::{CsrToken, Password};
 pub use sign::{SignatureAlgorithm, Signer};

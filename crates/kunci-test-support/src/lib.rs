@@ -200,3 +200,387 @@ pub fn http_post(port: u16, path: &str, content_type: &str, body: &[u8]) -> Vec<
     );
     answer[split + 4..].to_vec()
 }
+
+/// pyHanko's command line (the PDF signature judge): `KUNCI_PYHANKO`, else the venv that
+/// `cargo xtask ci` makes under `target/pyenv`, else `pyhanko` on PATH.
+pub fn pyhanko() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyenv/bin/pyhanko");
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("pyhanko"))
+            .find(|p| p.is_file())
+    });
+    let found = [
+        std::env::var_os("KUNCI_PYHANKO").map(PathBuf::from),
+        Some(venv),
+        on_path,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(!required(), "pyHanko is missing and KUNCI_REQUIRE_JUDGES=1");
+        eprintln!("SKIPPED: pyHanko is not installed (run `cargo xtask ci` to install it)");
+    }
+    found
+}
+
+/// The small PKI the PDF signature tests sign with, made by OpenSSL in a folder: a P-256 root
+/// (`ca.pem`, `ca.key`), signers RSA-2048 (`rsa.*`) and P-256 (`p256.*`) with keyUsage
+/// digitalSignature + nonRepudiation, one without it (`noku.*`, keyUsage keyEncipherment), a
+/// TSA (`tsa.*`, critical EKU timeStamping, `ts.cnf` for `openssl ts -reply`), the root's CRL
+/// (`ca.crl.der`, nothing revoked), each key also as encrypted PKCS#8 (`*.enc.pem`, password
+/// [`PDF_KEY_PASSWORD`]) for kunci, and an NSS database trusting the root (`nssdb`, for
+/// pdfsig's `-nssdir sql:DIR`).
+pub struct PdfPki {
+    /// The folder holding everything.
+    pub dir: PathBuf,
+}
+
+/// The password of the `*.enc.pem` keys of [`PdfPki`] (test-only keys).
+pub const PDF_KEY_PASSWORD: &str = "kunci-pdf-test-1";
+
+impl PdfPki {
+    /// A file of the PKI by name (`rsa.pem`, `p256.enc.pem`, `nssdb`, ...).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Makes the PKI in `dir` with `openssl` (and `certutil` for the NSS database, when
+    /// installed).
+    pub fn make(openssl: &Path, dir: &Path) -> PdfPki {
+        let o = |args: &[&str]| {
+            let mut cmd = Command::new(openssl);
+            cmd.args(args).current_dir(dir);
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+        o(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "ca.key",
+        ]);
+        o(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-sha256",
+            "-days",
+            "3650",
+            "-subj",
+            "/C=ID/O=Kunci PDF Test/CN=Kunci PDF Test Root",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-addext",
+            "subjectKeyIdentifier=hash",
+            "-out",
+            "ca.pem",
+        ]);
+        write(
+            "signer.ext",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        );
+        write(
+            "noku.ext",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyEncipherment\n",
+        );
+        write(
+            "tsa.ext",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
+             extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
+             authorityKeyIdentifier=keyid\n",
+        );
+        let mut serial = 10;
+        for (name, alg, cn, ext) in [
+            ("rsa", "RSA", "Penanda Tangan RSA", "signer.ext"),
+            ("p256", "EC", "Penanda Tangan P-256", "signer.ext"),
+            ("noku", "EC", "No Signing Usage", "noku.ext"),
+            ("tsa", "EC", "Kunci PDF Test TSA", "tsa.ext"),
+        ] {
+            let key = format!("{name}.key");
+            let opt = if alg == "RSA" {
+                "rsa_keygen_bits:2048"
+            } else {
+                "ec_paramgen_curve:P-256"
+            };
+            o(&["genpkey", "-algorithm", alg, "-pkeyopt", opt, "-out", &key]);
+            let csr = format!("{name}.csr");
+            let subj = format!("/C=ID/O=Kunci PDF Test/CN={cn}");
+            o(&["req", "-new", "-key", &key, "-subj", &subj, "-out", &csr]);
+            serial += 1;
+            o(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                &serial.to_string(),
+                "-days",
+                "1000",
+                "-sha256",
+                "-extfile",
+                ext,
+                "-out",
+                &format!("{name}.pem"),
+            ]);
+            o(&[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                &key,
+                "-v2",
+                "aes-256-cbc",
+                "-v2prf",
+                "hmacWithSHA256",
+                "-iter",
+                "100000",
+                "-passout",
+                &format!("pass:{PDF_KEY_PASSWORD}"),
+                "-out",
+                &format!("{name}.enc.pem"),
+            ]);
+        }
+        // `openssl ts -reply` and `openssl ca -gencrl` configurations.
+        write(
+            "ts.cnf",
+            "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = ./tsaserial\n\
+             signer_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\n\
+             digests = sha256\naccuracy = secs:1\ness_cert_id_alg = sha256\n\
+             signer_cert = ./tsa.pem\nsigner_key = ./tsa.key\ncerts = ./ca.pem\n",
+        );
+        write("tsaserial", "01\n");
+        // The CA database `openssl ca -gencrl` and `openssl ocsp -index` read: every
+        // certificate issued above, valid (V).
+        let mut index = String::new();
+        for (name, serial) in [("rsa", 11), ("p256", 12), ("noku", 13), ("tsa", 14)] {
+            let cert = dir.join(format!("{name}.pem"));
+            let out = run_ok(
+                openssl,
+                &[
+                    "x509",
+                    "-in",
+                    p(&cert),
+                    "-noout",
+                    "-enddate",
+                    "-subject",
+                    "-nameopt",
+                    "compat",
+                ],
+                None,
+            );
+            let end = out
+                .lines()
+                .find_map(|l| l.strip_prefix("notAfter="))
+                .unwrap();
+            let subject = out
+                .lines()
+                .find_map(|l| l.strip_prefix("subject="))
+                .unwrap()
+                .trim();
+            index.push_str(&format!(
+                "V\t{}\t\t{serial:02X}\tunknown\t{subject}\n",
+                index_date(end)
+            ));
+        }
+        write("index.txt", &index);
+        write(
+            "ca.cnf",
+            "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = ./index.txt\n\
+             crlnumber = ./crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n\
+             certificate = ./ca.pem\nprivate_key = ./ca.key\n",
+        );
+        write("crlnumber", "01\n");
+        o(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl.pem"]);
+        o(&[
+            "crl",
+            "-in",
+            "ca.crl.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "ca.crl.der",
+        ]);
+        if let Some(certutil) = judge("certutil") {
+            let nss = dir.join("nssdb");
+            std::fs::create_dir_all(&nss).unwrap();
+            let db = format!("sql:{}", nss.display());
+            run_ok(&certutil, &["-N", "-d", &db, "--empty-password"], None);
+            let ca = dir.join("ca.pem");
+            run_ok(
+                &certutil,
+                &[
+                    "-A",
+                    "-d",
+                    &db,
+                    "-n",
+                    "Kunci PDF Test Root",
+                    "-t",
+                    "C,C,C",
+                    "-i",
+                    p(&ca),
+                ],
+                None,
+            );
+        }
+        PdfPki {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// An RFC 3161 timestamp answer (`TimeStampResp` DER) from `openssl ts -reply` for the
+    /// request `query` (DER), signed by the PKI's TSA.
+    pub fn timestamp(&self, openssl: &Path, query: &[u8]) -> Vec<u8> {
+        let n = unique();
+        let q = self.dir.join(format!("q{n}.tsq"));
+        let r = self.dir.join(format!("r{n}.tsr"));
+        std::fs::write(&q, query).unwrap();
+        let out = Command::new(openssl)
+            .args([
+                "ts",
+                "-reply",
+                "-config",
+                "ts.cnf",
+                "-queryfile",
+                p(&q),
+                "-out",
+                p(&r),
+            ])
+            .current_dir(&self.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl ts: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(&r).unwrap()
+    }
+}
+
+/// A number unique in this process (file names of concurrent tests sharing a folder).
+fn unique() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// OpenSSL's `notAfter=` text (`Sep  2 10:50:00 2029 GMT`) as its index.txt writes dates
+/// (`290902105000Z`).
+fn index_date(text: &str) -> String {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.iter().position(|m| *m == parts[0]).unwrap() + 1;
+    let day: u32 = parts[1].parse().unwrap();
+    let time = parts[2].replace(':', "");
+    let year = &parts[3][2..];
+    format!("{year}{month:02}{day:02}{time}Z")
+}
+
+impl PdfPki {
+    /// An OCSP answer (`OCSPResponse` DER) from `openssl ocsp` acting as the PKI root's
+    /// responder, for the request `query` (DER).
+    pub fn ocsp(&self, openssl: &Path, query: &[u8]) -> Vec<u8> {
+        let n = unique();
+        let q = self.dir.join(format!("q{n}.ocq"));
+        let r = self.dir.join(format!("r{n}.ocr"));
+        std::fs::write(&q, query).unwrap();
+        let out = Command::new(openssl)
+            .args([
+                "ocsp",
+                "-index",
+                "index.txt",
+                "-CA",
+                "ca.pem",
+                "-rsigner",
+                "ca.pem",
+                "-rkey",
+                "ca.key",
+                "-ndays",
+                "7",
+                "-reqin",
+                p(&q),
+                "-respout",
+                p(&r),
+            ])
+            .current_dir(&self.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl ocsp: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(&r).unwrap()
+    }
+}
+
+/// Serves `answer(body)` for each of the next `n` HTTP POSTs on a fresh port of 127.0.0.1
+/// (a TSA or OCSP responder stand-in for the command line's tests); returns the URL.
+pub fn serve_posts(n: usize, answer: impl Fn(&[u8]) -> Vec<u8> + Send + 'static) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let mut stream = stream.unwrap();
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let body = loop {
+                let k = stream.read(&mut buf).unwrap();
+                data.extend_from_slice(&buf[..k]);
+                if let Some(split) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..split]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap());
+                    if data.len() >= split + 4 + len || k == 0 {
+                        break data[split + 4..].to_vec();
+                    }
+                }
+                if k == 0 {
+                    break Vec::new();
+                }
+            };
+            let reply = answer(&body);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&reply);
+        }
+    });
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// pdfsig's report of `file` with the PKI's NSS database (its exit code means nothing: it is 0
+/// on a digest mismatch too, so the text is what tests read).
+pub fn pdfsig(pdfsig: &Path, pki: &PdfPki, file: &Path) -> String {
+    let db = format!("sql:{}", pki.path("nssdb").display());
+    let out = run(pdfsig, &["-nssdir", &db, p(file)], None);
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Debian's SoftHSM2 PKCS#11 module (package `softhsm2`), the test token. kunci-host's tests
+/// name the same path in their `common` module.
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
