@@ -303,7 +303,7 @@ fn decode_key_id(key_id: &str) -> Result<Vec<u8>> {
 fn decode_digest(text: &str) -> Result<[u8; 32]> {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     let text = text.trim();
-    let hex_digits = !text.is_empty() && text.len() % 2 == 0;
+    let hex_digits = !text.is_empty() && text.len().is_multiple_of(2);
     let bytes = if hex_digits && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         hex::decode(text).ok()
     } else {
