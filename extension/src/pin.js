@@ -187,7 +187,7 @@ function showSigned(summary) {
   list.replaceChildren();
   for (const row of signRows(summary)) {
     const dt = document.createElement('dt');
-    dt.append(document.createTextNode(row.label[0]), enSpan(row.label[1]));
+    dt.append(document.createTextNode(`${row.label[0]} `), enSpan(row.label[1]));
     const dd = document.createElement('dd');
     if (Array.isArray(row.value)) dd.append(document.createTextNode(row.value[0]), enSpan(row.value[1]));
     else dd.textContent = row.value;
