@@ -160,6 +160,8 @@ const JOBS = {
       return { keyId: p.keyId.toLowerCase(), algorithm: p.algorithm, digest, document: { name: doc.name, size } };
     },
     hostOp: 'sign_digest',
+    // The key lives on one token: with several plugged in, the holder may have chosen another.
+    retryOnOtherToken: ['key.not_found'],
     hostParams: (p) => ({ key_id: p.keyId, algorithm: p.algorithm, digest: p.digest }),
     result: (r, token) => ({
       token: camel(token), signature: r.signature, algorithm: r.algorithm, keyId: r.key_id, certificate: r.certificate ?? null,
@@ -186,7 +188,7 @@ async function pinFlow(op, job, params, origin, deadline, signal) {
   return openSession(
     'pin',
     {
-      origin, op, summary: job.summary(params), tokens: tokens ?? [],
+      origin, op, summary: job.summary(params), tokens: tokens ?? [], retryOnOtherToken: job.retryOnOtherToken ?? [],
       async refresh() {
         this.tokens = (await host.request('list_tokens', {}, origin, deadline)).tokens ?? [];
         return this.tokens;
@@ -362,7 +364,8 @@ async function windowMessage(message) {
       } catch (e) {
         pin = undefined;
         const error = toWire(e);
-        const retry = RETRYABLE.has(error.code) && !(error.code === 'pin.incorrect' && error.tries_left === 0);
+        const retry = (RETRYABLE.has(error.code) && !(error.code === 'pin.incorrect' && error.tries_left === 0))
+          || (session.retryOnOtherToken.includes(error.code) && (session.tokens?.length ?? 0) > 1);
         if (!retry) session.settle(false, e instanceof OpError ? e : new OpError(error.code, error.message));
         return { ok: false, error, retry };
       } finally {

@@ -31,6 +31,7 @@ const T = {
   refused: ['Ditolak.', 'Refused.'],
   chooseToken: ['Pilih token dulu.', 'Choose a token first.'],
   typePin: ['Ketik PIN token.', 'Type the token PIN.'],
+  keyElsewhere: ['Kunci ini tidak ada di token itu. Pilih token lain lalu lanjutkan.', 'This key is not on that token. Choose another token, then continue.'],
   wrongPin: ['PIN salah.', 'Wrong PIN.'],
   triesLeft: ['Sisa percobaan: {n}.', 'Tries left: {n}.'],
   lastTry: ['Percobaan terakhir: PIN yang salah sekali lagi akan mengunci token.', 'Final try: one more wrong PIN locks the token.'],
@@ -332,6 +333,8 @@ async function submit() {
     }
   } else if (e.code === 'pin.required') {
     say(error, 'typePin');
+  } else if (e.code === 'key.not_found') {
+    say(error, 'keyElsewhere');
   } else {
     say(error, 'failed', { m: e.message });
   }

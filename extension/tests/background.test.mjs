@@ -534,6 +534,40 @@ describe('the PIN window', () => {
     }
   });
 
+  test('signDigest with several tokens: key.not_found on one lets the holder choose another', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => {
+        if (r.op === 'list_tokens') return { ok: true, result: { tokens: [TOKEN, { ...TOKEN, serial: 'SER2' }] } };
+        if (r.op !== 'sign_digest') return defaultAnswer(r);
+        if (r.params.token === 'SER1') return { ok: false, error: { code: 'key.not_found', message: 'not here' } };
+        return { ok: true, result: { signature: 'c2ln', algorithm: 'p256', key_id: r.params.key_id, certificate: null } };
+      },
+    });
+    const { port, session } = await openPinWindow(env, 'token.signDigest', SIGN);
+    const first = (await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' })).answer;
+    assert.deepEqual(first, { ok: false, error: { code: 'key.not_found', message: 'not here' }, retry: true });
+    await settle();
+    assert.deepEqual(port.replies, [], 'the page keeps waiting');
+    assert.deepEqual((await env.window({ type: 'pin.submit', session: session.id, token: 'SER2', pin: '1234' })).answer, { ok: true });
+    assert.equal((await replyOf(port)).result.token.serial, 'SER2');
+  });
+
+  test('key.not_found ends other PIN operations even with several tokens', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => {
+        if (r.op === 'list_tokens') return { ok: true, result: { tokens: [TOKEN, { ...TOKEN, serial: 'SER2' }] } };
+        if (r.op === 'import_certificate') return { ok: false, error: { code: 'key.not_found', message: 'no key for it' } };
+        return defaultAnswer(r);
+      },
+    });
+    const { port, session } = await openPinWindow(env, 'token.importCertificate', { certificate: PEM });
+    const answer = (await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' })).answer;
+    assert.equal(answer.retry, false);
+    assert.equal((await replyOf(port)).error.code, 'key.not_found');
+  });
+
   test('the last wrong PIN (tries_left 0) and a locked PIN end the request', async () => {
     for (const error of [
       { code: 'pin.incorrect', message: 'wrong PIN', tries_left: 0 },
