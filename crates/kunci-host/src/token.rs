@@ -1,6 +1,6 @@
 //! PKCS#11 through cryptoki: loading the module, finding tokens by serial, logging in with the
-//! token's PIN flags honoured, generating non-extractable key pairs, signing CSRs on the token
-//! and storing and listing certificates.
+//! token's PIN flags honoured, generating non-extractable key pairs, signing CSRs and SHA-256
+//! digests (for documents) on the token, and storing and listing certificates.
 //!
 //! What this module does not do: it never reads key material other than public keys, never
 //! keeps a PIN beyond the login call, and keeps no session open between requests (each
@@ -166,6 +166,16 @@ pub struct GeneratedKey {
     pub algorithm: Algorithm,
     /// The public key, DER SubjectPublicKeyInfo.
     pub public_key_der: Vec<u8>,
+}
+
+/// A signature made on a token by [`LoggedIn::sign_digest`].
+#[derive(Debug, Clone)]
+pub struct DigestSignature {
+    /// The PKCS#1 v1.5 signature (RSA, as long as the modulus) or the raw `r || s` (P-256, 64
+    /// bytes).
+    pub signature: Vec<u8>,
+    /// The certificate stored beside the key (same CKA_ID), PEM, if the token holds one.
+    pub certificate: Option<String>,
 }
 
 /// A loaded, initialised PKCS#11 module. `C_Finalize` runs when the last clone drops.
@@ -442,6 +452,156 @@ impl LoggedIn {
                 },
             }),
         }
+    }
+
+    /// Signs a SHA-256 `digest` the caller computed with the private key `key_id`, in this one
+    /// session (one login): `rsa2048` as `CKM_RSA_PKCS` over the DER DigestInfo (PKCS#1 v1.5),
+    /// `p256` as `CKM_ECDSA` over the digest, answered as raw `r || s` (64 bytes). The key
+    /// must be of the algorithm asked (RSA of 2048 bits or more, or EC on P-256) and may sign
+    /// (`CKA_SIGN`); the certificate stored beside it (same CKA_ID), if any, comes back with
+    /// the signature. The private key never leaves the token: only the signature is read.
+    pub fn sign_digest(
+        &self,
+        key_id: &[u8],
+        algorithm: Algorithm,
+        digest: &[u8; 32],
+    ) -> Result<DigestSignature> {
+        let (private, key_type, _) = self.private_key(key_id)?;
+        let id = hex::encode(key_id);
+        let expected = match algorithm {
+            Algorithm::Rsa2048 => KeyType::RSA,
+            Algorithm::P256 => KeyType::EC,
+        };
+        if key_type != expected {
+            let is = if key_type == KeyType::RSA {
+                "an RSA key"
+            } else {
+                "an EC key"
+            };
+            return Err(Error::RequestBad(format!(
+                "key {id} is {is}, not a {} key: ask for the key's own algorithm",
+                algorithm.as_str()
+            )));
+        }
+        let wanted: &[AttributeType] = match algorithm {
+            Algorithm::Rsa2048 => &[AttributeType::Sign, AttributeType::Modulus],
+            Algorithm::P256 => &[AttributeType::Sign, AttributeType::EcParams],
+        };
+        // Each attribute is asked alone: a token that cannot read one (some keep no CKA_MODULUS
+        // on the private key) must not hide the others.
+        let mut modulus_len = None;
+        for attribute in wanted {
+            let Ok(values) = self.session.get_attributes(private, &[*attribute]) else {
+                continue;
+            };
+            for value in values {
+                match value {
+                    Attribute::Sign(false) => {
+                        return Err(Error::KeyCannotSign(format!(
+                            "key {id} is not allowed to sign (its CKA_SIGN is false): use a \
+                             signing key"
+                        )));
+                    }
+                    Attribute::Modulus(n) => {
+                        let n = n.iter().skip_while(|b| **b == 0).count();
+                        if n < 256 {
+                            return Err(Error::RequestBad(format!(
+                                "key {id} is RSA {} bits: kunci signs with RSA keys of 2048 bits \
+                                 or more",
+                                n * 8
+                            )));
+                        }
+                        modulus_len = Some(n);
+                    }
+                    Attribute::EcParams(params) if params != P256_EC_PARAMS => {
+                        return Err(Error::MechanismUnsupported(
+                            "EC keys on curves other than P-256".to_owned(),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Read before signing, so that a failure here leaves nothing signed.
+        let certificate = self.certificate_of(key_id)?;
+        let (mechanism, data, what) = match algorithm {
+            Algorithm::Rsa2048 => {
+                let mut digest_info = SHA256_DIGEST_INFO_PREFIX.to_vec();
+                digest_info.extend_from_slice(digest);
+                (
+                    Mechanism::RsaPkcs,
+                    digest_info,
+                    "RSA PKCS#1 v1.5 signatures",
+                )
+            }
+            Algorithm::P256 => (Mechanism::Ecdsa, digest.to_vec(), "ECDSA signatures"),
+        };
+        let signature = self
+            .session
+            .sign(&mechanism, private, &data)
+            .map_err(|e| Error::from_pkcs11(e, what))?;
+        let bad = |why: String| Error::Pkcs11 {
+            function: "C_Sign".to_owned(),
+            rv: why,
+        };
+        let signature = match algorithm {
+            Algorithm::Rsa2048 => match modulus_len {
+                Some(n) if signature.len() != n => {
+                    return Err(bad(format!(
+                        "the token gave an RSA signature of {} bytes for a {n}-byte modulus",
+                        signature.len()
+                    )));
+                }
+                _ if signature.is_empty() => {
+                    return Err(bad("the token gave an empty signature".to_owned()));
+                }
+                _ => signature,
+            },
+            Algorithm::P256 => ecdsa_p256_raw(&signature).ok_or_else(|| {
+                bad(format!(
+                    "the token gave {} bytes that are no P-256 signature",
+                    signature.len()
+                ))
+            })?,
+        };
+        Ok(DigestSignature {
+            signature,
+            certificate,
+        })
+    }
+
+    /// The X.509 certificate stored with CKA_ID `key_id`, PEM; the one valid longest when the
+    /// token holds several (an earlier one for the same key), `None` when it holds none.
+    fn certificate_of(&self, key_id: &[u8]) -> Result<Option<String>> {
+        let handles = self
+            .session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::CERTIFICATE),
+                Attribute::CertificateType(CertificateType::X_509),
+                Attribute::Id(key_id.to_vec()),
+            ])
+            .map_err(|e| Error::from_pkcs11(e, "certificates"))?;
+        let mut best: Option<kunci_core::cert::CertificateInfo> = None;
+        for handle in handles {
+            let Ok(attrs) = self.session.get_attributes(handle, &[AttributeType::Value]) else {
+                continue;
+            };
+            let Some(Attribute::Value(der)) = attrs.into_iter().next() else {
+                continue;
+            };
+            match kunci_core::cert::parse(&der) {
+                Ok(info)
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| info.not_after_unix > b.not_after_unix) =>
+                {
+                    best = Some(info);
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("kunci-host: skipping an unreadable certificate object: {e}"),
+            }
+        }
+        Ok(best.map(|info| kunci_core::pem::encode("CERTIFICATE", &info.der)))
     }
 
     /// Stores `certificate` (PEM or DER) beside the private key whose public key it certifies,
@@ -799,6 +959,31 @@ impl kunci_core::Signer for TokenSigner<'_> {
     }
 }
 
+/// A P-256 ECDSA signature as PKCS#11 specifies it, raw `r || s` (64 bytes). Some tokens
+/// answer `CKM_ECDSA` with a DER `ECDSA-Sig-Value` instead; that is converted. None for
+/// anything else.
+fn ecdsa_p256_raw(signature: &[u8]) -> Option<Vec<u8>> {
+    if signature.len() == 64 {
+        return Some(signature.to_vec());
+    }
+    #[derive(der::Sequence)]
+    struct EcdsaSigValue<'a> {
+        r: UintRef<'a>,
+        s: UintRef<'a>,
+    }
+    let value = EcdsaSigValue::from_der(signature).ok()?;
+    let mut raw = vec![0u8; 64];
+    for (half, int) in [value.r, value.s].iter().enumerate() {
+        let bytes = int.as_bytes();
+        if bytes.is_empty() || bytes.len() > 32 {
+            return None;
+        }
+        let end = (half + 1) * 32;
+        raw[end - bytes.len()..end].copy_from_slice(bytes);
+    }
+    Some(raw)
+}
+
 /// The SPKI of an RSA public key from its big-endian modulus and exponent.
 pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> der::Result<Vec<u8>> {
     #[derive(der::Sequence)]
@@ -887,6 +1072,21 @@ mod tests {
             rsa_spki(&padded, &[1, 0, 1]).unwrap()
         );
         assert!(key_material(&rsa_spki(&n, &[1, 0, 1]).unwrap()).is_some());
+    }
+
+    #[test]
+    fn ecdsa_signatures_come_out_raw_whether_the_token_gave_raw_or_der() {
+        let mut raw = vec![0u8; 64];
+        raw[1] = 0x80; // r with a leading zero byte and its high bit set after it
+        raw[31] = 0x01;
+        raw[32] = 0xff; // s with its high bit set (DER adds a 0x00)
+        raw[63] = 0x02;
+        assert_eq!(ecdsa_p256_raw(&raw).unwrap(), raw);
+        let der = kunci_core::sign::ecdsa_p256_raw_to_der(&raw).unwrap();
+        assert_ne!(der.len(), 64);
+        assert_eq!(ecdsa_p256_raw(&der).unwrap(), raw);
+        assert!(ecdsa_p256_raw(&[0u8; 63]).is_none());
+        assert!(ecdsa_p256_raw(&[0x30, 0x03, 0x02, 0x01, 0x01]).is_none());
     }
 
     #[test]
