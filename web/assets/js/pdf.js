@@ -168,37 +168,36 @@ export async function certificateKeySha256(pem) {
 }
 
 /**
- * The signing options of the package's `signPdf`. `profile` `B-B`, `B-T` (a timestamp from the
- * portal's TSA) or `B-LT` (also the CRL and an OCSP answer for the signer, from the portal, in a
- * DSS). `inWorker`: for the worker client, which cannot take functions, the services are given
- * by address (same-origin, so the worker's fetches pass the CSP too).
+ * The options of the package's `signPdf` (crates/kunci-wasm/js/index.d.ts): `profile` `B-B`,
+ * `B-T` (a timestamp from the portal's TSA) or `B-LT` (also the portal's CRL and an OCSP answer
+ * about the signer from the portal's responder, in a DSS). The hooks run in the page (the worker
+ * client calls them on the calling side), so every network call is this page's, same-origin.
  */
-async function signOptions({ certificate, chain, profile, reason, location, documentName, inWorker }) {
-  const options = { certificate, chain, profile };
+async function signOptions({ profile, reason, location, documentName }) {
+  const options = { profile };
   if (reason) options.reason = reason;
   if (location) options.location = location;
-  if (documentName) options.documentName = documentName;
-  if (profile === 'B-T' || profile === 'B-LT') {
-    if (inWorker) options.tsaUrl = new URL('/tsa', window.location.origin).href;
-    else options.timestamp = timestamp;
-  }
+  if (documentName) options.documentName = String(documentName).slice(0, 255);
+  if (profile === 'B-T' || profile === 'B-LT') options.timestamp = timestamp;
   if (profile === 'B-LT') {
     options.crls = [await portalCrl()];
-    if (inWorker) options.ocspUrl = new URL('/ocsp', window.location.origin).href;
-    else options.ocsp = ocsp;
+    options.ocsp = new URL('/ocsp', window.location.origin).href;
+    options.fetchRevocation = (req) => (req.type === 'ocsp' ? ocsp(req.request) : portalCrl());
   }
   return options;
 }
 
 /**
  * Signs with a key kept in this browser, inside the kunci worker (`key` a WorkerKeyPair from
- * `KeyPair.importEncrypted`). Answers the signed PDF's bytes.
+ * `KeyPair.importEncrypted`); `params`: `{certificate, chain, profile, reason?, location?,
+ * documentName?}`. Answers the signed PDF's bytes.
  */
 export async function signWithFileKey(bytes, key, params) {
   const k = await kunci();
   if (typeof k.signPdf !== 'function') throw coded('pdf.unavailable', 'this kunci package has no PDF module');
-  const out = await k.signPdf(bytes, key, await signOptions({ ...params, inWorker: true }));
-  return out && out.pdf ? out.pdf : out;
+  const signer = { key, certificate: params.certificate, chain: params.chain };
+  const out = await k.signPdf(bytes, signer, await signOptions(params));
+  return out.pdf;
 }
 
 /**
@@ -207,20 +206,23 @@ export async function signWithFileKey(bytes, key, params) {
  */
 export async function signWithToken(bytes, token, params) {
   const m = await pdfPackage();
-  const out = await m.signPdf(bytes, { token }, await signOptions({ ...params, inWorker: false }));
-  return out && out.pdf ? out.pdf : out;
+  const signer = { token, certificate: params.certificate, chain: params.chain };
+  const out = await m.signPdf(bytes, signer, await signOptions(params));
+  return out.pdf;
 }
 
 /**
- * Verifies every signature of `bytes` against the portal's CA, with revocation from the file's
- * own DSS and the portal's current CRL. Answers the package's report.
+ * Verifies every signature of `bytes` in the kunci worker against the portal's CA, with
+ * revocation from the file's own DSS and the portal's current CRL. Answers the package's report
+ * (`PdfReport`).
  */
 export async function verifyWithPortal(bytes) {
-  const [m, trust, crl] = await Promise.all([
-    pdfPackage(),
+  const [k, trust, crl] = await Promise.all([
+    kunci(),
     portalTrust(),
     portalCrl('verify.ca_unavailable').catch(() => null),
   ]);
-  const revocation = crl ? { crls: [crl] } : undefined;
-  return m.verifyPdf(bytes, { trust: [trust.root, trust.chainPem], revocation });
+  const options = { trust: [trust.root, trust.chainPem], revocation: crl ? { crls: [crl] } : null };
+  if (typeof k.verifyPdf === 'function') return k.verifyPdf(bytes, options);
+  return (await pdfPackage()).verifyPdf(bytes, options);
 }

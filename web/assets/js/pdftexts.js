@@ -19,6 +19,14 @@ addStrings({
                                       'The portal\'s revocation data (CRL, OCSP) could not be fetched; the document was not signed. Try again later, or choose B-T.'],
   'err.verify.ca_unavailable': ['Sertifikat CA portal tidak dapat diambil, jadi dokumen belum dapat diperiksa. Coba lagi nanti.',
                                 'The portal\'s CA certificates could not be fetched, so the document cannot be checked yet. Try again later.'],
+  // the package's network errors while signing (crates/kunci-wasm/js/index.d.ts)
+  'err.tsa.unreachable': ['Layanan stempel waktu portal tidak dapat dihubungi; dokumen tidak ditandatangani. Coba lagi nanti, atau pilih B-B (tanpa stempel waktu).',
+                          'The portal\'s timestamp service cannot be reached; the document was not signed. Try again later, or choose B-B (without a timestamp).'],
+  'err.pdf.revocation_unavailable': ['Tidak diketahui di mana data pencabutan sertifikat ini diambil; dokumen tidak ditandatangani. Pilih B-T.', 'It is not known where this certificate\'s revocation data comes from; the document was not signed. Choose B-T.'],
+  'err.ocsp.unreachable': ['Layanan OCSP portal tidak dapat dihubungi; dokumen tidak ditandatangani. Coba lagi nanti, atau pilih B-T.', 'The portal\'s OCSP service cannot be reached; the document was not signed. Try again later, or choose B-T.'],
+  'err.ocsp.refused': ['Layanan OCSP portal menolak memberi status sertifikat ini; dokumen tidak ditandatangani.', 'The portal\'s OCSP service refused to give this certificate\'s status; the document was not signed.'],
+  'err.crl.unreachable': ['CRL portal tidak dapat diambil; dokumen tidak ditandatangani. Coba lagi nanti, atau pilih B-T.', 'The portal\'s CRL could not be fetched; the document was not signed. Try again later, or choose B-T.'],
+  'err.key.unsupported': ['Kunci ini terlalu lemah untuk tanda tangan dokumen (RSA di bawah 2048 bit).', 'This key is too weak to sign documents (RSA under 2048 bits).'],
   // kunci-core's PDF errors
   'err.pdf.malformed': ['Berkas PDF rusak atau tidak dapat dibaca. Simpan ulang dokumen sebagai PDF lalu coba lagi.', 'The PDF file is damaged or unreadable. Save the document as PDF again and retry.'],
   'err.pdf.encrypted': ['PDF ini dilindungi kata sandi (terenkripsi) dan tidak dapat ditandatangani atau diperiksa. Buka proteksinya terlebih dahulu.', 'This PDF is password-protected (encrypted) and cannot be signed or checked. Remove the protection first.'],

@@ -1,9 +1,9 @@
 /**
  * "Verifikasi Dokumen": the public page (no login, like reset-password.html; the header without
  * the holder's menu) where anyone checks the signatures of a PDF. The file is read and verified
- * in this page by the npm package's `verifyPdf` (its lazily loaded PDF module), against the
- * portal's CA (GET /ca/root.crt, /ca/chain.pem), with revocation from the file's own DSS and the
- * portal's current CRL (GET /ca/issuing.crl); nothing is uploaded. The report shows each
+ * in this page by the npm package's `verifyPdf` (in the kunci worker; its lazily loaded PDF
+ * module), against the portal's CA (GET /ca/root.crt, /ca/chain.pem), with revocation from the
+ * file's own DSS and the portal's current CRL (GET /ca/issuing.crl); nothing is uploaded. The report shows each
  * signature in words: valid ("Sah"), invalid ("Tidak sah") or unknown ("Tidak dapat
  * dipastikan": intact, but not from a trusted authority or of a kind kunci does not check), with
  * the reasons, who signed, when (the timestamp's time or only the signer's claim), the timestamp,
@@ -14,7 +14,8 @@
 import { initLayout } from '../layout.js';
 import { addStrings, t, getLang, onLangChange, formatDate, formatBytes } from '../i18n.js';
 import { $, h, showError, focusHeading } from '../dom.js';
-import { MAX_PDF_TEXT, readPdf, verifyWithPortal, pdfPackage } from '../pdf.js';
+import { MAX_PDF_TEXT, readPdf, verifyWithPortal } from '../pdf.js';
+import { kunci } from '../kunci.js';
 import '../pdftexts.js';
 
 addStrings({
@@ -80,7 +81,7 @@ onLangChange(() => {
   renderHint();
   render();
 });
-pdfPackage().catch(() => {}); // load the PDF module while the visitor picks a file
+kunci().catch(() => {}); // start the worker while the visitor picks a file
 $('verify').disabled = false;
 
 function renderHint() {
