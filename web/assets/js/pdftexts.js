@@ -42,6 +42,14 @@ addStrings({
   'err.pdf.limit.stream_length': ['PDF ini memuat aliran data yang terlalu besar.', 'This PDF holds a data stream that is too large.'],
   'err.pdf.limit.inflated': ['Isi PDF ini mengembang terlalu besar saat dibaca.', 'This PDF\'s content decompresses to too much data.'],
   'err.pdf.limit.revisions': ['PDF ini memiliki terlalu banyak revisi.', 'This PDF has too many revisions.'],
+  // a key backup file or certificate that is not one (kunci-core's input codes)
+  'err.input.bad_der': ['Berkas ini bukan kunci atau sertifikat yang dapat dibaca. Pilih berkas cadangan kunci (kunci-key-….pem).', 'This file is not a readable key or certificate. Choose the key backup file (kunci-key-….pem).'],
+  'err.input.bad_pem': ['Berkas ini bukan PEM yang dapat dibaca. Pilih berkas cadangan kunci (kunci-key-….pem).', 'This file is not readable PEM. Choose the key backup file (kunci-key-….pem).'],
+  'err.input.empty': ['Berkas kosong.', 'The file is empty.'],
+  'err.input.too_large': ['Berkas terlalu besar untuk sebuah kunci atau sertifikat.', 'The file is too large for a key or certificate.'],
+  'err.cert.malformed': ['Sertifikat tidak dapat dibaca.', 'The certificate cannot be read.'],
+  'err.key.invalid': ['Kunci ini rusak atau tidak sah.', 'This key is damaged or invalid.'],
+  'err.sign.failed': ['Tanda tangan tidak dapat dibuat. Coba lagi.', 'The signature could not be made. Try again.'],
   // the USB token (docs/PROTOCOL.md)
   'err.pin.incorrect': ['PIN salah.', 'Wrong PIN.'],
   'err.pin.locked': ['PIN token terkunci. Buka dengan PUK (SO PIN) token, lalu coba lagi.', 'The token\'s PIN is locked. Unlock it with the token\'s PUK (SO PIN), then retry.'],
