@@ -38,7 +38,7 @@ addStrings({
   'sign.doc.chosen': ['{name}, {size}', '{name}, {size}'],
   'sign.cert.h': ['2. Sertifikat dan kunci', '2. Certificate and key'],
   'sign.cert': ['Sertifikat', 'Certificate'],
-  'sign.cert.option': ['{serial} — {product} — berlaku sampai {until}', '{serial} — {product} — valid until {until}'],
+  'sign.cert.option': ['{product}, berlaku sampai {until} — {serial}', '{product}, valid until {until} — {serial}'],
   'sign.cert.hint': ['Hanya sertifikat yang masih berlaku. Pemilik: {subject}', 'Valid certificates only. Holder: {subject}'],
   'sign.where': ['Di mana kunci privat sertifikat ini?', 'Where is this certificate\'s private key?'],
   'sign.where.browser': ['Di peramban ini (berkas terenkripsi)', 'Di peramban ini (in this browser, encrypted)'],
