@@ -1,0 +1,354 @@
+/**
+ * PDF signatures in the page (PAdES B-B, B-T, B-LT) and their verification, over the PDF wasm
+ * module (`wasm/kunci_pdf_bg.wasm`, fetched by load.js on the first PDF call only).
+ *
+ * Two halves:
+ * - `engine`: the steps that run in WebAssembly, in this thread (the main thread, or the
+ *   worker for a worker client): prepare the placeholder and the signed attributes, sign them
+ *   with a file key (the core module's `Key.sign`: the key never leaves its wasm memory),
+ *   take a token's signature, embed a timestamp, write out the signed file with its DSS,
+ *   verify. A signing in progress is a `session`, opaque to the flow.
+ * - `signPdfFlow` / `verifyPdfFlow`: the order of the steps and everything that is not wasm:
+ *   the token (`token.signDigest` through the extension: only the digest leaves the page),
+ *   the TSA and the revocation data over HTTP or the caller's hooks, the checks of their
+ *   answers. It runs on the caller's side of a worker client too (client.js gives it an
+ *   engine that posts each step to the worker), because hooks are functions, which cannot be
+ *   posted, and the token API needs the page's window.
+ *
+ * Only the digest crosses to a token; a file key's signature is made beside the key; the PDF
+ * leaves the wasm module once, signed.
+ */
+import * as core from './wasm/kunci_core.js';
+
+import { KunciError } from './errors.js';
+import { ensureCore, ensurePdf } from './load.js';
+import * as token from './token.js';
+
+let keyHandle = () => {
+  throw new KunciError('argument.invalid', 'signPdf: no key handles on this thread');
+};
+
+/** index.js hands over its KeyPair → wasm handle lookup (which refuses freed keys). */
+export function useKeyHandles(fn) {
+  keyHandle = fn;
+}
+
+/** The wasm steps in this thread. Every method is async and takes and gives plain data. */
+export const engine = {
+  /**
+   * Step 1. Refuses a key that is not the certificate's (`cert.key_mismatch`) before the
+   * work. `opts`: `{signingTime (ms), page, fieldName, reason, location, name}`.
+   */
+  async prepare(pdf, certificate, chain, opts, key) {
+    const m = await ensurePdf();
+    const cert = bytes(certificate);
+    if (key !== undefined) {
+      await ensureCore();
+      if (!core.certificateMatchesKey(cert, keyHandle(key))) {
+        throw new KunciError('cert.key_mismatch', "signPdf: signer.certificate is not the certificate of signer.key");
+      }
+    }
+    const session = m.PdfSigning.prepare(
+      pdf, cert, chain.map(bytes), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
+      opts.fieldName, opts.reason, opts.location, opts.name,
+    );
+    return {
+      session,
+      algorithm: session.algorithm,
+      fieldName: session.fieldName,
+      toBeSignedDigest: session.toBeSignedDigest(),
+      documentDigest: session.documentDigest(),
+    };
+  },
+
+  /** Step 2 with a file key: signed by the core module, checked by the PDF module. */
+  async signWithKey(session, key) {
+    const signature = keyHandle(key).sign(session.toBeSigned());
+    session.finish(signature);
+  },
+
+  /** Step 2 with a signature made elsewhere (a token): `pdf.bad_signature` when it does not verify. */
+  async finish(session, signature) {
+    session.finish(signature);
+  },
+
+  async timestampRequest(session, nonce) {
+    return session.timestampRequest(nonce);
+  },
+
+  async withTimestamp(session, answer) {
+    session.withTimestamp(answer);
+  },
+
+  async validationCertificates(session) {
+    return session.validationCertificates();
+  },
+
+  /** What an OCSP request about `certificate` needs: `{url, request}` (each null when unknown). */
+  async ocspPlan(certificate, chain) {
+    const m = await ensurePdf();
+    await ensureCore();
+    const cert = bytes(certificate);
+    const url = m.pdfOcspUrl(cert) ?? null;
+    const me = core.parseCertificate(cert);
+    let issuer = null;
+    for (const der of chain.flatMap((c) => Array.from(core.certificatesDer(bytes(c))))) {
+      const info = core.parseCertificate(der);
+      if (info.subject === me.issuer && info.subject !== me.subject) {
+        issuer = der;
+        break;
+      }
+    }
+    return { url, request: issuer ? m.pdfOcspRequest(cert, issuer) : null };
+  },
+
+  async crlDer(crl) {
+    return (await ensurePdf()).pdfCrlDer(bytes(crl));
+  },
+
+  /** Step 4: the signed PDF (with its DSS when `dss` has CRLs or OCSP responses), and the report when `verify` is given. */
+  async complete(session, dss, verify) {
+    const pdf = session.complete(dss.certs, dss.crls, dss.ocsps);
+    session.free();
+    const out = { pdf };
+    if (verify) out.report = await engine.verify(pdf, verify);
+    return out;
+  },
+
+  async drop(session) {
+    try {
+      session.free();
+    } catch {
+      // already consumed by complete()
+    }
+  },
+
+  /** `opts`: `{trust, crls, ocsps, now (ms)}`. */
+  async verify(pdf, opts) {
+    const m = await ensurePdf();
+    const now = Math.floor((opts.now ?? Date.now()) / 1000);
+    return report(m.verifyPdf(pdf, (opts.trust ?? []).map(bytes), (opts.crls ?? []).map((c) => m.pdfCrlDer(bytes(c))),
+      (opts.ocsps ?? []).map(bytes), now));
+  },
+};
+
+// ---- the flow ----------------------------------------------------------------------------
+
+/** `signPdf` with checked arguments (args.js's `checkSignPdf`), over `eng`. */
+export async function signPdfFlow(eng, pdf, signer, o) {
+  const prepared = await eng.prepare(pdf, signer.certificate, signer.chain, {
+    signingTime: o.signingTime, page: o.page, fieldName: o.fieldName, reason: o.reason, location: o.location, name: o.name,
+  }, signer.key);
+  const { session } = prepared;
+  let done = false;
+  try {
+    if (signer.key !== undefined) await eng.signWithKey(session, signer.key);
+    else await eng.finish(session, await signOnToken(prepared, signer.token, o.documentName, pdf.byteLength));
+    if (o.profile !== 'B-B') {
+      const query = await eng.timestampRequest(session, globalThis.crypto.getRandomValues(new Uint8Array(8)));
+      await eng.withTimestamp(session, await timestampAnswer(query, o));
+    }
+    const dss = { certs: [], crls: [], ocsps: [] };
+    if (o.profile === 'B-LT') {
+      dss.certs = await eng.validationCertificates(session);
+      await revocationData(eng, signer, o, dss);
+    }
+    const verify = o.trust ? { trust: o.trust, crls: [], ocsps: [] } : undefined;
+    const out = await eng.complete(session, dss, verify);
+    done = true;
+    return out.report ? { pdf: out.pdf, report: out.report } : { pdf: out.pdf };
+  } finally {
+    if (!done) await eng.drop(session).catch(() => {});
+  }
+}
+
+/** `verifyPdf` with checked arguments. */
+export function verifyPdfFlow(eng, pdf, o) {
+  return eng.verify(pdf, o);
+}
+
+/**
+ * The token's signature over the signed attributes' digest, through the extension: the holder
+ * sees `documentName`, the size and the digest's first digits, and types the PIN there.
+ */
+async function signOnToken(prepared, tok, documentName, size) {
+  const want = tok.algorithm === 'p256' ? 'p256' : 'rsa';
+  if (prepared.algorithm !== want) {
+    throw new KunciError('cert.key_mismatch',
+      `signPdf: signer.certificate holds a${prepared.algorithm === 'rsa' ? 'n RSA' : ' P-256'} key, signer.token.algorithm is ${tok.algorithm}`);
+  }
+  if (typeof token.signDigest !== 'function') {
+    throw new KunciError('extension.absent', 'signPdf: this kunci package has no token.signDigest: update the package and the kunci extension');
+  }
+  const answer = await token.signDigest({
+    keyId: tok.keyId,
+    algorithm: tok.algorithm,
+    digest: hex(prepared.toBeSignedDigest),
+    document: { name: documentName, size },
+  });
+  const signature = signatureBytes(answer?.signature ?? answer);
+  if (!signature) throw new KunciError('extension.failed', 'signPdf: the kunci extension answered without a signature');
+  return signature;
+}
+
+/** The TSA's answer to `query`: the caller's `timestamp` hook, else a POST to `tsaUrl`. */
+async function timestampAnswer(query, o) {
+  if (o.timestamp) {
+    let answer;
+    try {
+      answer = await o.timestamp(query.slice());
+    } catch (e) {
+      if (e instanceof KunciError) throw e;
+      throw new KunciError('tsa.unreachable', `signPdf: options.timestamp failed: ${e?.message ?? e}`);
+    }
+    const b = asBytes(answer);
+    if (!b) throw new KunciError('pdf.bad_timestamp', 'signPdf: options.timestamp must resolve to the TSA\'s answer as bytes (Uint8Array or ArrayBuffer)');
+    return b;
+  }
+  return post(o.tsaUrl, 'application/timestamp-query', 'application/timestamp-reply', query, 'tsa.unreachable', 'the TSA');
+}
+
+/**
+ * B-LT's validation data into `dss`: an OCSP response about the signer's certificate (unless
+ * `ocsp` is false: by default when no CRL is given, from the responder the certificate names or
+ * the URL in `ocsp`) and every CRL of `crls` (bytes as given, or fetched from a URL).
+ */
+async function revocationData(eng, signer, o, dss) {
+  const wantOcsp = o.ocsp ?? o.crls === undefined;
+  if (wantOcsp) {
+    const plan = await eng.ocspPlan(signer.certificate, signer.chain);
+    const url = typeof o.ocsp === 'string' ? o.ocsp : plan.url;
+    if (!plan.request) {
+      throw new KunciError('pdf.revocation_unavailable',
+        "signPdf: the certificate's issuer is not in signer.chain, and an OCSP request needs it (or give options.crls and ocsp: false)");
+    }
+    if (!url) {
+      throw new KunciError('pdf.revocation_unavailable',
+        'signPdf: the certificate names no OCSP responder: give options.ocsp a URL, or options.crls');
+    }
+    const answer = await fetchRevocation(o, { type: 'ocsp', url, request: plan.request });
+    const status = ocspStatus(answer);
+    if (status !== 0) {
+      throw new KunciError('ocsp.refused', `signPdf: the OCSP responder at ${url} ${status === null ? 'answered with something that is not an OCSP response' : `refused the request (status ${status})`}`);
+    }
+    dss.ocsps.push(answer);
+  }
+  for (const crl of o.crls ?? []) {
+    const isUrl = typeof crl === 'string' && !crl.includes('-----BEGIN');
+    const raw = isUrl ? await fetchRevocation(o, { type: 'crl', url: crl }) : crl;
+    dss.crls.push(await eng.crlDer(raw));
+  }
+}
+
+/** One OCSP response or CRL, through the caller's `fetchRevocation` hook or over HTTP. */
+async function fetchRevocation(o, what) {
+  const code = what.type === 'ocsp' ? 'ocsp.unreachable' : 'crl.unreachable';
+  if (o.fetchRevocation) {
+    let answer;
+    try {
+      answer = await o.fetchRevocation(what.request ? { ...what, request: what.request.slice() } : { ...what });
+    } catch (e) {
+      if (e instanceof KunciError) throw e;
+      throw new KunciError(code, `signPdf: options.fetchRevocation failed for ${what.url}: ${e?.message ?? e}`);
+    }
+    const b = asBytes(answer);
+    if (!b) throw new KunciError(code, `signPdf: options.fetchRevocation must resolve to bytes (for ${what.url})`);
+    return b;
+  }
+  if (what.type === 'ocsp') return post(what.url, 'application/ocsp-request', 'application/ocsp-response', what.request, code, 'the OCSP responder');
+  return get(what.url, code, 'the CRL');
+}
+
+async function post(url, type, accept, body, code, who) {
+  return request(url, { method: 'POST', headers: { 'Content-Type': type, Accept: accept }, body }, code, who);
+}
+
+async function get(url, code, who) {
+  return request(url, { method: 'GET' }, code, who);
+}
+
+async function request(url, init, code, who) {
+  let target;
+  try {
+    target = new URL(url, globalThis.location?.href);
+  } catch {
+    throw new KunciError(code, `signPdf: ${who}'s URL ${url} is not a URL`);
+  }
+  const crossOrigin = globalThis.location?.origin && target.origin !== globalThis.location.origin;
+  let response;
+  try {
+    response = await fetch(target, init);
+  } catch (e) {
+    const hint = crossOrigin
+      ? ` (${target.origin} is another origin: TSAs and OCSP responders send no CORS headers, so go through the portal's same-origin /tsa and /ocsp, or give a hook)`
+      : '';
+    throw new KunciError(code, `signPdf: ${who} at ${target.href} cannot be reached: ${e?.message ?? e}${hint}`);
+  }
+  if (!response.ok) throw new KunciError(code, `signPdf: ${who} at ${target.href} answered HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The responseStatus of a DER OCSPResponse (0 = successful), or null when it is not one. */
+function ocspStatus(der) {
+  if (der.length < 5 || der[0] !== 0x30) return null;
+  let i = 2;
+  if (der[1] & 0x80) i += der[1] & 0x7f;
+  return der[i] === 0x0a && der[i + 1] === 1 ? der[i + 2] : null;
+}
+
+// ---- small helpers -----------------------------------------------------------------------
+
+function bytes(input) {
+  if (typeof input === 'string') return new TextEncoder().encode(input);
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new KunciError('argument.invalid', 'expected a PEM string or bytes (Uint8Array)'); // args.js checks first
+}
+
+function asBytes(v) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return null;
+}
+
+/** A signature from the extension: base64 text (as the protocol carries it) or bytes. */
+function signatureBytes(v) {
+  if (typeof v === 'string') {
+    try {
+      const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'));
+      return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    } catch {
+      return null;
+    }
+  }
+  return asBytes(v);
+}
+
+function hex(b) {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The core's report in the package's style: camelCase keys, and `detail: null` where the core
+ * left it out (absent fields are null in every report of the package).
+ */
+function report(r) {
+  const finding = (f) => ({ code: f.code, severity: f.severity, id: f.id, en: f.en, detail: f.detail ?? null });
+  return {
+    valid: r.valid,
+    signatures: r.signatures.map((s) => ({
+      field: s.field,
+      valid: s.valid,
+      signer: s.signer ?? null,
+      claimedTime: s.claimed_time ?? null,
+      timestampTime: s.timestamp_time ?? null,
+      level: s.level,
+      byteRange: s.byte_range,
+      coversWholeFile: s.covers_whole_file,
+      findings: s.findings.map(finding),
+    })),
+    findings: r.findings.map(finding),
+  };
+}
