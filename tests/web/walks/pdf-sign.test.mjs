@@ -292,7 +292,7 @@ describe('PDF signing in the portal and the public verification page', { skip },
 // ---- the USB token (as token-key.test.mjs sets it up) -------------------------------------
 
 const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
-const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
+const EXTENSION_DIR = process.env.KUNCI_EXTENSION_DIR || join(ROOT, 'target/extension/chromium');
 const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '739146';
 const SO_PIN = '55501234';

@@ -125,6 +125,7 @@ await Promise.all(certs.map(async (c) => {
   held.set(c.id, { keySha, fileKey, tokenKey });
 }));
 fillCerts();
+renderKeyPart();
 kunci().catch(() => {}); // start the worker while the holder chooses
 extension = await detectToken();
 preselectWhere();
