@@ -141,6 +141,37 @@ const JOBS = {
     result: (r, token) => ({ token: camel(token), keyId: r.key_id, label: r.label }),
     summary: () => ({}),
   },
+  'token.signDigest': {
+    pin: true,
+    check(p) {
+      if (typeof p.keyId !== 'string' || !/^(?:[0-9a-fA-F]{2}){1,64}$/.test(p.keyId)) {
+        throw bad("keyId must be the key's CKA_ID as hex (from token.generateCsr)");
+      }
+      if (p.algorithm !== 'rsa2048' && p.algorithm !== 'p256') throw bad('algorithm must be "rsa2048" or "p256"');
+      const digest = digestHex(p.digest);
+      const doc = p.document;
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw bad('document must be {name, size?}: what the holder is shown');
+      if (typeof doc.name !== 'string' || doc.name.trim().length === 0) throw bad('document.name must be text');
+      if (doc.name.length > 255) throw bad('document.name is longer than 255 characters');
+      // The name is the holder's only check of what is signed: nothing may hide or reorder it.
+      if (UNSHOWABLE.test(doc.name)) throw bad('document.name must not contain control or text-direction characters');
+      const size = doc.size ?? undefined;
+      if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) throw bad('document.size must be a number of bytes');
+      return { keyId: p.keyId.toLowerCase(), algorithm: p.algorithm, digest, document: { name: doc.name, size } };
+    },
+    hostOp: 'sign_digest',
+    // The key lives on one token: with several plugged in, the holder may have chosen another.
+    retryOnOtherToken: ['key.not_found'],
+    hostParams: (p) => ({ key_id: p.keyId, algorithm: p.algorithm, digest: p.digest }),
+    result: (r, token) => ({
+      token: camel(token), signature: r.signature, algorithm: r.algorithm, keyId: r.key_id, certificate: r.certificate ?? null,
+    }),
+    // The window shows the name, the size and the digest's first 16 hex digits (8 bytes).
+    summary: (p) => ({
+      algorithm: p.algorithm, keyId: p.keyId, document: { name: p.document.name, size: p.document.size ?? null },
+      digestPrefix: p.digest.slice(0, 16),
+    }),
+  },
   'token.listCertificates': {
     pin: true,
     check: () => ({}),
@@ -157,7 +188,7 @@ async function pinFlow(op, job, params, origin, deadline, signal) {
   return openSession(
     'pin',
     {
-      origin, op, summary: job.summary(params), tokens: tokens ?? [],
+      origin, op, summary: job.summary(params), tokens: tokens ?? [], retryOnOtherToken: job.retryOnOtherToken ?? [],
       async refresh() {
         this.tokens = (await host.request('list_tokens', {}, origin, deadline)).tokens ?? [];
         return this.tokens;
@@ -333,7 +364,8 @@ async function windowMessage(message) {
       } catch (e) {
         pin = undefined;
         const error = toWire(e);
-        const retry = RETRYABLE.has(error.code) && !(error.code === 'pin.incorrect' && error.tries_left === 0);
+        const retry = (RETRYABLE.has(error.code) && !(error.code === 'pin.incorrect' && error.tries_left === 0))
+          || (session.retryOnOtherToken.includes(error.code) && (session.tokens?.length ?? 0) > 1);
         if (!retry) session.settle(false, e instanceof OpError ? e : new OpError(error.code, error.message));
         return { ok: false, error, retry };
       } finally {
@@ -477,6 +509,29 @@ function text(params, name, { required = false, max }) {
   }
   if (typeof value !== 'string' || (required && value.length === 0)) throw bad(`${name} must be text`);
   if (value.length > max) throw bad(`${name} is longer than ${max} characters`);
+}
+
+/** Characters that would hide or reorder a shown name: C0/C1 controls, bidi marks and overrides. */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A SHA-256 digest from the page, 64 hex digits or base64 (standard or URL-safe) of 32 bytes,
+ * as lowercase hex (what the host is sent and the window shows).
+ */
+function digestHex(value) {
+  if (typeof value !== 'string') throw bad('digest must be the SHA-256 digest as hex or base64 text');
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(value)) {
+    if (value.length !== 64) throw bad(`digest must be a SHA-256 digest of 32 bytes, not ${value.length / 2} bytes`);
+    return value.toLowerCase();
+  }
+  let bytes;
+  try {
+    if (!/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(value)) throw new Error('not 32 bytes of base64');
+    bytes = atob(value.replaceAll('-', '+').replaceAll('_', '/').padEnd(44, '='));
+  } catch {
+    throw bad('digest must be a SHA-256 digest (32 bytes) as 64 hex digits or base64');
+  }
+  return [...bytes].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 }
 
 /** snake_case keys (the host's) to camelCase (the page's), deeply. */

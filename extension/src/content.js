@@ -17,9 +17,9 @@
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
   const PROTOCOL = 1;
-  const OPS = new Set(['token.list', 'token.generateCsr', 'token.importCertificate', 'token.listCertificates']);
+  const OPS = new Set(['token.list', 'token.generateCsr', 'token.importCertificate', 'token.listCertificates', 'token.signDigest']);
   // Per PROTOCOL.md §1: operations that open the PIN window 5 minutes, others 30 s; plus slack.
-  const PIN_OPS = new Set(['token.generateCsr', 'token.importCertificate', 'token.listCertificates']);
+  const PIN_OPS = new Set(['token.generateCsr', 'token.importCertificate', 'token.listCertificates', 'token.signDigest']);
   const PIN_TIMEOUT_MS = 5 * 60_000;
   const PLAIN_TIMEOUT_MS = 30_000;
   const SLACK_MS = 3000;

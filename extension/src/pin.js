@@ -4,8 +4,12 @@
  * session (background.js), and this page only shows what the worker says and sends back the
  * holder's answer. The PIN leaves this page once, in the `pin.submit` runtime message, and the
  * field is emptied at that moment. Text from outside (the site's origin, the subject, token
- * labels, error messages) is only ever set with `textContent`.
+ * labels, error messages, a document's name) is only ever set with `textContent`. Before a
+ * signature the form also shows what is signed (signing.js: the document's name and the start
+ * of its digest).
  */
+import { ALG, signRows } from './signing.js';
+
 const api = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -27,6 +31,7 @@ const T = {
   refused: ['Ditolak.', 'Refused.'],
   chooseToken: ['Pilih token dulu.', 'Choose a token first.'],
   typePin: ['Ketik PIN token.', 'Type the token PIN.'],
+  keyElsewhere: ['Kunci ini tidak ada di token itu. Pilih token lain lalu lanjutkan.', 'This key is not on that token. Choose another token, then continue.'],
   wrongPin: ['PIN salah.', 'Wrong PIN.'],
   triesLeft: ['Sisa percobaan: {n}.', 'Tries left: {n}.'],
   lastTry: ['Percobaan terakhir: PIN yang salah sekali lagi akan mengunci token.', 'Final try: one more wrong PIN locks the token.'],
@@ -44,8 +49,11 @@ const T = {
   generateCsr: ['Situs ini meminta kunci {alg} baru dibuat di token dan CSR untuk: {subject}', 'The site asks for a new {alg} key on the token and a CSR for: {subject}'],
   importCertificate: ['Situs ini meminta sertifikat Anda disimpan di token, di samping kuncinya.', 'The site asks to store your certificate on the token, beside its key.'],
   listCertificates: ['Situs ini meminta daftar sertifikat di token.', 'The site asks for the list of certificates on the token.'],
+  signDigest: [
+    'Situs ini meminta Anda menandatangani dokumen di bawah dengan kunci di token. Periksa nama dan sidiknya sebelum mengetik PIN.',
+    "The site asks you to sign the document below with the key on the token. Check its name and fingerprint before typing the PIN.",
+  ],
 };
-const ALG = { rsa2048: 'RSA 2048', p256: 'ECDSA P-256' };
 
 /** "Indonesian" + English beside it, as text nodes (never HTML). */
 function say(el, key, vars = {}) {
@@ -150,6 +158,7 @@ function pinForm(info) {
   const s = info.summary ?? {};
   const op = info.op?.replace(/^token\./, '');
   if (T[op]) say($('pin-what'), op, { alg: ALG[s.algorithm] ?? s.algorithm, subject: s.subject });
+  if (op === 'signDigest') showSigned(s);
   renderTokens(info.tokens);
   show('pin-view');
   focusFirst();
@@ -171,6 +180,22 @@ function pinForm(info) {
     event.preventDefault();
     submit();
   });
+}
+
+/** The signature's summary as a definition list: each label in both languages, the value as text. */
+function showSigned(summary) {
+  const list = $('pin-sign');
+  list.replaceChildren();
+  for (const row of signRows(summary)) {
+    const dt = document.createElement('dt');
+    dt.append(document.createTextNode(`${row.label[0]} `), enSpan(row.label[1]));
+    const dd = document.createElement('dd');
+    if (Array.isArray(row.value)) dd.append(document.createTextNode(row.value[0]), enSpan(row.value[1]));
+    else dd.textContent = row.value;
+    if (row.digest) dd.className = 'digest';
+    list.append(dt, dd);
+  }
+  list.hidden = false;
 }
 
 let tokens = [];
@@ -308,6 +333,8 @@ async function submit() {
     }
   } else if (e.code === 'pin.required') {
     say(error, 'typePin');
+  } else if (e.code === 'key.not_found') {
+    say(error, 'keyElsewhere');
   } else {
     say(error, 'failed', { m: e.message });
   }

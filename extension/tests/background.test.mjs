@@ -18,6 +18,8 @@ const PORTAL = 'https://portal.example';
 const allowed = { [PORTAL]: 'allow' };
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const CSR = { algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challengePassword: 'rahasia', label: 'kunci' };
+const DIGEST = '3f2a91bc0d4e77aa' + 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c'; // 64 hex digits
+const SIGN = { keyId: '00112233445566778899AABBCCDDEEFF', algorithm: 'p256', digest: DIGEST, document: { name: 'SK Kenaikan Pangkat.pdf', size: 48213 } };
 
 /** The one reply a port got, after letting the worker run. */
 async function replyOf(port) {
@@ -207,6 +209,22 @@ describe("the page's parameters", () => {
     ['token.importCertificate', { certificate: 'not a certificate' }, /PEM certificate/],
     ['token.importCertificate', { certificate: PEM + 'A'.repeat(512 * 1024) }, /longer than 524288/],
     ['token.importCertificate', { certificate: PEM, chain: [PEM, 7] }, /chain must be PEM/],
+    ['token.signDigest', { ...SIGN, keyId: undefined }, /keyId/],
+    ['token.signDigest', { ...SIGN, keyId: 'xyz' }, /keyId/],
+    ['token.signDigest', { ...SIGN, keyId: 'abc' }, /keyId/],
+    ['token.signDigest', { ...SIGN, algorithm: 'rsa4096' }, /algorithm/],
+    ['token.signDigest', { ...SIGN, digest: DIGEST.slice(2) }, /digest/],
+    ['token.signDigest', { ...SIGN, digest: DIGEST + '00' }, /digest/],
+    ['token.signDigest', { ...SIGN, digest: Buffer.alloc(48, 0xff).toString('base64') }, /digest/],
+    ['token.signDigest', { ...SIGN, digest: [1, 2, 3] }, /digest/],
+    ['token.signDigest', { ...SIGN, document: undefined }, /document must be/],
+    ['token.signDigest', { ...SIGN, document: 'SK.pdf' }, /document must be/],
+    ['token.signDigest', { ...SIGN, document: { name: '' } }, /document\.name must be text/],
+    ['token.signDigest', { ...SIGN, document: { name: 'x'.repeat(256) } }, /longer than 255/],
+    ['token.signDigest', { ...SIGN, document: { name: 'invoice\u202Efdp.exe' } }, /text-direction/],
+    ['token.signDigest', { ...SIGN, document: { name: 'a\nb.pdf' } }, /control/],
+    ['token.signDigest', { ...SIGN, document: { name: 'SK.pdf', size: -1 } }, /size/],
+    ['token.signDigest', { ...SIGN, document: { name: 'SK.pdf', size: '12' } }, /size/],
   ]) {
     const code = pattern ? 'request.bad' : 'op.unknown';
     test(`${op} ${pattern ?? ''} → ${code}, before any window or host request`, async () => {
@@ -448,6 +466,106 @@ describe('the PIN window', () => {
       },
     });
     assert.deepEqual(env.windows.removed, [], 'the window closes itself after showing "Done"');
+  });
+
+  test('signDigest: the window is told the document, the digest prefix and the key; sign_digest gets key, algorithm and digest only', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'sign_digest'
+        ? { ok: true, result: { signature: 'c2ln', algorithm: 'p256', key_id: r.params.key_id, certificate: PEM } }
+        : defaultAnswer(r)),
+    });
+    const { port, session } = await openPinWindow(env, 'token.signDigest', SIGN);
+    const hello = (await env.window({ type: 'window.hello', session: session.id })).answer;
+    assert.equal(hello.op, 'token.signDigest');
+    assert.deepEqual(hello.summary, {
+      algorithm: 'p256', keyId: '00112233445566778899aabbccddeeff',
+      document: { name: 'SK Kenaikan Pangkat.pdf', size: 48213 }, digestPrefix: '3f2a91bc0d4e77aa',
+    });
+    assert.deepEqual((await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' })).answer, { ok: true });
+    assert.deepEqual(env.native.requests.at(-1), {
+      id: 3, op: 'sign_digest', origin: PORTAL,
+      params: { token: 'SER1', pin: '1234', key_id: '00112233445566778899aabbccddeeff', algorithm: 'p256', digest: DIGEST },
+    });
+    assert.deepEqual(await replyOf(port), {
+      ok: true,
+      result: {
+        token: {
+          serial: 'SER1', label: 'Budi', manufacturer: 'SoftHSM', model: 'v2', slot: 0,
+          pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false,
+        },
+        signature: 'c2ln', algorithm: 'p256', keyId: '00112233445566778899aabbccddeeff', certificate: PEM,
+      },
+    });
+  });
+
+  test('signDigest: a base64 digest is shown and sent as hex; no size and no certificate are null', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'sign_digest' ? { ok: true, result: { signature: 'c2ln', algorithm: 'rsa2048', key_id: 'ab' } } : defaultAnswer(r)),
+    });
+    for (const digest of [Buffer.from(DIGEST, 'hex').toString('base64'), Buffer.from(DIGEST, 'hex').toString('base64url')]) {
+      const { port, session } = await openPinWindow(env, 'token.signDigest', { ...SIGN, algorithm: 'rsa2048', keyId: 'ab', digest, document: { name: 'SK.pdf' } });
+      const hello = (await env.window({ type: 'window.hello', session: session.id })).answer;
+      assert.equal(hello.summary.digestPrefix, '3f2a91bc0d4e77aa');
+      assert.deepEqual(hello.summary.document, { name: 'SK.pdf', size: null });
+      await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' });
+      assert.equal(env.native.requests.at(-1).params.digest, DIGEST);
+      assert.equal((await replyOf(port)).result.certificate, null);
+    }
+  });
+
+  test('signDigest: a wrong PIN is retried; key.cannot_sign and key.not_found end the request', async () => {
+    for (const code of ['key.cannot_sign', 'key.not_found']) {
+      const env = loadBackground({
+        origins: allowed,
+        answer: (r) => {
+          if (r.op !== 'sign_digest') return defaultAnswer(r);
+          if (r.params.pin !== '1234') return { ok: false, error: { code: 'pin.incorrect', message: 'wrong PIN' } };
+          return { ok: false, error: { code, message: 'no' } };
+        },
+      });
+      const { port, session } = await openPinWindow(env, 'token.signDigest', SIGN);
+      const wrong = (await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '0000' })).answer;
+      assert.equal(wrong.retry, true);
+      const right = (await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' })).answer;
+      assert.deepEqual(right, { ok: false, error: { code, message: 'no' }, retry: false });
+      assert.equal((await replyOf(port)).error.code, code);
+    }
+  });
+
+  test('signDigest with several tokens: key.not_found on one lets the holder choose another', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => {
+        if (r.op === 'list_tokens') return { ok: true, result: { tokens: [TOKEN, { ...TOKEN, serial: 'SER2' }] } };
+        if (r.op !== 'sign_digest') return defaultAnswer(r);
+        if (r.params.token === 'SER1') return { ok: false, error: { code: 'key.not_found', message: 'not here' } };
+        return { ok: true, result: { signature: 'c2ln', algorithm: 'p256', key_id: r.params.key_id, certificate: null } };
+      },
+    });
+    const { port, session } = await openPinWindow(env, 'token.signDigest', SIGN);
+    const first = (await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' })).answer;
+    assert.deepEqual(first, { ok: false, error: { code: 'key.not_found', message: 'not here' }, retry: true });
+    await settle();
+    assert.deepEqual(port.replies, [], 'the page keeps waiting');
+    assert.deepEqual((await env.window({ type: 'pin.submit', session: session.id, token: 'SER2', pin: '1234' })).answer, { ok: true });
+    assert.equal((await replyOf(port)).result.token.serial, 'SER2');
+  });
+
+  test('key.not_found ends other PIN operations even with several tokens', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => {
+        if (r.op === 'list_tokens') return { ok: true, result: { tokens: [TOKEN, { ...TOKEN, serial: 'SER2' }] } };
+        if (r.op === 'import_certificate') return { ok: false, error: { code: 'key.not_found', message: 'no key for it' } };
+        return defaultAnswer(r);
+      },
+    });
+    const { port, session } = await openPinWindow(env, 'token.importCertificate', { certificate: PEM });
+    const answer = (await env.window({ type: 'pin.submit', session: session.id, token: 'SER1', pin: '1234' })).answer;
+    assert.equal(answer.retry, false);
+    assert.equal((await replyOf(port)).error.code, 'key.not_found');
   });
 
   test('the last wrong PIN (tries_left 0) and a locked PIN end the request', async () => {

@@ -192,6 +192,7 @@ export function loadBackground({ answer = defaultAnswer, origins, createWindow }
     console,
     crypto: globalThis.crypto,
     structuredClone,
+    atob,
     URL,
     AbortController,
     AbortSignal: FakeAbortSignal,

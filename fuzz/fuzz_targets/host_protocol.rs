@@ -1,5 +1,5 @@
 //! Fuzz target: kunci-host's request decoder, `Host::handle_message`, on one message body:
-//! the envelope, the origin check and each op's parameters (subject, key id, PIN, algorithm)
+//! the envelope, the origin check and each op's parameters (subject, key id, PIN, algorithm, digest)
 //! up to the point where a PKCS#11 module would be loaded. The config allows one origin and
 //! names a module that does not exist, so every token op ends in `module.not_found` and
 //! nothing outside the process is touched. Every reply must be JSON under the 1 MiB limit.

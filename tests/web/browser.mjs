@@ -33,9 +33,11 @@ export const CHROMIUM_ARGS = [
  * With `extensionDir` (an unpacked extension, e.g. `target/extension/chromium`), Chromium
  * loads that extension and no other; Playwright's own `--disable-extensions` is dropped for it.
  *
- * With `viewport` ({width, height} in CSS pixels), pages open at that size.
+ * With `viewport` ({width, height} in CSS pixels), pages open at that size. `env` is added to
+ * the browser's environment, which the programs it starts inherit (a native-messaging helper
+ * finding its config and its token: `KUNCI_HOST_CONFIG`, `SOFTHSM2_CONF`).
  *
- * @param {{extensionDir?: string, viewport?: {width: number, height: number}}} [options]
+ * @param {{extensionDir?: string, viewport?: {width: number, height: number}, env?: Record<string, string>}} [options]
  * `profile` is the profile folder (e.g. to place a native-messaging host manifest in
  * `profile/NativeMessagingHosts/`).
  *
@@ -43,7 +45,7 @@ export const CHROMIUM_ARGS = [
  *   newPage: () => Promise<import('playwright-core').Page>, version: () => string,
  *   close: () => Promise<void>}>}
  */
-export async function launch({ extensionDir, viewport } = {}) {
+export async function launch({ extensionDir, viewport, env } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'kunci-chromium-'));
   const extension = extensionDir
     ? [`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`]
@@ -56,6 +58,8 @@ export async function launch({ extensionDir, viewport } = {}) {
       args: [...CHROMIUM_ARGS, ...extension],
       ...(viewport ? { viewport } : {}),
       ...(extensionDir ? { ignoreDefaultArgs: ['--disable-extensions'] } : {}),
+      // What the browser's children (a native-messaging helper) inherit, over this process's.
+      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
   } catch (e) {
     await rm(profile, { recursive: true, force: true });

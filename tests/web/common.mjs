@@ -102,7 +102,7 @@ export function staticClosure(dir, entry = 'elements.js') {
     seen.add(rel);
     const text = readFileSync(join(dir, rel), 'utf8');
     // `import … from './x.js'`, `import './x.js'`, `export … from './x.js'`; not `import('…')`.
-    // The package's copies are minified (one line), so no line anchors.
+    // The package's elements.js is minified (one line), so no line anchors.
     for (const m of text.matchAll(/\b(?:import|export)\b[^;()'"]*?\bfrom\s*['"](\.[^'"]+)['"]|\bimport\s*['"](\.[^'"]+)['"]/g)) {
       visit(normalize(join(rel, '..', m[1] || m[2])));
     }

@@ -10,19 +10,28 @@
  * Then, with a stand-in helper (fixtures/fake-host.mjs) registered in the profile, the PIN
  * window: a wrong PIN is retried in the window with the tries left shown, the right one
  * finishes the page's request, the host sees the page's real origin and the PIN only in the
- * PIN operation, and a locked PIN reaches the page as `pin.locked`. The full path with
- * kunci-host and a SoftHSM token is the end-to-end suite's.
+ * PIN operation, and a locked PIN reaches the page as `pin.locked`. The full renewal with
+ * kunci-host and a SoftHSM token is the token walk's (walks/token-key.test.mjs).
+ *
+ * Last, everything real for `token.signDigest`: the helper `kunci-host` (installed into the
+ * profile with `kunci-host install --manifest-dir`) on a fresh SoftHSM2 token. A key is made on
+ * the token (`token.generateCsr`), then a digest computed here is signed: the PIN window names
+ * the document and shows the digest's first 16 hex digits before the PIN is typed, and OpenSSL
+ * verifies the signature (RSA and P-256, the latter after DER-encoding r||s) with the key of
+ * the CSR. A key the token does not hold is `key.not_found`.
  *
  * Expects `target/extension/chromium` (`cargo xtask extension`) and the npm package
- * (`cargo xtask wasm`); skips without them unless KUNCI_REQUIRE_PACKAGE=1.
+ * (`cargo xtask wasm`), and for the last test `target/debug/kunci-host`, SoftHSM2 and
+ * OpenSSL; skips without them unless KUNCI_REQUIRE_PACKAGE=1.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { launch, forwardPageErrors } from './browser.mjs';
-import { ROOT, WEB_DIR, PAGE_HELPERS, packageSkipReason, servePackage } from './common.mjs';
+import { ROOT, WEB_DIR, PAGE_HELPERS, packageSkipReason, run, runOk, servePackage, tempDir } from './common.mjs';
 import { extensionId } from '../../extension/tools/id.mjs';
 
 const EXTENSION_DIR = process.env.KUNCI_EXTENSION
@@ -317,5 +326,162 @@ test('the PIN window retries a wrong PIN and hands only the result to the page',
     const r = await pending;
     assert.equal(r.error.code, 'pin.locked');
     await pin.getByRole('button', { name: /Tutup/ }).click().catch(() => {});
+  });
+});
+
+const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
+const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
+const TOKEN_PIN = '739146';
+
+/** The last test's needs beyond the extension and the package: the helper, SoftHSM2, OpenSSL. */
+function helperSkipReason() {
+  const base = skipReason();
+  if (base) return base;
+  const missing = [];
+  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p kunci-host)`);
+  if (!existsSync(SOFTHSM_MODULE)) missing.push(SOFTHSM_MODULE);
+  for (const tool of ['softhsm2-util', 'openssl']) {
+    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) missing.push(tool);
+  }
+  if (missing.length === 0) return undefined;
+  const why = `missing ${missing.join(', ')}`;
+  if (process.env.KUNCI_REQUIRE_PACKAGE === '1') throw new Error(`KUNCI_REQUIRE_PACKAGE=1 but ${why}`);
+  return why;
+}
+
+/** A raw P-256 signature (r || s, 32 bytes each) as the DER ECDSA-Sig-Value OpenSSL reads. */
+function ecdsaRawToDer(raw) {
+  const integer = (bytes) => {
+    let i = 0;
+    while (i < bytes.length - 1 && bytes[i] === 0) i += 1;
+    let v = bytes.subarray(i);
+    if (v[0] & 0x80) v = Buffer.concat([Buffer.from([0]), v]);
+    return Buffer.concat([Buffer.from([0x02, v.length]), v]);
+  };
+  const body = Buffer.concat([integer(raw.subarray(0, 32)), integer(raw.subarray(32, 64))]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+/** Types the PIN in the extension's PIN window and presses Continue. */
+async function typePin(win) {
+  await win.locator('#pin').waitFor({ state: 'visible' });
+  await win.locator('#pin').fill(TOKEN_PIN);
+  await win.locator('#submit').click();
+}
+
+test('the real helper signs a digest on a SoftHSM2 token after the PIN window shows the document', { skip: helperSkipReason(), timeout: 300_000 }, async (t) => {
+  const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
+  const work = await tempDir('kunci-sign-digest-');
+  const server = await servePackage();
+  // A fresh token, and the helper's config: this page's origin only, SoftHSM as the module.
+  mkdirSync(join(work.dir, 'tokens'));
+  const tokenEnv = { SOFTHSM2_CONF: join(work.dir, 'softhsm2.conf') };
+  writeFileSync(tokenEnv.SOFTHSM2_CONF, `directories.tokendir = ${join(work.dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  runOk('softhsm2-util', ['--init-token', '--free', '--label', 'kunci-sign', '--pin', TOKEN_PIN, '--so-pin', '55501234'], { env: { ...process.env, ...tokenEnv } });
+  const hostConfig = join(work.dir, 'host.json');
+  writeFileSync(hostConfig, JSON.stringify({ allowed_origins: [server.url], module: SOFTHSM_MODULE }));
+  // Chromium starts the helper with its own environment: how the helper finds its config and
+  // SoftHSM its token folder.
+  const env = { ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig };
+  const browser = await launch({ extensionDir: EXTENSION_DIR, env });
+  const { context } = browser;
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+    await work.remove();
+  });
+  runOk(HOST_BIN, ['install', '--manifest-dir', join(browser.profile, 'NativeMessagingHosts'), '--extension-id', extensionId(manifest.key)],
+    { env: { ...process.env, ...env } });
+  await context.addInitScript(PAGE_HELPERS);
+  const page = await browser.newPage();
+  forwardPageErrors(page);
+  await page.goto(`${server.url}/`);
+
+  const documentBytes = Buffer.from('%PDF-1.7\n% Surat Keputusan Kenaikan Pangkat, kunci browser test\n%%EOF\n');
+  const digest = createHash('sha256').update(documentBytes).digest();
+  const prefix = digest.toString('hex').slice(0, 16).match(/.{4}/g).join(' ');
+  const name = 'SK Kenaikan Pangkat 2026.pdf';
+  /** Page code: token.signDigest with the digest given as hex (Playwright moves strings reliably). */
+  const signDigest = (request) => page.evaluate(async ({ digestHex, ...request }) => {
+    const { token } = await import('/pkg/index.js');
+    const digest = Uint8Array.from(digestHex.match(/../g), (h) => parseInt(h, 16));
+    try {
+      const r = await token.signDigest({ ...request, digest });
+      return { ok: true, value: { ...r, signature: globalThis.__b64(r.signature), isBytes: r.signature instanceof Uint8Array } };
+    } catch (e) {
+      return { ok: false, error: globalThis.__err(e) };
+    }
+  }, request);
+
+  let originAsked = false;
+  for (const algorithm of ['p256', 'rsa2048']) {
+    await t.test(`${algorithm}_key_made_on_the_token_signs_the_digest_and_openssl_verifies_it`, async () => {
+      // The key: made on the token by the helper, with its CSR (whose key OpenSSL reads).
+      let shown = extensionWindow(context, originAsked ? 'pin-view' : 'origin-view');
+      const made = callToken(page, 'generateCsr', { algorithm, subject: 'CN=Budi Santoso,C=ID' });
+      if (!originAsked) {
+        const question = await shown;
+        shown = extensionWindow(context, 'pin-view');
+        await question.getByRole('button', { name: /Izinkan/ }).click();
+        originAsked = true;
+      }
+      await typePin(await shown);
+      const csr = await made;
+      assert.equal(csr.ok, true, JSON.stringify(csr.error));
+      const { keyId, csrPem } = csr.value;
+
+      // The signature: the window shows what is signed before the PIN.
+      shown = extensionWindow(context, 'pin-view');
+      const signed = signDigest({ keyId, algorithm, digestHex: digest.toString('hex'), document: { name, size: documentBytes.length } });
+      const win = await shown;
+      await win.locator('#pin-sign').waitFor({ state: 'visible' });
+      const what = await win.locator('#pin-sign').innerText();
+      assert.match(what, /Dokumen/);
+      assert.match(what, /Document/);
+      assert.ok(what.includes(name), what);
+      assert.ok(what.includes(prefix), `the digest's first 16 hex digits, grouped: ${prefix} in ${what}`);
+      assert.ok(!what.includes(digest.toString('hex').slice(16, 24)), 'only the prefix is shown');
+      assert.match(what, new RegExp(`${documentBytes.length} bytes`));
+      assert.match(await win.locator('#pin-what').innerText(), /menandatangani dokumen/);
+      assert.match(await win.locator('#pin-what').innerText(), /sign the document/);
+      await typePin(win);
+      const r = await signed;
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.equal(r.value.isBytes, true, 'the signature reaches the page as a Uint8Array');
+      assert.equal(r.value.algorithm, algorithm);
+      assert.equal(r.value.keyId, keyId);
+      assert.equal(r.value.certificate, null, 'no certificate on the token yet');
+      assert.equal(r.value.token.label, 'kunci-sign');
+      assert.equal(JSON.stringify(r.value).includes(TOKEN_PIN), false);
+
+      // OpenSSL, the judge, with the key of the CSR the token signed.
+      const files = (f) => join(work.dir, `${algorithm}-${f}`);
+      writeFileSync(files('csr.pem'), csrPem);
+      runOk('openssl', ['req', '-in', files('csr.pem'), '-pubkey', '-noout', '-out', files('pub.pem')]);
+      const raw = Buffer.from(r.value.signature, 'base64');
+      assert.equal(raw.length, algorithm === 'p256' ? 64 : 256);
+      writeFileSync(files('sig.bin'), algorithm === 'p256' ? ecdsaRawToDer(raw) : raw);
+      writeFileSync(files('digest.bin'), digest);
+      writeFileSync(files('document.pdf'), documentBytes);
+      runOk('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', files('pub.pem'), '-in', files('digest.bin'), '-sigfile', files('sig.bin'), '-pkeyopt', 'digest:sha256']);
+      assert.match(runOk('openssl', ['dgst', '-sha256', '-verify', files('pub.pem'), '-signature', files('sig.bin'), files('document.pdf')]).stdout, /Verified OK/);
+      writeFileSync(files('other.pdf'), Buffer.concat([documentBytes, Buffer.from(' ')]));
+      assert.notEqual(run('openssl', ['dgst', '-sha256', '-verify', files('pub.pem'), '-signature', files('sig.bin'), files('other.pdf')]).status, 0,
+        'the signature does not cover another document');
+    });
+  }
+
+  await t.test('a_key_the_token_does_not_hold_is_key_not_found_after_the_pin', async () => {
+    const shown = extensionWindow(context, 'pin-view');
+    const signed = signDigest({ keyId: '00112233445566778899aabbccddeeff', algorithm: 'p256', digestHex: digest.toString('hex'), document: { name } });
+    const win = await shown;
+    assert.doesNotMatch(await win.locator('#pin-sign').innerText(), /Ukuran|Size/, 'no size given, none shown');
+    await typePin(win);
+    await win.waitForSelector('#end-view:not([hidden])', { timeout: 30_000 });
+    assert.match(await win.textContent('#end-text'), /Gagal/);
+    const r = await signed;
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'key.not_found');
+    await win.getByRole('button', { name: /Tutup/ }).click().catch(() => {});
   });
 });

@@ -182,6 +182,8 @@ async function tokenSamples(kunci, add) {
     { 'token.generateCsr': { token: TOKEN, keyId: '02', csrPem: 'x', publicKeySha256: 'cd' } }, // an older helper: no label, no algorithm
     { 'token.importCertificate': { token: TOKEN, keyId: '01', label: 'Budi' } },
     { 'token.listCertificates': { token: TOKEN, certificates: [CERT] } },
+    { 'token.signDigest': { token: TOKEN, signature: 'c2lnbmF0dXJl', algorithm: 'p256', keyId: '01', certificate: CERT.pem } },
+    { 'token.signDigest': { token: TOKEN, signature: 'c2lnbmF0dXJl', algorithm: 'rsa2048', keyId: '01', certificate: null } }, // no certificate beside the key
   ];
   const fake = new EventTarget();
   fake.location = { origin: 'https://ams.example.go.id' };
@@ -207,6 +209,9 @@ async function tokenSamples(kunci, add) {
     add('Strict<Awaited<ReturnType<typeof K.token.generateCsr>>>', await kunci.token.generateCsr(request));
     add('Strict<Awaited<ReturnType<typeof K.token.importCertificate>>>', await kunci.token.importCertificate('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'));
     add('Strict<Awaited<ReturnType<typeof K.token.listCertificates>>>', await kunci.token.listCertificates());
+    const sign = { keyId: '01', digest: new Uint8Array(32), document: { name: 'surat.pdf', size: 1200 } };
+    add('Strict<Awaited<ReturnType<typeof K.token.signDigest>>>', await kunci.token.signDigest({ ...sign, algorithm: 'p256' }));
+    add('Strict<Awaited<ReturnType<typeof K.token.signDigest>>>', await kunci.token.signDigest({ ...sign, algorithm: 'rsa2048' }));
   } finally {
     delete globalThis.window;
   }

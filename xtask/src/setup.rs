@@ -47,7 +47,7 @@ pub fn all(root: &Path) -> Result {
     rustup_target()?;
     apt_packages()?;
     python_venv(root)?;
-    web_packages(root)
+    npm_ci(&root.join("tests/web"))
 }
 
 /// The venv's interpreter path (whether or not it exists yet).
@@ -143,12 +143,12 @@ fn python_venv(root: &Path) -> Result {
         .args(PIP_PACKAGES))
 }
 
-/// `npm ci` in `tests/web` when its `node_modules` is missing or older than the lock file.
+/// `npm ci` in `dir` (`tests/web`: the test pages' packages; `crates/kunci-wasm/tools`: the
+/// package build's esbuild) when its `node_modules` is missing or older than the lock file.
 ///
 /// npm records each install in `node_modules/.package-lock.json`; comparing its time with the
 /// lock file's tells whether the lock changed since. Node and npm come with the machine.
-fn web_packages(root: &Path) -> Result {
-    let dir = root.join("tests/web");
+pub fn npm_ci(dir: &Path) -> Result {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -162,7 +162,7 @@ fn web_packages(root: &Path) -> Result {
     println!("setup: npm ci in {}", dir.display());
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--prefer-offline"])
-        .current_dir(&dir)
+        .current_dir(dir)
         // playwright-core downloads nothing, but say so in case a dependency ever pulls in
         // `playwright`: its browser download would fail on the closed network.
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))

@@ -163,7 +163,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         );
     }
     copy_js_layer(root, &out)?;
-    minify_elements(&out)?;
+    bundle_elements(root, &out)?;
     write_package_json(root, &s, &out)?;
     println!(
         "wasm: package `{}` in {}",
@@ -187,29 +187,40 @@ fn copy_js_layer(root: &Path, out: &Path) -> Result {
     Ok(())
 }
 
-/// What `kunci/elements` loads before an element is used (its static import closure, checked
-/// by tests/web/elements-size.test.mjs against issue 19's 15 KiB gzipped).
-const ELEMENT_MODULES: [&str; 5] = [
-    "elements.js",
-    "element-base.js",
-    "kit-element.js",
-    "p12-element.js",
-    "keystore.js",
-];
+/// The modules `kunci/elements` is bundled from (crates/kunci-wasm/js/); the package ships
+/// the bundle as `elements.js` and none of these parts.
+const ELEMENT_PARTS: [&str; 3] = ["element-base.js", "kit-element.js", "p12-element.js"];
 
-/// Strips comments and needless whitespace from the elements' modules in the package (the
-/// `minifier` crate: no renaming, no rewriting, so the shipped code reads as the source
-/// does). Every browser test runs the stripped files; the readable sources stay in
-/// crates/kunci-wasm/js/.
-fn minify_elements(out: &Path) -> Result {
-    for name in ELEMENT_MODULES {
-        let path = out.join(name);
-        let source =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let small = minifier::js::minify(&source)
-            .map_err(|e| format!("minifying {}: {e}", path.display()))?
-            .to_string();
-        std::fs::write(&path, small).map_err(|e| format!("{}: {e}", path.display()))?;
+/// Bundles and minifies `kunci/elements` with esbuild (crates/kunci-wasm/tools, installed by
+/// `npm ci` there): one file of the elements, with their share of keystore.js, that loads the
+/// worker client and the token API with `import()` on first use (left to the package's own
+/// files). Issue 19's budget, 15 KiB gzipped, is tested by tests/web/elements-size.test.mjs;
+/// a source map beside it leads back to the readable modules.
+fn bundle_elements(root: &Path, out: &Path) -> Result {
+    let tools = root.join("crates/kunci-wasm/tools");
+    crate::setup::npm_ci(&tools)?;
+    let js = root.join("crates/kunci-wasm/js");
+    crate::run(
+        Command::new(tools.join("node_modules/.bin/esbuild"))
+            .arg(js.join("elements.js"))
+            .args([
+                "--bundle",
+                "--format=esm",
+                "--minify",
+                "--target=es2022",
+                "--legal-comments=none",
+                "--sourcemap",
+                "--log-level=warning",
+                "--external:./client.js",
+                "--external:./token.js",
+            ])
+            .arg(format!("--outfile={}", out.join("elements.js").display())),
+    )?;
+    for part in ELEMENT_PARTS {
+        let path = out.join(part);
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
     }
     Ok(())
 }
@@ -233,7 +244,7 @@ fn write_package_json(root: &Path, s: &Settings, out: &Path) -> Result {
     "./package.json": "./package.json"
   }},
   "files": ["*.js", "*.d.ts", "wasm/", "README.md"],
-  "sideEffects": ["./elements.js", "./kit-element.js", "./p12-element.js"],
+  "sideEffects": ["./elements.js"],
   "engines": {{ "node": ">=20" }}
 }}
 "#,

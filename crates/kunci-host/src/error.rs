@@ -41,6 +41,10 @@ pub enum Error {
     /// No private key with that CKA_ID, or none matching the certificate.
     #[error("{0}")]
     KeyNotFound(String),
+    /// The key may not sign: its CKA_SIGN is false, or the token answered
+    /// `CKR_KEY_FUNCTION_NOT_PERMITTED`.
+    #[error("{0}")]
+    KeyCannotSign(String),
     /// The request's origin is not on the host's allow-list.
     #[error("origin `{0}` is not allowed: add it with `kunci-host install --allow-origin`")]
     OriginNotAllowed(String),
@@ -101,6 +105,7 @@ impl Error {
             Error::TokenRemoved => "token.removed",
             Error::MechanismUnsupported(_) => "mechanism.unsupported",
             Error::KeyNotFound(_) => "key.not_found",
+            Error::KeyCannotSign(_) => "key.cannot_sign",
             Error::OriginNotAllowed(_) => "origin.not_allowed",
             Error::RequestBad(_) => "request.bad",
             Error::RequestTooLarge { .. } => "request.too_large",
@@ -140,6 +145,10 @@ impl Error {
                 | RvError::TokenNotPresent
                 | RvError::SessionHandleInvalid
                 | RvError::SessionClosed => Error::TokenRemoved,
+                RvError::KeyFunctionNotPermitted => Error::KeyCannotSign(format!(
+                    "the token does not let this key sign ({})",
+                    function_name(function)
+                )),
                 RvError::MechanismInvalid
                 | RvError::MechanismParamInvalid
                 | RvError::TemplateInconsistent => Error::MechanismUnsupported(what.to_owned()),
@@ -180,6 +189,10 @@ mod tests {
         assert_eq!(
             e(RvError::TemplateInconsistent).code(),
             "mechanism.unsupported"
+        );
+        assert_eq!(
+            e(RvError::KeyFunctionNotPermitted).code(),
+            "key.cannot_sign"
         );
         let other = e(RvError::GeneralError);
         assert_eq!(other.code(), "pkcs11.failed");

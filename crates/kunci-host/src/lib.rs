@@ -1,7 +1,8 @@
 //! kunci-host: the native-messaging helper that lets the kunci browser extension use a USB
 //! token. It reads length-prefixed JSON requests on stdin, answers on stdout, and talks PKCS#11
 //! (through cryptoki) to the token's module: list tokens, generate a non-extractable key pair,
-//! sign a CSR built by kunci-core on the token, store and list certificates.
+//! sign a CSR built by kunci-core on the token, sign a document's SHA-256 digest the page
+//! computed, store and list certificates.
 //!
 //! What it does **not** do: no network, no HTTP, no key material ever leaves the token, no
 //! PIN is logged or kept. The message protocol is docs/PROTOCOL.md (sections 2 and 3).

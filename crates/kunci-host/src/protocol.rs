@@ -22,7 +22,7 @@ use crate::token::{Algorithm, LoggedIn, Module, Pin, Token, TokenCertificate};
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// The ops this version knows, in the order of docs/PROTOCOL.md.
-pub const OPS: [&str; 7] = [
+pub const OPS: [&str; 8] = [
     "hello",
     "list_tokens",
     "generate_key",
@@ -30,6 +30,7 @@ pub const OPS: [&str; 7] = [
     "generate_csr",
     "import_certificate",
     "list_certificates",
+    "sign_digest",
 ];
 
 /// The host's state across requests: its config and, once loaded, the PKCS#11 module.
@@ -105,6 +106,7 @@ impl Host {
             "generate_csr" => self.generate_csr(parse_params(params)?),
             "import_certificate" => self.import_certificate(parse_params(params)?),
             "list_certificates" => self.list_certificates(parse_params(params)?),
+            "sign_digest" => self.sign_digest(parse_params(params)?),
             other => Err(Error::OpUnknown(other.to_owned())),
         }
     }
@@ -182,6 +184,20 @@ impl Host {
         };
         let certificates = session.list_certificates()?;
         Ok(fit_certificates(certificates))
+    }
+
+    fn sign_digest(&mut self, p: SignDigestParams) -> Result<Value> {
+        // Both checked before the login, so that a malformed request costs no PIN try.
+        let key_id = decode_key_id(&p.key_id)?;
+        let digest = decode_digest(&p.digest)?;
+        let session = self.login(&p.token, p.pin.as_ref())?;
+        let signed = session.sign_digest(&key_id, p.algorithm, &digest)?;
+        Ok(json!({
+            "signature": base64::engine::general_purpose::STANDARD.encode(&signed.signature),
+            "algorithm": p.algorithm.as_str(),
+            "key_id": hex::encode(&key_id),
+            "certificate": signed.certificate,
+        }))
     }
 
     fn login(&mut self, token: &str, pin: Option<&Pin>) -> Result<LoggedIn> {
@@ -279,6 +295,34 @@ fn decode_key_id(key_id: &str) -> Result<Vec<u8>> {
         .ok()
         .filter(|id| !id.is_empty())
         .ok_or_else(|| Error::RequestBad(format!("key_id `{key_id}` is not hex")))
+}
+
+/// A SHA-256 digest: 64 hex digits, or base64 (standard or URL-safe, padded or not) of 32
+/// bytes. Text of an even number of hex digits is read as hex: 32 bytes in base64 are 43
+/// characters (odd) or 44 ending in `=`, so the two cannot be confused.
+fn decode_digest(text: &str) -> Result<[u8; 32]> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let text = text.trim();
+    let hex_digits = !text.is_empty() && text.len().is_multiple_of(2);
+    let bytes = if hex_digits && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode(text).ok()
+    } else {
+        STANDARD
+            .decode(text)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+            .ok()
+    };
+    let Some(bytes) = bytes else {
+        return Err(Error::RequestBad(
+            "digest must be a SHA-256 digest as 64 hex digits or base64".to_owned(),
+        ));
+    };
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        Error::RequestBad(format!(
+            "digest must be a SHA-256 digest of 32 bytes, not {} bytes",
+            bytes.len()
+        ))
+    })
 }
 
 /// The reply for an outcome: `{"id", "ok": true, "result"}` or `{"id", "ok": false,
@@ -386,6 +430,16 @@ struct ImportParams {
     label: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct SignDigestParams {
+    token: String,
+    #[serde(default)]
+    pin: Option<Pin>,
+    key_id: String,
+    algorithm: Algorithm,
+    digest: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,6 +527,63 @@ mod tests {
         assert_eq!(p["host_ops"], json!(OPS));
         assert_eq!(p["host_name"], json!(crate::install::HOST_NAME));
         assert_eq!(p["max_message_bytes"], json!(MAX_MESSAGE_LEN));
+    }
+
+    #[test]
+    fn digest_is_32_bytes_as_hex_or_base64() {
+        let bytes: Vec<u8> = (0u8..32).collect();
+        let want: [u8; 32] = bytes.clone().try_into().unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xfbu8; 32]);
+        assert_eq!(decode_digest(&hex::encode(&bytes)).unwrap(), want);
+        assert_eq!(decode_digest(&hex::encode_upper(&bytes)).unwrap(), want);
+        assert_eq!(decode_digest(&b64).unwrap(), want);
+        assert_eq!(decode_digest(&url).unwrap(), [0xfb; 32]);
+        for bad in [
+            hex::encode(&bytes[..31]),
+            hex::encode([0u8; 48]),
+            base64::engine::general_purpose::STANDARD.encode([0xffu8; 48]),
+            base64::engine::general_purpose::STANDARD.encode([0u8; 20]),
+            "not a digest".to_owned(),
+            String::new(),
+        ] {
+            let e = decode_digest(&bad).unwrap_err();
+            assert_eq!(e.code(), "request.bad", "{bad}");
+        }
+        assert!(
+            decode_digest(&hex::encode(&bytes[..31]))
+                .unwrap_err()
+                .to_string()
+                .contains("not 31 bytes")
+        );
+    }
+
+    #[test]
+    fn sign_digest_checks_its_params_before_loading_the_module() {
+        let good = json!({
+            "token": "1", "pin": "1234", "key_id": "ab", "algorithm": "p256",
+            "digest": hex::encode([7u8; 32]),
+        });
+        let send = |params: Value| {
+            let body = json!({"id": 9, "op": "sign_digest", "origin": "https://ams.example.go.id", "params": params});
+            reply(&mut host(), &body.to_string())
+        };
+        // All well formed: the module is what is missing.
+        assert_eq!(send(good.clone())["error"]["code"], "module.not_found");
+        for (field, value) in [
+            ("digest", json!(hex::encode([7u8; 31]))),
+            ("digest", json!(42)),
+            ("key_id", json!("not hex")),
+            ("key_id", json!("")),
+            ("algorithm", json!("rsa4096")),
+        ] {
+            let mut p = good.clone();
+            p[field] = value.clone();
+            assert_eq!(send(p)["error"]["code"], "request.bad", "{field}: {value}");
+        }
+        let mut p = good.clone();
+        p.as_object_mut().unwrap().remove("digest");
+        assert_eq!(send(p)["error"]["code"], "request.bad");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! PKCS#11 through cryptoki: loading the module, finding tokens by serial, logging in with the
-//! token's PIN flags honoured, generating non-extractable key pairs, signing CSRs on the token
-//! and storing and listing certificates.
+//! token's PIN flags honoured, generating non-extractable key pairs, signing CSRs and SHA-256
+//! digests (for documents) on the token, and storing and listing certificates.
 //!
 //! What this module does not do: it never reads key material other than public keys, never
 //! keeps a PIN beyond the login call, and keeps no session open between requests (each
@@ -166,6 +166,16 @@ pub struct GeneratedKey {
     pub algorithm: Algorithm,
     /// The public key, DER SubjectPublicKeyInfo.
     pub public_key_der: Vec<u8>,
+}
+
+/// A signature made on a token by [`LoggedIn::sign_digest`].
+#[derive(Debug, Clone)]
+pub struct DigestSignature {
+    /// The PKCS#1 v1.5 signature (RSA, as long as the modulus) or the raw `r || s` (P-256, 64
+    /// bytes).
+    pub signature: Vec<u8>,
+    /// The certificate stored beside the key (same CKA_ID), PEM, if the token holds one.
+    pub certificate: Option<String>,
 }
 
 /// A loaded, initialised PKCS#11 module. `C_Finalize` runs when the last clone drops.
@@ -442,6 +452,144 @@ impl LoggedIn {
                 },
             }),
         }
+    }
+
+    /// Signs a SHA-256 `digest` the caller computed with the private key `key_id`, in this one
+    /// session (one login): `rsa2048` as `CKM_RSA_PKCS` over the DER DigestInfo (PKCS#1 v1.5),
+    /// `p256` as `CKM_ECDSA` over the digest, answered as raw `r || s` (64 bytes). The key
+    /// must be of the algorithm asked (RSA of 2048 bits or more, or EC on P-256) and may sign
+    /// (`CKA_SIGN`); the certificate stored beside it (same CKA_ID), if any, comes back with
+    /// the signature. The private key never leaves the token: only the signature is read.
+    pub fn sign_digest(
+        &self,
+        key_id: &[u8],
+        algorithm: Algorithm,
+        digest: &[u8; 32],
+    ) -> Result<DigestSignature> {
+        let (private, key_type, _) = self.private_key(key_id)?;
+        let id = hex::encode(key_id);
+        let expected = match algorithm {
+            Algorithm::Rsa2048 => KeyType::RSA,
+            Algorithm::P256 => KeyType::EC,
+        };
+        if key_type != expected {
+            let is = if key_type == KeyType::RSA {
+                "an RSA key"
+            } else {
+                "an EC key"
+            };
+            return Err(Error::RequestBad(format!(
+                "key {id} is {is}, not a {} key: ask for the key's own algorithm",
+                algorithm.as_str()
+            )));
+        }
+        let wanted: &[AttributeType] = match algorithm {
+            Algorithm::Rsa2048 => &[AttributeType::Sign, AttributeType::Modulus],
+            Algorithm::P256 => &[AttributeType::Sign, AttributeType::EcParams],
+        };
+        // Each attribute is asked alone: a token that cannot read one (some keep no CKA_MODULUS
+        // on the private key) must not hide the others.
+        let mut modulus_len = None;
+        for attribute in wanted {
+            let Ok(values) = self.session.get_attributes(private, &[*attribute]) else {
+                continue;
+            };
+            for value in values {
+                match value {
+                    Attribute::Sign(false) => {
+                        return Err(Error::KeyCannotSign(format!(
+                            "key {id} is not allowed to sign (its CKA_SIGN is false): use a \
+                             signing key"
+                        )));
+                    }
+                    Attribute::Modulus(n) => {
+                        let n = n.iter().skip_while(|b| **b == 0).count();
+                        if n < 256 {
+                            return Err(Error::RequestBad(format!(
+                                "key {id} is RSA {} bits: kunci signs with RSA keys of 2048 bits \
+                                 or more",
+                                n * 8
+                            )));
+                        }
+                        modulus_len = Some(n);
+                    }
+                    Attribute::EcParams(params) if params != P256_EC_PARAMS => {
+                        return Err(Error::MechanismUnsupported(
+                            "EC keys on curves other than P-256".to_owned(),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let (mechanism, data, what) = match algorithm {
+            Algorithm::Rsa2048 => {
+                let mut digest_info = SHA256_DIGEST_INFO_PREFIX.to_vec();
+                digest_info.extend_from_slice(digest);
+                (
+                    Mechanism::RsaPkcs,
+                    digest_info,
+                    "RSA PKCS#1 v1.5 signatures",
+                )
+            }
+            Algorithm::P256 => (Mechanism::Ecdsa, digest.to_vec(), "ECDSA signatures"),
+        };
+        let signature = self
+            .session
+            .sign(&mechanism, private, &data)
+            .map_err(|e| Error::from_pkcs11(e, what))?;
+        let expected_len = match algorithm {
+            Algorithm::Rsa2048 => modulus_len,
+            Algorithm::P256 => Some(64),
+        };
+        if signature.is_empty() || expected_len.is_some_and(|n| signature.len() != n) {
+            return Err(Error::Pkcs11 {
+                function: "C_Sign".to_owned(),
+                rv: format!(
+                    "the token gave a signature of {} bytes, not {}",
+                    signature.len(),
+                    expected_len.unwrap_or(1)
+                ),
+            });
+        }
+        Ok(DigestSignature {
+            signature,
+            certificate: self.certificate_of(key_id)?,
+        })
+    }
+
+    /// The X.509 certificate stored with CKA_ID `key_id`, PEM; the one valid longest when the
+    /// token holds several (an earlier one for the same key), `None` when it holds none.
+    fn certificate_of(&self, key_id: &[u8]) -> Result<Option<String>> {
+        let handles = self
+            .session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::CERTIFICATE),
+                Attribute::CertificateType(CertificateType::X_509),
+                Attribute::Id(key_id.to_vec()),
+            ])
+            .map_err(|e| Error::from_pkcs11(e, "certificates"))?;
+        let mut best: Option<kunci_core::cert::CertificateInfo> = None;
+        for handle in handles {
+            let Ok(attrs) = self.session.get_attributes(handle, &[AttributeType::Value]) else {
+                continue;
+            };
+            let Some(Attribute::Value(der)) = attrs.into_iter().next() else {
+                continue;
+            };
+            match kunci_core::cert::parse(&der) {
+                Ok(info)
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| info.not_after_unix > b.not_after_unix) =>
+                {
+                    best = Some(info);
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("kunci-host: skipping an unreadable certificate object: {e}"),
+            }
+        }
+        Ok(best.map(|info| kunci_core::pem::encode("CERTIFICATE", &info.der)))
     }
 
     /// Stores `certificate` (PEM or DER) beside the private key whose public key it certifies,

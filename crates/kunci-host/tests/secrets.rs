@@ -104,6 +104,25 @@ fn the_pins_never_appear_in_the_helpers_log() {
             "create_csr",
             json!({"token": serial, "pin": USER_PIN, "key_id": "zz", "subject": SUBJECT}),
         ),
+        // sign_digest: a wrong PIN, the PIN where the digest goes, a key the token lacks.
+        request(
+            11,
+            "sign_digest",
+            json!({"token": serial, "pin": WRONG_PIN, "key_id": "00ff", "algorithm": "p256",
+                   "digest": "ab".repeat(32)}),
+        ),
+        request(
+            12,
+            "sign_digest",
+            json!({"token": serial, "pin": USER_PIN, "key_id": "00ff", "algorithm": "p256",
+                   "digest": USER_PIN}),
+        ),
+        request(
+            13,
+            "sign_digest",
+            json!({"token": serial, "pin": USER_PIN, "key_id": "00ff", "algorithm": "rsa2048",
+                   "digest": "ab".repeat(32)}),
+        ),
     ];
     let (replies, stderr, stdout_len) = session(&w, &requests);
     assert_eq!(replies.len(), requests.len() + 1, "{replies:?}");
@@ -117,6 +136,9 @@ fn the_pins_never_appear_in_the_helpers_log() {
     assert_eq!(replies[2]["error"]["code"], "pin.incorrect");
     assert_eq!(replies[3]["ok"], true, "{}", replies[3]);
     assert_eq!(replies[7]["error"]["code"], "origin.not_allowed");
+    assert_eq!(replies[9]["error"]["code"], "pin.incorrect");
+    assert_eq!(replies[10]["error"]["code"], "request.bad");
+    assert_eq!(replies[11]["error"]["code"], "key.not_found");
     assert!(stdout_len > 0);
 
     // There is a log to search: the refused origin and the oversized message are in it.

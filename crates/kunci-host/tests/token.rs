@@ -566,3 +566,323 @@ fn absent_token_serial_is_token_absent_and_missing_pin_is_pin_required() {
     ));
     assert_eq!(error_code(&r), "pin.required", "an empty PIN is no PIN");
 }
+
+// ---- sign_digest -------------------------------------------------------------------------
+
+/// A document the tests sign, and its SHA-256.
+const DOCUMENT: &[u8] = b"%PDF-1.7\n% surat keputusan, kunci sign_digest test\n%%EOF\n";
+
+fn document_digest() -> [u8; 32] {
+    <sha2::Sha256 as sha2::Digest>::digest(DOCUMENT).into()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(value: &Value) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(value.as_str().unwrap())
+        .unwrap()
+}
+
+/// Makes a key with `generate_key` and returns its id and SPKI DER.
+fn new_key(host: &mut common::HostProcess, serial: &str, alg: &str) -> (String, Vec<u8>) {
+    let r = host.send(&request(
+        1,
+        "generate_key",
+        json!({"token": serial, "pin": PIN, "algorithm": alg}),
+    ));
+    let key = result(&r);
+    (
+        key["key_id"].as_str().unwrap().to_owned(),
+        unb64(&key["public_key_der"]),
+    )
+}
+
+fn sign_params(serial: &str, key_id: &str, alg: &str, digest: &str) -> Value {
+    json!({"token": serial, "pin": PIN, "key_id": key_id, "algorithm": alg, "digest": digest})
+}
+
+/// OpenSSL's verdict on `signature` (as OpenSSL takes it: PKCS#1 v1.5 bytes or a DER
+/// ECDSA-Sig-Value) with the key `spki_der`: `pkeyutl -verify` over `digest`, and `dgst
+/// -verify` over `message` when given (the digest must then be its SHA-256). None without
+/// OpenSSL.
+fn openssl_verifies(
+    w: &World,
+    spki_der: &[u8],
+    digest: &[u8],
+    message: Option<&[u8]>,
+    signature: &[u8],
+) -> Option<bool> {
+    let openssl = judge("openssl")?;
+    let p = |f: &str| w.path(f).to_str().unwrap().to_owned();
+    std::fs::write(p("pub.der"), spki_der).unwrap();
+    std::fs::write(p("digest.bin"), digest).unwrap();
+    std::fs::write(p("sig.bin"), signature).unwrap();
+    let status = |args: &[&str]| {
+        std::process::Command::new(&openssl)
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let by_digest = status(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-keyform",
+        "DER",
+        "-inkey",
+        &p("pub.der"),
+        "-in",
+        &p("digest.bin"),
+        "-sigfile",
+        &p("sig.bin"),
+        "-pkeyopt",
+        "digest:sha256",
+    ]);
+    let Some(message) = message else {
+        return Some(by_digest);
+    };
+    run_ok(
+        &openssl,
+        &[
+            "pkey",
+            "-pubin",
+            "-inform",
+            "DER",
+            "-in",
+            &p("pub.der"),
+            "-out",
+            &p("pub.pem"),
+        ],
+        &[],
+    );
+    std::fs::write(p("message.bin"), message).unwrap();
+    let by_message = status(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        &p("pub.pem"),
+        "-signature",
+        &p("sig.bin"),
+        &p("message.bin"),
+    ]);
+    assert_eq!(by_digest, by_message, "pkeyutl and dgst disagree");
+    Some(by_message)
+}
+
+#[test]
+fn sign_digest_signs_on_the_token_and_openssl_verifies_rsa_and_p256() {
+    let Some((w, serial)) = token_world("kunci-sign") else {
+        return;
+    };
+    let digest = document_digest();
+    let mut host = w.spawn();
+    for (alg, encoded, len) in [
+        // Hex for one, base64 for the other: the host takes both.
+        ("rsa2048", hex::encode(digest), 256),
+        ("p256", b64(&digest), 64),
+    ] {
+        let (key_id, spki) = new_key(&mut host, &serial, alg);
+        let r = host.send(&request(
+            2,
+            "sign_digest",
+            sign_params(&serial, &key_id, alg, &encoded),
+        ));
+        let res = result(&r);
+        assert_eq!(res["algorithm"], alg);
+        assert_eq!(res["key_id"], key_id.as_str());
+        assert_eq!(res["certificate"], Value::Null, "no certificate yet");
+        let signature = unb64(&res["signature"]);
+        assert_eq!(
+            signature.len(),
+            len,
+            "{alg}: PKCS#1 of the modulus' length, or raw r||s"
+        );
+        let as_openssl = if alg == "p256" {
+            kunci_core::sign::ecdsa_p256_raw_to_der(&signature).unwrap()
+        } else {
+            signature.clone()
+        };
+        if let Some(ok) = openssl_verifies(&w, &spki, &digest, Some(DOCUMENT), &as_openssl) {
+            assert!(ok, "{alg}: OpenSSL verifies the token's signature");
+            let mut other = digest;
+            other[0] ^= 1;
+            let bad = openssl_verifies(&w, &spki, &other, None, &as_openssl);
+            assert_eq!(bad, Some(false), "{alg}: and refuses it for another digest");
+        }
+    }
+    let (status, stderr) = host.finish();
+    assert!(status.success());
+    assert!(!stderr.contains(PIN), "no PIN in the log: {stderr}");
+}
+
+#[test]
+fn sign_digest_returns_the_certificate_stored_beside_the_key() {
+    let Some((w, serial)) = token_world("kunci-sign-cert") else {
+        return;
+    };
+    let mut host = w.spawn();
+    let r = host.send(&request(
+        1,
+        "generate_csr",
+        csr_params(&serial, json!({"algorithm": "p256"})),
+    ));
+    let key_id = result(&r)["key_id"].as_str().unwrap().to_owned();
+    let Some(cert_pem) = issue(&w, result(&r)["csr_pem"].as_str().unwrap(), "signer") else {
+        return;
+    };
+    let r = host.send(&request(
+        2,
+        "import_certificate",
+        json!({"token": serial, "pin": PIN, "certificate": cert_pem}),
+    ));
+    result(&r);
+    let digest = document_digest();
+    let r = host.send(&request(
+        3,
+        "sign_digest",
+        sign_params(&serial, &key_id, "p256", &hex::encode(digest)),
+    ));
+    let res = result(&r);
+    let cert = kunci_core::cert::parse(res["certificate"].as_str().unwrap().as_bytes()).unwrap();
+    assert_eq!(
+        cert.der,
+        kunci_core::cert::parse(cert_pem.as_bytes()).unwrap().der
+    );
+    // The certificate's key verifies the signature: what the page needs to build the CMS.
+    let raw = unb64(&res["signature"]);
+    let der = kunci_core::sign::ecdsa_p256_raw_to_der(&raw).unwrap();
+    if let Some(ok) = openssl_verifies(&w, &cert.public_key_der, &digest, Some(DOCUMENT), &der) {
+        assert!(ok);
+    }
+}
+
+#[test]
+fn sign_digest_refuses_an_unknown_key_a_bad_digest_and_the_wrong_algorithm() {
+    let Some((w, serial)) = token_world("kunci-sign-bad") else {
+        return;
+    };
+    let mut host = w.spawn();
+    let (rsa, _) = new_key(&mut host, &serial, "rsa2048");
+    let digest = hex::encode(document_digest());
+    let r = host.send(&request(
+        1,
+        "sign_digest",
+        sign_params(&serial, "00112233445566778899aabbccddeeff", "p256", &digest),
+    ));
+    assert_eq!(error_code(&r), "key.not_found");
+    for bad in [
+        hex::encode([1u8; 31]),
+        hex::encode([1u8; 33]),
+        b64(&[1u8; 48]),
+        "zz".repeat(32),
+        String::new(),
+    ] {
+        let r = host.send(&request(
+            2,
+            "sign_digest",
+            sign_params(&serial, &rsa, "rsa2048", &bad),
+        ));
+        assert_eq!(error_code(&r), "request.bad", "digest {bad:?}");
+        assert!(
+            r["error"]["message"].as_str().unwrap().contains("digest"),
+            "{r}"
+        );
+    }
+    let r = host.send(&request(
+        3,
+        "sign_digest",
+        sign_params(&serial, &rsa, "p256", &digest),
+    ));
+    assert_eq!(error_code(&r), "request.bad");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("RSA"),
+        "{r}"
+    );
+    let r = host.send(&request(
+        4,
+        "sign_digest",
+        sign_params(&serial, &rsa, "rsa4096", &digest),
+    ));
+    assert_eq!(error_code(&r), "request.bad");
+}
+
+/// Clears CKA_SIGN (0x108) on every private key of the world's token, in SoftHSM2's file
+/// object store: the attribute's type (8 bytes, big-endian), its kind 1 (boolean, 8 bytes) and
+/// one value byte. SoftHSM2 gives every private key CKA_SIGN true whatever the template (and
+/// pkcs11-tool cannot change it afterwards), so this is how a key that may not sign is made.
+fn forbid_signing(w: &World) {
+    let tag = [0, 0, 0, 0, 0, 0, 0x01, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x01];
+    let mut changed = 0;
+    for dir in std::fs::read_dir(w.path("tokens")).unwrap() {
+        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_none_or(|e| e != "object") {
+                continue;
+            }
+            let mut bytes = std::fs::read(&file).unwrap();
+            if let Some(at) = bytes.windows(16).position(|win| win == tag) {
+                bytes[at + 16] = 0;
+                std::fs::write(&file, bytes).unwrap();
+                changed += 1;
+            }
+        }
+    }
+    assert!(
+        changed > 0,
+        "no private key with CKA_SIGN in the token folder"
+    );
+}
+
+#[test]
+fn sign_digest_refuses_a_key_that_may_not_sign() {
+    let Some((w, serial)) = token_world("kunci-nosign") else {
+        return;
+    };
+    let mut host = w.spawn();
+    let (key_id, _) = new_key(&mut host, &serial, "p256");
+    host.finish();
+    forbid_signing(&w);
+    let mut host = w.spawn();
+    let r = host.send(&request(
+        1,
+        "sign_digest",
+        sign_params(&serial, &key_id, "p256", &hex::encode(document_digest())),
+    ));
+    assert_eq!(error_code(&r), "key.cannot_sign");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains(&key_id),
+        "{r}"
+    );
+}
+
+#[test]
+fn sign_digest_with_a_wrong_pin_or_a_locked_token_signs_nothing() {
+    let Some((w, serial)) = token_world("kunci-sign-pin") else {
+        return;
+    };
+    let mut host = w.spawn();
+    let (key_id, _) = new_key(&mut host, &serial, "p256");
+    let digest = hex::encode(document_digest());
+    let mut p = sign_params(&serial, &key_id, "p256", &digest);
+    p["pin"] = json!("9999");
+    let r = host.send(&request(1, "sign_digest", p.clone()));
+    assert_eq!(error_code(&r), "pin.incorrect");
+    assert!(r.get("result").is_none());
+    p.as_object_mut().unwrap().remove("pin");
+    let r = host.send(&request(2, "sign_digest", p));
+    assert_eq!(error_code(&r), "pin.required");
+    host.finish();
+    set_token_flags(&w, CKF_USER_PIN_LOCKED);
+    let mut host = w.spawn();
+    let r = host.send(&request(
+        3,
+        "sign_digest",
+        sign_params(&serial, &key_id, "p256", &digest),
+    ));
+    assert_eq!(error_code(&r), "pin.locked");
+}

@@ -45,6 +45,8 @@ export const LIMITS = Object.freeze({
   tokenEmailChars: 320,
   tokenChallengeChars: 255,
   tokenLabelChars: 64,
+  /** `token.signDigest`'s document name, shown in the extension's window (it refuses more). */
+  tokenDocumentNameChars: 255,
   /** `token.detect`'s timeout, ms. */
   detectTimeoutMs: 600_000,
   /** PBKDF2 iterations are a u32 in the core. */
@@ -618,6 +620,49 @@ export function checkVerifyPdf(args) {
   const now = time(where, 'options.now', o.now);
   if (now !== undefined) out.now = now;
   return [pdf, out];
+/** Characters the extension refuses in a shown name: C0/C1 controls, bidi marks and overrides. */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * `token.signDigest({keyId, algorithm, digest, document: {name, size?}})` → the request with
+ * `digest` as 64 lowercase hex digits (what the page posts: a Uint8Array does not survive the
+ * content script's JSON round trip).
+ */
+export function checkTokenSignDigest(args) {
+  const where = 'token.signDigest';
+  arity(where, args, 1);
+  if (!isPlainObject(args[0])) {
+    throw fail(where, `request must be an object such as {keyId, algorithm: 'p256', digest: Uint8Array(32), document: {name: 'surat.pdf'}} (got ${describe(args[0])})`);
+  }
+  const o = options(where, 'request', args[0], ['keyId', 'algorithm', 'digest', 'document']);
+  const keyId = text(where, 'request.keyId (the hex CKA_ID token.generateCsr gave)', o.keyId, { max: 128, nonEmpty: true });
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(keyId)) throw fail(where, `request.keyId must be hex, an even number of digits (got ${describe(keyId)})`);
+  const algorithm = text(where, `request.algorithm (${TOKEN_ALGORITHMS.map((a) => `'${a}'`).join(' or ')})`, o.algorithm, { max: 64, nonEmpty: true });
+  if (!TOKEN_ALGORITHMS.includes(algorithm)) {
+    throw new KunciError('request.bad', `${where}: request.algorithm must be ${TOKEN_ALGORITHMS.join(' or ')} on a token (got "${algorithm}")`);
+  }
+  const digest = o.digest;
+  if (!(digest instanceof Uint8Array) || digest.byteLength !== 32) {
+    throw fail(where, `request.digest must be the SHA-256 digest as a Uint8Array of 32 bytes (got ${describe(digest)})`);
+  }
+  const d = options(where, 'request.document', o.document, ['name', 'size']);
+  if (o.document === undefined || o.document === null) throw fail(where, `request.document must be an object such as {name: 'surat.pdf'} (got ${describe(o.document)})`);
+  const name = text(where, 'request.document.name', d.name, { max: LIMITS.tokenDocumentNameChars, nonEmpty: true });
+  if (name.trim().length === 0) throw fail(where, 'request.document.name must not be blank');
+  if (UNSHOWABLE.test(name)) throw fail(where, 'request.document.name must not contain control or text-direction characters (the holder reads it)');
+  const out = {
+    keyId,
+    algorithm,
+    digest: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''),
+    document: { name },
+  };
+  if (d.size !== undefined && d.size !== null) {
+    if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
+      throw fail(where, `request.document.size must be a whole number of bytes ≥ 0 (or be left out) (got ${describe(d.size)})`);
+    }
+    out.document.size = d.size;
+  }
+  return [out];
 }
 
 /** An `argument.invalid` KunciError, for the checks index.js and client.js make themselves (keys). */

@@ -120,6 +120,7 @@ export class KunciElement extends HTMLElement {
     this.uid = `k${++counter}`;
     this._strings = {};
     this.built = false;
+    this.adopt();
   }
 
   connectedCallback() {
@@ -132,6 +133,20 @@ export class KunciElement extends HTMLElement {
 
   disconnectedCallback() {
     this.gone = true;
+  }
+
+  /**
+   * Properties a page set on the tag before the element was defined (own properties, which
+   * would hide the accessors) pass through their setters. A subclass names its own in
+   * `static props`.
+   */
+  adopt() {
+    for (const name of ['holder', 'strings', ...(this.constructor.props || [])]) {
+      if (!Object.hasOwn(this, name)) continue;
+      const value = this[name];
+      delete this[name];
+      this[name] = value;
+    }
   }
 
   attributeChangedCallback(name, old, now) {
@@ -153,6 +168,19 @@ export class KunciElement extends HTMLElement {
     if (this.built) this.build();
   }
 
+  /**
+   * `{name, email, organization, nik, other}`: the holder's data for the strength check. An
+   * accessor, so that frameworks which set a property only when the element has it (React 19)
+   * pass the object instead of writing it as an attribute.
+   */
+  get holder() {
+    return this._holder;
+  }
+
+  set holder(value) {
+    this._holder = value;
+  }
+
   /** The text of `key` in the current language, `{name}` filled from `params`. */
   t(key, params = {}) {
     const own = Object.hasOwn(this._strings, key) ? this._strings[key] : null;
@@ -163,7 +191,7 @@ export class KunciElement extends HTMLElement {
   }
 
   /** A unique id inside this shadow root. */
-  id(name) {
+  kid(name) {
     return `${this.uid}-${name}`;
   }
 
@@ -215,7 +243,7 @@ export class KunciElement extends HTMLElement {
  * `clear()`, `disable(b)`.
  */
 export function passwordPair(owner, { label, repeat, min = 50, inputs = () => ({}), onChange = () => {}, autocomplete = 'new-password' }) {
-  const ids = ['pw', 'pw2', 'sum', 'about', 'meter'].map((n) => owner.id(`${label}-${n}`));
+  const ids = ['pw', 'pw2', 'sum', 'about', 'meter'].map((n) => owner.kid(`${label}-${n}`));
   const [pwId, pw2Id, sumId, aboutId, meterId] = ids;
   const pw = h('input', { id: pwId, type: 'password', part: 'input', autocomplete, 'aria-describedby': `${sumId} ${aboutId}` });
   const pw2 = h('input', { id: pw2Id, type: 'password', part: 'input', autocomplete });

@@ -68,8 +68,14 @@ export interface KitDoneDetail {
   algorithm: KeyAlgorithmName;
   onToken: boolean;
   backup: BackupResult;
-  /** What the submission answered. */
+  /** What the submission answered (null with neither a `kunci-submit` answer nor `submit-url`). */
   answer: unknown;
+  /** SHA-256 (hex) of the key's SubjectPublicKeyInfo. */
+  publicKeySha256: string;
+  /** The key's CKA_ID on the USB token (hex); null for a file key. */
+  keyId: string | null;
+  /** The USB token that holds the key; null for a file key. */
+  token: { serial: string; label: string | null } | null;
 }
 
 /** `kunci-done`'s detail from `<kunci-p12-maker>`. */
@@ -79,14 +85,23 @@ export interface P12DoneDetail {
   pem: string;
   /** The `.p12`; null when the certificate was written onto the token. */
   p12: Uint8Array | null;
-  profile: 'modern' | 'legacy';
+  /** The `.p12`'s profile; null on a token. */
+  profile: 'modern' | 'legacy' | null;
   onToken: boolean;
+  /** The saved files' base name (`file-name`, else the serial). */
+  fileName: string;
+  /** File key: true when the `.p12` has its own password (the legacy rule refused the key's). */
+  ownPassword?: boolean;
+  /** Token: the token's label (or serial) and the key's CKA_ID, as the extension answered. */
+  token?: string;
+  keyId?: string;
 }
 
 /** `<kunci-client-kit>`: the key step. */
 export class KunciClientKit extends HTMLElement {
   /** Used instead of `check-url`. */
-  check: ((token: string) => Promise<KitCheckAnswer>) | null;
+  check: ((token: string) => Promise<KitCheckAnswer> | KitCheckAnswer) | null;
+  /** More of the holder's data for the password rule (read each time the password is judged). */
   holder: HolderData | null;
   /** Overrides of any text, in the current language. */
   strings: Record<string, string>;
@@ -96,8 +111,9 @@ export class KunciClientKit extends HTMLElement {
 export class KunciP12Maker extends HTMLElement {
   /** PEM text or DER bytes. */
   certificate: string | Uint8Array | null;
-  /** A PEM bundle, or a list of PEM texts or DER bytes. */
+  /** A PEM bundle, or a list of PEM texts or DER bytes; the leaf in it is left out. */
   chain: string | Uint8Array | Array<string | Uint8Array> | null;
+  /** Its five fields go to the strength check of the legacy profile's password rule. */
   holder: HolderData | null;
   strings: Record<string, string>;
 }

@@ -21,7 +21,7 @@
  *   `inputs.other` of more than 64 entries; iterations over 2³²−1; PEM sent to a token over
  *   512 KiB (certificate and chain together); in {@link token.generateCsr}, as the extension
  *   bounds them, a subject over 2048 characters, an e-mail over 320, a challengePassword over
- *   255, a label over 64.
+ *   255, a label over 64; in {@link token.signDigest}, a document name over 255.
  * A value of the right type that kunci does not support keeps its own code
  * (`"key.unsupported_algorithm"`, `"input.unknown_language"`, `"kdf.iterations_too_low"`; on a
  * token, `"request.bad"` for an algorithm other than `'rsa2048'` or `'p256'`).
@@ -682,6 +682,37 @@ export interface TokenCsr {
   publicKeySha256: string;
 }
 
+/** What {@link token.signDigest} asks for. */
+export interface TokenSignRequest {
+  /** CKA_ID of the key (hex), as {@link token.generateCsr} returned it. */
+  keyId: string;
+  /** The key's algorithm: RSA (PKCS#1 v1.5 over SHA-256) or ECDSA P-256. */
+  algorithm: 'rsa2048' | 'p256';
+  /** The SHA-256 digest to sign (of the document, or of the CMS signed attributes): 32 bytes. */
+  digest: Uint8Array;
+  /** What the holder is shown in the extension's window before typing the PIN. */
+  document: {
+    /** The document's name, 1-255 characters, without control or text-direction characters. */
+    name: string;
+    /** Its size in bytes, shown beside the name. */
+    size?: number | null;
+  };
+}
+
+/** What {@link token.signDigest} returns. The private key stays on the token. */
+export interface TokenSignature {
+  /** The token the holder chose. */
+  token: Token;
+  /** PKCS#1 v1.5 signature bytes (RSA, as long as the modulus) or raw `r || s`, 64 bytes (P-256: DER-encode it for CMS). */
+  signature: Uint8Array;
+  /** The algorithm signed with, as asked. */
+  algorithm: 'rsa2048' | 'p256';
+  /** CKA_ID of the key that signed (hex, lower case). */
+  keyId: string;
+  /** The certificate stored beside the key on the token (PEM), `null` when it holds none. */
+  certificate: string | null;
+}
+
 /**
  * Keys on the holder's USB token, through the kunci browser extension and its native helper
  * (kunci-host). The private key is made on the token and never leaves it; the PIN is typed in
@@ -754,4 +785,20 @@ export declare namespace token {
    * ```
    */
   function listCertificates(): Promise<{ token: Token; certificates: TokenCertificate[] }>;
+  /**
+   * Signs a SHA-256 digest the page computed with a key on the token. The extension's window
+   * shows `document.name` (and size) and the digest's first 16 hex digits; the holder chooses
+   * the token and types its PIN there (one login). Only the digest leaves the page. Rejects
+   * with `"key.not_found"` (no key with that id on the chosen token), `"key.cannot_sign"`
+   * (the key may not sign), `"request.bad"` (the key is not of `algorithm`), and the PIN and
+   * token codes of the other calls.
+   * @example
+   * ```js
+   * const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', pdfBytes));
+   * const { signature, certificate } = await token.signDigest({
+   *   keyId, algorithm: 'p256', digest, document: { name: 'surat.pdf', size: pdfBytes.byteLength },
+   * });
+   * ```
+   */
+  function signDigest(request: TokenSignRequest): Promise<TokenSignature>;
 }

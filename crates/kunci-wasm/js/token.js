@@ -107,6 +107,37 @@ export function listCertificates() {
     request('token.listCertificates', {}, PIN_TIMEOUT_MS));
 }
 
+/**
+ * Signs a SHA-256 digest the page computed (of a document) with a key on the token: the
+ * extension's window shows the document's name and the digest's first 16 hex digits, and the
+ * holder chooses the token and types its PIN there. Only the digest leaves the page and only
+ * the signature leaves the token: PKCS#1 v1.5 bytes (RSA) or raw `r || s`, 64 bytes (P-256).
+ */
+export function signDigest(toSign) {
+  return checked(args.checkTokenSignDigest, arguments, async (o) => {
+    const r = await request('token.signDigest', o, PIN_TIMEOUT_MS);
+    return {
+      token: r.token,
+      signature: fromBase64(r.signature),
+      algorithm: r.algorithm ?? o.algorithm,
+      keyId: r.keyId ?? o.keyId,
+      certificate: typeof r.certificate === 'string' ? r.certificate : null,
+    };
+  });
+}
+
+/** Base64 text → bytes; an answer that is not base64 is the extension's failure. */
+function fromBase64(text) {
+  let binary;
+  try {
+    binary = atob(String(text ?? ''));
+  } catch {
+    binary = '';
+  }
+  if (binary.length === 0) throw new KunciError('extension.failed', 'the kunci extension answered without a signature');
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
 // ---- the protocol ------------------------------------------------------------------------
 
 async function request(op, params, timeoutMs) {

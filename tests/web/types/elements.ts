@@ -35,7 +35,9 @@ export function embed(parent: HTMLElement, certPem: string): void {
   maker.addEventListener('kunci-done', (e) => {
     const done: P12DoneDetail = e.detail;
     const p12: Uint8Array | null = done.p12;
-    const profile: 'modern' | 'legacy' = done.profile;
+    const profile: 'modern' | 'legacy' | null = done.profile; // null on a token
+    const fileName: string = done.fileName;
+    void fileName;
     void p12; void profile;
   });
   maker.addEventListener('kunci-progress', (e) => void e.detail.step);

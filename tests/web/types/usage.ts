@@ -59,6 +59,16 @@ export async function onToken(csrToken: string, certPem: string): Promise<string
     void stored.keyId; void certificates[0]?.notAfter;
     // @ts-expect-error: tokens make RSA 2048 or P-256 keys only
     await token.generateCsr({ algorithm: 'rsa4096', subject: 'CN=x' });
+    const signed = await token.signDigest({
+      keyId: csr.keyId, algorithm: 'p256', digest: new Uint8Array(32), document: { name: 'surat.pdf', size: 1200 },
+    });
+    const signature: Uint8Array = signed.signature;
+    const beside: string | null = signed.certificate;
+    void signature; void beside;
+    // @ts-expect-error: the digest is bytes, not hex text
+    await token.signDigest({ keyId: csr.keyId, algorithm: 'p256', digest: 'ab'.repeat(32), document: { name: 'x' } });
+    // @ts-expect-error: the holder is always shown a document name
+    await token.signDigest({ keyId: csr.keyId, algorithm: 'p256', digest: new Uint8Array(32) });
     return csr.csrPem;
   } catch (e) {
     if (e instanceof KunciError && e.code === 'pin.incorrect') return `tries left: ${e.triesLeft ?? '?'}`;

@@ -2,18 +2,21 @@
  * The browser-key path of docs/PROCESS.md, steps 1-24, in headless Chromium as a person does
  * it (the walk kit: `walker.mjs`): revoke the old certificate with reason UNSPECIFIED, request
  * the new one (token, key made in the page, password strength, CSR, Surat Rekomendasi,
- * agreement), operator approvals, then the .pem and the in-page .p12. OpenSSL judges the .p12
- * (password, key matches certificate), the chain to the CA, and the CRL (the old certificate
+ * agreement), operator approvals, then the .pem and the in-page .p12 (`<kunci-p12-maker>`), in
+ * the modern profile and in the one for macOS. OpenSSL judges both .p12 files (password, key
+ * matches certificate, PBES2 AES-256 with a SHA-256 MAC, or Triple DES with a SHA-1 MAC), the
+ * chain to the CA, and the CRL (the old certificate
  * on it, without a reasonCode: RFC 5280 5.3.1 says the unspecified reason is written by
  * leaving the extension out). Then "log out everywhere" ends the account's other sessions.
  */
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
 import {
   DEMO_PASSWORD, KEY_PASSWORD, crlEntry, download, fetchCrlText,
-  holderWalk, newRequestWizard, openCertificates, openssl, sharedPortal, skip, tempFile,
+  holderWalk, makeP12, newRequestWizard, openCertificates, openDownload, openssl, sharedPortal, skip, tempFile,
 } from './walker.mjs';
 
 describe('portal walks in headless Chromium', { skip }, () => {
@@ -101,23 +104,29 @@ describe('portal walks in headless Chromium', { skip }, () => {
     const pem = await download(page, pemLink);
     assert.match(pem.bytes.toString(), /^-----BEGIN CERTIFICATE-----/);
 
-    // 24b. "Download Sertifikat Elektronik": key from IndexedDB, password, .pem + .p12.
-    await page.goto(`${portal.url}/download.html?id=${fresh.id}`);
-    await page.waitForFunction(() => !document.getElementById('unlock').disabled);
-    await page.locator('#where-file').check();
-    await page.locator('#key-password').fill(KEY_PASSWORD);
+    // 24b. "Download Sertifikat Elektronik": the key kept in IndexedDB (preselected by the
+    // certificate's public key), the password, .pem + .p12 (the modern profile on Linux).
+    const maker = await openDownload(w, fresh.id);
+    await maker.getByText(/sudah dipilih: Permohonan #/).waitFor();
+    assert.equal(await maker.getByLabel('Berkas', { exact: true }).isChecked(), true);
+    assert.equal(await maker.getByLabel(/^Windows 10\/11/).isChecked(), true, 'Linux: the modern profile');
+    await maker.getByLabel('Kata sandi kunci').fill(KEY_PASSWORD);
     await step('download-sertifikat');
-    await page.locator('#unlock').click();
-    await page.locator('#result').waitFor({ state: 'visible', timeout: 120_000 });
+    await makeP12(maker);
     await step('download-berhasil');
-    const savedPem = await download(page, page.locator('#save-pem'));
-    const savedP12 = await download(page, page.locator('#save-p12'));
+    const savedPem = await download(page, maker.getByRole('link', { name: 'Simpan .pem' }));
+    const savedP12 = await download(page, maker.getByRole('link', { name: 'Simpan .p12' }));
     assert.match(savedP12.name, /\.p12$/);
+    assert.equal(savedPem.name, `${fresh.serial}.pem`);
 
     // OpenSSL judges the .p12: the password opens it, its certificate is the issued one,
-    // its key is the certificate's key.
+    // its key is the certificate's key; PBES2 AES-256 with a SHA-256 MAC.
     const p12File = await tempFile('holder.p12', savedP12.bytes);
     const pass = `pass:${KEY_PASSWORD}`;
+    const modernInfo = spawnSync('openssl', ['pkcs12', '-info', '-noout', '-in', p12File, '-passin', pass], { encoding: 'utf8' });
+    assert.equal(modernInfo.status, 0, modernInfo.stderr);
+    assert.match(modernInfo.stderr + modernInfo.stdout, /MAC: sha256/);
+    assert.match(modernInfo.stderr + modernInfo.stdout, /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
     const certOut = openssl(['pkcs12', '-in', p12File, '-passin', pass, '-nokeys', '-clcerts']);
     const keyOut = openssl(['pkcs12', '-in', p12File, '-passin', pass, '-nocerts', '-nodes']);
     const fp = (text) => openssl(['x509', '-noout', '-fingerprint', '-sha256'], text);
@@ -127,6 +136,24 @@ describe('portal walks in headless Chromium', { skip }, () => {
     const keyPub = openssl(['pkey', '-pubout'], keyOut);
     assert.equal(keyPub, certKey, 'the .p12 key is the certificate key');
     assert.match(openssl(['x509', '-noout', '-text'], certOut), /Public-Key: \(2048 bit\)/);
+    // The chain: the issuing CA and the root, the leaf not twice.
+    assert.equal(openssl(['pkcs12', '-in', p12File, '-passin', pass, '-nokeys']).match(/BEGIN CERTIFICATE/g).length, 3);
+
+    // For a Mac: the holder picks "macOS / aplikasi lama"; the element explains the weaker
+    // protection; the key password scores over 60 %, so it protects the .p12 as it is.
+    await maker.getByLabel(/^macOS \/ aplikasi lama/).check();
+    await maker.getByText(/Triple DES, MAC SHA-1/).waitFor();
+    await step('download-profil-macos');
+    await makeP12(maker);
+    assert.match(await maker.getByText(/^Berhasil:/).innerText(), /macOS \/ aplikasi lama/);
+    const legacyP12 = await download(page, maker.getByRole('link', { name: 'Simpan .p12' }));
+    const legacyFile = await tempFile('holder-mac.p12', legacyP12.bytes);
+    const legacyInfo = spawnSync('openssl', ['pkcs12', '-legacy', '-info', '-noout', '-in', legacyFile, '-passin', pass], { encoding: 'utf8' });
+    assert.equal(legacyInfo.status, 0, legacyInfo.stderr);
+    assert.match(legacyInfo.stderr + legacyInfo.stdout, /MAC: sha1/);
+    assert.match(legacyInfo.stderr + legacyInfo.stdout, /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/);
+    assert.doesNotMatch(legacyInfo.stderr + legacyInfo.stdout, /PBES2/);
+    assert.equal(fp(openssl(['pkcs12', '-legacy', '-in', legacyFile, '-passin', pass, '-nokeys', '-clcerts'])), fp(savedPem.bytes));
     const wrong = await tempFile('x.p12', savedP12.bytes);
     assert.throws(() => openssl(['pkcs12', '-in', wrong, '-passin', 'pass:wrong', '-noout']));
 

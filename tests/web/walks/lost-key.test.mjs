@@ -17,7 +17,7 @@ import { describe, it } from 'node:test';
 
 import {
   assertOnCrl, certificatesSeen, crlEntry, fetchCrlText, holderWalk, keyStepToSubmitted, openCertificates,
-  requestIdOf, requestSeen, skip,
+  openDownload, requestIdOf, requestSeen, skip,
 } from './walker.mjs';
 
 /** On the lost-key page: the plain truth is said, then the question is answered. */
@@ -64,8 +64,8 @@ async function replacementToSubmitted(w, label) {
   await page.getByRole('link', { name: 'Lanjut ke langkah kunci dan CSR' }).click();
   await page.waitForURL(/permohonan-baru\.html\?request=\d+/);
   await page.locator('#step-kit').waitFor({ state: 'visible' });
-  assert.ok((await page.locator('#kit-token').inputValue()).length >= 22, 'the CSR token is filled in');
-  assert.match(await page.locator('#paste-status').innerText(), /sudah diisikan/);
+  assert.ok((await page.getByLabel('Tempel token CSR di sini').inputValue()).length >= 22, 'the CSR token is filled in');
+  assert.match(await page.locator('#kit-note').innerText(), /sudah diisikan/);
   await step(`${label}-langkah-kunci`);
   const id = requestIdOf(page);
   await keyStepToSubmitted(w, { algorithm: 'p256', checkWeakPassword: false, tryBadUpload: false, backup: 'skip' });
@@ -98,13 +98,12 @@ describe('the lost key', { skip }, () => {
     assert.ok(second && second.request_id === replacement, 'the replacement is issued');
 
     // ---- Only lost, or its password forgotten: from a wrong password on the download page ----
-    await page.goto(`${portal.url}/download.html?id=${second.id}`);
-    await page.waitForFunction(() => !document.getElementById('unlock').disabled);
-    await page.locator('#stored-key option').first().waitFor({ state: 'attached' });
-    await page.getByLabel('Kata sandi kunci').fill('kata-sandi-yang-terlupa');
-    await page.locator('#unlock').click();
-    await page.locator('#dl-lost-hint').waitFor({ state: 'visible', timeout: 60_000 });
-    assert.match(await page.locator('#dl-error').innerText(), /Kata sandi salah/);
+    const maker = await openDownload(w, second.id);
+    await maker.getByLabel('Kata sandi kunci').fill('kata-sandi-yang-terlupa');
+    await maker.getByRole('button', { name: 'Download' }).click();
+    // The element says it, and shows the page's way to the lost-key page beside it.
+    await page.locator('#lost-key-link-2').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await maker.getByRole('alert').innerText(), /Kata sandi salah/);
     await step('unduh-kata-sandi-salah');
     await page.locator('#lost-key-link-2').click();
     const keptText = await answerLostKey(w, 'lost', 'hilang');

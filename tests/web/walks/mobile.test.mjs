@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  PHONE, approveQueue, certificatesSeen, holderWalk, newRequestWizard, skip,
+  PHONE, approveQueue, certificatesSeen, holderWalk, newRequestWizard, openDownload, skip,
 } from './walker.mjs';
 
 describe('the portal on a phone', { skip }, () => {
@@ -160,9 +160,8 @@ describe('the portal on a phone', { skip }, () => {
     await onScreen(page.locator(`#download-${fresh.id}`), 'the new certificate\'s "Download"');
     await step('sertifikat-baru');
     // "Download Sertifikat Elektronik" fits too (the .p12 itself: file-key.test.mjs).
-    await page.goto(`${portal.url}/download.html?id=${fresh.id}`);
-    await page.waitForFunction(() => !document.getElementById('unlock').disabled);
-    await onScreen(page.locator('#unlock'), 'the page\'s "Download"');
+    const maker = await openDownload(w, fresh.id);
+    await onScreen(maker.getByRole('button', { name: 'Download' }), 'the element\'s "Download"');
     await step('download-sertifikat');
     // The lost-key page, from the certificate.
     await page.goto(`${portal.url}/kunci-hilang.html?certificate=${fresh.id}`);

@@ -21,7 +21,8 @@ describe('an ended session', { skip }, () => {
     await page.getByRole('button', { name: 'Copy Token' }).click();
     await page.locator('#token-continue').click();
     await page.locator('#step-kit').waitFor({ state: 'visible' });
-    await page.locator('#kit-token').pressSequentially(token);
+    const field = page.getByLabel('Tempel token CSR di sini');
+    await field.fill(token);
     await step('langkah-kunci-sebelum-sesi-berakhir');
 
     // The session ends (as after the idle timeout): the cookie is gone.
@@ -45,10 +46,11 @@ describe('an ended session', { skip }, () => {
     await step('kembali-ke-langkah-kunci');
 
     // Nothing stored was lost: the token copied before still opens the same request.
-    await page.locator('#kit-token').pressSequentially(token);
+    assert.equal(await field.inputValue(), '', 'the token was never put in the address or stored');
+    await field.pressSequentially(token);
     await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
-    await page.locator('#kit-details').waitFor({ state: 'visible' });
-    assert.match(await page.locator('#holder-data').innerText(), new RegExp(`#${id}\\b`));
+    await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
+    assert.match(await page.locator('#kit dl').innerText(), new RegExp(`#${id}\\b`));
     await step('data-sertifikat-setelah-masuk');
     const r = await requestSeen(page, id);
     assert.equal(r.status, 'pending');

@@ -151,15 +151,15 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       const csrToken = await page.locator('#csr-token').inputValue();
       await page.locator('#token-continue').click();
       await page.locator('#step-kit').waitFor({ state: 'visible' });
-      await page.locator('#kit-token').fill(csrToken);
+      await page.getByLabel('Tempel token CSR di sini').fill(csrToken);
       await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
-      await page.locator('#kit-details').waitFor({ state: 'visible' });
+      await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
 
       // Step 16 "Ya": the extension is there; no password fields (the token's PIN guards it).
-      await page.locator('#extension-status').filter({ hasText: /terpasang/ }).waitFor();
+      await page.locator('#kit .hint').filter({ hasText: /kunci terpasang/ }).waitFor();
       await page.getByLabel('Ya — pada token USB (perangkat keras)').check();
-      assert.equal(await page.locator('#password-part').isHidden(), true);
-      await page.locator('#key-alg').selectOption('p256');
+      assert.equal(await page.getByLabel('Kata sandi kunci').isHidden(), true);
+      await page.getByLabel('Algoritme kunci').selectOption('p256');
       await step('ya-token-usb');
 
       // Step 15: generate on the token. First use: may this site use tokens? Then the PIN.
@@ -174,7 +174,7 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await step('jendela-pin', pinWindow);
       await enterPin(context);
       await page.locator('#csr-sent').waitFor({ state: 'visible', timeout: 120_000 });
-      assert.equal(await page.locator('#backup-part').isHidden(), true, 'no key file for a token key');
+      assert.equal(await page.getByRole('heading', { name: 'Cadangan kunci' }).isHidden(), true, 'no key file for a token key');
       await step('csr-dari-token');
       await page.locator('#csr-ok').click();
 
@@ -212,10 +212,11 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       const fresh = certs.find((c) => c.status === 'good' && c.key === 'p256' && c.request_id !== 1);
       assert.ok(fresh, 'the token key got its certificate');
       await page.goto(`${portal.url}/download.html?id=${fresh.id}`);
-      await page.waitForFunction(() => !document.getElementById('unlock').disabled);
-      await page.locator('#dl-extension-status').filter({ hasText: /terpasang/ }).waitFor();
-      assert.equal(await page.locator('#where-token').isChecked(), true, 'the token is preselected');
-      await page.locator('#unlock').click();
+      const maker = page.locator('kunci-p12-maker');
+      await maker.getByText(/Ekstensi peramban kunci terpasang/).waitFor();
+      assert.equal(await maker.getByLabel('Token USB').isChecked(), true, 'the token is preselected');
+      assert.equal(await maker.getByLabel('Kata sandi kunci').isVisible(), false, 'no password for a token key');
+      await maker.getByRole('button', { name: 'Tulis ke token USB' }).click();
       // A wrong PIN first: the token refuses it, the window says so and lets the holder retry.
       const retry = await extensionWindow(context, 'pin');
       await retry.locator('#pin').waitFor({ state: 'visible' });
@@ -226,9 +227,10 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await retry.waitForFunction(() => !document.getElementById('submit').disabled);
       await retry.locator('#pin').fill(PIN);
       await retry.locator('#submit').click();
-      await page.locator('#result').waitFor({ state: 'visible', timeout: 120_000 });
-      assert.match(await page.locator('#result-text').innerText(), /token/i);
-      assert.equal(await page.locator('#save-p12').isHidden(), true, 'no .p12 for a token key');
+      await maker.getByRole('heading', { name: 'Sertifikat siap disimpan' }).waitFor({ timeout: 120_000 });
+      assert.match(await maker.getByText(/^Berhasil:/).innerText(), /ditulis ke token/);
+      assert.equal(await maker.getByRole('link', { name: 'Simpan .p12' }).isHidden(), true, 'no .p12 for a token key');
+      assert.equal(await maker.getByRole('link', { name: 'Simpan .pem' }).isVisible(), true, 'the .pem is offered');
       await step('sertifikat-di-token');
 
       // pkcs11-tool: the private key is sensitive and never extractable, and the certificate

@@ -230,6 +230,25 @@ export async function download(page, locator) {
   return { bytes: await readFile(file), name: dl.suggestedFilename() };
 }
 
+/**
+ * Opens "Download Sertifikat Elektronik" for certificate `id` and waits until its
+ * `<kunci-p12-maker>` has read the certificate and the keys kept in this browser (its hint says
+ * which key is selected, or that none is). Answers the element's locator: the controls inside
+ * it are found by role and label (Playwright's locators pierce its open shadow root).
+ */
+export async function openDownload(w, id) {
+  await w.page.goto(`${w.portal.url}/download.html?id=${id}`);
+  const maker = w.page.locator('kunci-p12-maker');
+  await maker.getByText(/sudah dipilih|Tidak ada kunci/).waitFor();
+  return maker;
+}
+
+/** Clicks the element's `button` ("Download" for a file key) and waits for its result heading. */
+export async function makeP12(maker, button = 'Download') {
+  await maker.getByRole('button', { name: button }).click();
+  await maker.getByRole('heading', { name: 'Sertifikat siap disimpan' }).waitFor({ timeout: 120_000 });
+}
+
 /** The portal's CRL as it publishes it: its DER bytes and OpenSSL's text of it. */
 export async function fetchCrlText(portal) {
   const der = Buffer.from(await (await fetch(`${portal.url}/ca/issuing.crl`)).arrayBuffer());
@@ -265,8 +284,8 @@ export function crlEntry(text, serial) {
 
 /**
  * Runs the Permohonan Baru wizard from the product step to the submitted request. `backup`:
- * after the key is made, `'prove'` opens the saved backup file with the password in the page
- * (a wrong password first), `'skip'` (the default) skips the check on the record.
+ * after the key is made and stored, `'prove'` opens the saved backup file with the password in
+ * the page (a wrong password first), `'skip'` (the default) skips the check; then the CSR leaves.
  */
 export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck = 'skip' }) {
   const { page, step } = w;
@@ -284,16 +303,17 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
   await step('token-csr');
   await page.locator('#token-continue').click();
 
-  // 12-14. The client kit: "(1) Paste >>", "(2) Lanjutkan >>", the holder's data.
+  // 12-14. The client kit (<kunci-client-kit id="kit">, its controls found by label and role
+  // through its open shadow root): "(1) Paste >>", "(2) Lanjutkan >>", the holder's data.
   await page.locator('#step-kit').waitFor({ state: 'visible' });
   await page.getByRole('button', { name: '(1) Paste >>' }).click();
   // The paste reads the clipboard asynchronously; its status line says when it is done.
-  await page.locator('#paste-status').filter({ hasText: /\S/ }).waitFor();
-  const pasted = await page.locator('#kit-token').inputValue();
-  if (pasted !== token) {
+  await page.locator('#kit [role=status]').first().filter({ hasText: /\S/ }).waitFor();
+  const field = page.getByLabel('Tempel token CSR di sini');
+  if (await field.inputValue() !== token) {
     // Headless Chromium's clipboard may stay empty; the field is typeable, as a person would.
-    await page.locator('#kit-token').fill('');
-    await page.locator('#kit-token').pressSequentially(token);
+    await field.fill('');
+    await field.pressSequentially(token);
   }
   const { backup } = await keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck });
   return { token, backup };
@@ -307,14 +327,14 @@ export async function newRequestWizard(w, { algorithm, checkWeakPassword, tryBad
 export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryBadUpload, backup: backupCheck = 'skip' }) {
   const { page, step } = w;
   await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
-  await page.locator('#kit-details').waitFor({ state: 'visible' });
-  const holderData = await page.locator('#holder-data').innerText();
+  await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
+  const holderData = await page.locator('#kit dl').innerText();
   assert.match(holderData, /Budi Santoso/);
   assert.match(holderData, /budi\.santoso@example\.go\.id/);
 
   // 16. Where the key lives: "Yes" needs the extension, which is absent: the page says so.
-  await page.locator('#key-alg').selectOption(algorithm);
-  await page.locator('#extension-status').filter({ hasText: /belum terpasang/ }).waitFor();
+  await page.getByLabel('Algoritme kunci').selectOption(algorithm);
+  await page.locator('#kit .hint').filter({ hasText: /belum terpasang/ }).waitFor();
   assert.equal(
     await page.getByLabel('Ya — pada token USB (perangkat keras)').isDisabled(),
     true,
@@ -325,12 +345,13 @@ export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryB
 
   // 17. The password: a weak one is refused with the reason, a strong one accepted.
   const generate = page.getByRole('button', { name: '(3) BANGKITKAN DAN KIRIM CSR' });
+  const meter = page.locator('#kit meter');
   if (checkWeakPassword) {
     await page.getByLabel('Kata sandi kunci').pressSequentially(WEAK_PASSWORD);
     await page.getByLabel('Ulangi kata sandi').pressSequentially(WEAK_PASSWORD);
-    await page.locator('#strength-summary').filter({ hasText: /%/ }).waitFor();
-    const meter = Number(await page.locator('#strength-meter').getAttribute('value'));
-    assert.ok(meter <= 50, `a weak password scores ${meter} %`);
+    await page.locator('#kit p.bad').filter({ hasText: /%/ }).waitFor();
+    const weak = Number(await meter.getAttribute('value'));
+    assert.ok(weak <= 50, `a weak password scores ${weak} %`);
     assert.equal(await generate.isDisabled(), true, 'a weak password cannot generate');
     await step('kata-sandi-lemah');
     await page.getByLabel('Kata sandi kunci').fill('');
@@ -338,20 +359,22 @@ export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryB
   }
   await page.getByLabel('Kata sandi kunci').pressSequentially(KEY_PASSWORD);
   await page.getByLabel('Ulangi kata sandi').pressSequentially(KEY_PASSWORD);
-  await page.waitForFunction(() => !document.getElementById('generate').disabled);
-  const percent = Number(await page.locator('#strength-meter').getAttribute('value'));
+  await generateEnabled(page);
+  const percent = Number(await meter.getAttribute('value'));
   assert.ok(percent > 50, `the strong password scores ${percent} %`);
   await step('kata-sandi-kuat');
 
-  // 15. "(3) BANGKITKAN DAN KIRIM CSR": progress, the key backup, 18. "CSR telah diterima".
+  // 15. "(3) BANGKITKAN DAN KIRIM CSR": the key made, stored and offered as a backup file; the
+  // backup proven (or its check skipped) before the CSR leaves; 18. "CSR telah diterima".
   await generate.click();
-  await page.locator('#backup-part').waitFor({ state: 'visible', timeout: 120_000 });
-  const backup = await download(page, page.locator('#backup-link'));
+  const backup = await saveBackup(page);
   assert.match(backup.bytes.toString(), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+  assert.equal(await page.locator('#csr-sent').isHidden(), true, 'no CSR leaves before the backup');
+  await step('cadangan-kunci');
+  await proveOrSkipBackup(w, backup, backupCheck);
   await page.locator('#csr-sent').waitFor({ state: 'visible', timeout: 60_000 });
   await step('csr-terkirim');
   assert.equal(await generate.isDisabled(), true, 'the CSR is sent once per token');
-  await proveOrSkipBackup(w, backup, backupCheck);
   await page.locator('#csr-ok').click();
 
   // 19. "Check" → "Sudah Upload" → "Continue".
@@ -392,33 +415,43 @@ export async function keyStepToSubmitted(w, { algorithm, checkWeakPassword, tryB
   return { backup };
 }
 
+/** Waits until the key step's "(3) BANGKITKAN DAN KIRIM CSR" can be pressed. */
+export async function generateEnabled(page) {
+  await page.locator('#kit button:not([disabled])', { hasText: '(3) BANGKITKAN DAN KIRIM CSR' }).waitFor({ timeout: 60_000 });
+}
+
+/** Waits for the key step's backup part and saves the backup file through its link. */
+export async function saveBackup(page) {
+  await page.getByRole('heading', { name: 'Cadangan kunci' }).waitFor({ timeout: 120_000 });
+  return download(page, page.getByRole('link', { name: 'Simpan cadangan kunci' }));
+}
+
 /**
- * The key step's backup proof (issue 12): "OK" waits until the saved backup file is proven to
- * open with its password (in the page) and to hold the CSR's key, or the check is skipped.
+ * The key step's backup proof (issue 12; issue 19: before the CSR leaves): the saved backup
+ * file is proven to open with its password (in the page) and to hold the key, a wrong password
+ * refused first (`how` = 'prove'), or the check is skipped ('skip'). The CSR is sent then.
  */
 export async function proveOrSkipBackup(w, backup, how) {
   const { page, step } = w;
-  await page.locator('#backup-proof').waitFor({ state: 'visible' });
-  assert.equal(await page.locator('#csr-ok').isDisabled(), true, 'OK waits for the backup proof or its skip');
+  await page.getByRole('heading', { name: 'Cadangan kunci' }).waitFor({ timeout: 120_000 });
   if (how === 'prove') {
     await page.getByLabel('Berkas cadangan kunci (kunci-key-….pem)').setInputFiles({
       name: backup.name, mimeType: 'application/x-pem-file', buffer: backup.bytes,
     });
     await page.getByLabel('Kata sandi berkas cadangan').fill(`${KEY_PASSWORD}-salah`);
     await page.getByRole('button', { name: 'Periksa cadangan' }).click();
-    await page.locator('#backup-error').filter({ hasText: /Kata sandi salah/ }).waitFor({ timeout: 60_000 });
-    assert.equal(await page.locator('#csr-ok').isDisabled(), true, 'a wrong password proves nothing');
+    await page.locator('#kit [role=alert]').filter({ hasText: /Kata sandi salah/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('#csr-sent').isHidden(), true, 'a wrong password proves nothing, sends nothing');
     await step('cadangan-kata-sandi-salah');
     await page.getByLabel('Kata sandi berkas cadangan').fill(KEY_PASSWORD);
     await page.getByRole('button', { name: 'Periksa cadangan' }).click();
-    await page.locator('#backup-status').filter({ hasText: 'Cadangan terbukti' }).waitFor({ timeout: 60_000 });
+    await page.locator('#kit [role=status]').filter({ hasText: 'Cadangan terbukti' }).waitFor({ timeout: 60_000 });
     await step('cadangan-terbukti');
   } else {
     await page.getByRole('button', { name: 'Lewati pemeriksaan' }).click();
-    await page.locator('#backup-status').filter({ hasText: /dilewati/ }).waitFor();
+    await page.locator('#kit [role=status]').filter({ hasText: /dilewati/ }).waitFor();
     await step('cadangan-dilewati');
   }
-  assert.equal(await page.locator('#csr-ok').isDisabled(), false, 'the key step can be left now');
 }
 
 /** The holder's certificates as the API lists them (read with the page's own session). */
@@ -426,3 +459,31 @@ export async function certificatesSeen(page) {
   return page.evaluate(async () => (await (await fetch('/api/certificates')).json()).certificates);
 }
 
+
+/**
+ * The operator approves every request in the queue from a second tab of the walk's browser,
+ * logged in to kunci-ams there, while the walk's own page stays where it is (for walks whose
+ * holder is on another site, e.g. the foreign host's). Its `label` step is a screenshot of
+ * that tab in the walk's folder, axe-checked as every step.
+ */
+export async function approveInAnotherTab(w, label) {
+  const page = await w.browser.newPage();
+  try {
+    const tab = {
+      page,
+      portal: w.portal,
+      step: async (name) => {
+        await w.shots.shot(page, name);
+        assert.deepEqual(await axeViolations(page), [], `axe-core on step "${name}"`);
+      },
+    };
+    await page.goto(`${w.portal.url}/`);
+    await fillLogin(page, 'operator');
+    await page.waitForURL(/operator/);
+    await approveQueue(tab, label);
+    await page.locator('#logout').click();
+    await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/index.html');
+  } finally {
+    await page.close();
+  }
+}

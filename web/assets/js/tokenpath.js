@@ -1,6 +1,8 @@
 /**
- * The USB-token path of the portal (docs/PROCESS.md step 16 "Ya" and step 24b "Token USB"), through
- * the npm package's `token` API, which talks to the kunci browser extension (docs/PROTOCOL.md).
+ * The USB-token path of the portal's download step (docs/PROCESS.md step 24b "Token USB"), through
+ * the npm package's `token` API, which talks to the kunci browser extension (docs/PROTOCOL.md),
+ * and the record of which token holds a request's key (written when `<kunci-client-kit>` made the
+ * key on a token, step 16 "Ya"; read by the download step).
  * The extension asks for the PIN in its own window: nothing here ever sees it.
  *
  * The package is imported lazily and its `token` export looked up at run time, so a page still
@@ -27,25 +29,12 @@ export async function detectToken(timeoutMs = 1000) {
   }
 }
 
-/**
- * Step 15 with "Ya": the key pair is made on the token and the CSR signed there. Resolves to
- * `{token, keyId, csrPem, publicKeySha256}`.
- */
-export async function generateCsrOnToken(params) {
-  const t = await tokenApi();
-  if (!t) throw Object.assign(new Error('extension absent'), { code: 'extension.absent' });
-  return t.generateCsr(params);
-}
-
 /** Step 24b with "Token USB": the certificate is written onto the token beside its key. */
 export async function importCertificateOnToken(pem, chain) {
   const t = await tokenApi();
   if (!t) throw Object.assign(new Error('extension absent'), { code: 'extension.absent' });
   return t.importCertificate(pem, chain ? { chain } : {});
 }
-
-/** The algorithms a token key may use (what kunci-host generates). */
-export const TOKEN_ALGORITHMS = ['rsa2048', 'p256'];
 
 const RECORD = 'kunci-token-key-';
 

@@ -20,6 +20,9 @@ const MiB = 1024 * 1024;
  * the package (`kunci`), a live key, a freed key, a key of the other surface (`other`), a CSR,
  * an encrypted key (`pkcs8`), and the huge values.
  */
+/** A good `token.signDigest` request (a fresh object per row: rows spread it). */
+const SIGN = Object.freeze({ keyId: '00112233445566778899aabbccddeeff', algorithm: 'p256', digest: new Uint8Array(32), document: Object.freeze({ name: 'surat.pdf' }) });
+
 const ROWS = [
   // ---- init and createWorkerClient (the package's own functions) ----
   [['main'], 'init', 'a number', (c) => c.kunci.init(5), INVALID],
@@ -244,6 +247,28 @@ const ROWS = [
   [['token'], 'token.importCertificate', 'chain a number', (c) => c.token.importCertificate(c.fakeCert, { chain: 5 }), INVALID],
   [['token'], 'token.importCertificate', 'misspelt option', (c) => c.token.importCertificate(c.fakeCert, { chian: c.fakeCert }), INVALID, /did you mean `chain`/],
   [['token'], 'token.importCertificate', 'extra argument', (c) => c.token.importCertificate(c.fakeCert, {}, 1), INVALID],
+  [['token'], 'token.signDigest', 'nothing', (c) => c.token.signDigest(), INVALID],
+  [['token'], 'token.signDigest', 'null', (c) => c.token.signDigest(null), INVALID],
+  [['token'], 'token.signDigest', 'the digest alone', (c) => c.token.signDigest(new Uint8Array(32)), INVALID, /request must be an object/],
+  [['token'], 'token.signDigest', 'no keyId', (c) => c.token.signDigest({ ...SIGN, keyId: undefined }), INVALID, /request\.keyId/],
+  [['token'], 'token.signDigest', 'keyId a number', (c) => c.token.signDigest({ ...SIGN, keyId: 7 }), INVALID, /request\.keyId/],
+  [['token'], 'token.signDigest', 'keyId not hex', (c) => c.token.signDigest({ ...SIGN, keyId: 'kunci-ab' }), INVALID, /request\.keyId must be hex/],
+  [['token'], 'token.signDigest', 'rsa4096', (c) => c.token.signDigest({ ...SIGN, algorithm: 'rsa4096' }), 'request.bad'],
+  [['token'], 'token.signDigest', 'algorithm a number', (c) => c.token.signDigest({ ...SIGN, algorithm: 256 }), INVALID, /request\.algorithm/],
+  [['token'], 'token.signDigest', 'digest hex text', (c) => c.token.signDigest({ ...SIGN, digest: 'ab'.repeat(32) }), INVALID, /request\.digest/],
+  [['token'], 'token.signDigest', 'digest an ArrayBuffer', (c) => c.token.signDigest({ ...SIGN, digest: new ArrayBuffer(32) }), INVALID, /request\.digest/],
+  [['token'], 'token.signDigest', 'digest of 31 bytes', (c) => c.token.signDigest({ ...SIGN, digest: new Uint8Array(31) }), INVALID, /32 bytes/],
+  [['token'], 'token.signDigest', 'digest of 48 bytes', (c) => c.token.signDigest({ ...SIGN, digest: new Uint8Array(48) }), INVALID, /32 bytes/],
+  [['token'], 'token.signDigest', 'no document', (c) => c.token.signDigest({ ...SIGN, document: undefined }), INVALID, /request\.document/],
+  [['token'], 'token.signDigest', 'document a string', (c) => c.token.signDigest({ ...SIGN, document: 'surat.pdf' }), INVALID, /request\.document/],
+  [['token'], 'token.signDigest', 'document.name missing', (c) => c.token.signDigest({ ...SIGN, document: {} }), INVALID, /request\.document\.name/],
+  [['token'], 'token.signDigest', 'document.name blank', (c) => c.token.signDigest({ ...SIGN, document: { name: '   ' } }), INVALID, /request\.document\.name/],
+  [['token'], 'token.signDigest', 'document.name with a direction override', (c) => c.token.signDigest({ ...SIGN, document: { name: 'surat\u202Efdp.exe' } }), INVALID, /text-direction/],
+  [['token'], 'token.signDigest', 'a 256-character document.name', (c) => c.token.signDigest({ ...SIGN, document: { name: 'n'.repeat(256) } }), TOO_LARGE],
+  [['token'], 'token.signDigest', 'document.size a string', (c) => c.token.signDigest({ ...SIGN, document: { name: 'a.pdf', size: '12' } }), INVALID, /request\.document\.size/],
+  [['token'], 'token.signDigest', 'misspelt document key', (c) => c.token.signDigest({ ...SIGN, document: { nmae: 'a.pdf' } }), INVALID, /did you mean `name`/],
+  [['token'], 'token.signDigest', 'misspelt key', (c) => c.token.signDigest({ ...SIGN, digst: SIGN.digest }), INVALID, /did you mean `digest`/],
+  [['token'], 'token.signDigest', 'extra argument', (c) => c.token.signDigest(SIGN, {}), INVALID],
 ];
 
 /** The rows of one surface, as `{call, label, code, message}` (for counting and naming). */

@@ -21,7 +21,7 @@ test('the table covers every public call on every surface', () => {
     assert.ok(main.has(c), `no main-thread row for ${c}`);
   }
   const tok = calls('token');
-  for (const c of ['token.detect', 'token.generateCsr', 'token.importCertificate', 'token.list', 'token.listCertificates']) {
+  for (const c of ['token.detect', 'token.generateCsr', 'token.importCertificate', 'token.list', 'token.listCertificates', 'token.signDigest']) {
     assert.ok(tok.has(c), `no token row for ${c}`);
   }
   assert.ok(calls('worker').has('terminate'));

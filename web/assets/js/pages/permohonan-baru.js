@@ -7,8 +7,8 @@
  *   step-product.js   — a. "Jenis Sertifikat" + product → POST /api/requests (renews from ?renews,
  *                       with the renewed certificate's product only)
  *   step-token.js     — b. the CSR token, "Copy Token"; a fresh one when it was lost
- *   step-kit.js       — c. the client kit: paste, check, key algorithm, where the key lives,
- *                       password strength, key and CSR made and sent (POST /api/csr)
+ *   step-kit.js       — c. the client kit: the <kunci-client-kit> element and its glue
+ *                       (POST /api/csr/check, POST /api/csr, the backup record)
  *   step-check.js     — d. "Check" (GET /api/requests/{id}) until "Sudah Upload"
  *   step-document.js  — e. "Surat Rekomendasi" PDF (POST /api/requests/{id}/document)
  *   step-agreement.js — f. scroll to the end, tick, "Setuju dan Submit"
@@ -23,7 +23,7 @@ import { $, showError, intParam } from '../dom.js';
 import { state, show, renderSteps } from './permohonan-baru/wizard.js';
 import { fillProducts, renderRenews, renderKeys, wireProduct } from './permohonan-baru/step-product.js';
 import { renderToken, wireToken } from './permohonan-baru/step-token.js';
-import { renderPaste, renderHolder, extensionText, judge, updateGenerate, wireKit, renderBackupGate } from './permohonan-baru/step-kit.js';
+import { renderKitNote, renderKitLang, renderSent, wireKit } from './permohonan-baru/step-kit.js';
 import { renderCheck, wireCheck } from './permohonan-baru/step-check.js';
 import { renderDocument, wireDocument } from './permohonan-baru/step-document.js';
 import { renderAgreement, wireAgreement } from './permohonan-baru/step-agreement.js';
@@ -41,15 +41,13 @@ onLangChange(() => {
   renderRenews();
   renderKeys();
   renderToken();
-  renderHolder();
   renderAgreement();
   renderDone();
   renderCheck();
   renderDocument();
-  renderBackupGate();
-  if (state.check) $('extension-status').textContent = extensionText();
-  if ($('key-password').value) judge();
-  else updateGenerate();
+  renderKitNote();
+  renderKitLang();
+  renderSent();
 });
 
 // The controls answer only once the first section is shown, in the order the steps come.
@@ -96,18 +94,16 @@ function resumeAt(r) {
     return;
   }
   if (r.status === 'pending' && !r.csr_uploaded) {
-    $('kit-token').setAttribute('aria-describedby', 'paste-status');
     state.pasteMessage = 'new.kit.resume';
     // Made on the lost-key page: its token is handed over, filled in, never shown in the URL.
     const handed = takeToken(r.id);
     if (handed) {
       state.token = handed;
-      $('kit-token').value = handed;
       state.pasteMessage = 'new.kit.handed';
     }
     if (r.token_expires_at && r.token_expires_at < Date.now() / 1000) showError('error', t('new.token_expired'));
     show('kit', false);
-    renderPaste();
+    renderKitNote();
   } else if (r.status === 'uploaded' || (r.status === 'pending' && r.csr_uploaded)) {
     show(r.document ? 'agreement' : 'document', false);
   } else if (resubmittable(r)) {

@@ -67,13 +67,11 @@ export function wireToken() {
       state.request = res.request;
       state.token = res.csr_token;
       state.tokenExpiresAt = res.token_expires_at;
-      // What was checked or signed with the old token cannot be sent with the new one.
+      // What was checked or signed with the old token cannot be sent with the new one: the
+      // key step's element starts afresh when it is given the new token (step-kit.js).
       state.check = null;
-      state.csrPem = null;
       state.sent = false;
       state.pasteMessage = '';
-      $('kit-token').value = '';
-      $('kit-details').hidden = true;
       state.copyMessage = 'new.token.fresh';
       renderToken();
       show('token');

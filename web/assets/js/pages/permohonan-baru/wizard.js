@@ -38,17 +38,11 @@ export const state = {
   token: null, // from POST /api/requests (this page session only)
   tokenExpiresAt: null,
   check: null, // POST /api/csr/check answer
-  strength: null, // {password, result}
-  strengthSeq: 0,
-  extension: null,
-  busy: false,
-  sent: false,
-  csrPem: null,
-  keySha256: null, // SHA-256 of the public key made in this page (the CSR's), for the backup proof
-  backupPending: false, // true until the backup is proven or its check skipped (file keys)
+  sent: false, // the CSR was accepted (the element's kunci-done)
+  uploaded: null, // {token, request}: POST /api/csr answered (its backup record may still be owed)
   readToEnd: false,
   copyMessage: '',
-  pasteMessage: '',
+  pasteMessage: '', // the note above the key step's element (a resumed request, a handed-over token)
 };
 
 /** step → what renders that step when it is shown (the steps register themselves). */
