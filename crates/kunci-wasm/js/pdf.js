@@ -183,7 +183,8 @@ async function signOnToken(prepared, tok, documentName, size) {
   const answer = await token.signDigest({
     keyId: tok.keyId,
     algorithm: tok.algorithm,
-    digest: hex(prepared.toBeSignedDigest),
+    // token.signDigest (h17host) takes the digest as a Uint8Array(32) and posts it as hex itself.
+    digest: Uint8Array.from(prepared.toBeSignedDigest),
     document: { name: documentName, size },
   });
   const signature = signatureBytes(answer?.signature ?? answer);
