@@ -327,10 +327,6 @@ function signatureBytes(v) {
   return asBytes(v);
 }
 
-function hex(b) {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * The core's report in the package's style: camelCase keys, and `detail: null` where the core
  * left it out (absent fields are null in every report of the package).
