@@ -620,6 +620,8 @@ export function checkVerifyPdf(args) {
   const now = time(where, 'options.now', o.now);
   if (now !== undefined) out.now = now;
   return [pdf, out];
+}
+
 /** Characters the extension refuses in a shown name: C0/C1 controls, bidi marks and overrides. */
 const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
