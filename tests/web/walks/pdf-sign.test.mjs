@@ -5,11 +5,13 @@
  * The browser key: the demo holder renews (the key made in the page, RSA 2048), the operator
  * approves, then "Tanda Tangani PDF" from the menu: a one-page PDF, the new certificate (its key
  * found in this browser by its public key), the key's password, B-T (the portal's TSA), sign,
- * download `<name>-ditandatangani.pdf`. The outside judges read the file: pdfsig (poppler; its
+ * download `<name>-ditandatangani.pdf`; then that file signed again, B-LT (the portal's CRL and
+ * OCSP in a DSS). The outside judges read both files: pdfsig (poppler; its
  * exit code means nothing, the text is read) with an NSS database trusting the portal's root,
  * `qpdf --check`, and pyHanko's `sign validate` when the project's venv has it
  * (`target/pyenv`, `KUNCI_PYHANKO`, or `pyhanko` on PATH). Then, logged out, "Verifikasi
- * Dokumen" says "Sah" (valid) with the signer, the timestamp and no change after signing; a copy
+ * Dokumen" says "Sah" (valid) with the signer, the timestamp and no change after signing, and
+ * both signatures of the second file valid; a copy
  * with one byte of the page changed says "Tidak sah" (invalid) with the reason, and pdfsig agrees.
  * The pages are checked by axe at every step and fit a 375 px phone.
  *
@@ -236,6 +238,28 @@ describe('PDF signing in the portal and the public verification page', { skip },
       const file = await tempFile(signed.name, signed.bytes);
       console.log(`pdf-sign judges (file key, B-T): ${JSON.stringify(judgedValid(j, file))}`);
 
+      // A second signature on the signed file, B-LT (the portal's CRL and OCSP answer in a
+      // DSS): an incremental update after the first, which stays valid.
+      await page.getByLabel('Dokumen PDF').setInputFiles({ name: signed.name, mimeType: 'application/pdf', buffer: signed.bytes });
+      await page.getByLabel('Kata sandi kunci').fill(KEY_PASSWORD);
+      await page.locator('#profile-blt').check();
+      await page.getByRole('button', { name: 'Tanda Tangani' }).click();
+      await page.locator('#result').waitFor({ state: 'hidden' });
+      await page.locator('#result').waitFor({ state: 'visible', timeout: 120_000 });
+      const twice = await download(page, page.locator('#save-pdf'));
+      assert.equal(twice.name, 'surat-keputusan-ditandatangani-ditandatangani.pdf');
+      assert.ok(twice.bytes.subarray(0, signed.bytes.length).equals(signed.bytes), 'the first signed file comes first, untouched');
+      const twiceFile = await tempFile(twice.name, twice.bytes);
+      const sig2 = j.pdfsig(twiceFile);
+      if (sig2 !== null) {
+        assert.equal((sig2.match(/Signature is Valid/g) || []).length, 2, `pdfsig, two signatures:\n${sig2}`);
+      }
+      const q2 = j.qpdf(twiceFile);
+      if (q2 !== null) assert.equal(q2.status, 0, q2.text);
+      const h2 = j.pyhanko(twiceFile);
+      if (h2 !== null) assert.equal(h2.status, 0, h2.text);
+      console.log(`pdf-sign judges (file key, B-T then B-LT): pdfsig ${sig2 === null ? 'absent' : 'two valid signatures'}, qpdf ${q2 === null ? 'absent' : 'clean'}, pyHanko ${h2 === null ? 'not installed (skipped)' : 'valid'}`);
+
       // At 375 px the page still fits.
       await page.setViewportSize(PHONE);
       await fitsPhone(page, 'Tanda Tangani PDF');
@@ -259,6 +283,16 @@ describe('PDF signing in the portal and the public verification page', { skip },
       assert.match(good.first, /Dokumen tidak berubah sejak tanda tangan ini/);
       assert.match(good.first, /PAdES B-T/);
       await step('verifikasi-sah');
+      // The file signed twice: two signatures, both valid; the second B-LT with its revocation data.
+      const both = await verifyOnPublicPage(page, portal.url, twice.bytes, twice.name);
+      assert.equal(both.verdict, 'valid', both.summary);
+      assert.equal(await page.locator('#report-signatures article').count(), 2);
+      assert.equal(await page.locator('#signature-2').getAttribute('data-verdict'), 'valid');
+      const second = await page.locator('#signature-2').innerText();
+      assert.match(second, /PAdES B-LT/);
+      assert.match(second, /tidak dicabut/);
+      assert.match(both.first, /hanya ditambahkan tanda tangan lain atau data validasi/);
+      await step('verifikasi-dua-tanda-tangan');
       // English: the same report in English.
       await page.getByRole('button', { name: 'English' }).click();
       await page.waitForFunction(() => document.documentElement.lang === 'en');

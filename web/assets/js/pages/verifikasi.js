@@ -63,7 +63,9 @@ addStrings({
 const UNKNOWN_ONLY = new Set(['pdf.verify.chain_untrusted', 'pdf.verify.unsupported']);
 const TIMESTAMP = ['pdf.verify.timestamp_ok', 'pdf.verify.timestamp_bad', 'pdf.verify.timestamp_absent'];
 const REVOCATION = ['pdf.verify.revocation_good', 'pdf.verify.revocation_revoked', 'pdf.verify.revocation_unknown'];
-const CHANGES = ['pdf.verify.unchanged_since', 'pdf.verify.allowed_changes_since', 'pdf.verify.changed_since'];
+/** The bytes it covers altered (first: it outranks "no later revision" about the same signature). */
+const CHANGES = ['pdf.verify.digest_mismatch', 'pdf.verify.byte_range_bad', 'pdf.verify.changed_since',
+  'pdf.verify.allowed_changes_since', 'pdf.verify.unchanged_since'];
 
 let shown = null; // {report, name, size, at}
 
@@ -154,8 +156,13 @@ function words(finding) {
   return text || finding.message || finding.code;
 }
 
+/** The finding of `codes` that comes first in `codes` (their order is their rank). */
 function findingOf(sig, codes) {
-  return sig.findings.find((f) => codes.includes(f.code)) || null;
+  for (const code of codes) {
+    const f = sig.findings.find((x) => x.code === code);
+    if (f) return f;
+  }
+  return null;
 }
 
 /** "CN=Budi Santoso,O=…" → "Budi Santoso". */
