@@ -425,12 +425,12 @@ describe('PDF signing with the USB token: extension + kunci-host + SoftHSM2', { 
       const csrToken = await page.locator('#csr-token').inputValue();
       await page.locator('#token-continue').click();
       await page.locator('#step-kit').waitFor({ state: 'visible' });
-      await page.locator('#kit-token').fill(csrToken);
+      await page.getByLabel('Tempel token CSR di sini').fill(csrToken);
       await page.getByRole('button', { name: '(2) Lanjutkan >>' }).click();
-      await page.locator('#kit-details').waitFor({ state: 'visible' });
-      await page.locator('#extension-status').filter({ hasText: /terpasang/ }).waitFor();
+      await page.getByRole('heading', { name: 'Data untuk sertifikat' }).waitFor();
+      await page.locator('#kit .hint').filter({ hasText: /kunci terpasang/ }).waitFor();
       await page.getByLabel('Ya — pada token USB (perangkat keras)').check();
-      await page.locator('#key-alg').selectOption('p256');
+      await page.getByLabel('Algoritme kunci').selectOption('p256');
       await page.getByRole('button', { name: '(3) BANGKITKAN DAN KIRIM CSR' }).click();
       const ask = await extensionWindow(context, 'origin');
       await ask.locator('#allow').click();
@@ -478,7 +478,7 @@ describe('PDF signing with the USB token: extension + kunci-host + SoftHSM2', { 
       // The extension's window names the document and asks the PIN.
       const signWindow = await extensionWindow(context, 'pin');
       await signWindow.locator('#pin').waitFor({ state: 'visible' });
-      assert.match(await signWindow.locator('body').innerText(), /surat-token\.pdf/);
+      assert.match(await signWindow.locator('#pin-sign').innerText(), /surat-token\.pdf/);
       await step('jendela-pin-tanda-tangan', signWindow);
       await signWindow.locator('#pin').fill(PIN);
       await signWindow.locator('#submit').click();
