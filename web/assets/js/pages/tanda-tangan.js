@@ -107,7 +107,9 @@ await initLayout({ active: 'sign' });
 try {
   const all = (await get('/api/certificates')).certificates || [];
   const now = Date.now() / 1000;
-  certs = all.filter((c) => c.status === 'good' && (!c.not_after || c.not_after > now));
+  // Newest first: a renewal's certificate before the one it replaces.
+  certs = all.filter((c) => c.status === 'good' && (!c.not_after || c.not_after > now))
+    .sort((a, b) => (b.not_before || 0) - (a.not_before || 0) || b.id - a.id);
 } catch (e) {
   showError('error', e);
 }
@@ -150,8 +152,8 @@ function fillCerts() {
   if (previous && certs.some((c) => String(c.id) === previous)) select.value = previous;
   else {
     // The newest certificate whose key this browser holds, else the newest.
-    const withKey = [...certs].reverse().find((c) => held.get(c.id)?.fileKey || held.get(c.id)?.tokenKey);
-    const pick = withKey || certs[certs.length - 1];
+    const withKey = certs.find((c) => held.get(c.id)?.fileKey || held.get(c.id)?.tokenKey);
+    const pick = withKey || certs[0];
     if (pick) select.value = String(pick.id);
   }
   $('no-certs').hidden = certs.length > 0;
