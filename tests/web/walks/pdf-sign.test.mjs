@@ -178,7 +178,7 @@ async function verifyOnPublicPage(page, url, bytes, name) {
   return {
     verdict: await page.locator('#report-summary').getAttribute('data-verdict'),
     summary: await page.locator('#report-summary').innerText(),
-    first: await page.locator('#signature-1').innerText(),
+    first: (await page.locator('#signature-1').count()) ? await page.locator('#signature-1').innerText() : '',
   };
 }
 
@@ -222,6 +222,15 @@ describe('PDF signing in the portal and the public verification page', { skip },
       await page.locator('#sign-error').filter({ hasText: /Kata sandi salah/ }).waitFor({ timeout: 120_000 });
       assert.equal(await page.locator('#result').isHidden(), true);
       await step('tanda-tangan-kata-sandi-salah');
+      await page.getByLabel('Kata sandi kunci').fill(KEY_PASSWORD);
+      // The TSA down: a clear error, and no file offered.
+      await page.route('**/tsa', (route) => route.fulfill({ status: 503, body: 'down' }));
+      await page.getByRole('button', { name: 'Tanda Tangani' }).click();
+      await page.locator('#sign-error').filter({ hasText: /stempel waktu portal tidak dapat dihubungi/ }).waitFor({ timeout: 120_000 });
+      assert.equal(await page.locator('#result').isHidden(), true, 'no file without its timestamp');
+      await step('tanda-tangan-tsa-mati');
+      await page.unroute('**/tsa');
+      assert.deepEqual(w.refusals.map((r) => /status of 503/.test(r)), [true], 'the one refusal is the TSA\'s 503');
       await page.getByLabel('Kata sandi kunci').fill(KEY_PASSWORD);
       await page.getByLabel('Alasan (tidak wajib)').fill('Persetujuan');
       await page.getByLabel('Lokasi (tidak wajib)').fill('Jakarta');
@@ -314,13 +323,18 @@ describe('PDF signing in the portal and the public verification page', { skip },
       await step('verifikasi-ponsel');
       judgedTampered(j, await tempFile('tampered.pdf', tampered));
 
+      // A PDF without signatures says so.
+      const none = await verifyOnPublicPage(page, portal.url, pdf, 'surat-keputusan.pdf');
+      assert.equal(none.verdict, 'none', none.summary);
+      assert.match(none.summary, /tidak memuat tanda tangan elektronik/);
+
       // Not a PDF: a stable error, in words.
       await page.locator('#pdf-file').setInputFiles({ name: 'foto.pdf', mimeType: 'application/pdf', buffer: Buffer.from('89504e470d0a1a0a', 'hex') });
       await page.locator('#verify-error').filter({ hasText: /bukan PDF/ }).waitFor();
     } finally {
       await j.cleanup();
     }
-  }));
+  }, { expectedRefusals: [503] }));
 });
 
 // ---- the USB token (as token-key.test.mjs sets it up) -------------------------------------
