@@ -49,7 +49,7 @@ export const engine = {
       }
     }
     const session = m.PdfSigning.prepare(
-      pdf, cert, chain.map(bytes), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
+      pdf, cert, derList(chain, 'signer.chain'), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
       opts.fieldName, opts.reason, opts.location, opts.name,
     );
     return {
@@ -92,7 +92,7 @@ export const engine = {
     const url = m.pdfOcspUrl(cert) ?? null;
     const me = core.parseCertificate(cert);
     let issuer = null;
-    for (const der of chain.flatMap((c) => Array.from(core.certificatesDer(bytes(c))))) {
+    for (const der of derList(chain, 'signer.chain')) {
       const info = core.parseCertificate(der);
       if (info.subject === me.issuer && info.subject !== me.subject) {
         issuer = der;
@@ -127,8 +127,8 @@ export const engine = {
   async verify(pdf, opts) {
     const m = await ensurePdf();
     const now = Math.floor((opts.now ?? Date.now()) / 1000);
-    return report(m.verifyPdf(pdf, (opts.trust ?? []).map(bytes), (opts.crls ?? []).map((c) => m.pdfCrlDer(bytes(c))),
-      (opts.ocsps ?? []).map(bytes), now));
+    return report(JSON.parse(m.verifyPdf(pdf, derList(opts.trust ?? [], 'options.trust'), (opts.crls ?? []).map((c) => m.pdfCrlDer(bytes(c))),
+      (opts.ocsps ?? []).map(bytes), now)));
   },
 };
 
@@ -306,6 +306,38 @@ function bytes(input) {
   throw new KunciError('argument.invalid', 'expected a PEM string or bytes (Uint8Array)'); // args.js checks first
 }
 
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;
+const CERT_LABELS = ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'];
+
+/**
+ * Certificates as DER: each item is DER bytes, or PEM (text or bytes) holding one or more
+ * certificates (a bundle). Done here so that the PDF module carries no PEM bundle reader.
+ */
+function derList(items, name) {
+  const out = [];
+  for (const item of items) {
+    let text = typeof item === 'string' ? item : null;
+    const b = text === null ? bytes(item) : null;
+    if (b && b[0] !== 0x30) text = new TextDecoder().decode(b);
+    if (text === null) {
+      out.push(b);
+      continue;
+    }
+    let found = 0;
+    for (const [, label, body] of text.matchAll(PEM_BLOCK)) {
+      if (!CERT_LABELS.includes(label)) continue;
+      try {
+        out.push(Uint8Array.from(atob(body.replace(/\s+/g, '')), (c) => c.charCodeAt(0)));
+      } catch {
+        throw new KunciError('input.bad_pem', `${name}: a damaged ${label} block`);
+      }
+      found++;
+    }
+    if (!found) throw new KunciError('input.bad_pem', `${name}: no -----BEGIN CERTIFICATE----- block and not DER`);
+  }
+  return out;
+}
+
 function asBytes(v) {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
@@ -331,8 +363,8 @@ function hex(b) {
 }
 
 /**
- * The core's report in the package's style: camelCase keys, and `detail: null` where the core
- * left it out (absent fields are null in every report of the package).
+ * The PDF module's report (JSON it writes in the package's style: camelCase keys, `null` for
+ * what is absent), with only the known keys kept, in a fixed order.
  */
 function report(r) {
   const finding = (f) => ({ code: f.code, severity: f.severity, id: f.id, en: f.en, detail: f.detail ?? null });
@@ -342,11 +374,11 @@ function report(r) {
       field: s.field,
       valid: s.valid,
       signer: s.signer ?? null,
-      claimedTime: s.claimed_time ?? null,
-      timestampTime: s.timestamp_time ?? null,
+      claimedTime: s.claimedTime ?? null,
+      timestampTime: s.timestampTime ?? null,
       level: s.level,
-      byteRange: s.byte_range,
-      coversWholeFile: s.covers_whole_file,
+      byteRange: s.byteRange,
+      coversWholeFile: s.coversWholeFile,
       findings: s.findings.map(finding),
     })),
     findings: r.findings.map(finding),
