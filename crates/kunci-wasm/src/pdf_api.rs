@@ -178,22 +178,10 @@ fn all_der(items: &[Uint8Array]) -> Vec<Vec<u8>> {
     items.iter().map(Uint8Array::to_vec).collect()
 }
 
-/// The URL of the OCSP responder in `cert`'s authorityInfoAccess, if any.
-#[wasm_bindgen(js_name = pdfOcspUrl)]
-pub fn pdf_ocsp_url(cert: &[u8]) -> Result<Option<String>, JsValue> {
-    pdf::ocsp_url(cert).map_err(js_error)
-}
-
 /// An OCSP request about `cert` issued by `issuer` (each PEM or DER).
 #[wasm_bindgen(js_name = pdfOcspRequest)]
 pub fn pdf_ocsp_request(cert: &[u8], issuer: &[u8]) -> Result<Vec<u8>, JsValue> {
     pdf::ocsp_request(cert, issuer).map_err(js_error)
-}
-
-/// A CRL as DER from PEM (`X509 CRL`) or DER.
-#[wasm_bindgen(js_name = pdfCrlDer)]
-pub fn pdf_crl_der(crl: &[u8]) -> Result<Vec<u8>, JsValue> {
-    kunci_core::pem::der_or_pem(crl, &["X509 CRL"]).map_err(js_error)
 }
 
 /// Verifies every signature of `pdf` (`kunci_core::pdf::verify`): `trust` DER certificates,
