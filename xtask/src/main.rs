@@ -14,6 +14,7 @@
 //! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the libFuzzer targets of `fuzz/`.
 //! - `cargo xtask wasm`: builds the npm package `kunci` (settings in `wasm-pack.toml`).
 //! - `cargo xtask bench core`: kunci-core against the `openssl` command, medians and ratios.
+//! - `cargo xtask bench pdf`: signing and verifying 10 MB PDFs (kunci-core's `pdf`), natively.
 //! - `cargo xtask bench wasm`: the package in headless Chromium against the browser's own
 //!   crypto and the JS libraries pages use today.
 //! - `cargo xtask setup`: only the installation part of `ci`.
@@ -57,6 +58,19 @@ fn main() -> ExitCode {
         ["setup"] => setup::all(&root()),
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
+        ["bench", "pdf"] => cargo(
+            &root(),
+            &[
+                "bench",
+                "-p",
+                "kunci-core",
+                "--features",
+                "pdf",
+                "--bench",
+                "pdf",
+            ],
+            &[],
+        ),
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
@@ -104,6 +118,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   postgres      a throwaway PostgreSQL cluster on 127.0.0.1 (free port) until Enter; prints
                 its admin URL (for KUNCI_TEST_POSTGRES_URL)
   bench core    kunci-core against the openssl command (KUNCI_BENCH_SAMPLES to change counts)
+  bench pdf     signing and verifying 10 MB PDFs natively (KUNCI_BENCH_SAMPLES, default 9)
   bench wasm    the npm package in headless Chromium against WebCrypto, node-forge, @peculiar/x509,
                 @zxcvbn-ts and openssl, plus package sizes";
 

@@ -55,60 +55,67 @@ enum Command {
     Pdf(PdfCmd),
 }
 
+#[derive(Args)]
+struct PdfSign {
+    /// The signer's key (encrypted PKCS#8, `kunci key new`).
+    #[arg(long)]
+    key: PathBuf,
+    /// The signer's certificate (PEM or DER); its keyUsage must allow signing.
+    #[arg(long)]
+    cert: PathBuf,
+    /// The issuing chain to carry in the signature (PEM bundle).
+    #[arg(long)]
+    chain: Option<PathBuf>,
+    /// The PDF to sign.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(long)]
+    out: PathBuf,
+    /// A timestamp authority (http://…, RFC 3161): B-T.
+    #[arg(long)]
+    tsa: Option<String>,
+    /// Fetch an OCSP answer for the signer's certificate from the responder its
+    /// authorityInfoAccess names (or --ocsp-url) and add a DSS: B-LT. Needs --chain with
+    /// the issuer.
+    #[arg(long)]
+    ocsp: bool,
+    /// The OCSP responder to ask instead of the certificate's own (http://…).
+    #[arg(long, requires = "ocsp")]
+    ocsp_url: Option<String>,
+    /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// A visible stamp at PAGE,X,Y (page from 1; X, Y in points from the bottom left): who
+    /// signed, when, and a QR code for --stamp-url. Without it the signature is invisible.
+    #[arg(long)]
+    stamp: Option<String>,
+    /// The address the stamp's QR code opens (the portal's verification page).
+    #[arg(long, requires = "stamp")]
+    stamp_url: Option<String>,
+    /// The page to put the (invisible) signature field on, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// The signature field's name (default Signature1, Signature2, …).
+    #[arg(long)]
+    field: Option<String>,
+    /// Why the document is signed (/Reason).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Where it is signed (/Location).
+    #[arg(long)]
+    location: Option<String>,
+    #[command(flatten)]
+    pw: KeyPassword,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
 #[derive(Subcommand)]
 enum PdfCmd {
     /// Sign a PDF in an incremental update (earlier signatures stay valid).
-    Sign {
-        /// The signer's key (encrypted PKCS#8, `kunci key new`).
-        #[arg(long)]
-        key: PathBuf,
-        /// The signer's certificate (PEM or DER); its keyUsage must allow signing.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The issuing chain to carry in the signature (PEM bundle).
-        #[arg(long)]
-        chain: Option<PathBuf>,
-        /// The PDF to sign.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// Where to write the signed PDF.
-        #[arg(long)]
-        out: PathBuf,
-        /// A timestamp authority (http://…, RFC 3161): B-T.
-        #[arg(long)]
-        tsa: Option<String>,
-        /// Fetch an OCSP answer for the signer's certificate from the responder its
-        /// authorityInfoAccess names (or --ocsp-url) and add a DSS: B-LT. Needs --chain with
-        /// the issuer.
-        #[arg(long)]
-        ocsp: bool,
-        /// The OCSP responder to ask instead of the certificate's own (http://…).
-        #[arg(long, requires = "ocsp")]
-        ocsp_url: Option<String>,
-        /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
-        #[arg(long)]
-        crl: Vec<PathBuf>,
-        /// A visible stamp at PAGE,X,Y: not available yet (the signature is invisible).
-        #[arg(long)]
-        stamp: Option<String>,
-        /// The page to put the (invisible) signature field on, from 1.
-        #[arg(long, default_value_t = 1)]
-        page: usize,
-        /// The signature field's name (default Signature1, Signature2, …).
-        #[arg(long)]
-        field: Option<String>,
-        /// Why the document is signed (/Reason).
-        #[arg(long)]
-        reason: Option<String>,
-        /// Where it is signed (/Location).
-        #[arg(long)]
-        location: Option<String>,
-        #[command(flatten)]
-        pw: KeyPassword,
-        /// Overwrite OUT if it exists.
-        #[arg(long)]
-        force: bool,
-    },
+    Sign(Box<PdfSign>),
     /// Verify every signature of a PDF; exit 0 only when all are valid.
     Verify {
         /// The PDF.
@@ -682,32 +689,26 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     match cmd {
-        PdfCmd::Sign {
-            key,
-            cert,
-            chain,
-            input,
-            out,
-            tsa,
-            ocsp,
-            ocsp_url,
-            crl,
-            stamp,
-            page,
-            field,
-            reason,
-            location,
-            pw,
-            force,
-        } => {
-            if stamp.is_some() {
-                return Err(Failure {
-                    code: "cli.not_available",
-                    message: "--stamp (a visible stamp) is not available yet; sign without it \
-                              for an invisible signature"
-                        .into(),
-                });
-            }
+        PdfCmd::Sign(args) => {
+            let PdfSign {
+                key,
+                cert,
+                chain,
+                input,
+                out,
+                tsa,
+                ocsp,
+                ocsp_url,
+                crl,
+                stamp,
+                stamp_url,
+                page,
+                field,
+                reason,
+                location,
+                pw,
+                force,
+            } = *args;
             check_writable(&out, force)?;
             let cert_bytes = read(&cert)?;
             let chain_der = match &chain {
@@ -719,6 +720,19 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
             cert::check_key(&cert_bytes, &key)?;
             let mut options = pdf::SignOptions::new(now);
             options.page = page;
+            if let Some(spec) = &stamp {
+                let (stamp_page, x, y) = parse_stamp(spec)?;
+                let info = cert::parse(&cert_bytes)?;
+                let name = common_name(&info.subject).unwrap_or(info.subject);
+                options.page = stamp_page;
+                options.stamp = Some(pdf::Stamp::new(
+                    x,
+                    y,
+                    &name,
+                    &pdf_io::utc(now),
+                    stamp_url.as_deref(),
+                ));
+            }
             options.field_name = field;
             options.reason = reason;
             options.location = location;
@@ -810,6 +824,25 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
             })
         }
     }
+}
+
+/// `PAGE,X,Y` of `--stamp`.
+fn parse_stamp(spec: &str) -> Result<(usize, f64, f64), Failure> {
+    let bad = || Failure {
+        code: "cli.usage",
+        message: format!("--stamp {spec}: write PAGE,X,Y, e.g. 1,350,60"),
+    };
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let [page, x, y] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let page: usize = page.parse().map_err(|_| bad())?;
+    let x: f64 = x.parse().map_err(|_| bad())?;
+    let y: f64 = y.parse().map_err(|_| bad())?;
+    if page == 0 || !x.is_finite() || !y.is_finite() {
+        return Err(bad());
+    }
+    Ok((page, x, y))
 }
 
 /// Reads a PDF, refusing files over the reader's limit before reading them.

@@ -1,5 +1,5 @@
 //! What `kunci pdf` needs beside kunci-core: a minimal HTTP/1.1 POST for the TSA and the OCSP
-//! responder, and the verification report in words.
+//! responder, and the verification report (and the stamp's date) in words.
 //!
 //! Plain `http://` only: RFC 3161 tokens and OCSP answers are signed by their authority and
 //! checked by kunci, so TLS would add no integrity; most public TSAs serve plain HTTP. The
@@ -161,7 +161,7 @@ fn pick<'a>(lang: Lang, id: &'a str, en: &'a str) -> &'a str {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` for a Unix time.
-fn utc(t: i64) -> String {
+pub fn utc(t: i64) -> String {
     u64::try_from(t)
         .ok()
         .and_then(|s| der::DateTime::from_unix_duration(Duration::from_secs(s)).ok())

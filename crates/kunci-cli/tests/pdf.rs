@@ -302,16 +302,17 @@ fn failures_have_codes_and_leave_no_output_file() {
         )),
         "cli.tsa"
     );
-    assert_eq!(
+    let stamp = |spec: &str| {
         code(&sign(
             pki,
             "rsa",
             &vector("plain.pdf"),
             &out,
-            &["--stamp", "1,10,10"]
-        )),
-        "cli.not_available"
-    );
+            &["--stamp", spec],
+        ))
+    };
+    assert_eq!(stamp("1,x,10"), "cli.usage");
+    assert_eq!(stamp("3,10,10"), "pdf.no_such_page");
     let truncated = dir.path().join("t.pdf");
     let plain = std::fs::read(vector("plain.pdf")).unwrap();
     std::fs::write(&truncated, &plain[..plain.len() - 40]).unwrap();
@@ -337,4 +338,68 @@ fn failures_have_codes_and_leave_no_output_file() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"keep");
     ok(&sign(pki, "rsa", &vector("plain.pdf"), &out, &["--force"]));
+}
+
+#[test]
+fn a_visible_stamp_with_a_qr_code_is_drawn_and_keeps_the_signatures_valid() {
+    let Some(pki) = pki() else { return };
+    let dir = common::tempdir();
+    let (one, two) = (dir.path().join("one.pdf"), dir.path().join("two.pdf"));
+    let url = "https://kunci.example/verifikasi";
+    ok(&sign(
+        pki,
+        "rsa",
+        &vector("form.pdf"),
+        &one,
+        &["--stamp", "2,300,80", "--stamp-url", url],
+    ));
+    ok(&sign(pki, "p256", &one, &two, &["--stamp", "2,300,200"]));
+    let (valid, json) = verify_json(pki, &two);
+    assert!(valid, "{json:#}");
+    judges_accept(pki, &two, 2, false);
+    // pdftoppm (poppler) draws the widgets: dark pixels inside the first stamp's box on page 2,
+    // none left of the stamps.
+    let Some(pdftoppm) = common::judge("pdftoppm") else {
+        return;
+    };
+    let prefix = dir.path().join("page");
+    common::run_ok(
+        &pdftoppm,
+        &[
+            "-gray",
+            "-r",
+            "72",
+            "-f",
+            "2",
+            "-l",
+            "2",
+            &s(&two),
+            &s(&prefix),
+        ],
+        None,
+    );
+    let pgm = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pgm"))
+        .unwrap();
+    let data = std::fs::read(pgm).unwrap();
+    // P5 header: "P5\n595 842\n255\n".
+    let header_end = data.windows(4).position(|w| w == b"255\n").unwrap() + 4;
+    let (w, h) = (595usize, 842usize);
+    let pixels = &data[header_end..];
+    assert_eq!(pixels.len(), w * h);
+    let dark = |x0: usize, y0: usize, x1: usize, y1: usize| {
+        (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| pixels[y * w + x] < 128)
+            .count()
+    };
+    // PDF y = 80..152 is image rows 842-152..842-80.
+    let in_stamp = dark(300, h - 152, 540, h - 80);
+    assert!(
+        in_stamp > 500,
+        "the stamp (QR and text) is drawn: {in_stamp} dark pixels"
+    );
+    assert_eq!(dark(0, 0, 290, h), 0, "nothing is drawn left of the stamps");
 }

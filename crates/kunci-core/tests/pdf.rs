@@ -264,6 +264,11 @@ fn a_second_signer_keeps_the_first_valid_with_indirect_fields_and_annots() {
 /// Appends an incremental update replacing object `num` with `body` (by hand, as an editor
 /// would), with a classic xref section.
 fn append_update(pdf: &[u8], num: u32, body: &str) -> Vec<u8> {
+    append_update_root(pdf, num, body, 1)
+}
+
+/// [`append_update`] with the trailer's /Root set to object `root`.
+fn append_update_root(pdf: &[u8], num: u32, body: &str, root: u32) -> Vec<u8> {
     let text = String::from_utf8_lossy(pdf);
     let prev: usize = text
         .rsplit("startxref")
@@ -289,7 +294,7 @@ fn append_update(pdf: &[u8], num: u32, body: &str) -> Vec<u8> {
     let xref = out.len();
     out.extend_from_slice(
         format!(
-            "xref\n{num} 1\n{at:010} 00000 n\r\ntrailer\n<< /Size {size} /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n"
+            "xref\n{num} 1\n{at:010} 00000 n\r\ntrailer\n<< /Size {size} /Root {root} 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n"
         )
         .as_bytes(),
     );
@@ -344,6 +349,25 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
     // A later incremental update that shrinks the page: bytes intact, document changed.
     let page = last_body(&signed, 3).replace("[0 0 595 842]", "[0 0 300 300]");
     let shrunk = append_update(&signed, 3, &page);
+    // The same with a new catalog instead: every old object untouched, /Root swapped.
+    let catalog = last_body(&signed, 1);
+    let size: u32 = String::from_utf8_lossy(&signed)
+        .rsplit("/Size ")
+        .next()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let swapped = append_update_root(&signed, size, &catalog, size);
+    let report = kunci_verify(pki, &swapped);
+    let f = report.signatures[0]
+        .findings
+        .iter()
+        .find(|f| f.check == Check::ChangedSince)
+        .unwrap();
+    assert_eq!(f.detail.as_deref(), Some("changed: trailer /Root"));
     let report = kunci_verify(pki, &shrunk);
     assert!(!report.valid, "{report:#?}");
     assert!(has(&report, 0, Check::DigestOk) && has(&report, 0, Check::ChangedSince));
@@ -352,7 +376,7 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
         .iter()
         .find(|f| f.check == Check::ChangedSince)
         .unwrap();
-    assert_eq!(f.detail.as_deref(), Some("objects changed: 3"));
+    assert_eq!(f.detail.as_deref(), Some("changed: object 3"));
     let path = save(&shrunk, "shrunk.pdf");
     if let Some(pyhanko) = common::pyhanko() {
         let ca = pki.path("ca.pem");
@@ -448,6 +472,8 @@ fn signing_refusals_have_their_codes() {
     let err = pdf::prepare(&vector("plain.pdf"), &noku.cert, &[], &opts()).unwrap_err();
     assert_eq!(err.code(), "pdf.cert_key_usage");
     let w = signer(pki, "rsa");
+    // The reserve grows with the chain carried; a timestamp token too large for what is left
+    // (here with 50 certificates in it) is refused with its code, not written half.
     let mut small = opts();
     small.reserve = 1024;
     let signed = pdf::sign(
@@ -458,8 +484,29 @@ fn signing_refusals_have_their_codes() {
         &small,
     )
     .unwrap();
+    let openssl = common::judge("openssl").unwrap();
+    let dir = common::tempdir();
+    let mut bundle = String::new();
+    for _ in 0..10 {
+        for f in ["ca.pem", "rsa.pem", "p256.pem", "noku.pem", "tsa.pem"] {
+            bundle.push_str(&std::fs::read_to_string(pki.path(f)).unwrap());
+        }
+    }
+    std::fs::write(dir.path().join("bundle.pem"), bundle).unwrap();
+    for f in ["tsa.pem", "tsa.key", "tsaserial"] {
+        std::fs::copy(pki.path(f), dir.path().join(f)).unwrap();
+    }
+    let cnf = std::fs::read_to_string(pki.path("ts.cnf"))
+        .unwrap()
+        .replace("certs = ./ca.pem", "certs = ./bundle.pem");
+    std::fs::write(dir.path().join("ts.cnf"), cnf).unwrap();
+    let heavy = PdfPki {
+        dir: dir.path().to_path_buf(),
+    };
+    let answer = heavy.timestamp(&openssl, &signed.timestamp_request(None).unwrap());
+    let stamped = signed.with_timestamp(&answer).unwrap();
     assert_eq!(
-        signed.into_pdf().unwrap_err().code(),
+        stamped.into_pdf().unwrap_err().code(),
         "pdf.signature_too_large"
     );
     let mut page9 = opts();
@@ -704,4 +751,37 @@ fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
         report.valid && has(&report, 0, Check::RevocationUnknown),
         "{report:#?}"
     );
+}
+
+#[test]
+fn an_rsa_token_signing_the_digest_info_raw_gives_a_valid_signature() {
+    // What PKCS#11 CKM_RSA_PKCS does: PKCS#1 v1.5 over the DigestInfo it is given, no
+    // hashing; played by `openssl pkeyutl -sign` without a digest.
+    let Some(pki) = pki() else { return };
+    let openssl = common::judge("openssl").unwrap();
+    let w = signer(pki, "rsa");
+    let prepared = pdf::prepare(&vector("objstm.pdf"), &w.cert, &[ca_der(pki)], &opts()).unwrap();
+    let dir = common::tempdir();
+    let (input, output) = (dir.path().join("di"), dir.path().join("sig"));
+    std::fs::write(&input, prepared.to_be_signed_digest_info()).unwrap();
+    let key = pki.path("rsa.key");
+    common::run_ok(
+        &openssl,
+        &[
+            "pkeyutl",
+            "-sign",
+            "-inkey",
+            common::p(&key),
+            "-pkeyopt",
+            "rsa_padding_mode:pkcs1",
+            "-in",
+            common::p(&input),
+            "-out",
+            common::p(&output),
+        ],
+        None,
+    );
+    let signature = std::fs::read(&output).unwrap();
+    let signed = prepared.finish(&signature).unwrap().into_pdf().unwrap();
+    judged_valid(pki, &signed, 1, false);
 }

@@ -531,7 +531,8 @@ export function checkSignPdf(args, checkKey) {
   const where = 'signPdf';
   arity(where, args, 3);
   const pdf = pdfBytes(where, args[0]);
-  if (!isPlainObject(args[1])) {
+  const proto = isPlainObject(args[1]) ? Object.getPrototypeOf(args[1]) : undefined;
+  if (!isPlainObject(args[1]) || (proto !== Object.prototype && proto !== null)) {
     throw fail(where, `signer must be an object such as {key, certificate, chain} or {token: {keyId, algorithm}, certificate, chain} (got ${describe(args[1])})`);
   }
   const s = options(where, 'signer', args[1], ['key', 'token', 'certificate', 'chain']);

@@ -154,15 +154,15 @@ export async function createCsr(key, request) {
     // about 50 ms of it); P-256 signs in wasm (a few ms), and so does RSA without WebCrypto.
     const signer = await rsaSignerOf(key, h);
     const live = handleOf(key); // key.freed if free() ran while WebCrypto imported the key
-    if (!signer) return core.createCsr(live, subject, request.email, request.challengePassword);
     const tbs = core.CsrToSign.prepare(live, subject, request.email, request.challengePassword);
     let signature;
     try {
-      signature = new Uint8Array(await subtle().sign('RSASSA-PKCS1-v1_5', signer, tbs.bytes()));
+      signature = signer ? new Uint8Array(await subtle().sign('RSASSA-PKCS1-v1_5', signer, tbs.bytes())) : null;
     } catch {
-      tbs.free();
-      return core.createCsr(handleOf(key), subject, request.email, request.challengePassword);
+      signature = null;
     }
+    // In wasm beside the key: P-256, and RSA without WebCrypto (or when it refused).
+    signature ??= handleOf(key).sign(tbs.bytes());
     return tbs.finish(signature); // checks the signature against the key
   });
 }

@@ -49,7 +49,7 @@ export const engine = {
       }
     }
     const session = m.PdfSigning.prepare(
-      pdf, cert, chain.map(bytes), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
+      pdf, cert, derList(chain, 'signer.chain'), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
       opts.fieldName, opts.reason, opts.location, opts.name,
     );
     return {
@@ -88,11 +88,11 @@ export const engine = {
   async ocspPlan(certificate, chain) {
     const m = await ensurePdf();
     await ensureCore();
-    const cert = bytes(certificate);
-    const url = m.pdfOcspUrl(cert) ?? null;
+    const cert = derList([certificate], 'signer.certificate')[0];
+    const url = ocspUrlOf(cert);
     const me = core.parseCertificate(cert);
     let issuer = null;
-    for (const der of chain.flatMap((c) => Array.from(core.certificatesDer(bytes(c))))) {
+    for (const der of derList(chain, 'signer.chain')) {
       const info = core.parseCertificate(der);
       if (info.subject === me.issuer && info.subject !== me.subject) {
         issuer = der;
@@ -103,7 +103,7 @@ export const engine = {
   },
 
   async crlDer(crl) {
-    return (await ensurePdf()).pdfCrlDer(bytes(crl));
+    return derList([crl], 'a CRL', CRL_LABELS)[0];
   },
 
   /** Step 4: the signed PDF (with its DSS when `dss` has CRLs or OCSP responses), and the report when `verify` is given. */
@@ -127,8 +127,8 @@ export const engine = {
   async verify(pdf, opts) {
     const m = await ensurePdf();
     const now = Math.floor((opts.now ?? Date.now()) / 1000);
-    return report(m.verifyPdf(pdf, (opts.trust ?? []).map(bytes), (opts.crls ?? []).map((c) => m.pdfCrlDer(bytes(c))),
-      (opts.ocsps ?? []).map(bytes), now));
+    return report(JSON.parse(m.verifyPdf(pdf, derList(opts.trust ?? [], 'options.trust'), derList(opts.crls ?? [], 'a CRL', CRL_LABELS),
+      (opts.ocsps ?? []).map(bytes), now)));
   },
 };
 
@@ -289,6 +289,30 @@ async function request(url, init, code, who) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// id-ad-ocsp (1.3.6.1.5.5.7.48.1) followed by a GeneralName uniformResourceIdentifier ([6]).
+const ID_AD_OCSP_URI = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x86];
+
+/**
+ * The OCSP responder's URL in a certificate's authorityInfoAccess (an AccessDescription is
+ * `SEQUENCE {accessMethod id-ad-ocsp, accessLocation [6] IA5String}`), or null. Read here
+ * from the DER, so that the PDF module carries no extension decoder for it; a wrong URL costs
+ * only a failed fetch (`ocsp.unreachable`).
+ */
+function ocspUrlOf(der) {
+  outer: for (let i = 0; i + ID_AD_OCSP_URI.length + 1 < der.length; i++) {
+    for (let j = 0; j < ID_AD_OCSP_URI.length; j++) if (der[i + j] !== ID_AD_OCSP_URI[j]) continue outer;
+    let at = i + ID_AD_OCSP_URI.length;
+    let len = der[at++];
+    if (len === 0x81) len = der[at++];
+    else if (len === 0x82) len = (der[at++] << 8) | der[at++];
+    else if (len >= 0x80) return null;
+    if (at + len > der.length) return null;
+    const url = String.fromCharCode(...der.subarray(at, at + len));
+    return /^https?:\/\//i.test(url) ? url : null;
+  }
+  return null;
+}
+
 /** The responseStatus of a DER OCSPResponse (0 = successful), or null when it is not one. */
 function ocspStatus(der) {
   if (der.length < 5 || der[0] !== 0x30) return null;
@@ -305,6 +329,39 @@ function bytes(input) {
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   throw new KunciError('argument.invalid', 'expected a PEM string or bytes (Uint8Array)'); // args.js checks first
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;
+const CERT_LABELS = ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'];
+const CRL_LABELS = ['X509 CRL'];
+
+/**
+ * Certificates (or CRLs) as DER: each item is DER bytes, or PEM (text or bytes) holding one or
+ * more of them (a bundle). Done here so that the PDF module carries no PEM bundle reader.
+ */
+function derList(items, name, labels = CERT_LABELS) {
+  const out = [];
+  for (const item of items) {
+    let text = typeof item === 'string' ? item : null;
+    const b = text === null ? bytes(item) : null;
+    if (b && b[0] !== 0x30) text = new TextDecoder().decode(b);
+    if (text === null) {
+      out.push(b);
+      continue;
+    }
+    let found = 0;
+    for (const [, label, body] of text.matchAll(PEM_BLOCK)) {
+      if (!labels.includes(label)) continue;
+      try {
+        out.push(Uint8Array.from(atob(body.replace(/\s+/g, '')), (c) => c.charCodeAt(0)));
+      } catch {
+        throw new KunciError('input.bad_pem', `${name}: a damaged ${label} block`);
+      }
+      found++;
+    }
+    if (!found) throw new KunciError('input.bad_pem', `${name}: no -----BEGIN ${labels[0]}----- block and not DER`);
+  }
+  return out;
 }
 
 function asBytes(v) {
@@ -328,8 +385,8 @@ function signatureBytes(v) {
 }
 
 /**
- * The core's report in the package's style: camelCase keys, and `detail: null` where the core
- * left it out (absent fields are null in every report of the package).
+ * The PDF module's report (JSON it writes in the package's style: camelCase keys, `null` for
+ * what is absent), with only the known keys kept, in a fixed order.
  */
 function report(r) {
   const finding = (f) => ({ code: f.code, severity: f.severity, id: f.id, en: f.en, detail: f.detail ?? null });
@@ -339,11 +396,11 @@ function report(r) {
       field: s.field,
       valid: s.valid,
       signer: s.signer ?? null,
-      claimedTime: s.claimed_time ?? null,
-      timestampTime: s.timestamp_time ?? null,
+      claimedTime: s.claimedTime ?? null,
+      timestampTime: s.timestampTime ?? null,
       level: s.level,
-      byteRange: s.byte_range,
-      coversWholeFile: s.covers_whole_file,
+      byteRange: s.byteRange,
+      coversWholeFile: s.coversWholeFile,
       findings: s.findings.map(finding),
     })),
     findings: r.findings.map(finding),

@@ -442,9 +442,10 @@ struct P12Report {
 }
 
 /// Makes a CSR signed by `key`. `subject` is a DN string or a `Subject` object (snake_case
-/// keys); returns `{pem, der}`.
+/// keys); returns `{pem, der}`. For Rust callers (the wasm-bindgen tests): the module does not
+/// export it, since js/index.js makes every CSR as `CsrToSign` + `Key.sign` (or WebCrypto),
+/// which keeps the module from growing by the export `Key.sign` needed for PDF signatures.
 #[cfg(feature = "core")]
-#[wasm_bindgen(js_name = createCsr)]
 pub fn create_csr(
     key: &Key,
     subject: JsValue,

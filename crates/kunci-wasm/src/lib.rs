@@ -45,7 +45,8 @@ pub(crate) fn error_with_code(code: &str, message: &str) -> JsValue {
 }
 
 /// Serialises a core report into a plain JavaScript object (snake_case keys; the JS layer
-/// renames them to camelCase).
+/// renames them to camelCase). Not in the PDF module, which writes its report itself.
+#[cfg(any(feature = "core", feature = "extra", feature = "strength"))]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())

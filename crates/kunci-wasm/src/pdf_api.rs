@@ -9,12 +9,13 @@
 //! and checks what comes back.
 
 use js_sys::Uint8Array;
-use kunci_core::pdf::{self, Dss, Limits, Prepared, SignOptions, Signed, VerifyOptions};
+use kunci_core::pdf::{
+    self, Dss, Finding, Limits, Prepared, Report, Severity, SignOptions, Signed, VerifyOptions,
+};
 use kunci_core::sign::SignatureAlgorithm;
-use kunci_core::cert;
 use wasm_bindgen::prelude::*;
 
-use crate::{error_with_code, js_error, to_js};
+use crate::{error_with_code, js_error};
 
 /// One signature on its way: prepared (the placeholder is in the file and the signed
 /// attributes wait for a signature), then signed (and maybe timestamped), then written out.
@@ -27,7 +28,7 @@ pub struct PdfSigning {
 #[wasm_bindgen]
 impl PdfSigning {
     /// Step 1 (`kunci_core::pdf::prepare`): `cert` is the signer's certificate (PEM or DER),
-    /// `chain` PEM bundles or DER certificates to carry with it, `signing_time` Unix seconds,
+    /// `chain` the DER certificates to carry with it, `signing_time` Unix seconds,
     /// `page` 1-based.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
@@ -41,7 +42,7 @@ impl PdfSigning {
         location: Option<String>,
         name: Option<String>,
     ) -> Result<PdfSigning, JsValue> {
-        let chain = all_der(&chain)?;
+        let chain = all_der(&chain);
         let mut options = SignOptions::new(signing_time as i64);
         options.page = page as usize;
         options.field_name = field;
@@ -92,10 +93,10 @@ impl PdfSigning {
     /// Step 2: checks `signature` (RSA PKCS#1 v1.5; ECDSA P-256 as DER or raw `r || s`)
     /// against the certificate's key. A signature that does not verify is
     /// `pdf.bad_signature`, and the signing can be tried again with another.
+    /// Consumes the prepared state either way (no clone of it is kept: the module's size).
     pub fn finish(&mut self, signature: &[u8]) -> Result<(), JsValue> {
-        let prepared = self.prepared()?.clone();
+        let prepared = self.prepared.take().ok_or_else(already_signed)?;
         self.signed = Some(prepared.finish(signature).map_err(js_error)?);
-        self.prepared = None;
         Ok(())
     }
 
@@ -109,11 +110,11 @@ impl PdfSigning {
     }
 
     /// Embeds the TSA's answer after checking it is a token over this signature
-    /// (`pdf.bad_timestamp` otherwise; the signing stays usable).
+    /// (`pdf.bad_timestamp` otherwise, and the signing is over: start again).
     #[wasm_bindgen(js_name = withTimestamp)]
     pub fn with_timestamp(&mut self, answer: &[u8]) -> Result<(), JsValue> {
-        let signed = self.signed()?.clone().with_timestamp(answer).map_err(js_error)?;
-        self.signed = Some(signed);
+        let signed = self.signed.take().ok_or_else(not_signed)?;
+        self.signed = Some(signed.with_timestamp(answer).map_err(js_error)?);
         Ok(())
     }
 
@@ -152,14 +153,16 @@ impl PdfSigning {
 
 impl PdfSigning {
     fn prepared(&self) -> Result<&Prepared, JsValue> {
-        self.prepared.as_ref().ok_or_else(|| {
-            error_with_code("wasm.bad_state", "this PDF signing was already signed")
-        })
+        self.prepared.as_ref().ok_or_else(already_signed)
     }
 
     fn signed(&self) -> Result<&Signed, JsValue> {
         self.signed.as_ref().ok_or_else(not_signed)
     }
+}
+
+fn already_signed() -> JsValue {
+    error_with_code("wasm.bad_state", "this PDF signing was already signed")
 }
 
 fn not_signed() -> JsValue {
@@ -169,19 +172,10 @@ fn not_signed() -> JsValue {
     )
 }
 
-/// Every certificate of each item (a PEM bundle or one DER), as DER.
-fn all_der(items: &[Uint8Array]) -> Result<Vec<Vec<u8>>, JsValue> {
-    let mut out = Vec::new();
-    for item in items {
-        out.extend(cert::read_all_der(&item.to_vec()).map_err(js_error)?);
-    }
-    Ok(out)
-}
-
-/// The URL of the OCSP responder in `cert`'s authorityInfoAccess, if any.
-#[wasm_bindgen(js_name = pdfOcspUrl)]
-pub fn pdf_ocsp_url(cert: &[u8]) -> Result<Option<String>, JsValue> {
-    pdf::ocsp_url(cert).map_err(js_error)
+/// DER items (the JS layer splits PEM bundles: js/pdf.js's `derList`, which keeps the PEM
+/// bundle reader out of this module).
+fn all_der(items: &[Uint8Array]) -> Vec<Vec<u8>> {
+    items.iter().map(Uint8Array::to_vec).collect()
 }
 
 /// An OCSP request about `cert` issued by `issuer` (each PEM or DER).
@@ -190,15 +184,10 @@ pub fn pdf_ocsp_request(cert: &[u8], issuer: &[u8]) -> Result<Vec<u8>, JsValue> 
     pdf::ocsp_request(cert, issuer).map_err(js_error)
 }
 
-/// A CRL as DER from PEM (`X509 CRL`) or DER.
-#[wasm_bindgen(js_name = pdfCrlDer)]
-pub fn pdf_crl_der(crl: &[u8]) -> Result<Vec<u8>, JsValue> {
-    kunci_core::pem::der_or_pem(crl, &["X509 CRL"]).map_err(js_error)
-}
-
-/// Verifies every signature of `pdf` (`kunci_core::pdf::verify`): `trust` PEM bundles or DER
-/// certificates, `crls` and `ocsps` DER, `now` Unix seconds. Returns the report (snake_case
-/// keys; the JS layer renames them).
+/// Verifies every signature of `pdf` (`kunci_core::pdf::verify`): `trust` DER certificates,
+/// `crls` and `ocsps` DER, `now` Unix seconds. Returns the report as JSON text (camelCase keys,
+/// `null` for what is absent), which the JS layer parses: written by hand, because serde's
+/// serialiser into JS values would cost this module more than its size budget has left.
 #[wasm_bindgen(js_name = verifyPdf)]
 pub fn verify_pdf(
     pdf: &[u8],
@@ -206,14 +195,117 @@ pub fn verify_pdf(
     crls: Vec<Uint8Array>,
     ocsps: Vec<Uint8Array>,
     now: f64,
-) -> Result<JsValue, JsValue> {
+) -> Result<String, JsValue> {
     let options = VerifyOptions {
-        trust: all_der(&trust)?,
+        trust: all_der(&trust),
         crls: crls.iter().map(Uint8Array::to_vec).collect(),
         ocsps: ocsps.iter().map(Uint8Array::to_vec).collect(),
         now: now as i64,
         limits: Limits::default(),
     };
     let report = pdf::verify(pdf, &options).map_err(js_error)?;
-    to_js(&report)
+    Ok(report_json(&report))
+}
+
+/// The report as JSON text.
+fn report_json(r: &Report) -> String {
+    let mut s = String::with_capacity(4096);
+    s.push_str("{\"valid\":");
+    s.push_str(bool_text(r.valid));
+    s.push_str(",\"signatures\":[");
+    for (i, sig) in r.signatures.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str("{\"field\":");
+        json_str(&mut s, &sig.field);
+        s.push_str(",\"valid\":");
+        s.push_str(bool_text(sig.valid));
+        s.push_str(",\"signer\":");
+        match &sig.signer {
+            Some(v) => json_str(&mut s, v),
+            None => s.push_str("null"),
+        }
+        for (key, value) in [
+            ("claimedTime", sig.claimed_time),
+            ("timestampTime", sig.timestamp_time),
+        ] {
+            s.push_str(",\"");
+            s.push_str(key);
+            s.push_str("\":");
+            match value {
+                Some(t) => s.push_str(&t.to_string()),
+                None => s.push_str("null"),
+            }
+        }
+        s.push_str(",\"level\":");
+        json_str(&mut s, sig.level);
+        s.push_str(",\"byteRange\":[");
+        for (j, n) in sig.byte_range.iter().enumerate() {
+            if j > 0 {
+                s.push(',');
+            }
+            s.push_str(&n.to_string());
+        }
+        s.push_str("],\"coversWholeFile\":");
+        s.push_str(bool_text(sig.covers_whole_file));
+        s.push_str(",\"findings\":");
+        findings_json(&mut s, &sig.findings);
+        s.push('}');
+    }
+    s.push_str("],\"findings\":");
+    findings_json(&mut s, &r.findings);
+    s.push('}');
+    s
+}
+
+fn findings_json(s: &mut String, findings: &[Finding]) {
+    s.push('[');
+    for (i, f) in findings.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str("{\"code\":");
+        json_str(s, f.code);
+        s.push_str(",\"severity\":");
+        json_str(
+            s,
+            match f.severity {
+                Severity::Ok => "ok",
+                Severity::Warning => "warning",
+                Severity::Error => "error",
+            },
+        );
+        s.push_str(",\"id\":");
+        json_str(s, f.id);
+        s.push_str(",\"en\":");
+        json_str(s, f.en);
+        s.push_str(",\"detail\":");
+        match &f.detail {
+            Some(d) => json_str(s, d),
+            None => s.push_str("null"),
+        }
+        s.push('}');
+    }
+    s.push(']');
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+/// `text` as a JSON string literal.
+fn json_str(s: &mut String, text: &str) {
+    s.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                s.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
 }

@@ -15,7 +15,7 @@
 //!
 //! Modules: `object` (values, writing), `parse` (tokens, objects), `filter` (Flate,
 //! predictors), `document` (xref chain, objects, pages), `update` (the incremental update),
-//! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `verify` (the report),
+//! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `stamp` (the visible stamp's appearance), `verify` (the report),
 //! `texts` (the report's words).
 
 mod cms;
@@ -24,6 +24,7 @@ mod filter;
 mod object;
 mod parse;
 mod sign;
+mod stamp;
 mod texts;
 mod update;
 mod verify;
@@ -33,5 +34,6 @@ pub use sign::{
     DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
     sign,
 };
+pub use stamp::Stamp;
 pub use texts::Check;
 pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};

@@ -27,6 +27,7 @@ use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use super::cms;
 use super::document::{Document, Limits};
 use super::object::{Dict, HEX, Object};
+use super::stamp::Stamp;
 use super::update::Update;
 use crate::sign::{SignatureAlgorithm, Signer, verify_signature};
 use crate::{Error, Result};
@@ -53,6 +54,8 @@ pub struct SignOptions {
     pub name: Option<String>,
     /// Bytes reserved for the CMS SignedData ([`DEFAULT_RESERVE`]).
     pub reserve: usize,
+    /// A visible stamp on the page; `None` (the default) makes an invisible signature.
+    pub stamp: Option<Stamp>,
     /// The reader's limits.
     pub limits: Limits,
 }
@@ -68,6 +71,7 @@ impl SignOptions {
             location: None,
             name: None,
             reserve: DEFAULT_RESERVE,
+            stamp: None,
             limits: Limits::default(),
         }
     }
@@ -235,20 +239,32 @@ pub fn prepare(
     widget.set(b"V", Object::Ref(sig_ref));
     // Print + Locked (section 12.5.3): shown when printed, not movable.
     widget.set(b"F", Object::Int(132));
-    widget.set(
-        b"Rect",
-        Object::Array(vec![
-            Object::Int(0),
-            Object::Int(0),
-            Object::Int(0),
-            Object::Int(0),
-        ]),
-    );
+    match &options.stamp {
+        None => widget.set(b"Rect", Object::Array(vec![Object::Int(0); 4])),
+        Some(stamp) => {
+            let font = update.alloc();
+            let appearance = update.alloc();
+            update.put(font, &super::stamp::helvetica());
+            update.put(appearance, &stamp.appearance(Object::Ref(font))?);
+            let mut ap = Dict::new();
+            ap.set(b"N", Object::Ref(appearance));
+            widget.set(b"Rect", stamp.rect());
+            widget.set(b"AP", Object::Dict(ap));
+        }
+    }
     widget.set(b"P", Object::Ref(page_ref));
     update.put(widget_ref, &Object::Dict(widget));
 
     // The signature dictionary, with its two placeholders.
-    let reserve = options.reserve.max(1024);
+    // At least the certificates carried plus room for the rest of the CMS and a timestamp
+    // token with its TSA chain: too small a reserve is only found after signing (a second
+    // PIN prompt on a token).
+    let carried: usize = cert_der.len()
+        + chain
+            .iter()
+            .map(|c| c.to_der().map_or(0, |d| d.len()))
+            .sum::<usize>();
+    let reserve = options.reserve.max(carried + 12 * 1024);
     let mut sig = Dict::new();
     sig.set(b"Type", Object::name("Sig"));
     sig.set(b"Filter", Object::name("Adobe.PPKLite"));
@@ -327,6 +343,18 @@ impl Prepared {
     /// a digest (PKCS#11 `CKM_ECDSA`, or `CKM_RSA_PKCS` with a DigestInfo).
     pub fn to_be_signed_digest(&self) -> [u8; 32] {
         sha2::Sha256::digest(&self.attrs_der).into()
+    }
+
+    /// What an RSA key that signs raw PKCS#1 v1.5 blocks (PKCS#11 `CKM_RSA_PKCS`) must sign:
+    /// the DER `DigestInfo` of SHA-256 over [`Prepared::to_be_signed`] (RFC 8017 section
+    /// 9.2). Keys that hash themselves (`CKM_SHA256_RSA_PKCS`, WebCrypto) take
+    /// [`Prepared::to_be_signed`] instead.
+    pub fn to_be_signed_digest_info(&self) -> Vec<u8> {
+        const SHA256_PREFIX: [u8; 19] = [
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ];
+        [&SHA256_PREFIX[..], &self.to_be_signed_digest()].concat()
     }
 
     /// SHA-256 of the document as signed (the ByteRange), for showing to the holder.
@@ -422,10 +450,10 @@ impl Signed {
         }
         let mut out: Vec<Vec<u8>> = Vec::new();
         for c in all {
-            if let Ok(der) = c.to_der() {
-                if !out.contains(&der) {
-                    out.push(der);
-                }
+            if let Ok(der) = c.to_der()
+                && !out.contains(&der)
+            {
+                out.push(der);
             }
         }
         out

@@ -24,7 +24,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 
 use super::cms as c;
-use super::document::{Document, Limits, ends_revision};
+use super::document::{Document, Entry, Limits, ends_revision};
 use super::object::{Dict, ObjRef, Object};
 use super::sign::{decode_text, parse_pdf_date};
 use super::texts::Check;
@@ -458,16 +458,7 @@ impl Ctx<'_> {
         } else {
             match changes_since(self.doc, end) {
                 Ok(bad) if bad.is_empty() => f.ok(Check::AllowedChangesSince),
-                Ok(bad) => f.err(
-                    Check::ChangedSince,
-                    format!(
-                        "objects changed: {}",
-                        bad.iter()
-                            .map(|n| n.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ),
+                Ok(bad) => f.err(Check::ChangedSince, format!("changed: {}", bad.join(", "))),
                 Err(e) => f.err(Check::ChangedSince, e.to_string()),
             }
         }
@@ -841,9 +832,14 @@ fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate) -> Option<O
 
 /// The object numbers that later revisions (after byte `end`) changed in ways other than
 /// adding signatures, their fields and widgets, and validation data (DSS).
-fn changes_since(doc: &Document<'_>, end: usize) -> Result<Vec<u32>> {
+fn changes_since(doc: &Document<'_>, end: usize) -> Result<Vec<String>> {
     let old = Document::open(&doc.bytes[..end], doc.limits)?;
     let mut bad = Vec::new();
+    // A new catalog would be a new document: the trailer must keep the signed /Root.
+    if doc.trailer.get(b"Root") != old.trailer.get(b"Root") {
+        bad.push("trailer /Root".to_owned());
+    }
+    let mut nums = Vec::new();
     for (num, entry) in doc.entries() {
         if old.entry(num) == Some(entry) {
             continue;
@@ -855,10 +851,19 @@ fn changes_since(doc: &Document<'_>, end: usize) -> Result<Vec<u32>> {
             continue;
         }
         if !allowed_change(doc, &old_obj, &new_obj)? {
-            bad.push(num);
+            nums.push(num);
         }
     }
-    bad.sort_unstable();
+    // An object the signed revision had and the file no longer knows (a later section
+    // without /Prev drops the history).
+    for (num, entry) in old.entries() {
+        if entry != Entry::Free && doc.entry(num).is_none() {
+            nums.push(num);
+        }
+    }
+    nums.sort_unstable();
+    nums.dedup();
+    bad.extend(nums.iter().map(|n| format!("object {n}")));
     Ok(bad)
 }
 
