@@ -522,6 +522,8 @@ impl LoggedIn {
                 }
             }
         }
+        // Read before signing, so that a failure here leaves nothing signed.
+        let certificate = self.certificate_of(key_id)?;
         let (mechanism, data, what) = match algorithm {
             Algorithm::Rsa2048 => {
                 let mut digest_info = SHA256_DIGEST_INFO_PREFIX.to_vec();
@@ -538,23 +540,33 @@ impl LoggedIn {
             .session
             .sign(&mechanism, private, &data)
             .map_err(|e| Error::from_pkcs11(e, what))?;
-        let expected_len = match algorithm {
-            Algorithm::Rsa2048 => modulus_len,
-            Algorithm::P256 => Some(64),
+        let bad = |why: String| Error::Pkcs11 {
+            function: "C_Sign".to_owned(),
+            rv: why,
         };
-        if signature.is_empty() || expected_len.is_some_and(|n| signature.len() != n) {
-            return Err(Error::Pkcs11 {
-                function: "C_Sign".to_owned(),
-                rv: format!(
-                    "the token gave a signature of {} bytes, not {}",
-                    signature.len(),
-                    expected_len.unwrap_or(1)
-                ),
-            });
-        }
+        let signature = match algorithm {
+            Algorithm::Rsa2048 => match modulus_len {
+                Some(n) if signature.len() != n => {
+                    return Err(bad(format!(
+                        "the token gave an RSA signature of {} bytes for a {n}-byte modulus",
+                        signature.len()
+                    )));
+                }
+                _ if signature.is_empty() => {
+                    return Err(bad("the token gave an empty signature".to_owned()));
+                }
+                _ => signature,
+            },
+            Algorithm::P256 => ecdsa_p256_raw(&signature).ok_or_else(|| {
+                bad(format!(
+                    "the token gave {} bytes that are no P-256 signature",
+                    signature.len()
+                ))
+            })?,
+        };
         Ok(DigestSignature {
             signature,
-            certificate: self.certificate_of(key_id)?,
+            certificate,
         })
     }
 
@@ -947,6 +959,31 @@ impl kunci_core::Signer for TokenSigner<'_> {
     }
 }
 
+/// A P-256 ECDSA signature as PKCS#11 specifies it, raw `r || s` (64 bytes). Some tokens
+/// answer `CKM_ECDSA` with a DER `ECDSA-Sig-Value` instead; that is converted. None for
+/// anything else.
+fn ecdsa_p256_raw(signature: &[u8]) -> Option<Vec<u8>> {
+    if signature.len() == 64 {
+        return Some(signature.to_vec());
+    }
+    #[derive(der::Sequence)]
+    struct EcdsaSigValue<'a> {
+        r: UintRef<'a>,
+        s: UintRef<'a>,
+    }
+    let value = EcdsaSigValue::from_der(signature).ok()?;
+    let mut raw = vec![0u8; 64];
+    for (half, int) in [value.r, value.s].iter().enumerate() {
+        let bytes = int.as_bytes();
+        if bytes.is_empty() || bytes.len() > 32 {
+            return None;
+        }
+        let end = (half + 1) * 32;
+        raw[end - bytes.len()..end].copy_from_slice(bytes);
+    }
+    Some(raw)
+}
+
 /// The SPKI of an RSA public key from its big-endian modulus and exponent.
 pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> der::Result<Vec<u8>> {
     #[derive(der::Sequence)]
@@ -1035,6 +1072,21 @@ mod tests {
             rsa_spki(&padded, &[1, 0, 1]).unwrap()
         );
         assert!(key_material(&rsa_spki(&n, &[1, 0, 1]).unwrap()).is_some());
+    }
+
+    #[test]
+    fn ecdsa_signatures_come_out_raw_whether_the_token_gave_raw_or_der() {
+        let mut raw = vec![0u8; 64];
+        raw[1] = 0x80; // r with a leading zero byte and its high bit set after it
+        raw[31] = 0x01;
+        raw[32] = 0xff; // s with its high bit set (DER adds a 0x00)
+        raw[63] = 0x02;
+        assert_eq!(ecdsa_p256_raw(&raw).unwrap(), raw);
+        let der = kunci_core::sign::ecdsa_p256_raw_to_der(&raw).unwrap();
+        assert_ne!(der.len(), 64);
+        assert_eq!(ecdsa_p256_raw(&der).unwrap(), raw);
+        assert!(ecdsa_p256_raw(&[0u8; 63]).is_none());
+        assert!(ecdsa_p256_raw(&[0x30, 0x03, 0x02, 0x01, 0x01]).is_none());
     }
 
     #[test]
