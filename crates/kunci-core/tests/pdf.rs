@@ -785,3 +785,52 @@ fn an_rsa_token_signing_the_digest_info_raw_gives_a_valid_signature() {
     let signed = prepared.finish(&signature).unwrap().into_pdf().unwrap();
     judged_valid(pki, &signed, 1, false);
 }
+
+#[test]
+fn a_document_certified_by_pyhanko_is_signed_when_it_allows_signatures_and_refused_when_not() {
+    let Some(pki) = pki() else { return };
+    let Some(pyhanko) = common::pyhanko() else {
+        return;
+    };
+    let dir = common::tempdir();
+    let input = dir.path().join("in.pdf");
+    let certified = dir.path().join("certified.pdf");
+    std::fs::write(&input, vector("form.pdf")).unwrap();
+    let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
+    common::run_ok(
+        &pyhanko,
+        &[
+            "sign",
+            "addsig",
+            "--field",
+            "Cert1",
+            "--certify",
+            "pemder",
+            "--key",
+            common::p(&key),
+            "--cert",
+            common::p(&cert),
+            "--chain",
+            common::p(&ca),
+            "--no-pass",
+            common::p(&input),
+            common::p(&certified),
+        ],
+        None,
+    );
+    // pyHanko certifies with /P 2: form filling and signing allowed.
+    let bytes = std::fs::read(&certified).unwrap();
+    let signed = sign_bb(pki, "p256", &bytes);
+    judged_valid(pki, &signed, 2, false);
+    // With /P 1 (the byte changed: the certification's own digest breaks, which does not
+    // matter here) kunci refuses to add a signature.
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"/P 2")
+        .expect("pyHanko wrote /P 2");
+    let mut no_changes = bytes.clone();
+    no_changes[at + 3] = b'1';
+    let w = signer(pki, "p256");
+    let err = pdf::prepare(&no_changes, &w.cert, &[], &opts()).unwrap_err();
+    assert_eq!(err.code(), "pdf.certified_no_changes");
+}

@@ -26,7 +26,7 @@ use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use super::cms as c;
 use super::document::{Document, Entry, Limits, ends_revision};
 use super::object::{Dict, ObjRef, Object};
-use super::sign::{decode_text, parse_pdf_date};
+use super::sign::{decode_text, docmdp_of_signature, parse_pdf_date};
 use super::texts::Check;
 use crate::sign::verify_signature;
 use crate::{Error, Result};
@@ -452,9 +452,15 @@ impl Ctx<'_> {
             );
         }
 
-        // 8. What changed after this signature.
+        // 8. What changed after this signature (nothing at all, if it certified the document
+        // with DocMDP permission 1).
         if report.covers_whole_file {
             f.ok(Check::UnchangedSince);
+        } else if docmdp_of_signature(self.doc, sig) == Some(1) {
+            f.err(
+                Check::ChangedSince,
+                "the document was certified to allow no changes (DocMDP P=1)",
+            );
         } else {
             match changes_since(self.doc, end) {
                 Ok(bad) if bad.is_empty() => f.ok(Check::AllowedChangesSince),
