@@ -35,6 +35,8 @@ addStrings({
   'err.pdf.signature_too_large': ['Tanda tangan tidak muat di tempat yang disediakan dalam dokumen. Coba B-T alih-alih B-LT.', 'The signature does not fit the space reserved in the document. Try B-T instead of B-LT.'],
   'err.pdf.bad_signature': ['Tanda tangan yang dibuat tidak cocok dengan sertifikat: kunci bukan kunci sertifikat ini.', 'The signature made does not match the certificate: the key is not this certificate\'s key.'],
   'err.pdf.bad_timestamp': ['Jawaban layanan stempel waktu tidak sah; dokumen tidak ditandatangani. Coba lagi.', 'The timestamp service\'s answer is not valid; the document was not signed. Try again.'],
+  'err.pdf.certified_no_changes': ['Penulis dokumen ini mengesahkannya (sertifikasi) tanpa mengizinkan perubahan apa pun, termasuk tanda tangan baru: dokumen ini tidak dapat ditandatangani lagi.',
+                                    'The author certified this document allowing no change at all, not even a new signature: it cannot be signed again.'],
   'err.pdf.no_such_page': ['Halaman yang dipilih tidak ada di dokumen ini.', 'The chosen page does not exist in this document.'],
   'err.pdf.limit.file_size': ['Berkas PDF melebihi batas ukuran.', 'The PDF file exceeds the size limit.'],
   'err.pdf.limit.objects': ['PDF ini memuat terlalu banyak objek untuk diperiksa dengan aman.', 'This PDF holds too many objects to be read safely.'],
