@@ -231,6 +231,8 @@ pub enum PdfLimit {
     Inflated,
     /// Cross-reference sections (revisions) chained by /Prev.
     Revisions,
+    /// Signatures verified in one file.
+    Signatures,
 }
 
 impl PdfLimit {
@@ -243,6 +245,7 @@ impl PdfLimit {
             PdfLimit::StreamLength => "pdf.limit.stream_length",
             PdfLimit::Inflated => "pdf.limit.inflated",
             PdfLimit::Revisions => "pdf.limit.revisions",
+            PdfLimit::Signatures => "pdf.limit.signatures",
         }
     }
 }
@@ -256,6 +259,7 @@ impl core::fmt::Display for PdfLimit {
             PdfLimit::StreamLength => "a stream's length in bytes",
             PdfLimit::Inflated => "decompressed bytes",
             PdfLimit::Revisions => "the number of revisions",
+            PdfLimit::Signatures => "the number of signatures",
         })
     }
 }
@@ -441,6 +445,7 @@ mod tests {
             PdfLimit::StreamLength,
             PdfLimit::Inflated,
             PdfLimit::Revisions,
+            PdfLimit::Signatures,
         ];
         let all: Vec<Error> = all
             .into_iter()
