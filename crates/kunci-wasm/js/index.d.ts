@@ -452,6 +452,13 @@ export interface PdfSignOptions {
   documentName?: string | null;
   /** Trusted certificates: when given, the result carries the signed file's {@link PdfReport}. */
   trust?: FileInput | FileInput[] | null;
+  /**
+   * A visible stamp on `page` (else the signature is invisible): a box at `x`, `y` (points from
+   * the page's left and bottom edges), `width` × `height` (default 240 × 72, each 20-2000), with
+   * up to 5 `lines` of text (Latin-1; other characters show as `?`) and a QR code for `qrUrl`
+   * (e.g. the portal's verification page). Only a picture: the report never depends on it.
+   */
+  stamp?: { x: number; y: number; width?: number | null; height?: number | null; lines: string[]; qrUrl?: string | null } | null;
 }
 
 /** One finding of {@link verifyPdf}: a stable code, its severity, words in Indonesian and English. */
