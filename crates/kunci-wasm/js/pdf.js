@@ -158,7 +158,7 @@ export async function signPdfFlow(eng, pdf, signer, o) {
     const verify = o.trust ? { trust: o.trust, crls: [], ocsps: [] } : undefined;
     const out = await eng.complete(session, dss, verify);
     done = true;
-    return out.report ? { pdf: out.pdf, report: out.report } : { pdf: out.pdf };
+    return { pdf: out.pdf, report: out.report ?? null };
   } finally {
     if (!done) await eng.drop(session).catch(() => {});
   }
