@@ -19,6 +19,7 @@ fn limits() -> Limits {
         max_stream_len: 1 << 20,
         max_inflated: 4 << 20,
         max_revisions: 64,
+        max_signatures: 8,
     }
 }
 

@@ -201,6 +201,10 @@ pub enum Error {
     /// The timestamp answer is unusable: a refusal, not a token, or over other data.
     #[error("the timestamp is unusable: {0}")]
     PdfBadTimestamp(String),
+    /// The PDF is certified with DocMDP permission 1: its author allows no change at all,
+    /// not even another signature.
+    #[error("the PDF is certified to allow no changes: it cannot be signed again")]
+    PdfCertifiedNoChanges,
     /// The page asked for does not exist.
     #[error("the PDF has no page {page} (it has {count})")]
     PdfNoSuchPage {
@@ -227,6 +231,8 @@ pub enum PdfLimit {
     Inflated,
     /// Cross-reference sections (revisions) chained by /Prev.
     Revisions,
+    /// Signatures verified in one file.
+    Signatures,
 }
 
 impl PdfLimit {
@@ -239,6 +245,7 @@ impl PdfLimit {
             PdfLimit::StreamLength => "pdf.limit.stream_length",
             PdfLimit::Inflated => "pdf.limit.inflated",
             PdfLimit::Revisions => "pdf.limit.revisions",
+            PdfLimit::Signatures => "pdf.limit.signatures",
         }
     }
 }
@@ -252,6 +259,7 @@ impl core::fmt::Display for PdfLimit {
             PdfLimit::StreamLength => "a stream's length in bytes",
             PdfLimit::Inflated => "decompressed bytes",
             PdfLimit::Revisions => "the number of revisions",
+            PdfLimit::Signatures => "the number of signatures",
         })
     }
 }
@@ -302,6 +310,7 @@ impl Error {
             Error::PdfBadSignature(_) => "pdf.bad_signature",
             Error::PdfBadTimestamp(_) => "pdf.bad_timestamp",
             Error::PdfNoSuchPage { .. } => "pdf.no_such_page",
+            Error::PdfCertifiedNoChanges => "pdf.certified_no_changes",
         }
     }
 }
@@ -364,7 +373,8 @@ impl Error {
             | Error::PdfSignatureTooLarge { .. }
             | Error::PdfBadSignature(_)
             | Error::PdfBadTimestamp(_)
-            | Error::PdfNoSuchPage { .. } => ErrorKind::BadInput,
+            | Error::PdfNoSuchPage { .. }
+            | Error::PdfCertifiedNoChanges => ErrorKind::BadInput,
             Error::Pkcs8WrongPassword | Error::P12WrongPassword => ErrorKind::WrongPassword,
             Error::UnsupportedAlgorithm(_)
             | Error::UnsupportedKey(_)
@@ -426,6 +436,7 @@ mod tests {
             Error::PdfBadSignature(String::new()),
             Error::PdfBadTimestamp(String::new()),
             Error::PdfNoSuchPage { page: 0, count: 0 },
+            Error::PdfCertifiedNoChanges,
         ];
         let limits = [
             PdfLimit::FileSize,
@@ -434,6 +445,7 @@ mod tests {
             PdfLimit::StreamLength,
             PdfLimit::Inflated,
             PdfLimit::Revisions,
+            PdfLimit::Signatures,
         ];
         let all: Vec<Error> = all
             .into_iter()

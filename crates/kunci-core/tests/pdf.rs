@@ -620,6 +620,16 @@ fn bad_pdfs_are_refused_with_their_codes() {
         code(&twice, small(|l| l.max_revisions = 1)),
         "pdf.limit.revisions"
     );
+    // More signatures than the verifier takes on.
+    let two = sign_bb(pki, "p256", &sign_bb(pki, "rsa", &plain));
+    let one_signature = VerifyOptions {
+        limits: small(|l| l.max_signatures = 1),
+        ..VerifyOptions::default()
+    };
+    assert_eq!(
+        pdf::verify(&two, &one_signature).unwrap_err().code(),
+        "pdf.limit.signatures"
+    );
 }
 
 #[test]
@@ -784,4 +794,263 @@ fn an_rsa_token_signing_the_digest_info_raw_gives_a_valid_signature() {
     let signature = std::fs::read(&output).unwrap();
     let signed = prepared.finish(&signature).unwrap().into_pdf().unwrap();
     judged_valid(pki, &signed, 1, false);
+}
+
+#[test]
+fn a_document_certified_by_pyhanko_is_signed_when_it_allows_signatures_and_refused_when_not() {
+    let Some(pki) = pki() else { return };
+    let Some(pyhanko) = common::pyhanko() else {
+        return;
+    };
+    let dir = common::tempdir();
+    let input = dir.path().join("in.pdf");
+    let certified = dir.path().join("certified.pdf");
+    std::fs::write(&input, vector("form.pdf")).unwrap();
+    let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
+    common::run_ok(
+        &pyhanko,
+        &[
+            "sign",
+            "addsig",
+            "--field",
+            "Cert1",
+            "--certify",
+            "pemder",
+            "--key",
+            common::p(&key),
+            "--cert",
+            common::p(&cert),
+            "--chain",
+            common::p(&ca),
+            "--no-pass",
+            common::p(&input),
+            common::p(&certified),
+        ],
+        None,
+    );
+    // pyHanko certifies with /P 2: form filling and signing allowed.
+    let bytes = std::fs::read(&certified).unwrap();
+    let signed = sign_bb(pki, "p256", &bytes);
+    judged_valid(pki, &signed, 2, false);
+    // With /P 1 (the byte changed: the certification's own digest breaks, which does not
+    // matter here) kunci refuses to add a signature.
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"/P 2")
+        .expect("pyHanko wrote /P 2");
+    let mut no_changes = bytes.clone();
+    no_changes[at + 3] = b'1';
+    let w = signer(pki, "p256");
+    let err = pdf::prepare(&no_changes, &w.cert, &[], &opts()).unwrap_err();
+    assert_eq!(err.code(), "pdf.certified_no_changes");
+}
+
+/// A fresh SoftHSM2 token with a P-256 (id 01) and an RSA-2048 (id 02) key pair made on it by
+/// `pkcs11-tool`, and a certificate from the PKI's root for each public key; None (skipped)
+/// without SoftHSM2 or pkcs11-tool.
+struct Token {
+    dir: tempfile::TempDir,
+    conf: PathBuf,
+    pkcs11_tool: PathBuf,
+}
+
+const TOKEN_PIN: &str = "123456";
+
+impl Token {
+    fn new(pki: &PdfPki) -> Option<Token> {
+        let softhsm = common::judge("softhsm2-util")?;
+        let pkcs11_tool = common::judge("pkcs11-tool")?;
+        if !Path::new(common::SOFTHSM_MODULE).is_file() {
+            assert!(!common::required(), "SoftHSM2's module is missing");
+            return None;
+        }
+        let openssl = common::judge("openssl")?;
+        let dir = common::tempdir();
+        let tokens = dir.path().join("tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        let env = [("SOFTHSM2_CONF", conf.as_path())];
+        common::run_ok_env(
+            &softhsm,
+            &[
+                "--init-token",
+                "--free",
+                "--label",
+                "pdf",
+                "--pin",
+                TOKEN_PIN,
+                "--so-pin",
+                "654321",
+            ],
+            &env,
+        );
+        let token = Token {
+            conf,
+            pkcs11_tool,
+            dir,
+        };
+        for (id, kind, cn) in [
+            ("01", "EC:prime256v1", "Token P-256"),
+            ("02", "rsa:2048", "Token RSA"),
+        ] {
+            token.tool(&[
+                "--login",
+                "--pin",
+                TOKEN_PIN,
+                "--keypairgen",
+                "--key-type",
+                kind,
+                "--id",
+                id,
+            ]);
+            let pub_der = token.dir.path().join(format!("{id}.pub.der"));
+            token.tool(&[
+                "--read-object",
+                "--type",
+                "pubkey",
+                "--id",
+                id,
+                "-o",
+                common::p(&pub_der),
+            ]);
+            let d = token.dir.path();
+            let pub_pem = d.join(format!("{id}.pub.pem"));
+            common::run_ok(
+                &openssl,
+                &[
+                    "pkey",
+                    "-pubin",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    common::p(&pub_der),
+                    "-out",
+                    common::p(&pub_pem),
+                ],
+                None,
+            );
+            // Any CSR will do: -force_pubkey puts the token's key in the certificate.
+            let csr = d.join("any.csr");
+            let subj = format!("/C=ID/O=Kunci PDF Test/CN={cn}");
+            let key = pki.path("p256.key");
+            common::run_ok(
+                &openssl,
+                &[
+                    "req",
+                    "-new",
+                    "-key",
+                    common::p(&key),
+                    "-subj",
+                    &subj,
+                    "-out",
+                    common::p(&csr),
+                ],
+                None,
+            );
+            let (ca, ca_key, ext) = (
+                pki.path("ca.pem"),
+                pki.path("ca.key"),
+                pki.path("signer.ext"),
+            );
+            let cert = d.join(format!("{id}.pem"));
+            common::run_ok(
+                &openssl,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    common::p(&csr),
+                    "-force_pubkey",
+                    common::p(&pub_pem),
+                    "-CA",
+                    common::p(&ca),
+                    "-CAkey",
+                    common::p(&ca_key),
+                    "-set_serial",
+                    &format!("9{id}"),
+                    "-days",
+                    "100",
+                    "-sha256",
+                    "-extfile",
+                    common::p(&ext),
+                    "-out",
+                    common::p(&cert),
+                ],
+                None,
+            );
+        }
+        Some(token)
+    }
+
+    fn tool(&self, args: &[&str]) -> String {
+        let mut all = vec!["--module", common::SOFTHSM_MODULE, "--token-label", "pdf"];
+        all.extend_from_slice(args);
+        common::run_ok_env(
+            &self.pkcs11_tool,
+            &all,
+            &[("SOFTHSM2_CONF", self.conf.as_path())],
+        )
+    }
+
+    fn cert(&self, id: &str) -> Vec<u8> {
+        std::fs::read(self.dir.path().join(format!("{id}.pem"))).unwrap()
+    }
+
+    /// The token signs `input` with key `id` under `mechanism`, as the extension's helper will.
+    fn sign(&self, id: &str, mechanism: &str, input: &[u8]) -> Vec<u8> {
+        let (i, o) = (
+            self.dir.path().join("in.bin"),
+            self.dir.path().join("sig.bin"),
+        );
+        std::fs::write(&i, input).unwrap();
+        self.tool(&[
+            "--login",
+            "--pin",
+            TOKEN_PIN,
+            "--sign",
+            "--mechanism",
+            mechanism,
+            "--id",
+            id,
+            "-i",
+            common::p(&i),
+            "-o",
+            common::p(&o),
+        ]);
+        std::fs::read(&o).unwrap()
+    }
+}
+
+#[test]
+fn keys_on_a_softhsm_token_sign_b_b_and_b_t_accepted_by_every_judge() {
+    let Some(pki) = pki() else { return };
+    let Some(token) = Token::new(pki) else { return };
+    let openssl = common::judge("openssl").unwrap();
+    // P-256: CKM_ECDSA over the SHA-256 digest, raw r || s back.
+    let prepared = pdf::prepare(
+        &vector("form.pdf"),
+        &token.cert("01"),
+        &[ca_der(pki)],
+        &opts(),
+    )
+    .unwrap();
+    let raw = token.sign("01", "ECDSA", &prepared.to_be_signed_digest());
+    assert_eq!(raw.len(), 64);
+    let signed = prepared.finish(&raw).unwrap();
+    let answer = pki.timestamp(&openssl, &signed.timestamp_request(Some(7)).unwrap());
+    let once = signed.with_timestamp(&answer).unwrap().into_pdf().unwrap();
+    judged_valid(pki, &once, 1, false);
+    // RSA: CKM_RSA_PKCS over the DigestInfo; a second signature on the same file.
+    let prepared = pdf::prepare(&once, &token.cert("02"), &[ca_der(pki)], &opts()).unwrap();
+    let sig = token.sign("02", "RSA-PKCS", &prepared.to_be_signed_digest_info());
+    let twice = prepared.finish(&sig).unwrap().into_pdf().unwrap();
+    judged_valid(pki, &twice, 2, false);
 }

@@ -580,3 +580,7 @@ pub fn pdfsig(pdfsig: &Path, pki: &PdfPki, file: &Path) -> String {
     let out = run(pdfsig, &["-nssdir", &db, p(file)], None);
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
+
+/// Debian's SoftHSM2 PKCS#11 module (package `softhsm2`), the test token. kunci-host's tests
+/// name the same path in their `common` module.
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";

@@ -456,6 +456,24 @@ pub(crate) fn digest(oid: &ObjectIdentifier, data: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// The digest of the concatenation of `parts` (the two signed ranges of a PDF, hashed in
+/// place rather than copied).
+pub(crate) fn digest_parts(oid: &ObjectIdentifier, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    fn all<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut h = D::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().to_vec()
+    }
+    match *oid {
+        SHA256 => Some(all::<sha2::Sha256>(parts)),
+        SHA384 => Some(all::<sha2::Sha384>(parts)),
+        SHA512 => Some(all::<sha2::Sha512>(parts)),
+        _ => None,
+    }
+}
+
 /// The first value of attribute `oid` in `attrs`.
 pub(crate) fn attribute_value(attrs: &SetOfVec<Attribute>, oid: ObjectIdentifier) -> Option<&Any> {
     attrs

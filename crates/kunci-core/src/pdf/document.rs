@@ -35,6 +35,9 @@ pub struct Limits {
     pub max_inflated: usize,
     /// Most cross-reference sections (revisions) in the `/Prev` chain (default 1000).
     pub max_revisions: usize,
+    /// Most signatures verified in one file (default 100): each costs a hash of up to the
+    /// whole file and a look at the revisions after it.
+    pub max_signatures: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +49,7 @@ impl Default for Limits {
             max_stream_len: 128 << 20,
             max_inflated: 64 << 20,
             max_revisions: 1000,
+            max_signatures: 100,
         }
     }
 }

@@ -160,6 +160,9 @@ pub fn prepare(
             count: pages.len(),
         })?;
     let (root_ref, mut catalog) = doc.catalog()?;
+    if docmdp_permission(&doc, &catalog)? == Some(1) {
+        return Err(Error::PdfCertifiedNoChanges);
+    }
     let mut update = Update::new(&doc);
     let sig_ref = update.alloc();
     let widget_ref = update.alloc();
@@ -590,6 +593,37 @@ pub fn ocsp_request(cert: &[u8], issuer: &[u8]) -> Result<Vec<u8>> {
         Certificate::from_der(&der).map_err(|e| Error::CertMalformed(e.to_string()))
     };
     cms::ocsp_request(&parse(cert)?, &parse(issuer)?)
+}
+
+/// The DocMDP permission (`/P`: 1 no changes, 2 form filling and signing, 3 also
+/// annotations) of a certified document, from the catalog's `/Perms`.
+pub(crate) fn docmdp_permission(doc: &Document<'_>, catalog: &Dict) -> Result<Option<i64>> {
+    let Some(perms) = catalog.get(b"Perms") else {
+        return Ok(None);
+    };
+    let Some(sig) = doc.dict(perms)?.get(b"DocMDP").cloned() else {
+        return Ok(None);
+    };
+    Ok(docmdp_of_signature(doc, &doc.dict(&sig)?))
+}
+
+/// The DocMDP `/P` a signature dictionary's `/Reference` states (2 when the transform has
+/// no parameters, section 12.8.2.2), or None for an approval signature.
+pub(crate) fn docmdp_of_signature(doc: &Document<'_>, sig: &Dict) -> Option<i64> {
+    let Ok(Object::Array(refs)) = doc.resolve(sig.get(b"Reference")?) else {
+        return None;
+    };
+    refs.iter().find_map(|r| {
+        let r = doc.dict(r).ok()?;
+        if r.name(b"TransformMethod") != Some(b"DocMDP") {
+            return None;
+        }
+        let p = r
+            .get(b"TransformParams")
+            .and_then(|t| doc.dict(t).ok())
+            .and_then(|t| t.int(b"P"));
+        Some(p.unwrap_or(2))
+    })
 }
 
 /// Refuses a certificate whose keyUsage lacks both digitalSignature and nonRepudiation, or

@@ -26,7 +26,7 @@ use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use super::cms as c;
 use super::document::{Document, Entry, Limits, ends_revision};
 use super::object::{Dict, ObjRef, Object};
-use super::sign::{decode_text, parse_pdf_date};
+use super::sign::{decode_text, docmdp_of_signature, parse_pdf_date};
 use super::texts::Check;
 use crate::sign::verify_signature;
 use crate::{Error, Result};
@@ -146,8 +146,16 @@ pub fn verify(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
         now: options.now,
         has_dss: dss.present,
     };
+    let fields = signature_fields(&doc)?;
+    if fields.len() > options.limits.max_signatures {
+        return Err(Error::PdfLimit {
+            limit: crate::error::PdfLimit::Signatures,
+            found: fields.len() as u64,
+            max: options.limits.max_signatures as u64,
+        });
+    }
     let mut signatures = Vec::new();
-    for (name, sig) in signature_fields(&doc)? {
+    for (name, sig) in fields {
         signatures.push(ctx.check_signature(name, &sig));
     }
     signatures.sort_by_key(|s| s.byte_range.get(2).copied().unwrap_or(0));
@@ -375,10 +383,7 @@ impl Ctx<'_> {
         };
 
         // 3. The message digest over the ByteRange.
-        let mut ranges = Vec::with_capacity(end - (cc - b));
-        ranges.extend_from_slice(&bytes[..b]);
-        ranges.extend_from_slice(&bytes[cc..end]);
-        let digest = c::digest(&si.digest_alg.oid, &ranges);
+        let digest = c::digest_parts(&si.digest_alg.oid, &[&bytes[..b], &bytes[cc..end]]);
         let signed_digest = c::attribute_value(attrs, c::ID_MESSAGE_DIGEST)
             .and_then(|v| v.decode_as::<OctetString>().ok());
         match (digest, signed_digest) {
@@ -452,9 +457,15 @@ impl Ctx<'_> {
             );
         }
 
-        // 8. What changed after this signature.
+        // 8. What changed after this signature (nothing at all, if it certified the document
+        // with DocMDP permission 1).
         if report.covers_whole_file {
             f.ok(Check::UnchangedSince);
+        } else if docmdp_of_signature(self.doc, sig) == Some(1) {
+            f.err(
+                Check::ChangedSince,
+                "the document was certified to allow no changes (DocMDP P=1)",
+            );
         } else {
             match changes_since(self.doc, end) {
                 Ok(bad) if bad.is_empty() => f.ok(Check::AllowedChangesSince),
