@@ -483,7 +483,8 @@ export function checkImportCertificate(args) {
 
 export const PDF_PROFILES = ['B-B', 'B-T', 'B-LT'];
 const SIGN_PDF_OPTIONS = ['profile', 'tsaUrl', 'timestamp', 'ocsp', 'crls', 'fetchRevocation', 'reason', 'location',
-  'name', 'fieldName', 'page', 'signingTime', 'documentName', 'trust'];
+  'name', 'fieldName', 'page', 'signingTime', 'documentName', 'trust', 'stamp'];
+const STAMP_KEYS = ['x', 'y', 'width', 'height', 'lines', 'qrUrl'];
 
 /** The PDF bytes: never text; over the reader's limit is the core's own code. */
 function pdfBytes(where, v) {
@@ -597,6 +598,24 @@ export function checkSignPdf(args, checkKey) {
   if (at !== undefined) out.signingTime = at;
   const trust = fileList(where, 'options.trust', o.trust);
   if (trust !== undefined) out.trust = trust;
+  if (o.stamp !== undefined && o.stamp !== null) {
+    if (!isPlainObject(o.stamp)) throw fail(where, `options.stamp must be an object {x, y, width?, height?, lines, qrUrl?} (got ${describe(o.stamp)})`);
+    const st = options(where, 'options.stamp', o.stamp, STAMP_KEYS);
+    const stamp = {};
+    for (const k of ['x', 'y', 'width', 'height']) {
+      const v = st[k];
+      if ((k === 'x' || k === 'y') && (v === undefined || v === null)) throw fail(where, `options.stamp.${k} is required: points from the page's ${k === 'x' ? 'left' : 'bottom'} edge`);
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(where, `options.stamp.${k} must be a number of points (got ${describe(v)})`);
+      stamp[k] = v;
+    }
+    if (!Array.isArray(st.lines)) throw fail(where, `options.stamp.lines must be an array of strings, top to bottom (got ${describe(st.lines)})`);
+    if (st.lines.length > 5) throw fail(where, `options.stamp.lines must have at most 5 lines (got ${st.lines.length})`, TOO_LARGE);
+    stamp.lines = st.lines.map((l, i) => text(where, `options.stamp.lines[${i}]`, l, { max: 200 }));
+    const qr = url(where, 'options.stamp.qrUrl', st.qrUrl);
+    if (qr !== undefined) stamp.qrUrl = qr;
+    out.stamp = stamp;
+  }
   if (signer.token && out.documentName === undefined) {
     throw fail(where, "options.documentName is required with a token signer: the extension's window shows it to the holder");
   }

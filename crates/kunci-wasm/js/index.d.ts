@@ -450,8 +450,15 @@ export interface PdfSignOptions {
   signingTime?: Date | number | null;
   /** The name the extension's window shows (required with a token signer; at most 255 characters). */
   documentName?: string | null;
-  /** Trusted certificates: when given, the result carries the signed file's {@link PdfReport}. */
+  /** Trusted certificates: when given, the result's `report` is the signed file's {@link PdfReport} (else `null`). */
   trust?: FileInput | FileInput[] | null;
+  /**
+   * A visible stamp on `page` (else the signature is invisible): a box at `x`, `y` (points from
+   * the page's left and bottom edges), `width` × `height` (default 240 × 72, each 20-2000), with
+   * up to 5 `lines` of text (Latin-1; other characters show as `?`) and a QR code for `qrUrl`
+   * (e.g. the portal's verification page). Only a picture: the report never depends on it.
+   */
+  stamp?: { x: number; y: number; width?: number | null; height?: number | null; lines: string[]; qrUrl?: string | null } | null;
 }
 
 /** One finding of {@link verifyPdf}: a stable code, its severity, words in Indonesian and English. */
@@ -535,7 +542,7 @@ export function signPdf(
   pdf: Uint8Array | ArrayBuffer,
   signer: PdfKeySigner | PdfTokenSigner,
   options?: PdfSignOptions | null,
-): Promise<{ pdf: Uint8Array; report?: PdfReport }>;
+): Promise<{ pdf: Uint8Array; report: PdfReport | null }>;
 
 /**
  * Verifies every signature of a PDF: integrity (ByteRange, digest), the CMS signature, the
@@ -579,7 +586,7 @@ export interface KunciClient {
     pdf: Uint8Array | ArrayBuffer,
     signer: (Omit<PdfKeySigner, 'key'> & { key: WorkerKeyPair }) | PdfTokenSigner,
     options?: PdfSignOptions | null,
-  ): Promise<{ pdf: Uint8Array; report?: PdfReport }>;
+  ): Promise<{ pdf: Uint8Array; report: PdfReport | null }>;
   verifyPdf(pdf: Uint8Array | ArrayBuffer, options?: PdfVerifyOptions | null): Promise<PdfReport>;
   /** Stops the worker; pending calls reject with "worker.terminated". */
   terminate(): void;

@@ -51,6 +51,8 @@ export const engine = {
     const session = m.PdfSigning.prepare(
       pdf, cert, derList(chain, 'signer.chain'), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
       opts.fieldName, opts.reason, opts.location, opts.name,
+      opts.stamp ? new Float64Array([opts.stamp.x, opts.stamp.y, opts.stamp.width ?? 240, opts.stamp.height ?? 72]) : undefined,
+      opts.stamp?.lines ?? [], opts.stamp?.qrUrl,
     );
     return {
       session,
@@ -86,7 +88,6 @@ export const engine = {
 
   /** What an OCSP request about `certificate` needs: `{url, request}` (each null when unknown). */
   async ocspPlan(certificate, chain) {
-    const m = await ensurePdf();
     await ensureCore();
     const cert = derList([certificate], 'signer.certificate')[0];
     const url = ocspUrlOf(cert);
@@ -99,7 +100,7 @@ export const engine = {
         break;
       }
     }
-    return { url, request: issuer ? m.pdfOcspRequest(cert, issuer) : null };
+    return { url, request: issuer ? await ocspRequest(cert, issuer) : null };
   },
 
   async crlDer(crl) {
@@ -138,6 +139,7 @@ export const engine = {
 export async function signPdfFlow(eng, pdf, signer, o) {
   const prepared = await eng.prepare(pdf, signer.certificate, signer.chain, {
     signingTime: o.signingTime, page: o.page, fieldName: o.fieldName, reason: o.reason, location: o.location, name: o.name,
+    stamp: o.stamp,
   }, signer.key);
   const { session } = prepared;
   let done = false;
@@ -156,7 +158,7 @@ export async function signPdfFlow(eng, pdf, signer, o) {
     const verify = o.trust ? { trust: o.trust, crls: [], ocsps: [] } : undefined;
     const out = await eng.complete(session, dss, verify);
     done = true;
-    return out.report ? { pdf: out.pdf, report: out.report } : { pdf: out.pdf };
+    return { pdf: out.pdf, report: out.report ?? null };
   } finally {
     if (!done) await eng.drop(session).catch(() => {});
   }
@@ -311,6 +313,67 @@ function ocspUrlOf(der) {
     return /^https?:\/\//i.test(url) ? url : null;
   }
   return null;
+}
+
+/**
+ * An OCSP request (RFC 6960) about `cert` issued by `issuer` (DER each): one CertID with SHA-1
+ * hashes of the issuer's name and key, as `openssl ocsp` makes it. Built here (a few DER
+ * fields and WebCrypto's SHA-1) rather than in the PDF module, for the module's size budget.
+ */
+async function ocspRequest(cert, issuer) {
+  const tbs = (der) => children(children(children(der, 0)[0].body, 0)[0].body, 0);
+  const mine = tbs(cert);
+  const theirs = tbs(issuer);
+  // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, spki
+  const at = mine[0].tag === 0xa0 ? 1 : 0;
+  const serial = mine[at].raw;
+  const issuerName = mine[at + 2].raw;
+  const spki = children(theirs[(theirs[0].tag === 0xa0 ? 1 : 0) + 5].body, 0);
+  const key = spki[1].body.subarray(1); // the BIT STRING's bits, without the unused-bits octet
+  const sha1 = async (b) => new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', b));
+  const certId = tlv(0x30, [
+    tlv(0x30, [Uint8Array.of(0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a), Uint8Array.of(0x05, 0x00)]),
+    tlv(0x04, [await sha1(issuerName)]),
+    tlv(0x04, [await sha1(key)]),
+    serial,
+  ]);
+  return tlv(0x30, [tlv(0x30, [tlv(0x30, [tlv(0x30, [certId])])])]);
+}
+
+/** The DER elements inside `der` from `start`: `{tag, body, raw}` each. */
+function children(der, start) {
+  const out = [];
+  let i = start;
+  while (i < der.length) {
+    const tag = der[i];
+    let len = der[i + 1];
+    let head = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n < 1 || n > 3) throw new KunciError('input.bad_der', 'a certificate kunci cannot read');
+      len = 0;
+      for (let k = 0; k < n; k++) len = (len << 8) | der[i + 2 + k];
+      head += n;
+    }
+    if (i + head + len > der.length) throw new KunciError('input.bad_der', 'a truncated certificate');
+    out.push({ tag, body: der.subarray(i + head, i + head + len), raw: der.subarray(i, i + head + len) });
+    i += head + len;
+  }
+  return out;
+}
+
+/** A DER element with `tag` around the concatenated `parts`. */
+function tlv(tag, parts) {
+  const len = parts.reduce((n, p) => n + p.length, 0);
+  const head = len < 0x80 ? [tag, len] : len < 0x100 ? [tag, 0x81, len] : [tag, 0x82, len >> 8, len & 0xff];
+  const out = new Uint8Array(head.length + len);
+  out.set(head);
+  let at = head.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The responseStatus of a DER OCSPResponse (0 = successful), or null when it is not one. */

@@ -10,7 +10,8 @@
 
 use js_sys::Uint8Array;
 use kunci_core::pdf::{
-    self, Dss, Finding, Limits, Prepared, Report, Severity, SignOptions, Signed, VerifyOptions,
+    self, Dss, Finding, Limits, Prepared, Report, Severity, SignOptions, Signed, Stamp,
+    VerifyOptions,
 };
 use kunci_core::sign::SignatureAlgorithm;
 use wasm_bindgen::prelude::*;
@@ -29,7 +30,7 @@ pub struct PdfSigning {
 impl PdfSigning {
     /// Step 1 (`kunci_core::pdf::prepare`): `cert` is the signer's certificate (PEM or DER),
     /// `chain` the DER certificates to carry with it, `signing_time` Unix seconds,
-    /// `page` 1-based.
+    /// `page` 1-based; `stamp` `[x, y, width, height]` for a visible stamp, else invisible.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         pdf: &[u8],
@@ -41,6 +42,9 @@ impl PdfSigning {
         reason: Option<String>,
         location: Option<String>,
         name: Option<String>,
+        stamp: Option<Vec<f64>>,
+        stamp_lines: Vec<String>,
+        stamp_qr_url: Option<String>,
     ) -> Result<PdfSigning, JsValue> {
         let chain = all_der(&chain);
         let mut options = SignOptions::new(signing_time as i64);
@@ -49,6 +53,18 @@ impl PdfSigning {
         options.reason = reason;
         options.location = location;
         options.name = name;
+        // `stamp` is [x, y, width, height] in points: a visible stamp with `stamp_lines` and a
+        // QR code for `stamp_qr_url` (kunci_core::pdf::Stamp).
+        if let Some(&[x, y, width, height]) = stamp.as_deref() {
+            options.stamp = Some(Stamp {
+                x,
+                y,
+                width,
+                height,
+                lines: stamp_lines,
+                qr_url: stamp_qr_url,
+            });
+        }
         let prepared = pdf::prepare(pdf, cert, &chain, &options).map_err(js_error)?;
         Ok(PdfSigning {
             prepared: Some(prepared),
@@ -176,12 +192,6 @@ fn not_signed() -> JsValue {
 /// bundle reader out of this module).
 fn all_der(items: &[Uint8Array]) -> Vec<Vec<u8>> {
     items.iter().map(Uint8Array::to_vec).collect()
-}
-
-/// An OCSP request about `cert` issued by `issuer` (each PEM or DER).
-#[wasm_bindgen(js_name = pdfOcspRequest)]
-pub fn pdf_ocsp_request(cert: &[u8], issuer: &[u8]) -> Result<Vec<u8>, JsValue> {
-    pdf::ocsp_request(cert, issuer).map_err(js_error)
 }
 
 /// Verifies every signature of `pdf` (`kunci_core::pdf::verify`): `trust` DER certificates,

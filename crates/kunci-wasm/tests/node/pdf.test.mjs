@@ -244,6 +244,18 @@ for (const who of ['rsa', 'p256']) {
   });
 }
 
+test('a visible stamp (text and a QR code) on page 2 of a form keeps every judge content', async () => {
+  const { pdf } = await signPdf(vector('form.pdf'), { key: keys.p256, certificate: cert('p256'), chain: CA }, {
+    page: 2, fieldName: 'TandaTangan', stamp: { x: 300, y: 80, lines: ['Ditandatangani oleh', 'Penanda Tangan P-256', '2026-12-06 10:00 UTC'], qrUrl: 'https://ams.example.go.id/verifikasi' },
+  });
+  const text = new TextDecoder('latin1').decode(pdf);
+  assert.match(text, /\/Rect \[300 80 540 152\]/);
+  const report = await judgedValid(pdf, 1, 'B-B');
+  assert.equal(report.signatures[0].field, 'TandaTangan');
+  await rejectsWith(signPdf(vector('plain.pdf'), { key: keys.p256, certificate: cert('p256') }, { stamp: { x: 1, y: 1, width: 5, lines: [] } }),
+    'pdf.malformed', /between 20 and 2000/);
+});
+
 test('B-LT asks the responder the certificate names when no CRL is given', async () => {
   const asked = [];
   const { pdf } = await signPdf(vector('plain.pdf'), { key: keys.p256, certificate: cert('p256aia'), chain: CA }, {
