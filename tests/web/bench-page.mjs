@@ -83,6 +83,73 @@ export function setKunciCertificate(pem) {
   state.kunciCert = pem;
 }
 
+/**
+ * Issue 17: a certificate for the bench key that allows signing (an outside CA, keyUsage
+ * digitalSignature), its CA, and a 10 MB PDF made here; the first signature is made once,
+ * untimed, so that the verify case has a signed file (and the PDF module is loaded).
+ */
+export async function setKunciPdf(certPem, caPem) {
+  state.pdfCert = certPem;
+  state.pdfCa = caPem;
+  state.pdf10 = makePdf(10 * 1000 * 1000);
+  state.pdf10Signed = (await state.kunci.signPdf(state.pdf10, { key: state.kunciRsa, certificate: certPem, chain: caPem })).pdf;
+  const report = await state.kunci.verifyPdf(state.pdf10Signed, { trust: caPem });
+  if (!report.valid) throw new Error(`the bench PDF does not verify: ${JSON.stringify(report)}`);
+  return { bytes: state.pdf10.length };
+}
+
+/**
+ * A one-page PDF of about `size` bytes: a page with a line of text, and an image XObject on it
+ * whose stream is `size` bytes of pseudo-random data (incompressible, as photos and scans in
+ * real documents are). Classic cross-reference table.
+ */
+function makePdf(size) {
+  const enc = new TextEncoder();
+  const parts = [];
+  const offsets = [];
+  let length = 0;
+  const push = (b) => {
+    const bytes = typeof b === 'string' ? enc.encode(b) : b;
+    parts.push(bytes);
+    length += bytes.length;
+  };
+  push('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
+  const obj = (n, body) => {
+    offsets[n] = length;
+    push(`${n} 0 obj\n${body}\nendobj\n`);
+  };
+  obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
+  obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
+  obj(3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R '
+    + '/Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>');
+  const content = 'BT /F1 24 Tf 72 760 Td (Dokumen 10 MB, kunci bench) Tj ET q 451 0 0 600 72 100 cm /Im1 Do Q';
+  obj(4, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  obj(5, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  const side = Math.floor(Math.sqrt(size / 3));
+  const data = new Uint8Array(side * side * 3);
+  let x = 0x2545f491;
+  for (let i = 0; i < data.length; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5; // xorshift32
+    data[i] = x & 0xff;
+  }
+  offsets[6] = length;
+  push(`6 0 obj\n<< /Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB `
+    + `/BitsPerComponent 8 /Length ${data.length} >>\nstream\n`);
+  push(data);
+  push('\nendstream\nendobj\n');
+  const xref = length;
+  let table = 'xref\n0 7\n0000000000 65535 f \n';
+  for (let n = 1; n <= 6; n++) table += `${String(offsets[n]).padStart(10, '0')} 00000 n \n`;
+  push(`${table}trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** The first call to kunci's strength check (loads and compiles its wasm), timed alone. */
 export async function kunciStrengthFirstCall() {
   const t = performance.now();
@@ -164,6 +231,16 @@ const BODIES = {
       const key = await state.kunci.KeyPair.generate('rsa4096');
       await state.kunci.createCsr(key, { subject: SUBJECT, email: EMAIL, challengePassword: TOKEN });
       key.free();
+    },
+  },
+  // Issue 17: a 10 MB PDF, B-B with the RSA-2048 file key (no TSA round trip), and its verification.
+  'pdf-sign-10mb': {
+    kunci: () => state.kunci.signPdf(state.pdf10, { key: state.kunciRsa, certificate: state.pdfCert, chain: state.pdfCa }),
+  },
+  'pdf-verify-10mb': {
+    kunci: async () => {
+      const report = await state.kunci.verifyPdf(state.pdf10Signed, { trust: state.pdfCa });
+      if (!report.valid) throw new Error('the signed bench PDF does not verify');
     },
   },
   'pbkdf2-600k': {

@@ -45,6 +45,10 @@ const CORE_GZ_GOAL = 256 * 1024;
  * Node's zlib at level 9, as this table measures (GNU `gzip -9` made 931 521 of the same file).
  */
 const STRENGTH_GZ_BEFORE = 946_373;
+/** Issue 17: the PDF .wasm, gzipped, at most this (250 KiB). */
+const PDF_GZ_GOAL = 250 * 1024;
+/** Issue 17: signing and verifying a 10 MB PDF in Chromium, each under this. */
+const PDF_GOAL_MS = 1000;
 /** Issue 14: the first strength check after the page is idle, at most this. */
 const STRENGTH_FIRST_GOAL_MS = 50;
 /** Issue 14: no main-thread call runs a task over this (the web's long-task threshold). */
@@ -107,6 +111,9 @@ async function main() {
     if (hasKunci) {
       const cert = caIssue(scratch.dir, info.kunciCsrPem);
       await page.evaluate((pem) => globalThis.bench.setKunciCertificate(pem), cert);
+      const pdfCert = caIssueForSigning(scratch.dir);
+      env.pdf = await page.evaluate(([c, ca]) => globalThis.bench.setKunciPdf(c, ca).catch((e) => ({ error: `${e.code ?? ''} ${e.message}` })),
+        [pdfCert, readFileSync(join(scratch.dir, 'ca.pem'), 'utf8')]);
       env.kunciStrengthFirstMs = await page.evaluate(() => globalThis.bench.kunciStrengthFirstCall());
       // After the page is idle: a page of its own, so that its strength module starts cold.
       const idlePage = await browser.newPage();
@@ -148,6 +155,12 @@ async function main() {
       forge: await measure('pkcs12-600k', 'forge', count(1 / 10), { warmup: 0, budgetMs: 30_000 }),
       openssl: opensslPkcs12(scratch.dir, count(1 / 3)),
     };
+    if (hasKunci && !env.pdf?.error) {
+      results['pdf-sign-10mb'] = { kunci: await measure('pdf-sign-10mb', 'kunci', count(1 / 3)) };
+      results['pdf-verify-10mb'] = { kunci: await measure('pdf-verify-10mb', 'kunci', count(1 / 3)) };
+    } else if (env.pdf?.error) {
+      results['pdf-sign-10mb'] = { kunci: { error: env.pdf.error } };
+    }
     results['pbkdf2-600k'] = {
       webcrypto: await measure('pbkdf2-600k', 'webcrypto', count(1 / 3)),
     };
@@ -200,6 +213,17 @@ function caIssue(dir, csrPem) {
   return readFileSync(join(dir, 'kunci.pem'), 'utf8');
 }
 
+/**
+ * The same CA issues the bench key a second certificate from its CSR, with keyUsage
+ * digitalSignature + nonRepudiation, which a PDF signature needs (issue 17).
+ */
+function caIssueForSigning(dir) {
+  writeFileSync(join(dir, 'sign.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n');
+  runOk('openssl', ['x509', '-req', '-in', join(dir, 'kunci.csr'), '-CA', join(dir, 'ca.pem'), '-CAkey', join(dir, 'ca.key'),
+    '-set_serial', '2', '-days', '30', '-extfile', join(dir, 'sign.ext'), '-out', join(dir, 'kunci-sign.pem')]);
+  return readFileSync(join(dir, 'kunci-sign.pem'), 'utf8');
+}
+
 /** `openssl pkcs12 -export -iter 600000` of an RSA-2048 key and its certificate, timed. */
 function opensslPkcs12(dir, n) {
   process.stderr.write(`bench: pkcs12-600k / openssl × ${n}\n`);
@@ -245,10 +269,14 @@ function measureSizes(anchors, hasKunci) {
     const core = join(wasm, 'kunci_core_bg.wasm');
     const extra = join(wasm, 'kunci_extra_bg.wasm');
     const strength = join(wasm, 'kunci_strength_bg.wasm');
+    const pdf = join(wasm, 'kunci_pdf_bg.wasm');
     rows.core = exists(core) ? entry('kunci core .wasm', [core]) : { label: 'kunci core .wasm', missing: core };
     rows.extra = exists(extra)
       ? entry('kunci extra .wasm (loaded on first use)', [extra])
       : { label: 'kunci extra .wasm', missing: extra };
+    rows.pdf = exists(pdf)
+      ? entry('kunci pdf .wasm (loaded on the first PDF call)', [pdf])
+      : { label: 'kunci pdf .wasm', missing: pdf };
     rows.strengthWasm = exists(strength)
       ? entry('kunci strength .wasm', [strength])
       : { label: 'kunci strength .wasm', missing: strength };
@@ -340,6 +368,20 @@ function render(results, sizes, env, hasKunci) {
       goal: 'kunci ≤ 0.75× openssl pkcs12 -export',
       ratios: (m) => [ratio('kunci/openssl', m.kunci, m.openssl), ratio('forge/kunci', m.forge, m.kunci)],
       verdict: (m) => m.kunci / m.openssl <= 0.75,
+    },
+    {
+      id: 'pdf-sign-10mb',
+      name: 'signPdf, 10 MB PDF, B-B, RSA-2048 file key (main thread; no TSA round trip)',
+      goal: `kunci < ${PDF_GOAL_MS / 1000} s (issue 17)`,
+      ratios: (m) => [ratio('kunci/goal', m.kunci, PDF_GOAL_MS)],
+      verdict: (m) => m.kunci < PDF_GOAL_MS,
+    },
+    {
+      id: 'pdf-verify-10mb',
+      name: 'verifyPdf, the same 10 MB PDF signed (trust: its CA)',
+      goal: `kunci < ${PDF_GOAL_MS / 1000} s (issue 17)`,
+      ratios: (m) => [ratio('kunci/goal', m.kunci, PDF_GOAL_MS)],
+      verdict: (m) => m.kunci < PDF_GOAL_MS,
     },
     {
       id: 'pbkdf2-600k',
@@ -440,6 +482,7 @@ function render(results, sizes, env, hasKunci) {
   if (hasKunci) {
     sizeRow(sizes.core, `≤ ${kib(CORE_GZ_GOAL)} gzipped (issue 14)`, sizes.core.gz <= CORE_GZ_GOAL);
     sizeRow(sizes.extra, '', null);
+    sizeRow(sizes.pdf, `≤ ${kib(PDF_GZ_GOAL)} gzipped (issue 17)`, sizes.pdf.gz <= PDF_GZ_GOAL);
     sizeRow(
       sizes.strengthWasm,
       `≤ ${kib(STRENGTH_GZ_BEFORE)} (${STRENGTH_GZ_BEFORE} B) gzipped, as before issue 14`,

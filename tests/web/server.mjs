@@ -34,18 +34,22 @@ const MIME = {
  * Starts the server.
  *
  * @param {object} options
- * @param {Array<{prefix: string, dir: string} | {path: string, body: string|Uint8Array, type?: string}>} options.routes
+ * @param {Array<{prefix: string, dir: string} | {path: string, body: string|Uint8Array, type?: string} | {path: string, handler: Function}>} options.routes
  *   `{prefix, dir}` serves the folder `dir` under the URL prefix (e.g. `/pkg/`); a request for
  *   a folder serves its `index.html`. `{path, body}` serves one in-memory document at exactly
- *   `path` (e.g. the blank page `/`).
+ *   `path` (e.g. the blank page `/`). `{path, handler}` answers a POST to `path` with what
+ *   `handler(req, body)` returns, `{type, body}` (a TSA or OCSP responder stand-in).
  * @param {boolean} [options.isolated=true] send COOP/COEP so the page is cross-origin isolated.
  * @returns {Promise<{url: string, close: () => Promise<void>}>} `url` has no trailing slash.
  */
 export async function startServer({ routes, isolated = true }) {
   const folders = [];
   const documents = new Map();
+  const handlers = new Map();
   for (const route of routes) {
-    if ('dir' in route) {
+    if ('handler' in route) {
+      handlers.set(route.path, route.handler);
+    } else if ('dir' in route) {
       const prefix = route.prefix.endsWith('/') ? route.prefix : `${route.prefix}/`;
       folders.push({ prefix, dir: resolve(route.dir) });
     } else {
@@ -59,7 +63,7 @@ export async function startServer({ routes, isolated = true }) {
   folders.sort((a, b) => b.prefix.length - a.prefix.length);
 
   const server = createServer((req, res) => {
-    handle(req, res, folders, documents, isolated).catch(() => {
+    handle(req, res, folders, documents, isolated, handlers).catch(() => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error', isolated);
       else res.destroy();
     });
@@ -79,7 +83,14 @@ export async function startServer({ routes, isolated = true }) {
   };
 }
 
-async function handle(req, res, folders, documents, isolated) {
+async function handle(req, res, folders, documents, isolated, handlers) {
+  const handler = handlers.get(new URL(req.url, 'http://x').pathname);
+  if (handler && req.method === 'POST') {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const answer = handler(req, Buffer.concat(chunks));
+    return send(res, 200, answer.type, answer.body, isolated);
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', isolated);
   }

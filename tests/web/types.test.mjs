@@ -132,6 +132,18 @@ async function runtimeSamples(kunci, dir) {
   add("Main<'readPkcs12'>", await kunci.readPkcs12(readFileSync(join(dir, 'nocert.p12')), PASSWORD));
   add("Main<'readPkcs12'>", await kunci.readPkcs12(readFileSync(join(dir, 'nokey.p12')), PASSWORD));
 
+  // PDF signatures (issue 17): a signing certificate for the same key, the core's test PDF.
+  writeFileSync(join(dir, 'sign.ext'), 'keyUsage=critical,digitalSignature\n');
+  openssl('x509', '-req', '-in', 'h.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
+    '-extfile', 'sign.ext', '-out', 's.crt');
+  const signCert = readFileSync(join(dir, 's.crt'), 'utf8');
+  const plainPdf = new Uint8Array(readFileSync(join(ROOT, 'crates/kunci-core/tests/vectors/pdf/plain.pdf')));
+  const signedPdf = await kunci.signPdf(plainPdf, { key, certificate: signCert, chain: ca }, { trust: ca, reason: 'Uji' });
+  add("Main<'signPdf'>", signedPdf);
+  add("Main<'signPdf'>", await kunci.signPdf(plainPdf, { key, certificate: signCert }));
+  add("Main<'verifyPdf'>", await kunci.verifyPdf(signedPdf.pdf, { trust: ca }));
+  add("Main<'verifyPdf'>", await kunci.verifyPdf(plainPdf));
+
   add("Main<'passwordStrength'>", await kunci.passwordStrength('rahasia123', { name: 'Budi' }, 'en'));
   add("Main<'passwordStrength'>", await kunci.passwordStrength(PASSWORD));
   add("Main<'warmUpStrength'>", await kunci.warmUpStrength());

@@ -13,8 +13,8 @@ use std::process::Command;
 
 use crate::{Result, cargo, extension, run, setup, wasm, web};
 
-/// The scenario that needs the USB-token pieces (the helper and the extension).
-const TOKEN_SCENARIO: &str = "token-key";
+/// The scenarios that need the USB-token pieces (the helper and the extension).
+const TOKEN_SCENARIOS: [&str; 2] = ["token-key", "pdf-sign"];
 
 /// Runs the walks `args` name (see the module docs).
 pub fn walk(root: &Path, args: &[&str]) -> Result {
@@ -54,7 +54,7 @@ pub fn walk(root: &Path, args: &[&str]) -> Result {
         .filter(|(n, _)| chosen.is_empty() || chosen.contains(&n.as_str()))
         .map(|(_, f)| f)
         .collect();
-    let token = chosen.is_empty() || chosen.contains(&TOKEN_SCENARIO);
+    let token = chosen.is_empty() || TOKEN_SCENARIOS.iter().any(|s| chosen.contains(s));
 
     setup::all(root)?;
     wasm::build(root)?;

@@ -51,6 +51,12 @@ export const LIMITS = Object.freeze({
   detectTimeoutMs: 600_000,
   /** PBKDF2 iterations are a u32 in the core. */
   iterations: 0xffffffff,
+  /** A PDF to sign or verify: kunci-core's reader refuses more (`pdf.limit.file_size`). */
+  pdfBytes: 128 * 1024 * 1024,
+  /** Trusted certificates, CRLs or OCSP responses given to `verifyPdf` / `signPdf` (list entries). */
+  pdfListItems: 64,
+  /** A URL option (TSA, OCSP responder, CRL). */
+  urlChars: 8192,
 });
 
 const INVALID = 'argument.invalid';
@@ -221,7 +227,7 @@ function wasmSource(where, name, v) {
 }
 
 /** Keys `init` accepts. Exported so that a new loading option is added in one place. */
-export const INIT_KEYS = ['coreWasm', 'extraWasm', 'strengthWasm'];
+export const INIT_KEYS = ['coreWasm', 'extraWasm', 'strengthWasm', 'pdfWasm'];
 
 export function checkInit(args, where = 'init', name = 'options') {
   arity(where, args, 1);
@@ -471,6 +477,169 @@ export function checkImportCertificate(args) {
     out.chain = Array.isArray(o.chain) ? [...o.chain] : o.chain;
   }
   return [pem, out];
+}
+
+// ---- PDF signatures ----------------------------------------------------------------------
+
+export const PDF_PROFILES = ['B-B', 'B-T', 'B-LT'];
+const SIGN_PDF_OPTIONS = ['profile', 'tsaUrl', 'timestamp', 'ocsp', 'crls', 'fetchRevocation', 'reason', 'location',
+  'name', 'fieldName', 'page', 'signingTime', 'documentName', 'trust', 'stamp'];
+const STAMP_KEYS = ['x', 'y', 'width', 'height', 'lines', 'qrUrl'];
+
+/** The PDF bytes: never text; over the reader's limit is the core's own code. */
+function pdfBytes(where, v) {
+  const out = file(where, 'pdf', v, { max: Infinity, allowText: false, what: 'the PDF bytes (Uint8Array or ArrayBuffer)' });
+  if (out.byteLength > LIMITS.pdfBytes) {
+    throw new KunciError('pdf.limit.file_size', `${where}: the PDF is ${out.byteLength} bytes, over the limit of ${LIMITS.pdfBytes}`);
+  }
+  return out;
+}
+
+/** A list of PEM/DER items (one item alone is a list of one); `undefined` when absent. */
+function fileList(where, name, v, max = LIMITS.pdfListItems) {
+  if (v === undefined || v === null) return undefined;
+  const items = Array.isArray(v) ? v : [v];
+  if (items.length > max) throw fail(where, `${name} must have at most ${max} entries (got ${items.length})`, TOO_LARGE);
+  return items.map((c, i) => file(where, Array.isArray(v) ? `${name}[${i}]` : name, c));
+}
+
+function fn(where, name, v) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'function') throw fail(where, `${name} must be a function (or be left out) (got ${describe(v)})`);
+  return v;
+}
+
+function url(where, name, v) {
+  return text(where, name, v, { optional: true, max: LIMITS.urlChars, nonEmpty: true });
+}
+
+/** A time as a `Date` or milliseconds since 1970 (as `Date.now()`); returns milliseconds. */
+function time(where, name, v) {
+  if (v === undefined || v === null) return undefined;
+  const ms = v instanceof Date ? v.getTime() : v;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 253402300799000) {
+    throw fail(where, `${name} must be a Date or milliseconds since 1970 such as Date.now() (got ${describe(v)})`);
+  }
+  return Math.floor(ms);
+}
+
+/**
+ * `signPdf(pdf, signer, options?)` → `[pdf, signer, options]`: `signer` is
+ * `{key, certificate, chain?}` or `{token: {keyId, algorithm}, certificate, chain?}`.
+ * Functions (the hooks) are kept: the worker client runs them on the page's side.
+ */
+export function checkSignPdf(args, checkKey) {
+  const where = 'signPdf';
+  arity(where, args, 3);
+  const pdf = pdfBytes(where, args[0]);
+  const proto = isPlainObject(args[1]) ? Object.getPrototypeOf(args[1]) : undefined;
+  if (!isPlainObject(args[1]) || (proto !== Object.prototype && proto !== null)) {
+    throw fail(where, `signer must be an object such as {key, certificate, chain} or {token: {keyId, algorithm}, certificate, chain} (got ${describe(args[1])})`);
+  }
+  const s = options(where, 'signer', args[1], ['key', 'token', 'certificate', 'chain']);
+  const signer = {};
+  const hasKey = s.key !== undefined && s.key !== null;
+  const hasToken = s.token !== undefined && s.token !== null;
+  if (hasKey === hasToken) throw fail(where, 'signer must have exactly one of `key` (a KeyPair) and `token` ({keyId, algorithm})');
+  if (hasKey) signer.key = checkKey(where, 'signer.key', s.key);
+  else {
+    if (!isPlainObject(s.token)) throw fail(where, `signer.token must be an object {keyId, algorithm} (got ${describe(s.token)})`);
+    const t = options(where, 'signer.token', s.token, ['keyId', 'algorithm']);
+    const keyId = text(where, "signer.token.keyId (the key's id on the token, hex)", t.keyId, { max: 128, nonEmpty: true });
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(keyId)) throw fail(where, "signer.token.keyId must be the key's id as hex digits (from token.generateCsr or token.listCertificates)");
+    const algorithm = text(where, `signer.token.algorithm (${TOKEN_ALGORITHMS.map((a) => `'${a}'`).join(' or ')})`, t.algorithm, { max: 64, nonEmpty: true });
+    if (!TOKEN_ALGORITHMS.includes(algorithm)) {
+      throw new KunciError('request.bad', `${where}: signer.token.algorithm must be ${TOKEN_ALGORITHMS.join(' or ')} on a token (got "${algorithm}")`);
+    }
+    signer.token = { keyId, algorithm };
+  }
+  if (s.certificate === undefined || s.certificate === null) throw fail(where, "signer.certificate is required: the signer's certificate as PEM or DER");
+  signer.certificate = file(where, 'signer.certificate', s.certificate);
+  signer.chain = fileList(where, 'signer.chain', s.chain, LIMITS.chainItems) ?? [];
+
+  const o = options(where, 'options', args[2], SIGN_PDF_OPTIONS);
+  const out = {};
+  const profile = text(where, `options.profile (${PDF_PROFILES.map((p) => `'${p}'`).join(', ')})`, o.profile, { optional: true, max: 16 }) ?? 'B-B';
+  if (!PDF_PROFILES.includes(profile)) throw fail(where, `options.profile must be ${PDF_PROFILES.join(', ')} (got "${profile}")`);
+  out.profile = profile;
+  const tsaUrl = url(where, 'options.tsaUrl', o.tsaUrl);
+  const timestamp = fn(where, 'options.timestamp', o.timestamp);
+  if (tsaUrl !== undefined && timestamp !== undefined) throw fail(where, 'give options.tsaUrl or options.timestamp, not both');
+  if (profile !== 'B-B' && tsaUrl === undefined && timestamp === undefined) {
+    throw fail(where, `options.profile '${profile}' needs a timestamp: options.tsaUrl (a same-origin URL such as the portal's /tsa) or options.timestamp (a function)`);
+  }
+  if (profile === 'B-B' && (tsaUrl !== undefined || timestamp !== undefined)) {
+    throw fail(where, "options.tsaUrl and options.timestamp are for the profiles 'B-T' and 'B-LT' (options.profile is 'B-B')");
+  }
+  if (tsaUrl !== undefined) out.tsaUrl = tsaUrl;
+  if (timestamp !== undefined) out.timestamp = timestamp;
+  if (o.ocsp !== undefined && o.ocsp !== null) {
+    if (typeof o.ocsp === 'boolean') out.ocsp = o.ocsp;
+    else out.ocsp = text(where, "options.ocsp (true, false or the OCSP responder's URL)", o.ocsp, { max: LIMITS.urlChars, nonEmpty: true });
+  }
+  const crls = fileList(where, 'options.crls', o.crls);
+  if (crls !== undefined) out.crls = crls;
+  const fetchRevocation = fn(where, 'options.fetchRevocation', o.fetchRevocation);
+  if (fetchRevocation !== undefined) out.fetchRevocation = fetchRevocation;
+  if (profile !== 'B-LT' && (out.ocsp !== undefined || crls !== undefined || fetchRevocation !== undefined)) {
+    throw fail(where, "options.ocsp, options.crls and options.fetchRevocation are for the profile 'B-LT'");
+  }
+  for (const k of ['reason', 'location', 'name', 'fieldName', 'documentName']) {
+    const v = text(where, `options.${k}`, o[k], { optional: true, max: k === 'documentName' ? 255 : LIMITS.textChars });
+    if (v !== undefined) out[k] = v;
+  }
+  if (o.page !== undefined && o.page !== null) {
+    if (typeof o.page !== 'number' || !Number.isInteger(o.page) || o.page < 1 || o.page > 0xffffffff) {
+      throw fail(where, `options.page must be a page number from 1 (got ${describe(o.page)})`);
+    }
+    out.page = o.page;
+  }
+  const at = time(where, 'options.signingTime', o.signingTime);
+  if (at !== undefined) out.signingTime = at;
+  const trust = fileList(where, 'options.trust', o.trust);
+  if (trust !== undefined) out.trust = trust;
+  if (o.stamp !== undefined && o.stamp !== null) {
+    if (!isPlainObject(o.stamp)) throw fail(where, `options.stamp must be an object {x, y, width?, height?, lines, qrUrl?} (got ${describe(o.stamp)})`);
+    const st = options(where, 'options.stamp', o.stamp, STAMP_KEYS);
+    const stamp = {};
+    for (const k of ['x', 'y', 'width', 'height']) {
+      const v = st[k];
+      if ((k === 'x' || k === 'y') && (v === undefined || v === null)) throw fail(where, `options.stamp.${k} is required: points from the page's ${k === 'x' ? 'left' : 'bottom'} edge`);
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(where, `options.stamp.${k} must be a number of points (got ${describe(v)})`);
+      stamp[k] = v;
+    }
+    if (!Array.isArray(st.lines)) throw fail(where, `options.stamp.lines must be an array of strings, top to bottom (got ${describe(st.lines)})`);
+    if (st.lines.length > 5) throw fail(where, `options.stamp.lines must have at most 5 lines (got ${st.lines.length})`, TOO_LARGE);
+    stamp.lines = st.lines.map((l, i) => text(where, `options.stamp.lines[${i}]`, l, { max: 200 }));
+    const qr = url(where, 'options.stamp.qrUrl', st.qrUrl);
+    if (qr !== undefined) stamp.qrUrl = qr;
+    out.stamp = stamp;
+  }
+  if (signer.token && out.documentName === undefined) {
+    throw fail(where, "options.documentName is required with a token signer: the extension's window shows it to the holder");
+  }
+  return [pdf, signer, out];
+}
+
+/** `verifyPdf(pdf, options?)` → `[pdf, {trust, crls, ocsps, now}]`. */
+export function checkVerifyPdf(args) {
+  const where = 'verifyPdf';
+  arity(where, args, 2);
+  const pdf = pdfBytes(where, args[0]);
+  const o = options(where, 'options', args[1], ['trust', 'revocation', 'now']);
+  const out = { trust: fileList(where, 'options.trust', o.trust) ?? [], crls: [], ocsps: [] };
+  if (o.revocation !== undefined && o.revocation !== null) {
+    const r = options(where, 'options.revocation', o.revocation, ['crls', 'ocsps']);
+    out.crls = fileList(where, 'options.revocation.crls', r.crls) ?? [];
+    out.ocsps = (fileList(where, 'options.revocation.ocsps', r.ocsps) ?? []).map((x, i) => {
+      if (typeof x === 'string') throw fail(where, `options.revocation.ocsps[${i}] must be the OCSP response's DER bytes`);
+      return x;
+    });
+  }
+  const now = time(where, 'options.now', o.now);
+  if (now !== undefined) out.now = now;
+  return [pdf, out];
 }
 
 /** Characters the extension refuses in a shown name: C0/C1 controls, bidi marks and overrides. */

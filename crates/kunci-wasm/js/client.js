@@ -12,9 +12,14 @@
  *   WebAssembly memory); once freed, every method rejects and the `kind`/`publicKeySha256`
  *   getters throw with `key.freed`, as a freed main-thread key does.
  * If the worker dies, every pending call rejects with code `worker.crashed` instead of hanging.
+ *
+ * `signPdf` runs its flow (pdf.js) here, on the caller's side, and each wasm step in the
+ * worker: the file key signs there, while the caller's hooks (`timestamp`, `fetchRevocation`)
+ * and the token (the extension answers the page's window) stay on this side.
  */
 import * as args from './args.js';
 import { KunciError } from './errors.js';
+import { signPdfFlow } from './pdf.js';
 
 /** Starts a kunci worker and returns a client with the package's API. */
 export async function createWorkerClient(options) {
@@ -128,6 +133,21 @@ export async function createWorkerClient(options) {
     throw e;
   }
 
+  // pdf.js's engine, each step posted to the worker (sessions are numbers there).
+  const pdfEngine = {
+    prepare: (pdf, certificate, chain, opts, key) =>
+      call('pdfPrepare', pdf, certificate, chain, opts, key === undefined ? undefined : handleOf(key)),
+    signWithKey: (session, key) => call('pdfSignWithKey', session, handleOf(key)),
+    finish: (session, signature) => call('pdfFinish', session, signature),
+    timestampRequest: (session, nonce) => call('pdfTimestampRequest', session, nonce),
+    withTimestamp: (session, answer) => call('pdfWithTimestamp', session, answer),
+    validationCertificates: (session) => call('pdfValidationCertificates', session),
+    ocspPlan: (certificate, chain) => call('pdfOcspPlan', certificate, chain),
+    crlDer: (crl) => call('pdfCrlDer', crl),
+    complete: (session, dss, verify) => call('pdfComplete', session, dss, verify),
+    drop: (session) => (dead ? Promise.resolve() : call('pdfDrop', session)),
+  };
+
   return {
     KeyPair: WorkerKeyPair,
     async createCsr(key, request) {
@@ -162,6 +182,16 @@ export async function createWorkerClient(options) {
     async warmUpStrength() {
       args.checkWarmUpStrength(arguments);
       return call('warmUpStrength');
+    },
+    async signPdf(pdf, signer, opts) {
+      [pdf, signer, opts] = args.checkSignPdf(arguments, keyArg);
+      if (signer.key) handleOf(signer.key); // key.freed before any work
+      return signPdfFlow(pdfEngine, pdf, signer, opts);
+    },
+    async verifyPdf(pdf, opts) {
+      [pdf, opts] = args.checkVerifyPdf(arguments);
+      // Posted as the caller would give it, so that the worker checks it again.
+      return call('verifyPdf', pdf, { trust: opts.trust, revocation: { crls: opts.crls, ocsps: opts.ocsps }, now: opts.now });
     },
     terminate() {
       args.checkNoArgs('terminate', arguments);

@@ -83,6 +83,8 @@ export interface InitOptions {
   extraWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
   /** The strength module (`wasm/kunci_strength_bg.wasm`), loaded on the first strength check. */
   strengthWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
+  /** The PDF module (`wasm/kunci_pdf_bg.wasm`), loaded on the first {@link signPdf} or {@link verifyPdf}. */
+  pdfWasm?: string | URL | BufferSource | WebAssembly.Module | Response | null;
 }
 
 /**
@@ -381,6 +383,175 @@ export function passwordStrength(password: string, inputs?: UserInputs | null, l
 /** Loads the strength module and builds its dictionaries ahead of the first check. */
 export function warmUpStrength(): Promise<void>;
 
+/** A PAdES baseline level: B-B (signature), B-T (+ RFC 3161 timestamp), B-LT (+ DSS with the chain, OCSP/CRLs). */
+export type PdfProfile = 'B-B' | 'B-T' | 'B-LT';
+
+/** Who signs a PDF: a file key (signs in WebAssembly beside the key), with its certificate. */
+export interface PdfKeySigner {
+  key: KeyPair;
+  /** The signer's certificate, PEM or DER. Must be the key's (`"cert.key_mismatch"`) and allow signing (`"pdf.cert_key_usage"`). */
+  certificate: FileInput;
+  /** Certificates to carry with it (the issuing CA, the root): PEM bundles or DER, at most 32 entries. */
+  chain?: FileInput | FileInput[] | null;
+}
+
+/**
+ * Who signs a PDF: a key on the holder's USB token. Only the SHA-256 digest of the signed
+ * attributes goes to the extension (`token.signDigest`), whose window shows the document's name,
+ * size and digest prefix and asks for the PIN.
+ */
+export interface PdfTokenSigner {
+  token: {
+    /** The key's CKA_ID, hex ({@link TokenCsr.keyId}, {@link TokenCertificate.keyId}). */
+    keyId: string;
+    algorithm: 'rsa2048' | 'p256';
+  };
+  certificate: FileInput;
+  chain?: FileInput | FileInput[] | null;
+}
+
+/** What a {@link PdfSignOptions.fetchRevocation} hook is asked for. */
+export type RevocationRequest =
+  | { type: 'ocsp'; url: string; /** The DER OCSPRequest to POST as application/ocsp-request. */ request: Uint8Array }
+  | { type: 'crl'; url: string };
+
+/** Options of {@link signPdf}. */
+export interface PdfSignOptions {
+  /** Default `'B-B'`. `'B-T'` and `'B-LT'` need `tsaUrl` or `timestamp`. */
+  profile?: PdfProfile | null;
+  /**
+   * The TSA, POSTed an `application/timestamp-query`: a same-origin URL such as the portal's
+   * `/tsa` (TSAs send no CORS headers, so a browser cannot reach another origin's).
+   */
+  tsaUrl?: string | null;
+  /** Or a hook that gets the DER TimeStampReq and resolves to the TSA's answer (TimeStampResp DER). */
+  timestamp?: ((request: Uint8Array) => Promise<Uint8Array | ArrayBuffer>) | null;
+  /**
+   * B-LT: an OCSP response about the signer's certificate in the DSS. `true` (the default when
+   * `crls` is not given): from the responder its authorityInfoAccess names (the issuer must be in
+   * `chain`); a string: that responder's URL (e.g. the portal's `/ocsp`); `false`: none.
+   */
+  ocsp?: boolean | string | null;
+  /** B-LT: CRLs for the DSS: a URL string (fetched with GET), or the CRL as PEM text or DER bytes. */
+  crls?: FileInput | FileInput[] | null;
+  /** B-LT: fetches OCSP responses and CRLs instead of `fetch()` (e.g. through a portal). Resolves to the DER. */
+  fetchRevocation?: ((request: RevocationRequest) => Promise<Uint8Array | ArrayBuffer>) | null;
+  /** `/Reason`. */
+  reason?: string | null;
+  /** `/Location`. */
+  location?: string | null;
+  /** `/Name`: the signer's name as readers show it. */
+  name?: string | null;
+  /** The signature field's name (default `Signature1`, `Signature2`, …: the first unused). */
+  fieldName?: string | null;
+  /** The page the (invisible) widget sits on, from 1 (default 1). */
+  page?: number | null;
+  /** The signing time claimed (`/M`): a Date or ms since 1970 (default now). */
+  signingTime?: Date | number | null;
+  /** The name the extension's window shows (required with a token signer; at most 255 characters). */
+  documentName?: string | null;
+  /** Trusted certificates: when given, the result's `report` is the signed file's {@link PdfReport} (else `null`). */
+  trust?: FileInput | FileInput[] | null;
+  /**
+   * A visible stamp on `page` (else the signature is invisible): a box at `x`, `y` (points from
+   * the page's left and bottom edges), `width` × `height` (default 240 × 72, each 20-2000), with
+   * up to 5 `lines` of text (Latin-1; other characters show as `?`) and a QR code for `qrUrl`
+   * (e.g. the portal's verification page). Only a picture: the report never depends on it.
+   */
+  stamp?: { x: number; y: number; width?: number | null; height?: number | null; lines: string[]; qrUrl?: string | null } | null;
+}
+
+/** One finding of {@link verifyPdf}: a stable code, its severity, words in Indonesian and English. */
+export interface PdfFinding {
+  /** Stable code, e.g. `"pdf.verify.digest_ok"`, `"pdf.verify.digest_mismatch"`, `"pdf.verify.chain_untrusted"`. */
+  code: string;
+  severity: 'ok' | 'warning' | 'error';
+  /** Indonesian text. */
+  id: string;
+  /** English text. */
+  en: string;
+  /** A technical detail (English), `null` when none. */
+  detail: string | null;
+}
+
+/** One signature's verdict. */
+export interface PdfSignatureReport {
+  /** The signature field's full name. */
+  field: string;
+  /** True when no finding is an error. */
+  valid: boolean;
+  /** The signer's subject, RFC 4514; `null` when the CMS could not be read. */
+  signer: string | null;
+  /** `/M`, the time the signer claims: seconds since 1970, `null` when absent. */
+  claimedTime: number | null;
+  /** The signature timestamp's time (seconds since 1970) when one verifies, else `null`. */
+  timestampTime: number | null;
+  level: PdfProfile;
+  /** The ByteRange as written. */
+  byteRange: number[];
+  /** True when the signature covers the file to its last byte. */
+  coversWholeFile: boolean;
+  /** Every check, in order. */
+  findings: PdfFinding[];
+}
+
+/** What {@link verifyPdf} says about a file. */
+export interface PdfReport {
+  /** True when the file holds at least one signature and every signature is valid. */
+  valid: boolean;
+  /** The signatures, oldest first. */
+  signatures: PdfSignatureReport[];
+  /** Findings about the file as a whole (`"pdf.verify.no_signatures"`). */
+  findings: PdfFinding[];
+}
+
+/** Options of {@link verifyPdf}. */
+export interface PdfVerifyOptions {
+  /** Trusted certificates (the roots): PEM bundles or DER, at most 64 entries. Without them every chain is untrusted. */
+  trust?: FileInput | FileInput[] | null;
+  /** Revocation data besides the document's own DSS. */
+  revocation?: { crls?: FileInput | FileInput[] | null; ocsps?: Uint8Array | ArrayBuffer | (Uint8Array | ArrayBuffer)[] | null } | null;
+  /** When to check certificates of a signature without a timestamp: a Date or ms since 1970 (default now). */
+  now?: Date | number | null;
+}
+
+/**
+ * Signs a PDF (PAdES baseline, ETSI EN 319 142-1) in an incremental update: an existing
+ * signature stays valid. With a file key the signature is made in WebAssembly beside the key
+ * (in the worker, with {@link createWorkerClient}); with a token only the digest goes to the
+ * extension. The PDF module is fetched on the first PDF call.
+ *
+ * Rejects with a {@link KunciError}: the arguments' codes; the reader's for the PDF
+ * (`"pdf.malformed"`, `"pdf.encrypted"`, `"pdf.limit.file_size"` over 128 MiB and the other
+ * `"pdf.limit.*"`, `"pdf.no_such_page"`); `"pdf.cert_key_usage"` (a certificate without
+ * digitalSignature/nonRepudiation), `"cert.key_mismatch"`, `"key.unsupported"` (RSA under
+ * 2048 bits); `"tsa.unreachable"` (network, HTTP status, a refused cross-origin request, or a
+ * failing `timestamp` hook), `"pdf.bad_timestamp"` (an answer that is not a token over this
+ * signature); B-LT: `"pdf.revocation_unavailable"` (no responder or issuer known),
+ * `"ocsp.unreachable"`, `"ocsp.refused"`, `"crl.unreachable"`; with a token the extension's
+ * codes (`"extension.absent"`, `"pin.incorrect"`, …) and `"pdf.bad_signature"` when its
+ * signature does not verify with the certificate. Nothing is returned unless the whole
+ * signing succeeded.
+ * @example
+ * ```js
+ * const { pdf } = await signPdf(bytes, { key, certificate: certPem, chain: caPem },
+ *   { profile: 'B-T', tsaUrl: '/tsa', reason: 'Persetujuan', location: 'Jakarta' });
+ * ```
+ */
+export function signPdf(
+  pdf: Uint8Array | ArrayBuffer,
+  signer: PdfKeySigner | PdfTokenSigner,
+  options?: PdfSignOptions | null,
+): Promise<{ pdf: Uint8Array; report: PdfReport | null }>;
+
+/**
+ * Verifies every signature of a PDF: integrity (ByteRange, digest), the CMS signature, the
+ * chain to `trust`, revocation (the document's DSS and `revocation`), the timestamp, and what
+ * changed after each signature. A file that cannot be read at all rejects with the reader's
+ * code (`"pdf.malformed"`, `"pdf.encrypted"`, `"pdf.limit.*"`); everything else is in the report.
+ */
+export function verifyPdf(pdf: Uint8Array | ArrayBuffer, options?: PdfVerifyOptions | null): Promise<PdfReport>;
+
 /**
  * A {@link KeyPair} living in a worker; same members and lifecycle, methods return Promises:
  * once freed, every method rejects and the getters throw with `"key.freed"`.
@@ -410,6 +581,13 @@ export interface KunciClient {
   readPkcs12(p12: Uint8Array | ArrayBuffer, password: string): Promise<Omit<Pkcs12Contents, 'key'> & { key: WorkerKeyPair | null }>;
   passwordStrength(password: string, inputs?: UserInputs | null, lang?: 'id' | 'en' | null): Promise<Strength>;
   warmUpStrength(): Promise<void>;
+  /** {@link signPdf}: the file key signs in the worker; hooks and the token run on the calling side. */
+  signPdf(
+    pdf: Uint8Array | ArrayBuffer,
+    signer: (Omit<PdfKeySigner, 'key'> & { key: WorkerKeyPair }) | PdfTokenSigner,
+    options?: PdfSignOptions | null,
+  ): Promise<{ pdf: Uint8Array; report: PdfReport | null }>;
+  verifyPdf(pdf: Uint8Array | ArrayBuffer, options?: PdfVerifyOptions | null): Promise<PdfReport>;
   /** Stops the worker; pending calls reject with "worker.terminated". */
   terminate(): void;
 }
@@ -421,7 +599,8 @@ export interface WorkerClientOptions {
   /** {@link init}'s options, sent to the worker (a `Response` cannot be sent). */
   init?: { coreWasm?: string | URL | BufferSource | WebAssembly.Module | null;
            extraWasm?: string | URL | BufferSource | WebAssembly.Module | null;
-           strengthWasm?: string | URL | BufferSource | WebAssembly.Module | null } | null;
+           strengthWasm?: string | URL | BufferSource | WebAssembly.Module | null;
+           pdfWasm?: string | URL | BufferSource | WebAssembly.Module | null } | null;
 }
 
 /**

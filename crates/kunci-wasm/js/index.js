@@ -1,9 +1,10 @@
 /**
- * kunci: certificate keys, CSRs, encrypted PKCS#8, PKCS#12, certificates and password
- * strength in any web page, in Rust compiled to WebAssembly.
+ * kunci: certificate keys, CSRs, encrypted PKCS#8, PKCS#12, certificates, password strength
+ * and PDF signatures in any web page, in Rust compiled to WebAssembly.
  *
- * This file is the idiomatic layer over the wasm-bindgen exports (./wasm/kunci_core.js and
- * ./wasm/kunci_strength.js, whose .wasm files load.js fetches on first use): Promises
+ * This file is the idiomatic layer over the wasm-bindgen exports (./wasm/kunci_core.js,
+ * ./wasm/kunci_strength.js and, through pdf.js, ./wasm/kunci_pdf.js, whose .wasm files load.js
+ * fetches on first use): Promises
  * everywhere, camelCase reports, `KunciError` with the core's stable `code`, and the routing
  * of the heavy primitives to the browser's own WebCrypto where it is faster (RSA key
  * generation, PBKDF2, RSA signatures), with the pure-Rust path as the fallback. The USB-token API (`token`, talking to the kunci
@@ -16,6 +17,7 @@ import { runSliced } from './chunk.js';
 import { KunciError } from './errors.js';
 import { ensureExtra, generateInRust, intoCore } from './extra.js';
 import { configure, ensureCore, ensureStrength } from './load.js';
+import { engine as pdfEngine, signPdfFlow, useKeyHandles, verifyPdfFlow } from './pdf.js';
 import { warmUp } from './strength.js';
 import * as token from './token.js';
 
@@ -59,6 +61,8 @@ function handleOf(key) {
   if (!h) throw new KunciError('key.freed', 'this key was freed: load it again from its encrypted file');
   return h;
 }
+
+useKeyHandles(handleOf);
 
 /**
  * A private key held inside WebAssembly memory; it leaves only encrypted. (An RSA key that
@@ -150,15 +154,15 @@ export async function createCsr(key, request) {
     // about 50 ms of it); P-256 signs in wasm (a few ms), and so does RSA without WebCrypto.
     const signer = await rsaSignerOf(key, h);
     const live = handleOf(key); // key.freed if free() ran while WebCrypto imported the key
-    if (!signer) return core.createCsr(live, subject, request.email, request.challengePassword);
     const tbs = core.CsrToSign.prepare(live, subject, request.email, request.challengePassword);
     let signature;
     try {
-      signature = new Uint8Array(await subtle().sign('RSASSA-PKCS1-v1_5', signer, tbs.bytes()));
+      signature = signer ? new Uint8Array(await subtle().sign('RSASSA-PKCS1-v1_5', signer, tbs.bytes())) : null;
     } catch {
-      tbs.free();
-      return core.createCsr(handleOf(key), subject, request.email, request.challengePassword);
+      signature = null;
     }
+    // In wasm beside the key: P-256, and RSA without WebCrypto (or when it refused).
+    signature ??= handleOf(key).sign(tbs.bytes());
     return tbs.finish(signature); // checks the signature against the key
   });
 }
@@ -232,6 +236,22 @@ export async function passwordStrength(password, inputs, lang) {
 export async function warmUpStrength() {
   args.checkWarmUpStrength(arguments);
   await warmUp(await ensureStrength());
+}
+
+/**
+ * Signs a PDF (PAdES B-B, B-T or B-LT) with a file key (here, in wasm) or a token (through
+ * the extension: only the digest leaves the page). See pdf.js and index.d.ts.
+ */
+export async function signPdf(pdf, signer, options) {
+  [pdf, signer, options] = args.checkSignPdf(arguments, keyArg);
+  if (signer.key) handleOf(signer.key); // key.freed before any work
+  return guard(() => signPdfFlow(pdfEngine, pdf, signer, options));
+}
+
+/** Verifies every signature of a PDF into a report with stable codes, in Indonesian and English. */
+export async function verifyPdf(pdf, options) {
+  [pdf, options] = args.checkVerifyPdf(arguments);
+  return guard(() => verifyPdfFlow(pdfEngine, pdf, options));
 }
 
 // ---- WebCrypto routing -------------------------------------------------------------------

@@ -1,9 +1,10 @@
 /**
- * Finding, fetching and starting kunci's three WebAssembly modules: the core
+ * Finding, fetching and starting kunci's four WebAssembly modules: the core
  * (`wasm/kunci_core_bg.wasm`, on the first call of anything), the extra module
  * (`wasm/kunci_extra_bg.wasm`, only when a page decrypts a PKCS#8 key, reads a PKCS#12 file or
- * generates an RSA key without WebCrypto) and the password-strength module
- * (`wasm/kunci_strength_bg.wasm`, about 1 MB gzipped, only on the first strength check).
+ * generates an RSA key without WebCrypto), the password-strength module
+ * (`wasm/kunci_strength_bg.wasm`, about 1 MB gzipped, only on the first strength check) and the
+ * PDF module (`wasm/kunci_pdf_bg.wasm`, only on the first `signPdf` or `verifyPdf`).
  *
  * Written for bundlers as much as for plain pages:
  * - all glue modules are imported statically (they are small JS); only the `.wasm` bytes are
@@ -20,6 +21,7 @@
 import initCore from './wasm/kunci_core.js';
 import initExtra, * as extra from './wasm/kunci_extra.js';
 import initStrength, * as strength from './wasm/kunci_strength.js';
+import initPdf, * as pdf from './wasm/kunci_pdf.js';
 
 import { KunciError } from './errors.js';
 
@@ -27,8 +29,9 @@ let settings = {};
 let coreReady;
 let strengthReady;
 let extraReady;
+let pdfReady;
 
-/** Merges `init()` options (`coreWasm`, `extraWasm`, `strengthWasm`) into what later loads use. */
+/** Merges `init()` options (`coreWasm`, `extraWasm`, `strengthWasm`, `pdfWasm`) into what later loads use. */
 export function configure(options) {
   settings = { ...settings, ...options };
 }
@@ -85,6 +88,23 @@ export function ensureStrength() {
   return strengthReady;
 }
 
+/** Starts the PDF module (PAdES signing and verification) once and resolves to its exports. */
+export function ensurePdf() {
+  pdfReady ??= load(
+    initPdf,
+    'kunci_pdf_bg.wasm',
+    settings.pdfWasm,
+    () => new URL('./wasm/kunci_pdf_bg.wasm', import.meta.url),
+  ).then(
+    () => pdf,
+    (e) => {
+      pdfReady = undefined;
+      throw e;
+    },
+  );
+  return pdfReady;
+}
+
 /**
  * Instantiates one module from `given` (an `init()` option: URL, string, bytes, compiled
  * module, Response) or else from the package's own file at `defaultUrl()`.
@@ -127,7 +147,7 @@ async function fetchChecked(url) {
     throw new KunciError(
       'wasm.load_failed',
       `cannot load ${file} from ${url.href}: HTTP ${response.status}; the .wasm files must be served beside ` +
-        "the package's JS (in its wasm/ folder), or pass their URLs to init({coreWasm, extraWasm, strengthWasm})",
+        "the package's JS (in its wasm/ folder), or pass their URLs to init({coreWasm, extraWasm, strengthWasm, pdfWasm})",
     );
   }
   if (type === 'application/wasm') return response;
@@ -139,7 +159,7 @@ async function fetchChecked(url) {
       'wasm.load_failed',
       `cannot load ${file}: got ${type || 'a response without Content-Type'} from ${url.href}${page}. ` +
         "With Vite's dev server (5 to 7), add optimizeDeps: { exclude: ['kunci'] } to vite.config.js; " +
-        "with another bundler, copy the package's wasm/ folder beside the bundle or pass init({coreWasm, extraWasm, strengthWasm})",
+        "with another bundler, copy the package's wasm/ folder beside the bundle or pass init({coreWasm, extraWasm, strengthWasm, pdfWasm})",
     );
   }
   return bytes;

@@ -11,6 +11,7 @@
  * hold one.
  */
 import * as kunci from './index.js';
+import { engine as pdf } from './pdf.js';
 
 const keys = new Map();
 let nextHandle = 1;
@@ -25,6 +26,16 @@ function load(handle) {
   const key = keys.get(handle);
   if (!key) throw new kunci.KunciError('key.freed', 'this key was freed: load it again from its encrypted file');
   return key;
+}
+
+// PDF signings in progress (pdf.js's sessions), by number; the page's flow drives them.
+const sessions = new Map();
+let nextSession = 1;
+
+function session(id) {
+  const s = sessions.get(id);
+  if (!s) throw new kunci.KunciError('wasm.bad_state', 'this PDF signing is over');
+  return s;
 }
 
 const ops = {
@@ -48,6 +59,30 @@ const ops = {
   },
   passwordStrength: (password, inputs, lang) => kunci.passwordStrength(password, inputs, lang),
   warmUpStrength: () => kunci.warmUpStrength(),
+  pdfPrepare: async (bytes, certificate, chain, options, handle) => {
+    const { session: s, ...rest } = await pdf.prepare(bytes, certificate, chain, options, handle === undefined ? undefined : load(handle));
+    const id = nextSession++;
+    sessions.set(id, s);
+    return { session: id, ...rest };
+  },
+  pdfSignWithKey: (id, handle) => pdf.signWithKey(session(id), load(handle)),
+  pdfFinish: (id, signature) => pdf.finish(session(id), signature),
+  pdfTimestampRequest: (id, nonce) => pdf.timestampRequest(session(id), nonce),
+  pdfWithTimestamp: (id, answer) => pdf.withTimestamp(session(id), answer),
+  pdfValidationCertificates: (id) => pdf.validationCertificates(session(id)),
+  pdfOcspPlan: (certificate, chain) => pdf.ocspPlan(certificate, chain),
+  pdfCrlDer: (crl) => pdf.crlDer(crl),
+  pdfComplete: async (id, dss, verify) => {
+    const s = session(id);
+    sessions.delete(id);
+    return pdf.complete(s, dss, verify);
+  },
+  pdfDrop: async (id) => {
+    const s = sessions.get(id);
+    sessions.delete(id);
+    if (s) await pdf.drop(s);
+  },
+  verifyPdf: (bytes, options) => kunci.verifyPdf(bytes, options),
 };
 
 /** Runs one message and posts its answer with `post`. */

@@ -100,6 +100,14 @@ impl Key {
         Ok(js_sys::Uint8Array::from(der.as_slice()))
     }
 
+    /// Signs `data` as CSRs are signed (SHA-256 inside; RSA PKCS#1 v1.5, or ECDSA P-256 as
+    /// DER): for the PDF module's signed attributes (js/pdf.js), so that a file key signs a PDF
+    /// without leaving this module's memory.
+    #[cfg(feature = "core")]
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
+        kunci_core::Signer::sign(&self.inner, data).map_err(js_error)
+    }
+
     /// Consumes the handle and gives the key as unencrypted PKCS#8 DER, for the core module's
     /// `fromPkcs8Der` (a key read or generated in the extra module on its way to the core
     /// one). The wasm copy is zeroed here; the caller zeroes the returned bytes after use.
@@ -434,9 +442,10 @@ struct P12Report {
 }
 
 /// Makes a CSR signed by `key`. `subject` is a DN string or a `Subject` object (snake_case
-/// keys); returns `{pem, der}`.
+/// keys); returns `{pem, der}`. For Rust callers (the wasm-bindgen tests): the module does not
+/// export it, since js/index.js makes every CSR as `CsrToSign` + `Key.sign` (or WebCrypto),
+/// which keeps the module from growing by the export `Key.sign` needed for PDF signatures.
 #[cfg(feature = "core")]
-#[wasm_bindgen(js_name = createCsr)]
 pub fn create_csr(
     key: &Key,
     subject: JsValue,

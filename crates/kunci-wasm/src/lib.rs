@@ -6,20 +6,25 @@
 //! pages use (and the WebCrypto routing for RSA key generation and PBKDF2) lives in `js/`,
 //! which wraps these low-level exports.
 //!
-//! One crate, three wasm modules: built with the `core` feature it exports keys, CSRs, PKCS#8,
+//! One crate, four wasm modules: built with the `core` feature it exports keys, CSRs, PKCS#8,
 //! PKCS#12 and certificates; built with `extra` it exports what a renewal rarely needs (RSA
 //! key generation without WebCrypto, decrypting PKCS#8, reading PKCS#12), loaded on first use
 //! so that the core module stays small; built with `strength` it exports only the
 //! password-strength check, whose dictionaries are most of its size and load only when a page
-//! first needs them.
+//! first needs them; built with `pdf` it exports PDF signing in steps and verification
+//! (PAdES), loaded on a page's first PDF call.
 
 #[cfg(any(feature = "core", feature = "extra"))]
 mod core_api;
+#[cfg(feature = "pdf")]
+mod pdf_api;
 #[cfg(feature = "strength")]
 mod strength_api;
 
 #[cfg(any(feature = "core", feature = "extra"))]
 pub use core_api::*;
+#[cfg(feature = "pdf")]
+pub use pdf_api::*;
 #[cfg(feature = "strength")]
 pub use strength_api::*;
 
@@ -40,7 +45,8 @@ pub(crate) fn error_with_code(code: &str, message: &str) -> JsValue {
 }
 
 /// Serialises a core report into a plain JavaScript object (snake_case keys; the JS layer
-/// renames them to camelCase).
+/// renames them to camelCase). Not in the PDF module, which writes its report itself.
+#[cfg(any(feature = "core", feature = "extra", feature = "strength"))]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())

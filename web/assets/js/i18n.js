@@ -21,6 +21,7 @@ const strings = {
   'nav.certificates': ['Sertifikat Digital – Sertifikat Anda', 'Sertifikat Digital – Sertifikat Anda (your certificates)'],
   'nav.requests': ['Status Permohonan', 'Status Permohonan (request status)'],
   'nav.new': ['Permohonan Baru', 'Permohonan Baru (new request)'],
+  'nav.sign': ['Tanda Tangani PDF', 'Tanda Tangani PDF (sign a PDF)'],
   'nav.inbox': ['Kotak Masuk', 'Kotak Masuk (inbox)'],
   'nav.unread': ['{n} belum dibaca', '{n} unread'],
   'nav.operator': ['Antrian', 'Antrian (queue)'],

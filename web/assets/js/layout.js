@@ -1,7 +1,7 @@
 /**
  * The frame of every page: the header (brand, the menu of docs/PROCESS.md — "Sertifikat Digital –
- * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Kotak Masuk" with its unread
- * count for holders; for staff "Antrian" (the operator dashboard), "Riwayat Keputusan",
+ * Sertifikat Anda", "Status Permohonan", "Permohonan Baru", "Tanda Tangani PDF", "Kotak Masuk"
+ * with its unread count for holders; for staff "Antrian" (the operator dashboard), "Riwayat Keputusan",
  * "Kotak Masuk" and, for administrators, "Admin" —, the language toggle, logout and "log out everywhere", which
  * ends every session of the account, POST /api/logout-all) and the footer. On pages
  * that need a session it asks GET /api/me and sends the browser to the login page when the
@@ -33,12 +33,13 @@ const MENU = [
   { id: 'certificates', href: '/certificates.html', key: 'nav.certificates', holder: true },
   { id: 'requests', href: '/requests.html', key: 'nav.requests', holder: true },
   { id: 'new', href: '/permohonan-baru.html', key: 'nav.new', holder: true },
+  { id: 'sign', href: '/tanda-tangan.html', key: 'nav.sign', holder: true },
   { id: 'inbox', href: '/inbox.html', key: 'nav.inbox' },
   { id: 'admin', href: '/admin.html', key: 'nav.admin', admin: true },
 ];
 
 /** The holder's pages (by `active`): a staff account is sent to its own dashboard instead. */
-const HOLDER_PAGES = ['dashboard', 'certificates', 'requests', 'new', 'certificate', 'download'];
+const HOLDER_PAGES = ['dashboard', 'certificates', 'requests', 'new', 'certificate', 'download', 'sign'];
 
 /** Where an account's "home" is: the holder's dashboard, or the operator dashboard for staff. */
 export function homeOf(me) {

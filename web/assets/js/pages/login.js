@@ -21,6 +21,7 @@ addStrings({
   'login.login': ['Nama pengguna', 'Login'],
   'login.password': ['Kata sandi', 'Password'],
   'login.submit': ['Masuk', 'Log in'],
+  'login.verify': ['Verifikasi Dokumen: periksa tanda tangan pada PDF tanpa masuk', 'Verifikasi Dokumen: check the signatures of a PDF without logging in'],
   'login.missing': ['Isi nama pengguna dan kata sandi.', 'Enter your login and password.'],
   'login.busy': ['Sedang masuk…', 'Logging in…'],
   'login.ended': ['Sesi Anda telah berakhir, silakan masuk lagi. Setelah masuk, Anda kembali ke halaman tadi; data yang sudah tersimpan di server tidak hilang.',
