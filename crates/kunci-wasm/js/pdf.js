@@ -185,7 +185,7 @@ async function signOnToken(prepared, tok, documentName, size) {
   const answer = await token.signDigest({
     keyId: tok.keyId,
     algorithm: tok.algorithm,
-    digest: hex(prepared.toBeSignedDigest),
+    digest: new Uint8Array(prepared.toBeSignedDigest), // 32 bytes; token.js sends it as hex
     document: { name: documentName, size },
   });
   const signature = signatureBytes(answer?.signature ?? answer);
@@ -446,9 +446,6 @@ function signatureBytes(v) {
   return asBytes(v);
 }
 
-function hex(b) {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * The PDF module's report (JSON it writes in the package's style: camelCase keys, `null` for
