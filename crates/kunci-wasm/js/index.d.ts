@@ -523,7 +523,8 @@ export interface PdfVerifyOptions {
  *
  * Rejects with a {@link KunciError}: the arguments' codes; the reader's for the PDF
  * (`"pdf.malformed"`, `"pdf.encrypted"`, `"pdf.limit.file_size"` over 128 MiB and the other
- * `"pdf.limit.*"`, `"pdf.no_such_page"`); `"pdf.cert_key_usage"` (a certificate without
+ * `"pdf.limit.*"`, `"pdf.no_such_page"`); `"pdf.certified_no_changes"` (a document certified
+ * to allow no changes); `"pdf.cert_key_usage"` (a certificate without
  * digitalSignature/nonRepudiation), `"cert.key_mismatch"`, `"key.unsupported"` (RSA under
  * 2048 bits); `"tsa.unreachable"` (network, HTTP status, a refused cross-origin request, or a
  * failing `timestamp` hook), `"pdf.bad_timestamp"` (an answer that is not a token over this

@@ -185,8 +185,7 @@ async function signOnToken(prepared, tok, documentName, size) {
   const answer = await token.signDigest({
     keyId: tok.keyId,
     algorithm: tok.algorithm,
-    // token.signDigest (h17host) takes the digest as a Uint8Array(32) and posts it as hex itself.
-    digest: Uint8Array.from(prepared.toBeSignedDigest),
+    digest: new Uint8Array(prepared.toBeSignedDigest), // 32 bytes; token.js sends it as hex
     document: { name: documentName, size },
   });
   const signature = signatureBytes(answer?.signature ?? answer);
