@@ -11,6 +11,8 @@
 //! - `cargo xtask walk [--scenario NAME]`: the portal walks alone (all, or the named ones),
 //!   with the builds they need; screenshots in `target/portal-walk/<scenario>/`.
 //! - `cargo xtask extension`: the browser extension, unpacked and zipped, in target/extension.
+//! - `cargo xtask dist`: the helper for Linux and Windows, the `.deb`, the `.msi` and the
+//!   extension's `.zip`/`.xpi`, in target/dist.
 //! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the libFuzzer targets of `fuzz/`.
 //! - `cargo xtask wasm`: builds the npm package `kunci` (settings in `wasm-pack.toml`).
 //! - `cargo xtask bench core`: kunci-core against the `openssl` command, medians and ratios.
@@ -21,6 +23,7 @@
 //!
 //! One cargo target folder is shared by every step, so each crate builds once.
 
+mod dist;
 mod drill;
 mod extension;
 mod fuzz;
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         ),
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
+        ["dist"] => dist::build(&root()).map(|_| ()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
         ["postgres"] => postgres::serve_foreground(),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
@@ -112,6 +116,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips
+  dist          the helper for Linux and Windows, the .deb, the .msi, the extension's .zip and
+                .xpi, in target/dist/
   fuzz [--seconds N] [--target NAME]
                 build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
                 executions, exec/s, corpus and findings; fails on any finding
