@@ -13,6 +13,7 @@
 //! - `cargo xtask extension`: the browser extension, unpacked and zipped, in target/extension.
 //! - `cargo xtask dist`: the helper for Linux and Windows, the `.deb`, the `.msi` and the
 //!   extension's `.zip`/`.xpi`, in target/dist.
+//! - `cargo xtask wine`: `kunci-host.exe` and the `.msi`, checked under Wine (a `ci` step).
 //! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the libFuzzer targets of `fuzz/`.
 //! - `cargo xtask wasm`: builds the npm package `kunci` (settings in `wasm-pack.toml`).
 //! - `cargo xtask bench core`: kunci-core against the `openssl` command, medians and ratios.
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
         ["dist"] => dist::build(&root()).map(|_| ()),
+        ["wine"] => dist::windows_under_wine(&root()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
         ["postgres"] => postgres::serve_foreground(),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
@@ -118,6 +120,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips
   dist          the helper for Linux and Windows, the .deb, the .msi, the extension's .zip and
                 .xpi, in target/dist/
+  wine          build kunci-host.exe and the .msi, then check both under Wine (ci's Windows step)
   fuzz [--seconds N] [--target NAME]
                 build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
                 executions, exec/s, corpus and findings; fails on any finding
@@ -222,6 +225,9 @@ fn ci(quick: bool) -> Result {
         );
         return Ok(());
     }
+    step("Windows: kunci-host.exe and the .msi under Wine", || {
+        dist::windows_under_wine(&root)
+    })?;
     // The drills run the debug binaries `cargo test` just built (kunci-drill's tests/cli.rs
     // makes it build the drill's binary too).
     let debug = root.join("target").join("debug");

@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 
 use crate::Result;
 
+/// Builds the Windows artefacts and checks them under Wine (`cargo xtask ci`'s Windows step).
+pub fn windows_under_wine(root: &Path) -> Result {
+    windows::wine_checks(root)
+}
+
 /// Builds every artefact into `target/dist/` and returns that folder.
 pub fn build(root: &Path) -> Result<PathBuf> {
     let out = root.join("target/dist");
