@@ -622,11 +622,24 @@ fn check_as_before(before: &Registry, after: &Registry, what: &str) -> Result {
     )
 }
 
-/// Reads the manifest a registry key names (a Windows path in the prefix).
-fn manifest_at(wine: &Wine, windows_path: &str) -> Result<Value> {
+/// Reads the manifest a registry key names (a Windows path in the prefix) and checks it:
+/// the host's name, stdio, `exe` as its path (exactly: no `\\?\` prefix), and the extension
+/// allowed (the add-on id for Firefox, the extension's origin for the others).
+fn check_manifest(wine: &Wine, windows_path: &str, exe: &str, firefox: bool) -> Result {
     let path = wine.unix(windows_path);
     let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let m: Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let allowed = if firefox {
+        m["allowed_extensions"] == json!([crate::extension::GECKO_ID])
+    } else {
+        m["allowed_origins"] == json!([EXTENSION_ORIGIN])
+    };
+    expect(
+        m["name"] == "id.kunci.host" && m["type"] == "stdio" && m["path"] == exe && allowed,
+        &format!("{windows_path} names {exe} and allows the extension"),
+        &m,
+    )
 }
 
 /// `install` writes HKCU keys and manifests, `doctor` reports them, `uninstall` removes keys,
@@ -655,28 +668,13 @@ fn install_doctor_uninstall(wine: &Wine, exe: &Path) -> Result {
     for ((_, firefox), key) in BROWSERS.iter().zip(&keys) {
         let manifest =
             default_of(&installed, key).ok_or_else(|| format!("install did not write {key}"))?;
-        let m = manifest_at(wine, &manifest)?;
-        expect(
-            m["path"] == exe_z.as_str(),
-            "the manifest names the exe without \\\\?\\",
-            &m["path"],
-        )?;
-        let allowed = if *firefox {
-            m["allowed_extensions"] == json!(["kunci@kunci.id"])
-        } else {
-            m["allowed_origins"] == json!([EXTENSION_ORIGIN])
-        };
-        expect(
-            allowed && m["name"] == "id.kunci.host",
-            "the manifest allows the extension",
-            &m,
-        )?;
+        check_manifest(wine, manifest, &exe_z, *firefox)?;
         expect(
             manifest.contains(r"\AppData\Local\kunci\"),
             "the manifest is in %LOCALAPPDATA%\\kunci",
             &manifest,
         )?;
-        local_dir = wine.unix(&manifest).parent().map(Path::to_path_buf);
+        local_dir = wine.unix(manifest).parent().map(Path::to_path_buf);
     }
     let doctor = wine.run(&[&exe_z, "doctor"], None)?;
     let report = text(&doctor.stdout);
@@ -746,22 +744,7 @@ fn msi_install_and_remove(wine: &Wine, msi: &Path, exe: &Path) -> Result {
             &format!("{key} names the installed manifest"),
             &manifest,
         )?;
-        let m = manifest_at(wine, &manifest)?;
-        expect(
-            m["path"] == program,
-            "the manifest's path is the installed exe",
-            &m["path"],
-        )?;
-        let allowed = if *firefox {
-            m["allowed_extensions"] == json!(["kunci@kunci.id"])
-        } else {
-            m["allowed_origins"] == json!([EXTENSION_ORIGIN])
-        };
-        expect(
-            allowed && m["type"] == "stdio",
-            "the manifest allows the extension",
-            &m,
-        )?;
+        check_manifest(wine, manifest, program, *firefox)?;
     }
     // The installed exe, started the way Chrome starts it (quoted path with a space).
     let r = chrome_launch(
