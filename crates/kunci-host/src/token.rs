@@ -33,6 +33,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+mod raw;
+
 const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -120,6 +122,13 @@ pub struct Token {
     pub pin_final_try: bool,
     /// `CKF_USER_PIN_LOCKED`: the PIN is locked.
     pub pin_locked: bool,
+    /// The CK_TOKEN_INFO fields that could not be read (`utc_time`), when any: the token is
+    /// listed and usable all the same. Absent from the reply when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<&'static str>,
+    /// `CKF_TOKEN_INITIALIZED`: only initialised tokens are listed.
+    #[serde(skip)]
+    initialized: bool,
 }
 
 impl Token {
@@ -134,6 +143,35 @@ impl Token {
             pin_count_low: info.user_pin_count_low(),
             pin_final_try: info.user_pin_final_try(),
             pin_locked: info.user_pin_locked(),
+            unreadable: Vec::new(),
+            initialized: info.token_initialized(),
+        }
+    }
+
+    /// The token from the raw CK_TOKEN_INFO, field by field: what does not parse is named in
+    /// `unreadable` instead of failing the whole token.
+    fn from_raw(slot: Slot, info: &cryptoki_sys::CK_TOKEN_INFO) -> Token {
+        use cryptoki_sys::{
+            CKF_CLOCK_ON_TOKEN, CKF_PROTECTED_AUTHENTICATION_PATH, CKF_TOKEN_INITIALIZED,
+            CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED,
+        };
+        let flags = info.flags;
+        let mut unreadable = Vec::new();
+        if flags & CKF_CLOCK_ON_TOKEN != 0 && raw::utc_time(&info.utcTime).is_none() {
+            unreadable.push("utc_time");
+        }
+        Token {
+            serial: raw::text(&info.serialNumber),
+            label: raw::text(&info.label),
+            manufacturer: raw::text(&info.manufacturerID),
+            model: raw::text(&info.model),
+            slot: slot.id(),
+            pin_pad: flags & CKF_PROTECTED_AUTHENTICATION_PATH != 0,
+            pin_count_low: flags & CKF_USER_PIN_COUNT_LOW != 0,
+            pin_final_try: flags & CKF_USER_PIN_FINAL_TRY != 0,
+            pin_locked: flags & CKF_USER_PIN_LOCKED != 0,
+            unreadable,
+            initialized: flags & CKF_TOKEN_INITIALIZED != 0,
         }
     }
 }
@@ -215,7 +253,8 @@ impl Module {
     }
 
     /// Every initialised token present, in slot order. Uninitialised tokens (SoftHSM's spare
-    /// slot, a blank card) hold no keys and take no PIN, so they are not offered.
+    /// slot, a blank card) hold no keys and take no PIN, so they are not offered. One slot
+    /// that cannot be read is left out (and logged), never the whole list.
     pub fn tokens(&self) -> Result<Vec<Token>> {
         let slots = self
             .ctx
@@ -223,30 +262,50 @@ impl Module {
             .map_err(|e| Error::from_pkcs11(e, "listing tokens"))?;
         let mut tokens = Vec::with_capacity(slots.len());
         for slot in slots {
-            match self.ctx.get_token_info(slot) {
-                Ok(info) if info.token_initialized() => tokens.push(Token::from_info(slot, &info)),
+            match self.token_at(slot) {
+                Ok(t) if t.initialized => tokens.push(t),
                 Ok(_) => {}
                 // A token pulled out between the two calls is simply not listed.
                 Err(CkError::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved, _)) => {}
-                Err(e) => return Err(Error::from_pkcs11(e, "listing tokens")),
+                Err(e) => eprintln!(
+                    "kunci-host: slot {} is left out: its token cannot be read ({e})",
+                    slot.id()
+                ),
             }
         }
         Ok(tokens)
     }
 
+    /// The token in `slot`: through cryptoki, or, when cryptoki refuses the structure (a field
+    /// it cannot parse, such as a `utcTime` that is not digits), from the raw CK_TOKEN_INFO
+    /// read field by field.
+    fn token_at(&self, slot: Slot) -> core::result::Result<Token, CkError> {
+        match self.ctx.get_token_info(slot) {
+            Ok(info) => Ok(Token::from_info(slot, &info)),
+            Err(CkError::Pkcs11(rv, f)) => Err(CkError::Pkcs11(rv, f)),
+            Err(refused) => match raw::token_info(&self.path, slot.id()) {
+                Ok(info) => Ok(Token::from_raw(slot, &info)),
+                Err(e) => {
+                    eprintln!("kunci-host: slot {}: {refused}; raw read: {e}", slot.id());
+                    Err(refused)
+                }
+            },
+        }
+    }
+
     /// The slot holding the token with serial `serial`.
-    fn find(&self, serial: &str) -> Result<(Slot, TokenInfo)> {
+    fn find(&self, serial: &str) -> Result<(Slot, Token)> {
         let wanted = serial.trim();
         let slots = self
             .ctx
             .get_slots_with_token()
             .map_err(|e| Error::from_pkcs11(e, "listing tokens"))?;
         for slot in slots {
-            if let Ok(info) = self.ctx.get_token_info(slot)
+            if let Ok(token) = self.token_at(slot)
                 && !wanted.is_empty()
-                && info.serial_number().trim() == wanted
+                && token.serial == wanted
             {
-                return Ok((slot, info));
+                return Ok((slot, token));
             }
         }
         Err(Error::TokenAbsent(wanted.to_owned()))
@@ -259,12 +318,12 @@ impl Module {
     /// in without a PIN when none is given. A wrong PIN reads the flags again to tell the
     /// holder when the next try is the last.
     pub fn login(&self, serial: &str, pin: Option<&Pin>) -> Result<LoggedIn> {
-        let (slot, info) = self.find(serial)?;
-        if info.user_pin_locked() {
+        let (slot, token) = self.find(serial)?;
+        if token.pin_locked {
             return Err(Error::PinLocked);
         }
         let pin = pin.filter(|p| !p.is_empty());
-        if pin.is_none() && !info.protected_authentication_path() {
+        if pin.is_none() && !token.pin_pad {
             return Err(Error::PinRequired);
         }
         let session = self
@@ -275,11 +334,11 @@ impl Module {
         match session.login(UserType::User, auth.as_ref()) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
             Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
-                let after = self.ctx.get_token_info(slot).ok();
-                if after.as_ref().is_some_and(TokenInfo::user_pin_locked) {
+                let after = self.token_at(slot).ok();
+                if after.as_ref().is_some_and(|t| t.pin_locked) {
                     return Err(Error::PinLocked);
                 }
-                let final_try = after.as_ref().is_some_and(TokenInfo::user_pin_final_try);
+                let final_try = after.as_ref().is_some_and(|t| t.pin_final_try);
                 return Err(Error::PinIncorrect {
                     tries_left: final_try.then_some(1),
                 });
