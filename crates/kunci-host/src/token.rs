@@ -229,17 +229,36 @@ impl fmt::Debug for Module {
 }
 
 impl Module {
-    /// Loads the module at `path` and calls `C_Initialize` (OS locking).
+    /// Loads the module at `path` and calls `C_Initialize` (OS locking). A path that does not
+    /// exist is `module.not_found`; a file that cannot be loaded (another architecture, a
+    /// missing library) or a module that refuses to start is `module.load_failed`.
     pub fn load(path: &Path) -> Result<Module> {
+        if !path.is_file() {
+            return Err(Error::ModuleNotFound(format!(
+                "the PKCS#11 module {} does not exist: install the token's driver, or point \
+                 \"module\" in the host config at the right file",
+                path.display()
+            )));
+        }
         let ctx = Pkcs11::new(path).map_err(|e| {
-            Error::ModuleNotFound(format!(
-                "the PKCS#11 module {} cannot be loaded ({e}): reinstall the token's driver",
+            Error::ModuleLoadFailed(format!(
+                "the PKCS#11 module {} exists but cannot be loaded ({e}): it may be built for \
+                 another system (a 32-bit driver for this 64-bit helper) or miss a library it \
+                 needs; reinstall the token's driver, or point \"module\" in the host config at \
+                 the right file",
                 path.display()
             ))
         })?;
         match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-            Err(e) => return Err(Error::from_pkcs11(e, "the module")),
+            Err(e) => {
+                return Err(Error::ModuleLoadFailed(format!(
+                    "the PKCS#11 module {} loaded but refused to start (C_Initialize: {e}): \
+                     check the driver's own settings (its daemon or service running, its \
+                     configuration file), or reinstall it",
+                    path.display()
+                )));
+            }
         }
         Ok(Module {
             ctx,
@@ -300,6 +319,9 @@ impl Module {
             .ctx
             .get_slots_with_token()
             .map_err(|e| Error::from_pkcs11(e, "listing tokens"))?;
+        if slots.is_empty() {
+            return Err(Error::NoToken);
+        }
         for slot in slots {
             if let Ok(token) = self.token_at(slot)
                 && !wanted.is_empty()
