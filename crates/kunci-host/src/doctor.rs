@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::config::{Config, ModuleChoice, find_module};
+use crate::error::Error;
 use crate::install::{self, Place, chromium_origin};
 use crate::token::Module;
-use crate::{Error, Host};
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,15 +113,13 @@ pub fn run(opts: &DoctorOptions) -> Vec<Check> {
     checks
 }
 
-/// Runs every check for the `doctor` op, with the host's own module: a second load of the
-/// same module would finalise it for the host when dropped.
-pub fn run_in(opts: &DoctorOptions, host: &mut Host) -> Vec<Check> {
+/// Runs every check for the `doctor` op, with the host's own `config` and `module` (as loaded
+/// for it): a second load of the same module would finalise it for the host when dropped.
+pub fn run_in(opts: &DoctorOptions, config: &Config, module: Result<&Module, Error>) -> Vec<Check> {
     let mut checks = Vec::new();
     checks_before_the_token(opts, &mut checks);
-    // The module the host itself uses: from the config it started with.
-    let config = host.config().clone();
-    if let Some(choice) = check_module_found(&config, &mut checks) {
-        check_token(host.module(), &choice, &mut checks);
+    if let Some(choice) = check_module_found(config, &mut checks) {
+        check_token(module, &choice, &mut checks);
     }
     checks
 }

@@ -169,17 +169,6 @@ impl Error {
         }
     }
 
-    /// For `host.too_old` and `extension.too_old`: the protocol this host speaks (newest) and
-    /// its version, so that the extension can show both.
-    pub fn host_protocol(&self) -> Option<(u32, &'static str)> {
-        match self {
-            Error::HostTooOld { host, .. } | Error::ExtensionTooOld { host, .. } => {
-                Some((crate::protocol::PROTOCOL_VERSION, host))
-            }
-            _ => None,
-        }
-    }
-
     /// The PKCS#11 function, for `pkcs11.failed`.
     pub fn function(&self) -> Option<&str> {
         match self {
@@ -263,7 +252,6 @@ mod tests {
         };
         assert_eq!(old_host.code(), "host.too_old");
         assert!(old_host.to_string().contains("update kunci-host"));
-        assert_eq!(old_host.host_protocol(), Some((1, "0.1.0")));
         let old_extension = Error::ExtensionTooOld {
             asked: 0,
             supported: 1,

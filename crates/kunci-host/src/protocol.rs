@@ -150,18 +150,15 @@ impl Host {
                 .unwrap_or_else(|| crate::install::DEFAULT_FIREFOX_ID.to_owned()),
             manifest_dir: None,
         };
-        let checks = crate::doctor::run_in(&opts, self);
+        let config = self.config.clone();
+        let module = self.module();
+        let checks = crate::doctor::run_in(&opts, &config, module);
         Ok(json!({
             "ok": checks.iter().all(|c| c.ok),
             "host": env!("CARGO_PKG_VERSION"),
             "protocol": PROTOCOL_VERSION,
             "checks": checks.iter().map(crate::doctor::Check::to_json).collect::<Vec<_>>(),
         }))
-    }
-
-    /// The config this host runs with.
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     /// `list_tokens`: every token present.
@@ -402,10 +399,11 @@ fn encode_reply(id: &Value, outcome: Result<Value>) -> Vec<u8> {
             if let Some(f) = e.function() {
                 error["function"] = json!(f);
             }
-            if let Some((protocol, host)) = e.host_protocol() {
-                error["protocol"] = json!(protocol);
+            if matches!(e, Error::HostTooOld { .. } | Error::ExtensionTooOld { .. }) {
+                // What this host speaks, so that the extension can show both sides.
+                error["protocol"] = json!(PROTOCOL_VERSION);
                 error["min_protocol"] = json!(MIN_PROTOCOL_VERSION);
-                error["host"] = json!(host);
+                error["host"] = json!(env!("CARGO_PKG_VERSION"));
             }
             json!({ "id": id, "ok": false, "error": error })
         }
@@ -677,7 +675,7 @@ mod tests {
 
         let real = reply(&mut host(), r#"{"id":7,"op":"doctor"}"#);
         let example = &p["examples"]["doctor"];
-        assert_eq!(keys(&example), keys(&real));
+        assert_eq!(keys(example), keys(&real));
         assert_eq!(keys(&example["result"]), keys(&real["result"]));
         let real_check = &real["result"]["checks"][0];
         for check in example["result"]["checks"].as_array().unwrap() {
