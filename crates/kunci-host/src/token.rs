@@ -105,6 +105,7 @@ impl Algorithm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Token {
     /// The token's serial number (CK_TOKEN_INFO.serialNumber, trimmed): how requests name it.
+    /// A serial that two listed tokens share, or an empty one, has `@<slot>` appended.
     pub serial: String,
     /// The token's label.
     pub label: String,
@@ -273,8 +274,15 @@ impl Module {
 
     /// Every initialised token present, in slot order. Uninitialised tokens (SoftHSM's spare
     /// slot, a blank card) hold no keys and take no PIN, so they are not offered. One slot
-    /// that cannot be read is left out (and logged), never the whole list.
+    /// that cannot be read is left out (and logged), never the whole list. A serial that two
+    /// tokens share (tpm2-pkcs11 gives every token `0000000000000000`), or an empty one, gets
+    /// `@<slot>` appended, so that each token can be named.
     pub fn tokens(&self) -> Result<Vec<Token>> {
+        Ok(self.listing()?.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// [`Module::tokens`] with each token's slot handle.
+    fn listing(&self) -> Result<Vec<(Slot, Token)>> {
         let slots = self
             .ctx
             .get_slots_with_token()
@@ -282,7 +290,7 @@ impl Module {
         let mut tokens = Vec::with_capacity(slots.len());
         for slot in slots {
             match self.token_at(slot) {
-                Ok(t) if t.initialized => tokens.push(t),
+                Ok(t) if t.initialized => tokens.push((slot, t)),
                 Ok(_) => {}
                 // A token pulled out between the two calls is simply not listed.
                 Err(CkError::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved, _)) => {}
@@ -290,6 +298,13 @@ impl Module {
                     "kunci-host: slot {} is left out: its token cannot be read ({e})",
                     slot.id()
                 ),
+            }
+        }
+        let serials: Vec<String> = tokens.iter().map(|(_, t)| t.serial.clone()).collect();
+        for (_, t) in &mut tokens {
+            let shared = serials.iter().filter(|s| **s == t.serial).count() > 1;
+            if shared || t.serial.is_empty() {
+                t.serial = format!("{}@{}", t.serial, t.slot);
             }
         }
         Ok(tokens)
@@ -312,25 +327,17 @@ impl Module {
         }
     }
 
-    /// The slot holding the token with serial `serial`.
+    /// The slot holding the token with serial `serial`, as [`Module::tokens`] names it.
     fn find(&self, serial: &str) -> Result<(Slot, Token)> {
         let wanted = serial.trim();
-        let slots = self
-            .ctx
-            .get_slots_with_token()
-            .map_err(|e| Error::from_pkcs11(e, "listing tokens"))?;
-        if slots.is_empty() {
+        let tokens = self.listing()?;
+        if tokens.is_empty() {
             return Err(Error::NoToken);
         }
-        for slot in slots {
-            if let Ok(token) = self.token_at(slot)
-                && !wanted.is_empty()
-                && token.serial == wanted
-            {
-                return Ok((slot, token));
-            }
-        }
-        Err(Error::TokenAbsent(wanted.to_owned()))
+        tokens
+            .into_iter()
+            .find(|(_, t)| !wanted.is_empty() && t.serial == wanted)
+            .ok_or_else(|| Error::TokenAbsent(wanted.to_owned()))
     }
 
     /// Opens a read-write session on the token `serial` and logs the user in.

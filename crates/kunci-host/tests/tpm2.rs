@@ -112,50 +112,33 @@ fn tpm2_world(label: &str) -> Option<(World, Swtpm, String)> {
         ("TSS2_LOG", PathBuf::from("all+ERROR")),
     ]);
     w.use_module(Path::new(TPM2_MODULE));
+    init_tpm_token(&w, &tool, label, 1);
+    let serial = w.serial_of(label);
+    Some((w, tpm, serial))
+}
+
+/// Initialises the token in tpm2-pkcs11's slot `slot` (1 for the first, then 2…) through
+/// PKCS#11: `C_InitToken` with the SO PIN 5678, then `C_InitPIN` with [`PIN`].
+fn init_tpm_token(w: &World, tool: &Path, label: &str, slot: u64) {
     let envs = w.envs();
     let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
-    run_ok(
-        &tool,
-        &[
-            "--module",
-            TPM2_MODULE,
-            "--init-token",
-            "--label",
-            label,
-            "--so-pin",
-            "5678",
-        ],
-        &envs,
-    );
-    run_ok(
-        &tool,
-        &[
-            "--module",
-            TPM2_MODULE,
-            "--login",
-            "--login-type",
-            "so",
-            "--so-pin",
-            "5678",
-            "--init-pin",
-            "--pin",
-            PIN,
-        ],
-        &envs,
-    );
-    let mut host = w.spawn();
-    let r = host.send(&request(1, "list_tokens", json!({})));
-    let serial = result(&r)["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["label"] == label)
-        .unwrap_or_else(|| panic!("token {label} not listed: {r}"))["serial"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    host.finish();
-    Some((w, tpm, serial))
+    let slot = slot.to_string();
+    let base = ["--module", TPM2_MODULE, "--slot", &slot];
+    let init_token = ["--init-token", "--label", label, "--so-pin", "5678"];
+    let init_pin = [
+        "--login",
+        "--login-type",
+        "so",
+        "--so-pin",
+        "5678",
+        "--init-pin",
+        "--pin",
+        PIN,
+    ];
+    for step in [&init_token[..], &init_pin[..]] {
+        let args: Vec<&str> = base.iter().chain(step).copied().collect();
+        run_ok(tool, &args, &envs);
+    }
 }
 
 #[test]
@@ -224,4 +207,43 @@ fn tpm2_wrong_pin_is_pin_incorrect_then_the_tpm_lockout_is_pin_locked() {
     );
     let r = attempt(&mut host, 20, PIN);
     assert_eq!(error_code(&r), "pin.locked");
+}
+
+#[test]
+fn two_tpm2_tokens_sharing_a_serial_are_each_listed_and_reachable() {
+    let Some((w, _tpm, first)) = tpm2_world("kunci-tpm-a") else {
+        return;
+    };
+    init_tpm_token(&w, &judge("pkcs11-tool").unwrap(), "kunci-tpm-b", 2);
+    let mut host = w.spawn();
+    let r = host.send(&request(1, "list_tokens", json!({})));
+    let tokens = result(&r)["tokens"].as_array().unwrap().clone();
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    // tpm2-pkcs11 gives both the same serial: the host tells them apart by slot.
+    let serial = |label: &str| {
+        let t = tokens.iter().find(|t| t["label"] == label).unwrap();
+        assert_eq!(
+            t["serial"],
+            format!("0000000000000000@{}", t["slot"]),
+            "{t}"
+        );
+        t["serial"].as_str().unwrap().to_owned()
+    };
+    let (a, b) = (serial("kunci-tpm-a"), serial("kunci-tpm-b"));
+    // Alone, the token was named by its serial as it is; once another shares it, by slot too.
+    assert_eq!(first, "0000000000000000");
+    assert_ne!(a, b);
+    // A key made on the second token is there, and not on the first.
+    let r = host.send(&request(
+        2,
+        "generate_key",
+        json!({"token": b, "pin": PIN, "algorithm": "p256"}),
+    ));
+    let key_id = result(&r)["key_id"].as_str().unwrap().to_owned();
+    let digest = hex::encode([7u8; 32]);
+    let sign = |token: &str| json!({"token": token, "pin": PIN, "key_id": key_id, "algorithm": "p256", "digest": digest});
+    result(&host.send(&request(3, "sign_digest", sign(&b))));
+    let r = host.send(&request(4, "sign_digest", sign(&a)));
+    assert_eq!(error_code(&r), "key.not_found");
+    host.finish();
 }

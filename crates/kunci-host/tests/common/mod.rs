@@ -128,6 +128,11 @@ impl World {
             ],
             &envs,
         );
+        self.serial_of(label)
+    }
+
+    /// The serial of the token labelled `label`, as a fresh host's `list_tokens` gives it.
+    pub fn serial_of(&self, label: &str) -> String {
         let mut host = self.spawn();
         let reply = host.send(&request(1, "list_tokens", json!({})));
         assert_eq!(reply["ok"], true, "{reply}");
