@@ -268,6 +268,10 @@ fn ci(quick: bool) -> Result {
         // again with other features: minutes for nothing).
         || web::test(&root),
     )?;
+    step(
+        "the .deb: built twice (same bytes), dpkg -i, the Chromium token walk on the system helper, dpkg --purge",
+        || dist::linux::check(&root),
+    )?;
     step("fuzz (cargo xtask fuzz --seconds 5: every target)", || {
         fuzz::fuzz(&root, &["--seconds", "5"])
     })?;
