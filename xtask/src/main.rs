@@ -77,6 +77,7 @@ fn main() -> ExitCode {
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
         ["dist"] => dist::build(&root()).map(|_| ()),
+        ["dist", "--check-deb"] => dist::linux::check(&root()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
         ["postgres"] => postgres::serve_foreground(),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
@@ -118,6 +119,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips
   dist          the helper for Linux and Windows, the .deb, the .msi, the extension's .zip and
                 .xpi, in target/dist/
+  dist --check-deb
+                (root) the .deb built twice (same bytes), dpkg -i, the Chromium token walk on the
+                installed helper, dpkg --purge leaving nothing (a step of ci)
   fuzz [--seconds N] [--target NAME]
                 build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
                 executions, exec/s, corpus and findings; fails on any finding

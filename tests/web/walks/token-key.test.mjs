@@ -284,6 +284,14 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
     }
   });
 
+  it('reads the policy the package installed', { skip: !SYSTEM, timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    await page.goto('chrome://policy');
+    await page.getByText('ExtensionSettings', { exact: true }).first().waitFor();
+    assert.match(await page.getByText(EXTENSION_ID).first().innerText(), /normal_installed/);
+    await page.close();
+  });
+
   it('refuses a page whose origin the helper does not allow', { timeout: 120_000 }, async () => {
     // The same portal under another name: another origin, not on the helper's allow-list.
     const other = portal.url.replace('127.0.0.1', 'localhost');

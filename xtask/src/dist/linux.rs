@@ -107,7 +107,10 @@ pub fn build(root: &Path, out: &Path) -> Result {
             version: &version,
             chromium_manifest: &chromium,
             firefox_manifest: &firefox,
-            chromium_policy: &chromium_policy(&extension_id, &setting(CHROMIUM_UPDATE_URL_ENV, CHROMIUM_UPDATE_URL)),
+            chromium_policy: &chromium_policy(
+                &extension_id,
+                &setting(CHROMIUM_UPDATE_URL_ENV, CHROMIUM_UPDATE_URL),
+            ),
             firefox_policy: &firefox_policy(
                 crate::extension::GECKO_ID,
                 &setting(FIREFOX_XPI_URL_ENV, FIREFOX_XPI_URL),
@@ -209,8 +212,7 @@ fn extension_id(root: &Path) -> Result<String> {
         .output()
         .map_err(|e| format!("cannot run node extension/tools/id.mjs: {e}"))?;
     let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if !out.status.success() || id.len() != 32 || !id.bytes().all(|b| (b'a'..=b'p').contains(&b))
-    {
+    if !out.status.success() || id.len() != 32 || !id.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
         return Err(format!(
             "node extension/tools/id.mjs gave no extension id ({}): {}",
             out.status,
@@ -314,7 +316,11 @@ fn package_files() -> Vec<(String, u32)> {
         (format!("{FIREFOX_HOSTS}/{MANIFEST_FILE}"), 0o644),
         (FIREFOX_POLICY.to_owned(), 0o644),
     ];
-    files.extend(CHROMIUM_HOSTS.iter().map(|d| (format!("{d}/{MANIFEST_FILE}"), 0o644)));
+    files.extend(
+        CHROMIUM_HOSTS
+            .iter()
+            .map(|d| (format!("{d}/{MANIFEST_FILE}"), 0o644)),
+    );
     files.extend(
         CHROMIUM_POLICIES
             .iter()
@@ -375,7 +381,11 @@ fn stage(root: &Path, staging: &Path, s: &Stage) -> Result {
         control(s.version, installed_kib, &glibc_needed(&host)?).as_bytes(),
         0o644,
     )?;
-    write(&debian.join("conffiles"), conffiles.concat().as_bytes(), 0o644)?;
+    write(
+        &debian.join("conffiles"),
+        conffiles.concat().as_bytes(),
+        0o644,
+    )?;
     write(&debian.join("md5sums"), md5sums.as_bytes(), 0o644)
 }
 
@@ -425,12 +435,7 @@ fn glibc_needed(binary: &[u8]) -> Result<String> {
         at = end.max(at + i + 1);
     }
     newest
-        .map(|n| {
-            n.iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(".")
-        })
+        .map(|n| n.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
         .ok_or_else(|| "dist.no_glibc: the helper names no GLIBC_2.* symbol version".to_owned())
 }
 
@@ -456,12 +461,7 @@ fn pack(staging: &Path, deb: &Path, epoch: u64) -> Result {
     normalise(staging, time)?;
     let epoch = epoch.to_string();
     run(Command::new("dpkg-deb")
-        .args([
-            "--root-owner-group",
-            "-Zxz",
-            "--threads-max=1",
-            "--build",
-        ])
+        .args(["--root-owner-group", "-Zxz", "--threads-max=1", "--build"])
         .arg(staging)
         .arg(deb)
         .env("SOURCE_DATE_EPOCH", &epoch)
@@ -591,13 +591,22 @@ fn inspect(deb: &Path, version: &str) -> Result<Vec<PathBuf>> {
     ] {
         let got = field(name)?;
         if got != want {
-            return Err(format!("{}: {name} is {got:?}, not {want:?}", deb.display()));
+            return Err(format!(
+                "{}: {name} is {got:?}, not {want:?}",
+                deb.display()
+            ));
         }
     }
     let info = output(Command::new("dpkg-deb").arg("--info").arg(deb))?;
     for member in ["control", "conffiles", "md5sums"] {
-        if !info.lines().any(|l| l.split_whitespace().last() == Some(member)) {
-            return Err(format!("{}: no {member} in dpkg-deb --info:\n{info}", deb.display()));
+        if !info
+            .lines()
+            .any(|l| l.split_whitespace().last() == Some(member))
+        {
+            return Err(format!(
+                "{}: no {member} in dpkg-deb --info:\n{info}",
+                deb.display()
+            ));
         }
     }
     let contents = output(Command::new("dpkg-deb").arg("--contents").arg(deb))?;
@@ -606,8 +615,7 @@ fn inspect(deb: &Path, version: &str) -> Result<Vec<PathBuf>> {
     for line in contents.lines() {
         // drwxr-xr-x root/root 0 2026-12-06 13:00 ./etc/
         let cols: Vec<&str> = line.split_whitespace().collect();
-        let (Some(mode), Some(owner), Some(path)) = (cols.first(), cols.get(1), cols.last())
-        else {
+        let (Some(mode), Some(owner), Some(path)) = (cols.first(), cols.get(1), cols.last()) else {
             continue;
         };
         if *owner != "root/root" {
@@ -625,7 +633,11 @@ fn inspect(deb: &Path, version: &str) -> Result<Vec<PathBuf>> {
     let want: BTreeSet<(String, String)> = package_files()
         .into_iter()
         .map(|(rel, mode)| {
-            let m = if mode == 0o755 { "-rwxr-xr-x" } else { "-rw-r--r--" };
+            let m = if mode == 0o755 {
+                "-rwxr-xr-x"
+            } else {
+                "-rw-r--r--"
+            };
             (rel, m.to_owned())
         })
         .collect();
@@ -635,7 +647,11 @@ fn inspect(deb: &Path, version: &str) -> Result<Vec<PathBuf>> {
             deb.display()
         ));
     }
-    println!("dist: {} holds {} files, as expected", deb.display(), want.len());
+    println!(
+        "dist: {} holds {} files, as expected",
+        deb.display(),
+        want.len()
+    );
     Ok(listed)
 }
 
@@ -665,6 +681,13 @@ fn install_walk_purge(root: &Path, deb: &Path, listed: &[PathBuf]) -> Result {
         dpkg(&["--purge", PACKAGE])?;
     }
     let existed: BTreeSet<&PathBuf> = listed.iter().filter(|p| p.exists()).collect();
+    // An empty folder no package owns (`/etc/opt` on a fresh Debian) is dpkg's to remove
+    // when the last package listing it goes: only files and other packages' folders must stay.
+    let kept: Vec<&PathBuf> = existed
+        .iter()
+        .copied()
+        .filter(|p| !p.is_dir() || owned_by_a_package(p))
+        .collect();
     let deb_arg = deb.display().to_string();
     dpkg(&["-i", &deb_arg])?;
     let walked = installed_helper_walk(root, listed);
@@ -674,7 +697,7 @@ fn install_walk_purge(root: &Path, deb: &Path, listed: &[PathBuf]) -> Result {
         .filter(|p| !existed.contains(p) && p.symlink_metadata().is_ok())
         .map(|p| p.display().to_string())
         .collect();
-    let lost: Vec<String> = existed
+    let lost: Vec<String> = kept
         .iter()
         .filter(|p| !p.exists())
         .map(|p| p.display().to_string())
@@ -715,6 +738,15 @@ fn installed_helper_walk(root: &Path, listed: &[PathBuf]) -> Result {
         .env("KUNCI_REQUIRE_PACKAGE", "1"))
 }
 
+/// Whether an installed package lists `path` (`dpkg-query --search`).
+fn owned_by_a_package(path: &Path) -> bool {
+    Command::new("dpkg-query")
+        .arg("--search")
+        .arg(path)
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
 /// Whether dpkg has the package installed (or its conffiles left).
 fn installed() -> Result<bool> {
     let out = Command::new("dpkg-query")
@@ -740,7 +772,11 @@ fn dpkg(args: &[&str]) -> Result {
             return Ok(());
         }
         if !stderr.contains("lock") || started.elapsed() > Duration::from_secs(600) {
-            return Err(format!("dpkg {} exited with {}", args.join(" "), out.status));
+            return Err(format!(
+                "dpkg {} exited with {}",
+                args.join(" "),
+                out.status
+            ));
         }
         std::thread::sleep(Duration::from_secs(5));
     }
@@ -784,7 +820,10 @@ mod tests {
                 .all(|(rel, _)| rel.starts_with("etc/") || rel.starts_with("usr/"))
         );
         let etc = files.iter().filter(|(r, _)| r.starts_with("etc/")).count();
-        assert_eq!(etc, 7, "3 Chromium-family manifests, 3 policies, Firefox's policy");
+        assert_eq!(
+            etc, 7,
+            "3 Chromium-family manifests, 3 policies, Firefox's policy"
+        );
     }
 
     #[test]
@@ -850,7 +889,10 @@ mod tests {
             debs.push(fs::read(&deb).unwrap_or_default());
         }
         assert!(!debs[0].is_empty());
-        assert_eq!(debs[0], debs[1], "the same tree packed twice gives the same bytes");
+        assert_eq!(
+            debs[0], debs[1],
+            "the same tree packed twice gives the same bytes"
+        );
         fs::remove_dir_all(&base).unwrap_or_default();
     }
 }
