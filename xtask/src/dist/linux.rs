@@ -63,6 +63,10 @@ const CHROMIUM_POLICY_FILE: &str = "kunci-extension.json";
 const FIREFOX_POLICY: &str = "etc/firefox/policies/policies.json";
 /// The copyright file Debian packages carry.
 const COPYRIGHT: &str = "usr/share/doc/kunci-host/copyright";
+/// The Debian changelog (gzipped), one entry for the version built.
+const CHANGELOG: &str = "usr/share/doc/kunci-host/changelog.gz";
+/// What lintian is told to accept (`packaging/linux/lintian-overrides`, with the reasons).
+const LINTIAN_OVERRIDES: &str = "usr/share/lintian/overrides/kunci-host";
 
 /// The Chromium-family update URL the policies name (an update manifest, as the Chrome Web
 /// Store's); a build setting.
@@ -105,6 +109,7 @@ pub fn build(root: &Path, out: &Path) -> Result {
         &Stage {
             host: &host,
             version: &version,
+            epoch,
             chromium_manifest: &chromium,
             firefox_manifest: &firefox,
             chromium_policy: &chromium_policy(
@@ -302,6 +307,7 @@ fn firefox_policy(addon_id: &str, install_url: &str) -> Value {
 struct Stage<'a> {
     host: &'a Path,
     version: &'a str,
+    epoch: u64,
     chromium_manifest: &'a str,
     firefox_manifest: &'a str,
     chromium_policy: &'a Value,
@@ -313,6 +319,8 @@ fn package_files() -> Vec<(String, u32)> {
     let mut files = vec![
         (format!("usr/bin/{PACKAGE}"), 0o755),
         (COPYRIGHT.to_owned(), 0o644),
+        (CHANGELOG.to_owned(), 0o644),
+        (LINTIAN_OVERRIDES.to_owned(), 0o644),
         (format!("{FIREFOX_HOSTS}/{MANIFEST_FILE}"), 0o644),
         (FIREFOX_POLICY.to_owned(), 0o644),
     ];
@@ -337,12 +345,19 @@ fn stage(root: &Path, staging: &Path, s: &Stage) -> Result {
     let firefox_policy = pretty(s.firefox_policy)?;
     let copyright = fs::read(root.join("packaging/linux/copyright"))
         .map_err(|e| format!("packaging/linux/copyright: {e}"))?;
+    let overrides = fs::read(root.join("packaging/linux/lintian-overrides"))
+        .map_err(|e| format!("packaging/linux/lintian-overrides: {e}"))?;
+    let changelog = changelog(s.version, s.epoch)?;
     let host = fs::read(s.host).map_err(|e| format!("{}: {e}", s.host.display()))?;
     for (rel, mode) in package_files() {
         let bytes: &[u8] = if rel.starts_with("usr/bin/") {
             &host
         } else if rel == COPYRIGHT {
             &copyright
+        } else if rel == CHANGELOG {
+            &changelog
+        } else if rel == LINTIAN_OVERRIDES {
+            &overrides
         } else if rel == FIREFOX_POLICY {
             firefox_policy.as_bytes()
         } else if rel.starts_with(FIREFOX_HOSTS) {
@@ -387,6 +402,34 @@ fn stage(root: &Path, staging: &Path, s: &Stage) -> Result {
         0o644,
     )?;
     write(&debian.join("md5sums"), md5sums.as_bytes(), 0o644)
+}
+
+/// The Debian changelog's one entry, dated `SOURCE_DATE_EPOCH`, gzipped without a name or
+/// time (`gzip -9n`) so that it is the same bytes every time.
+fn changelog(version: &str, epoch: u64) -> Result<Vec<u8>> {
+    let date = output(Command::new("date").args(["-u", "-R", "-d", &format!("@{epoch}")]))?;
+    let text = format!(
+        "{PACKAGE} ({version}) unstable; urgency=medium\n\n  * Built by `cargo xtask dist` from \
+         the kunci sources at this version.\n\n -- kunci <kunci@kunci.id>  {}\n",
+        date.trim()
+    );
+    let mut gzip = Command::new("gzip")
+        .args(["-9n", "--stdout"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run gzip: {e}"))?;
+    if let Some(mut stdin) = gzip.stdin.take() {
+        std::io::Write::write_all(&mut stdin, text.as_bytes())
+            .map_err(|e| format!("gzip: {e}"))?;
+    }
+    let out = gzip
+        .wait_with_output()
+        .map_err(|e| format!("gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip exited with {}", out.status));
+    }
+    Ok(out.stdout)
 }
 
 /// The control file.
@@ -812,7 +855,7 @@ mod tests {
     #[test]
     fn every_etc_file_is_a_conffile_and_the_rest_have_md5sums() {
         let files = package_files();
-        assert_eq!(files.len(), 10);
+        assert_eq!(files.len(), 12);
         assert!(files.contains(&("usr/bin/kunci-host".to_owned(), 0o755)));
         assert!(
             files
