@@ -420,12 +420,9 @@ fn changelog(version: &str, epoch: u64) -> Result<Vec<u8>> {
         .spawn()
         .map_err(|e| format!("cannot run gzip: {e}"))?;
     if let Some(mut stdin) = gzip.stdin.take() {
-        std::io::Write::write_all(&mut stdin, text.as_bytes())
-            .map_err(|e| format!("gzip: {e}"))?;
+        std::io::Write::write_all(&mut stdin, text.as_bytes()).map_err(|e| format!("gzip: {e}"))?;
     }
-    let out = gzip
-        .wait_with_output()
-        .map_err(|e| format!("gzip: {e}"))?;
+    let out = gzip.wait_with_output().map_err(|e| format!("gzip: {e}"))?;
     if !out.status.success() {
         return Err(format!("gzip exited with {}", out.status));
     }
