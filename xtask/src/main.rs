@@ -5,7 +5,8 @@
 //!   the test page's npm packages), then runs the tidy check, rustfmt, clippy (warnings
 //!   denied), every Rust test with the judges required, the wasm32 builds of kunci-core, the
 //!   npm package build, its tests in Chromium (wasm-bindgen-test and Playwright) and Node, and
-//!   the examples under every bundler. `.ci/run` calls exactly this.
+//!   the examples under every bundler, then the `.deb` (installed, walked on, purged).
+//!   `.ci/run` calls exactly this.
 //! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
 //!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
 //! - `cargo xtask walk [--scenario NAME]`: the portal walks alone (all, or the named ones),
