@@ -18,7 +18,8 @@
 //!
 //! `check` is the `.deb` step of `cargo xtask ci` (as root): it builds twice and compares the
 //! bytes, reads the package back (`dpkg-deb --info/--contents`, lintian when present), installs
-//! it with `dpkg -i`, runs the Chromium token walk against the system helper
+//! it with `dpkg -i`, checks that Firefox (when present) reads the policy, runs the Chromium
+//! token walk against the system helper
 //! (`KUNCI_HOST_SYSTEM=1`: no `kunci-host install`), then `dpkg --purge`s it, even after a
 //! failed walk, and fails if any path the package created is left.
 //!
@@ -771,11 +772,49 @@ fn installed_helper_walk(root: &Path, listed: &[PathBuf]) -> Result {
     }
     let version = output(Command::new(HOST_PATH).arg("--version"))?;
     println!("dist: {HOST_PATH} --version: {}", version.trim());
+    firefox_reads_policy(&root.join("target/deb/firefox"))?;
     run(Command::new("node")
         .args(["--test", "tests/web/walks/token-key.test.mjs"])
         .current_dir(root)
         .env("KUNCI_HOST_SYSTEM", "1")
         .env("KUNCI_REQUIRE_PACKAGE", "1"))
+}
+
+/// When Firefox is installed: a headless start on a fresh profile, with the policy engine's
+/// debug log on, reads the package's policies.json and finds the add-on's entry there.
+fn firefox_reads_policy(work: &Path) -> Result {
+    let Some(firefox) = ["firefox-esr", "firefox"]
+        .into_iter()
+        .find(|f| crate::which(f).is_some())
+    else {
+        println!("dist: no Firefox installed; its policy check skipped");
+        return Ok(());
+    };
+    fresh_dir(&work.join("profile"))?;
+    write(
+        &work.join("profile/user.js"),
+        b"user_pref(\"browser.policies.loglevel\", \"debug\");\n\
+          user_pref(\"browser.dom.window.dump.enabled\", true);\n",
+        0o644,
+    )?;
+    let out = Command::new("timeout")
+        .args(["120", firefox, "--headless", "--no-remote", "-profile"])
+        .arg(work.join("profile"))
+        .arg("--screenshot")
+        .arg(work.join("blank.png"))
+        .arg("about:blank")
+        .env("HOME", work)
+        .output()
+        .map_err(|e| format!("cannot run {firefox}: {e}"))?;
+    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    let path = format!("policies.json path = /{FIREFOX_POLICY}");
+    if !log.contains(&path) || !log.contains(crate::extension::GECKO_ID) {
+        return Err(format!(
+            "{firefox} did not read /{FIREFOX_POLICY} with the add-on's entry; its log:\n{log}"
+        ));
+    }
+    println!("dist: {firefox} reads /{FIREFOX_POLICY} and its ExtensionSettings entry");
+    Ok(())
 }
 
 /// Whether an installed package lists `path` (`dpkg-query --search`).
