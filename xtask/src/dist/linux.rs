@@ -9,8 +9,8 @@
 //! --root-owner-group`; the control files are written here (no cargo-deb: see
 //! docs/ARCHITECTURE.md). It holds `/usr/bin/kunci-host`, the system-wide native-messaging
 //! manifests where each browser reads them ([`CHROMIUM_HOSTS`], [`FIREFOX_HOSTS`]), the
-//! policies that offer the extension ([`CHROMIUM_POLICIES`], [`FIREFOX_POLICY`]) and the
-//! copyright file. The manifests are the ones `kunci-host install` itself writes, with the
+//! policies that offer the extension ([`CHROMIUM_POLICIES`], [`FIREFOX_POLICY`]), the
+//! copyright file, a changelog and lintian's overrides. The manifests are the ones `kunci-host install` itself writes, with the
 //! extension id `extension/tools/id.mjs` derives from the committed manifest's `key`; only
 //! their `path` is set to `/usr/bin/kunci-host`. Every file under `/etc` is a conffile, so
 //! `dpkg --purge` removes it. The same inputs give the same bytes: fixed modes, every time
@@ -59,8 +59,9 @@ const CHROMIUM_POLICIES: [&str; 3] = [
 ];
 /// The policy file's name in each Chromium-family policy folder.
 const CHROMIUM_POLICY_FILE: &str = "kunci-extension.json";
-/// Firefox's system policy file on Linux (`SysConfD/policies/policies.json`, read before the
-/// installation's `distribution/policies.json`, by Debian's firefox-esr and Mozilla's builds).
+/// Firefox's system policy file on Linux (`SysConfD/policies/policies.json`: Firefox's
+/// EnterprisePoliciesParent reads it before the installation's `distribution/policies.json`;
+/// `check` sees Debian's firefox-esr read it).
 const FIREFOX_POLICY: &str = "etc/firefox/policies/policies.json";
 /// The copyright file Debian packages carry.
 const COPYRIGHT: &str = "usr/share/doc/kunci-host/copyright";
@@ -115,11 +116,11 @@ pub fn build(root: &Path, out: &Path) -> Result {
             firefox_manifest: &firefox,
             chromium_policy: &chromium_policy(
                 &extension_id,
-                &setting(CHROMIUM_UPDATE_URL_ENV, CHROMIUM_UPDATE_URL),
+                &setting(CHROMIUM_UPDATE_URL_ENV, CHROMIUM_UPDATE_URL)?,
             ),
             firefox_policy: &firefox_policy(
                 crate::extension::GECKO_ID,
-                &setting(FIREFOX_XPI_URL_ENV, FIREFOX_XPI_URL),
+                &setting(FIREFOX_XPI_URL_ENV, FIREFOX_XPI_URL)?,
             ),
         },
     )?;
@@ -559,12 +560,20 @@ fn pretty(value: &Value) -> Result<String> {
     Ok(text)
 }
 
-/// A build setting: the environment variable when set and not empty, else the default.
-fn setting(env: &str, default: &str) -> String {
-    std::env::var(env)
+/// A URL build setting: the environment variable when set and not empty, else the default;
+/// browsers fetch extensions over HTTPS only, so anything else is refused here.
+fn setting(env: &str, default: &str) -> Result<String> {
+    let value = std::env::var(env)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_owned())
+        .unwrap_or_else(|| default.to_owned());
+    let host = value.strip_prefix("https://").unwrap_or("");
+    if host.is_empty() || host.starts_with('/') || value.contains(char::is_whitespace) {
+        return Err(format!(
+            "dist.bad_url: {env} is {value:?}: give an https:// URL (or unset it for {default})"
+        ));
+    }
+    Ok(value)
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -915,6 +924,19 @@ mod tests {
         let entry = &f["policies"]["ExtensionSettings"]["kunci@kunci.id"];
         assert_eq!(entry["installation_mode"], "normal_installed");
         assert_eq!(entry["install_url"], "https://u.example/k.xpi");
+    }
+
+    #[test]
+    fn url_settings_must_be_https() {
+        // Names no test sets, so the default is read.
+        let ok = setting("KUNCI_DIST_TEST_UNSET_URL", "https://a.example/u");
+        assert_eq!(ok.as_deref(), Ok("https://a.example/u"));
+        for bad in ["http://a.example/u", "https://", "a.example", "https://a b"] {
+            let err = setting("KUNCI_DIST_TEST_UNSET_URL", bad)
+                .err()
+                .unwrap_or_default();
+            assert!(err.starts_with("dist.bad_url:"), "{bad}: {err}");
+        }
     }
 
     #[test]
