@@ -34,14 +34,8 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // tpm2-pkcs11 on a software TPM, reached over TCP through tpm2-tss's swtpm TCTI. The two
     // libraries are told apart by their files.
     ("swtpm", "swtpm"),
-    (
-        "libtpm2-pkcs11-1",
-        "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so",
-    ),
-    (
-        "libtss2-tcti-swtpm0",
-        "/usr/lib/x86_64-linux-gnu/libtss2-tcti-swtpm.so.0",
-    ),
+    ("libtpm2-pkcs11-1", "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so"),
+    ("libtss2-tcti-swtpm0", "/usr/lib/x86_64-linux-gnu/libtss2-tcti-swtpm.so.0"),
     // The PDF signature judges (kunci-core/tests/pdf.rs, kunci-cli/tests/pdf.rs).
     ("poppler-utils", "pdfsig"),
     ("qpdf", "qpdf"),
