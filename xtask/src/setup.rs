@@ -7,7 +7,8 @@
 //! which needs root (CI and these machines run as root); `postgresql` for the throwaway test
 //! cluster (its `initdb` is not on PATH but in `/usr/lib/postgresql/*/bin`); Python
 //! `cryptography`, and pyHanko with its command line (the PDF signature judge), in a venv under
-//! `target/pyenv` from PyPI; `poppler-utils` (pdfsig) and `qpdf`, the other PDF judges; mingw-w64, Wine, wixl
+//! `target/pyenv` from PyPI; `poppler-utils` (pdfsig) and `qpdf`, the other PDF judges; `swtpm`, `libtpm2-pkcs11-1` and `libtss2-tcti-swtpm0`, the
+//! second PKCS#11 implementation the token tests drive beside SoftHSM2; mingw-w64, Wine, wixl
 //! and msitools for the Windows helper and its `.msi`; the browser tests' npm packages in
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
 //! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
@@ -18,7 +19,8 @@ use std::process::{Command, Stdio};
 
 use crate::{Result, run, which};
 
-/// Debian packages the tests use, and a program each provides (to tell whether it is there).
+/// Debian packages the tests use, and a program each provides (to tell whether it is there;
+/// an absolute path names a file instead, for library packages).
 const APT_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("libnss3-tools", "pk12util"),
@@ -29,6 +31,18 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // The USB-token path: SoftHSM2 is the PKCS#11 token in tests, pkcs11-tool (OpenSC) the judge.
     ("softhsm2", "softhsm2-util"),
     ("opensc", "pkcs11-tool"),
+    // The second PKCS#11 implementation the token tests drive (crates/kunci-host/tests/tpm2.rs):
+    // tpm2-pkcs11 on a software TPM, reached over TCP through tpm2-tss's swtpm TCTI. The two
+    // libraries are told apart by their files.
+    ("swtpm", "swtpm"),
+    (
+        "libtpm2-pkcs11-1",
+        "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so",
+    ),
+    (
+        "libtss2-tcti-swtpm0",
+        "/usr/lib/x86_64-linux-gnu/libtss2-tcti-swtpm.so.0",
+    ),
     // The PDF signature judges (kunci-core/tests/pdf.rs, kunci-cli/tests/pdf.rs).
     ("poppler-utils", "pdfsig"),
     ("qpdf", "qpdf"),
@@ -93,18 +107,11 @@ pub fn apt_install(packages: &[(&str, &str)]) -> Result {
     apt_get_install(&missing_packages(packages))
 }
 
-/// The packages of `packages` ((package, program it provides)) whose program is not on PATH
-/// (or, for an absolute path, not there).
+/// The packages of `packages` ((package, program it provides)) whose program is not on PATH.
 fn missing_packages<'a>(packages: &[(&'a str, &str)]) -> Vec<&'a str> {
     packages
         .iter()
-        .filter(|(_, bin)| {
-            if bin.starts_with('/') {
-                !Path::new(bin).is_file()
-            } else {
-                which(bin).is_none()
-            }
-        })
+        .filter(|(_, bin)| which(bin).is_none())
         .map(|(pkg, _)| *pkg)
         .collect()
 }

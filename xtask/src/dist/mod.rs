@@ -6,18 +6,13 @@
 //!   `.msi` (built on Linux with `wixl`), and their checks under Wine.
 //! - the extension as a Chromium `.zip` and a Firefox `.xpi` (from `cargo xtask extension`).
 
-mod linux;
-mod windows;
+pub mod linux;
+pub mod windows;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::Result;
-
-/// Builds the Windows artefacts and checks them under Wine (`cargo xtask ci`'s Windows step).
-pub fn windows_under_wine(root: &Path) -> Result {
-    windows::wine_checks(root)
-}
 
 /// Builds every artefact into `target/dist/` and returns that folder.
 pub fn build(root: &Path) -> Result<PathBuf> {

@@ -7,7 +7,7 @@
 //!   against the DLLs every Windows 10 has.
 //! - `kunci-host-<version>-x64.msi`: `wixl -a x64` on `packaging/windows/kunci.wxs`, with the
 //!   exe and the two committed manifests of `packaging/windows/` staged beside it.
-//! - [`wine_checks`]: a Wine prefix of its own under `target/wine/`, a persistent wineserver,
+//! - [`check`] (`cargo xtask dist --check-windows`, a step of `cargo xtask ci`): a Wine prefix of its own under `target/wine/`, a persistent wineserver,
 //!   and the test-only `bcryptprimitives.dll` stand-in (`packaging/windows/test/`: Wine 8 lacks
 //!   the DLL that Rust's std takes randomness from; never shipped). Then the exe's framing
 //!   (also through Chrome's `cmd /d /c` launch form), `install` / `doctor` / `uninstall`
@@ -150,7 +150,7 @@ const EXTENSION_ORIGIN: &str = "chrome-extension://lkedgilnpaeaifpjefgmjdlmalokk
 const ORIGIN: &str = "https://ams.example.go.id";
 
 /// `cargo xtask ci`'s Windows step: builds both artefacts, then runs every check under Wine.
-pub fn wine_checks(root: &Path) -> Result {
+pub fn check(root: &Path) -> Result {
     let out = root.join("target/dist");
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let t = Instant::now();
