@@ -7,9 +7,10 @@
 //!   against the DLLs every Windows 10 has.
 //! - `kunci-host-<version>-x64.msi`: `wixl -a x64` on `packaging/windows/kunci.wxs`, with the
 //!   exe and the two committed manifests of `packaging/windows/` staged beside it.
-//! - [`check`] (`cargo xtask dist --check-windows`, a step of `cargo xtask ci`): a Wine prefix of its own under `target/wine/`, a persistent wineserver,
-//!   and the test-only `bcryptprimitives.dll` stand-in (`packaging/windows/test/`: Wine 8 lacks
-//!   the DLL that Rust's std takes randomness from; never shipped). Then the exe's framing
+//! - [`check`] (`cargo xtask dist --check-windows`, a step of `cargo xtask ci`): a Wine
+//!   prefix of its own under `target/wine/`, a persistent wineserver, and the test-only
+//!   `bcryptprimitives.dll` stand-in (`packaging/windows/test/`: Wine 8 lacks the DLL that
+//!   Rust's std takes randomness from; never shipped). Then the exe's framing
 //!   (also through Chrome's `cmd /d /c` launch form), `install` / `doctor` / `uninstall`
 //!   against HKCU, and the `.msi` through `msiexec /i` and `/x` against HKLM and
 //!   `C:\Program Files\kunci`, each judged by Wine's own `reg query` and by the files in the
