@@ -12,8 +12,9 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The binary as manifests name it: absolute, and on Windows without the `\\?\` prefix.
 fn binary() -> std::path::PathBuf {
-    std::fs::canonicalize(env!("CARGO_BIN_EXE_kunci-host")).unwrap()
+    kunci_host::install::real_path(std::path::Path::new(env!("CARGO_BIN_EXE_kunci-host"))).unwrap()
 }
 
 #[test]
