@@ -8,7 +8,7 @@
 //!   the examples under every bundler. `.ci/run` calls exactly this.
 //! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
 //!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
-//! - `cargo xtask walk [--scenario NAME]`: the portal walks alone (all, or the named ones),
+//! - `cargo xtask walk [--scenario NAME] [--browser B]`: the portal walks alone (all, or the named ones),
 //!   with the builds they need; screenshots in `target/portal-walk/<scenario>/`.
 //! - `cargo xtask extension`: the browser extension, unpacked and zipped, in target/extension.
 //! - `cargo xtask dist`: the helper for Linux and Windows, the `.deb`, the `.msi` and the
@@ -94,9 +94,9 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
   serve [-- F]  build the npm package and kunci-ams, run the portal on 127.0.0.1:8080 (demo
                 accounts on first start; F: more `kunci-ams serve` flags, e.g. --auto-approve)
-  walk [--scenario NAME]... [--list]
-                the portal walks in headless Chromium (all, or the named ones), after building
-                what they need; screenshots in target/portal-walk/<scenario>/
+  walk [--scenario NAME]... [--browser chromium|firefox] [--list]
+                the portal walks in headless Chromium or Firefox (all, or the named ones), after
+                building what they need; screenshots in target/portal-walk/<scenario>/
   ci [--quick]  install test dependencies, then tidy, fmt, clippy, tests, wasm32 build, drills,
                 PostgreSQL, the npm package and browser walks, fuzzing (--quick: the inner
                 loop, no drills, PostgreSQL, npm package, browsers or fuzzing)
