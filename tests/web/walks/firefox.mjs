@@ -15,13 +15,13 @@
  * KUNCI_REQUIRE_PACKAGE=1 (CI) so a missing Firefox fails the walk instead of skipping it.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { ROOT } from '../common.mjs';
+import { freePort } from '../portal.mjs';
 
 export const GECKODRIVER = process.env.KUNCI_GECKODRIVER || join(ROOT, 'target/tools/bin/geckodriver');
 export const FIREFOX = process.env.KUNCI_FIREFOX || '/usr/bin/firefox-esr';
@@ -87,17 +87,6 @@ export function firefoxSkipReason() {
   const why = `missing ${missing.join(', ')}`;
   if (process.env.KUNCI_REQUIRE_PACKAGE === '1') throw new Error(`KUNCI_REQUIRE_PACKAGE=1 but ${why}`);
   return why;
-}
-
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -424,11 +413,6 @@ export class Tab {
     await this.cmd('DELETE', '/window');
     this.session.current = undefined;
   }
-}
-
-/** True when `program` is on PATH. */
-export function onPath(program) {
-  return spawnSync('which', [program]).status === 0;
 }
 
 /**

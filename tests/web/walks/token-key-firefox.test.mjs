@@ -27,12 +27,12 @@ import { after, before, describe, it } from 'node:test';
 
 import { ROOT } from '../common.mjs';
 import {
-  axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
+  DEMO_PASSWORD, axeViolations, portalSkipReason, screenshots, startPortal, tempFile,
 } from '../portal.mjs';
-import { DEMO_PASSWORD } from '../portal.mjs';
 import {
   EXTENSION_ORIGIN, FIREFOX_EXTENSION_DIR, GECKO_ID, firefoxSkipReason, launchFirefox, recordingProxy,
 } from './firefox.mjs';
+import { assertCertificateOnToken, run } from './token-judge.mjs';
 
 const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
 const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
@@ -56,12 +56,6 @@ function skipReason() {
 }
 
 const skip = skipReason();
-
-function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 /** The extension's window in `mode` ("origin" or "pin"), once Firefox has opened it. */
 function extensionWindow(firefox, mode, except) {
@@ -215,34 +209,17 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Firefox 
       await retry.fill({ css: '#pin' }, PIN);
       await retry.click({ css: '#submit' });
       await page.waitFor({ within: maker, text: '^Sertifikat siap disimpan$' }, 120_000);
+      // "Selesai": the extension's window closed itself (window.close() in a Firefox popup).
+      await page.waitUntil(async () => !(await firefox.session.handles()).includes(retry.handle), 10_000, 'the PIN window to close');
       assert.match(await page.prop({ within: maker, text: '^Berhasil:' }, 'textContent'), /ditulis ke token/);
       assert.equal(await page.isVisible({ within: maker, button: 'Simpan .p12' }), false, 'no .p12 for a token key');
       assert.equal(await page.isVisible({ within: maker, button: 'Simpan .pem' }), true, 'the .pem is offered');
       await step('sertifikat-di-token');
 
-      // pkcs11-tool: the private key is sensitive and never extractable, and the certificate
-      // carries the key's CKA_ID.
-      const objects = run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--login', '--pin', PIN, '--list-objects'], tokenEnv);
-      const blocks = objects.split(/\n(?=\S)/);
-      const key = blocks.find((b) => /^Private Key Object/.test(b));
-      const certObj = blocks.find((b) => /^Certificate Object/.test(b));
-      assert.ok(key && certObj, objects);
-      assert.match(key, /never extractable/);
-      assert.match(key, /sensitive/);
-      const idOf = (b) => (b.match(/^\s*ID:\s*([0-9a-f]+)/m) || [])[1];
-      assert.ok(idOf(key), key);
-      assert.equal(idOf(certObj), idOf(key), 'the certificate sits beside its key (same CKA_ID)');
-
-      // The certificate read back from the token is the issued one and chains to the CA.
-      const certFile = join(work, 'from-token.der');
-      run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--read-object', '--type', 'cert', '--id', idOf(key), '--output-file', certFile], tokenEnv);
-      const fromToken = openssl(['x509', '-inform', 'DER', '-in', certFile]);
-      const fp = (text) => openssl(['x509', '-noout', '-fingerprint', '-sha256'], text);
-      assert.equal(fp(fromToken), fp(fresh.pem));
-      const pemOf = async (path) => tempFile('ca.pem', openssl(['x509', '-inform', 'DER', '-in',
-        await tempFile('ca.der', Buffer.from(await (await fetch(`${portal.url}${path}`)).arrayBuffer()))]));
-      const leaf = await tempFile('leaf.pem', fromToken);
-      assert.match(openssl(['verify', '-CAfile', await pemOf('/ca/root.crt'), '-untrusted', await pemOf('/ca/issuing.crt'), leaf]), /OK/);
+      // pkcs11-tool and OpenSSL: the key on the token, the issued certificate beside it.
+      await assertCertificateOnToken({
+        module: SOFTHSM_MODULE, pin: PIN, tokenEnv, dir: work, issuedPem: fresh.pem, portalUrl: portal.url,
+      });
 
       // The PIN never reached the portal.
       assert.ok(proxy.requests.length > 20, 'the proxy saw the walk');
