@@ -198,7 +198,10 @@ pub fn firefox(root: &Path) -> Result {
     {
         return Ok(());
     }
-    println!("setup: cargo install geckodriver {GECKODRIVER_VERSION} into {}", tools.display());
+    println!(
+        "setup: cargo install geckodriver {GECKODRIVER_VERSION} into {}",
+        tools.display()
+    );
     let started = std::time::Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(Command::new(cargo)
