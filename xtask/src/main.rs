@@ -59,7 +59,8 @@ fn main() -> ExitCode {
         ["walk", rest @ ..] => walk::walk(&root(), rest),
         ["chaos", rest @ ..] => drill::chaos(&root(), rest),
         ["load", rest @ ..] => drill::load(&root(), rest),
-        ["setup"] => setup::all(&root()),
+        // Everything, Firefox and geckodriver too (ci installs those in its browser step only).
+        ["setup"] => setup::all(&root()).and_then(|()| setup::firefox(&root())),
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
         ["bench", "pdf"] => cargo(
@@ -115,7 +116,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   load --tsa [F]
                 C clients timestamping for S s (--concurrency 16 --seconds 30; --quick: 3 s):
                 tokens/s, latency, errors; goal >= 200 tokens/s
-  setup         only install what the tests need (rustup target, apt packages, Python venv)
+  setup         only install what the tests need (rustup target, apt packages, Python venv,
+                Firefox ESR and geckodriver)
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips

@@ -13,8 +13,9 @@
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
 //! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
 //! and 7 under the aliases vite5, vite6, vite7, Vite 8 as vite, webpack, esbuild: one install).
-//! `firefox` is apart, called only by the steps that drive Firefox (`web::test`, `cargo xtask
-//! walk`): Debian's `firefox-esr` and `geckodriver` built from its crate into `target/tools`.
+//! `firefox` is apart, called by `cargo xtask setup` and the steps that drive Firefox
+//! (`web::test`, `cargo xtask walk`), not by `ci --quick`: Debian's `firefox-esr` and
+//! `geckodriver` built from its crate into `target/tools`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
