@@ -194,7 +194,8 @@ fn b_t_from_a_tsa_over_http_and_b_lt_with_ocsp_and_crl() {
     judges_accept(pki, &bt, 1, false);
 
     let blt = dir.path().join("blt.pdf");
-    let ocsp = ocsp_url(pki, 1);
+    // Two OCSP questions: the signer's certificate and the TSA's.
+    let ocsp = ocsp_url(pki, 2);
     let crl = s(&pki.path("ca.crl.der"));
     ok(&sign(
         pki,
@@ -215,6 +216,37 @@ fn b_t_from_a_tsa_over_http_and_b_lt_with_ocsp_and_crl() {
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert!(codes.contains(&"pdf.verify.revocation_good"), "{codes:?}");
+    judges_accept(pki, &blt, 1, true);
+}
+
+#[test]
+fn b_lt_with_ocsp_alone_passes_pyhankos_ltv_check() {
+    // No CRL: the OCSP answers about the signer's and the TSA's certificates are all the
+    // DSS holds, and pyHanko's adesverify (in judges_accept) needs both.
+    let Some(pki) = pki() else { return };
+    let dir = common::tempdir();
+    let blt = dir.path().join("blt-ocsp.pdf");
+    let (tsa, ocsp) = (tsa_url(pki, 1), ocsp_url(pki, 2));
+    ok(&sign(
+        pki,
+        "p256",
+        &vector("plain.pdf"),
+        &blt,
+        &["--tsa", &tsa, "--ocsp", "--ocsp-url", &ocsp],
+    ));
+    let (valid, json) = verify_json(pki, &blt);
+    let codes: Vec<&str> = json["signatures"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(valid && json["signatures"][0]["level"] == "B-LT", "{json:#}");
+    assert!(
+        codes.contains(&"pdf.verify.revocation_good")
+            && codes.contains(&"pdf.verify.tsa_revocation_good"),
+        "{codes:?}"
+    );
     judges_accept(pki, &blt, 1, true);
 }
 

@@ -47,6 +47,19 @@ pub enum Check {
     RevocationRevoked,
     /// No revocation information for the signer's certificate (embedded or given).
     RevocationUnknown,
+    /// Every CA certificate between the signer's and the trust anchor is not revoked.
+    ChainRevocationGood,
+    /// A CA certificate between the signer's and the trust anchor is revoked (before the
+    /// timestamp, if there is one).
+    ChainRevoked,
+    /// No revocation information for a CA certificate between the signer's and the anchor.
+    ChainRevocationUnknown,
+    /// The TSA's certificate (and any CA between it and the anchor) is not revoked.
+    TsaRevocationGood,
+    /// The TSA's certificate (or a CA above it) was revoked when it made the timestamp.
+    TsaRevoked,
+    /// No revocation information for the TSA's certificate (or a CA above it).
+    TsaRevocationUnknown,
     /// The signature timestamp is over this signature and verifies.
     TimestampOk,
     /// The signature timestamp is broken, over other data, or from an untrusted TSA.
@@ -160,6 +173,36 @@ impl Check {
                 "Status pencabutan sertifikat penanda tangan tidak diketahui (tidak ada CRL atau OCSP).",
                 "The revocation status of the signer's certificate is unknown (no CRL or OCSP).",
             ),
+            Check::ChainRevocationGood => (
+                "pdf.verify.chain_revocation_good",
+                "Sertifikat otoritas penerbit di antara penanda tangan dan otoritas akar tidak dicabut.",
+                "The issuing authorities' certificates between the signer and the root are not revoked.",
+            ),
+            Check::ChainRevoked => (
+                "pdf.verify.chain_revoked",
+                "Sertifikat otoritas penerbit dalam rantai sertifikat penanda tangan telah dicabut.",
+                "An issuing authority's certificate in the signer's chain has been revoked.",
+            ),
+            Check::ChainRevocationUnknown => (
+                "pdf.verify.chain_revocation_unknown",
+                "Status pencabutan sertifikat otoritas penerbit dalam rantai tidak diketahui (tidak ada CRL atau OCSP).",
+                "The revocation status of an issuing authority's certificate in the chain is unknown (no CRL or OCSP).",
+            ),
+            Check::TsaRevocationGood => (
+                "pdf.verify.tsa_revocation_good",
+                "Sertifikat penerbit stempel waktu tidak dicabut.",
+                "The timestamp authority's certificate is not revoked.",
+            ),
+            Check::TsaRevoked => (
+                "pdf.verify.tsa_revoked",
+                "Sertifikat penerbit stempel waktu telah dicabut sebelum stempel waktu dibuat.",
+                "The timestamp authority's certificate was revoked before it made the timestamp.",
+            ),
+            Check::TsaRevocationUnknown => (
+                "pdf.verify.tsa_revocation_unknown",
+                "Status pencabutan sertifikat penerbit stempel waktu tidak diketahui (tidak ada CRL atau OCSP).",
+                "The revocation status of the timestamp authority's certificate is unknown (no CRL or OCSP).",
+            ),
             Check::TimestampOk => (
                 "pdf.verify.timestamp_ok",
                 "Stempel waktu sah membuktikan kapan tanda tangan dibuat.",
@@ -194,7 +237,7 @@ impl Check {
     }
 
     /// Every check, once (for tests and for pages that pre-translate).
-    pub const ALL: [Check; 25] = [
+    pub const ALL: [Check; 31] = [
         Check::NoSignatures,
         Check::ByteRangeOk,
         Check::ByteRangeBad,
@@ -214,6 +257,12 @@ impl Check {
         Check::RevocationGood,
         Check::RevocationRevoked,
         Check::RevocationUnknown,
+        Check::ChainRevocationGood,
+        Check::ChainRevoked,
+        Check::ChainRevocationUnknown,
+        Check::TsaRevocationGood,
+        Check::TsaRevoked,
+        Check::TsaRevocationUnknown,
         Check::TimestampOk,
         Check::TimestampBad,
         Check::TimestampAbsent,
