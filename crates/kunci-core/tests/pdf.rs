@@ -105,23 +105,79 @@ fn validation_certs(pki: &PdfPki, who: &str) -> Vec<Vec<u8>> {
 }
 
 /// B-LT with OCSP answers only, from the PKI's responder: one for each question
-/// `pdf::ocsp_questions` asks (the signer's certificate and the TSA's).
-fn sign_blt_ocsp(pki: &PdfPki, who: &str, pdf: &[u8]) -> Vec<u8> {
+/// `pdf::ocsp_questions` asks (the signer's certificate and the TSA's), or only the first
+/// (the signer's) without `all`.
+fn sign_blt_ocsp(pki: &PdfPki, who: &str, pdf: &[u8], all: bool) -> Vec<u8> {
     let openssl = common::judge("openssl").unwrap();
     let bt = sign_bt(pki, who, pdf);
     let certs = validation_certs(pki, who);
     let questions = pdf::ocsp_questions(&certs).unwrap();
     let asked: Vec<_> = questions.iter().map(|q| q.cert.clone()).collect();
     assert_eq!(asked, [certs[0].clone(), certs[2].clone()], "the signer's and the TSA's");
+    assert!(questions.iter().all(|q| q.url.is_some()), "both name their responder");
     let dss = Dss {
         ocsps: questions
             .iter()
+            .take(if all { 2 } else { 1 })
             .map(|q| pki.ocsp(&openssl, &q.request))
             .collect(),
         certs,
         crls: vec![],
     };
     pdf::add_dss(&bt, &dss, Limits::default()).unwrap()
+}
+
+/// The PKI's RSA and P-256 signers and its TSA re-issued by the root from the same keys with an
+/// authorityInfoAccess naming their OCSP responder, as kunci-ams's certificates do, in a copy
+/// of the CA's folder whose database knows them and whose `ts.cnf` signs with the re-issued TSA
+/// certificate; the responder they name is `openssl ocsp` over that database behind a local
+/// HTTP server. pyHanko's revocation check consults OCSP only for a certificate that names a
+/// responder, and then asks that responder itself (its `adesverify` has no switch to stop it).
+/// No NSS database: pdfsig is not asked.
+struct AiaPki {
+    pki: PdfPki,
+    _dir: tempfile::TempDir,
+}
+
+impl AiaPki {
+    fn new(pki: &PdfPki) -> AiaPki {
+        let dir = common::tempdir();
+        for f in [
+            "ca.cnf", "ca.key", "ca.pem", "index.txt", "crlnumber", "ts.cnf", "tsaserial", "tsa.key",
+            "rsa.enc.pem", "p256.enc.pem",
+        ] {
+            std::fs::copy(pki.path(f), dir.path().join(f)).unwrap();
+        }
+        // The re-issued certificates share their subjects with the first ones.
+        std::fs::write(dir.path().join("index.txt.attr"), "unique_subject = no\n").unwrap();
+        let responder = PdfPki {
+            dir: dir.path().to_path_buf(),
+        };
+        let openssl = common::judge("openssl").unwrap();
+        let url = common::serve_posts(64, move |q| responder.ocsp(&openssl, q));
+        let aia = format!("authorityInfoAccess=OCSP;URI:{url}\n");
+        for (name, ext, serial) in [("rsa", "signer.ext", "61"), ("p256", "signer.ext", "62"), ("tsa", "tsa.ext", "63")] {
+            let ext_text = std::fs::read_to_string(pki.path(ext)).unwrap() + &aia;
+            let ext_file = format!("{name}-aia.ext");
+            std::fs::write(dir.path().join(&ext_file), ext_text).unwrap();
+            let csr = pki.path(&format!("{name}.csr"));
+            let cert = format!("{name}.pem");
+            openssl_in(
+                dir.path(),
+                &[
+                    "x509", "-req", "-in", common::p(&csr), "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", serial,
+                    "-days", "1000", "-sha256", "-extfile", &ext_file, "-out", &cert,
+                ],
+            );
+            openssl_in(dir.path(), &["ca", "-config", "ca.cnf", "-valid", &cert]);
+        }
+        AiaPki {
+            pki: PdfPki {
+                dir: dir.path().to_path_buf(),
+            },
+            _dir: dir,
+        }
+    }
 }
 
 /// pyHanko's `sign <command>` (validate, adesverify) on `path`, trusting only the PKI's root.
@@ -769,15 +825,40 @@ fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
 
 #[test]
 fn b_lt_with_ocsp_only_passes_pyhankos_ltv_check_for_both_keys() {
-    // pyHanko's LTV check wants revocation data for the TSA's certificate too: with an OCSP
-    // answer about the signer alone it refused the file (a CRL of the root hid that).
+    // pyHanko 0.38 (pyhanko_certvalidator's _check_revocation) consults OCSP only for a
+    // certificate whose authorityInfoAccess names a responder: with the PKI's first
+    // certificates, which name none, an OCSP-only DSS gave "no revocation information", while a
+    // root's CRL is consulted regardless. kunci-ams's certificates name their responder; so do
+    // these.
     let Some(pki) = pki() else { return };
+    let aia = AiaPki::new(pki);
     for (who, file) in [("rsa", "plain.pdf"), ("p256", "objstm.pdf")] {
-        let signed = sign_blt_ocsp(pki, who, &vector(file));
-        judged_valid(pki, &signed, 1, true);
-        let report = kunci_verify(pki, &signed);
-        assert!(has(&report, 0, Check::TsaRevocationGood), "{report:#?}");
+        let signed = sign_blt_ocsp(&aia.pki, who, &vector(file), true);
+        let report = kunci_verify(&aia.pki, &signed);
+        assert!(report.valid && report.signatures[0].level == "B-LT", "{report:#?}");
+        assert!(
+            has(&report, 0, Check::RevocationGood) && has(&report, 0, Check::TsaRevocationGood),
+            "{report:#?}"
+        );
+        // adesverify only: `validate` reads no DSS.
+        let path = save(&signed, "blt-ocsp.pdf");
+        if let Some(pyhanko) = common::pyhanko() {
+            let out = pyhanko_judge(&pyhanko, &aia.pki, "adesverify", &path);
+            assert!(
+                out.status.success(),
+                "pyHanko adesverify: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
+    // kunci itself needs the TSA's answer for its TSA check: with the signer's alone, unknown.
+    let signer_only = sign_blt_ocsp(&aia.pki, "p256", &vector("plain.pdf"), false);
+    let report = kunci_verify(&aia.pki, &signer_only);
+    assert!(
+        report.valid && has(&report, 0, Check::TsaRevocationUnknown),
+        "{report:#?}"
+    );
 }
 
 /// A CA between the root and a signer: `inter.pem` (the root's, serial 40) issuing `leaf.pem`
