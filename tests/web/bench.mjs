@@ -45,6 +45,12 @@ const CORE_GZ_GOAL = 256 * 1024;
  * Node's zlib at level 9, as this table measures (GNU `gzip -9` made 931 521 of the same file).
  */
 const STRENGTH_GZ_BEFORE = 946_373;
+/**
+ * Issue 17: the core .wasm does not grow with PDF signing: 254 831 bytes with Node's zlib at
+ * level 9, as this table measures, before the PDF work was merged (c6199c7; GNU `gzip -9` made
+ * 253 162 of the same file).
+ */
+const CORE_GZ_BEFORE_PDF = 254_831;
 /** Issue 17: the PDF .wasm, gzipped, at most this (250 KiB). */
 const PDF_GZ_GOAL = 250 * 1024;
 /** Issue 17: signing and verifying a 10 MB PDF in Chromium, each under this. */
@@ -494,7 +500,11 @@ function render(results, sizes, env, hasKunci) {
     sizeTable.push([row.label, kib(row.raw), kib(row.gz), goal, ok === null ? '' : ok ? 'meets' : 'misses']);
   };
   if (hasKunci) {
-    sizeRow(sizes.core, `≤ ${kib(CORE_GZ_GOAL)} gzipped (issue 14)`, sizes.core.gz <= CORE_GZ_GOAL);
+    sizeRow(
+      sizes.core,
+      `≤ ${kib(CORE_GZ_GOAL)} gzipped (issue 14); ≤ ${CORE_GZ_BEFORE_PDF} B, as before PDF signing (issue 17)`,
+      sizes.core.gz <= CORE_GZ_GOAL && sizes.core.gz <= CORE_GZ_BEFORE_PDF,
+    );
     sizeRow(sizes.extra, '', null);
     sizeRow(sizes.pdf, `≤ ${kib(PDF_GZ_GOAL)} gzipped (issue 17)`, sizes.pdf.gz <= PDF_GZ_GOAL);
     sizeRow(

@@ -780,13 +780,18 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
                         }
                         eprintln!(
                             "kunci: {} names no OCSP responder; give --crl for it",
-                            cert::parse(&q.cert).map_or_else(|_| "a certificate".into(), |c| c.subject)
+                            cert::parse(&q.cert)
+                                .map_or_else(|_| "a certificate".into(), |c| c.subject)
                         );
                         continue;
                     };
-                    let answer = pdf_io::post(&url, "application/ocsp-request", &q.request)
-                        .map_err(cli_err("cli.ocsp"))?;
-                    dss.ocsps.push(answer);
+                    match pdf_io::post(&url, "application/ocsp-request", &q.request) {
+                        Ok(answer) => dss.ocsps.push(answer),
+                        Err(e) if is_signer => return Err(cli_err("cli.ocsp")(e)),
+                        // The signer's answer is what B-LT requires; another certificate's
+                        // is left to --crl.
+                        Err(e) => eprintln!("kunci: no OCSP answer from {url}: {e}"),
+                    }
                 }
             }
             for path in &crl {

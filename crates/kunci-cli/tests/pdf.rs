@@ -242,7 +242,10 @@ fn b_lt_with_ocsp_alone_answers_for_the_signer_and_the_tsa() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert!(valid && json["signatures"][0]["level"] == "B-LT", "{json:#}");
+    assert!(
+        valid && json["signatures"][0]["level"] == "B-LT",
+        "{json:#}"
+    );
     assert!(
         codes.contains(&"pdf.verify.revocation_good")
             && codes.contains(&"pdf.verify.tsa_revocation_good"),

@@ -113,8 +113,15 @@ fn sign_blt_ocsp(pki: &PdfPki, who: &str, pdf: &[u8], all: bool) -> Vec<u8> {
     let certs = validation_certs(pki, who);
     let questions = pdf::ocsp_questions(&certs).unwrap();
     let asked: Vec<_> = questions.iter().map(|q| q.cert.clone()).collect();
-    assert_eq!(asked, [certs[0].clone(), certs[2].clone()], "the signer's and the TSA's");
-    assert!(questions.iter().all(|q| q.url.is_some()), "both name their responder");
+    assert_eq!(
+        asked,
+        [certs[0].clone(), certs[2].clone()],
+        "the signer's and the TSA's"
+    );
+    assert!(
+        questions.iter().all(|q| q.url.is_some()),
+        "both name their responder"
+    );
     let dss = Dss {
         ocsps: questions
             .iter()
@@ -143,8 +150,16 @@ impl AiaPki {
     fn new(pki: &PdfPki) -> AiaPki {
         let dir = common::tempdir();
         for f in [
-            "ca.cnf", "ca.key", "ca.pem", "index.txt", "crlnumber", "ts.cnf", "tsaserial", "tsa.key",
-            "rsa.enc.pem", "p256.enc.pem",
+            "ca.cnf",
+            "ca.key",
+            "ca.pem",
+            "index.txt",
+            "crlnumber",
+            "ts.cnf",
+            "tsaserial",
+            "tsa.key",
+            "rsa.enc.pem",
+            "p256.enc.pem",
         ] {
             std::fs::copy(pki.path(f), dir.path().join(f)).unwrap();
         }
@@ -156,7 +171,11 @@ impl AiaPki {
         let openssl = common::judge("openssl").unwrap();
         let url = common::serve_posts(64, move |q| responder.ocsp(&openssl, q));
         let aia = format!("authorityInfoAccess=OCSP;URI:{url}\n");
-        for (name, ext, serial) in [("rsa", "signer.ext", "61"), ("p256", "signer.ext", "62"), ("tsa", "tsa.ext", "63")] {
+        for (name, ext, serial) in [
+            ("rsa", "signer.ext", "61"),
+            ("p256", "signer.ext", "62"),
+            ("tsa", "tsa.ext", "63"),
+        ] {
             let ext_text = std::fs::read_to_string(pki.path(ext)).unwrap() + &aia;
             let ext_file = format!("{name}-aia.ext");
             std::fs::write(dir.path().join(&ext_file), ext_text).unwrap();
@@ -165,8 +184,23 @@ impl AiaPki {
             openssl_in(
                 dir.path(),
                 &[
-                    "x509", "-req", "-in", common::p(&csr), "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", serial,
-                    "-days", "1000", "-sha256", "-extfile", &ext_file, "-out", &cert,
+                    "x509",
+                    "-req",
+                    "-in",
+                    common::p(&csr),
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-set_serial",
+                    serial,
+                    "-days",
+                    "1000",
+                    "-sha256",
+                    "-extfile",
+                    &ext_file,
+                    "-out",
+                    &cert,
                 ],
             );
             openssl_in(dir.path(), &["ca", "-config", "ca.cnf", "-valid", &cert]);
@@ -753,7 +787,14 @@ fn revoked(pki: &PdfPki, certs: &[PathBuf]) -> Revoked {
     for cert in certs {
         in_dir(&["ca", "-config", "ca.cnf", "-revoke", common::p(cert)]);
     }
-    in_dir(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "revoked.crl.pem"]);
+    in_dir(&[
+        "ca",
+        "-config",
+        "ca.cnf",
+        "-gencrl",
+        "-out",
+        "revoked.crl.pem",
+    ]);
     in_dir(&[
         "crl",
         "-in",
@@ -835,7 +876,10 @@ fn b_lt_with_ocsp_only_passes_pyhankos_ltv_check_for_both_keys() {
     for (who, file) in [("rsa", "plain.pdf"), ("p256", "objstm.pdf")] {
         let signed = sign_blt_ocsp(&aia.pki, who, &vector(file), true);
         let report = kunci_verify(&aia.pki, &signed);
-        assert!(report.valid && report.signatures[0].level == "B-LT", "{report:#?}");
+        assert!(
+            report.valid && report.signatures[0].level == "B-LT",
+            "{report:#?}"
+        );
         assert!(
             has(&report, 0, Check::RevocationGood) && has(&report, 0, Check::TsaRevocationGood),
             "{report:#?}"
@@ -877,19 +921,60 @@ impl Intermediate {
             "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
              subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
         );
-        let (ca, ca_key, leaf_ext) = (pki.path("ca.pem"), pki.path("ca.key"), pki.path("signer.ext"));
+        let (ca, ca_key, leaf_ext) = (
+            pki.path("ca.pem"),
+            pki.path("ca.key"),
+            pki.path("signer.ext"),
+        );
         for (name, cn, issuer, issuer_key, ext, serial) in [
-            ("inter", "Kunci PDF Test Intermediate", common::p(&ca), common::p(&ca_key), "inter.ext", "40"),
-            ("leaf", "Penanda Tangan Bawah", "inter.pem", "inter.key", common::p(&leaf_ext), "41"),
+            (
+                "inter",
+                "Kunci PDF Test Intermediate",
+                common::p(&ca),
+                common::p(&ca_key),
+                "inter.ext",
+                "40",
+            ),
+            (
+                "leaf",
+                "Penanda Tangan Bawah",
+                "inter.pem",
+                "inter.key",
+                common::p(&leaf_ext),
+                "41",
+            ),
         ] {
             let key = format!("{name}.key");
             let csr = format!("{name}.csr");
-            o(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
+            o(&[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &key,
+            ]);
             let subj = format!("/C=ID/O=Kunci PDF Test/CN={cn}");
             o(&["req", "-new", "-key", &key, "-subj", &subj, "-out", &csr]);
             o(&[
-                "x509", "-req", "-in", &csr, "-CA", issuer, "-CAkey", issuer_key, "-set_serial", serial,
-                "-days", "900", "-sha256", "-extfile", ext, "-out", &format!("{name}.pem"),
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                issuer,
+                "-CAkey",
+                issuer_key,
+                "-set_serial",
+                serial,
+                "-days",
+                "900",
+                "-sha256",
+                "-extfile",
+                ext,
+                "-out",
+                &format!("{name}.pem"),
             ]);
         }
         write("inter-index.txt", "");
@@ -900,8 +985,23 @@ impl Intermediate {
              crlnumber = ./inter-crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n\
              certificate = ./inter.pem\nprivate_key = ./inter.key\n",
         );
-        o(&["ca", "-config", "inter.cnf", "-gencrl", "-out", "inter.crl.pem"]);
-        o(&["crl", "-in", "inter.crl.pem", "-outform", "DER", "-out", "inter.crl"]);
+        o(&[
+            "ca",
+            "-config",
+            "inter.cnf",
+            "-gencrl",
+            "-out",
+            "inter.crl.pem",
+        ]);
+        o(&[
+            "crl",
+            "-in",
+            "inter.crl.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "inter.crl",
+        ]);
         Intermediate { dir }
     }
 
@@ -910,7 +1010,8 @@ impl Intermediate {
     }
 
     fn der(&self, name: &str) -> Vec<u8> {
-        kunci_core::pem::der_or_pem(&std::fs::read(self.path(name)).unwrap(), &["CERTIFICATE"]).unwrap()
+        kunci_core::pem::der_or_pem(&std::fs::read(self.path(name)).unwrap(), &["CERTIFICATE"])
+            .unwrap()
     }
 
     /// `pdf` signed B-B by the leaf, the chain (intermediate, root) in the signature.
@@ -949,13 +1050,22 @@ fn a_revoked_intermediate_ca_is_reported_and_a_good_one_passes() {
     // The intermediate's CRL alone: the signer is good, the intermediate unknown (a warning).
     let report = with_crls(vec![inter_crl.clone()]);
     assert!(report.valid, "{report:#?}");
-    assert!(has(&report, 0, Check::ChainRevocationUnknown), "{report:#?}");
+    assert!(
+        has(&report, 0, Check::ChainRevocationUnknown),
+        "{report:#?}"
+    );
 
     // The root revoked the intermediate: the signature is not valid, and says why.
     let revoked = revoked(pki, &[inter.path("inter.pem")]);
     let report = with_crls(vec![inter_crl, revoked.crl.clone()]);
-    assert!(!report.valid && has(&report, 0, Check::ChainRevoked), "{report:#?}");
-    assert!(has(&report, 0, Check::RevocationGood), "the signer itself is not revoked");
+    assert!(
+        !report.valid && has(&report, 0, Check::ChainRevoked),
+        "{report:#?}"
+    );
+    assert!(
+        has(&report, 0, Check::RevocationGood),
+        "the signer itself is not revoked"
+    );
     let json = serde_json::to_value(&report).unwrap();
     let finding = json["signatures"][0]["findings"]
         .as_array()
@@ -963,8 +1073,17 @@ fn a_revoked_intermediate_ca_is_reported_and_a_good_one_passes() {
         .iter()
         .find(|f| f["code"] == "pdf.verify.chain_revoked")
         .unwrap();
-    assert!(finding["detail"].as_str().unwrap().contains("Kunci PDF Test Intermediate"), "{finding}");
-    assert!(finding["id"].as_str().unwrap().contains("dicabut"), "{finding}");
+    assert!(
+        finding["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Kunci PDF Test Intermediate"),
+        "{finding}"
+    );
+    assert!(
+        finding["id"].as_str().unwrap().contains("dicabut"),
+        "{finding}"
+    );
 
     // The same from the root's OCSP responder instead of its CRL.
     let openssl = common::judge("openssl").unwrap();
@@ -977,7 +1096,10 @@ fn a_revoked_intermediate_ca_is_reported_and_a_good_one_passes() {
         ..VerifyOptions::default()
     };
     let report = pdf::verify(&signed, &options).unwrap();
-    assert!(!report.valid && has(&report, 0, Check::ChainRevoked), "{report:#?}");
+    assert!(
+        !report.valid && has(&report, 0, Check::ChainRevoked),
+        "{report:#?}"
+    );
 }
 
 #[test]
@@ -996,13 +1118,25 @@ fn a_tsa_revoked_before_its_timestamp_is_reported() {
         pdf::verify(&signed, &options).unwrap()
     };
     let report = verify_with(&revoked.crl);
-    assert!(!report.valid && has(&report, 0, Check::TsaRevoked), "{report:#?}");
-    assert!(has(&report, 0, Check::RevocationGood), "the signer itself is not revoked");
+    assert!(
+        !report.valid && has(&report, 0, Check::TsaRevoked),
+        "{report:#?}"
+    );
+    assert!(
+        has(&report, 0, Check::RevocationGood),
+        "the signer itself is not revoked"
+    );
     let report = verify_with(&std::fs::read(pki.path("ca.crl.der")).unwrap());
-    assert!(report.valid && has(&report, 0, Check::TsaRevocationGood), "{report:#?}");
+    assert!(
+        report.valid && has(&report, 0, Check::TsaRevocationGood),
+        "{report:#?}"
+    );
     // B-T without any revocation data: the TSA's status is unknown, a warning.
     let report = kunci_verify(pki, &signed);
-    assert!(report.valid && has(&report, 0, Check::TsaRevocationUnknown), "{report:#?}");
+    assert!(
+        report.valid && has(&report, 0, Check::TsaRevocationUnknown),
+        "{report:#?}"
+    );
 }
 
 #[test]

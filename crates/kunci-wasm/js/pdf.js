@@ -235,14 +235,15 @@ async function revocationData(eng, signer, o, dss) {
       throw new KunciError('ocsp.refused', `signPdf: the OCSP responder at ${url} ${status === null ? 'answered with something that is not an OCSP response' : `refused the request (status ${status})`}`);
     }
     dss.ocsps.push(answer);
-    // The TSA's certificate and any CA between the signer's and the root want answers too
-    // (pyHanko's LTV check): asked where a certificate names its responder, as pyHanko uses
-    // an OCSP answer only then. The signer's comes first in dss.certs; a root asks nothing.
+    // The TSA's certificate and any CA between the signer's and the root: an answer where a
+    // certificate names its responder (kunci's verifier checks them too; pyHanko consults OCSP
+    // only for such certificates). Best effort: the signer's answer is what B-LT requires, so a
+    // failure here leaves that certificate to CRLs. The signer's comes first; a root asks nothing.
     for (const der of dss.certs.slice(1)) {
       const more = await eng.ocspPlan(der, dss.certs);
       if (!more.url || !more.request) continue;
-      const extra = await fetchRevocation(o, { type: 'ocsp', url: more.url, request: more.request });
-      if (ocspStatus(extra) === 0) dss.ocsps.push(extra);
+      const extra = await fetchRevocation(o, { type: 'ocsp', url: more.url, request: more.request }).catch(() => null);
+      if (extra && ocspStatus(extra) === 0) dss.ocsps.push(extra);
     }
   }
   for (const crl of o.crls ?? []) {

@@ -32,11 +32,11 @@ mod update;
 mod verify;
 
 pub use document::Limits;
+pub use revocation::{OcspQuestion, ocsp_questions};
 pub use sign::{
     DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
     sign,
 };
-pub use revocation::{OcspQuestion, ocsp_questions};
 pub use stamp::Stamp;
 pub use texts::Check;
 pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};

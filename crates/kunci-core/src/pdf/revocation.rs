@@ -66,6 +66,9 @@ mod tests {
 
     #[test]
     fn unreadable_certificates_ask_nothing() {
-        assert_eq!(ocsp_questions(&[b"not a certificate".to_vec()]).unwrap(), []);
+        assert_eq!(
+            ocsp_questions(&[b"not a certificate".to_vec()]).unwrap(),
+            []
+        );
     }
 }
