@@ -175,18 +175,18 @@ impl Check {
             ),
             Check::ChainRevocationGood => (
                 "pdf.verify.chain_revocation_good",
-                "Sertifikat otoritas penerbit di antara penanda tangan dan otoritas akar tidak dicabut.",
-                "The issuing authorities' certificates between the signer and the root are not revoked.",
+                "Sertifikat otoritas penerbit tidak dicabut.",
+                "The issuing authorities' certificates are not revoked.",
             ),
             Check::ChainRevoked => (
                 "pdf.verify.chain_revoked",
-                "Sertifikat otoritas penerbit dalam rantai sertifikat penanda tangan telah dicabut.",
-                "An issuing authority's certificate in the signer's chain has been revoked.",
+                "Sertifikat otoritas penerbit telah dicabut.",
+                "An issuing authority's certificate has been revoked.",
             ),
             Check::ChainRevocationUnknown => (
                 "pdf.verify.chain_revocation_unknown",
-                "Status pencabutan sertifikat otoritas penerbit dalam rantai tidak diketahui (tidak ada CRL atau OCSP).",
-                "The revocation status of an issuing authority's certificate in the chain is unknown (no CRL or OCSP).",
+                "Status pencabutan sertifikat otoritas penerbit tidak diketahui.",
+                "An issuing authority's revocation status is unknown.",
             ),
             Check::TsaRevocationGood => (
                 "pdf.verify.tsa_revocation_good",
@@ -195,13 +195,13 @@ impl Check {
             ),
             Check::TsaRevoked => (
                 "pdf.verify.tsa_revoked",
-                "Sertifikat penerbit stempel waktu telah dicabut sebelum stempel waktu dibuat.",
-                "The timestamp authority's certificate was revoked before it made the timestamp.",
+                "Sertifikat penerbit stempel waktu dicabut sebelum stempel waktu dibuat.",
+                "The timestamp authority's certificate was revoked before the timestamp.",
             ),
             Check::TsaRevocationUnknown => (
                 "pdf.verify.tsa_revocation_unknown",
-                "Status pencabutan sertifikat penerbit stempel waktu tidak diketahui (tidak ada CRL atau OCSP).",
-                "The revocation status of the timestamp authority's certificate is unknown (no CRL or OCSP).",
+                "Status pencabutan sertifikat penerbit stempel waktu tidak diketahui.",
+                "The timestamp authority's revocation status is unknown.",
             ),
             Check::TimestampOk => (
                 "pdf.verify.timestamp_ok",

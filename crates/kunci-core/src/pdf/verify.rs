@@ -575,8 +575,8 @@ impl Ctx<'_> {
     /// The revocation status of the certificates between a certificate and its trust anchor
     /// (`path`, anchor last): each against the one above it. The anchor itself is trusted as
     /// given. `revoked`/`unknown`/`good` are the findings for "one of them is revoked", "one
-    /// of them has no revocation data" and "all are good"; nothing is said when the path has
-    /// no such certificate (issued straight by the anchor).
+    /// of them (the first named) has no revocation data" and "all are good"; nothing is said
+    /// when the path has no such certificate (issued straight by the anchor).
     fn path_revocation(
         &self,
         path: &[Certificate],
@@ -584,7 +584,7 @@ impl Ctx<'_> {
         [good, revoked, unknown]: [Check; 3],
         f: &mut Findings,
     ) {
-        let mut unknown_of = Vec::new();
+        let mut unknown_of = None;
         for pair in path.windows(2) {
             match self.status(&pair[0], &pair[1], at) {
                 Status::Good => {}
@@ -592,11 +592,11 @@ impl Ctx<'_> {
                     f.err(revoked, format!("{}: {why}", subject(&pair[0])));
                     return;
                 }
-                Status::Unknown => unknown_of.push(subject(&pair[0])),
+                Status::Unknown => unknown_of = unknown_of.or(Some(subject(&pair[0]))),
             }
         }
-        if !unknown_of.is_empty() {
-            f.warn(unknown, Some(unknown_of.join("; ")));
+        if unknown_of.is_some() {
+            f.warn(unknown, unknown_of);
         } else if path.len() > 1 {
             f.ok(good);
         }
