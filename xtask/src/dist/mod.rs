@@ -6,8 +6,8 @@
 //!   `.msi` (built on Linux with `wixl`), and their checks under Wine.
 //! - the extension as a Chromium `.zip` and a Firefox `.xpi` (from `cargo xtask extension`).
 
-mod linux;
-mod windows;
+pub mod linux;
+pub mod windows;
 
 use std::fs;
 use std::path::{Path, PathBuf};

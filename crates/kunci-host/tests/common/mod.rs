@@ -3,10 +3,10 @@
 //! outside tools that judge the results (softhsm2-util, pkcs11-tool, openssl).
 //!
 //! Each test gets its own temporary folder with its own `softhsm2.conf`, token folder, host
-//! config and HOME, passed to the child through its environment; SoftHSM reads
-//! `SOFTHSM2_CONF` at `C_Initialize`, so tests run in parallel without sharing a token. A
-//! missing tool skips the test with a line on stderr, unless `KUNCI_REQUIRE_JUDGES=1`: then
-//! it fails, so CI cannot pass by skipping.
+//! config and HOME (and USERPROFILE, LOCALAPPDATA and APPDATA, for Windows), passed to the
+//! child through its environment; SoftHSM reads `SOFTHSM2_CONF` at `C_Initialize`, so tests
+//! run in parallel without sharing a token. A missing tool skips the test with a line on
+//! stderr, unless `KUNCI_REQUIRE_JUDGES=1`: then it fails, so CI cannot pass by skipping.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 
 use serde_json::{Value, json};
+
+pub mod ops;
 
 /// SoftHSM2's PKCS#11 module (Debian's `softhsm2` package).
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -44,13 +46,19 @@ pub fn softhsm_available() -> bool {
 /// config, and a HOME.
 pub struct World {
     pub dir: tempfile::TempDir,
+    /// Variables every child gets beside SoftHSM's, the host config and HOME (another
+    /// module's own settings).
+    pub extra_env: Vec<(&'static str, PathBuf)>,
 }
 
 impl World {
     /// A world whose host config allows [`ORIGIN`] and uses SoftHSM.
     pub fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let w = World { dir };
+        let w = World {
+            dir,
+            extra_env: Vec::new(),
+        };
         std::fs::create_dir_all(w.path("tokens")).unwrap();
         std::fs::create_dir_all(w.path("home")).unwrap();
         std::fs::write(
@@ -86,11 +94,22 @@ impl World {
 
     /// The environment every child gets.
     pub fn envs(&self) -> Vec<(&'static str, PathBuf)> {
-        vec![
+        let mut envs = vec![
             ("SOFTHSM2_CONF", self.path("softhsm2.conf")),
             ("KUNCI_HOST_CONFIG", self.config_path()),
             ("HOME", self.path("home")),
-        ]
+            // Windows' own: the home folder, the manifests' and the config's folders.
+            ("USERPROFILE", self.path("home")),
+            ("LOCALAPPDATA", self.path("home/AppData/Local")),
+            ("APPDATA", self.path("home/AppData/Roaming")),
+        ];
+        envs.extend(self.extra_env.iter().cloned());
+        envs
+    }
+
+    /// Points the host config at another PKCS#11 module (allowing [`ORIGIN`] as before).
+    pub fn use_module(&self, module: &Path) {
+        self.write_config(&json!({ "allowed_origins": [ORIGIN], "module": module }));
     }
 
     /// Initialises a fresh token labelled `label` (user PIN [`PIN`], SO PIN 5678) and returns
@@ -113,6 +132,11 @@ impl World {
             ],
             &envs,
         );
+        self.serial_of(label)
+    }
+
+    /// The serial of the token labelled `label`, as a fresh host's `list_tokens` gives it.
+    pub fn serial_of(&self, label: &str) -> String {
         let mut host = self.spawn();
         let reply = host.send(&request(1, "list_tokens", json!({})));
         assert_eq!(reply["ok"], true, "{reply}");
