@@ -92,6 +92,16 @@ fn ocsp_url(pki: &Arc<PdfPki>, n: usize) -> String {
     common::serve_posts(n, move |q| pki.ocsp(&openssl, q))
 }
 
+/// The codes of the first signature's findings in `kunci pdf verify --json`'s report.
+fn finding_codes(json: &serde_json::Value) -> Vec<&str> {
+    json["signatures"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
 fn verify_json(pki: &PdfPki, file: &Path) -> (bool, serde_json::Value) {
     let ca = s(&pki.path("ca.pem"));
     let out = kunci(&["pdf", "verify", &s(file), "--trust", &ca, "--json"]);
@@ -209,12 +219,7 @@ fn b_t_from_a_tsa_over_http_and_b_lt_with_ocsp_and_crl() {
         valid && json["signatures"][0]["level"] == "B-LT",
         "{json:#}"
     );
-    let codes: Vec<&str> = json["signatures"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = finding_codes(&json);
     assert!(codes.contains(&"pdf.verify.revocation_good"), "{codes:?}");
     judges_accept(pki, &blt, 1, true);
 }
@@ -236,12 +241,7 @@ fn b_lt_with_ocsp_alone_answers_for_the_signer_and_the_tsa() {
         &["--tsa", &tsa, "--ocsp", "--ocsp-url", &ocsp],
     ));
     let (valid, json) = verify_json(pki, &blt);
-    let codes: Vec<&str> = json["signatures"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = finding_codes(&json);
     assert!(
         valid && json["signatures"][0]["level"] == "B-LT",
         "{json:#}"
