@@ -213,6 +213,25 @@ pub enum Error {
         /// Pages in the file.
         count: usize,
     },
+    /// The stamp's image is neither a PNG nor a JPEG kunci embeds (an interlaced or 16-bit
+    /// PNG with alpha, a progressive, lossless or CMYK JPEG, another format).
+    #[error(
+        "the stamp image cannot be used: {0}; save it as a non-interlaced 8-bit PNG or a baseline RGB or grey JPEG"
+    )]
+    PdfStampImageUnsupported(String),
+    /// The stamp's image is damaged (a truncated PNG or JPEG, broken compressed data).
+    #[error("the stamp image is damaged: {0}; save it again with an image editor")]
+    PdfStampImageMalformed(String),
+    /// The stamp's image is too big (its file size or its pixel count).
+    #[error("the stamp image is too big: {what} is {found}, at most {max}; make it smaller")]
+    PdfStampImageTooLarge {
+        /// `bytes` or `pixels`.
+        what: &'static str,
+        /// What the image has.
+        found: u64,
+        /// The limit.
+        max: u64,
+    },
 }
 
 /// The limits of kunci's PDF reader, each with its own error code (`pdf.limit.<name>`).
@@ -311,6 +330,9 @@ impl Error {
             Error::PdfBadTimestamp(_) => "pdf.bad_timestamp",
             Error::PdfNoSuchPage { .. } => "pdf.no_such_page",
             Error::PdfCertifiedNoChanges => "pdf.certified_no_changes",
+            Error::PdfStampImageUnsupported(_) => "pdf.stamp_image_unsupported",
+            Error::PdfStampImageMalformed(_) => "pdf.stamp_image_malformed",
+            Error::PdfStampImageTooLarge { .. } => "pdf.stamp_image_too_large",
         }
     }
 }
@@ -374,7 +396,9 @@ impl Error {
             | Error::PdfBadSignature(_)
             | Error::PdfBadTimestamp(_)
             | Error::PdfNoSuchPage { .. }
-            | Error::PdfCertifiedNoChanges => ErrorKind::BadInput,
+            | Error::PdfCertifiedNoChanges
+            | Error::PdfStampImageMalformed(_)
+            | Error::PdfStampImageTooLarge { .. } => ErrorKind::BadInput,
             Error::Pkcs8WrongPassword | Error::P12WrongPassword => ErrorKind::WrongPassword,
             Error::UnsupportedAlgorithm(_)
             | Error::UnsupportedKey(_)
@@ -382,7 +406,8 @@ impl Error {
             | Error::CsrAlgorithmNotAllowed(_)
             | Error::P12Unsupported(_)
             | Error::PdfEncrypted
-            | Error::PdfUnsupported(_) => ErrorKind::Unsupported,
+            | Error::PdfUnsupported(_)
+            | Error::PdfStampImageUnsupported(_) => ErrorKind::Unsupported,
             Error::KeyGeneration(_) | Error::SigningFailed(_) => ErrorKind::Internal,
         }
     }
@@ -437,6 +462,13 @@ mod tests {
             Error::PdfBadTimestamp(String::new()),
             Error::PdfNoSuchPage { page: 0, count: 0 },
             Error::PdfCertifiedNoChanges,
+            Error::PdfStampImageUnsupported(String::new()),
+            Error::PdfStampImageMalformed(String::new()),
+            Error::PdfStampImageTooLarge {
+                what: "bytes",
+                found: 0,
+                max: 0,
+            },
         ];
         let limits = [
             PdfLimit::FileSize,

@@ -15,12 +15,13 @@
 //!
 //! Modules: `object` (values, writing), `parse` (tokens, objects), `filter` (Flate,
 //! predictors), `document` (xref chain, objects, pages), `update` (the incremental update),
-//! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `stamp` (the visible stamp's appearance), `verify` (the report),
+//! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `stamp` (the visible stamp's appearance), `image` (its picture), `verify` (the report),
 //! `texts` (the report's words).
 
 mod cms;
 mod document;
 mod filter;
+mod image;
 mod object;
 mod parse;
 mod sign;
@@ -30,10 +31,11 @@ mod update;
 mod verify;
 
 pub use document::Limits;
+pub use image::{MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS};
 pub use sign::{
     DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
     sign,
 };
-pub use stamp::Stamp;
+pub use stamp::{PageBox, Stamp, page_boxes};
 pub use texts::Check;
 pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};
