@@ -10,21 +10,14 @@
 
 use std::path::{Path, PathBuf};
 
+use tempfile::TempDir;
+
 use kunci_core::pdf::{self, Limits, SignOptions, Stamp, VerifyOptions};
 use kunci_core::pkcs8;
 use kunci_test_support::{self as common, PDF_KEY_PASSWORD, PdfPki};
 
 /// 2026-12-06 10:00:00 UTC.
 const T0: i64 = 1_796_551_200;
-
-fn vector(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/vectors/pdf")
-            .join(name),
-    )
-    .unwrap()
-}
 
 /// A PNG file (CRCs left 0: kunci does not check them, poppler never sees this file).
 fn png(w: u32, h: u32, color: u8, pixels: &[u8]) -> Vec<u8> {
@@ -190,6 +183,15 @@ fn stamp_at(x: f64, y: f64, image: Vec<u8>) -> Stamp {
     stamp
 }
 
+/// The test's folder, PKI and signer, and pdftoppm (None when OpenSSL or pdftoppm is missing).
+fn setup() -> Option<(TempDir, PdfPki, Signer, PathBuf)> {
+    let (openssl, pdftoppm) = (common::judge("openssl")?, common::judge("pdftoppm")?);
+    let dir = common::tempdir();
+    let pki = PdfPki::make(&openssl, dir.path());
+    let s = signer(&pki);
+    Some((dir, pki, s, pdftoppm))
+}
+
 /// Every judge accepts `pdf` with one valid signature.
 fn judges_accept(pki: &PdfPki, s: &Signer, pdf: &[u8], dir: &Path) {
     let report = pdf::verify(
@@ -260,14 +262,10 @@ fn is_white(p: [u8; 3]) -> bool {
 
 #[test]
 fn a_stamp_with_a_transparent_png_draws_it_where_asked_and_nothing_else() {
-    let (Some(openssl), Some(pdftoppm)) = (common::judge("openssl"), common::judge("pdftoppm"))
-    else {
+    let Some((dir, pki, s, pdftoppm)) = setup() else {
         return;
     };
-    let dir = common::tempdir();
-    let pki = PdfPki::make(&openssl, dir.path());
-    let s = signer(&pki);
-    let plain = vector("plain.pdf");
+    let plain = common::pdf_vector("plain.pdf");
     let signed = sign(
         &s,
         &plain,
@@ -299,14 +297,10 @@ fn a_stamp_with_a_transparent_png_draws_it_where_asked_and_nothing_else() {
 
 #[test]
 fn a_jpeg_stamp_on_page_two_keeps_its_colour_and_the_other_page() {
-    let (Some(openssl), Some(pdftoppm)) = (common::judge("openssl"), common::judge("pdftoppm"))
-    else {
+    let Some((dir, pki, s, pdftoppm)) = setup() else {
         return;
     };
-    let dir = common::tempdir();
-    let pki = PdfPki::make(&openssl, dir.path());
-    let s = signer(&pki);
-    let form = vector("form.pdf");
+    let form = common::pdf_vector("form.pdf");
     let jpeg = red_jpeg(&pdftoppm, dir.path());
     assert_eq!(&jpeg[..2], [0xff, 0xd8]);
     let signed = sign(&s, &form, 2, stamp_at(300.0, 80.0, jpeg));
@@ -333,18 +327,21 @@ fn a_jpeg_stamp_on_page_two_keeps_its_colour_and_the_other_page() {
 
 #[test]
 fn bad_stamp_images_are_refused_before_anything_is_written() {
-    let Some(openssl) = common::judge("openssl") else {
+    let Some((_dir, _pki, s, _)) = setup() else {
         return;
     };
-    let dir = common::tempdir();
-    let pki = PdfPki::make(&openssl, dir.path());
-    let s = signer(&pki);
     let code = |image: Vec<u8>| {
         let mut options = SignOptions::new(T0);
         options.stamp = Some(stamp_at(10.0, 10.0, image));
-        pdf::sign(&vector("plain.pdf"), &s.key, &s.cert, &[], &options)
-            .err()
-            .map(|e| e.code())
+        pdf::sign(
+            &common::pdf_vector("plain.pdf"),
+            &s.key,
+            &s.cert,
+            &[],
+            &options,
+        )
+        .err()
+        .map(|e| e.code())
     };
     assert_eq!(
         code(b"GIF89a".to_vec()),
@@ -361,16 +358,16 @@ fn bad_stamp_images_are_refused_before_anything_is_written() {
 
 #[test]
 fn page_boxes_give_each_pages_size_and_rotation() {
-    let boxes = pdf::page_boxes(&vector("form.pdf"), Limits::default()).unwrap();
+    let boxes = pdf::page_boxes(&common::pdf_vector("form.pdf"), Limits::default()).unwrap();
     assert_eq!(boxes.len(), 2);
     for b in &boxes {
         assert_eq!(b.media_box, ["0", "0", "595", "842"].map(String::from));
         assert_eq!(b.rotate, 0);
     }
-    let one = pdf::page_boxes(&vector("objstm.pdf"), Limits::default()).unwrap();
+    let one = pdf::page_boxes(&common::pdf_vector("objstm.pdf"), Limits::default()).unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(
-        pdf::page_boxes(&vector("encrypted.pdf"), Limits::default())
+        pdf::page_boxes(&common::pdf_vector("encrypted.pdf"), Limits::default())
             .unwrap_err()
             .code(),
         "pdf.encrypted"

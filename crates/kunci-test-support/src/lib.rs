@@ -150,6 +150,14 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// One of kunci-core's PDF test files (`crates/kunci-core/tests/vectors/pdf/`, made by its gen.sh).
+pub fn pdf_vector(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kunci-core/tests/vectors/pdf")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Path as &str (our temp paths are UTF-8).
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
