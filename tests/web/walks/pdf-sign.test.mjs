@@ -295,6 +295,7 @@ describe('PDF signing in the portal and the public verification page', { skip },
       await page.locator('#stamp-place:not([hidden])').waitFor();
       assert.equal(await page.locator('#stamp-page option').count(), 2, 'the two pages offered');
       await page.getByLabel('Halaman', { exact: true }).selectOption('2');
+      await page.locator('#stamp-sheet').scrollIntoViewIfNeeded();
       const sheet = await page.locator('#stamp-sheet').boundingBox();
       assert.ok(Math.abs(sheet.width / sheet.height - 595 / 842) < 0.02, 'the outline has the page\'s proportions');
       // The box's centre where the click is: 30 % from the left, 40 % from the top.
