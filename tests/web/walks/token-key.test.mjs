@@ -12,11 +12,16 @@
  * certificate chains to the portal's CA. A page on an origin the helper does not allow is
  * refused with `origin.not_allowed`. The page never sees the PIN: it is typed only in the
  * extension's window, and the test checks that no portal request carried it.
+ *
+ * `KUNCI_HOST_SYSTEM=1` (the `.deb` step of `cargo xtask ci`, after `dpkg -i`): no `kunci-host
+ * install`; the profile has no NativeMessagingHosts folder, so Chromium must find the
+ * system-wide manifest the package put in /etc/chromium/native-messaging-hosts/ and start
+ * /usr/bin/kunci-host.
  */
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,10 +33,14 @@ import {
   axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
 } from '../portal.mjs';
 import {
-  SOFTHSM_MODULE, TOKEN_PIN as PIN, certificatesSeen, extensionWindow, fillLogin, runTool as run, scrollAgreementToEnd,
+  HOST_BIN as DEFAULT_HOST_BIN, SOFTHSM_MODULE, TOKEN_PIN as PIN, certificatesSeen, extensionWindow, fillLogin, runTool as run, scrollAgreementToEnd,
   tokenSetup, tokenToolsMissing,
 } from './walker.mjs';
 
+/** The package's helper and manifest (KUNCI_HOST_SYSTEM=1), instead of a per-profile install. */
+const SYSTEM = process.env.KUNCI_HOST_SYSTEM === '1';
+const SYSTEM_MANIFEST = '/etc/chromium/native-messaging-hosts/id.kunci.host.json';
+const HOST_BIN = SYSTEM ? '/usr/bin/kunci-host' : DEFAULT_HOST_BIN;
 const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
 const TOKEN_LABEL = 'kunci-walk';
 /** The unpacked extension's id, fixed by the `key` in extension/manifest.json (extension/tools/id.mjs). */
@@ -40,7 +49,8 @@ const EXTENSION_ID = 'lkedgilnpaeaifpjefgmjdlmalokkipf';
 function skipReason() {
   const base = portalSkipReason();
   if (base) return base;
-  const missing = tokenToolsMissing();
+  const missing = tokenToolsMissing({ hostBin: HOST_BIN, hostHint: SYSTEM ? 'dpkg -i the .deb' : 'cargo build -p kunci-host' });
+  if (SYSTEM && !existsSync(SYSTEM_MANIFEST)) missing.push(`${SYSTEM_MANIFEST} (dpkg -i the .deb)`);
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) missing.push(`${EXTENSION_DIR} (cargo xtask extension)`);
   if (missing.length === 0) return undefined;
   const why = `missing ${missing.join(', ')}`;
@@ -71,11 +81,20 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
     portal = await startPortal();
     work = await mkdtemp(join(tmpdir(), 'kunci-token-walk-'));
     profile = join(work, 'profile');
+    await mkdir(profile, { recursive: true });
+    // The package's manifest (SYSTEM) or one for this profile; the browser starts the helper
+    // with `browserEnv`, which is how the helper finds its config and SoftHSM2 its token.
     const setup = await tokenSetup({
-      work, origin: portal.url, label: TOKEN_LABEL,
-      manifestDir: join(profile, 'NativeMessagingHosts'), installArgs: ['--extension-id', EXTENSION_ID],
+      work, origin: portal.url, label: TOKEN_LABEL, hostBin: HOST_BIN,
+      manifestDir: SYSTEM ? null : join(profile, 'NativeMessagingHosts'), installArgs: ['--extension-id', EXTENSION_ID],
     });
     tokenEnv = setup.tokenEnv;
+    if (SYSTEM) {
+      const manifest = JSON.parse(readFileSync(SYSTEM_MANIFEST, 'utf8'));
+      assert.equal(manifest.path, HOST_BIN);
+      assert.deepEqual(manifest.allowed_origins, [`chrome-extension://${EXTENSION_ID}/`]);
+      assert.equal(existsSync(join(profile, 'NativeMessagingHosts')), false, 'no per-profile manifest');
+    }
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -231,6 +250,14 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await shots.shot(page, 'failure').catch(() => {});
       throw e;
     }
+  });
+
+  it('reads the policy the package installed', { skip: !SYSTEM, timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    await page.goto('chrome://policy');
+    await page.getByText('ExtensionSettings', { exact: true }).first().waitFor();
+    assert.match(await page.getByText(EXTENSION_ID).first().innerText(), /normal_installed/);
+    await page.close();
   });
 
   it('refuses a page whose origin the helper does not allow', { timeout: 120_000 }, async () => {

@@ -513,10 +513,13 @@ export function runTool(cmd, args, env) {
   return r.stdout;
 }
 
-/** What the token walks need and this machine lacks, in words (empty when nothing). */
-export function tokenToolsMissing() {
+/**
+ * What the token walks need and this machine lacks, in words (empty when nothing): the helper
+ * `hostBin` (how to get it: `hostHint`), SoftHSM2 and pkcs11-tool.
+ */
+export function tokenToolsMissing({ hostBin = HOST_BIN, hostHint = 'cargo build -p kunci-host' } = {}) {
   const missing = [];
-  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p kunci-host)`);
+  if (!existsSync(hostBin)) missing.push(`${hostBin} (${hostHint})`);
   for (const tool of ['softhsm2-util', 'pkcs11-tool']) {
     if (spawnSync('which', [tool]).status !== 0) missing.push(`${tool} (Debian softhsm2/opensc)`);
   }
@@ -527,13 +530,14 @@ export function tokenToolsMissing() {
 /**
  * The USB token and its helper for one browser profile, under `work`: a fresh SoftHSM2 token
  * labelled `label` (PIN `TOKEN_PIN`), and kunci-host's config (only `origin` allowed, SoftHSM2
- * as the module) registered in `manifestDir` by `kunci-host install --manifest-dir` with
- * `installArgs` (Chromium: `['--extension-id', ID]`; Firefox: `['--browser', 'firefox', …]`).
+ * as the module) registered in `manifestDir` by `hostBin install --manifest-dir` with
+ * `installArgs` (Chromium: `['--extension-id', ID]`; Firefox: `['--browser', 'firefox', …]`);
+ * a `manifestDir` of null installs nothing (a helper the system's package registered).
  * Answers `tokenEnv` (what points SoftHSM2 at the token, for pkcs11-tool) and `browserEnv`
  * (the environment to start the browser with: the browser starts the helper with its own
  * environment, which is how the helper finds its config and SoftHSM2 its token).
  */
-export async function tokenSetup({ work, origin, manifestDir, installArgs = [], label = 'kunci-walk' }) {
+export async function tokenSetup({ work, origin, manifestDir, installArgs = [], label = 'kunci-walk', hostBin = HOST_BIN }) {
   const tokens = join(work, 'softhsm/tokens');
   await mkdir(tokens, { recursive: true });
   const conf = join(work, 'softhsm/softhsm2.conf');
@@ -542,8 +546,10 @@ export async function tokenSetup({ work, origin, manifestDir, installArgs = [], 
   runTool('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', TOKEN_PIN, '--so-pin', TOKEN_SO_PIN], tokenEnv);
   const hostConfig = join(work, 'host.json');
   await writeFile(hostConfig, JSON.stringify({ allowed_origins: [origin], module: SOFTHSM_MODULE }));
-  await mkdir(manifestDir, { recursive: true });
-  runTool(HOST_BIN, ['install', '--manifest-dir', manifestDir, ...installArgs], { KUNCI_HOST_CONFIG: hostConfig });
+  if (manifestDir) {
+    await mkdir(manifestDir, { recursive: true });
+    runTool(hostBin, ['install', '--manifest-dir', manifestDir, ...installArgs], { KUNCI_HOST_CONFIG: hostConfig });
+  }
   return { tokenEnv, browserEnv: { ...process.env, ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig } };
 }
 
