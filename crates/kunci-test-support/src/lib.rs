@@ -589,6 +589,34 @@ pub fn pdfsig(pdfsig: &Path, pki: &PdfPki, file: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// pyHanko's `sign validate` of `file` trusting only the PKI's root (its stdout tells
+/// `:INTACT:TRUSTED` per valid signature; it exits non-zero on a broken one).
+pub fn pyhanko_validate(pyhanko: &Path, pki: &PdfPki, file: &Path) -> Output {
+    let ca = pki.path("ca.pem");
+    run(
+        pyhanko,
+        &[
+            "sign",
+            "validate",
+            "--trust-replace",
+            "--trust",
+            p(&ca),
+            p(file),
+        ],
+        None,
+    )
+}
+
+/// `qpdf --check` of `file`: true when it finds no syntax or stream encoding error.
+pub fn qpdf_clean(qpdf: &Path, file: &Path) -> (bool, String) {
+    let out = run(qpdf, &["--check", p(file)], None);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (
+        out.status.success() && text.contains("No syntax or stream encoding errors"),
+        text,
+    )
+}
+
 /// Debian's SoftHSM2 PKCS#11 module (package `softhsm2`), the test token. kunci-host's tests
 /// name the same path in their `common` module.
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";

@@ -91,7 +91,7 @@ fn check_size(width: u32, height: u32) -> Result<()> {
 }
 
 fn be16(b: &[u8], at: usize) -> usize {
-    usize::from(b[at]) << 8 | usize::from(b[at + 1])
+    (usize::from(b[at]) << 8) | usize::from(b[at + 1])
 }
 
 fn be32(b: &[u8], at: usize) -> u32 {
@@ -301,7 +301,7 @@ fn png(bytes: &[u8]) -> Result<Image> {
                 Some(run_length_image(w, h, 1, &mask)),
             ))
         }
-        (_, _) => {
+        _ => {
             // Grey + alpha or RGBA, 8 bits: split the colour from the alpha.
             let pixels =
                 png_unpredict(&raw, row, bpp).map_err(|_| malformed("its rows are damaged"))?;
