@@ -53,6 +53,11 @@ pub struct Module {
     pub features: Vec<String>,
     /// Cargo profile.
     pub profile: String,
+    /// `--cfg` flags for this module's build (crate back-end choices, such as sha2's compact
+    /// rounds), passed in RUSTFLAGS; give the module a profile of its own when set, or cargo
+    /// rebuilds everything each time the flags change.
+    #[serde(default)]
+    pub cfg: Vec<String>,
 }
 
 /// `[wasm-opt]` of wasm-pack.toml.
@@ -95,6 +100,13 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     let lib = s.package.crate_name.replace('-', "_");
     for m in &s.module {
         let features = m.features.join(",");
+        let rustflags: Vec<String> = m.cfg.iter().map(|c| format!("--cfg {c}")).collect();
+        let rustflags = rustflags.join(" ");
+        let envs: &[(&str, &str)] = if rustflags.is_empty() {
+            &[]
+        } else {
+            &[("RUSTFLAGS", &rustflags)]
+        };
         cargo(
             root,
             &[
@@ -110,7 +122,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
                 &features,
                 "--locked",
             ],
-            &[],
+            envs,
         )?;
         let built = root
             .join("target/wasm32-unknown-unknown")
