@@ -58,6 +58,9 @@ pub struct Module {
     /// rebuilds everything each time the flags change.
     #[serde(default)]
     pub cfg: Vec<String>,
+    /// wasm-opt flags for this module only, after `[wasm-opt]`'s (`wasm-opt = [...]`).
+    #[serde(default, rename = "wasm-opt")]
+    pub wasm_opt: Vec<String>,
 }
 
 /// `[wasm-opt]` of wasm-pack.toml.
@@ -140,6 +143,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
                     .join(format!("{}.opt.wasm", m.name));
                 let ok = Command::new(opt)
                     .args(&s.wasm_opt.flags)
+                    .args(&m.wasm_opt)
                     .arg(&built)
                     .arg("-o")
                     .arg(&optimised)
