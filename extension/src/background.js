@@ -32,6 +32,8 @@ const VERSION = api.runtime.getManifest().version;
 const PIN_TIMEOUT_MS = 5 * 60_000;
 const PLAIN_TIMEOUT_MS = 30_000;
 const HELLO_TIMEOUT_MS = 10_000;
+/** The oldest kunci-host this extension works with; an older one is `host.too_old`. */
+const MIN_HOST_VERSION = '0.1.0';
 const WINDOW = { width: 460, height: 620 };
 /** Errors after which the holder may simply try again in the same window. */
 const RETRYABLE = new Set(['pin.incorrect', 'pin.required', 'token.absent', 'token.removed']);
@@ -377,6 +379,41 @@ async function windowMessage(message) {
   }
 }
 
+// ---- the options page: the helper's state ---------------------------------------------------
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (sender.id !== api.runtime.id || !String(sender.url).startsWith(api.runtime.getURL('src/options.html'))) return false;
+  if (message?.type !== 'options.status') return false;
+  helperStatus().then(sendResponse, (e) => sendResponse({ ok: false, error: toWire(e) }));
+  return true;
+});
+
+/**
+ * What the options page shows: this extension's version, the helper's (from `hello`), its
+ * `doctor` checks and the tokens it sees, asked under the extension's own origin. Each part
+ * that fails carries its error instead; a helper that cannot be reached is `error` alone.
+ */
+async function helperStatus() {
+  const origin = api.runtime.getURL('').replace(/\/$/, '');
+  const deadline = Date.now() + PLAIN_TIMEOUT_MS;
+  const out = { ok: true, extension: VERSION, protocol: PROTOCOL, minHost: MIN_HOST_VERSION, origin };
+  try {
+    const hello = await host.connect(origin);
+    out.host = { version: hello.host ?? null, protocol: hello.protocol, module: hello.module ?? null };
+  } catch (e) {
+    out.error = toWire(e);
+    return out;
+  }
+  const part = (promise, ok) => promise.then(ok, (e) => ({ error: toWire(e) }));
+  out.doctor = await part(host.request('doctor', {}, origin, deadline), (r) => ({
+    checks: (Array.isArray(r?.checks) ? r.checks : []).map((c) => ({
+      id: String(c?.id ?? ''), ok: c?.ok === true, code: c?.code ?? null, detail: String(c?.detail ?? ''), fix: c?.fix ?? null,
+    })),
+  }));
+  out.tokens = await part(host.request('list_tokens', {}, origin, deadline), (r) => ({ tokens: camel(r?.tokens ?? []) }));
+  return out;
+}
+
 // ---- kunci-host ----------------------------------------------------------------------------
 
 /** The one native port, opened on first use with a `hello` handshake; reopened after a loss. */
@@ -418,6 +455,7 @@ const host = {
         if (result?.protocol !== PROTOCOL) {
           throw new OpError('host.version', `kunci-host speaks protocol ${result?.protocol}, this extension ${PROTOCOL}: update both`);
         }
+        tooOld(result);
         return result;
       },
       (e) => {
@@ -469,6 +507,22 @@ const host = {
     }
   },
 };
+
+/**
+ * Throws `host.too_old` (with the helper's `host` version) when hello's `host` is not a version
+ * at least MIN_HOST_VERSION: an older helper would fail later in a confusing way.
+ */
+function tooOld(hello) {
+  const have = String(hello?.host ?? '').split(/[.+-]/).slice(0, 3).map(Number);
+  const need = MIN_HOST_VERSION.split('.').map(Number);
+  const cmp = have.length === 3 && have.every(Number.isSafeInteger)
+    ? have.map((v, i) => v - need[i]).find((d) => d !== 0) ?? 0 : -1;
+  if (cmp < 0) {
+    throw new OpError('host.too_old',
+      `kunci-host ${String(hello?.host ?? '?').slice(0, 32)} is older than this extension needs (${MIN_HOST_VERSION} or newer): install the new kunci-host`,
+      { host: String(hello?.host ?? '').slice(0, 32) });
+  }
+}
 
 function absent(why) {
   return new OpError(
