@@ -390,13 +390,17 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 /**
  * What the options page shows: this extension's version, the helper's (from `hello`), its
- * `doctor` checks and the tokens it sees, asked under the extension's own origin. Each part
+ * `doctor` checks and the tokens it sees, asked under the extension's own origin, and the
+ * allowed portals (whose /unduh/ offers the installer). Each part
  * that fails carries its error instead; a helper that cannot be reached is `error` alone.
  */
 async function helperStatus() {
   const origin = api.runtime.getURL('').replace(/\/$/, '');
   const deadline = Date.now() + PLAIN_TIMEOUT_MS;
-  const out = { ok: true, extension: VERSION, protocol: PROTOCOL, minHost: MIN_HOST_VERSION, origin };
+  const origins = await storedOrigins();
+  // The portals the holder allowed serve the installers (/unduh/): where the page links to.
+  const portals = Object.keys(origins).filter((o) => origins[o] === 'allow');
+  const out = { ok: true, extension: VERSION, protocol: PROTOCOL, minHost: MIN_HOST_VERSION, origin, portals };
   try {
     const hello = await host.connect(origin);
     out.host = { version: hello.host ?? null, protocol: hello.protocol, module: hello.module ?? null };
