@@ -176,6 +176,23 @@ test('the kunci extension relays the page protocol in Chromium', { skip: skipRea
     assert.equal(listed.error.name, 'KunciError');
   });
 
+  await t.test('options_page_without_the_helper_says_how_to_install_it_for_this_os', { skip: SYSTEM_HOST ? 'a system-wide helper is installed' : false }, async () => {
+    const options = await context.newPage();
+    forwardPageErrors(options, 'options page');
+    await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=en&os=linux`);
+    await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    const row = options.locator('li[data-code="host.absent"]');
+    assert.match(await row.innerText(), /kunci-host is not installed/);
+    assert.match(await row.innerText(), /sudo apt install \.\/kunci-host_amd64\.deb/);
+    // The allowed portal (this page's origin) offers the installer at /unduh/.
+    assert.equal(await row.getByRole('link').getAttribute('href'), `${first.url}/unduh/kunci-host_amd64.deb`);
+    await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=id&os=windows`);
+    await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    assert.match(await options.locator('li[data-code="host.absent"]').innerText(), /kunci-host-x64\.msi, jalankan/);
+    assert.equal(await options.getAttribute('html', 'lang'), 'id');
+    await options.close();
+  });
+
   await t.test('bad_parameters_are_refused_before_any_window', async () => {
     const r = await callToken(page, 'generateCsr', { algorithm: 'rsa4096', subject: 'CN=x' });
     assert.equal(r.ok, false);
@@ -379,7 +396,10 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
   writeFileSync(tokenEnv.SOFTHSM2_CONF, `directories.tokendir = ${join(work.dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   runOk('softhsm2-util', ['--init-token', '--free', '--label', 'kunci-sign', '--pin', TOKEN_PIN, '--so-pin', '55501234'], { env: { ...process.env, ...tokenEnv } });
   const hostConfig = join(work.dir, 'host.json');
-  writeFileSync(hostConfig, JSON.stringify({ allowed_origins: [server.url], module: SOFTHSM_MODULE }));
+  // The extension's own origin too: its options page lists the tokens under it.
+  writeFileSync(hostConfig, JSON.stringify({
+    allowed_origins: [server.url, `chrome-extension://${extensionId(manifest.key)}`], module: SOFTHSM_MODULE,
+  }));
   // Chromium starts the helper with its own environment: how the helper finds its config and
   // SoftHSM its token folder.
   const env = { ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig };
@@ -470,6 +490,22 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
         'the signature does not cover another document');
     });
   }
+
+  await t.test('options_page_shows_the_helper_its_module_and_the_softhsm2_token', async () => {
+    const options = await context.newPage();
+    forwardPageErrors(options, 'options page');
+    await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=en`);
+    await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    const host = await options.locator('#s-host').innerText();
+    assert.match(host, /kunci-host \d+\.\d+\.\d+ answers \(protocol 1\)/);
+    assert.ok(host.includes(SOFTHSM_MODULE), host);
+    const tokens = await options.locator('#s-tokens').innerText();
+    assert.match(tokens, /kunci-sign — SoftHSM project SoftHSM v2/);
+    assert.equal(await options.locator('#s-tokens li.problem').count(), 0, tokens);
+    // doctor: the helper's checks, or (a helper without the op) the line saying to update.
+    assert.ok(await options.locator('#s-doctor li').count() > 0);
+    await options.close();
+  });
 
   await t.test('a_key_the_token_does_not_hold_is_key_not_found_after_the_pin', async () => {
     const shown = extensionWindow(context, 'pin-view');

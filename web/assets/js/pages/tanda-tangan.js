@@ -20,6 +20,7 @@ import { $, h, showError, focusHeading, setDownload } from '../dom.js';
 import { kunci } from '../kunci.js';
 import { listKeys } from '../keystore.js';
 import { detectToken, tokenKeyOf } from '../tokenpath.js';
+import { missingOf, tokenHelp } from '../tokenhelp.js';
 import {
   MAX_PDF_TEXT, certificateKeySha256, coded, pemBlocks, readPdf, signWithFileKey, signWithToken, signedName,
 } from '../pdf.js';
@@ -93,6 +94,8 @@ let certs = [];
 let keys = [];
 let extension = null;
 let done = null;
+/** What the USB-token path lacks, with the fix (tokenhelp.js). */
+const help = tokenHelp($('token-help'));
 /** Per certificate id: `{keySha, fileKey, tokenKey}` (what this browser holds for it). */
 const held = new Map();
 
@@ -130,6 +133,7 @@ fillCerts();
 renderKeyPart();
 kunci().catch(() => {}); // start the worker while the holder chooses
 extension = await detectToken();
+if (!extension.present) help.show(missingOf({ code: 'extension.absent' }));
 preselectWhere();
 renderKeyPart();
 $('sign').disabled = certs.length === 0;
@@ -290,6 +294,8 @@ async function onSubmit(event) {
   } catch (e) {
     progress(null);
     showError('sign-error', e);
+    const missing = missingOf(e);
+    if (missing) help.show(missing);
     if (e.code === 'pkcs8.wrong_password') {
       $('lost-hint').hidden = false;
       $('key-password').select();
