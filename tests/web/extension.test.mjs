@@ -241,6 +241,59 @@ test('the kunci extension relays the page protocol in Chromium', { skip: skipRea
   });
 });
 
+/**
+ * Registers the stand-in helper (fixtures/fake-host.mjs) in the browser's profile, where
+ * Chromium looks for `<profile>/NativeMessagingHosts/<name>.json` when the extension connects;
+ * `version` is what its hello reports. Answers the path of its request log.
+ */
+function registerFakeHost(browser, manifest, version = '0.1.0') {
+  const hosts = join(browser.profile, 'NativeMessagingHosts');
+  mkdirSync(hosts, { recursive: true });
+  const log = join(browser.profile, 'fake-host.log');
+  const wrapper = join(browser.profile, 'fake-host.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nKUNCI_FAKE_HOST_LOG='${log}' KUNCI_FAKE_HOST_VERSION='${version}' exec '${process.execPath}' '${join(WEB_DIR, 'fixtures/fake-host.mjs')}'\n`);
+  chmodSync(wrapper, 0o755);
+  writeFileSync(join(hosts, 'id.kunci.host.json'), JSON.stringify({
+    name: 'id.kunci.host', description: 'kunci test stand-in', path: wrapper, type: 'stdio',
+    allowed_origins: [`chrome-extension://${extensionId(manifest.key)}/`],
+  }));
+  return log;
+}
+
+test('an old helper: host.too_old for the page and on the options page, before any other op', { skip: skipReason(), timeout: 120_000 }, async (t) => {
+  const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
+  const server = await servePackage();
+  const browser = await launch({ extensionDir: EXTENSION_DIR });
+  const { context } = browser;
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const log = registerFakeHost(browser, manifest, '0.0.9');
+  await context.addInitScript(PAGE_HELPERS);
+  const page = await browser.newPage();
+  forwardPageErrors(page);
+  await page.goto(`${server.url}/`);
+  const shown = extensionWindow(context, 'origin-view');
+  const pending = callToken(page, 'list');
+  await (await shown).getByRole('button', { name: /Izinkan/ }).click();
+  const r = await pending;
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'host.too_old');
+  assert.match(r.error.message, /kunci-host 0\.0\.9 is older than this extension needs \(0\.1\.0 or newer\)/);
+  const ops = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).op);
+  assert.deepEqual([...new Set(ops)], ['hello'], 'nothing but hello reaches an old helper');
+
+  const options = await context.newPage();
+  forwardPageErrors(options, 'options page');
+  await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=en&os=windows`);
+  await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+  const row = await options.locator('li[data-code="host.too_old"]').innerText();
+  assert.match(row, /kunci-host 0\.0\.9 is too old: this extension needs version 0\.1\.0 or newer/);
+  assert.match(row, /Install the newest kunci-host.*kunci-host-x64\.msi/s);
+  assert.equal(await options.locator('li[data-code="host.too_old"] a').getAttribute('href'), `${server.url}/unduh/kunci-host-x64.msi`);
+});
+
 test('the PIN window retries a wrong PIN and hands only the result to the page', { skip: skipReason(), timeout: 180_000 }, async (t) => {
   const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
   const server = await servePackage();
@@ -250,17 +303,7 @@ test('the PIN window retries a wrong PIN and hands only the result to the page',
     await browser.close();
     await server.close();
   });
-  // Chromium looks for `<profile>/NativeMessagingHosts/<name>.json` when the extension connects.
-  const hosts = join(browser.profile, 'NativeMessagingHosts');
-  mkdirSync(hosts, { recursive: true });
-  const log = join(browser.profile, 'fake-host.log');
-  const wrapper = join(browser.profile, 'fake-host.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nKUNCI_FAKE_HOST_LOG='${log}' exec '${process.execPath}' '${join(WEB_DIR, 'fixtures/fake-host.mjs')}'\n`);
-  chmodSync(wrapper, 0o755);
-  writeFileSync(join(hosts, 'id.kunci.host.json'), JSON.stringify({
-    name: 'id.kunci.host', description: 'kunci test stand-in', path: wrapper, type: 'stdio',
-    allowed_origins: [`chrome-extension://${extensionId(manifest.key)}/`],
-  }));
+  const log = registerFakeHost(browser, manifest);
   await context.addInitScript(PAGE_HELPERS);
   const page = await browser.newPage();
   forwardPageErrors(page);
