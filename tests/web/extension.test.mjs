@@ -260,7 +260,11 @@ function registerFakeHost(browser, manifest, version = '0.1.0') {
   return log;
 }
 
-test('an old helper: host.too_old for the page and on the options page, before any other op', { skip: skipReason(), timeout: 120_000 }, async (t) => {
+/**
+ * Chromium with the extension and the stand-in helper reporting `version`, closed after test
+ * `t`, and a page of the package server open: `{manifest, server, context, page, log}`.
+ */
+async function withFakeHost(t, version) {
   const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
   const server = await servePackage();
   const browser = await launch({ extensionDir: EXTENSION_DIR });
@@ -269,11 +273,16 @@ test('an old helper: host.too_old for the page and on the options page, before a
     await browser.close();
     await server.close();
   });
-  const log = registerFakeHost(browser, manifest, '0.0.9');
+  const log = registerFakeHost(browser, manifest, version);
   await context.addInitScript(PAGE_HELPERS);
   const page = await browser.newPage();
   forwardPageErrors(page);
   await page.goto(`${server.url}/`);
+  return { manifest, server, context, page, log };
+}
+
+test('an old helper: host.too_old for the page and on the options page, before any other op', { skip: skipReason(), timeout: 120_000 }, async (t) => {
+  const { manifest, server, context, page, log } = await withFakeHost(t, '0.0.9');
   const shown = extensionWindow(context, 'origin-view');
   const pending = callToken(page, 'list');
   await (await shown).getByRole('button', { name: /Izinkan/ }).click();
@@ -295,19 +304,7 @@ test('an old helper: host.too_old for the page and on the options page, before a
 });
 
 test('the PIN window retries a wrong PIN and hands only the result to the page', { skip: skipReason(), timeout: 180_000 }, async (t) => {
-  const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
-  const server = await servePackage();
-  const browser = await launch({ extensionDir: EXTENSION_DIR });
-  const { context } = browser;
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const log = registerFakeHost(browser, manifest);
-  await context.addInitScript(PAGE_HELPERS);
-  const page = await browser.newPage();
-  forwardPageErrors(page);
-  await page.goto(`${server.url}/`);
+  const { manifest, server, context, page, log } = await withFakeHost(t);
   const request = { algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challengePassword: 'tok-123' };
 
   await t.test('wrong_pin_is_retried_in_the_window_then_the_csr_reaches_the_page', async () => {
