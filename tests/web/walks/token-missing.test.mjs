@@ -71,7 +71,7 @@ describe('the portal says what the token path lacks, with the download for this 
     const page404 = await missing.text();
     assert.match(page404, /Berkas tidak tersedia/);
     assert.match(page404, /admin TI instansi Anda/);
-    assert.match(page404, /ask your agency's IT administrator/);
+    assert.match(page404, /Ask your agency's IT administrator/);
 
     await holderWalk('token-missing-extension', async (w) => {
       const { page, step } = w;
@@ -82,6 +82,7 @@ describe('the portal says what the token path lacks, with the download for this 
       assert.equal(await help.locator('[data-code]').getAttribute('data-missing'), 'extension');
       const link = help.getByRole('link', { name: 'Unduh kunci-extension-chromium.zip' });
       assert.equal(await link.getAttribute('href'), '/unduh/kunci-extension-chromium.zip');
+      assert.doesNotMatch(await help.innerText(), /null|undefined/);
       await step('tanpa-ekstensi-chromium-linux');
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       assert.equal(download.suggestedFilename(), 'kunci-extension-0.1.0-chromium.zip');

@@ -129,13 +129,13 @@ export function tokenHelp(box, source = null) {
     const link = g.file && base && files.includes(g.file)
       ? h('a', { class: 'button secondary', href: `${base}${g.file}`, download: g.file, 'data-file': g.file }, t('th.download', { f: g.file }))
       : null;
-    box.replaceChildren(
+    box.replaceChildren(...[
       h('h3', { text: t('th.h') }),
       h('p', { class: 'th-what', 'data-missing': shown.missing, 'data-code': shown.code }, t(g.what), ' ', h('code', { text: shown.code })),
       h('p', { class: 'th-fix', text: t(g.fix) }),
       link ? h('p', {}, link) : g.file ? h('p', { class: 'hint th-nofile', text: t('th.nofile') }) : null,
       g.options ? h('p', { class: 'hint', text: t('th.options') }) : null,
-    );
+    ].filter(Boolean));
     box.hidden = false;
   }
   const help = {
