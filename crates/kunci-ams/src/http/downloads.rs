@@ -125,7 +125,7 @@ impl Downloads {
 fn newest(dir: &Path, prefix: &str, suffix: &str) -> Option<PathBuf> {
     let entries = std::fs::read_dir(dir).ok()?;
     entries
-        .filter_map(|e| e.ok())
+        .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| {
