@@ -241,9 +241,6 @@ mod tests {
         assert_eq!(d.index()["files"].as_array().unwrap().len(), FILES.len());
         assert_eq!(d.resolve("kunci-host-x64.msi"), None);
         let none = Downloads::default();
-        assert_eq!(
-            none.index(),
-            serde_json::json!({"base": null, "files": []})
-        );
+        assert_eq!(none.index(), serde_json::json!({"base": null, "files": []}));
     }
 }
