@@ -409,7 +409,9 @@ async function helperStatus() {
     return out;
   }
   const part = (promise, ok) => promise.then(ok, (e) => ({ error: toWire(e) }));
-  out.doctor = await part(host.request('doctor', {}, origin, deadline), (r) => ({
+  // The manifests must allow this very extension (an unpacked one keeps the store's id).
+  const me = origin.startsWith('moz-extension:') ? { firefox_id: api.runtime.id } : { extension_id: api.runtime.id };
+  out.doctor = await part(host.request('doctor', me, origin, deadline), (r) => ({
     checks: (Array.isArray(r?.checks) ? r.checks : []).map((c) => ({
       id: String(c?.id ?? ''), ok: c?.ok === true, code: c?.code ?? null, detail: String(c?.detail ?? ''), fix: c?.fix ?? null,
     })),
@@ -456,10 +458,7 @@ const host = {
     });
     this.ready = this.send('hello', { protocol: PROTOCOL, extension: VERSION }, origin, HELLO_TIMEOUT_MS).then(
       (result) => {
-        if (result?.protocol !== PROTOCOL) {
-          throw new OpError('host.version', `kunci-host speaks protocol ${result?.protocol}, this extension ${PROTOCOL}: update both`);
-        }
-        tooOld(result);
+        versionCheck(result);
         return result;
       },
       (e) => {
@@ -513,18 +512,31 @@ const host = {
 };
 
 /**
- * Throws `host.too_old` (with the helper's `host` version) when hello's `host` is not a version
- * at least MIN_HOST_VERSION: an older helper would fail later in a confusing way.
+ * hello's answer against this extension (docs/PROTOCOL.md "Versions"; a helper from before its
+ * own check answers ok whatever it is sent): a protocol range `min_protocol`..`protocol` that
+ * does not hold PROTOCOL is `host.too_old` below it and `extension.too_old` above it, a protocol
+ * that is not a number `host.version`; then a `host` release older than MIN_HOST_VERSION is
+ * `host.too_old` too. Both carry the helper's `host` version (the options page shows it).
  */
-function tooOld(hello) {
+function versionCheck(hello) {
+  const top = hello?.protocol;
+  const bottom = Number.isInteger(hello?.min_protocol) ? hello.min_protocol : top;
+  const host = String(hello?.host ?? '').slice(0, 32);
+  if (!Number.isInteger(top)) {
+    throw new OpError('host.version', `kunci-host speaks protocol ${String(top).slice(0, 16)}, this extension ${PROTOCOL}: update both`);
+  }
+  if (top < PROTOCOL) {
+    throw new OpError('host.too_old', `kunci-host ${host} speaks protocol ${top}, this extension ${PROTOCOL}: install the new kunci-host`, { host });
+  }
+  if (bottom > PROTOCOL) {
+    throw new OpError('extension.too_old', `kunci-host ${host} speaks protocol ${bottom} or newer, this extension ${PROTOCOL}: update the kunci extension`, { host });
+  }
   const have = String(hello?.host ?? '').split(/[.+-]/).slice(0, 3).map(Number);
   const need = MIN_HOST_VERSION.split('.').map(Number);
   const cmp = have.length === 3 && have.every(Number.isSafeInteger)
     ? have.map((v, i) => v - need[i]).find((d) => d !== 0) ?? 0 : -1;
   if (cmp < 0) {
-    throw new OpError('host.too_old',
-      `kunci-host ${String(hello?.host ?? '?').slice(0, 32)} is older than this extension needs (${MIN_HOST_VERSION} or newer): install the new kunci-host`,
-      { host: String(hello?.host ?? '').slice(0, 32) });
+    throw new OpError('host.too_old', `kunci-host ${host || '?'} is older than this extension needs (${MIN_HOST_VERSION} or newer): install the new kunci-host`, { host });
   }
 }
 
@@ -540,6 +552,8 @@ function fromHost(error) {
   const extra = {};
   if (Number.isInteger(error?.tries_left)) extra.tries_left = error.tries_left;
   if (typeof error?.function === 'string') extra.function = error.function;
+  // host.too_old / extension.too_old from hello: the helper's release, for the options page.
+  if (typeof error?.host === 'string') extra.host = error.host.slice(0, 32);
   return new OpError(
     typeof error?.code === 'string' ? error.code : 'host.failed',
     typeof error?.message === 'string' ? error.message : 'kunci-host failed',

@@ -33,6 +33,9 @@ const T = {
   'host.too_old': ['kunci-host {v} terlalu lama: ekstensi ini memerlukan versi {min} atau lebih baru.',
     'kunci-host {v} is too old: this extension needs version {min} or newer.'],
   'host.version': ['kunci-host dan ekstensi ini memakai versi protokol yang berbeda.', 'kunci-host and this extension speak different protocol versions.'],
+  'extension.too_old': ['Ekstensi ini terlalu lama untuk kunci-host {v}.', 'This extension is too old for kunci-host {v}.'],
+  'fix.extension': ['Perbarui ekstensi kunci: pasang versi terbarunya dari portal sertifikat Anda, lalu buka lagi halaman ini.',
+    'Update the kunci extension: install its newest version from your certificate portal, then open this page again.'],
   'host.other': ['kunci-host gagal: {m}', 'kunci-host failed: {m}'],
   'fix.install.windows': ['Unduh kunci-host-x64.msi, jalankan (klik dua kali) dan ikuti langkahnya; lalu tutup dan buka lagi peramban.',
     'Download kunci-host-x64.msi, run it (double-click) and follow the steps; then close and reopen the browser.'],
@@ -110,6 +113,8 @@ export function view(status, { lang, os }) {
       row.text = t('host.too_old', { v: err.host || '?', min: status?.minHost ?? '?' });
       Object.assign(row, install(t, os, status?.portals));
       row.fix = `${t('fix.update')} ${row.fix}`;
+    } else if (code === 'extension.too_old') {
+      Object.assign(row, { text: t('extension.too_old', { v: err.host || '?' }), fix: t('fix.extension') });
     } else if (code === 'host.version') {
       row.text = t('host.version');
       Object.assign(row, install(t, os, status?.portals));
@@ -142,7 +147,11 @@ export function view(status, { lang, os }) {
 
   const k = status.tokens ?? {};
   let tokenRows;
-  if (k.error) {
+  const tokenChecks = (d.checks ?? []).filter((c) => c.id === 'token' || c.id === 'tokens');
+  if (k.error?.code === 'origin.not_allowed' && tokenChecks.length) {
+    // The helper lists its tokens only to allowed origins; its doctor says what it sees.
+    tokenRows = tokenChecks.map((c) => ({ ok: c.ok, code: c.code ?? undefined, text: c.detail || c.id, fix: c.ok ? undefined : c.fix ?? undefined }));
+  } else if (k.error) {
     tokenRows = [k.error.code === 'origin.not_allowed'
       ? { ok: false, code: k.error.code, text: t('tokens.refused'), fix: t('fix.tokens.refused', { o: status.origin ?? '' }) }
       : { ok: false, code: k.error.code, text: t('tokens.failed', { m: k.error.message ?? k.error.code }) }];

@@ -307,14 +307,14 @@ describe('kunci-host', () => {
     assert.deepEqual(env.native.ops(), ['hello', 'list_tokens', 'hello', 'list_tokens']);
   });
 
-  test('a helper that speaks another protocol: host.version', async () => {
+  test('a helper that speaks only a newer protocol: extension.too_old', async () => {
     const env = loadBackground({
       origins: allowed,
-      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 2 } } : defaultAnswer(r)),
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 2, host: '0.3.0' } } : defaultAnswer(r)),
     });
     const reply = await replyOf(env.request('token.list'));
-    assert.equal(reply.error.code, 'host.version');
-    assert.match(reply.error.message, /protocol 2/);
+    assert.equal(reply.error.code, 'extension.too_old');
+    assert.match(reply.error.message, /protocol 2 or newer, this extension 1: update the kunci extension/);
     assert.deepEqual(env.native.ops(), ['hello']);
     assert.equal(env.native.ports[0].disconnected, true, 'the port is dropped');
   });
@@ -700,6 +700,33 @@ describe('the PIN window', () => {
 });
 
 describe('the helper is too old (host.too_old)', () => {
+  test('a helper of an older protocol (an old one answers ok whatever it is sent): host.too_old', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 0, host: '0.0.3' } } : defaultAnswer(r)),
+    });
+    const reply = await replyOf(env.request('token.list'));
+    assert.equal(reply.error.code, 'host.too_old');
+    assert.equal(reply.error.host, '0.0.3');
+    assert.deepEqual(env.native.ops(), ['hello']);
+  });
+
+  test("a helper range that holds this protocol is fine; the helper's own host.too_old passes with its version", async () => {
+    let env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 2, min_protocol: 1, host: '0.2.0' } } : defaultAnswer(r)),
+    });
+    assert.equal((await replyOf(env.request('token.list'))).ok, true);
+    env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'hello'
+        ? { ok: false, error: { code: 'host.too_old', message: 'update kunci-host', protocol: 1, min_protocol: 1, host: '0.1.0' } }
+        : defaultAnswer(r)),
+    });
+    const reply = await replyOf(env.request('token.list'));
+    assert.deepEqual(reply.error, { code: 'host.too_old', message: 'update kunci-host', host: '0.1.0' });
+  });
+
   for (const version of ['0.0.9', '0.0.1-rc1', 'banana', undefined]) {
     test(`a helper that says it is ${version ?? '(no version)'}: the page gets host.too_old, no further op`, async () => {
       const env = loadBackground({
@@ -745,6 +772,7 @@ describe("the options page's status", () => {
     assert.equal(status.tokens.tokens[0].serial, 'SER1');
     assert.equal(status.tokens.tokens[0].pinPad, false, 'camelCase, as pages get them');
     assert.deepEqual(env.native.ops(), ['hello', 'doctor', 'list_tokens']);
+    assert.deepEqual(env.native.requests[1].params, { extension_id: EXTENSION_ID }, 'doctor checks the manifests allow this extension');
     const own = `chrome-extension://${EXTENSION_ID}`;
     assert.ok(env.native.requests.every((r) => r.origin === own), JSON.stringify(env.native.requests));
     assert.equal(env.windows.created.length, 0, 'no window, no origin question');

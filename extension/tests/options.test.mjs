@@ -110,3 +110,20 @@ test('tokens: none plugged in, refused to this page, a locked PIN', () => {
   const locked = problems(view({ ...OK, tokens: { tokens: [{ ...OK.tokens.tokens[0], pinLocked: true }] } }, { lang: 'en', os: 'linux' }))[0];
   assert.equal(locked.code, 'pin.locked');
 });
+
+test("tokens refused to the extension's origin: the doctor's token checks stand in", () => {
+  const checks = [
+    { id: 'module', ok: true, code: null, detail: 'PKCS#11 module loads', fix: null },
+    { id: 'token', ok: true, code: null, detail: 'token Budi (serial S1) is present, PIN not locked', fix: null },
+  ];
+  const page = view({ ...OK, doctor: { checks }, tokens: { error: { code: 'origin.not_allowed' } } }, { lang: 'en', os: 'linux' });
+  assert.deepEqual(rows(page, 'tokens'), [{ ok: true, code: undefined, text: 'token Budi (serial S1) is present, PIN not locked', fix: undefined }]);
+  assert.deepEqual(problems(page), []);
+});
+
+test('an extension older than the helper: extension.too_old, update the extension', () => {
+  const [row] = problems(view({ ...OK, host: undefined, error: { code: 'extension.too_old', host: '0.3.0' } }, { lang: 'en', os: 'linux' }));
+  assert.equal(row.code, 'extension.too_old');
+  assert.match(row.text, /too old for kunci-host 0\.3\.0/);
+  assert.match(row.fix, /Update the kunci extension/);
+});

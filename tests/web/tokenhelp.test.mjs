@@ -31,6 +31,7 @@ test('OS and browser from the user agent, platform and client hints', () => {
 
 test('each stable code names its piece; other codes name none', () => {
   assert.deepEqual(missingOf({ code: 'extension.absent' }), { missing: 'extension', code: 'extension.absent' });
+  assert.deepEqual(missingOf({ code: 'extension.too_old' }), { missing: 'extension', code: 'extension.too_old' });
   assert.deepEqual(missingOf({ code: 'host.absent' }), { missing: 'helper', code: 'host.absent' });
   assert.deepEqual(missingOf({ code: 'host.too_old' }), { missing: 'helper', code: 'host.too_old' });
   assert.deepEqual(missingOf({ code: 'host.version' }), { missing: 'helper', code: 'host.version' });
@@ -58,7 +59,7 @@ test('the download per platform: the extension per browser, the helper per OS, n
 test('every text the guidance names exists in both languages', async () => {
   const { has } = await import('../../web/assets/js/i18n.js');
   for (const missing of ['extension', 'helper', 'module', 'token']) {
-    for (const code of ['extension.absent', 'host.absent', 'host.too_old', 'module.not_found', 'token.absent']) {
+    for (const code of ['extension.absent', 'extension.too_old', 'host.absent', 'host.too_old', 'module.not_found', 'token.absent']) {
       for (const os of ['windows', 'linux', 'mac', 'other']) {
         for (const browser of ['chromium', 'firefox', 'other']) {
           const g = guidance(missing, code, { os, browser });

@@ -5,7 +5,8 @@
 //!   the test page's npm packages), then runs the tidy check, rustfmt, clippy (warnings
 //!   denied), every Rust test with the judges required, the wasm32 builds of kunci-core, the
 //!   npm package build, its tests in Chromium (wasm-bindgen-test and Playwright) and Node, and
-//!   the examples under every bundler. `.ci/run` calls exactly this.
+//!   the examples under every bundler, then the `.deb` (installed, walked on, purged).
+//!   `.ci/run` calls exactly this.
 //! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
 //!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
 //! - `cargo xtask walk [--scenario NAME]`: the portal walks alone (all, or the named ones),
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         ["wasm"] => wasm::build(&root()).map(|_| ()),
         ["extension"] => extension::build(&root()).map(|_| ()),
         ["dist"] => dist::build(&root()).map(|_| ()),
+        ["dist", "--check-deb"] => dist::linux::check(&root()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
         ["postgres"] => postgres::serve_foreground(),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
@@ -118,6 +120,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips
   dist          the helper for Linux and Windows, the .deb, the .msi, the extension's .zip and
                 .xpi, in target/dist/
+  dist --check-deb
+                (root) the .deb built twice (same bytes), dpkg -i, the Chromium token walk on the
+                installed helper, dpkg --purge leaving nothing (a step of ci)
   fuzz [--seconds N] [--target NAME]
                 build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
                 executions, exec/s, corpus and findings; fails on any finding
@@ -267,6 +272,10 @@ fn ci(quick: bool) -> Result {
         // for the binary's own tests (a separate `cargo build -p kunci-ams` would compile it
         // again with other features: minutes for nothing).
         || web::test(&root),
+    )?;
+    step(
+        "the .deb: built twice (same bytes), dpkg -i, the Chromium token walk on the system helper, dpkg --purge",
+        || dist::linux::check(&root),
     )?;
     step("fuzz (cargo xtask fuzz --seconds 5: every target)", || {
         fuzz::fuzz(&root, &["--seconds", "5"])

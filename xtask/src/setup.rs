@@ -7,7 +7,8 @@
 //! which needs root (CI and these machines run as root); `postgresql` for the throwaway test
 //! cluster (its `initdb` is not on PATH but in `/usr/lib/postgresql/*/bin`); Python
 //! `cryptography`, and pyHanko with its command line (the PDF signature judge), in a venv under
-//! `target/pyenv` from PyPI; `poppler-utils` (pdfsig) and `qpdf`, the other PDF judges; the browser tests' npm packages in
+//! `target/pyenv` from PyPI; `poppler-utils` (pdfsig) and `qpdf`, the other PDF judges; `swtpm`, `libtpm2-pkcs11-1` and `libtss2-tcti-swtpm0`, the
+//! second PKCS#11 implementation the token tests drive beside SoftHSM2; the browser tests' npm packages in
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
 //! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
 //! and 7 under the aliases vite5, vite6, vite7, Vite 8 as vite, webpack, esbuild: one install).
@@ -17,7 +18,8 @@ use std::process::{Command, Stdio};
 
 use crate::{Result, run, which};
 
-/// Debian packages the tests use, and a program each provides (to tell whether it is there).
+/// Debian packages the tests use, and a program each provides (to tell whether it is there;
+/// an absolute path names a file instead, for library packages).
 const APT_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("libnss3-tools", "pk12util"),
@@ -28,6 +30,18 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // The USB-token path: SoftHSM2 is the PKCS#11 token in tests, pkcs11-tool (OpenSC) the judge.
     ("softhsm2", "softhsm2-util"),
     ("opensc", "pkcs11-tool"),
+    // The second PKCS#11 implementation the token tests drive (crates/kunci-host/tests/tpm2.rs):
+    // tpm2-pkcs11 on a software TPM, reached over TCP through tpm2-tss's swtpm TCTI. The two
+    // libraries are told apart by their files.
+    ("swtpm", "swtpm"),
+    (
+        "libtpm2-pkcs11-1",
+        "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so",
+    ),
+    (
+        "libtss2-tcti-swtpm0",
+        "/usr/lib/x86_64-linux-gnu/libtss2-tcti-swtpm.so.0",
+    ),
     // The PDF signature judges (kunci-core/tests/pdf.rs, kunci-cli/tests/pdf.rs).
     ("poppler-utils", "pdfsig"),
     ("qpdf", "qpdf"),

@@ -5,12 +5,17 @@
 //! allowed origins), each browser's manifest (present where the browser looks, naming this very
 //! binary, executable, allowing the extension), the PKCS#11 module (found and loadable), a
 //! token present, and the token's PIN state (locked, final try).
+//!
+//! The same checks answer the native-messaging op `doctor` ([`run_in`], with the host's own
+//! module), as data: each check's `id` (the kind of check), `ok`, `code` (a stable
+//! `area.reason` for problems), `detail` and `fix` ([`Check::to_json`]).
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::config::{Config, find_module};
+use crate::config::{Config, ModuleChoice, find_module};
+use crate::error::Error;
 use crate::install::{self, Place, chromium_origin};
 use crate::token::Module;
 
@@ -23,6 +28,11 @@ pub struct Check {
     pub what: String,
     /// How to fix it, for problems.
     pub fix: Option<String>,
+    /// The kind of check (`config`, `origins`, `manifest`, `module`, `tokens`, `token`): one
+    /// per browser or token may share it.
+    pub id: &'static str,
+    /// For problems, the stable code (`config.missing`, `module.load_failed`, `pin.locked`…).
+    pub code: Option<&'static str>,
 }
 
 impl Check {
@@ -31,6 +41,8 @@ impl Check {
             ok: true,
             what: what.into(),
             fix: None,
+            id: "",
+            code: None,
         }
     }
 
@@ -39,7 +51,30 @@ impl Check {
             ok: false,
             what: what.into(),
             fix: Some(fix.into()),
+            id: "",
+            code: None,
         }
+    }
+
+    /// Sets the kind of check and, for a problem, its code.
+    fn tagged(mut self, id: &'static str, code: &'static str) -> Check {
+        self.id = id;
+        if !self.ok {
+            self.code = Some(code);
+        }
+        self
+    }
+
+    /// The check as the `doctor` op answers it: `{id, ok, code, detail, fix}` (`code` and
+    /// `fix` null when all is well).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "ok": self.ok,
+            "code": self.code,
+            "detail": self.what,
+            "fix": self.fix,
+        })
     }
 
     /// The check as printed: `OK       …` or `PROBLEM  …` with an indented `fix:` line.
@@ -65,47 +100,88 @@ pub struct DoctorOptions {
     pub manifest_dir: Option<PathBuf>,
 }
 
-/// Runs every check.
+/// Runs every check (the command `kunci-host doctor`), loading the module itself.
 pub fn run(opts: &DoctorOptions) -> Vec<Check> {
     let mut checks = Vec::new();
-    let config = check_config(&opts.config_path, &mut checks);
-    check_manifests(opts, &mut checks);
-    check_token(&config, &mut checks);
+    let config = checks_before_the_token(opts, &mut checks);
+    if let Some(choice) = check_module_found(&config, &mut checks) {
+        match Module::load(&choice.path) {
+            Ok(module) => check_token(Ok(&module), &choice, &mut checks),
+            Err(e) => check_token(Err(e), &choice, &mut checks),
+        }
+    }
     checks
+}
+
+/// Runs every check for the `doctor` op, with the host's own `config` and `module` (as loaded
+/// for it): a second load of the same module would finalise it for the host when dropped.
+pub fn run_in(opts: &DoctorOptions, config: &Config, module: Result<&Module, Error>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks_before_the_token(opts, &mut checks);
+    if let Some(choice) = check_module_found(config, &mut checks) {
+        check_token(module, &choice, &mut checks);
+    }
+    checks
+}
+
+/// The config and manifest checks, each tagged with its kind.
+fn checks_before_the_token(opts: &DoctorOptions, checks: &mut Vec<Check>) -> Config {
+    let config = check_config(&opts.config_path, checks);
+    let from = checks.len();
+    check_manifests(opts, checks);
+    for c in &mut checks[from..] {
+        *c = c.clone().tagged("manifest", "manifest.invalid");
+    }
+    config
 }
 
 fn check_config(path: &Path, checks: &mut Vec<Check>) -> Config {
     let shown = path.display();
     match Config::load(path) {
         Ok(Some(config)) => {
-            checks.push(Check::ok(format!(
-                "config file {shown} is present and readable"
-            )));
+            checks.push(
+                Check::ok(format!("config file {shown} is present and readable"))
+                    .tagged("config", ""),
+            );
             if config.allowed_origins.is_empty() {
-                checks.push(Check::problem(
-                    "no allowed origins in the config: the host refuses every portal",
-                    "kunci-host install --allow-origin https://<the portal's address>",
-                ));
+                checks.push(
+                    Check::problem(
+                        "no allowed origins in the config: the host refuses every portal",
+                        "kunci-host install --allow-origin https://<the portal's address>",
+                    )
+                    .tagged("origins", "config.no_origin"),
+                );
             } else {
-                checks.push(Check::ok(format!(
-                    "allowed origins: {}",
-                    config.allowed_origins.join(", ")
-                )));
+                checks.push(
+                    Check::ok(format!(
+                        "allowed origins: {}",
+                        config.allowed_origins.join(", ")
+                    ))
+                    .tagged("origins", ""),
+                );
             }
             config
         }
         Ok(None) => {
-            checks.push(Check::problem(
-                format!("config file {shown} is missing"),
-                "kunci-host install --allow-origin https://<the portal's address>",
-            ));
+            checks.push(
+                Check::problem(
+                    format!("config file {shown} is missing"),
+                    "kunci-host install --allow-origin https://<the portal's address>",
+                )
+                .tagged("config", "config.missing"),
+            );
             Config::default()
         }
         Err(e) => {
-            checks.push(Check::problem(
-                e.to_string(),
-                format!("fix the JSON in {shown}, or delete it and run kunci-host install again"),
-            ));
+            checks.push(
+                Check::problem(
+                    e.to_string(),
+                    format!(
+                        "fix the JSON in {shown}, or delete it and run kunci-host install again"
+                    ),
+                )
+                .tagged("config", "config.invalid"),
+            );
             Config::default()
         }
     }
@@ -269,70 +345,94 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-fn check_token(config: &Config, checks: &mut Vec<Check>) {
-    let choice = match find_module(config) {
-        Ok(c) => c,
+/// Which module would be used; None (and a problem) when there is none.
+fn check_module_found(config: &Config, checks: &mut Vec<Check>) -> Option<ModuleChoice> {
+    match find_module(config) {
+        Ok(c) => Some(c),
         Err(e) => {
-            checks.push(Check::problem(
-                e.to_string(),
-                "install OpenSC (or the token's driver), or set \"module\" in the config",
-            ));
-            return;
+            checks.push(
+                Check::problem(
+                    e.to_string(),
+                    "install OpenSC (or the token's driver), or set \"module\" in the config",
+                )
+                .tagged("module", "module.not_found"),
+            );
+            None
         }
-    };
-    let module = match Module::load(&choice.path) {
+    }
+}
+
+fn check_token(module: Result<&Module, Error>, choice: &ModuleChoice, checks: &mut Vec<Check>) {
+    let module = match module {
         Ok(m) => {
-            checks.push(Check::ok(format!(
-                "PKCS#11 module {} (from {}) loads",
-                choice.path.display(),
-                choice.source
-            )));
+            checks.push(
+                Check::ok(format!(
+                    "PKCS#11 module {} (from {}) loads",
+                    choice.path.display(),
+                    choice.source
+                ))
+                .tagged("module", ""),
+            );
             m
         }
         Err(e) => {
-            checks.push(Check::problem(
-                e.to_string(),
-                "reinstall the token's driver, or point \"module\" in the config at the right file",
-            ));
+            let code = e.code();
+            checks.push(
+                Check::problem(
+                    e.to_string(),
+                    "reinstall the token's driver, or point \"module\" in the config at the right file",
+                )
+                .tagged("module", code),
+            );
             return;
         }
     };
     let tokens = match module.tokens() {
         Ok(t) => t,
         Err(e) => {
-            checks.push(Check::problem(
-                format!("cannot list tokens: {e}"),
-                "unplug and replug the token; on Linux check that pcscd is running",
-            ));
+            let code = e.code();
+            checks.push(
+                Check::problem(
+                    format!("cannot list tokens: {e}"),
+                    "unplug and replug the token; on Linux check that pcscd is running",
+                )
+                .tagged("tokens", code),
+            );
             return;
         }
     };
     if tokens.is_empty() {
-        checks.push(Check::problem(
-            "no token is present",
-            "plug the token in (on Linux, check that pcscd is running)",
-        ));
+        checks.push(
+            Check::problem(
+                "no token is present",
+                "plug the token in (on Linux, check that pcscd is running)",
+            )
+            .tagged("tokens", "token.absent"),
+        );
         return;
     }
     for t in tokens {
         let who = format!("token {} (serial {})", t.label, t.serial);
-        if t.pin_locked {
-            checks.push(Check::problem(
+        let check = if t.pin_locked {
+            Check::problem(
                 format!("{who}: the PIN is locked"),
                 "unblock the PIN with the PUK or the token vendor's tool",
-            ));
+            )
+            .tagged("token", "pin.locked")
         } else if t.pin_final_try {
-            checks.push(Check::problem(
+            Check::problem(
                 format!("{who}: one wrong PIN more locks it"),
                 "make sure of the PIN before the next try",
-            ));
+            )
+            .tagged("token", "pin.final_try")
         } else {
             let note = if t.pin_count_low {
                 " (a wrong PIN was entered recently)"
             } else {
                 ""
             };
-            checks.push(Check::ok(format!("{who} is present, PIN not locked{note}")));
-        }
+            Check::ok(format!("{who} is present, PIN not locked{note}")).tagged("token", "")
+        };
+        checks.push(check);
     }
 }

@@ -24,7 +24,11 @@ pub enum Error {
         tries_left: Option<u32>,
     },
     /// `CKR_PIN_LOCKED`, or `CKF_USER_PIN_LOCKED` seen before trying.
-    #[error("the token's PIN is locked: unblock it with the PUK or the token's own tool")]
+    #[error(
+        "the token's PIN is locked after too many wrong tries: unblock it with the PUK (the \
+         security officer's PIN) in the token vendor's tool, or ask whoever issued the token; \
+         a TPM unlocks itself after its lockout time"
+    )]
     PinLocked,
     /// No PIN was given and the token has no PIN pad.
     #[error("this token needs its PIN: none was given")]
@@ -32,6 +36,12 @@ pub enum Error {
     /// No token with the asked serial number is present (or no token at all).
     #[error("no token with serial `{0}` is present: plug it in and try again")]
     TokenAbsent(String),
+    /// No token at all in any slot of the module.
+    #[error(
+        "no token is present: plug the token in (on Linux, check that pcscd is running), or \
+         check that the configured module is the token's own driver"
+    )]
+    NoToken,
     /// The token went away during the operation.
     #[error("the token was removed during the operation: plug it in again and retry")]
     TokenRemoved,
@@ -62,9 +72,40 @@ pub enum Error {
     /// An op this version does not know.
     #[error("unknown op `{0}`")]
     OpUnknown(String),
-    /// No PKCS#11 module was found, or the one named cannot be loaded.
+    /// No PKCS#11 module was found (none configured and none at the well-known paths, or the
+    /// one named does not exist).
     #[error("{0}")]
     ModuleNotFound(String),
+    /// The module exists but cannot be loaded, or refuses to start (`C_Initialize`).
+    #[error("{0}")]
+    ModuleLoadFailed(String),
+    /// The extension speaks a newer protocol than this helper (`hello`).
+    #[error(
+        "this kunci-host (version {host}) speaks protocol {supported}, the extension speaks \
+         protocol {asked}: update kunci-host (download the latest helper for your system from \
+         the portal, or run your package manager's upgrade)"
+    )]
+    HostTooOld {
+        /// The protocol the extension asked for.
+        asked: u32,
+        /// The newest protocol this host speaks.
+        supported: u32,
+        /// This host's version.
+        host: &'static str,
+    },
+    /// The extension speaks an older protocol than this helper still supports (`hello`).
+    #[error(
+        "the extension speaks protocol {asked}, older than this kunci-host (version {host}) \
+         supports (protocol {supported}): update the kunci extension in the browser"
+    )]
+    ExtensionTooOld {
+        /// The protocol the extension asked for.
+        asked: u32,
+        /// The oldest protocol this host speaks.
+        supported: u32,
+        /// This host's version.
+        host: &'static str,
+    },
     /// Any other PKCS#11 failure; `function` names the call (`C_Login`).
     #[error("{function} failed: {rv}")]
     Pkcs11 {
@@ -101,7 +142,7 @@ impl Error {
             Error::PinIncorrect { .. } => "pin.incorrect",
             Error::PinLocked => "pin.locked",
             Error::PinRequired => "pin.required",
-            Error::TokenAbsent(_) => "token.absent",
+            Error::TokenAbsent(_) | Error::NoToken => "token.absent",
             Error::TokenRemoved => "token.removed",
             Error::MechanismUnsupported(_) => "mechanism.unsupported",
             Error::KeyNotFound(_) => "key.not_found",
@@ -111,6 +152,9 @@ impl Error {
             Error::RequestTooLarge { .. } => "request.too_large",
             Error::OpUnknown(_) => "op.unknown",
             Error::ModuleNotFound(_) => "module.not_found",
+            Error::ModuleLoadFailed(_) => "module.load_failed",
+            Error::HostTooOld { .. } => "host.too_old",
+            Error::ExtensionTooOld { .. } => "extension.too_old",
             Error::Pkcs11 { .. } => "pkcs11.failed",
             Error::ConfigInvalid { .. } => "config.invalid",
             Error::Io { .. } => "io.failed",
@@ -157,9 +201,9 @@ impl Error {
                     rv: format!("{other}"),
                 },
             },
-            CkError::LibraryLoading(e) => {
-                Error::ModuleNotFound(format!("the PKCS#11 module cannot be loaded: {e}"))
-            }
+            CkError::LibraryLoading(e) => Error::ModuleLoadFailed(format!(
+                "the PKCS#11 module cannot be loaded ({e}): reinstall the token's driver"
+            )),
             other => Error::Pkcs11 {
                 function: "cryptoki".to_owned(),
                 rv: other.to_string(),
@@ -197,6 +241,30 @@ mod tests {
         let other = e(RvError::GeneralError);
         assert_eq!(other.code(), "pkcs11.failed");
         assert_eq!(other.function(), Some("C_Login"));
+    }
+
+    #[test]
+    fn version_errors_say_which_side_to_update() {
+        let old_host = Error::HostTooOld {
+            asked: 2,
+            supported: 1,
+            host: "0.1.0",
+        };
+        assert_eq!(old_host.code(), "host.too_old");
+        assert!(old_host.to_string().contains("update kunci-host"));
+        let old_extension = Error::ExtensionTooOld {
+            asked: 0,
+            supported: 1,
+            host: "0.1.0",
+        };
+        assert_eq!(old_extension.code(), "extension.too_old");
+        assert!(
+            old_extension
+                .to_string()
+                .contains("update the kunci extension")
+        );
+        assert!(Error::PinLocked.to_string().contains("PUK"));
+        assert_eq!(Error::NoToken.code(), "token.absent");
     }
 
     #[test]

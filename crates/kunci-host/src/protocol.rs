@@ -18,11 +18,16 @@ use crate::framing::MAX_MESSAGE_LEN;
 use crate::origin::Origin;
 use crate::token::{Algorithm, LoggedIn, Module, Pin, Token, TokenCertificate};
 
-/// The protocol version this host speaks.
+/// The protocol version this host speaks (the newest it knows).
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The oldest protocol version this host still speaks. An extension asking for an older one
+/// gets `extension.too_old`; one asking for a newer one than [`PROTOCOL_VERSION`] gets
+/// `host.too_old`.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+
 /// The ops this version knows, in the order of docs/PROTOCOL.md.
-pub const OPS: [&str; 8] = [
+pub const OPS: [&str; 9] = [
     "hello",
     "list_tokens",
     "generate_key",
@@ -31,7 +36,12 @@ pub const OPS: [&str; 8] = [
     "import_certificate",
     "list_certificates",
     "sign_digest",
+    "doctor",
 ];
+
+/// The ops answered whatever the request's origin: the extension sends them for itself (its
+/// handshake and its options page), never on a page's behalf.
+const ANY_ORIGIN_OPS: [&str; 2] = ["hello", "doctor"];
 
 /// The host's state across requests: its config and, once loaded, the PKCS#11 module.
 #[derive(Debug)]
@@ -77,8 +87,9 @@ impl Host {
         if !OPS.contains(&op) {
             return Err(Error::OpUnknown(op.to_owned()));
         }
-        if op != "hello" {
-            // Parsed only here, not in the envelope: `hello` is answered whatever the origin.
+        if !ANY_ORIGIN_OPS.contains(&op) {
+            // Parsed only here, not in the envelope: `hello` and `doctor` are answered
+            // whatever the origin.
             let text = env.origin.as_deref().unwrap_or_default();
             let origin = Origin::parse(text);
             if !origin.as_ref().is_ok_and(|o| self.allowed.contains(o)) {
@@ -97,9 +108,11 @@ impl Host {
         let params = env.params;
         match op {
             "hello" => {
-                let _: HelloParams = parse_params(params)?;
+                let p: HelloParams = parse_params(params)?;
+                check_protocol(p.protocol)?;
                 Ok(self.hello())
             }
+            "doctor" => self.doctor(parse_params(params)?),
             "list_tokens" => Ok(json!({ "tokens": self.list_tokens()? })),
             "generate_key" => self.generate_key(parse_params(params)?),
             "create_csr" => self.create_csr(parse_params(params)?),
@@ -118,9 +131,34 @@ impl Host {
             .map(|m| m.path.display().to_string());
         json!({
             "protocol": PROTOCOL_VERSION,
+            "min_protocol": MIN_PROTOCOL_VERSION,
             "host": env!("CARGO_PKG_VERSION"),
             "module": module,
         })
+    }
+
+    /// `doctor`: the checks of `kunci-host doctor`, as data, for the extension's options page.
+    /// The token checks use this host's module (loaded if need be), never a second copy.
+    fn doctor(&mut self, p: DoctorParams) -> Result<Value> {
+        let opts = crate::doctor::DoctorOptions {
+            config_path: crate::config::config_path().unwrap_or_default(),
+            extension_id: p
+                .extension_id
+                .unwrap_or_else(|| crate::install::DEFAULT_EXTENSION_ID.to_owned()),
+            firefox_id: p
+                .firefox_id
+                .unwrap_or_else(|| crate::install::DEFAULT_FIREFOX_ID.to_owned()),
+            manifest_dir: None,
+        };
+        let config = self.config.clone();
+        let module = self.module();
+        let checks = crate::doctor::run_in(&opts, &config, module);
+        Ok(json!({
+            "ok": checks.iter().all(|c| c.ok),
+            "host": env!("CARGO_PKG_VERSION"),
+            "protocol": PROTOCOL_VERSION,
+            "checks": checks.iter().map(crate::doctor::Check::to_json).collect::<Vec<_>>(),
+        }))
     }
 
     /// `list_tokens`: every token present.
@@ -215,6 +253,29 @@ impl Host {
             .as_ref()
             .ok_or_else(|| Error::ModuleNotFound("the PKCS#11 module is not loaded".to_owned()))
     }
+}
+
+/// `hello`'s version check, both ways: an extension newer than this host is told to update
+/// the host (`host.too_old`), an older one to update itself (`extension.too_old`). No
+/// `protocol` at all is read as version 1, the first.
+fn check_protocol(asked: Option<u32>) -> Result<()> {
+    let asked = asked.unwrap_or(1);
+    let host = env!("CARGO_PKG_VERSION");
+    if asked > PROTOCOL_VERSION {
+        return Err(Error::HostTooOld {
+            asked,
+            supported: PROTOCOL_VERSION,
+            host,
+        });
+    }
+    if asked < MIN_PROTOCOL_VERSION {
+        return Err(Error::ExtensionTooOld {
+            asked,
+            supported: MIN_PROTOCOL_VERSION,
+            host,
+        });
+    }
+    Ok(())
 }
 
 /// A `request.too_large` reply (id `null`: the body was never read).
@@ -338,6 +399,12 @@ fn encode_reply(id: &Value, outcome: Result<Value>) -> Vec<u8> {
             if let Some(f) = e.function() {
                 error["function"] = json!(f);
             }
+            if matches!(e, Error::HostTooOld { .. } | Error::ExtensionTooOld { .. }) {
+                // What this host speaks, so that the extension can show both sides.
+                error["protocol"] = json!(PROTOCOL_VERSION);
+                error["min_protocol"] = json!(MIN_PROTOCOL_VERSION);
+                error["host"] = json!(env!("CARGO_PKG_VERSION"));
+            }
             json!({ "id": id, "ok": false, "error": error })
         }
     };
@@ -363,12 +430,24 @@ fn fit_certificates(mut certificates: Vec<TokenCertificate>) -> Value {
     }
 }
 
-/// `hello`'s params: read only to refuse a malformed request; the host answers with its own
-/// version whatever the extension speaks, and the extension decides.
+/// `hello`'s params: the protocol the extension speaks (checked against this host's range)
+/// and its version (not used, but part of the handshake).
 #[derive(Deserialize)]
 struct HelloParams {
-    #[serde(default, rename = "protocol")]
-    _protocol: Option<u32>,
+    #[serde(default)]
+    protocol: Option<u32>,
+    #[serde(default, rename = "extension")]
+    _extension: Option<String>,
+}
+
+/// `doctor`'s params: the extension ids the manifests must allow (the extension's own, so that
+/// a store build and a development build are both checked right).
+#[derive(Deserialize)]
+struct DoctorParams {
+    #[serde(default)]
+    extension_id: Option<String>,
+    #[serde(default)]
+    firefox_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -517,6 +596,43 @@ mod tests {
         assert_eq!(r["error"]["code"], "module.not_found");
     }
 
+    #[test]
+    fn hello_checks_the_protocol_both_ways() {
+        let r = reply(
+            &mut host(),
+            r#"{"id":1,"op":"hello","params":{"protocol":1,"extension":"0.1.0"}}"#,
+        );
+        assert_eq!(r["result"]["protocol"], PROTOCOL_VERSION);
+        assert_eq!(r["result"]["min_protocol"], MIN_PROTOCOL_VERSION);
+        let r = reply(&mut host(), r#"{"id":2,"op":"hello"}"#);
+        assert_eq!(r["ok"], true, "no protocol reads as 1: {r}");
+        let newer = PROTOCOL_VERSION + 1;
+        let r = reply(
+            &mut host(),
+            &json!({"id": 3, "op": "hello", "params": {"protocol": newer}}).to_string(),
+        );
+        assert_eq!(r["error"]["code"], "host.too_old");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("update kunci-host")
+        );
+        assert_eq!(r["error"]["protocol"], PROTOCOL_VERSION);
+        assert_eq!(r["error"]["host"], env!("CARGO_PKG_VERSION"));
+        let r = reply(
+            &mut host(),
+            r#"{"id":4,"op":"hello","params":{"protocol":0}}"#,
+        );
+        assert_eq!(r["error"]["code"], "extension.too_old");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("update the kunci extension")
+        );
+    }
+
     /// extension/protocol.json is the protocol's one source (docs/PROTOCOL.md); this crate keeps
     /// copies of its values, which must agree with it.
     #[test]
@@ -524,9 +640,47 @@ mod tests {
         let p: Value =
             serde_json::from_str(include_str!("../../../extension/protocol.json")).unwrap();
         assert_eq!(p["version"], json!(PROTOCOL_VERSION));
+        assert_eq!(p["min_version"], json!(MIN_PROTOCOL_VERSION));
         assert_eq!(p["host_ops"], json!(OPS));
+        assert_eq!(p["any_origin_host_ops"], json!(ANY_ORIGIN_OPS));
         assert_eq!(p["host_name"], json!(crate::install::HOST_NAME));
         assert_eq!(p["max_message_bytes"], json!(MAX_MESSAGE_LEN));
+    }
+
+    /// protocol.json's version-error codes and example replies have the shape the host sends.
+    #[test]
+    fn protocol_json_examples_have_the_shape_of_real_replies() {
+        let p: Value =
+            serde_json::from_str(include_str!("../../../extension/protocol.json")).unwrap();
+        let keys = |v: &Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let newer = json!({"id": 1, "op": "hello", "params": {"protocol": PROTOCOL_VERSION + 1}});
+        let real = reply(&mut host(), &newer.to_string());
+        assert_eq!(
+            real["error"]["code"],
+            p["version_errors"]["extension_newer"]
+        );
+        let example = &p["examples"]["hello_host_too_old"];
+        assert_eq!(example["error"]["code"], real["error"]["code"]);
+        assert_eq!(keys(&example["error"]), keys(&real["error"]));
+        let older = json!({"id": 1, "op": "hello", "params": {"protocol": 0}});
+        let real = reply(&mut host(), &older.to_string());
+        assert_eq!(
+            real["error"]["code"],
+            p["version_errors"]["extension_older"]
+        );
+
+        let real = reply(&mut host(), r#"{"id":7,"op":"doctor"}"#);
+        let example = &p["examples"]["doctor"];
+        assert_eq!(keys(example), keys(&real));
+        assert_eq!(keys(&example["result"]), keys(&real["result"]));
+        let real_check = &real["result"]["checks"][0];
+        for check in example["result"]["checks"].as_array().unwrap() {
+            assert_eq!(keys(check), keys(real_check), "{check}");
+        }
     }
 
     #[test]

@@ -33,6 +33,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+mod raw;
+
 const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -103,6 +105,7 @@ impl Algorithm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Token {
     /// The token's serial number (CK_TOKEN_INFO.serialNumber, trimmed): how requests name it.
+    /// A serial that two listed tokens share, or an empty one, has `@<slot>` appended.
     pub serial: String,
     /// The token's label.
     pub label: String,
@@ -120,6 +123,13 @@ pub struct Token {
     pub pin_final_try: bool,
     /// `CKF_USER_PIN_LOCKED`: the PIN is locked.
     pub pin_locked: bool,
+    /// The CK_TOKEN_INFO fields that could not be read (`utc_time`), when any: the token is
+    /// listed and usable all the same. Absent from the reply when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<&'static str>,
+    /// `CKF_TOKEN_INITIALIZED`: only initialised tokens are listed.
+    #[serde(skip)]
+    initialized: bool,
 }
 
 impl Token {
@@ -134,6 +144,35 @@ impl Token {
             pin_count_low: info.user_pin_count_low(),
             pin_final_try: info.user_pin_final_try(),
             pin_locked: info.user_pin_locked(),
+            unreadable: Vec::new(),
+            initialized: info.token_initialized(),
+        }
+    }
+
+    /// The token from the raw CK_TOKEN_INFO, field by field: what does not parse is named in
+    /// `unreadable` instead of failing the whole token.
+    fn from_raw(slot: Slot, info: &cryptoki_sys::CK_TOKEN_INFO) -> Token {
+        use cryptoki_sys::{
+            CKF_CLOCK_ON_TOKEN, CKF_PROTECTED_AUTHENTICATION_PATH, CKF_TOKEN_INITIALIZED,
+            CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED,
+        };
+        let flags = info.flags;
+        let mut unreadable = Vec::new();
+        if flags & CKF_CLOCK_ON_TOKEN != 0 && raw::utc_time(&info.utcTime).is_none() {
+            unreadable.push("utc_time");
+        }
+        Token {
+            serial: raw::text(&info.serialNumber),
+            label: raw::text(&info.label),
+            manufacturer: raw::text(&info.manufacturerID),
+            model: raw::text(&info.model),
+            slot: slot.id(),
+            pin_pad: flags & CKF_PROTECTED_AUTHENTICATION_PATH != 0,
+            pin_count_low: flags & CKF_USER_PIN_COUNT_LOW != 0,
+            pin_final_try: flags & CKF_USER_PIN_FINAL_TRY != 0,
+            pin_locked: flags & CKF_USER_PIN_LOCKED != 0,
+            unreadable,
+            initialized: flags & CKF_TOKEN_INITIALIZED != 0,
         }
     }
 }
@@ -191,17 +230,36 @@ impl fmt::Debug for Module {
 }
 
 impl Module {
-    /// Loads the module at `path` and calls `C_Initialize` (OS locking).
+    /// Loads the module at `path` and calls `C_Initialize` (OS locking). A path that does not
+    /// exist is `module.not_found`; a file that cannot be loaded (another architecture, a
+    /// missing library) or a module that refuses to start is `module.load_failed`.
     pub fn load(path: &Path) -> Result<Module> {
+        if !path.is_file() {
+            return Err(Error::ModuleNotFound(format!(
+                "the PKCS#11 module {} does not exist: install the token's driver, or point \
+                 \"module\" in the host config at the right file",
+                path.display()
+            )));
+        }
         let ctx = Pkcs11::new(path).map_err(|e| {
-            Error::ModuleNotFound(format!(
-                "the PKCS#11 module {} cannot be loaded ({e}): reinstall the token's driver",
+            Error::ModuleLoadFailed(format!(
+                "the PKCS#11 module {} exists but cannot be loaded ({e}): it may be built for \
+                 another system (a 32-bit driver for this 64-bit helper) or miss a library it \
+                 needs; reinstall the token's driver, or point \"module\" in the host config at \
+                 the right file",
                 path.display()
             ))
         })?;
         match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-            Err(e) => return Err(Error::from_pkcs11(e, "the module")),
+            Err(e) => {
+                return Err(Error::ModuleLoadFailed(format!(
+                    "the PKCS#11 module {} loaded but refused to start (C_Initialize: {e}): \
+                     check the driver's own settings (its daemon or service running, its \
+                     configuration file), or reinstall it",
+                    path.display()
+                )));
+            }
         }
         Ok(Module {
             ctx,
@@ -215,41 +273,71 @@ impl Module {
     }
 
     /// Every initialised token present, in slot order. Uninitialised tokens (SoftHSM's spare
-    /// slot, a blank card) hold no keys and take no PIN, so they are not offered.
+    /// slot, a blank card) hold no keys and take no PIN, so they are not offered. One slot
+    /// that cannot be read is left out (and logged), never the whole list. A serial that two
+    /// tokens share (tpm2-pkcs11 gives every token `0000000000000000`), or an empty one, gets
+    /// `@<slot>` appended, so that each token can be named.
     pub fn tokens(&self) -> Result<Vec<Token>> {
+        Ok(self.listing()?.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// [`Module::tokens`] with each token's slot handle.
+    fn listing(&self) -> Result<Vec<(Slot, Token)>> {
         let slots = self
             .ctx
             .get_slots_with_token()
             .map_err(|e| Error::from_pkcs11(e, "listing tokens"))?;
         let mut tokens = Vec::with_capacity(slots.len());
         for slot in slots {
-            match self.ctx.get_token_info(slot) {
-                Ok(info) if info.token_initialized() => tokens.push(Token::from_info(slot, &info)),
+            match self.token_at(slot) {
+                Ok(t) if t.initialized => tokens.push((slot, t)),
                 Ok(_) => {}
                 // A token pulled out between the two calls is simply not listed.
                 Err(CkError::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved, _)) => {}
-                Err(e) => return Err(Error::from_pkcs11(e, "listing tokens")),
+                Err(e) => eprintln!(
+                    "kunci-host: slot {} is left out: its token cannot be read ({e})",
+                    slot.id()
+                ),
+            }
+        }
+        let serials: Vec<String> = tokens.iter().map(|(_, t)| t.serial.clone()).collect();
+        for (_, t) in &mut tokens {
+            let shared = serials.iter().filter(|s| **s == t.serial).count() > 1;
+            if shared || t.serial.is_empty() {
+                t.serial = format!("{}@{}", t.serial, t.slot);
             }
         }
         Ok(tokens)
     }
 
-    /// The slot holding the token with serial `serial`.
-    fn find(&self, serial: &str) -> Result<(Slot, TokenInfo)> {
-        let wanted = serial.trim();
-        let slots = self
-            .ctx
-            .get_slots_with_token()
-            .map_err(|e| Error::from_pkcs11(e, "listing tokens"))?;
-        for slot in slots {
-            if let Ok(info) = self.ctx.get_token_info(slot)
-                && !wanted.is_empty()
-                && info.serial_number().trim() == wanted
-            {
-                return Ok((slot, info));
-            }
+    /// The token in `slot`: through cryptoki, or, when cryptoki refuses the structure (a field
+    /// it cannot parse, such as a `utcTime` that is not digits), from the raw CK_TOKEN_INFO
+    /// read field by field.
+    fn token_at(&self, slot: Slot) -> core::result::Result<Token, CkError> {
+        match self.ctx.get_token_info(slot) {
+            Ok(info) => Ok(Token::from_info(slot, &info)),
+            Err(CkError::Pkcs11(rv, f)) => Err(CkError::Pkcs11(rv, f)),
+            Err(refused) => match raw::token_info(&self.path, slot.id()) {
+                Ok(info) => Ok(Token::from_raw(slot, &info)),
+                Err(e) => {
+                    eprintln!("kunci-host: slot {}: {refused}; raw read: {e}", slot.id());
+                    Err(refused)
+                }
+            },
         }
-        Err(Error::TokenAbsent(wanted.to_owned()))
+    }
+
+    /// The slot holding the token with serial `serial`, as [`Module::tokens`] names it.
+    fn find(&self, serial: &str) -> Result<(Slot, Token)> {
+        let wanted = serial.trim();
+        let tokens = self.listing()?;
+        if tokens.is_empty() {
+            return Err(Error::NoToken);
+        }
+        tokens
+            .into_iter()
+            .find(|(_, t)| !wanted.is_empty() && t.serial == wanted)
+            .ok_or_else(|| Error::TokenAbsent(wanted.to_owned()))
     }
 
     /// Opens a read-write session on the token `serial` and logs the user in.
@@ -259,12 +347,12 @@ impl Module {
     /// in without a PIN when none is given. A wrong PIN reads the flags again to tell the
     /// holder when the next try is the last.
     pub fn login(&self, serial: &str, pin: Option<&Pin>) -> Result<LoggedIn> {
-        let (slot, info) = self.find(serial)?;
-        if info.user_pin_locked() {
+        let (slot, token) = self.find(serial)?;
+        if token.pin_locked {
             return Err(Error::PinLocked);
         }
         let pin = pin.filter(|p| !p.is_empty());
-        if pin.is_none() && !info.protected_authentication_path() {
+        if pin.is_none() && !token.pin_pad {
             return Err(Error::PinRequired);
         }
         let session = self
@@ -275,11 +363,11 @@ impl Module {
         match session.login(UserType::User, auth.as_ref()) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
             Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
-                let after = self.ctx.get_token_info(slot).ok();
-                if after.as_ref().is_some_and(TokenInfo::user_pin_locked) {
+                let after = self.token_at(slot).ok();
+                if after.as_ref().is_some_and(|t| t.pin_locked) {
                     return Err(Error::PinLocked);
                 }
-                let final_try = after.as_ref().is_some_and(TokenInfo::user_pin_final_try);
+                let final_try = after.as_ref().is_some_and(|t| t.pin_final_try);
                 return Err(Error::PinIncorrect {
                     tries_left: final_try.then_some(1),
                 });

@@ -146,7 +146,7 @@ fn missing_module_is_module_not_found_and_hello_reports_null() {
 }
 
 #[test]
-fn a_file_that_is_not_a_pkcs11_module_is_module_not_found() {
+fn a_file_that_is_not_a_pkcs11_module_is_module_load_failed() {
     let w = World::new();
     let fake = w.path("fake.so");
     std::fs::write(&fake, b"not a shared object").unwrap();
@@ -154,7 +154,7 @@ fn a_file_that_is_not_a_pkcs11_module_is_module_not_found() {
     let (replies, _) = w.exchange_raw(&frame(
         &serde_json::to_vec(&request(1, "list_tokens", json!({}))).unwrap(),
     ));
-    assert_eq!(error_code(&replies[0]), "module.not_found");
+    assert_eq!(error_code(&replies[0]), "module.load_failed");
 }
 
 #[test]

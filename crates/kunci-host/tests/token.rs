@@ -6,15 +6,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use base64::Engine as _;
+use common::ops::*;
 use common::{PIN, SOFTHSM_MODULE, World, error_code, judge, request, result, run_ok};
 use serde_json::{Value, json};
-
-const SUBJECT: &str = "CN=Budi Santoso,O=Dinas Kominfo,C=ID";
-const EMAIL: &str = "budi@example.go.id";
-const CSR_TOKEN: &str = "Xq7pL2mN9vB4kR8sT1wY5zA3";
 
 /// A world with one fresh token; None when SoftHSM is absent (and not required).
 fn token_world(label: &str) -> Option<(World, String)> {
@@ -24,50 +19,6 @@ fn token_world(label: &str) -> Option<(World, String)> {
     let w = World::new();
     let serial = w.init_token(label);
     Some((w, serial))
-}
-
-fn csr_params(serial: &str, extra: Value) -> Value {
-    let mut p = json!({
-        "token": serial,
-        "pin": PIN,
-        "subject": SUBJECT,
-        "email": EMAIL,
-        "challenge_password": CSR_TOKEN,
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        p[k] = v.clone();
-    }
-    p
-}
-
-/// Checks a CSR with kunci-core: subject, challengePassword, e-mail SAN, and (when given) that
-/// its key is `public_key_der`. Also judged by `openssl req -verify` when OpenSSL is present.
-fn check_csr(w: &World, csr_pem: &str, public_key_der: Option<&[u8]>) -> kunci_core::csr::CsrInfo {
-    let info = kunci_core::csr::verify(csr_pem.as_bytes()).unwrap();
-    assert_eq!(info.subject, SUBJECT.parse().unwrap());
-    assert_eq!(info.challenge_password.as_deref(), Some(CSR_TOKEN));
-    assert_eq!(info.email_sans, [EMAIL]);
-    if let Some(der) = public_key_der {
-        assert_eq!(
-            info.public_key_der, der,
-            "the CSR carries the generated key"
-        );
-    }
-    if let Some(openssl) = judge("openssl") {
-        let path = w.path("judge.csr");
-        std::fs::write(&path, csr_pem).unwrap();
-        let out = std::process::Command::new(openssl)
-            .args(["req", "-verify", "-noout", "-in"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "openssl: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    info
 }
 
 #[test]
@@ -252,58 +203,6 @@ fn object_blocks(listing: &str) -> Vec<String> {
         }
     }
     blocks
-}
-
-/// Issues a certificate for `csr_pem` with a throwaway OpenSSL CA; None without OpenSSL.
-fn issue(w: &World, csr_pem: &str, name: &str) -> Option<String> {
-    let openssl = judge("openssl")?;
-    let dir = w.path("ca");
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
-    if !Path::new(&p("ca.pem")).exists() {
-        run_ok(
-            &openssl,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &p("ca.key"),
-                "-out",
-                &p("ca.pem"),
-                "-subj",
-                "/CN=kunci test CA",
-                "-days",
-                "30",
-            ],
-            &[],
-        );
-    }
-    std::fs::write(p(&format!("{name}.csr")), csr_pem).unwrap();
-    run_ok(
-        &openssl,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &p(&format!("{name}.csr")),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-            "-CAcreateserial",
-            "-days",
-            "10",
-            "-out",
-            &p(&format!("{name}.pem")),
-        ],
-        &[],
-    );
-    Some(std::fs::read_to_string(p(&format!("{name}.pem"))).unwrap())
 }
 
 #[test]
@@ -568,111 +467,6 @@ fn absent_token_serial_is_token_absent_and_missing_pin_is_pin_required() {
 }
 
 // ---- sign_digest -------------------------------------------------------------------------
-
-/// A document the tests sign, and its SHA-256.
-const DOCUMENT: &[u8] = b"%PDF-1.7\n% surat keputusan, kunci sign_digest test\n%%EOF\n";
-
-fn document_digest() -> [u8; 32] {
-    <sha2::Sha256 as sha2::Digest>::digest(DOCUMENT).into()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn unb64(value: &Value) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(value.as_str().unwrap())
-        .unwrap()
-}
-
-/// Makes a key with `generate_key` and returns its id and SPKI DER.
-fn new_key(host: &mut common::HostProcess, serial: &str, alg: &str) -> (String, Vec<u8>) {
-    let r = host.send(&request(
-        1,
-        "generate_key",
-        json!({"token": serial, "pin": PIN, "algorithm": alg}),
-    ));
-    let key = result(&r);
-    (
-        key["key_id"].as_str().unwrap().to_owned(),
-        unb64(&key["public_key_der"]),
-    )
-}
-
-fn sign_params(serial: &str, key_id: &str, alg: &str, digest: &str) -> Value {
-    json!({"token": serial, "pin": PIN, "key_id": key_id, "algorithm": alg, "digest": digest})
-}
-
-/// OpenSSL's verdict on `signature` (as OpenSSL takes it: PKCS#1 v1.5 bytes or a DER
-/// ECDSA-Sig-Value) with the key `spki_der`: `pkeyutl -verify` over `digest`, and `dgst
-/// -verify` over `message` when given (the digest must then be its SHA-256). None without
-/// OpenSSL.
-fn openssl_verifies(
-    w: &World,
-    spki_der: &[u8],
-    digest: &[u8],
-    message: Option<&[u8]>,
-    signature: &[u8],
-) -> Option<bool> {
-    let openssl = judge("openssl")?;
-    let p = |f: &str| w.path(f).to_str().unwrap().to_owned();
-    std::fs::write(p("pub.der"), spki_der).unwrap();
-    std::fs::write(p("digest.bin"), digest).unwrap();
-    std::fs::write(p("sig.bin"), signature).unwrap();
-    let status = |args: &[&str]| {
-        std::process::Command::new(&openssl)
-            .args(args)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    };
-    let by_digest = status(&[
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-keyform",
-        "DER",
-        "-inkey",
-        &p("pub.der"),
-        "-in",
-        &p("digest.bin"),
-        "-sigfile",
-        &p("sig.bin"),
-        "-pkeyopt",
-        "digest:sha256",
-    ]);
-    let Some(message) = message else {
-        return Some(by_digest);
-    };
-    run_ok(
-        &openssl,
-        &[
-            "pkey",
-            "-pubin",
-            "-inform",
-            "DER",
-            "-in",
-            &p("pub.der"),
-            "-out",
-            &p("pub.pem"),
-        ],
-        &[],
-    );
-    std::fs::write(p("message.bin"), message).unwrap();
-    let by_message = status(&[
-        "dgst",
-        "-sha256",
-        "-verify",
-        &p("pub.pem"),
-        "-signature",
-        &p("sig.bin"),
-        &p("message.bin"),
-    ]);
-    assert_eq!(by_digest, by_message, "pkeyutl and dgst disagree");
-    Some(by_message)
-}
 
 #[test]
 fn sign_digest_signs_on_the_token_and_openssl_verifies_rsa_and_p256() {

@@ -83,7 +83,7 @@ export function fault(code, message) {
  * says what to install: docs/ELEMENTS.md). The texts stay with the page, not in the bundle.
  */
 const MISSING = {
-  'extension.absent': 'extension', 'host.absent': 'helper', 'host.too_old': 'helper', 'host.version': 'helper',
+  'extension.absent': 'extension', 'extension.too_old': 'extension', 'host.absent': 'helper', 'host.too_old': 'helper', 'host.version': 'helper',
   'module.not_found': 'module', 'token.absent': 'token',
 };
 

@@ -55,10 +55,10 @@ export interface KunciErrorDetail {
  * browser (the reference portal: web/assets/js/tokenhelp.js).
  */
 export interface KunciMissingDetail {
-  /** `extension` (the browser extension), `helper` (kunci-host absent, too old, or speaking
+  /** `extension` (the browser extension, absent or too old for the helper), `helper` (kunci-host absent, too old, or speaking
    * another protocol), `module` (no PKCS#11 module), `token` (none plugged in). */
   missing: 'extension' | 'helper' | 'module' | 'token';
-  /** The stable code behind it: `extension.absent`, `host.absent`, `host.too_old`,
+  /** The stable code behind it: `extension.absent`, `extension.too_old`, `host.absent`, `host.too_old`,
    * `host.version`, `module.not_found`, `token.absent`. */
   code: string;
 }

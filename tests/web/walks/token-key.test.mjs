@@ -12,11 +12,16 @@
  * certificate chains to the portal's CA. A page on an origin the helper does not allow is
  * refused with `origin.not_allowed`. The page never sees the PIN: it is typed only in the
  * extension's window, and the test checks that no portal request carried it.
+ *
+ * `KUNCI_HOST_SYSTEM=1` (the `.deb` step of `cargo xtask ci`, after `dpkg -i`): no `kunci-host
+ * install`; the profile has no NativeMessagingHosts folder, so Chromium must find the
+ * system-wide manifest the package put in /etc/chromium/native-messaging-hosts/ and start
+ * /usr/bin/kunci-host.
  */
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +35,10 @@ import {
 } from '../portal.mjs';
 import { certificatesSeen, fillLogin, scrollAgreementToEnd } from './walker.mjs';
 
-const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
+/** The package's helper and manifest (KUNCI_HOST_SYSTEM=1), instead of a per-profile install. */
+const SYSTEM = process.env.KUNCI_HOST_SYSTEM === '1';
+const SYSTEM_MANIFEST = '/etc/chromium/native-messaging-hosts/id.kunci.host.json';
+const HOST_BIN = SYSTEM ? '/usr/bin/kunci-host' : process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
 const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
 const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '739146';
@@ -43,7 +51,8 @@ function skipReason() {
   const base = portalSkipReason();
   if (base) return base;
   const missing = [];
-  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p kunci-host)`);
+  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (${SYSTEM ? 'dpkg -i the .deb' : 'cargo build -p kunci-host'})`);
+  if (SYSTEM && !existsSync(SYSTEM_MANIFEST)) missing.push(`${SYSTEM_MANIFEST} (dpkg -i the .deb)`);
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) missing.push(`${EXTENSION_DIR} (cargo xtask extension)`);
   for (const tool of ['softhsm2-util', 'pkcs11-tool']) {
     if (spawnSync('which', [tool]).status !== 0) missing.push(`${tool} (Debian softhsm2/opensc)`);
@@ -107,8 +116,15 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
     await writeFile(hostConfig, JSON.stringify({ allowed_origins: [portal.url], module: SOFTHSM_MODULE }));
     profile = join(work, 'profile');
     await mkdir(profile, { recursive: true });
-    run(HOST_BIN, ['install', '--manifest-dir', join(profile, 'NativeMessagingHosts'), '--extension-id', EXTENSION_ID],
-      { KUNCI_HOST_CONFIG: hostConfig });
+    if (SYSTEM) {
+      const manifest = JSON.parse(readFileSync(SYSTEM_MANIFEST, 'utf8'));
+      assert.equal(manifest.path, HOST_BIN);
+      assert.deepEqual(manifest.allowed_origins, [`chrome-extension://${EXTENSION_ID}/`]);
+      assert.equal(existsSync(join(profile, 'NativeMessagingHosts')), false, 'no per-profile manifest');
+    } else {
+      run(HOST_BIN, ['install', '--manifest-dir', join(profile, 'NativeMessagingHosts'), '--extension-id', EXTENSION_ID],
+        { KUNCI_HOST_CONFIG: hostConfig });
+    }
     // Chromium starts the helper with its own environment: that is how the helper finds its
     // config and SoftHSM its token folder.
     context = await chromium.launchPersistentContext(profile, {
@@ -266,6 +282,14 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       await shots.shot(page, 'failure').catch(() => {});
       throw e;
     }
+  });
+
+  it('reads the policy the package installed', { skip: !SYSTEM, timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    await page.goto('chrome://policy');
+    await page.getByText('ExtensionSettings', { exact: true }).first().waitFor();
+    assert.match(await page.getByText(EXTENSION_ID).first().innerText(), /normal_installed/);
+    await page.close();
   });
 
   it('refuses a page whose origin the helper does not allow', { timeout: 120_000 }, async () => {

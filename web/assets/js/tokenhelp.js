@@ -17,6 +17,7 @@ import { h } from './dom.js';
 addStrings({
   'th.h': ['Untuk memakai token USB', 'To use a USB token'],
   'th.extension': ['Ekstensi peramban kunci belum terpasang di peramban ini.', 'The kunci browser extension is not installed in this browser.'],
+  'th.extension.old': ['Ekstensi peramban kunci di peramban ini terlalu lama untuk kunci-host Anda: pasang versi terbarunya.', 'The kunci browser extension in this browser is too old for your kunci-host: install its newest version.'],
   'th.extension.chromium': ['Unduh ekstensinya, ekstrak, buka chrome://extensions (Edge: edge://extensions), nyalakan "Developer mode", pilih "Load unpacked" dan folder hasil ekstrak; lalu muat ulang halaman ini.',
     'Download the extension, unpack it, open chrome://extensions (Edge: edge://extensions), switch on "Developer mode", choose "Load unpacked" and the unpacked folder; then reload this page.'],
   'th.extension.firefox': ['Unduh ekstensinya, buka about:addons, pilih ikon roda gigi lalu "Install Add-on From File…" dan berkas itu; lalu muat ulang halaman ini.',
@@ -79,7 +80,7 @@ export function platform(nav = navigator) {
 export function missingOf(err) {
   const code = typeof err?.code === 'string' ? err.code : '';
   const missing = {
-    'extension.absent': 'extension', 'host.absent': 'helper', 'host.too_old': 'helper', 'host.version': 'helper',
+    'extension.absent': 'extension', 'extension.too_old': 'extension', 'host.absent': 'helper', 'host.too_old': 'helper', 'host.version': 'helper',
     'module.not_found': 'module', 'token.absent': 'token',
   }[code];
   return missing ? { missing, code } : null;
@@ -99,7 +100,7 @@ function offered() {
 /** The what and the fix for `missing` (extension, helper, module, token) and `code`. */
 export function guidance(missing, code, { os, browser }) {
   if (missing === 'extension') {
-    return { what: 'th.extension', fix: `th.extension.${browser}`, file: FILES.extension[browser] };
+    return { what: code === 'extension.too_old' ? 'th.extension.old' : 'th.extension', fix: `th.extension.${browser}`, file: FILES.extension[browser] };
   }
   if (missing === 'helper') {
     const fix = `th.helper.${['windows', 'linux', 'mac'].includes(os) ? os : 'other'}`;

@@ -6,7 +6,7 @@
 //!   `.msi` (built on Linux with `wixl`), and their checks under Wine.
 //! - the extension as a Chromium `.zip` and a Firefox `.xpi` (from `cargo xtask extension`).
 
-mod linux;
+pub mod linux;
 mod windows;
 
 use std::fs;

@@ -15,6 +15,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
+pub mod ops;
+
 /// SoftHSM2's PKCS#11 module (Debian's `softhsm2` package).
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// The origin the tests' config allows.
@@ -44,13 +46,19 @@ pub fn softhsm_available() -> bool {
 /// config, and a HOME.
 pub struct World {
     pub dir: tempfile::TempDir,
+    /// Variables every child gets beside SoftHSM's, the host config and HOME (another
+    /// module's own settings).
+    pub extra_env: Vec<(&'static str, PathBuf)>,
 }
 
 impl World {
     /// A world whose host config allows [`ORIGIN`] and uses SoftHSM.
     pub fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let w = World { dir };
+        let w = World {
+            dir,
+            extra_env: Vec::new(),
+        };
         std::fs::create_dir_all(w.path("tokens")).unwrap();
         std::fs::create_dir_all(w.path("home")).unwrap();
         std::fs::write(
@@ -86,11 +94,18 @@ impl World {
 
     /// The environment every child gets.
     pub fn envs(&self) -> Vec<(&'static str, PathBuf)> {
-        vec![
+        let mut envs = vec![
             ("SOFTHSM2_CONF", self.path("softhsm2.conf")),
             ("KUNCI_HOST_CONFIG", self.config_path()),
             ("HOME", self.path("home")),
-        ]
+        ];
+        envs.extend(self.extra_env.iter().cloned());
+        envs
+    }
+
+    /// Points the host config at another PKCS#11 module (allowing [`ORIGIN`] as before).
+    pub fn use_module(&self, module: &Path) {
+        self.write_config(&json!({ "allowed_origins": [ORIGIN], "module": module }));
     }
 
     /// Initialises a fresh token labelled `label` (user PIN [`PIN`], SO PIN 5678) and returns
@@ -113,6 +128,11 @@ impl World {
             ],
             &envs,
         );
+        self.serial_of(label)
+    }
+
+    /// The serial of the token labelled `label`, as a fresh host's `list_tokens` gives it.
+    pub fn serial_of(&self, label: &str) -> String {
         let mut host = self.spawn();
         let reply = host.send(&request(1, "list_tokens", json!({})));
         assert_eq!(reply["ok"], true, "{reply}");
