@@ -140,7 +140,7 @@ export function view(status, { lang, os }) {
       : { ok: false, code: d.error.code, text: t('doctor.failed', { m: d.error.message ?? d.error.code }) }];
   } else {
     const checks = d.checks ?? [];
-    doctorRows = checks.map((c) => ({ ok: c.ok, code: c.code ?? undefined, text: c.detail || c.id, fix: c.ok ? undefined : c.fix ?? undefined }));
+    doctorRows = checks.map(checkRow);
     if (checks.length && checks.every((c) => c.ok)) doctorRows.unshift({ ok: true, text: t('doctor.ok') });
   }
   sections.push({ id: 'doctor', heading: t('h.doctor'), rows: doctorRows });
@@ -150,7 +150,7 @@ export function view(status, { lang, os }) {
   const tokenChecks = (d.checks ?? []).filter((c) => c.id === 'token' || c.id === 'tokens');
   if (k.error?.code === 'origin.not_allowed' && tokenChecks.length) {
     // The helper lists its tokens only to allowed origins; its doctor says what it sees.
-    tokenRows = tokenChecks.map((c) => ({ ok: c.ok, code: c.code ?? undefined, text: c.detail || c.id, fix: c.ok ? undefined : c.fix ?? undefined }));
+    tokenRows = tokenChecks.map(checkRow);
   } else if (k.error) {
     tokenRows = [k.error.code === 'origin.not_allowed'
       ? { ok: false, code: k.error.code, text: t('tokens.refused'), fix: t('fix.tokens.refused', { o: status.origin ?? '' }) }
@@ -169,6 +169,11 @@ export function view(status, { lang, os }) {
   }
   sections.push({ id: 'tokens', heading: t('h.tokens'), rows: tokenRows });
   return { title: t('title'), sections };
+}
+
+/** A row for one of the helper's doctor checks `{id, ok, code, detail, fix}`. */
+function checkRow(c) {
+  return { ok: c.ok, code: c.code ?? undefined, text: c.detail || c.id, fix: c.ok ? undefined : c.fix ?? undefined };
 }
 
 /** The fix for a missing helper on `os`, with links to the installer on the holder's portals. */
