@@ -542,8 +542,13 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
     const tokens = await options.locator('#s-tokens').innerText();
     assert.match(tokens, /kunci-sign — SoftHSM project SoftHSM v2/);
     assert.equal(await options.locator('#s-tokens li.problem').count(), 0, tokens);
-    // doctor: the helper's checks, or (a helper without the op) the line saying to update.
-    assert.ok(await options.locator('#s-doctor li').count() > 0);
+    // doctor: the helper's own checks, each with its detail (and a fix for a problem).
+    const doctor = await options.locator('#s-doctor').innerText();
+    assert.match(doctor, /PKCS#11 module .*libsofthsm2\.so/, doctor);
+    assert.match(doctor, /token kunci-sign \(serial [0-9a-f]+\) is present, PIN not locked/, doctor);
+    for (const problem of await options.locator('#s-doctor li.problem').all()) {
+      assert.match(await problem.innerText(), /How to fix:/, 'every problem says its fix');
+    }
     await options.close();
   });
 
