@@ -27,7 +27,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { launch } from '../browser.mjs';
 import { ROOT } from '../common.mjs';
-import { fillLogin, holderWalk, skip, startPortal, startRequestToToken } from './walker.mjs';
+import { fillLogin, holderWalk, screenshots, skip, startPortal, startRequestToToken } from './walker.mjs';
 
 const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
 const SYSTEM_HOST = ['/etc/chromium/native-messaging-hosts/id.kunci.host.json', '/etc/opt/chrome/native-messaging-hosts/id.kunci.host.json']
@@ -102,7 +102,8 @@ describe('the portal says what the token path lacks, with the download for this 
       await help.filter({ hasText: 'The kunci browser extension is not installed in this browser.' }).waitFor();
       assert.match(await help.innerText(), /This portal does not offer the file/);
       await step('no-extension-firefox-windows-en');
-      await page.locator('#lang-toggle').click();
+      // Back to Indonesian, saved for the account before the walk ends.
+      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/me/language')), page.locator('#lang-toggle').click()]);
     }, { portal, user: 'demo', expectedRefusals: [] });
   });
 
@@ -110,6 +111,7 @@ describe('the portal says what the token path lacks, with the download for this 
     const browser = await launch({ extensionDir: EXTENSION_DIR });
     const { context } = browser;
     const page = await browser.newPage();
+    const shots = await screenshots('token-missing-helper');
     const problems = [];
     page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));
     page.on('console', (msg) => {
@@ -120,7 +122,10 @@ describe('the portal says what the token path lacks, with the download for this 
       await page.goto(`${portal.url}/`);
       await fillLogin(page, 'demo');
       await page.waitForURL(/dashboard/);
-      await page.evaluate(() => { localStorage.removeItem('kunci-os'); localStorage.removeItem('kunci-browser'); });
+      // The account keeps the language it was last switched to (walk 1 switched back, but the
+      // save may still be under way): this walk reads the Indonesian labels.
+      if (await page.getAttribute('html', 'lang') === 'en') await page.locator('#lang-toggle').click();
+      await page.locator('html[lang="id"]').waitFor({ state: 'attached' });
       const { token } = await startRequestToToken(page);
       await page.locator('#token-continue').click();
       await page.locator('#step-kit').waitFor({ state: 'visible' });
@@ -149,7 +154,11 @@ describe('the portal says what the token path lacks, with the download for this 
       await help.filter({ hasText: 'The kunci-host helper is not installed' }).waitFor();
       assert.equal(await help.getByRole('link', { name: 'Download kunci-host-x64.msi' }).getAttribute('href'), '/unduh/kunci-host-x64.msi');
       assert.match(await help.innerText(), /run it \(double-click\)/);
+      await shots.shot(page, 'tanpa-kunci-host-windows-en');
       assert.deepEqual(problems, []);
+    } catch (e) {
+      await shots.shot(page, 'failure').catch(() => {});
+      throw new Error(`${e.message}\npage problems: ${problems.join('\n')}`, { cause: e });
     } finally {
       await browser.close();
     }
