@@ -79,6 +79,7 @@ fn main() -> ExitCode {
         ["extension"] => extension::build(&root()).map(|_| ()),
         ["dist"] => dist::build(&root()).map(|_| ()),
         ["dist", "--check-deb"] => dist::linux::check(&root()),
+        ["dist", "--check-windows"] => dist::windows::check(&root()),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root(), rest),
         ["postgres"] => postgres::serve_foreground(),
         ["bench", "wasm"] => wasm::build(&root()).and_then(|_| web::bench(&root())),
@@ -123,6 +124,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   dist --check-deb
                 (root) the .deb built twice (same bytes), dpkg -i, the Chromium token walk on the
                 installed helper, dpkg --purge leaving nothing (a step of ci)
+  dist --check-windows
+                kunci-host.exe and the .msi under Wine: framing, install/doctor/uninstall on
+                HKCU, msiexec /i and /x on HKLM (a step of ci)
   fuzz [--seconds N] [--target NAME]
                 build the libFuzzer targets of fuzz/ and run each N s (default 10); table of
                 executions, exec/s, corpus and findings; fails on any finding
@@ -227,6 +231,9 @@ fn ci(quick: bool) -> Result {
         );
         return Ok(());
     }
+    step("Windows: kunci-host.exe and the .msi under Wine", || {
+        dist::windows::check(&root)
+    })?;
     // The drills run the debug binaries `cargo test` just built (kunci-drill's tests/cli.rs
     // makes it build the drill's binary too).
     let debug = root.join("target").join("debug");

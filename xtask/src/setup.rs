@@ -1,14 +1,15 @@
 //! Installs what kunci's tests need on a fresh Debian machine, each only when missing.
 //!
 //! Idempotent and quiet when everything is there, so `cargo xtask ci` can always call it:
-//! the wasm32 rustup target; the judges from Debian (`openssl`, `libnss3-tools` for
+//! the wasm32 and x86_64-pc-windows-gnu rustup targets; the judges from Debian (`openssl`, `libnss3-tools` for
 //! pk12util/certutil, `default-jre-headless` for keytool) and the browser tooling (`chromium`
 //! and `chromium-driver` for the browser tests, `binaryen` for `wasm-opt`) through apt-get,
 //! which needs root (CI and these machines run as root); `postgresql` for the throwaway test
 //! cluster (its `initdb` is not on PATH but in `/usr/lib/postgresql/*/bin`); Python
 //! `cryptography`, and pyHanko with its command line (the PDF signature judge), in a venv under
 //! `target/pyenv` from PyPI; `poppler-utils` (pdfsig) and `qpdf`, the other PDF judges; `swtpm`, `libtpm2-pkcs11-1` and `libtss2-tcti-swtpm0`, the
-//! second PKCS#11 implementation the token tests drive beside SoftHSM2; the browser tests' npm packages in
+//! second PKCS#11 implementation the token tests drive beside SoftHSM2; mingw-w64, Wine, wixl
+//! and msitools for the Windows helper and its `.msi`; the browser tests' npm packages in
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
 //! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
 //! and 7 under the aliases vite5, vite6, vite7, Vite 8 as vite, webpack, esbuild: one install).
@@ -45,7 +46,17 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // The PDF signature judges (kunci-core/tests/pdf.rs, kunci-cli/tests/pdf.rs).
     ("poppler-utils", "pdfsig"),
     ("qpdf", "qpdf"),
+    // Windows (xtask/src/dist/windows.rs): the mingw-w64 cross toolchain for kunci-host.exe,
+    // wixl and msiinfo for the .msi, Wine to run and check both (wine64 has no program on PATH).
+    ("mingw-w64", "x86_64-w64-mingw32-gcc"),
+    ("wine", "wine"),
+    ("wine64", "/usr/lib/wine/wine64"),
+    ("wixl", "wixl"),
+    ("msitools", "msiinfo"),
 ];
+
+/// The rustup targets: wasm32 for the browser modules, Windows x86_64 for kunci-host.exe.
+const RUSTUP_TARGETS: &[&str] = &["wasm32-unknown-unknown", "x86_64-pc-windows-gnu"];
 
 /// Python packages installed into the venv, pinned to a major version the tests were written for.
 /// pyHanko 0.38 needs cryptography 48 or later; both pinned exactly to what the PDF tests were
@@ -71,14 +82,13 @@ pub fn venv_python(root: &Path) -> PathBuf {
 
 pub fn rustup_target() -> Result {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
-        return Ok(());
+    for target in RUSTUP_TARGETS {
+        if !installed.lines().any(|l| l.trim() == *target) {
+            println!("setup: rustup target add {target}");
+            run(Command::new("rustup").args(["target", "add", target]))?;
+        }
     }
-    println!("setup: rustup target add wasm32-unknown-unknown");
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    Ok(())
 }
 
 fn apt_packages() -> Result {

@@ -4,7 +4,7 @@
 //! The file is `~/.config/kunci/host.json` (`%APPDATA%\kunci\host.json` on Windows), or the
 //! path in `KUNCI_HOST_CONFIG`: `{"allowed_origins": ["https://ams.example.go.id"],
 //! "module": null}`. Module discovery goes config `module`, then `KUNCI_PKCS11_MODULE`, then
-//! the well-known paths of [`WELL_KNOWN_MODULES`]; a module named explicitly (config or
+//! the well-known paths of [`well_known_modules`] (this OS's only); a module named explicitly (config or
 //! environment) that does not exist is an error rather than a silent fall-through, so that a
 //! typo is reported instead of another token's module being used.
 
@@ -20,34 +20,50 @@ pub const CONFIG_ENV: &str = "KUNCI_HOST_CONFIG";
 /// Environment variable naming the PKCS#11 module (after the config's `module`).
 pub const MODULE_ENV: &str = "KUNCI_PKCS11_MODULE";
 
-/// PKCS#11 modules looked for when neither the config nor the environment names one, in
-/// order. OpenSC first (it drives most smart cards and many USB tokens), then vendor modules
-/// for tokens OpenSC does not drive itself. Indonesian certificate holders (BSrE and other
-/// CAs) commonly receive SafeNet eToken, Thales/Gemalto IDPrime or Feitian ePass tokens,
-/// which need these vendor modules.
-pub const WELL_KNOWN_MODULES: &[&str] = &[
-    // OpenSC
-    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
-    "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
-    "/usr/lib/opensc-pkcs11.so",
-    "/usr/lib64/opensc-pkcs11.so",
-    "/usr/local/lib/opensc-pkcs11.so",
-    "/Library/OpenSC/lib/opensc-pkcs11.so",
-    "/opt/homebrew/lib/opensc-pkcs11.so",
-    r"C:\Windows\System32\opensc-pkcs11.dll",
-    // SafeNet Authentication Client (eToken)
-    "/usr/lib/libeTPkcs11.so",
-    "/usr/local/lib/libeTPkcs11.dylib",
-    r"C:\Windows\System32\eTPKCS11.dll",
-    // Thales / Gemalto IDPrime
-    "/usr/lib/libIDPrimePKCS11.so",
-    "/usr/local/lib/libIDPrimePKCS11.dylib",
-    r"C:\Windows\System32\IDPrimePKCS11.dll",
-    // Feitian ePass (castle)
-    "/usr/lib/libcastle.so.1",
-    "/usr/local/lib/libcastle.so.1",
-    r"C:\Windows\System32\ShuttleCsp11_3003.dll",
-];
+/// The PKCS#11 modules looked for when neither the config nor the environment names one, on
+/// `os` (`std::env::consts::OS`: `linux`, `macos`, `windows`; other Unix systems get Linux's),
+/// in order. OpenSC first (it drives most smart cards and many USB tokens), then vendor
+/// modules for tokens OpenSC does not drive itself.
+/// Indonesian certificate holders (BSrE and other CAs) commonly receive SafeNet eToken,
+/// Thales/Gemalto IDPrime or Feitian ePass tokens, which need these vendor modules.
+///
+/// One list per OS: under Wine a Linux path such as `/usr/lib/…/opensc-pkcs11.so` resolves
+/// through drive `Z:`, and on Windows a path without a drive would resolve on the current
+/// drive, so another OS's path must never be tried.
+pub fn well_known_modules(os: &str) -> &'static [&'static str] {
+    match os {
+        "windows" => &[
+            r"C:\Windows\System32\opensc-pkcs11.dll",
+            r"C:\Program Files\OpenSC Project\OpenSC\pkcs11\opensc-pkcs11.dll",
+            r"C:\Windows\System32\eTPKCS11.dll",
+            r"C:\Windows\System32\IDPrimePKCS11.dll",
+            r"C:\Windows\System32\ShuttleCsp11_3003.dll",
+        ],
+        "macos" => &[
+            "/Library/OpenSC/lib/opensc-pkcs11.so",
+            "/opt/homebrew/lib/opensc-pkcs11.so",
+            "/usr/local/lib/opensc-pkcs11.so",
+            "/usr/local/lib/libeTPkcs11.dylib",
+            "/usr/local/lib/libIDPrimePKCS11.dylib",
+            "/usr/local/lib/libcastle.1.dylib",
+        ],
+        _ => &[
+            // OpenSC
+            "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+            "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+            "/usr/lib/opensc-pkcs11.so",
+            "/usr/lib64/opensc-pkcs11.so",
+            "/usr/local/lib/opensc-pkcs11.so",
+            // SafeNet Authentication Client (eToken)
+            "/usr/lib/libeTPkcs11.so",
+            // Thales / Gemalto IDPrime
+            "/usr/lib/libIDPrimePKCS11.so",
+            // Feitian ePass (castle)
+            "/usr/lib/libcastle.so.1",
+            "/usr/local/lib/libcastle.so.1",
+        ],
+    }
+}
 
 /// The host's configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +183,11 @@ pub fn find_module(config: &Config) -> Result<ModuleChoice> {
     let env = std::env::var_os(MODULE_ENV)
         .filter(|p| !p.is_empty())
         .map(PathBuf::from);
-    find_module_in(config.module.as_deref(), env.as_deref(), WELL_KNOWN_MODULES)
+    find_module_in(
+        config.module.as_deref(),
+        env.as_deref(),
+        well_known_modules(std::env::consts::OS),
+    )
 }
 
 fn find_module_in(
@@ -252,6 +272,28 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "module.not_found"
+        );
+    }
+
+    #[test]
+    fn well_known_modules_are_each_oss_own() {
+        for p in well_known_modules("windows") {
+            assert!(p.starts_with(r"C:\") && p.ends_with(".dll"), "{p}");
+        }
+        for os in ["linux", "macos", "freebsd"] {
+            for p in well_known_modules(os) {
+                assert!(p.starts_with('/') && !p.ends_with(".dll"), "{p}");
+            }
+        }
+        assert!(
+            well_known_modules("macos")
+                .iter()
+                .all(|p| !p.starts_with("/usr/lib/"))
+        );
+        assert!(
+            well_known_modules("linux")
+                .iter()
+                .all(|p| !p.contains("dylib") && !p.starts_with("/Library"))
         );
     }
 }

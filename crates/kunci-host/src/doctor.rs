@@ -3,7 +3,8 @@
 //!
 //! Checks, in the order a failure would bite: the config file (present, parseable, with
 //! allowed origins), each browser's manifest (present where the browser looks, naming this very
-//! binary, executable, allowing the extension), the PKCS#11 module (found and loadable), a
+//! binary, executable, allowing the extension; on Windows the ones the registry names, per user
+//! in HKCU and for every user in HKLM), the PKCS#11 module (found and loadable), a
 //! token present, and the token's PIN state (locked, final try).
 //!
 //! The same checks answer the native-messaging op `doctor` ([`run_in`], with the host's own
@@ -210,20 +211,31 @@ fn check_manifests(opts: &DoctorOptions, checks: &mut Vec<Check>) {
             browser_root,
         } = place;
         let name = browser.name();
-        if let Some(key) = registry_key {
-            // Windows: the registry points the browser at the manifest.
-            match install::reg(&["query", key, "/ve"]) {
-                Ok(_) => {
-                    seen += 1;
-                    checks.push(check_manifest(
-                        name,
-                        manifest,
-                        browser.is_firefox(),
-                        exe.as_deref(),
-                        opts,
-                    ));
-                }
-                Err(_) => continue,
+        if registry_key.is_some() {
+            // Windows: a registry key points the browser at the manifest, per user (HKCU,
+            // `kunci-host install`) or for every user (HKLM, the .msi). Chrome reads HKCU
+            // first, then HKLM; both are checked.
+            let machine = install::system_place(*browser, install::Os::Windows);
+            let keys = registry_key.iter().map(|k| (k.clone(), "per user")).chain(
+                machine
+                    .and_then(|m| m.registry_key)
+                    .map(|k| (k, "all users")),
+            );
+            for (key, scope) in keys {
+                let Some(path) = install::reg(&["query", &key, "/ve"])
+                    .ok()
+                    .and_then(|l| install::registry_default_value(&l))
+                else {
+                    continue;
+                };
+                seen += 1;
+                checks.push(check_manifest(
+                    &format!("{name} ({scope}, {key})"),
+                    Path::new(&path),
+                    browser.is_firefox(),
+                    exe.as_deref(),
+                    opts,
+                ));
             }
             continue;
         }
@@ -287,7 +299,7 @@ fn check_manifest(
     let Some(target) = m["path"].as_str().map(PathBuf::from) else {
         return Check::problem(format!("{name}: {shown} has no path"), reinstall);
     };
-    let target_real = std::fs::canonicalize(&target).ok();
+    let target_real = install::real_path(&target);
     if target_real.is_none() {
         return Check::problem(
             format!(

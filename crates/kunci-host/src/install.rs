@@ -7,6 +7,12 @@
 //! ["add-on id"]`. On Windows the manifest lives in `%LOCALAPPDATA%\kunci` and each browser
 //! finds it through `HKCU\Software\…\NativeMessagingHosts\id.kunci.host`, written with
 //! `reg.exe` (no registry crate needed, and nothing Windows-only to compile elsewhere).
+//!
+//! [`system_place`] gives the system-wide places (for every user) that packages write: the
+//! `.msi` on Windows (`HKLM` keys, manifests under `C:\Program Files\kunci`), the `.pkg`
+//! layout on macOS (`/Library/…`, documented in `packaging/README.md`; nothing is built for
+//! macOS here) and the `.deb` on Linux. `uninstall` removes what `install` wrote: the
+//! manifests, the registry keys, and the folders and parent keys left empty.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -157,19 +163,10 @@ pub fn place(browser: Browser, os: Os, home: &Path, local_app_data: Option<&Path
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| home.join("AppData").join("Local"))
                 .join("kunci");
-            let (file, vendor) = match browser {
-                Browser::Chrome => (MANIFEST_FILE, r"Google\Chrome"),
-                Browser::Chromium => (MANIFEST_FILE, "Chromium"),
-                Browser::Edge => (MANIFEST_FILE, r"Microsoft\Edge"),
-                Browser::Brave => (MANIFEST_FILE, r"BraveSoftware\Brave-Browser"),
-                Browser::Firefox => ("id.kunci.host.firefox.json", "Mozilla"),
-            };
             Place {
                 browser,
-                manifest: base.join(file),
-                registry_key: Some(format!(
-                    r"HKCU\Software\{vendor}\NativeMessagingHosts\{HOST_NAME}"
-                )),
+                manifest: base.join(windows_manifest_file(browser)),
+                registry_key: Some(windows_key("HKCU", browser)),
                 browser_root: None,
             }
         }
@@ -187,6 +184,80 @@ pub fn current_places() -> Result<Vec<Place>> {
         .into_iter()
         .map(|b| place(b, Os::current(), &home, local.as_deref()))
         .collect())
+}
+
+/// Where a system-wide package (for every user) puts `browser`'s manifest on `os`, or None
+/// where the browser's vendor documents no system-wide place.
+///
+/// - Windows: the `.msi` installs into `C:\Program Files\kunci\` and writes
+///   `HKLM\Software\…\NativeMessagingHosts\id.kunci.host`.
+/// - macOS: the `.pkg` (on paper, see `packaging/README.md`) writes into `/Library/…`.
+/// - Linux: the `.deb` writes into `/etc/…` and `/usr/lib/mozilla/…`.
+pub fn system_place(browser: Browser, os: Os) -> Option<Place> {
+    let (manifest, registry_key) = match os {
+        Os::Windows => {
+            let file = windows_manifest_file(browser);
+            let manifest = PathBuf::from(format!(r"{WINDOWS_PROGRAM_DIR}\{file}"));
+            (manifest, Some(windows_key("HKLM", browser)))
+        }
+        Os::MacOs => {
+            let dir = match browser {
+                Browser::Chrome => "/Library/Google/Chrome/NativeMessagingHosts",
+                Browser::Chromium => "/Library/Application Support/Chromium/NativeMessagingHosts",
+                Browser::Edge => "/Library/Microsoft/Edge/NativeMessagingHosts",
+                Browser::Firefox => "/Library/Application Support/Mozilla/NativeMessagingHosts",
+                Browser::Brave => return None,
+            };
+            (Path::new(dir).join(MANIFEST_FILE), None)
+        }
+        Os::Linux => {
+            let dir = match browser {
+                Browser::Chrome => "/etc/opt/chrome/native-messaging-hosts",
+                Browser::Chromium => "/etc/chromium/native-messaging-hosts",
+                Browser::Edge => "/etc/opt/edge/native-messaging-hosts",
+                Browser::Firefox => "/usr/lib/mozilla/native-messaging-hosts",
+                Browser::Brave => return None,
+            };
+            (Path::new(dir).join(MANIFEST_FILE), None)
+        }
+    };
+    Some(Place {
+        browser,
+        manifest,
+        registry_key,
+        browser_root: None,
+    })
+}
+
+/// The folder the Windows `.msi` installs into. The manifests it carries name
+/// `C:\Program Files\kunci\kunci-host.exe`, so the folder is fixed (the `.msi` refuses a
+/// machine whose Program Files folder is elsewhere).
+pub const WINDOWS_PROGRAM_DIR: &str = r"C:\Program Files\kunci";
+
+/// Where the macOS `.pkg` (on paper) puts the helper.
+pub const MACOS_PROGRAM: &str = "/Library/Application Support/kunci/kunci-host";
+
+/// The manifest's file name on Windows, where all browsers' manifests share one folder:
+/// Firefox's differs in content, so it gets a name of its own.
+pub fn windows_manifest_file(browser: Browser) -> &'static str {
+    if browser.is_firefox() {
+        "id.kunci.host.firefox.json"
+    } else {
+        MANIFEST_FILE
+    }
+}
+
+/// `<hive>\Software\<vendor>\NativeMessagingHosts\id.kunci.host`, the key whose default
+/// value names the manifest; `hive` is `HKCU` (per user) or `HKLM` (per machine).
+pub fn windows_key(hive: &str, browser: Browser) -> String {
+    let vendor = match browser {
+        Browser::Chrome => r"Google\Chrome",
+        Browser::Chromium => "Chromium",
+        Browser::Edge => r"Microsoft\Edge",
+        Browser::Brave => r"BraveSoftware\Brave-Browser",
+        Browser::Firefox => "Mozilla",
+    };
+    format!(r"{hive}\Software\{vendor}\NativeMessagingHosts\{HOST_NAME}")
 }
 
 /// The manifest a browser reads: Chromium-style (`allowed_origins`) or Firefox-style
@@ -317,51 +388,193 @@ pub fn install(opts: &InstallOptions) -> Result<Vec<String>> {
 
 /// Removes the manifests (and registry keys) for every browser, or the one in
 /// `manifest_dir`; with `purge`, the config too. Returns one line per thing removed.
+///
+/// What `install` created around them goes too when nothing else is left in it: the folders
+/// (`%LOCALAPPDATA%\kunci`, `~/.config/chromium/NativeMessagingHosts`, …, up to but not
+/// including the home folder, `~/.config` and the like) and, on Windows, the parent keys
+/// (`…\NativeMessagingHosts`, a vendor's key that only held it), up to `HKCU\Software`.
 pub fn uninstall(
     manifest_dir: Option<&Path>,
     purge: bool,
     config_path: &Path,
 ) -> Result<Vec<String>> {
     let mut done = Vec::new();
-    let mut remove = |path: &Path| -> Result<()> {
-        match std::fs::remove_file(path) {
-            Ok(()) => {
-                done.push(format!("removed {}", path.display()));
-                Ok(())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(Error::Io {
-                action: "remove",
-                path: path.display().to_string(),
-                source,
-            }),
-        }
-    };
+    let roots = user_roots();
     if let Some(dir) = manifest_dir {
-        remove(&dir.join(MANIFEST_FILE))?;
+        remove_file(&dir.join(MANIFEST_FILE), &mut done)?;
     } else {
         for p in current_places()? {
-            remove(&p.manifest)?;
+            if remove_file(&p.manifest, &mut done)? {
+                remove_empty_folders(&p.manifest, &roots, &mut done);
+            }
             if let Some(key) = &p.registry_key {
                 // A key that is already gone is not an error worth stopping for.
-                let _ = reg(&["delete", key, "/f"]);
+                if reg(&["delete", key, "/f"]).is_ok() {
+                    done.push(format!("removed registry key {key}"));
+                    remove_empty_parent_keys(key, &mut done);
+                }
             }
         }
     }
-    if purge {
-        remove(config_path)?;
+    if purge && remove_file(config_path, &mut done)? {
+        remove_empty_folders(config_path, &roots, &mut done);
     }
     Ok(done)
 }
 
-/// This very binary, as the manifests must name it (absolute, symlinks resolved).
+/// Removes `path`; true when it was there. A file already gone is not an error.
+fn remove_file(path: &Path, done: &mut Vec<String>) -> Result<bool> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            done.push(format!("removed {}", path.display()));
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(Error::Io {
+            action: "remove",
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// The folders under which `uninstall` may remove empty folders (the home folder,
+/// `%LOCALAPPDATA%`, `%APPDATA%`), and the ones it never removes even when empty.
+struct Roots {
+    inside: Vec<PathBuf>,
+    keep: Vec<PathBuf>,
+}
+
+fn user_roots() -> Roots {
+    let mut inside: Vec<PathBuf> = ["LOCALAPPDATA", "APPDATA"]
+        .into_iter()
+        .filter_map(|v| {
+            std::env::var_os(v)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+        .collect();
+    inside.extend(crate::config::home_dir());
+    let mut keep = inside.clone();
+    if let Some(home) = crate::config::home_dir() {
+        for shared in [
+            ".config",
+            ".local",
+            "AppData",
+            "AppData/Local",
+            "AppData/Roaming",
+            "Library",
+            "Library/Application Support",
+        ] {
+            keep.push(home.join(shared));
+        }
+    }
+    Roots { inside, keep }
+}
+
+/// Removes the folders above `file`, nearest first, while each is empty and strictly inside
+/// one of the roots.
+fn remove_empty_folders(file: &Path, roots: &Roots, done: &mut Vec<String>) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        let inside = roots.inside.iter().any(|r| d.starts_with(r) && d != r);
+        if !inside || roots.keep.iter().any(|k| k == d) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        done.push(format!("removed folder {}", d.display()));
+        dir = d.parent();
+    }
+}
+
+/// Deletes the keys above `key` (`HKCU\Software\Google\Chrome\NativeMessagingHosts\…`),
+/// nearest first, while each holds no value and no subkey, stopping at `<hive>\Software`.
+fn remove_empty_parent_keys(key: &str, done: &mut Vec<String>) {
+    let mut current = key;
+    while let Some((parent, _)) = current.rsplit_once('\\') {
+        // `HKCU\Software` has one backslash: never go that high.
+        if parent.matches('\\').count() < 2 {
+            break;
+        }
+        let empty =
+            reg(&["query", parent]).is_ok_and(|listing| registry_key_is_empty(&listing, parent));
+        if !empty || reg(&["delete", parent, "/f"]).is_err() {
+            break;
+        }
+        done.push(format!("removed registry key {parent}"));
+        current = parent;
+    }
+}
+
+/// The long form of a key (`HKCU\X` → `HKEY_CURRENT_USER\X`), as `reg query` prints it.
+fn long_key(key: &str) -> String {
+    for (short, long) in [
+        ("HKCU\\", "HKEY_CURRENT_USER\\"),
+        ("HKLM\\", "HKEY_LOCAL_MACHINE\\"),
+    ] {
+        if let Some(rest) = key.strip_prefix(short) {
+            return format!("{long}{rest}");
+        }
+    }
+    key.to_owned()
+}
+
+/// True when `reg query <key>`'s listing shows no value and no subkey: every line but
+/// blank ones and the key's own name is a value (indented) or a subkey (a longer name).
+pub fn registry_key_is_empty(listing: &str, key: &str) -> bool {
+    let own = long_key(key);
+    listing
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .all(|l| l.eq_ignore_ascii_case(&own) || l.eq_ignore_ascii_case(key))
+}
+
+/// The data of the default value in `reg query <key> /ve`'s listing (`(Default)  REG_SZ  C:\…`).
+pub fn registry_default_value(listing: &str) -> Option<String> {
+    listing.lines().find_map(|l| {
+        let mut parts = l.trim().splitn(3, "    ");
+        let (_name, kind, data) = (parts.next()?, parts.next()?, parts.next()?);
+        // An unset default value reads `(Default)    REG_SZ    (value not set)`.
+        kind.trim()
+            .starts_with("REG_")
+            .then(|| data.trim().to_owned())
+            .filter(|d| !d.is_empty() && d != "(value not set)")
+    })
+}
+
+/// This very binary, as the manifests must name it (absolute, symlinks resolved, and on
+/// Windows without the `\\?\` prefix: Chrome starts hosts through `cmd.exe`, which refuses it).
 pub fn current_exe() -> Result<PathBuf> {
     let exe = std::env::current_exe().map_err(|source| Error::Io {
         action: "locate",
         path: "the kunci-host binary".to_owned(),
         source,
     })?;
-    Ok(std::fs::canonicalize(&exe).unwrap_or(exe))
+    Ok(real_path(&exe).unwrap_or(exe))
+}
+
+/// `path` made absolute with symlinks resolved, without Windows' verbatim prefix.
+pub fn real_path(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().map(without_verbatim)
+}
+
+/// `\\?\C:\x` → `C:\x` and `\\?\UNC\server\share\x` → `\\server\share\x`: the verbatim
+/// form `canonicalize` returns on Windows, which `cmd.exe` refuses to start. Other paths are
+/// returned as they are.
+pub fn without_verbatim(path: PathBuf) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return path;
+    };
+    if let Some(rest) = text.strip_prefix(r"\\?\UNC\") {
+        return PathBuf::from(format!(r"\\{rest}"));
+    }
+    if let Some(rest) = text.strip_prefix(r"\\?\") {
+        let b = rest.as_bytes();
+        if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' {
+            return PathBuf::from(rest);
+        }
+    }
+    path
 }
 
 fn write_json(path: &Path, value: &Value) -> Result<()> {
@@ -519,5 +732,170 @@ mod tests {
                 .bytes()
                 .all(|b| (b'a'..=b'p').contains(&b))
         );
+    }
+
+    #[test]
+    fn the_exe_path_in_manifests_drops_the_windows_verbatim_prefix() {
+        let strip = |p: &str| without_verbatim(PathBuf::from(p));
+        assert_eq!(
+            strip(r"\\?\C:\Program Files\kunci\kunci-host.exe"),
+            PathBuf::from(r"C:\Program Files\kunci\kunci-host.exe")
+        );
+        assert_eq!(
+            strip(r"\\?\Z:\tmp\kunci-host.exe"),
+            PathBuf::from(r"Z:\tmp\kunci-host.exe")
+        );
+        assert_eq!(
+            strip(r"\\?\UNC\server\share\kunci-host.exe"),
+            PathBuf::from(r"\\server\share\kunci-host.exe")
+        );
+        // Not a drive path after the prefix (a volume GUID): kept, it is the only name there is.
+        let volume = r"\\?\Volume{0b2c}\kunci-host.exe";
+        assert_eq!(strip(volume), PathBuf::from(volume));
+        for plain in [r"C:\kunci\kunci-host.exe", "/usr/bin/kunci-host"] {
+            assert_eq!(strip(plain), PathBuf::from(plain));
+        }
+        let m = manifest_json(&strip(r"\\?\C:\k\kunci-host.exe"), false, "a", "b");
+        assert_eq!(m["path"], r"C:\k\kunci-host.exe");
+    }
+
+    #[test]
+    fn registry_listings_are_read_as_reg_exe_prints_them() {
+        let key = r"HKCU\Software\Google\Chrome\NativeMessagingHosts\id.kunci.host";
+        let listing = "\r\nHKEY_CURRENT_USER\\Software\\Google\\Chrome\\NativeMessagingHosts\\id.kunci.host\r\n    (Default)    REG_SZ    C:\\Program Files\\kunci\\id.kunci.host.json\r\n\r\n";
+        assert_eq!(
+            registry_default_value(listing).as_deref(),
+            Some(r"C:\Program Files\kunci\id.kunci.host.json")
+        );
+        assert!(!registry_key_is_empty(listing, key));
+        let parent = r"HKCU\Software\Google\Chrome\NativeMessagingHosts";
+        let empty = "\r\nHKEY_CURRENT_USER\\Software\\Google\\Chrome\\NativeMessagingHosts\r\n\r\n";
+        assert!(registry_key_is_empty(empty, parent));
+        assert!(registry_key_is_empty("", parent));
+        assert_eq!(registry_default_value(empty), None);
+        let unset = "\r\nHKEY_CURRENT_USER\\Software\\Test\r\n    (Default)    REG_SZ    (value not set)\r\n";
+        assert_eq!(registry_default_value(unset), None);
+        let with_subkey = format!(
+            "{empty}HKEY_CURRENT_USER\\Software\\Google\\Chrome\\NativeMessagingHosts\\com.other.host\r\n"
+        );
+        assert!(!registry_key_is_empty(&with_subkey, parent));
+    }
+
+    #[test]
+    fn windows_system_places_are_the_msi_folder_and_hklm_keys() {
+        let chrome = system_place(Browser::Chrome, Os::Windows).unwrap();
+        assert_eq!(
+            chrome.manifest,
+            PathBuf::from(r"C:\Program Files\kunci\id.kunci.host.json")
+        );
+        assert_eq!(
+            chrome.registry_key.as_deref(),
+            Some(r"HKLM\Software\Google\Chrome\NativeMessagingHosts\id.kunci.host")
+        );
+        let ff = system_place(Browser::Firefox, Os::Windows).unwrap();
+        assert_eq!(
+            ff.manifest,
+            PathBuf::from(r"C:\Program Files\kunci\id.kunci.host.firefox.json")
+        );
+        assert_eq!(
+            ff.registry_key.as_deref(),
+            Some(r"HKLM\Software\Mozilla\NativeMessagingHosts\id.kunci.host")
+        );
+        assert_eq!(
+            system_place(Browser::Edge, Os::Windows)
+                .unwrap()
+                .registry_key
+                .as_deref(),
+            Some(r"HKLM\Software\Microsoft\Edge\NativeMessagingHosts\id.kunci.host")
+        );
+    }
+
+    #[test]
+    fn macos_pkg_layout_puts_the_helper_and_each_browsers_system_manifest_in_library() {
+        assert_eq!(
+            MACOS_PROGRAM,
+            "/Library/Application Support/kunci/kunci-host"
+        );
+        let p = |b| system_place(b, Os::MacOs).map(|p| p.manifest);
+        assert_eq!(
+            p(Browser::Chrome).unwrap(),
+            Path::new("/Library/Google/Chrome/NativeMessagingHosts/id.kunci.host.json")
+        );
+        assert_eq!(
+            p(Browser::Chromium).unwrap(),
+            Path::new(
+                "/Library/Application Support/Chromium/NativeMessagingHosts/id.kunci.host.json"
+            )
+        );
+        assert_eq!(
+            p(Browser::Edge).unwrap(),
+            Path::new("/Library/Microsoft/Edge/NativeMessagingHosts/id.kunci.host.json")
+        );
+        assert_eq!(
+            p(Browser::Firefox).unwrap(),
+            Path::new(
+                "/Library/Application Support/Mozilla/NativeMessagingHosts/id.kunci.host.json"
+            )
+        );
+        assert_eq!(
+            p(Browser::Brave),
+            None,
+            "Brave documents no system-wide folder on macOS"
+        );
+        // Per user, Chromium's folder is the fourth the tests above did not name.
+        assert_eq!(
+            place(Browser::Chromium, Os::MacOs, Path::new("/Users/budi"), None).manifest,
+            Path::new(
+                "/Users/budi/Library/Application Support/Chromium/NativeMessagingHosts/id.kunci.host.json"
+            )
+        );
+        // No registry on macOS, and the system-wide manifests are absolute.
+        for b in Browser::ALL {
+            if let Some(place) = system_place(b, Os::MacOs) {
+                assert!(place.registry_key.is_none());
+                // (Absolute on macOS: `Path::is_absolute` would ask for a drive on Windows.)
+                assert!(place.manifest.to_str().is_some_and(|p| p.starts_with('/')));
+            }
+        }
+    }
+
+    #[test]
+    fn linux_system_places_are_where_the_deb_writes() {
+        let p = |b| system_place(b, Os::Linux).unwrap().manifest;
+        assert_eq!(
+            p(Browser::Chromium),
+            Path::new("/etc/chromium/native-messaging-hosts/id.kunci.host.json")
+        );
+        assert_eq!(
+            p(Browser::Chrome),
+            Path::new("/etc/opt/chrome/native-messaging-hosts/id.kunci.host.json")
+        );
+        assert_eq!(
+            p(Browser::Edge),
+            Path::new("/etc/opt/edge/native-messaging-hosts/id.kunci.host.json")
+        );
+        assert_eq!(
+            p(Browser::Firefox),
+            Path::new("/usr/lib/mozilla/native-messaging-hosts/id.kunci.host.json")
+        );
+    }
+
+    #[test]
+    fn the_msis_committed_manifests_are_what_install_would_write_there() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/windows");
+        let exe = PathBuf::from(format!(r"{WINDOWS_PROGRAM_DIR}\kunci-host.exe"));
+        for browser in [Browser::Chrome, Browser::Firefox] {
+            let file = dir.join(windows_manifest_file(browser));
+            let committed: Value =
+                serde_json::from_slice(&std::fs::read(&file).unwrap_or_default())
+                    .unwrap_or_default();
+            let wanted = manifest_json(
+                &exe,
+                browser.is_firefox(),
+                DEFAULT_EXTENSION_ID,
+                DEFAULT_FIREFOX_ID,
+            );
+            assert_eq!(committed, wanted, "{}", file.display());
+        }
     }
 }

@@ -12,8 +12,9 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The binary as manifests name it: absolute, and on Windows without the `\\?\` prefix.
 fn binary() -> std::path::PathBuf {
-    std::fs::canonicalize(env!("CARGO_BIN_EXE_kunci-host")).unwrap()
+    kunci_host::install::real_path(std::path::Path::new(env!("CARGO_BIN_EXE_kunci-host"))).unwrap()
 }
 
 #[test]
@@ -58,6 +59,10 @@ fn install_with_manifest_dir_writes_a_chromium_manifest_and_the_config() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the Linux folder layout; Windows: cargo xtask ci's Wine step"
+)]
 fn install_for_firefox_and_chromium_writes_each_browsers_manifest_under_home() {
     let w = World::new();
     let home = w.path("home");
@@ -94,8 +99,11 @@ fn install_for_firefox_and_chromium_writes_each_browsers_manifest_under_home() {
     assert_eq!(config["allowed_origins"], json!([common::ORIGIN]));
     assert_eq!(config["module"], common::SOFTHSM_MODULE);
 
+    // Firefox was "installed" before: its folder stays, only what install made goes.
+    std::fs::write(home.join(".mozilla/profiles.ini"), "").unwrap();
     let out = w.cli(&["uninstall", "--purge"]);
     assert!(out.status.success());
+    let text = stdout(&out);
     assert!(
         !home
             .join(".mozilla/native-messaging-hosts/id.kunci.host.json")
@@ -107,6 +115,28 @@ fn install_for_firefox_and_chromium_writes_each_browsers_manifest_under_home() {
             .exists()
     );
     assert!(!w.config_path().exists());
+    // The folders install created and left empty are gone, and listed; the shared ones stay.
+    assert!(!home.join(".config/chromium").exists(), "{text}");
+    assert!(
+        !home.join(".mozilla/native-messaging-hosts").exists(),
+        "{text}"
+    );
+    assert!(home.join(".mozilla/profiles.ini").exists(), "{text}");
+    assert!(home.join(".config").is_dir(), "{text}");
+    assert!(home.is_dir(), "{text}");
+    for line in [
+        format!(
+            "removed folder {}",
+            home.join(".config/chromium/NativeMessagingHosts").display()
+        ),
+        format!("removed folder {}", home.join(".config/chromium").display()),
+        format!(
+            "removed folder {}",
+            home.join(".mozilla/native-messaging-hosts").display()
+        ),
+    ] {
+        assert!(text.contains(&line), "missing `{line}` in:\n{text}");
+    }
 }
 
 #[test]
@@ -135,6 +165,10 @@ fn doctor_passes_on_a_good_setup_with_a_token() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the Linux folder layout; Windows: cargo xtask ci's Wine step"
+)]
 fn doctor_names_each_problem_and_its_fix_on_a_broken_setup() {
     let w = World::new();
     // An installed browser without our manifest, a config without origins and a module

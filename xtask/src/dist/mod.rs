@@ -7,7 +7,7 @@
 //! - the extension as a Chromium `.zip` and a Firefox `.xpi` (from `cargo xtask extension`).
 
 pub mod linux;
-mod windows;
+pub mod windows;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,10 +3,10 @@
 //! outside tools that judge the results (softhsm2-util, pkcs11-tool, openssl).
 //!
 //! Each test gets its own temporary folder with its own `softhsm2.conf`, token folder, host
-//! config and HOME, passed to the child through its environment; SoftHSM reads
-//! `SOFTHSM2_CONF` at `C_Initialize`, so tests run in parallel without sharing a token. A
-//! missing tool skips the test with a line on stderr, unless `KUNCI_REQUIRE_JUDGES=1`: then
-//! it fails, so CI cannot pass by skipping.
+//! config and HOME (and USERPROFILE, LOCALAPPDATA and APPDATA, for Windows), passed to the
+//! child through its environment; SoftHSM reads `SOFTHSM2_CONF` at `C_Initialize`, so tests
+//! run in parallel without sharing a token. A missing tool skips the test with a line on
+//! stderr, unless `KUNCI_REQUIRE_JUDGES=1`: then it fails, so CI cannot pass by skipping.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
@@ -98,6 +98,10 @@ impl World {
             ("SOFTHSM2_CONF", self.path("softhsm2.conf")),
             ("KUNCI_HOST_CONFIG", self.config_path()),
             ("HOME", self.path("home")),
+            // Windows' own: the home folder, the manifests' and the config's folders.
+            ("USERPROFILE", self.path("home")),
+            ("LOCALAPPDATA", self.path("home/AppData/Local")),
+            ("APPDATA", self.path("home/AppData/Roaming")),
         ];
         envs.extend(self.extra_env.iter().cloned());
         envs
