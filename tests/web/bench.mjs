@@ -27,9 +27,9 @@ import { gzipSync } from 'node:zlib';
 import { anchorBundles } from './anchors.mjs';
 import { forwardPageErrors, launch } from './browser.mjs';
 import {
-  BLANK_PAGE, ELEMENTS_GZ_GOAL, PKG_DIR, ROOT, WEB_DIR, packageBuilt, runOk, staticClosure, tempDir,
+  BLANK_PAGE, ELEMENTS_GZ_GOAL, PAGE_HELPERS, PKG_DIR, ROOT, WEB_DIR, packageBuilt, runOk, staticClosure, tempDir,
 } from './common.mjs';
-import { traced } from './longtask.mjs';
+import { LONG_TASK_PROBE, traced } from './longtask.mjs';
 import { startServer } from './server.mjs';
 
 const BASE = positiveInt(process.env.KUNCI_BENCH_SAMPLES) ?? 30;
@@ -45,6 +45,12 @@ const CORE_GZ_GOAL = 256 * 1024;
  * Node's zlib at level 9, as this table measures (GNU `gzip -9` made 931 521 of the same file).
  */
 const STRENGTH_GZ_BEFORE = 946_373;
+/**
+ * Issue 17: the core .wasm does not grow with PDF signing: 254 831 bytes with Node's zlib at
+ * level 9, as this table measures, before the PDF work was merged (c6199c7; GNU `gzip -9` made
+ * 253 162 of the same file).
+ */
+const CORE_GZ_BEFORE_PDF = 254_831;
 /** Issue 17: the PDF .wasm, gzipped, at most this (250 KiB). */
 const PDF_GZ_GOAL = 250 * 1024;
 /** Issue 17: signing and verifying a 10 MB PDF in Chromium, each under this. */
@@ -94,6 +100,9 @@ async function main() {
   try {
     const page = await browser.newPage();
     forwardPageErrors(page, 'bench');
+    // The main-thread table runs each call through `__busyDuring`, whose mark tells the trace
+    // which thread is the page's and that it was recording when the call began.
+    await page.addInitScript(PAGE_HELPERS + LONG_TASK_PROBE);
     await page.goto(`${server.url}/`);
     for (const file of [...anchors.forge, ...anchors.x509, ...anchors.zxcvbn]) {
       await page.addScriptTag({ url: file.url });
@@ -179,8 +188,16 @@ async function main() {
       results.mainThread = [];
       for (const [id, label] of MAIN_THREAD_CALLS) {
         process.stderr.write(`bench: main-thread probe / ${id}\n`);
-        const probe = await traced(page, () => page.evaluate((c) => globalThis.bench.once(c), id));
-        results.mainThread.push({ label, cpu: probe.longestTaskCpuMs, wall: probe.longestTaskMs, error: probe.value.error });
+        // Marked: a trace that missed the call's start (a renderer begins recording a moment
+        // after Tracing.start) is taken again. Unmarked, a 10 MB signPdf whose one long task
+        // began before the renderer recorded measured as the 0.065 ms left of it.
+        const probe = await traced(
+          page,
+          () => page.evaluate((c) => globalThis.__busyDuring(() => globalThis.bench.once(c)), id),
+          { marked: true },
+        );
+        const error = probe.value.error ?? probe.value.result?.error;
+        results.mainThread.push({ label, cpu: probe.longestTaskCpuMs, wall: probe.longestTaskMs, error });
       }
     }
     env.loadEnd = loadavg();
@@ -483,7 +500,11 @@ function render(results, sizes, env, hasKunci) {
     sizeTable.push([row.label, kib(row.raw), kib(row.gz), goal, ok === null ? '' : ok ? 'meets' : 'misses']);
   };
   if (hasKunci) {
-    sizeRow(sizes.core, `≤ ${kib(CORE_GZ_GOAL)} gzipped (issue 14)`, sizes.core.gz <= CORE_GZ_GOAL);
+    sizeRow(
+      sizes.core,
+      `≤ ${kib(CORE_GZ_GOAL)} gzipped (issue 14); ≤ ${CORE_GZ_BEFORE_PDF} B, as before PDF signing (issue 17)`,
+      sizes.core.gz <= CORE_GZ_GOAL && sizes.core.gz <= CORE_GZ_BEFORE_PDF,
+    );
     sizeRow(sizes.extra, '', null);
     sizeRow(sizes.pdf, `≤ ${kib(PDF_GZ_GOAL)} gzipped (issue 17)`, sizes.pdf.gz <= PDF_GZ_GOAL);
     sizeRow(

@@ -33,7 +33,8 @@ export function portalSkipReason() {
   return why;
 }
 
-async function freePort() {
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.on('error', reject);

@@ -9,7 +9,7 @@
 //!   `.ci/run` calls exactly this.
 //! - `cargo xtask serve [-- FLAGS]`: builds the npm package and kunci-ams, then runs the
 //!   portal on 127.0.0.1:8080 with the demo accounts (FLAGS go to `kunci-ams serve`).
-//! - `cargo xtask walk [--scenario NAME]`: the portal walks alone (all, or the named ones),
+//! - `cargo xtask walk [--scenario NAME] [--browser B]`: the portal walks alone (all, or the named ones),
 //!   with the builds they need; screenshots in `target/portal-walk/<scenario>/`.
 //! - `cargo xtask extension`: the browser extension, unpacked and zipped, in target/extension.
 //! - `cargo xtask dist`: the helper for Linux and Windows, the `.deb`, the `.msi` and the
@@ -59,7 +59,8 @@ fn main() -> ExitCode {
         ["walk", rest @ ..] => walk::walk(&root(), rest),
         ["chaos", rest @ ..] => drill::chaos(&root(), rest),
         ["load", rest @ ..] => drill::load(&root(), rest),
-        ["setup"] => setup::all(&root()),
+        // Everything, Firefox and geckodriver too (ci installs those in its browser step only).
+        ["setup"] => setup::all(&root()).and_then(|()| setup::firefox(&root())),
         ["tidy"] => tidy::check(&root()),
         ["bench", "core", rest @ ..] => bench_core(rest),
         ["bench", "pdf"] => cargo(
@@ -97,9 +98,9 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
   serve [-- F]  build the npm package and kunci-ams, run the portal on 127.0.0.1:8080 (demo
                 accounts on first start; F: more `kunci-ams serve` flags, e.g. --auto-approve)
-  walk [--scenario NAME]... [--list]
-                the portal walks in headless Chromium (all, or the named ones), after building
-                what they need; screenshots in target/portal-walk/<scenario>/
+  walk [--scenario NAME]... [--browser chromium|firefox] [--list]
+                the portal walks in headless Chromium or Firefox (all, or the named ones), after
+                building what they need; screenshots in target/portal-walk/<scenario>/
   ci [--quick]  install test dependencies, then tidy, fmt, clippy, tests, wasm32 build, drills,
                 PostgreSQL, the npm package and browser walks, fuzzing (--quick: the inner
                 loop, no drills, PostgreSQL, npm package, browsers or fuzzing)
@@ -115,7 +116,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   load --tsa [F]
                 C clients timestamping for S s (--concurrency 16 --seconds 30; --quick: 3 s):
                 tokens/s, latency, errors; goal >= 200 tokens/s
-  setup         only install what the tests need (rustup target, apt packages, Python venv)
+  setup         only install what the tests need (rustup target, apt packages, Python venv,
+                Firefox ESR and geckodriver)
   tidy          check every source file's //! header and forbidden stubs
   wasm          build the npm package `kunci` (settings: wasm-pack.toml) into crates/kunci-wasm/pkg
   extension     build the browser extension into target/extension/{chromium,firefox} and its zips

@@ -13,6 +13,9 @@
 //! `tests/web/node_modules` by `npm ci` from the committed lock file (playwright-core only: npm
 //! never fetches a browser), the bundlers the examples are built with among them (Vite 5, 6
 //! and 7 under the aliases vite5, vite6, vite7, Vite 8 as vite, webpack, esbuild: one install).
+//! `firefox` is apart, called by `cargo xtask setup` and the steps that drive Firefox
+//! (`web::test`, `cargo xtask walk`), not by `ci --quick`: Debian's `firefox-esr` and
+//! `geckodriver` built from its crate into `target/tools`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -190,6 +193,57 @@ pub fn npm_ci(dir: &Path) -> Result {
         // playwright-core downloads nothing, but say so in case a dependency ever pulls in
         // `playwright`: its browser download would fail on the closed network.
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
+}
+
+// ---- Firefox (the token walk in Firefox, tests/web/walks/token-key-firefox.test.mjs) -------
+
+/// Debian's Firefox ESR; its program is `firefox-esr` (the package diverts `/usr/bin/firefox`).
+const FIREFOX_PACKAGES: &[(&str, &str)] = &[("firefox-esr", "firefox-esr")];
+/// The geckodriver the Firefox walks were written against (WebDriver to Firefox ESR 115+).
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// The Firefox walk's browser and driver, each only when missing: `firefox-esr` with apt-get,
+/// and `geckodriver` built from its crate with `cargo install --locked` into `target/tools`
+/// (no browser or driver download: the crate comes from crates.io like every dependency).
+/// A geckodriver of another version there is replaced.
+pub fn firefox(root: &Path) -> Result {
+    apt_install(FIREFOX_PACKAGES)?;
+    let tools = root.join("target/tools");
+    let bin = geckodriver_path(root);
+    let version = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if version
+        .lines()
+        .next()
+        .is_some_and(|l| l.starts_with(&format!("geckodriver {GECKODRIVER_VERSION}")))
+    {
+        return Ok(());
+    }
+    println!(
+        "setup: cargo install geckodriver {GECKODRIVER_VERSION} into {}",
+        tools.display()
+    );
+    let started = std::time::Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(cargo)
+        .args(["install", "geckodriver", "--locked", "--force", "--version"])
+        .arg(format!("={GECKODRIVER_VERSION}"))
+        .arg("--root")
+        .arg(&tools))?;
+    println!(
+        "setup: geckodriver built in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Where `firefox` puts geckodriver (tests/web/walks/firefox.mjs looks there too).
+pub fn geckodriver_path(root: &Path) -> PathBuf {
+    root.join("target/tools/bin/geckodriver")
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {

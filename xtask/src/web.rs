@@ -19,7 +19,9 @@ pub fn test(root: &Path) -> Result {
     if files.is_empty() {
         return Err(format!("no *.test.mjs files in {}", dir.display()));
     }
-    // The portal walks, one scenario per file (`cargo xtask walk` runs them alone).
+    // The portal walks, one scenario per file (`cargo xtask walk` runs them alone); the
+    // `-firefox` ones drive Firefox ESR through geckodriver, installed here when missing.
+    crate::setup::firefox(root)?;
     files.extend(walks(root)?.into_iter().map(|(_, f)| f));
     run(Command::new("node")
         .args(["--test", "--test-concurrency=1"])

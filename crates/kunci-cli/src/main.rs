@@ -75,12 +75,13 @@ struct PdfSign {
     /// A timestamp authority (http://…, RFC 3161): B-T.
     #[arg(long)]
     tsa: Option<String>,
-    /// Fetch an OCSP answer for the signer's certificate from the responder its
-    /// authorityInfoAccess names (or --ocsp-url) and add a DSS: B-LT. Needs --chain with
-    /// the issuer.
+    /// Fetch OCSP answers for the signer's certificate, any CA between it and the root, and
+    /// the TSA's, from the responders their authorityInfoAccess names (or --ocsp-url), and add
+    /// a DSS: B-LT. Needs --chain with the issuer.
     #[arg(long)]
     ocsp: bool,
-    /// The OCSP responder to ask instead of the certificate's own (http://…).
+    /// The OCSP responder to ask instead of the signer's certificate's own, and for the
+    /// other certificates that name none (http://…).
     #[arg(long, requires = "ocsp")]
     ocsp_url: Option<String>,
     /// A CRL file (DER or PEM) to add to a DSS: B-LT (repeatable).
@@ -752,21 +753,46 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
             let mut bytes = signed.into_pdf()?;
             let mut dss = pdf::Dss::default();
             if ocsp {
-                let url = match ocsp_url {
-                    Some(u) => u,
-                    None => pdf::ocsp_url(&cert_bytes)?.ok_or_else(|| Failure {
+                // One answer for each certificate below the root: the signer's, any CA
+                // between, the TSA's (pyHanko's LTV check wants them all).
+                let questions = pdf::ocsp_questions(&validation_certs)?;
+                let signer_der = validation_certs.first();
+                if !questions.iter().any(|q| Some(&q.cert) == signer_der) {
+                    return Err(Failure {
                         code: "cli.ocsp",
-                        message: "the certificate names no OCSP responder: give --ocsp-url".into(),
-                    })?,
-                };
-                let issuer = find_issuer(&cert_bytes, &chain_der).ok_or_else(|| Failure {
-                    code: "cli.ocsp",
-                    message: "the issuer of the certificate is not in --chain".into(),
-                })?;
-                let query = pdf::ocsp_request(&cert_bytes, &issuer)?;
-                let answer = pdf_io::post(&url, "application/ocsp-request", &query)
-                    .map_err(cli_err("cli.ocsp"))?;
-                dss.ocsps.push(answer);
+                        message: "the issuer of the certificate is not in --chain".into(),
+                    });
+                }
+                for q in questions {
+                    let is_signer = Some(&q.cert) == signer_der;
+                    let url = if is_signer {
+                        ocsp_url.clone().or(q.url)
+                    } else {
+                        q.url.or_else(|| ocsp_url.clone())
+                    };
+                    let Some(url) = url else {
+                        if is_signer {
+                            return Err(Failure {
+                                code: "cli.ocsp",
+                                message: "the certificate names no OCSP responder: give --ocsp-url"
+                                    .into(),
+                            });
+                        }
+                        eprintln!(
+                            "kunci: {} names no OCSP responder; give --crl for it",
+                            cert::parse(&q.cert)
+                                .map_or_else(|_| "a certificate".into(), |c| c.subject)
+                        );
+                        continue;
+                    };
+                    match pdf_io::post(&url, "application/ocsp-request", &q.request) {
+                        Ok(answer) => dss.ocsps.push(answer),
+                        Err(e) if is_signer => return Err(cli_err("cli.ocsp")(e)),
+                        // The signer's answer is what B-LT requires; another certificate's
+                        // is left to --crl.
+                        Err(e) => eprintln!("kunci: no OCSP answer from {url}: {e}"),
+                    }
+                }
             }
             for path in &crl {
                 dss.crls
@@ -864,15 +890,6 @@ fn read_pdf(path: &Path) -> Result<Vec<u8>, Failure> {
         code: "cli.io",
         message: format!("cannot read {}: {e}", path.display()),
     })
-}
-
-/// The certificate in `chain` (DER each) that issued `cert` (DER or PEM), by name.
-fn find_issuer(cert: &[u8], chain: &[Vec<u8>]) -> Option<Vec<u8>> {
-    let info = cert::parse(cert).ok()?;
-    chain
-        .iter()
-        .find(|c| cert::parse(c).is_ok_and(|i| i.subject == info.issuer))
-        .cloned()
 }
 
 /// `kunci csr show` in words: contents first, then the signature, then kunci's verdict.

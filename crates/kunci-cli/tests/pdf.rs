@@ -92,6 +92,16 @@ fn ocsp_url(pki: &Arc<PdfPki>, n: usize) -> String {
     common::serve_posts(n, move |q| pki.ocsp(&openssl, q))
 }
 
+/// The codes of the first signature's findings in `kunci pdf verify --json`'s report.
+fn finding_codes(json: &serde_json::Value) -> Vec<&str> {
+    json["signatures"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
 fn verify_json(pki: &PdfPki, file: &Path) -> (bool, serde_json::Value) {
     let ca = s(&pki.path("ca.pem"));
     let out = kunci(&["pdf", "verify", &s(file), "--trust", &ca, "--json"]);
@@ -194,7 +204,8 @@ fn b_t_from_a_tsa_over_http_and_b_lt_with_ocsp_and_crl() {
     judges_accept(pki, &bt, 1, false);
 
     let blt = dir.path().join("blt.pdf");
-    let ocsp = ocsp_url(pki, 1);
+    // Two OCSP questions: the signer's certificate and the TSA's.
+    let ocsp = ocsp_url(pki, 2);
     let crl = s(&pki.path("ca.crl.der"));
     ok(&sign(
         pki,
@@ -208,14 +219,39 @@ fn b_t_from_a_tsa_over_http_and_b_lt_with_ocsp_and_crl() {
         valid && json["signatures"][0]["level"] == "B-LT",
         "{json:#}"
     );
-    let codes: Vec<&str> = json["signatures"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = finding_codes(&json);
     assert!(codes.contains(&"pdf.verify.revocation_good"), "{codes:?}");
     judges_accept(pki, &blt, 1, true);
+}
+
+#[test]
+fn b_lt_with_ocsp_alone_answers_for_the_signer_and_the_tsa() {
+    // No CRL: `--ocsp` asks about the signer's certificate and the TSA's (the server answers
+    // exactly two), and kunci finds both good. pyHanko's LTV check on OCSP alone needs
+    // certificates that name their responder: kunci-core's tests/pdf.rs judges that.
+    let Some(pki) = pki() else { return };
+    let dir = common::tempdir();
+    let blt = dir.path().join("blt-ocsp.pdf");
+    let (tsa, ocsp) = (tsa_url(pki, 1), ocsp_url(pki, 2));
+    ok(&sign(
+        pki,
+        "p256",
+        &vector("plain.pdf"),
+        &blt,
+        &["--tsa", &tsa, "--ocsp", "--ocsp-url", &ocsp],
+    ));
+    let (valid, json) = verify_json(pki, &blt);
+    let codes = finding_codes(&json);
+    assert!(
+        valid && json["signatures"][0]["level"] == "B-LT",
+        "{json:#}"
+    );
+    assert!(
+        codes.contains(&"pdf.verify.revocation_good")
+            && !codes.contains(&"pdf.verify.tsa_revocation_unknown"),
+        "{codes:?}"
+    );
+    judges_accept(pki, &blt, 1, false);
 }
 
 #[test]

@@ -155,18 +155,24 @@ pub enum Error {
     UnknownLanguage(String),
 
     // ---- PDF signatures (module `pdf`, feature `pdf`) ----
+    // Behind the feature, variants and texts alike, so the core wasm module (built without
+    // `pdf`) carries none of them: issue 17 asks that it does not grow.
+    #[cfg(feature = "pdf")]
     /// The file is not a PDF kunci can read: a broken cross-reference table, an object that
     /// is not where the table says, a syntax error. kunci never repairs a file it signs.
     #[error("not a PDF kunci can read: {0}; re-save it with a PDF tool and try again")]
     PdfMalformed(String),
+    #[cfg(feature = "pdf")]
     /// The PDF is encrypted (password-protected or with permissions); kunci signs and checks
     /// only unencrypted files.
     #[error("the PDF is encrypted: remove the password or permissions first, then sign it")]
     PdfEncrypted,
+    #[cfg(feature = "pdf")]
     /// The PDF uses a feature kunci's reader does not have (a filter other than
     /// FlateDecode in an xref or object stream, a PDF 2.0 crypt filter, ...).
     #[error("the PDF uses something kunci does not read: {0}")]
     PdfUnsupported(String),
+    #[cfg(feature = "pdf")]
     /// The PDF goes over one of the reader's limits (a hostile or unusually built file).
     #[error("the PDF is over kunci's limit on {limit}: {found} (at most {max})")]
     PdfLimit {
@@ -177,6 +183,7 @@ pub enum Error {
         /// The limit.
         max: u64,
     },
+    #[cfg(feature = "pdf")]
     /// The signer's certificate may not sign documents: it lacks the keyUsage extension or
     /// both its digitalSignature and nonRepudiation bits.
     #[error(
@@ -184,6 +191,7 @@ pub enum Error {
          nonRepudiation): use a signing certificate"
     )]
     PdfCertKeyUsage,
+    #[cfg(feature = "pdf")]
     /// The CMS signature (with its chain and timestamp) does not fit the room reserved for it.
     #[error(
         "the signature is {len} bytes, more than the {room} bytes reserved: sign again with a larger reserve"
@@ -194,17 +202,21 @@ pub enum Error {
         /// Bytes reserved.
         room: usize,
     },
+    #[cfg(feature = "pdf")]
     /// The signature handed to `finish` does not verify with the certificate's key over the
     /// signed attributes: wrong key, wrong algorithm or wrong data signed.
     #[error("the signature does not verify with the certificate's key: {0}")]
     PdfBadSignature(String),
+    #[cfg(feature = "pdf")]
     /// The timestamp answer is unusable: a refusal, not a token, or over other data.
     #[error("the timestamp is unusable: {0}")]
     PdfBadTimestamp(String),
+    #[cfg(feature = "pdf")]
     /// The PDF is certified with DocMDP permission 1: its author allows no change at all,
     /// not even another signature.
     #[error("the PDF is certified to allow no changes: it cannot be signed again")]
     PdfCertifiedNoChanges,
+    #[cfg(feature = "pdf")]
     /// The page asked for does not exist.
     #[error("the PDF has no page {page} (it has {count})")]
     PdfNoSuchPage {
@@ -216,6 +228,7 @@ pub enum Error {
 }
 
 /// The limits of kunci's PDF reader, each with its own error code (`pdf.limit.<name>`).
+#[cfg(feature = "pdf")]
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PdfLimit {
@@ -235,6 +248,7 @@ pub enum PdfLimit {
     Signatures,
 }
 
+#[cfg(feature = "pdf")]
 impl PdfLimit {
     /// The stable error code of this limit.
     pub fn code(self) -> &'static str {
@@ -250,6 +264,7 @@ impl PdfLimit {
     }
 }
 
+#[cfg(feature = "pdf")]
 impl core::fmt::Display for PdfLimit {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
@@ -301,15 +316,25 @@ impl Error {
             Error::PasswordTooWeak { .. } => "password.too_weak",
             Error::PasswordTooLong { .. } => "password.too_long",
             Error::UnknownLanguage(_) => "input.unknown_language",
+            #[cfg(feature = "pdf")]
             Error::PdfMalformed(_) => "pdf.malformed",
+            #[cfg(feature = "pdf")]
             Error::PdfEncrypted => "pdf.encrypted",
+            #[cfg(feature = "pdf")]
             Error::PdfUnsupported(_) => "pdf.unsupported",
+            #[cfg(feature = "pdf")]
             Error::PdfLimit { limit, .. } => limit.code(),
+            #[cfg(feature = "pdf")]
             Error::PdfCertKeyUsage => "pdf.cert_key_usage",
+            #[cfg(feature = "pdf")]
             Error::PdfSignatureTooLarge { .. } => "pdf.signature_too_large",
+            #[cfg(feature = "pdf")]
             Error::PdfBadSignature(_) => "pdf.bad_signature",
+            #[cfg(feature = "pdf")]
             Error::PdfBadTimestamp(_) => "pdf.bad_timestamp",
+            #[cfg(feature = "pdf")]
             Error::PdfNoSuchPage { .. } => "pdf.no_such_page",
+            #[cfg(feature = "pdf")]
             Error::PdfCertifiedNoChanges => "pdf.certified_no_changes",
         }
     }
@@ -366,8 +391,9 @@ impl Error {
             | Error::P12Incomplete(_)
             | Error::PasswordTooWeak { .. }
             | Error::PasswordTooLong { .. }
-            | Error::UnknownLanguage(_)
-            | Error::PdfMalformed(_)
+            | Error::UnknownLanguage(_) => ErrorKind::BadInput,
+            #[cfg(feature = "pdf")]
+            Error::PdfMalformed(_)
             | Error::PdfLimit { .. }
             | Error::PdfCertKeyUsage
             | Error::PdfSignatureTooLarge { .. }
@@ -380,9 +406,9 @@ impl Error {
             | Error::UnsupportedKey(_)
             | Error::Pkcs8UnsupportedEncryption(_)
             | Error::CsrAlgorithmNotAllowed(_)
-            | Error::P12Unsupported(_)
-            | Error::PdfEncrypted
-            | Error::PdfUnsupported(_) => ErrorKind::Unsupported,
+            | Error::P12Unsupported(_) => ErrorKind::Unsupported,
+            #[cfg(feature = "pdf")]
+            Error::PdfEncrypted | Error::PdfUnsupported(_) => ErrorKind::Unsupported,
             Error::KeyGeneration(_) | Error::SigningFailed(_) => ErrorKind::Internal,
         }
     }
@@ -391,6 +417,38 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every PDF error, each limit once.
+    #[cfg(feature = "pdf")]
+    fn pdf_errors() -> Vec<Error> {
+        let limits = [
+            PdfLimit::FileSize,
+            PdfLimit::Objects,
+            PdfLimit::Depth,
+            PdfLimit::StreamLength,
+            PdfLimit::Inflated,
+            PdfLimit::Revisions,
+            PdfLimit::Signatures,
+        ];
+        [
+            Error::PdfMalformed(String::new()),
+            Error::PdfEncrypted,
+            Error::PdfUnsupported(String::new()),
+            Error::PdfCertKeyUsage,
+            Error::PdfSignatureTooLarge { len: 0, room: 0 },
+            Error::PdfBadSignature(String::new()),
+            Error::PdfBadTimestamp(String::new()),
+            Error::PdfNoSuchPage { page: 0, count: 0 },
+            Error::PdfCertifiedNoChanges,
+        ]
+        .into_iter()
+        .chain(limits.map(|limit| Error::PdfLimit {
+            limit,
+            found: 0,
+            max: 0,
+        }))
+        .collect()
+    }
 
     #[test]
     fn codes_are_unique_and_dotted() {
@@ -428,33 +486,9 @@ mod tests {
             Error::PasswordTooWeak { percent: 0 },
             Error::PasswordTooLong { max: 0 },
             Error::UnknownLanguage(String::new()),
-            Error::PdfMalformed(String::new()),
-            Error::PdfEncrypted,
-            Error::PdfUnsupported(String::new()),
-            Error::PdfCertKeyUsage,
-            Error::PdfSignatureTooLarge { len: 0, room: 0 },
-            Error::PdfBadSignature(String::new()),
-            Error::PdfBadTimestamp(String::new()),
-            Error::PdfNoSuchPage { page: 0, count: 0 },
-            Error::PdfCertifiedNoChanges,
         ];
-        let limits = [
-            PdfLimit::FileSize,
-            PdfLimit::Objects,
-            PdfLimit::Depth,
-            PdfLimit::StreamLength,
-            PdfLimit::Inflated,
-            PdfLimit::Revisions,
-            PdfLimit::Signatures,
-        ];
-        let all: Vec<Error> = all
-            .into_iter()
-            .chain(limits.map(|limit| Error::PdfLimit {
-                limit,
-                found: 0,
-                max: 0,
-            }))
-            .collect();
+        #[cfg(feature = "pdf")]
+        let all: Vec<Error> = all.into_iter().chain(pdf_errors()).collect();
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         for c in &codes {
             assert!(c.contains('.') && c.is_ascii(), "{c}");
@@ -463,5 +497,34 @@ mod tests {
         let n = codes.len();
         codes.dedup();
         assert_eq!(n, codes.len(), "duplicate error codes");
+    }
+
+    /// The PDF codes are a contract (the CLI, the npm package and the docs name them): gating
+    /// them behind the feature must not rename one.
+    #[cfg(feature = "pdf")]
+    #[test]
+    fn pdf_codes_are_stable() {
+        let codes: Vec<_> = pdf_errors().iter().map(Error::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "pdf.malformed",
+                "pdf.encrypted",
+                "pdf.unsupported",
+                "pdf.cert_key_usage",
+                "pdf.signature_too_large",
+                "pdf.bad_signature",
+                "pdf.bad_timestamp",
+                "pdf.no_such_page",
+                "pdf.certified_no_changes",
+                "pdf.limit.file_size",
+                "pdf.limit.objects",
+                "pdf.limit.depth",
+                "pdf.limit.stream_length",
+                "pdf.limit.inflated",
+                "pdf.limit.revisions",
+                "pdf.limit.signatures",
+            ]
+        );
     }
 }

@@ -34,7 +34,9 @@ pub mod sign;
 pub mod strength;
 mod x509text;
 
-pub use error::{Error, PdfLimit, Result};
+#[cfg(feature = "pdf")]
+pub use error::PdfLimit;
+pub use error::{Error, Result};
 pub use key::{KeyAlgorithm, KeyPair};
 pub use secret::{CsrToken, Password};
 pub use sign::{SignatureAlgorithm, Signer};

@@ -53,12 +53,13 @@ fn signer(pki: &PdfPki, name: &str) -> Who {
     Who { key, cert }
 }
 
+/// A certificate of the PKI (`ca.pem`, `tsa.pem`, ...) as DER.
+fn cert_der(pki: &PdfPki, name: &str) -> Vec<u8> {
+    kunci_core::pem::der_or_pem(&std::fs::read(pki.path(name)).unwrap(), &["CERTIFICATE"]).unwrap()
+}
+
 fn ca_der(pki: &PdfPki) -> Vec<u8> {
-    kunci_core::pem::der_or_pem(
-        &std::fs::read(pki.path("ca.pem")).unwrap(),
-        &["CERTIFICATE"],
-    )
-    .unwrap()
+    cert_der(pki, "ca.pem")
 }
 
 fn opts() -> SignOptions {
@@ -86,16 +87,175 @@ fn sign_bt(pki: &PdfPki, who: &str, pdf: &[u8]) -> Vec<u8> {
 /// B-LT: B-T then a DSS with the chain, the TSA's certificate and the root's CRL.
 fn sign_blt(pki: &PdfPki, who: &str, pdf: &[u8]) -> Vec<u8> {
     let bt = sign_bt(pki, who, pdf);
-    let der = |name: &str| {
-        kunci_core::pem::der_or_pem(&std::fs::read(pki.path(name)).unwrap(), &["CERTIFICATE"])
-            .unwrap()
-    };
     let dss = Dss {
-        certs: vec![der(&format!("{who}.pem")), der("ca.pem"), der("tsa.pem")],
+        certs: validation_certs(pki, who),
         crls: vec![std::fs::read(pki.path("ca.crl.der")).unwrap()],
         ocsps: vec![],
     };
     pdf::add_dss(&bt, &dss, Limits::default()).unwrap()
+}
+
+/// What a B-T signature by `who` needs validated: its certificate, the root, the TSA's.
+fn validation_certs(pki: &PdfPki, who: &str) -> Vec<Vec<u8>> {
+    vec![
+        cert_der(pki, &format!("{who}.pem")),
+        ca_der(pki),
+        cert_der(pki, "tsa.pem"),
+    ]
+}
+
+/// B-LT with OCSP answers only, from the PKI's responder: one for each question
+/// `pdf::ocsp_questions` asks (the signer's certificate and the TSA's), or only the first
+/// (the signer's) without `all`.
+fn sign_blt_ocsp(pki: &PdfPki, who: &str, pdf: &[u8], all: bool) -> Vec<u8> {
+    let openssl = common::judge("openssl").unwrap();
+    let bt = sign_bt(pki, who, pdf);
+    let certs = validation_certs(pki, who);
+    let questions = pdf::ocsp_questions(&certs).unwrap();
+    let asked: Vec<_> = questions.iter().map(|q| q.cert.clone()).collect();
+    assert_eq!(
+        asked,
+        [certs[0].clone(), certs[2].clone()],
+        "the signer's and the TSA's"
+    );
+    assert!(
+        questions.iter().all(|q| q.url.is_some()),
+        "both name their responder"
+    );
+    let dss = Dss {
+        ocsps: questions
+            .iter()
+            .take(if all { 2 } else { 1 })
+            .map(|q| pki.ocsp(&openssl, &q.request))
+            .collect(),
+        certs,
+        crls: vec![],
+    };
+    pdf::add_dss(&bt, &dss, Limits::default()).unwrap()
+}
+
+/// The PKI's RSA and P-256 signers and its TSA re-issued by the root from the same keys with an
+/// authorityInfoAccess naming their OCSP responder, as kunci-ams's certificates do, in a copy
+/// of the CA's folder whose database knows them and whose `ts.cnf` signs with the re-issued TSA
+/// certificate; the responder they name is `openssl ocsp` over that database behind a local
+/// HTTP server. pyHanko's revocation check consults OCSP only for a certificate that names a
+/// responder, and then asks that responder itself (its `adesverify` has no switch to stop it).
+/// No NSS database: pdfsig is not asked.
+struct AiaPki {
+    pki: PdfPki,
+    _dir: tempfile::TempDir,
+}
+
+impl AiaPki {
+    fn new(pki: &PdfPki) -> AiaPki {
+        let dir = common::tempdir();
+        for f in [
+            "ca.cnf",
+            "ca.key",
+            "ca.pem",
+            "index.txt",
+            "crlnumber",
+            "ts.cnf",
+            "tsaserial",
+            "tsa.key",
+            "rsa.enc.pem",
+            "p256.enc.pem",
+        ] {
+            std::fs::copy(pki.path(f), dir.path().join(f)).unwrap();
+        }
+        // The re-issued certificates share their subjects with the first ones.
+        std::fs::write(dir.path().join("index.txt.attr"), "unique_subject = no\n").unwrap();
+        let responder = PdfPki {
+            dir: dir.path().to_path_buf(),
+        };
+        let openssl = common::judge("openssl").unwrap();
+        let url = common::serve_posts(64, move |q| responder.ocsp(&openssl, q));
+        let aia = format!("authorityInfoAccess=OCSP;URI:{url}\n");
+        for (name, ext, serial) in [
+            ("rsa", "signer.ext", "61"),
+            ("p256", "signer.ext", "62"),
+            ("tsa", "tsa.ext", "63"),
+        ] {
+            let ext_text = std::fs::read_to_string(pki.path(ext)).unwrap() + &aia;
+            let ext_file = format!("{name}-aia.ext");
+            std::fs::write(dir.path().join(&ext_file), ext_text).unwrap();
+            let csr = pki.path(&format!("{name}.csr"));
+            let cert = format!("{name}.pem");
+            openssl_in(
+                dir.path(),
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    common::p(&csr),
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-set_serial",
+                    serial,
+                    "-days",
+                    "1000",
+                    "-sha256",
+                    "-extfile",
+                    &ext_file,
+                    "-out",
+                    &cert,
+                ],
+            );
+            openssl_in(dir.path(), &["ca", "-config", "ca.cnf", "-valid", &cert]);
+        }
+        AiaPki {
+            pki: PdfPki {
+                dir: dir.path().to_path_buf(),
+            },
+            _dir: dir,
+        }
+    }
+}
+
+/// pyHanko's `sign <command>` (validate, adesverify) on `path`, trusting only the PKI's root.
+fn pyhanko_judge(pyhanko: &Path, pki: &PdfPki, command: &str, path: &Path) -> std::process::Output {
+    let ca = pki.path("ca.pem");
+    common::run(
+        pyhanko,
+        &[
+            "sign",
+            command,
+            "--trust-replace",
+            "--trust",
+            common::p(&ca),
+            common::p(path),
+        ],
+        None,
+    )
+}
+
+/// `pdf` signed by pyHanko (`sign addsig`, the PKI's RSA key) in field `field`, certifying
+/// it (DocMDP /P 2) when `certify`.
+fn pyhanko_signed(pyhanko: &Path, pki: &PdfPki, pdf: &[u8], field: &str, certify: bool) -> Vec<u8> {
+    let dir = common::tempdir();
+    let (input, output) = (dir.path().join("in.pdf"), dir.path().join("out.pdf"));
+    std::fs::write(&input, pdf).unwrap();
+    let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
+    let mut args = vec!["sign", "addsig", "--field", field];
+    if certify {
+        args.push("--certify");
+    }
+    args.extend([
+        "pemder",
+        "--key",
+        common::p(&key),
+        "--cert",
+        common::p(&cert),
+        "--chain",
+        common::p(&ca),
+        "--no-pass",
+        common::p(&input),
+        common::p(&output),
+    ]);
+    common::run_ok(pyhanko, &args, None);
+    std::fs::read(&output).unwrap()
 }
 
 fn save(pdf: &[u8], name: &str) -> PathBuf {
@@ -174,19 +334,7 @@ fn judged_valid(pki: &PdfPki, pdf: &[u8], n: usize, ltv: bool) {
         );
     }
     if let Some(pyhanko) = common::pyhanko() {
-        let ca = pki.path("ca.pem");
-        let out = common::run(
-            &pyhanko,
-            &[
-                "sign",
-                "validate",
-                "--trust-replace",
-                "--trust",
-                common::p(&ca),
-                common::p(&path),
-            ],
-            None,
-        );
+        let out = pyhanko_judge(&pyhanko, pki, "validate", &path);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -199,18 +347,7 @@ fn judged_valid(pki: &PdfPki, pdf: &[u8], n: usize, ltv: bool) {
             "pyHanko: {text}"
         );
         if ltv {
-            let out = common::run(
-                &pyhanko,
-                &[
-                    "sign",
-                    "adesverify",
-                    "--trust-replace",
-                    "--trust",
-                    common::p(&ca),
-                    common::p(&path),
-                ],
-                None,
-            );
+            let out = pyhanko_judge(&pyhanko, pki, "adesverify", &path);
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(
                 out.status.success(),
@@ -330,19 +467,7 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
         assert!(out.contains("Digest Mismatch"), "{out}");
     }
     if let Some(pyhanko) = common::pyhanko() {
-        let ca = pki.path("ca.pem");
-        let out = common::run(
-            &pyhanko,
-            &[
-                "sign",
-                "validate",
-                "--trust-replace",
-                "--trust",
-                common::p(&ca),
-                common::p(&path),
-            ],
-            None,
-        );
+        let out = pyhanko_judge(&pyhanko, pki, "validate", &path);
         assert!(!out.status.success());
     }
 
@@ -379,19 +504,7 @@ fn tampering_after_signing_is_reported_by_kunci_pdfsig_and_pyhanko() {
     assert_eq!(f.detail.as_deref(), Some("changed: object 3"));
     let path = save(&shrunk, "shrunk.pdf");
     if let Some(pyhanko) = common::pyhanko() {
-        let ca = pki.path("ca.pem");
-        let out = common::run(
-            &pyhanko,
-            &[
-                "sign",
-                "validate",
-                "--trust-replace",
-                "--trust",
-                common::p(&ca),
-                common::p(&path),
-            ],
-            None,
-        );
+        let out = pyhanko_judge(&pyhanko, pki, "validate", &path);
         assert!(
             !out.status.success(),
             "{}",
@@ -411,32 +524,8 @@ fn a_file_signed_by_pyhanko_then_by_kunci_keeps_both_valid() {
     let Some(pyhanko) = common::pyhanko() else {
         return;
     };
-    let dir = common::tempdir();
-    let input = dir.path().join("in.pdf");
-    let first = dir.path().join("pyhanko.pdf");
-    std::fs::write(&input, vector("plain.pdf")).unwrap();
-    let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
-    common::run_ok(
-        &pyhanko,
-        &[
-            "sign",
-            "addsig",
-            "--field",
-            "PyHanko1",
-            "pemder",
-            "--key",
-            common::p(&key),
-            "--cert",
-            common::p(&cert),
-            "--chain",
-            common::p(&ca),
-            "--no-pass",
-            common::p(&input),
-            common::p(&first),
-        ],
-        None,
-    );
-    let signed = sign_bt(pki, "p256", &std::fs::read(&first).unwrap());
+    let first = pyhanko_signed(&pyhanko, pki, &vector("plain.pdf"), "PyHanko1", false);
+    let signed = sign_bt(pki, "p256", &first);
     judged_valid(pki, &signed, 2, false);
     let report = kunci_verify(pki, &signed);
     assert_eq!(report.signatures[0].field, "PyHanko1");
@@ -666,40 +755,38 @@ fn without_the_root_in_the_trust_list_the_chain_is_untrusted() {
     );
 }
 
-#[test]
-fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
-    let Some(pki) = pki() else { return };
-    let openssl = common::judge("openssl").unwrap();
-    // A copy of the CA's database with the P-256 signer revoked, its CRL and OCSP responder.
+/// Runs `openssl args` in `dir`; panics with its stderr when it fails.
+fn openssl_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new(common::judge("openssl").unwrap())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A copy of the PKI's CA database with some certificates revoked: its OCSP responder
+/// (`pki.ocsp`) and the root's CRL (DER) say so.
+struct Revoked {
+    pki: PdfPki,
+    crl: Vec<u8>,
+    _dir: tempfile::TempDir,
+}
+
+/// Revokes `certs` (paths of certificates the PKI's root issued) in a copy of its database.
+fn revoked(pki: &PdfPki, certs: &[PathBuf]) -> Revoked {
     let dir = common::tempdir();
-    for f in [
-        "ca.cnf",
-        "ca.key",
-        "ca.pem",
-        "index.txt",
-        "crlnumber",
-        "p256.pem",
-        "ts.cnf",
-        "tsaserial",
-    ] {
+    for f in ["ca.cnf", "ca.key", "ca.pem", "index.txt", "crlnumber"] {
         std::fs::copy(pki.path(f), dir.path().join(f)).unwrap();
     }
-    let revoked = PdfPki {
-        dir: dir.path().to_path_buf(),
-    };
-    let in_dir = |args: &[&str]| {
-        let out = std::process::Command::new(&openssl)
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    in_dir(&["ca", "-config", "ca.cnf", "-revoke", "p256.pem"]);
+    let in_dir = |args: &[&str]| openssl_in(dir.path(), args);
+    for cert in certs {
+        in_dir(&["ca", "-config", "ca.cnf", "-revoke", common::p(cert)]);
+    }
     in_dir(&[
         "ca",
         "-config",
@@ -717,6 +804,20 @@ fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
         "-out",
         "revoked.crl",
     ]);
+    Revoked {
+        pki: PdfPki {
+            dir: dir.path().to_path_buf(),
+        },
+        crl: std::fs::read(dir.path().join("revoked.crl")).unwrap(),
+        _dir: dir,
+    }
+}
+
+#[test]
+fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
+    let Some(pki) = pki() else { return };
+    let openssl = common::judge("openssl").unwrap();
+    let revoked = revoked(pki, &[pki.path("p256.pem")]);
     let signed = sign_bb(pki, "p256", &vector("plain.pdf"));
     let w = signer(pki, "p256");
     let base = VerifyOptions {
@@ -726,7 +827,7 @@ fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
     };
 
     let with_crl = VerifyOptions {
-        crls: vec![std::fs::read(dir.path().join("revoked.crl")).unwrap()],
+        crls: vec![revoked.crl.clone()],
         ..base.clone()
     };
     let report = pdf::verify(&signed, &with_crl).unwrap();
@@ -737,7 +838,7 @@ fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
 
     let query = pdf::ocsp_request(&w.cert, &ca_der(pki)).unwrap();
     let with_ocsp = VerifyOptions {
-        ocsps: vec![revoked.ocsp(&openssl, &query)],
+        ocsps: vec![revoked.pki.ocsp(&openssl, &query)],
         ..base.clone()
     };
     let report = pdf::verify(&signed, &with_ocsp).unwrap();
@@ -759,6 +860,285 @@ fn a_revoked_signer_is_reported_from_a_crl_and_from_ocsp() {
     let report = pdf::verify(&signed, &base).unwrap();
     assert!(
         report.valid && has(&report, 0, Check::RevocationUnknown),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn b_lt_with_ocsp_only_passes_pyhankos_ltv_check_for_both_keys() {
+    // pyHanko 0.38 (pyhanko_certvalidator's _check_revocation) consults OCSP only for a
+    // certificate whose authorityInfoAccess names a responder: with the PKI's first
+    // certificates, which name none, an OCSP-only DSS gave "no revocation information", while a
+    // root's CRL is consulted regardless. kunci-ams's certificates name their responder; so do
+    // these.
+    let Some(pki) = pki() else { return };
+    let aia = AiaPki::new(pki);
+    for (who, file) in [("rsa", "plain.pdf"), ("p256", "objstm.pdf")] {
+        let signed = sign_blt_ocsp(&aia.pki, who, &vector(file), true);
+        let report = kunci_verify(&aia.pki, &signed);
+        assert!(
+            report.valid && report.signatures[0].level == "B-LT",
+            "{report:#?}"
+        );
+        assert!(
+            has(&report, 0, Check::RevocationGood) && !has(&report, 0, Check::TsaRevocationUnknown),
+            "{report:#?}"
+        );
+        // adesverify only: `validate` reads no DSS.
+        let path = save(&signed, "blt-ocsp.pdf");
+        if let Some(pyhanko) = common::pyhanko() {
+            let out = pyhanko_judge(&pyhanko, &aia.pki, "adesverify", &path);
+            assert!(
+                out.status.success(),
+                "pyHanko adesverify: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // kunci itself needs the TSA's answer for its TSA check: with the signer's alone, unknown.
+    let signer_only = sign_blt_ocsp(&aia.pki, "p256", &vector("plain.pdf"), false);
+    let report = kunci_verify(&aia.pki, &signer_only);
+    assert!(
+        report.valid && has(&report, 0, Check::TsaRevocationUnknown),
+        "{report:#?}"
+    );
+}
+
+/// A CA between the root and a signer: `inter.pem` (the root's, serial 40) issuing `leaf.pem`
+/// (P-256, `leaf.key`), and the intermediate's own CRL (`inter.crl`, nothing revoked).
+struct Intermediate {
+    dir: tempfile::TempDir,
+}
+
+impl Intermediate {
+    fn new(pki: &PdfPki) -> Intermediate {
+        let dir = common::tempdir();
+        let o = |args: &[&str]| openssl_in(dir.path(), args);
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "inter.ext",
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        );
+        let (ca, ca_key, leaf_ext) = (
+            pki.path("ca.pem"),
+            pki.path("ca.key"),
+            pki.path("signer.ext"),
+        );
+        for (name, cn, issuer, issuer_key, ext, serial) in [
+            (
+                "inter",
+                "Kunci PDF Test Intermediate",
+                common::p(&ca),
+                common::p(&ca_key),
+                "inter.ext",
+                "40",
+            ),
+            (
+                "leaf",
+                "Penanda Tangan Bawah",
+                "inter.pem",
+                "inter.key",
+                common::p(&leaf_ext),
+                "41",
+            ),
+        ] {
+            let key = format!("{name}.key");
+            let csr = format!("{name}.csr");
+            o(&[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &key,
+            ]);
+            let subj = format!("/C=ID/O=Kunci PDF Test/CN={cn}");
+            o(&["req", "-new", "-key", &key, "-subj", &subj, "-out", &csr]);
+            o(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                issuer,
+                "-CAkey",
+                issuer_key,
+                "-set_serial",
+                serial,
+                "-days",
+                "900",
+                "-sha256",
+                "-extfile",
+                ext,
+                "-out",
+                &format!("{name}.pem"),
+            ]);
+        }
+        write("inter-index.txt", "");
+        write("inter-crlnumber", "01\n");
+        write(
+            "inter.cnf",
+            "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = ./inter-index.txt\n\
+             crlnumber = ./inter-crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n\
+             certificate = ./inter.pem\nprivate_key = ./inter.key\n",
+        );
+        o(&[
+            "ca",
+            "-config",
+            "inter.cnf",
+            "-gencrl",
+            "-out",
+            "inter.crl.pem",
+        ]);
+        o(&[
+            "crl",
+            "-in",
+            "inter.crl.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "inter.crl",
+        ]);
+        Intermediate { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn der(&self, name: &str) -> Vec<u8> {
+        kunci_core::pem::der_or_pem(&std::fs::read(self.path(name)).unwrap(), &["CERTIFICATE"])
+            .unwrap()
+    }
+
+    /// `pdf` signed B-B by the leaf, the chain (intermediate, root) in the signature.
+    fn sign(&self, pki: &PdfPki, pdf: &[u8]) -> Vec<u8> {
+        let key = pkcs8::read_unencrypted(&std::fs::read(self.path("leaf.key")).unwrap()).unwrap();
+        let chain = [self.der("inter.pem"), ca_der(pki)];
+        pdf::sign(pdf, &key, &self.der("leaf.pem"), &chain, &opts())
+            .unwrap()
+            .into_pdf()
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_revoked_intermediate_ca_is_reported_and_a_good_one_passes_silently() {
+    let Some(pki) = pki() else { return };
+    let inter = Intermediate::new(pki);
+    let signed = inter.sign(pki, &vector("plain.pdf"));
+    let with_crls = |crls: Vec<Vec<u8>>| {
+        let options = VerifyOptions {
+            trust: vec![ca_der(pki)],
+            crls,
+            now: now(),
+            ..VerifyOptions::default()
+        };
+        pdf::verify(&signed, &options).unwrap()
+    };
+    let inter_crl = std::fs::read(inter.path("inter.crl")).unwrap();
+    let root_crl = std::fs::read(pki.path("ca.crl.der")).unwrap();
+
+    // Both CRLs, nothing revoked: the signer and the intermediate are good.
+    let report = with_crls(vec![inter_crl.clone(), root_crl]);
+    assert!(report.valid, "{report:#?}");
+    assert!(has(&report, 0, Check::RevocationGood), "{report:#?}");
+    assert!(
+        !has(&report, 0, Check::ChainRevocationUnknown) && !has(&report, 0, Check::ChainRevoked),
+        "all good adds no chain finding: {report:#?}"
+    );
+
+    // The intermediate's CRL alone: the signer is good, the intermediate unknown (a warning).
+    let report = with_crls(vec![inter_crl.clone()]);
+    assert!(report.valid, "{report:#?}");
+    assert!(
+        has(&report, 0, Check::ChainRevocationUnknown),
+        "{report:#?}"
+    );
+
+    // The root revoked the intermediate: the signature is not valid, and says why.
+    let revoked = revoked(pki, &[inter.path("inter.pem")]);
+    let report = with_crls(vec![inter_crl, revoked.crl.clone()]);
+    assert!(
+        !report.valid && has(&report, 0, Check::ChainRevoked),
+        "{report:#?}"
+    );
+    assert!(
+        has(&report, 0, Check::RevocationGood),
+        "the signer itself is not revoked"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let finding = json["signatures"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "pdf.verify.chain_revoked")
+        .unwrap();
+    assert!(
+        finding["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Kunci PDF Test Intermediate"),
+        "{finding}"
+    );
+    assert!(
+        finding["id"].as_str().unwrap().contains("dicabut"),
+        "{finding}"
+    );
+
+    // The same from the root's OCSP responder instead of its CRL.
+    let openssl = common::judge("openssl").unwrap();
+    let query = pdf::ocsp_request(&inter.der("inter.pem"), &ca_der(pki)).unwrap();
+    let options = VerifyOptions {
+        trust: vec![ca_der(pki)],
+        crls: vec![std::fs::read(inter.path("inter.crl")).unwrap()],
+        ocsps: vec![revoked.pki.ocsp(&openssl, &query)],
+        now: now(),
+        ..VerifyOptions::default()
+    };
+    let report = pdf::verify(&signed, &options).unwrap();
+    assert!(
+        !report.valid && has(&report, 0, Check::ChainRevoked),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn a_tsa_revoked_before_its_timestamp_is_reported() {
+    let Some(pki) = pki() else { return };
+    // Revoked first, then the token made: the revocation is not later than the timestamp.
+    let revoked = revoked(pki, &[pki.path("tsa.pem")]);
+    let signed = sign_bt(pki, "p256", &vector("plain.pdf"));
+    let verify_with = |crl: &[u8]| {
+        let options = VerifyOptions {
+            trust: vec![ca_der(pki)],
+            crls: vec![crl.to_vec()],
+            now: now(),
+            ..VerifyOptions::default()
+        };
+        pdf::verify(&signed, &options).unwrap()
+    };
+    let report = verify_with(&revoked.crl);
+    assert!(
+        !report.valid && has(&report, 0, Check::TsaRevoked),
+        "{report:#?}"
+    );
+    assert!(
+        has(&report, 0, Check::RevocationGood),
+        "the signer itself is not revoked"
+    );
+    let report = verify_with(&std::fs::read(pki.path("ca.crl.der")).unwrap());
+    assert!(
+        report.valid && !has(&report, 0, Check::TsaRevocationUnknown),
+        "{report:#?}"
+    );
+    // B-T without any revocation data: the TSA's status is unknown, a warning.
+    let report = kunci_verify(pki, &signed);
+    assert!(
+        report.valid && has(&report, 0, Check::TsaRevocationUnknown),
         "{report:#?}"
     );
 }
@@ -802,34 +1182,8 @@ fn a_document_certified_by_pyhanko_is_signed_when_it_allows_signatures_and_refus
     let Some(pyhanko) = common::pyhanko() else {
         return;
     };
-    let dir = common::tempdir();
-    let input = dir.path().join("in.pdf");
-    let certified = dir.path().join("certified.pdf");
-    std::fs::write(&input, vector("form.pdf")).unwrap();
-    let (key, cert, ca) = (pki.path("rsa.key"), pki.path("rsa.pem"), pki.path("ca.pem"));
-    common::run_ok(
-        &pyhanko,
-        &[
-            "sign",
-            "addsig",
-            "--field",
-            "Cert1",
-            "--certify",
-            "pemder",
-            "--key",
-            common::p(&key),
-            "--cert",
-            common::p(&cert),
-            "--chain",
-            common::p(&ca),
-            "--no-pass",
-            common::p(&input),
-            common::p(&certified),
-        ],
-        None,
-    );
     // pyHanko certifies with /P 2: form filling and signing allowed.
-    let bytes = std::fs::read(&certified).unwrap();
+    let bytes = pyhanko_signed(&pyhanko, pki, &vector("form.pdf"), "Cert1", true);
     let signed = sign_bb(pki, "p256", &bytes);
     judged_valid(pki, &signed, 2, false);
     // With /P 1 (the byte changed: the certification's own digest breaks, which does not

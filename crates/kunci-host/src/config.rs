@@ -7,6 +7,13 @@
 //! the well-known paths of [`well_known_modules`] (this OS's only); a module named explicitly (config or
 //! environment) that does not exist is an error rather than a silent fall-through, so that a
 //! typo is reported instead of another token's module being used.
+//!
+//! An agency's installer (the `.deb`, the `.msi`) can also ship a system-wide file, read
+//! under the user's: `/etc/kunci/host.json` on Linux, `/Library/Application
+//! Support/kunci/host.json` on macOS, `%ProgramData%\kunci\host.json` on Windows (or the path
+//! in `KUNCI_HOST_SYSTEM_CONFIG`). Its origins are added to the user's, and its module is used
+//! when the user's file names none ([`Config::merged`]). So the portal's address can be set
+//! once at install time, and no holder has to run `kunci-host install --allow-origin`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +24,8 @@ use crate::origin::Origin;
 
 /// Environment variable overriding the config file's path.
 pub const CONFIG_ENV: &str = "KUNCI_HOST_CONFIG";
+/// Environment variable overriding the system-wide config file's path.
+pub const SYSTEM_CONFIG_ENV: &str = "KUNCI_HOST_SYSTEM_CONFIG";
 /// Environment variable naming the PKCS#11 module (after the config's `module`).
 pub const MODULE_ENV: &str = "KUNCI_PKCS11_MODULE";
 
@@ -119,6 +128,22 @@ impl Config {
         })
     }
 
+    /// The system-wide config under the user's: the origins of both (system first, each once),
+    /// and the user's module, else the system's.
+    pub fn merged(system: Option<Config>, user: Option<Config>) -> Config {
+        let (system, user) = (system.unwrap_or_default(), user.unwrap_or_default());
+        let mut allowed_origins = system.allowed_origins;
+        for origin in user.allowed_origins {
+            if !allowed_origins.contains(&origin) {
+                allowed_origins.push(origin);
+            }
+        }
+        Config {
+            allowed_origins,
+            module: user.module.or(system.module),
+        }
+    }
+
     /// The allow-list, parsed: the entries that are origins. An entry that is not (a typo, a
     /// path after the host) is left out, since no browser could send it; `doctor` shows the
     /// file's entries as written.
@@ -158,6 +183,59 @@ pub fn default_config_path() -> Option<PathBuf> {
     } else {
         home_dir().map(|h| h.join(".config").join("kunci").join("host.json"))
     }
+}
+
+/// The system-wide config file's path: `KUNCI_HOST_SYSTEM_CONFIG`, else
+/// [`default_system_config_path`] for this OS.
+pub fn system_config_path() -> PathBuf {
+    if let Some(p) = std::env::var_os(SYSTEM_CONFIG_ENV).filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let program_data = std::env::var_os("ProgramData").map(PathBuf::from);
+    default_system_config_path(std::env::consts::OS, program_data.as_deref())
+}
+
+/// Where an installer puts the system-wide config on `os` (`std::env::consts::OS`'s names);
+/// on Windows under `program_data` (`%ProgramData%`, `C:\ProgramData` when unknown).
+pub fn default_system_config_path(os: &str, program_data: Option<&Path>) -> PathBuf {
+    match os {
+        "windows" => program_data
+            .unwrap_or(Path::new(r"C:\ProgramData"))
+            .join("kunci")
+            .join("host.json"),
+        "macos" => PathBuf::from("/Library/Application Support/kunci/host.json"),
+        _ => PathBuf::from("/etc/kunci/host.json"),
+    }
+}
+
+/// The config the host runs with: the system-wide file under the user's
+/// ([`Config::merged`]). A missing file counts as empty; a broken one is skipped and named in
+/// the returned note (the browser keeps the host's stderr in its log), as is having no
+/// allowed origin at all.
+pub fn load_effective() -> (Config, Option<String>) {
+    let mut notes = Vec::new();
+    let mut read = |path: Option<PathBuf>| match path.map(|p| Config::load(&p)) {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => {
+            notes.push(e.to_string());
+            None
+        }
+        None => {
+            notes.push("the user's config path is unknown (no HOME)".to_owned());
+            None
+        }
+    };
+    let system = read(Some(system_config_path()));
+    let user = read(config_path());
+    let config = Config::merged(system, user);
+    if config.allowed_origins.is_empty() {
+        notes.push(format!(
+            "no allowed origin in {} or {}: run `kunci-host install --allow-origin …`",
+            config_path().unwrap_or_default().display(),
+            system_config_path().display()
+        ));
+    }
+    (config, (!notes.is_empty()).then(|| notes.join("; ")))
 }
 
 /// The user's home folder (`HOME`, or `USERPROFILE` on Windows).
@@ -231,6 +309,56 @@ fn find_module_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_system_config_adds_origins_and_a_module_under_the_users() {
+        let system = Config {
+            allowed_origins: vec!["https://ams.bsre.go.id".into(), "https://b.example".into()],
+            module: Some("/usr/lib/system.so".into()),
+        };
+        let user = Config {
+            allowed_origins: vec!["https://b.example".into(), "https://c.example".into()],
+            module: None,
+        };
+        let merged = Config::merged(Some(system.clone()), Some(user.clone()));
+        assert_eq!(
+            merged.allowed_origins,
+            [
+                "https://ams.bsre.go.id",
+                "https://b.example",
+                "https://c.example"
+            ]
+        );
+        assert_eq!(merged.module, system.module);
+        let own = Config {
+            module: Some("/opt/own.so".into()),
+            ..user
+        };
+        assert_eq!(
+            Config::merged(Some(system.clone()), Some(own)).module,
+            Some(PathBuf::from("/opt/own.so"))
+        );
+        assert_eq!(Config::merged(None, None), Config::default());
+        assert_eq!(Config::merged(Some(system.clone()), None), system);
+    }
+
+    #[test]
+    fn the_system_config_is_where_each_installer_writes_it() {
+        let windows = default_system_config_path("windows", Some(Path::new(r"D:\Data")));
+        assert_eq!(
+            windows,
+            Path::new(r"D:\Data").join("kunci").join("host.json")
+        );
+        assert!(default_system_config_path("windows", None).starts_with(r"C:\ProgramData"));
+        assert_eq!(
+            default_system_config_path("macos", None),
+            Path::new("/Library/Application Support/kunci/host.json")
+        );
+        assert_eq!(
+            default_system_config_path("linux", None),
+            Path::new("/etc/kunci/host.json")
+        );
+    }
 
     #[test]
     fn origins_match_exactly_with_or_without_trailing_slash() {

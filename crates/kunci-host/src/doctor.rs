@@ -137,31 +137,49 @@ fn checks_before_the_token(opts: &DoctorOptions, checks: &mut Vec<Check>) -> Con
 }
 
 fn check_config(path: &Path, checks: &mut Vec<Check>) -> Config {
+    let system_path = crate::config::system_config_path();
+    let system = match Config::load(&system_path) {
+        Ok(Some(config)) => {
+            checks.push(
+                Check::ok(format!(
+                    "system-wide config file {} is present and readable",
+                    system_path.display()
+                ))
+                .tagged("system_config", ""),
+            );
+            Some(config)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            checks.push(
+                Check::problem(
+                    e.to_string(),
+                    format!(
+                        "fix the JSON in {}, or reinstall the kunci-host package",
+                        system_path.display()
+                    ),
+                )
+                .tagged("system_config", "config.invalid"),
+            );
+            None
+        }
+    };
     let shown = path.display();
-    match Config::load(path) {
+    let user = match Config::load(path) {
         Ok(Some(config)) => {
             checks.push(
                 Check::ok(format!("config file {shown} is present and readable"))
                     .tagged("config", ""),
             );
-            if config.allowed_origins.is_empty() {
-                checks.push(
-                    Check::problem(
-                        "no allowed origins in the config: the host refuses every portal",
-                        "kunci-host install --allow-origin https://<the portal's address>",
-                    )
-                    .tagged("origins", "config.no_origin"),
-                );
-            } else {
-                checks.push(
-                    Check::ok(format!(
-                        "allowed origins: {}",
-                        config.allowed_origins.join(", ")
-                    ))
-                    .tagged("origins", ""),
-                );
-            }
-            config
+            Some(config)
+        }
+        // No file of the user's is fine when the installer's file allows a portal.
+        Ok(None)
+            if system
+                .as_ref()
+                .is_some_and(|c| !c.allowed_origins.is_empty()) =>
+        {
+            None
         }
         Ok(None) => {
             checks.push(
@@ -171,7 +189,7 @@ fn check_config(path: &Path, checks: &mut Vec<Check>) -> Config {
                 )
                 .tagged("config", "config.missing"),
             );
-            Config::default()
+            None
         }
         Err(e) => {
             checks.push(
@@ -183,9 +201,28 @@ fn check_config(path: &Path, checks: &mut Vec<Check>) -> Config {
                 )
                 .tagged("config", "config.invalid"),
             );
-            Config::default()
+            None
         }
+    };
+    let config = Config::merged(system, user);
+    if config.allowed_origins.is_empty() {
+        checks.push(
+            Check::problem(
+                "no allowed origins in the config: the host refuses every portal",
+                "kunci-host install --allow-origin https://<the portal's address>",
+            )
+            .tagged("origins", "config.no_origin"),
+        );
+    } else {
+        checks.push(
+            Check::ok(format!(
+                "allowed origins: {}",
+                config.allowed_origins.join(", ")
+            ))
+            .tagged("origins", ""),
+        );
     }
+    config
 }
 
 fn check_manifests(opts: &DoctorOptions, checks: &mut Vec<Check>) {

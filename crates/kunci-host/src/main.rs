@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kunci_host::config::{self, Config};
+use kunci_host::config;
 use kunci_host::install::{self, Browser, DEFAULT_EXTENSION_ID, DEFAULT_FIREFOX_ID};
 use kunci_host::{Host, doctor};
 
@@ -187,26 +187,12 @@ fn config_path() -> kunci_host::Result<PathBuf> {
     })
 }
 
-/// Loads the config for a host; a missing or broken config gives an empty allow-list and a
-/// line on stderr (which the browser keeps in its log), never a crash.
+/// Loads the config for a host (the system-wide file under the user's); a missing or broken
+/// config gives an empty allow-list and a line on stderr (which the browser keeps in its
+/// log), never a crash.
 fn load_host() -> Host {
-    let Some(path) = config::config_path() else {
-        return Host::new(
-            Config::default(),
-            Some("the config path is unknown (no HOME)".to_owned()),
-        );
-    };
-    match Config::load(&path) {
-        Ok(Some(c)) => Host::new(c, None),
-        Ok(None) => Host::new(
-            Config::default(),
-            Some(format!(
-                "no config at {}: run `kunci-host install --allow-origin …`",
-                path.display()
-            )),
-        ),
-        Err(e) => Host::new(Config::default(), Some(e.to_string())),
-    }
+    let (config, note) = config::load_effective();
+    Host::new(config, note)
 }
 
 fn native_messaging() -> ExitCode {
@@ -223,10 +209,7 @@ fn native_messaging() -> ExitCode {
 }
 
 fn tokens() -> kunci_host::Result<ExitCode> {
-    let config = match config::config_path() {
-        Some(p) => Config::load(&p)?.unwrap_or_default(),
-        None => Config::default(),
-    };
+    let (config, _) = config::load_effective();
     let mut host = Host::new(config, None);
     let module = host.module()?.path().display().to_string();
     let tokens = host.list_tokens()?;

@@ -190,3 +190,42 @@ fn wrong_params_are_request_bad_with_the_request_id() {
         "no PIN in messages"
     );
 }
+
+#[test]
+fn the_installers_system_wide_config_lets_its_portal_in_without_a_users_file() {
+    let w = World::new();
+    let _ = std::fs::remove_file(w.config_path());
+    let list = || {
+        let (replies, _) = w.exchange_raw(&frame(
+            &serde_json::to_vec(&request(1, "list_tokens", json!({}))).unwrap(),
+        ));
+        error_code(&replies[0]).to_owned()
+    };
+    assert_eq!(
+        list(),
+        "origin.not_allowed",
+        "no file at all: every portal refused"
+    );
+    std::fs::write(
+        w.path("system-host.json"),
+        json!({"allowed_origins": [common::ORIGIN], "module": "/nonexistent/system.so"})
+            .to_string(),
+    )
+    .unwrap();
+    // Past the origin check, with the system file's module.
+    assert_eq!(list(), "module.not_found");
+    let doctor = w.cli(&["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(text.contains("system-wide config file"), "{text}");
+    assert!(
+        text.contains(&format!("allowed origins: {}", common::ORIGIN)),
+        "{text}"
+    );
+    assert!(
+        !text.contains("is missing"),
+        "no user file is fine here: {text}"
+    );
+    // The user's own origins add to the installer's.
+    w.write_config(&json!({"allowed_origins": ["https://other.example"]}));
+    assert_eq!(list(), "module.not_found");
+}

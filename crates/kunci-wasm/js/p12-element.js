@@ -146,6 +146,8 @@ export class KunciP12Maker extends KunciElement {
   attributeChangedCallback(name, old, now) {
     if (old === now || !this.built) return;
     if (name === 'profile') delete this.s.profile;
+    // The page may learn where the key is after the extension answered (a slow fetch).
+    if (name === 'key-location' && now === 'token' && this.ext?.present) this.s.where = 'token';
     this.build();
     if (name.startsWith('cert')) this.ready = this.loadCert();
   }

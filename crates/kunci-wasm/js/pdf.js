@@ -213,7 +213,8 @@ async function timestampAnswer(query, o) {
 /**
  * B-LT's validation data into `dss`: an OCSP response about the signer's certificate (unless
  * `ocsp` is false: by default when no CRL is given, from the responder the certificate names or
- * the URL in `ocsp`) and every CRL of `crls` (bytes as given, or fetched from a URL).
+ * the URL in `ocsp`) and about every other certificate of `dss.certs` that names a responder
+ * (the TSA's, a CA's), and every CRL of `crls` (bytes as given, or fetched from a URL).
  */
 async function revocationData(eng, signer, o, dss) {
   const wantOcsp = o.ocsp ?? o.crls === undefined;
@@ -234,6 +235,16 @@ async function revocationData(eng, signer, o, dss) {
       throw new KunciError('ocsp.refused', `signPdf: the OCSP responder at ${url} ${status === null ? 'answered with something that is not an OCSP response' : `refused the request (status ${status})`}`);
     }
     dss.ocsps.push(answer);
+    // The TSA's certificate and any CA between the signer's and the root: an answer where a
+    // certificate names its responder (kunci's verifier checks them too; pyHanko consults OCSP
+    // only for such certificates). Best effort: the signer's answer is what B-LT requires, so a
+    // failure here leaves that certificate to CRLs. The signer's comes first; a root asks nothing.
+    for (const der of dss.certs.slice(1)) {
+      const more = await eng.ocspPlan(der, dss.certs);
+      if (!more.url || !more.request) continue;
+      const extra = await fetchRevocation(o, { type: 'ocsp', url: more.url, request: more.request }).catch(() => null);
+      if (extra && ocspStatus(extra) === 0) dss.ocsps.push(extra);
+    }
   }
   for (const crl of o.crls ?? []) {
     const isUrl = typeof crl === 'string' && !crl.includes('-----BEGIN');

@@ -31,8 +31,9 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../browser.mjs';
 import { ROOT } from '../common.mjs';
 import {
-  axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
+  axeViolations, portalSkipReason, screenshots, startPortal,
 } from '../portal.mjs';
+import { assertCertificateOnToken } from './token-judge.mjs';
 import { certificatesSeen, fillLogin, scrollAgreementToEnd } from './walker.mjs';
 
 /** The package's helper and manifest (KUNCI_HOST_SYSTEM=1), instead of a per-profile install. */
@@ -249,31 +250,10 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
       assert.equal(await maker.getByRole('link', { name: 'Simpan .pem' }).isVisible(), true, 'the .pem is offered');
       await step('sertifikat-di-token');
 
-      // pkcs11-tool: the private key is sensitive and never extractable, and the certificate
-      // carries the key's CKA_ID.
-      const objects = run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--login', '--pin', PIN, '--list-objects'], tokenEnv);
-      const blocks = objects.split(/\n(?=\S)/);
-      const key = blocks.find((b) => /^Private Key Object/.test(b));
-      const certObj = blocks.find((b) => /^Certificate Object/.test(b));
-      assert.ok(key && certObj, objects);
-      assert.match(key, /never extractable/);
-      assert.match(key, /sensitive/);
-      const idOf = (b) => (b.match(/^\s*ID:\s*([0-9a-f]+)/m) || [])[1];
-      assert.ok(idOf(key), key);
-      assert.equal(idOf(certObj), idOf(key), 'the certificate sits beside its key (same CKA_ID)');
-
-      // The certificate read back from the token is the issued one and chains to the CA.
-      const certFile = join(work, 'from-token.der');
-      run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--read-object', '--type', 'cert', '--id', idOf(key), '--output-file', certFile], tokenEnv);
-      const fromToken = openssl(['x509', '-inform', 'DER', '-in', certFile]);
-      const fp = (text) => openssl(['x509', '-noout', '-fingerprint', '-sha256'], text);
-      assert.equal(fp(fromToken), fp(fresh.pem));
-      const rootPem = await tempFile('root.pem', openssl(['x509', '-inform', 'DER', '-in',
-        await tempFile('root.der', Buffer.from(await (await fetch(`${portal.url}/ca/root.crt`)).arrayBuffer()))]));
-      const issuingPem = await tempFile('issuing.pem', openssl(['x509', '-inform', 'DER', '-in',
-        await tempFile('issuing.der', Buffer.from(await (await fetch(`${portal.url}/ca/issuing.crt`)).arrayBuffer()))]));
-      const leaf = await tempFile('leaf.pem', fromToken);
-      assert.match(openssl(['verify', '-CAfile', rootPem, '-untrusted', issuingPem, leaf]), /OK/);
+      // pkcs11-tool and OpenSSL: the key on the token, the issued certificate beside it.
+      await assertCertificateOnToken({
+        module: SOFTHSM_MODULE, pin: PIN, tokenEnv, dir: work, issuedPem: fresh.pem, portalUrl: portal.url,
+      });
 
       // The PIN never reached the portal.
       assert.equal(portalRequests.filter((r) => r.includes(PIN)).length, 0, 'no portal request carries the PIN');

@@ -63,6 +63,9 @@ const CHROMIUM_POLICY_FILE: &str = "kunci-extension.json";
 /// EnterprisePoliciesParent reads it before the installation's `distribution/policies.json`;
 /// `check` sees Debian's firefox-esr read it).
 const FIREFOX_POLICY: &str = "etc/firefox/policies/policies.json";
+/// kunci-host's system-wide config (`crates/kunci-host/src/config.rs`): the portals the
+/// helper serves for every user of the machine, so that no holder runs `kunci-host install`.
+const SYSTEM_CONFIG: &str = "etc/kunci/host.json";
 /// The copyright file Debian packages carry.
 const COPYRIGHT: &str = "usr/share/doc/kunci-host/copyright";
 /// The Debian changelog (gzipped), one entry for the version built.
@@ -122,6 +125,7 @@ pub fn build(root: &Path, out: &Path) -> Result {
                 crate::extension::GECKO_ID,
                 &setting(FIREFOX_XPI_URL_ENV, FIREFOX_XPI_URL)?,
             ),
+            system_config: &pretty(&super::system_config()?)?,
         },
     )?;
     let deb = out.join(deb_name(&version));
@@ -314,6 +318,7 @@ struct Stage<'a> {
     firefox_manifest: &'a str,
     chromium_policy: &'a Value,
     firefox_policy: &'a Value,
+    system_config: &'a str,
 }
 
 /// Every file the package installs, relative to `/`, with its mode (directories are 0755).
@@ -325,6 +330,7 @@ fn package_files() -> Vec<(String, u32)> {
         (LINTIAN_OVERRIDES.to_owned(), 0o644),
         (format!("{FIREFOX_HOSTS}/{MANIFEST_FILE}"), 0o644),
         (FIREFOX_POLICY.to_owned(), 0o644),
+        (SYSTEM_CONFIG.to_owned(), 0o644),
     ];
     files.extend(
         CHROMIUM_HOSTS
@@ -362,6 +368,8 @@ fn stage(root: &Path, staging: &Path, s: &Stage) -> Result {
             &overrides
         } else if rel == FIREFOX_POLICY {
             firefox_policy.as_bytes()
+        } else if rel == SYSTEM_CONFIG {
+            s.system_config.as_bytes()
         } else if rel.starts_with(FIREFOX_HOSTS) {
             s.firefox_manifest.as_bytes()
         } else if rel.ends_with(MANIFEST_FILE) {
@@ -781,6 +789,23 @@ fn installed_helper_walk(root: &Path, listed: &[PathBuf]) -> Result {
     }
     let version = output(Command::new(HOST_PATH).arg("--version"))?;
     println!("dist: {HOST_PATH} --version: {}", version.trim());
+    // The helper reads the package's system-wide config, for a user with no file of their own.
+    let home = root.join("target/deb/home");
+    fresh_dir(&home)?;
+    let doctor = Command::new(HOST_PATH)
+        .arg("doctor")
+        .env("HOME", &home)
+        .env_remove("KUNCI_HOST_CONFIG")
+        .env_remove("KUNCI_HOST_SYSTEM_CONFIG")
+        .output()
+        .map_err(|e| format!("{HOST_PATH} doctor: {e}"))?;
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    let expected = format!("system-wide config file /{SYSTEM_CONFIG} is present and readable");
+    if !said.contains(&expected) {
+        return Err(format!(
+            "dist.system_config: `kunci-host doctor` does not read /{SYSTEM_CONFIG}:\n{said}"
+        ));
+    }
     firefox_reads_policy(&root.join("target/deb/firefox"))?;
     run(Command::new("node")
         .args(["--test", "tests/web/walks/token-key.test.mjs"])
@@ -900,7 +925,7 @@ mod tests {
     #[test]
     fn every_etc_file_is_a_conffile_and_the_rest_have_md5sums() {
         let files = package_files();
-        assert_eq!(files.len(), 12);
+        assert_eq!(files.len(), 13);
         assert!(files.contains(&("usr/bin/kunci-host".to_owned(), 0o755)));
         assert!(
             files
@@ -909,8 +934,8 @@ mod tests {
         );
         let etc = files.iter().filter(|(r, _)| r.starts_with("etc/")).count();
         assert_eq!(
-            etc, 7,
-            "3 Chromium-family manifests, 3 policies, Firefox's policy"
+            etc, 8,
+            "3 Chromium-family manifests, 3 policies, Firefox's policy, the system-wide config"
         );
     }
 

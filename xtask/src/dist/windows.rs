@@ -125,6 +125,10 @@ fn msi(root: &Path, out: &Path, exe: &Path) -> Result {
     for manifest in ["id.kunci.host.json", "id.kunci.host.firefox.json"] {
         copy(&src.join(manifest), manifest)?;
     }
+    let config = serde_json::to_string_pretty(&super::system_config()?)
+        .map_err(|e| format!("host.json: {e}"))?;
+    fs::write(stage.join("host.json"), config + "\n")
+        .map_err(|e| format!("{}: {e}", stage.display()))?;
     let msi = out.join(msi_name());
     run(Command::new("wixl")
         .current_dir(&stage)
@@ -760,6 +764,14 @@ fn msi_install_and_remove(wine: &Wine, msi: &Path, exe: &Path) -> Result {
         &r,
     )?;
     let report = text(&wine.run(&[program, "doctor"], None)?.stdout);
+    let system_config = wine.prefix.join("drive_c/ProgramData/kunci/host.json");
+    expect(
+        system_config.is_file()
+            && report
+                .contains(r"system-wide config file C:\ProgramData\kunci\host.json is present"),
+        "msiexec /i writes the system-wide config and the exe reads it",
+        &report,
+    )?;
     for key in &keys {
         expect(
             ok_line(&report, &format!("all users, {key}): manifest")),
@@ -772,6 +784,11 @@ fn msi_install_and_remove(wine: &Wine, msi: &Path, exe: &Path) -> Result {
         !dir.exists(),
         "msiexec /x removes C:\\Program Files\\kunci",
         &dir,
+    )?;
+    expect(
+        !system_config.exists(),
+        "msiexec /x removes C:\\ProgramData\\kunci\\host.json",
+        &system_config,
     )?;
     check_as_before(&before, &wine.registry("HKLM")?, "msiexec /x")?;
     Ok(())

@@ -15,7 +15,8 @@
 //!
 //! Modules: `object` (values, writing), `parse` (tokens, objects), `filter` (Flate,
 //! predictors), `document` (xref chain, objects, pages), `update` (the incremental update),
-//! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `stamp` (the visible stamp's appearance), `verify` (the report),
+//! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `revocation` (the OCSP
+//! questions of B-LT), `stamp` (the visible stamp's appearance), `verify` (the report),
 //! `texts` (the report's words).
 
 mod cms;
@@ -23,6 +24,7 @@ mod document;
 mod filter;
 mod object;
 mod parse;
+mod revocation;
 mod sign;
 mod stamp;
 mod texts;
@@ -30,6 +32,7 @@ mod update;
 mod verify;
 
 pub use document::Limits;
+pub use revocation::{OcspQuestion, ocsp_questions};
 pub use sign::{
     DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
     sign,

@@ -47,6 +47,15 @@ pub enum Check {
     RevocationRevoked,
     /// No revocation information for the signer's certificate (embedded or given).
     RevocationUnknown,
+    /// A CA certificate between the signer's and the trust anchor is revoked (before the
+    /// timestamp, if there is one).
+    ChainRevoked,
+    /// No revocation information for a CA certificate between the signer's and the anchor.
+    ChainRevocationUnknown,
+    /// The TSA's certificate (or a CA above it) was revoked when it made the timestamp.
+    TsaRevoked,
+    /// No revocation information for the TSA's certificate (or a CA above it).
+    TsaRevocationUnknown,
     /// The signature timestamp is over this signature and verifies.
     TimestampOk,
     /// The signature timestamp is broken, over other data, or from an untrusted TSA.
@@ -160,6 +169,26 @@ impl Check {
                 "Status pencabutan sertifikat penanda tangan tidak diketahui (tidak ada CRL atau OCSP).",
                 "The revocation status of the signer's certificate is unknown (no CRL or OCSP).",
             ),
+            Check::ChainRevoked => (
+                "pdf.verify.chain_revoked",
+                "Sertifikat otoritas penerbit telah dicabut.",
+                "An issuing authority's certificate has been revoked.",
+            ),
+            Check::ChainRevocationUnknown => (
+                "pdf.verify.chain_revocation_unknown",
+                "Status pencabutan sertifikat otoritas penerbit tidak diketahui.",
+                "An issuing authority's revocation status is unknown.",
+            ),
+            Check::TsaRevoked => (
+                "pdf.verify.tsa_revoked",
+                "Sertifikat penerbit stempel waktu dicabut sebelum stempel waktu dibuat.",
+                "The timestamp authority's certificate was revoked before the timestamp.",
+            ),
+            Check::TsaRevocationUnknown => (
+                "pdf.verify.tsa_revocation_unknown",
+                "Status pencabutan sertifikat penerbit stempel waktu tidak diketahui.",
+                "The timestamp authority's revocation status is unknown.",
+            ),
             Check::TimestampOk => (
                 "pdf.verify.timestamp_ok",
                 "Stempel waktu sah membuktikan kapan tanda tangan dibuat.",
@@ -194,7 +223,7 @@ impl Check {
     }
 
     /// Every check, once (for tests and for pages that pre-translate).
-    pub const ALL: [Check; 25] = [
+    pub const ALL: [Check; 29] = [
         Check::NoSignatures,
         Check::ByteRangeOk,
         Check::ByteRangeBad,
@@ -214,6 +243,10 @@ impl Check {
         Check::RevocationGood,
         Check::RevocationRevoked,
         Check::RevocationUnknown,
+        Check::ChainRevoked,
+        Check::ChainRevocationUnknown,
+        Check::TsaRevoked,
+        Check::TsaRevocationUnknown,
         Check::TimestampOk,
         Check::TimestampBad,
         Check::TimestampAbsent,

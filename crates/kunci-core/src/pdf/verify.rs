@@ -3,8 +3,9 @@
 //! out), the message digest, the CMS signature over the signed attributes (RSA PKCS#1 v1.5
 //! and ECDSA P-256, SHA-256/384/512), signing-certificate-v2, the chain to the caller's trust
 //! list with validity at the time of signing (the timestamp's, else the caller's `now`), the
-//! signer's keyUsage, revocation from the document's DSS and the caller's CRLs and OCSP
-//! responses, the signature timestamp (imprint, its own signature, its TSA's chain), and what
+//! signer's keyUsage, revocation of the signer's certificate, of the CAs between it and the
+//! trust anchor and of the TSA's certificate (and its CAs) from the document's DSS and the
+//! caller's CRLs and OCSP responses, the signature timestamp (imprint, its own signature, its TSA's chain), and what
 //! later incremental updates changed (allowed: further signatures with their fields and
 //! widgets, and DSS updates; anything else is reported with the object numbers).
 //!
@@ -432,10 +433,16 @@ impl Ctx<'_> {
         {
             None => f.warn(Check::TimestampAbsent, None),
             Some(token) => match self.check_timestamp(token, si.signature.as_bytes(), &certs) {
-                Ok(t) => {
+                Ok((t, tsa_path)) => {
                     report.timestamp_time = Some(t);
                     report.level = if self.has_dss { "B-LT" } else { "B-T" };
                     f.ok(Check::TimestampOk);
+                    self.path_revocation(
+                        &tsa_path,
+                        Some(t),
+                        [Check::TsaRevoked, Check::TsaRevocationUnknown],
+                        &mut f,
+                    );
                 }
                 Err(e) => f.err(Check::TimestampBad, e),
             },
@@ -447,6 +454,12 @@ impl Ctx<'_> {
             Ok(path) => {
                 f.ok(Check::ChainTrusted);
                 self.revocation(&cert, &path, report.timestamp_time, &mut f);
+                self.path_revocation(
+                    &path,
+                    report.timestamp_time,
+                    [Check::ChainRevoked, Check::ChainRevocationUnknown],
+                    &mut f,
+                );
             }
             Err((check, detail)) => f.err(check, detail),
         }
@@ -544,7 +557,47 @@ impl Ctx<'_> {
             f.ok(Check::RevocationGood);
             return;
         };
+        match self.status(cert, issuer, timestamp) {
+            Status::Good => f.ok(Check::RevocationGood),
+            Status::Revoked(why) => f.err(Check::RevocationRevoked, why),
+            Status::Unknown => f.warn(Check::RevocationUnknown, None),
+        }
+    }
+
+    /// The revocation status of the certificates between a certificate and its trust anchor
+    /// (`path`, anchor last): each against the one above it; the anchor itself is trusted as
+    /// given. Only what is wrong is reported: `revoked` when one of them is revoked, else
+    /// `unknown` naming the first without revocation data (kept small for the PDF module's
+    /// budget: all good adds no finding).
+    fn path_revocation(
+        &self,
+        path: &[Certificate],
+        at: Option<i64>,
+        [revoked, unknown]: [Check; 2],
+        f: &mut Findings,
+    ) {
+        let mut unknown_of = None;
+        for pair in path.windows(2) {
+            match self.status(&pair[0], &pair[1], at) {
+                Status::Good => {}
+                Status::Revoked(why) => {
+                    f.err(revoked, format!("{}: {why}", subject(&pair[0])));
+                    return;
+                }
+                Status::Unknown => unknown_of = unknown_of.or(Some(subject(&pair[0]))),
+            }
+        }
+        if unknown_of.is_some() {
+            f.warn(unknown, unknown_of);
+        }
+    }
+
+    /// What the CRLs and OCSP responses at hand say of `cert` issued by `issuer`. A revocation
+    /// after `at` (a verified timestamp's time) leaves what was signed before it valid; without
+    /// `at`, any revocation counts.
+    fn status(&self, cert: &Certificate, issuer: &Certificate, at: Option<i64>) -> Status {
         let tbs = cert.tbs_certificate();
+        let counts = |when: i64| at.is_none_or(|t| when <= t);
         let mut good = false;
         for crl in &self.crls {
             if crl.tbs_cert_list.issuer != *tbs.issuer() || !crl_signed_by(crl, issuer) {
@@ -561,9 +614,8 @@ impl Ctx<'_> {
             match revoked {
                 Some(r) => {
                     let when = r.revocation_date.to_unix_duration().as_secs() as i64;
-                    if timestamp.is_none_or(|t| when <= t) {
-                        f.err(Check::RevocationRevoked, format!("revoked at {when} (CRL)"));
-                        return;
+                    if counts(when) {
+                        return Status::Revoked(format!("revoked at {when} (CRL)"));
                     }
                     good = true;
                 }
@@ -574,32 +626,25 @@ impl Ctx<'_> {
             match ocsp_status(der, cert, issuer) {
                 Some(OcspVerdict::Good) => good = true,
                 Some(OcspVerdict::Revoked(when)) => {
-                    if timestamp.is_none_or(|t| when <= t) {
-                        f.err(
-                            Check::RevocationRevoked,
-                            format!("revoked at {when} (OCSP)"),
-                        );
-                        return;
+                    if counts(when) {
+                        return Status::Revoked(format!("revoked at {when} (OCSP)"));
                     }
                     good = true;
                 }
                 None => {}
             }
         }
-        if good {
-            f.ok(Check::RevocationGood);
-        } else {
-            f.warn(Check::RevocationUnknown, None);
-        }
+        if good { Status::Good } else { Status::Unknown }
     }
 
-    /// Checks a signature timestamp token over `signature`; returns its time.
+    /// Checks a signature timestamp token over `signature`; returns its time and the TSA's
+    /// certificate with the path above it (anchor last).
     fn check_timestamp(
         &self,
         token: &der::asn1::Any,
         signature: &[u8],
         extra: &[Certificate],
-    ) -> core::result::Result<i64, String> {
+    ) -> core::result::Result<(i64, Vec<Certificate>), String> {
         let der = token.to_der().map_err(|e| e.to_string())?;
         let sd: SignedData = c::signed_data(&der).map_err(|e| e.to_string())?;
         if sd.encap_content_info.econtent_type != c::ID_CT_TST_INFO {
@@ -639,9 +684,10 @@ impl Ctx<'_> {
         }
         signer_signature_ok(si, &tsa)?;
         let time = tst.gen_time.to_unix_duration().as_secs() as i64;
-        self.chain(&tsa, &certs, time)
+        let above = self
+            .chain(&tsa, &certs, time)
             .map_err(|(_, d)| format!("TSA: {d}"))?;
-        Ok(time)
+        Ok((time, std::iter::once(tsa).chain(above).collect()))
     }
 }
 
@@ -734,7 +780,7 @@ fn signer_signature_ok(si: &SignerInfo, cert: &Certificate) -> core::result::Res
 }
 
 /// True when `issuer`'s key verifies `cert`'s signature.
-fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
+pub(super) fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     let (Ok(tbs), Ok(spki)) = (
         cert.tbs_certificate().to_der(),
         issuer.tbs_certificate().subject_public_key_info().to_der(),
@@ -773,6 +819,18 @@ fn key_usage_ok(cert: &Certificate) -> bool {
         Ok(Some((_, ku))) if ku.0.contains(KeyUsages::DigitalSignature)
             || ku.0.contains(KeyUsages::NonRepudiation)
     )
+}
+
+/// A certificate's revocation status from the data at hand.
+enum Status {
+    Good,
+    /// Revoked, with when and from which source.
+    Revoked(String),
+    Unknown,
+}
+
+fn subject(cert: &Certificate) -> String {
+    crate::x509text::format_name(cert.tbs_certificate().subject())
 }
 
 enum OcspVerdict {

@@ -97,6 +97,9 @@ impl World {
         let mut envs = vec![
             ("SOFTHSM2_CONF", self.path("softhsm2.conf")),
             ("KUNCI_HOST_CONFIG", self.config_path()),
+            // The installer's file (`/etc/kunci/host.json` on a machine with the .deb): never
+            // the machine's own in tests.
+            ("KUNCI_HOST_SYSTEM_CONFIG", self.path("system-host.json")),
             ("HOME", self.path("home")),
             // Windows' own: the home folder, the manifests' and the config's folders.
             ("USERPROFILE", self.path("home")),
