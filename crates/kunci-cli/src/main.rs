@@ -94,6 +94,10 @@ struct PdfSign {
     /// The address the stamp's QR code opens (the portal's verification page).
     #[arg(long, requires = "stamp")]
     stamp_url: Option<String>,
+    /// An image for the stamp, between the QR code and the text: a PNG (8-bit, not
+    /// interlaced) or a baseline JPEG, at most 1 MiB and 1 megapixel.
+    #[arg(long, requires = "stamp")]
+    stamp_image: Option<PathBuf>,
     /// The page to put the (invisible) signature field on, from 1.
     #[arg(long, default_value_t = 1)]
     page: usize,
@@ -703,6 +707,7 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
                 crl,
                 stamp,
                 stamp_url,
+                stamp_image,
                 page,
                 field,
                 reason,
@@ -726,13 +731,12 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
                 let info = cert::parse(&cert_bytes)?;
                 let name = common_name(&info.subject).unwrap_or(info.subject);
                 options.page = stamp_page;
-                options.stamp = Some(pdf::Stamp::new(
-                    x,
-                    y,
-                    &name,
-                    &pdf_io::utc(now),
-                    stamp_url.as_deref(),
-                ));
+                let mut visible =
+                    pdf::Stamp::new(x, y, &name, &pdf_io::utc(now), stamp_url.as_deref());
+                if let Some(path) = &stamp_image {
+                    visible.image = Some(read_stamp_image(path)?);
+                }
+                options.stamp = Some(visible);
             }
             options.field_name = field;
             options.reason = reason;
@@ -850,6 +854,21 @@ fn pdf_command(cmd: PdfCmd) -> Outcome {
             })
         }
     }
+}
+
+/// The file of `--stamp-image`, refused before reading when over the stamp's limit.
+fn read_stamp_image(path: &Path) -> Result<Vec<u8>, Failure> {
+    let max = kunci_core::pdf::MAX_IMAGE_BYTES as u64;
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
+    if len > max {
+        return Err(kunci_core::Error::PdfStampImageTooLarge {
+            what: "bytes",
+            found: len,
+            max,
+        }
+        .into());
+    }
+    read(path)
 }
 
 /// `PAGE,X,Y` of `--stamp`.

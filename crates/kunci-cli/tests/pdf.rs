@@ -349,6 +349,24 @@ fn failures_have_codes_and_leave_no_output_file() {
     };
     assert_eq!(stamp("1,x,10"), "cli.usage");
     assert_eq!(stamp("3,10,10"), "pdf.no_such_page");
+    // A stamp image that is neither PNG nor JPEG; one over 1 MiB, refused before it is read.
+    let gif = dir.path().join("logo.gif");
+    std::fs::write(&gif, b"GIF89a\x01\x00\x01\x00").unwrap();
+    let image = |path: &Path| {
+        code(&sign(
+            pki,
+            "rsa",
+            &vector("plain.pdf"),
+            &out,
+            &["--stamp", "1,10,10", "--stamp-image", &s(path)],
+        ))
+    };
+    assert_eq!(image(&gif), "pdf.stamp_image_unsupported");
+    let huge = dir.path().join("huge.png");
+    std::fs::write(&huge, vec![0u8; (1 << 20) + 1]).unwrap();
+    assert_eq!(image(&huge), "pdf.stamp_image_too_large");
+    std::fs::remove_file(&gif).unwrap();
+    std::fs::remove_file(&huge).unwrap();
     let truncated = dir.path().join("t.pdf");
     let plain = std::fs::read(vector("plain.pdf")).unwrap();
     std::fs::write(&truncated, &plain[..plain.len() - 40]).unwrap();
@@ -389,7 +407,35 @@ fn a_visible_stamp_with_a_qr_code_is_drawn_and_keeps_the_signatures_valid() {
         &one,
         &["--stamp", "2,300,80", "--stamp-url", url],
     ));
-    ok(&sign(pki, "p256", &one, &two, &["--stamp", "2,300,200"]));
+    // The second stamp carries a JPEG (pdftoppm's rendering of a page), when pdftoppm is here.
+    let jpeg = common::judge("pdftoppm").map(|pdftoppm| {
+        let prefix = dir.path().join("logo");
+        common::run_ok(
+            &pdftoppm,
+            &[
+                "-jpeg",
+                "-r",
+                "12",
+                "-singlefile",
+                &s(&vector("plain.pdf")),
+                &s(&prefix),
+            ],
+            None,
+        );
+        s(&dir.path().join("logo.jpg"))
+    });
+    let mut second = vec!["--stamp", "2,300,200"];
+    if let Some(j) = &jpeg {
+        second.extend(["--stamp-image", j.as_str()]);
+    }
+    ok(&sign(pki, "p256", &one, &two, &second));
+    if jpeg.is_some() {
+        let bytes = std::fs::read(&two).unwrap();
+        assert!(
+            bytes.windows(10).any(|w| w == b"/DCTDecode"),
+            "the JPEG is embedded as it is"
+        );
+    }
     let (valid, json) = verify_json(pki, &two);
     assert!(valid, "{json:#}");
     judges_accept(pki, &two, 2, false);

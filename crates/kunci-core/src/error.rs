@@ -225,6 +225,28 @@ pub enum Error {
         /// Pages in the file.
         count: usize,
     },
+    #[cfg(feature = "pdf")]
+    /// The stamp's image is neither a PNG nor a JPEG kunci embeds (an interlaced or 16-bit
+    /// PNG with alpha, a progressive, lossless or CMYK JPEG, another format).
+    #[error(
+        "the stamp image cannot be used: {0}; save it as a non-interlaced 8-bit PNG or a baseline RGB or grey JPEG"
+    )]
+    PdfStampImageUnsupported(String),
+    #[cfg(feature = "pdf")]
+    /// The stamp's image is damaged (a truncated PNG or JPEG, broken compressed data).
+    #[error("the stamp image is damaged: {0}; save it again with an image editor")]
+    PdfStampImageMalformed(String),
+    #[cfg(feature = "pdf")]
+    /// The stamp's image is too big (its file size or its pixel count).
+    #[error("the stamp image is too big: {what} is {found}, at most {max}; make it smaller")]
+    PdfStampImageTooLarge {
+        /// `bytes` or `pixels`.
+        what: &'static str,
+        /// What the image has.
+        found: u64,
+        /// The limit.
+        max: u64,
+    },
 }
 
 /// The limits of kunci's PDF reader, each with its own error code (`pdf.limit.<name>`).
@@ -336,6 +358,12 @@ impl Error {
             Error::PdfNoSuchPage { .. } => "pdf.no_such_page",
             #[cfg(feature = "pdf")]
             Error::PdfCertifiedNoChanges => "pdf.certified_no_changes",
+            #[cfg(feature = "pdf")]
+            Error::PdfStampImageUnsupported(_) => "pdf.stamp_image_unsupported",
+            #[cfg(feature = "pdf")]
+            Error::PdfStampImageMalformed(_) => "pdf.stamp_image_malformed",
+            #[cfg(feature = "pdf")]
+            Error::PdfStampImageTooLarge { .. } => "pdf.stamp_image_too_large",
         }
     }
 }
@@ -400,7 +428,9 @@ impl Error {
             | Error::PdfBadSignature(_)
             | Error::PdfBadTimestamp(_)
             | Error::PdfNoSuchPage { .. }
-            | Error::PdfCertifiedNoChanges => ErrorKind::BadInput,
+            | Error::PdfCertifiedNoChanges
+            | Error::PdfStampImageMalformed(_)
+            | Error::PdfStampImageTooLarge { .. } => ErrorKind::BadInput,
             Error::Pkcs8WrongPassword | Error::P12WrongPassword => ErrorKind::WrongPassword,
             Error::UnsupportedAlgorithm(_)
             | Error::UnsupportedKey(_)
@@ -408,7 +438,9 @@ impl Error {
             | Error::CsrAlgorithmNotAllowed(_)
             | Error::P12Unsupported(_) => ErrorKind::Unsupported,
             #[cfg(feature = "pdf")]
-            Error::PdfEncrypted | Error::PdfUnsupported(_) => ErrorKind::Unsupported,
+            Error::PdfEncrypted | Error::PdfUnsupported(_) | Error::PdfStampImageUnsupported(_) => {
+                ErrorKind::Unsupported
+            }
             Error::KeyGeneration(_) | Error::SigningFailed(_) => ErrorKind::Internal,
         }
     }
@@ -440,6 +472,13 @@ mod tests {
             Error::PdfBadTimestamp(String::new()),
             Error::PdfNoSuchPage { page: 0, count: 0 },
             Error::PdfCertifiedNoChanges,
+            Error::PdfStampImageUnsupported(String::new()),
+            Error::PdfStampImageMalformed(String::new()),
+            Error::PdfStampImageTooLarge {
+                what: "bytes",
+                found: 0,
+                max: 0,
+            },
         ]
         .into_iter()
         .chain(limits.map(|limit| Error::PdfLimit {
@@ -517,6 +556,9 @@ mod tests {
                 "pdf.bad_timestamp",
                 "pdf.no_such_page",
                 "pdf.certified_no_changes",
+                "pdf.stamp_image_unsupported",
+                "pdf.stamp_image_malformed",
+                "pdf.stamp_image_too_large",
                 "pdf.limit.file_size",
                 "pdf.limit.objects",
                 "pdf.limit.depth",

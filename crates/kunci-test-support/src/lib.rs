@@ -150,6 +150,14 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// One of kunci-core's PDF test files (`crates/kunci-core/tests/vectors/pdf/`, made by its gen.sh).
+pub fn pdf_vector(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kunci-core/tests/vectors/pdf")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Path as &str (our temp paths are UTF-8).
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -579,6 +587,34 @@ pub fn pdfsig(pdfsig: &Path, pki: &PdfPki, file: &Path) -> String {
     let db = format!("sql:{}", pki.path("nssdb").display());
     let out = run(pdfsig, &["-nssdir", &db, p(file)], None);
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// pyHanko's `sign validate` of `file` trusting only the PKI's root (its stdout tells
+/// `:INTACT:TRUSTED` per valid signature; it exits non-zero on a broken one).
+pub fn pyhanko_validate(pyhanko: &Path, pki: &PdfPki, file: &Path) -> Output {
+    let ca = pki.path("ca.pem");
+    run(
+        pyhanko,
+        &[
+            "sign",
+            "validate",
+            "--trust-replace",
+            "--trust",
+            p(&ca),
+            p(file),
+        ],
+        None,
+    )
+}
+
+/// `qpdf --check` of `file`: true when it finds no syntax or stream encoding error.
+pub fn qpdf_clean(qpdf: &Path, file: &Path) -> (bool, String) {
+    let out = run(qpdf, &["--check", p(file)], None);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (
+        out.status.success() && text.contains("No syntax or stream encoding errors"),
+        text,
+    )
 }
 
 /// Debian's SoftHSM2 PKCS#11 module (package `softhsm2`), the test token. kunci-host's tests

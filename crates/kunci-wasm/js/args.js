@@ -55,6 +55,8 @@ export const LIMITS = Object.freeze({
   pdfBytes: 128 * 1024 * 1024,
   /** Trusted certificates, CRLs or OCSP responses given to `verifyPdf` / `signPdf` (list entries). */
   pdfListItems: 64,
+  /** A stamp's image (PNG or JPEG): kunci-core refuses more (`pdf.stamp_image_too_large`). */
+  stampImageBytes: 1024 * 1024,
   /** A URL option (TSA, OCSP responder, CRL). */
   urlChars: 8192,
 });
@@ -484,7 +486,7 @@ export function checkImportCertificate(args) {
 export const PDF_PROFILES = ['B-B', 'B-T', 'B-LT'];
 const SIGN_PDF_OPTIONS = ['profile', 'tsaUrl', 'timestamp', 'ocsp', 'crls', 'fetchRevocation', 'reason', 'location',
   'name', 'fieldName', 'page', 'signingTime', 'documentName', 'trust', 'stamp'];
-const STAMP_KEYS = ['x', 'y', 'width', 'height', 'lines', 'qrUrl'];
+const STAMP_KEYS = ['x', 'y', 'width', 'height', 'lines', 'qrUrl', 'image'];
 
 /** The PDF bytes: never text; over the reader's limit is the core's own code. */
 function pdfBytes(where, v) {
@@ -599,7 +601,7 @@ export function checkSignPdf(args, checkKey) {
   const trust = fileList(where, 'options.trust', o.trust);
   if (trust !== undefined) out.trust = trust;
   if (o.stamp !== undefined && o.stamp !== null) {
-    if (!isPlainObject(o.stamp)) throw fail(where, `options.stamp must be an object {x, y, width?, height?, lines, qrUrl?} (got ${describe(o.stamp)})`);
+    if (!isPlainObject(o.stamp)) throw fail(where, `options.stamp must be an object {x, y, width?, height?, lines, qrUrl?, image?} (got ${describe(o.stamp)})`);
     const st = options(where, 'options.stamp', o.stamp, STAMP_KEYS);
     const stamp = {};
     for (const k of ['x', 'y', 'width', 'height']) {
@@ -614,12 +616,25 @@ export function checkSignPdf(args, checkKey) {
     stamp.lines = st.lines.map((l, i) => text(where, `options.stamp.lines[${i}]`, l, { max: 200 }));
     const qr = url(where, 'options.stamp.qrUrl', st.qrUrl);
     if (qr !== undefined) stamp.qrUrl = qr;
+    if (st.image !== undefined && st.image !== null) {
+      const image = file(where, 'options.stamp.image', st.image, { max: Infinity, allowText: false, what: "a PNG or JPEG file's bytes (Uint8Array or ArrayBuffer)" });
+      if (image.byteLength > LIMITS.stampImageBytes) {
+        throw new KunciError('pdf.stamp_image_too_large', `${where}: the stamp image is ${image.byteLength} bytes, over the limit of ${LIMITS.stampImageBytes}: make it smaller`);
+      }
+      stamp.image = image;
+    }
     out.stamp = stamp;
   }
   if (signer.token && out.documentName === undefined) {
     throw fail(where, "options.documentName is required with a token signer: the extension's window shows it to the holder");
   }
   return [pdf, signer, out];
+}
+
+/** `pdfInfo(pdf)` → `[pdf]`. */
+export function checkPdfInfo(args) {
+  arity('pdfInfo', args, 1);
+  return [pdfBytes('pdfInfo', args[0])];
 }
 
 /** `verifyPdf(pdf, options?)` → `[pdf, {trust, crls, ocsps, now}]`. */

@@ -193,6 +193,10 @@ export async function createWorkerClient(options) {
       // Posted as the caller would give it, so that the worker checks it again.
       return call('verifyPdf', pdf, { trust: opts.trust, revocation: { crls: opts.crls, ocsps: opts.ocsps }, now: opts.now });
     },
+    async pdfInfo(pdf) {
+      [pdf] = args.checkPdfInfo(arguments);
+      return call('pdfInfo', pdf);
+    },
     terminate() {
       args.checkNoArgs('terminate', arguments);
       worker.terminate();

@@ -458,7 +458,16 @@ export interface PdfSignOptions {
    * up to 5 `lines` of text (Latin-1; other characters show as `?`) and a QR code for `qrUrl`
    * (e.g. the portal's verification page). Only a picture: the report never depends on it.
    */
-  stamp?: { x: number; y: number; width?: number | null; height?: number | null; lines: string[]; qrUrl?: string | null } | null;
+  stamp?: {
+    x: number; y: number; width?: number | null; height?: number | null; lines: string[]; qrUrl?: string | null;
+    /**
+     * An image between the QR code and the text, fitted to the box's height (at most a third of
+     * its width): a PNG file's bytes (8-bit, not interlaced; transparency kept) or a baseline
+     * grey or RGB JPEG's, at most 1 MiB and 1 megapixel. Refused with
+     * `"pdf.stamp_image_unsupported"`, `"pdf.stamp_image_malformed"` or `"pdf.stamp_image_too_large"`.
+     */
+    image?: Uint8Array | ArrayBuffer | null;
+  } | null;
 }
 
 /** One finding of {@link verifyPdf}: a stable code, its severity, words in Indonesian and English. */
@@ -545,6 +554,24 @@ export function signPdf(
   options?: PdfSignOptions | null,
 ): Promise<{ pdf: Uint8Array; report: PdfReport | null }>;
 
+/** One page of {@link pdfInfo}: its media box in points (PDF user space: `y` grows upwards). */
+export interface PdfPage {
+  /** The media box's left and bottom edges (usually 0). */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The page's rotation in degrees, clockwise: 0, 90, 180 or 270. The stamp's `x`, `y` are in the unrotated page. */
+  rotate: number;
+}
+
+/**
+ * The pages of a PDF with their sizes, to place {@link signPdf}'s stamp (`options.page` from 1,
+ * `options.stamp.x` from `pages[page - 1].x`). Rejects as `signPdf` would (`"pdf.malformed"`,
+ * `"pdf.encrypted"`, `"pdf.limit.*"`).
+ */
+export function pdfInfo(pdf: Uint8Array | ArrayBuffer): Promise<{ pages: PdfPage[] }>;
+
 /**
  * Verifies every signature of a PDF: integrity (ByteRange, digest), the CMS signature, the
  * chain to `trust`, revocation (the document's DSS and `revocation`), the timestamp, and what
@@ -589,6 +616,7 @@ export interface KunciClient {
     options?: PdfSignOptions | null,
   ): Promise<{ pdf: Uint8Array; report: PdfReport | null }>;
   verifyPdf(pdf: Uint8Array | ArrayBuffer, options?: PdfVerifyOptions | null): Promise<PdfReport>;
+  pdfInfo(pdf: Uint8Array | ArrayBuffer): Promise<{ pages: PdfPage[] }>;
   /** Stops the worker; pending calls reject with "worker.terminated". */
   terminate(): void;
 }

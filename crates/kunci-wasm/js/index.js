@@ -248,6 +248,12 @@ export async function signPdf(pdf, signer, options) {
   return guard(() => signPdfFlow(pdfEngine, pdf, signer, options));
 }
 
+/** The pages of a PDF with their sizes in points: where {@link signPdf}'s stamp may go. */
+export async function pdfInfo(pdf) {
+  [pdf] = args.checkPdfInfo(arguments);
+  return guard(() => pdfEngine.info(pdf));
+}
+
 /** Verifies every signature of a PDF into a report with stable codes, in Indonesian and English. */
 export async function verifyPdf(pdf, options) {
   [pdf, options] = args.checkVerifyPdf(arguments);

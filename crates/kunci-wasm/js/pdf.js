@@ -52,7 +52,7 @@ export const engine = {
       pdf, cert, derList(chain, 'signer.chain'), Math.floor((opts.signingTime ?? Date.now()) / 1000), opts.page ?? 1,
       opts.fieldName, opts.reason, opts.location, opts.name,
       opts.stamp ? new Float64Array([opts.stamp.x, opts.stamp.y, opts.stamp.width ?? 240, opts.stamp.height ?? 72]) : undefined,
-      opts.stamp?.lines ?? [], opts.stamp?.qrUrl,
+      opts.stamp?.lines ?? [], opts.stamp?.qrUrl, opts.stamp?.image,
     );
     return {
       session,
@@ -122,6 +122,16 @@ export const engine = {
     } catch {
       // already consumed by complete()
     }
+  },
+
+  /** The pages and their sizes in points (the media box; `rotate` in degrees, clockwise). */
+  async info(pdf) {
+    const m = await ensurePdf();
+    const pages = JSON.parse(m.pdfPages(pdf)).map(([x0, y0, x1, y1, rotate]) => {
+      const [a, b, c, d] = [x0, y0, x1, y1].map(Number);
+      return { x: Math.min(a, c), y: Math.min(b, d), width: Math.abs(c - a), height: Math.abs(d - b), rotate };
+    });
+    return { pages };
   },
 
   /** `opts`: `{trust, crls, ocsps, now (ms)}`. */

@@ -83,6 +83,7 @@ const ops = {
     if (s) await pdf.drop(s);
   },
   verifyPdf: (bytes, options) => kunci.verifyPdf(bytes, options),
+  pdfInfo: (bytes) => kunci.pdfInfo(bytes),
 };
 
 /** Runs one message and posts its answer with `post`. */

@@ -30,7 +30,8 @@ pub struct PdfSigning {
 impl PdfSigning {
     /// Step 1 (`kunci_core::pdf::prepare`): `cert` is the signer's certificate (PEM or DER),
     /// `chain` the DER certificates to carry with it, `signing_time` Unix seconds,
-    /// `page` 1-based; `stamp` `[x, y, width, height]` for a visible stamp, else invisible.
+    /// `page` 1-based; `stamp` `[x, y, width, height]` for a visible stamp, else invisible,
+    /// with `stamp_image` the bytes of a PNG or JPEG to draw in it.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         pdf: &[u8],
@@ -45,6 +46,7 @@ impl PdfSigning {
         stamp: Option<Vec<f64>>,
         stamp_lines: Vec<String>,
         stamp_qr_url: Option<String>,
+        stamp_image: Option<Vec<u8>>,
     ) -> Result<PdfSigning, JsValue> {
         let chain = all_der(&chain);
         let mut options = SignOptions::new(signing_time as i64);
@@ -63,6 +65,7 @@ impl PdfSigning {
                 height,
                 lines: stamp_lines,
                 qr_url: stamp_qr_url,
+                image: stamp_image,
             });
         }
         let prepared = pdf::prepare(pdf, cert, &chain, &options).map_err(js_error)?;
@@ -192,6 +195,29 @@ fn not_signed() -> JsValue {
 /// bundle reader out of this module).
 fn all_der(items: &[Uint8Array]) -> Vec<Vec<u8>> {
     items.iter().map(Uint8Array::to_vec).collect()
+}
+
+/// The pages of `pdf` with their sizes (`kunci_core::pdf::page_boxes`), as JSON text:
+/// `[[x0, y0, x1, y1, rotate], …]`, the media box's numbers as the file writes them, as
+/// strings (js/pdf.js turns them into numbers: no float parser in this module).
+#[wasm_bindgen(js_name = pdfPages)]
+pub fn pdf_pages(pdf: &[u8]) -> Result<String, JsValue> {
+    let pages = pdf::page_boxes(pdf, Limits::default()).map_err(js_error)?;
+    let mut s = String::from("[");
+    for (i, p) in pages.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('[');
+        for v in &p.media_box {
+            json_str(&mut s, v);
+            s.push(',');
+        }
+        s.push_str(&p.rotate.to_string());
+        s.push(']');
+    }
+    s.push(']');
+    Ok(s)
 }
 
 /// Verifies every signature of `pdf` (`kunci_core::pdf::verify`): `trust` DER certificates,

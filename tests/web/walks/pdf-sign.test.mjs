@@ -6,7 +6,11 @@
  * approves, then "Tanda Tangani PDF" from the menu: a one-page PDF, the new certificate (its key
  * found in this browser by its public key), the key's password, B-T (the portal's TSA), sign,
  * download `<name>-ditandatangani.pdf`; then that file signed again, B-LT (the portal's CRL and
- * OCSP in a DSS). The outside judges read both files: pdfsig (poppler; its
+ * OCSP in a DSS). The first signature carries a visible stamp the holder places on page 2 of
+ * the two-page letter: a click on the page's outline, the arrow keys, the X field, and a PNG
+ * image with a transparent border; poppler's pdftoppm then renders page 2 at 72 dpi (a pixel a
+ * point) and the walk finds ink inside the chosen box, the image's blue where it belongs, and
+ * every other pixel of the page as before signing. The outside judges read both files: pdfsig (poppler; its
  * exit code means nothing, the text is read) with an NSS database trusting the portal's root,
  * `qpdf --check`, and pyHanko's `sign validate` when the project's venv has it
  * (`target/pyenv`, `KUNCI_PYHANKO`, or `pyhanko` on PATH). Then, logged out, "Verifikasi
@@ -15,7 +19,7 @@
  * with one byte of the page changed says "Tidak sah" (invalid) with the reason, and pdfsig agrees.
  * The pages are checked by axe at every step and fit a 375 px phone.
  *
- * The token: extension + kunci-host + SoftHSM2 as in token-key.test.mjs; the holder renews with
+ * The token: extension + kunci-host + SoftHSM2 (walker.mjs's `tokenSetup`); the holder renews with
  * the key made on the token, signs with "Token USB" (the extension's window shows the document's
  * name and asks the PIN), and the public page says "Sah". Skipped until the built extension
  * knows `token.signDigest`.
@@ -24,10 +28,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM, CHROMIUM_ARGS } from '../browser.mjs';
@@ -35,18 +40,28 @@ import { ROOT } from '../common.mjs';
 import {
   KEY_PASSWORD, PHONE, axeViolations, download, fillLogin, holderWalk, newRequestWizard, openCertificates,
   openssl, screenshots, scrollAgreementToEnd, skip, startPortal, tempFile,
+  TOKEN_PIN as PIN, extensionWindow, tokenSetup, tokenToolsMissing,
 } from './walker.mjs';
 
-/** A one-page PDF (classic cross-reference table, exact offsets) with `text` on its page. */
-function onePagePdf(text) {
-  const content = `BT /F1 18 Tf 72 760 Td (${text}) Tj ET`;
+/**
+ * A PDF (classic cross-reference table, exact offsets) with `text` on its first page and, for
+ * `pages` over 1, a few words on each further page.
+ */
+function onePagePdf(text, pages = 1) {
+  const content = (words) => `BT /F1 18 Tf 72 760 Td (${words}) Tj ET`;
+  const first = content(text);
+  // Objects: 1 catalog, 2 pages, 3 font, then per page: the page and its content.
+  const kids = Array.from({ length: pages }, (_, i) => `${4 + 2 * i} 0 R`).join(' ');
   const bodies = [
     '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
   ];
+  for (let i = 0; i < pages; i++) {
+    const c = i === 0 ? first : content(`Halaman ${i + 1}: lampiran`);
+    bodies.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + 2 * i} 0 R >>`);
+    bodies.push(`<< /Length ${c.length} >>\nstream\n${c}\nendstream`);
+  }
   let out = '%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n';
   const offsets = [];
   bodies.forEach((body, i) => {
@@ -61,6 +76,62 @@ function onePagePdf(text) {
 }
 
 const LETTER = 'Surat Keputusan Nomor 17 Tahun 2026';
+
+/** A PNG file: 8-bit RGBA, `w` × `h`, `pixel(x, y)` → [r, g, b, a]. */
+function rgbaPng(w, h, pixel) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  const rows = Buffer.alloc(h * (1 + 4 * w));
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) rows.set(pixel(x, y), y * (1 + 4 * w) + 1 + 4 * x);
+  }
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** 40 × 20: an opaque blue middle (20 × 10) in a transparent red border (which must not show). */
+const STAMP_IMAGE = rgbaPng(40, 20, (x, y) => (x >= 10 && x < 30 && y >= 5 && y < 15 ? [0, 0, 255, 255] : [255, 0, 0, 0]));
+
+/** Page `n` of `file` rendered by pdftoppm at 72 dpi: `{w, h, at(x, y)}` with PDF coordinates. */
+async function renderPage(file, n) {
+  const prefix = `${file}-p${n}`;
+  const r = spawnSync('pdftoppm', ['-r', '72', '-f', String(n), '-l', String(n), '-singlefile', file, prefix], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `pdftoppm: ${r.stderr}`);
+  const data = await readFile(`${prefix}.ppm`);
+  const [magic, w, h] = data.subarray(0, 32).toString('latin1').split(/\s+/);
+  assert.equal(magic, 'P6');
+  const [width, height] = [Number(w), Number(h)];
+  const pixels = data.subarray(data.length - width * height * 3);
+  return {
+    w: width,
+    h: height,
+    at(x, y) {
+      const i = ((height - 1 - y) * width + x) * 3;
+      return [pixels[i], pixels[i + 1], pixels[i + 2]];
+    },
+  };
+}
 
 /** `bytes` with the first `from` (in the signed page content) replaced by `to` (same length). */
 function tamper(bytes, from, to) {
@@ -214,8 +285,45 @@ describe('PDF signing in the portal and the public verification page', { skip },
       assert.match(await page.locator('#key-found').innerText(), /tersimpan di peramban ini/);
       assert.equal(await page.locator('#profile-bt').isChecked(), true, 'B-T is the default');
       assert.match(await page.locator('#pdf-hint').innerText(), /25 MiB/);
-      const pdf = onePagePdf(LETTER);
+      const pdf = onePagePdf(LETTER, 2);
       await page.getByLabel('Dokumen PDF').setInputFiles({ name: 'surat-keputusan.pdf', mimeType: 'application/pdf', buffer: pdf });
+
+      // The visible stamp, placed on page 2: a click on the page's outline, the arrow keys,
+      // then the X field; an image with a transparent border.
+      assert.equal(await page.locator('#stamp-none').isChecked(), true, 'no stamp by default');
+      await page.getByLabel('Stempel terlihat').check();
+      await page.locator('#stamp-place:not([hidden])').waitFor();
+      assert.equal(await page.locator('#stamp-page option').count(), 2, 'the two pages offered');
+      await page.getByLabel('Halaman', { exact: true }).selectOption('2');
+      await page.locator('#stamp-sheet').scrollIntoViewIfNeeded();
+      const sheet = await page.locator('#stamp-sheet').boundingBox();
+      assert.ok(Math.abs(sheet.width / sheet.height - 595 / 842) < 0.02, 'the outline has the page\'s proportions');
+      // The box's centre where the click is: 30 % from the left, 40 % from the top.
+      await page.mouse.click(sheet.x + sheet.width * 0.3, sheet.y + sheet.height * 0.4);
+      const clicked = { x: Number(await page.locator('#stamp-x').inputValue()), y: Number(await page.locator('#stamp-y').inputValue()) };
+      assert.ok(Math.abs(clicked.x - (595 * 0.3 - 120)) <= 3 && Math.abs(clicked.y - (842 * 0.6 - 36)) <= 3, `the click places the box: ${JSON.stringify(clicked)}`);
+      assert.equal(await page.locator('#stamp-box').evaluate((el) => el === document.activeElement), true, 'the box has the focus');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('Shift+ArrowUp');
+      assert.equal(Number(await page.locator('#stamp-y').inputValue()), clicked.y + 55, 'the arrow keys move the box (5, Shift 50)');
+      await page.getByLabel('X, titik dari tepi kiri').fill('60');
+      await page.getByLabel('X, titik dari tepi kiri').press('Tab');
+      const place = { x: 60, y: clicked.y + 55, w: 240, h: 72 };
+      assert.match(await page.locator('#stamp-where').innerText(), new RegExp(`halaman 2: 60 titik dari kiri, ${place.y} titik dari bawah`));
+      await page.getByLabel(/Gambar pada stempel/).setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: STAMP_IMAGE });
+      await page.locator('#stamp-img-preview:not([hidden])').waitFor();
+      const lines = await page.locator('#stamp-lines').innerText();
+      assert.match(lines, /Ditandatangani secara elektronik oleh/);
+      assert.match(lines, /Budi Santoso/);
+      await step('tanda-tangan-stempel');
+      // The same in English.
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+      assert.match(await page.locator('#stamp-where').innerText(), /page 2: 60 points from the left/);
+      await step('sign-stamp-english');
+      await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'id');
+
       // A wrong password first: the error, in words, in the alert region; nothing is offered.
       await page.getByLabel('Kata sandi kunci').fill(`${KEY_PASSWORD}-salah`);
       await page.getByRole('button', { name: 'Tanda Tangani' }).click();
@@ -246,6 +354,27 @@ describe('PDF signing in the portal and the public verification page', { skip },
       // The outside judges.
       const file = await tempFile(signed.name, signed.bytes);
       console.log(`pdf-sign judges (file key, B-T): ${JSON.stringify(judgedValid(j, file))}`);
+
+      // The stamp as poppler draws it: ink in the chosen box, the image's blue where the image
+      // goes (the QR code takes the box's left 72 points; the 2:1 image is fitted 80 × 40 after
+      // it, 16 points up), its transparent border white, and the rest of page 2 as before.
+      const drawn = await renderPage(file, 2);
+      const unsigned = await renderPage(await tempFile('unsigned.pdf', pdf), 2);
+      let ink = 0;
+      let changed = 0;
+      for (let y = 0; y < drawn.h; y++) {
+        for (let x = 0; x < drawn.w; x++) {
+          const inside = x + 1 >= place.x && x <= place.x + place.w && y + 1 >= place.y && y <= place.y + place.h;
+          const px = drawn.at(x, y);
+          if (inside && px.every((c) => c < 100)) ink++;
+          if (!inside && px.some((c, i) => c !== unsigned.at(x, y)[i])) changed++;
+        }
+      }
+      assert.ok(ink > 500, `ink inside the chosen box: ${ink} dark pixels`);
+      assert.equal(changed, 0, 'nothing changed on the page outside the box');
+      assert.deepEqual(drawn.at(place.x + 114, place.y + 36), [0, 0, 255], 'the image\'s blue middle');
+      assert.ok(drawn.at(place.x + 78, place.y + 20).every((c) => c > 240), 'the image\'s transparent border shows white');
+      console.log(`pdf-sign stamp: page 2 at (${place.x}, ${place.y}) 240 × 72, ${ink} dark pixels inside, none changed outside`);
 
       // A second signature on the signed file, B-LT (the portal's CRL and OCSP answer in a
       // DSS): an incremental update after the first, which stays valid.
@@ -339,21 +468,14 @@ describe('PDF signing in the portal and the public verification page', { skip },
 
 // ---- the USB token (as token-key.test.mjs sets it up) -------------------------------------
 
-const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
 const EXTENSION_DIR = process.env.KUNCI_EXTENSION_DIR || join(ROOT, 'target/extension/chromium');
-const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
-const PIN = '739146';
-const SO_PIN = '55501234';
 const EXTENSION_ID = 'lkedgilnpaeaifpjefgmjdlmalokkipf';
 
 function tokenSkipReason() {
   if (skip) return skip;
-  const missing = [];
-  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p kunci-host)`);
+  const missing = tokenToolsMissing();
   const manifest = join(EXTENSION_DIR, 'manifest.json');
   if (!existsSync(manifest)) missing.push(`${EXTENSION_DIR} (cargo xtask extension)`);
-  for (const tool of ['softhsm2-util', 'pkcs11-tool']) if (!which(tool)) missing.push(tool);
-  if (!existsSync(SOFTHSM_MODULE)) missing.push(SOFTHSM_MODULE);
   if (missing.length === 0) {
     const content = join(EXTENSION_DIR, 'src/content.js');
     const knows = existsSync(content) && readFileSync(content, 'utf8').includes('token.signDigest');
@@ -365,19 +487,6 @@ function tokenSkipReason() {
   return why;
 }
 
-function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-async function extensionWindow(context, mode) {
-  const isIt = (p) => p.url().startsWith('chrome-extension://') && p.url().includes(`mode=${mode}`);
-  const open = context.pages().find(isIt);
-  if (open) return open;
-  return context.waitForEvent('page', { predicate: isIt, timeout: 60_000 });
-}
-
 describe('PDF signing with the USB token: extension + kunci-host + SoftHSM2', { skip: tokenSkipReason() }, () => {
   let portal;
   let work;
@@ -387,22 +496,17 @@ describe('PDF signing with the USB token: extension + kunci-host + SoftHSM2', { 
   before(async () => {
     portal = await startPortal();
     work = await mkdtemp(join(tmpdir(), 'kunci-pdf-token-'));
-    await mkdir(join(work, 'softhsm/tokens'), { recursive: true });
-    const conf = join(work, 'softhsm/softhsm2.conf');
-    await writeFile(conf, `directories.tokendir = ${join(work, 'softhsm/tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    const tokenEnv = { SOFTHSM2_CONF: conf };
-    run('softhsm2-util', ['--init-token', '--free', '--label', 'kunci-pdf-walk', '--pin', PIN, '--so-pin', SO_PIN], tokenEnv);
-    const hostConfig = join(work, 'host.json');
-    await writeFile(hostConfig, JSON.stringify({ allowed_origins: [portal.url], module: SOFTHSM_MODULE }));
     const profile = join(work, 'profile');
-    await mkdir(profile, { recursive: true });
-    run(HOST_BIN, ['install', '--manifest-dir', join(profile, 'NativeMessagingHosts'), '--extension-id', EXTENSION_ID], { KUNCI_HOST_CONFIG: hostConfig });
+    const setup = await tokenSetup({
+      work, origin: portal.url, label: 'kunci-pdf-walk',
+      manifestDir: join(profile, 'NativeMessagingHosts'), installArgs: ['--extension-id', EXTENSION_ID],
+    });
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
       ignoreDefaultArgs: ['--disable-extensions'],
-      env: { ...process.env, ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig },
+      env: setup.browserEnv,
       acceptDownloads: true,
     });
     context.on('request', (r) => {

@@ -20,9 +20,8 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -34,16 +33,16 @@ import {
   axeViolations, portalSkipReason, screenshots, startPortal,
 } from '../portal.mjs';
 import { assertCertificateOnToken } from './token-judge.mjs';
-import { certificatesSeen, fillLogin, scrollAgreementToEnd } from './walker.mjs';
+import {
+  HOST_BIN as DEFAULT_HOST_BIN, SOFTHSM_MODULE, TOKEN_PIN as PIN, certificatesSeen, extensionWindow, fillLogin, runTool as run, scrollAgreementToEnd,
+  tokenSetup, tokenToolsMissing,
+} from './walker.mjs';
 
 /** The package's helper and manifest (KUNCI_HOST_SYSTEM=1), instead of a per-profile install. */
 const SYSTEM = process.env.KUNCI_HOST_SYSTEM === '1';
 const SYSTEM_MANIFEST = '/etc/chromium/native-messaging-hosts/id.kunci.host.json';
-const HOST_BIN = SYSTEM ? '/usr/bin/kunci-host' : process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
+const HOST_BIN = SYSTEM ? '/usr/bin/kunci-host' : DEFAULT_HOST_BIN;
 const EXTENSION_DIR = join(ROOT, 'target/extension/chromium');
-const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
-const PIN = '739146';
-const SO_PIN = '55501234';
 const TOKEN_LABEL = 'kunci-walk';
 /** The unpacked extension's id, fixed by the `key` in extension/manifest.json (extension/tools/id.mjs). */
 const EXTENSION_ID = 'lkedgilnpaeaifpjefgmjdlmalokkipf';
@@ -51,14 +50,9 @@ const EXTENSION_ID = 'lkedgilnpaeaifpjefgmjdlmalokkipf';
 function skipReason() {
   const base = portalSkipReason();
   if (base) return base;
-  const missing = [];
-  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (${SYSTEM ? 'dpkg -i the .deb' : 'cargo build -p kunci-host'})`);
+  const missing = tokenToolsMissing({ hostBin: HOST_BIN, hostHint: SYSTEM ? 'dpkg -i the .deb' : 'cargo build -p kunci-host' });
   if (SYSTEM && !existsSync(SYSTEM_MANIFEST)) missing.push(`${SYSTEM_MANIFEST} (dpkg -i the .deb)`);
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) missing.push(`${EXTENSION_DIR} (cargo xtask extension)`);
-  for (const tool of ['softhsm2-util', 'pkcs11-tool']) {
-    if (spawnSync('which', [tool]).status !== 0) missing.push(`${tool} (Debian softhsm2/opensc)`);
-  }
-  if (!existsSync(SOFTHSM_MODULE)) missing.push(SOFTHSM_MODULE);
   if (missing.length === 0) return undefined;
   const why = `missing ${missing.join(', ')}`;
   if (process.env.KUNCI_REQUIRE_PACKAGE === '1') throw new Error(`KUNCI_REQUIRE_PACKAGE=1 but ${why}`);
@@ -66,30 +60,6 @@ function skipReason() {
 }
 
 const skip = skipReason();
-
-function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** A fresh SoftHSM2 token in its own folder; returns the env that points at it. */
-async function freshToken(dir) {
-  await mkdir(join(dir, 'tokens'), { recursive: true });
-  const conf = join(dir, 'softhsm2.conf');
-  await writeFile(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  const env = { SOFTHSM2_CONF: conf };
-  run('softhsm2-util', ['--init-token', '--free', '--label', TOKEN_LABEL, '--pin', PIN, '--so-pin', SO_PIN], env);
-  return env;
-}
-
-/** Waits for the extension's next window (origin question or PIN) and returns its page. */
-async function extensionWindow(context, mode) {
-  const isIt = (p) => p.url().startsWith('chrome-extension://') && p.url().includes(`mode=${mode}`);
-  const open = context.pages().find(isIt);
-  if (open) return open;
-  return context.waitForEvent('page', { predicate: isIt, timeout: 30_000 });
-}
 
 /** Answers the PIN window: the first token is preselected; types the PIN, Continue. */
 async function enterPin(context) {
@@ -111,29 +81,27 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Chromium
   before(async () => {
     portal = await startPortal();
     work = await mkdtemp(join(tmpdir(), 'kunci-token-walk-'));
-    tokenEnv = await freshToken(join(work, 'softhsm'));
-    // The helper's config: only the portal's origin, SoftHSM as the module.
-    const hostConfig = join(work, 'host.json');
-    await writeFile(hostConfig, JSON.stringify({ allowed_origins: [portal.url], module: SOFTHSM_MODULE }));
     profile = join(work, 'profile');
     await mkdir(profile, { recursive: true });
+    // The package's manifest (SYSTEM) or one for this profile; the browser starts the helper
+    // with `browserEnv`, which is how the helper finds its config and SoftHSM2 its token.
+    const setup = await tokenSetup({
+      work, origin: portal.url, label: TOKEN_LABEL, hostBin: HOST_BIN,
+      manifestDir: SYSTEM ? null : join(profile, 'NativeMessagingHosts'), installArgs: ['--extension-id', EXTENSION_ID],
+    });
+    tokenEnv = setup.tokenEnv;
     if (SYSTEM) {
       const manifest = JSON.parse(readFileSync(SYSTEM_MANIFEST, 'utf8'));
       assert.equal(manifest.path, HOST_BIN);
       assert.deepEqual(manifest.allowed_origins, [`chrome-extension://${EXTENSION_ID}/`]);
       assert.equal(existsSync(join(profile, 'NativeMessagingHosts')), false, 'no per-profile manifest');
-    } else {
-      run(HOST_BIN, ['install', '--manifest-dir', join(profile, 'NativeMessagingHosts'), '--extension-id', EXTENSION_ID],
-        { KUNCI_HOST_CONFIG: hostConfig });
     }
-    // Chromium starts the helper with its own environment: that is how the helper finds its
-    // config and SoftHSM its token folder.
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
       ignoreDefaultArgs: ['--disable-extensions'],
-      env: { ...process.env, ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig },
+      env: setup.browserEnv,
     });
     context.on('request', (r) => {
       if (r.url().startsWith(portal.url)) portalRequests.push(`${r.url()} ${r.postData() ?? ''}`);

@@ -9,15 +9,23 @@
  * `holderWalk()` wraps one walk's opening and ending (portal, walker, login, the failure
  * screenshot, the empty `problems`); the helpers below it are the steps several walks take.
  *
+ * The token walks (token-key, pdf-sign) share the USB token's set-up at the end: a fresh
+ * SoftHSM2 token and `kunci-host` registered for a browser profile, written for any browser
+ * (the caller gives the manifest folder and `kunci-host install`'s browser arguments).
+ *
  * `cargo xtask walk [--scenario NAME]` runs the walks alone, after building what they need;
  * `cargo xtask ci` runs them all.
  */
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 
 import { launch } from '../browser.mjs';
+import { ROOT } from '../common.mjs';
 import {
   DEMO_PASSWORD, axeViolations, openssl, portalSkipReason, screenshots, startPortal, tempFile,
 } from '../portal.mjs';
@@ -486,4 +494,78 @@ export async function approveInAnotherTab(w, label) {
   } finally {
     await page.close();
   }
+}
+
+// ---- the USB token: SoftHSM2 and kunci-host, for any browser ------------------------------
+
+/** The helper the token walks register (`cargo build -p kunci-host`). */
+export const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
+/** Debian's SoftHSM2 PKCS#11 module (package `softhsm2`): the walks' USB token. */
+export const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
+/** The test token's user PIN and security officer PIN. */
+export const TOKEN_PIN = '739146';
+export const TOKEN_SO_PIN = '55501234';
+
+/** Runs a tool to its end and answers its output; throws with its words when it fails. */
+export function runTool(cmd, args, env) {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/**
+ * What the token walks need and this machine lacks, in words (empty when nothing): the helper
+ * `hostBin` (how to get it: `hostHint`), SoftHSM2 and pkcs11-tool.
+ */
+export function tokenToolsMissing({ hostBin = HOST_BIN, hostHint = 'cargo build -p kunci-host' } = {}) {
+  const missing = [];
+  if (!existsSync(hostBin)) missing.push(`${hostBin} (${hostHint})`);
+  for (const tool of ['softhsm2-util', 'pkcs11-tool']) {
+    if (spawnSync('which', [tool]).status !== 0) missing.push(`${tool} (Debian softhsm2/opensc)`);
+  }
+  if (!existsSync(SOFTHSM_MODULE)) missing.push(SOFTHSM_MODULE);
+  return missing;
+}
+
+/**
+ * A fresh SoftHSM2 token labelled `label` (PIN `TOKEN_PIN`) in its own folder under `work`;
+ * answers the environment that points SoftHSM2 (and pkcs11-tool, and the helper) at it.
+ */
+export async function softHsmToken({ work, label = 'kunci-walk' }) {
+  const tokens = join(work, 'softhsm/tokens');
+  await mkdir(tokens, { recursive: true });
+  const conf = join(work, 'softhsm/softhsm2.conf');
+  await writeFile(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  const tokenEnv = { SOFTHSM2_CONF: conf };
+  runTool('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', TOKEN_PIN, '--so-pin', TOKEN_SO_PIN], tokenEnv);
+  return tokenEnv;
+}
+
+/**
+ * The USB token and its helper for one browser profile, under `work`: a fresh SoftHSM2 token
+ * labelled `label` (PIN `TOKEN_PIN`), and kunci-host's config (only `origin` allowed, SoftHSM2
+ * as the module) registered in `manifestDir` by `hostBin install --manifest-dir` with
+ * `installArgs` (Chromium: `['--extension-id', ID]`; Firefox: `['--browser', 'firefox', …]`);
+ * a `manifestDir` of null installs nothing (a helper the system's package registered).
+ * Answers `tokenEnv` (what points SoftHSM2 at the token, for pkcs11-tool) and `browserEnv`
+ * (the environment to start the browser with: the browser starts the helper with its own
+ * environment, which is how the helper finds its config and SoftHSM2 its token).
+ */
+export async function tokenSetup({ work, origin, manifestDir, installArgs = [], label = 'kunci-walk', hostBin = HOST_BIN }) {
+  const tokenEnv = await softHsmToken({ work, label });
+  const hostConfig = join(work, 'host.json');
+  await writeFile(hostConfig, JSON.stringify({ allowed_origins: [origin], module: SOFTHSM_MODULE }));
+  if (manifestDir) {
+    await mkdir(manifestDir, { recursive: true });
+    runTool(hostBin, ['install', '--manifest-dir', manifestDir, ...installArgs], { KUNCI_HOST_CONFIG: hostConfig });
+  }
+  return { tokenEnv, browserEnv: { ...process.env, ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig } };
+}
+
+/** Waits for the extension's next window (`mode` `origin` or `pin`) and answers its page. */
+export async function extensionWindow(context, mode, timeout = 60_000) {
+  const isIt = (p) => /^(chrome|moz)-extension:\/\//.test(p.url()) && p.url().includes(`mode=${mode}`);
+  const open = context.pages().find(isIt);
+  if (open) return open;
+  return context.waitForEvent('page', { predicate: isIt, timeout });
 }

@@ -173,8 +173,11 @@ export async function certificateKeySha256(pem) {
  * about the signer from the portal's responder, in a DSS). The hooks run in the page (the worker
  * client calls them on the calling side), so every network call is this page's, same-origin.
  */
-async function signOptions({ profile, reason, location, documentName }) {
+async function signOptions({ profile, reason, location, documentName, signingTime, page, stamp }) {
   const options = { profile };
+  if (signingTime) options.signingTime = signingTime;
+  if (page) options.page = page;
+  if (stamp) options.stamp = stamp;
   if (reason) options.reason = reason;
   if (location) options.location = location;
   if (documentName) options.documentName = String(documentName).slice(0, 255);
@@ -190,7 +193,8 @@ async function signOptions({ profile, reason, location, documentName }) {
 /**
  * Signs with a key kept in this browser, inside the kunci worker (`key` a WorkerKeyPair from
  * `KeyPair.importEncrypted`); `params`: `{certificate, chain, profile, reason?, location?,
- * documentName?}`. Answers the signed PDF's bytes.
+ * documentName?, signingTime?, page?, stamp?}` (`stamp` as the package's `options.stamp`).
+ * Answers the signed PDF's bytes.
  */
 export async function signWithFileKey(bytes, key, params) {
   const k = await kunci();
@@ -209,6 +213,15 @@ export async function signWithToken(bytes, token, params) {
   const signer = { token, certificate: params.certificate, chain: params.chain };
   const out = await m.signPdf(bytes, signer, await signOptions(params));
   return out.pdf;
+}
+
+/** The pages of a PDF and their sizes in points (the package's `pdfInfo`), in the kunci worker. */
+export async function pdfPages(bytes) {
+  const k = await kunci();
+  if (typeof k.pdfInfo === 'function') return k.pdfInfo(bytes);
+  const m = await pdfPackage();
+  if (typeof m.pdfInfo !== 'function') throw coded('pdf.unavailable', 'this kunci package has no pdfInfo');
+  return m.pdfInfo(bytes);
 }
 
 /**

@@ -88,7 +88,7 @@ fn inflated(found: usize, max: usize) -> Error {
 }
 
 /// Undoes PNG row filters: each row is one filter-type byte and `row` bytes.
-fn png_unpredict(data: &[u8], row: usize, bpp: usize) -> Result<Vec<u8>> {
+pub(crate) fn png_unpredict(data: &[u8], row: usize, bpp: usize) -> Result<Vec<u8>> {
     let stride = row + 1;
     if !data.len().is_multiple_of(stride) {
         return Err(Error::PdfMalformed(

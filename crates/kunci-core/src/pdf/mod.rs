@@ -16,12 +16,14 @@
 //! Modules: `object` (values, writing), `parse` (tokens, objects), `filter` (Flate,
 //! predictors), `document` (xref chain, objects, pages), `update` (the incremental update),
 //! `cms` (SignedData, TSP, ESS, OCSP ASN.1), `sign` (the steps, DSS), `revocation` (the OCSP
-//! questions of B-LT), `stamp` (the visible stamp's appearance), `verify` (the report),
+//! questions of B-LT), `stamp` (the visible stamp's appearance), `image` (its picture),
+//! `verify` (the report),
 //! `texts` (the report's words).
 
 mod cms;
 mod document;
 mod filter;
+mod image;
 mod object;
 mod parse;
 mod revocation;
@@ -32,11 +34,12 @@ mod update;
 mod verify;
 
 pub use document::Limits;
+pub use image::{MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS};
 pub use revocation::{OcspQuestion, ocsp_questions};
 pub use sign::{
     DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
     sign,
 };
-pub use stamp::Stamp;
+pub use stamp::{PageBox, Stamp, page_boxes};
 pub use texts::Check;
 pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};

@@ -245,10 +245,7 @@ pub fn prepare(
     match &options.stamp {
         None => widget.set(b"Rect", Object::Array(vec![Object::Int(0); 4])),
         Some(stamp) => {
-            let font = update.alloc();
-            let appearance = update.alloc();
-            update.put(font, &super::stamp::helvetica());
-            update.put(appearance, &stamp.appearance(Object::Ref(font))?);
+            let appearance = stamp.put(&mut update)?;
             let mut ap = Dict::new();
             ap.set(b"N", Object::Ref(appearance));
             widget.set(b"Rect", stamp.rect());

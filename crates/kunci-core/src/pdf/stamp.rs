@@ -1,12 +1,16 @@
 //! The visible stamp of a signature: a box on the page with a QR code (the verification page's
-//! address) and a few lines of text (who signed, when), drawn as the widget's normal
+//! address), an optional image (a logo or a scanned signature, PNG or JPEG: module `image`)
+//! and a few lines of text (who signed, when), left to right, drawn as the widget's normal
 //! appearance (a form XObject, ISO 32000-1 section 12.5.5) in Helvetica, WinAnsiEncoding.
 //!
 //! The stamp is only a picture: the signature's validity never depends on it, and a verifier
 //! shows its own report. Characters outside Latin-1 are drawn as `?` (the standard font has
 //! no others); the text itself comes from the caller, in the language it chooses.
 
-use super::object::{Dict, Object, Stream};
+use super::document::{Document, Limits};
+use super::image;
+use super::object::{Dict, ObjRef, Object, Stream};
+use super::update::Update;
 use crate::{Error, Result};
 
 /// A visible stamp at a place on the signature's page.
@@ -24,6 +28,10 @@ pub struct Stamp {
     pub lines: Vec<String>,
     /// The address the QR code opens (the verification page), if any.
     pub qr_url: Option<String>,
+    /// An image drawn between the QR code and the text, fitted to the stamp's height: the
+    /// bytes of a PNG or JPEG file (at most [`image::MAX_IMAGE_BYTES`] and
+    /// [`image::MAX_IMAGE_PIXELS`]), if any.
+    pub image: Option<Vec<u8>>,
 }
 
 impl Stamp {
@@ -42,7 +50,23 @@ impl Stamp {
                 "Digitally signed; verify the PDF itself.".into(),
             ],
             qr_url: verify_url.map(str::to_owned),
+            image: None,
         }
+    }
+
+    /// Writes the stamp's objects into `update` (the font, the image, the appearance); the
+    /// appearance's reference. A bad image or size fails here, before anything is written out.
+    pub(crate) fn put(&self, update: &mut Update) -> Result<ObjRef> {
+        let image = self.image.as_deref().map(image::read).transpose()?;
+        let font = update.alloc();
+        update.put(font, &helvetica());
+        let image = image.map(|img| {
+            let (w, h) = (img.width, img.height);
+            (img.put(update), w, h)
+        });
+        let appearance = update.alloc();
+        update.put(appearance, &self.appearance(Object::Ref(font), image)?);
+        Ok(appearance)
     }
 
     /// The widget's `/Rect`.
@@ -55,8 +79,13 @@ impl Stamp {
         )
     }
 
-    /// The appearance stream (a form XObject) using the font `font_ref` as `/Helv`.
-    pub(crate) fn appearance(&self, font: Object) -> Result<Object> {
+    /// The appearance stream (a form XObject) using the font `font` as `/Helv` and the image
+    /// XObject `image` (with its width and height in pixels) as `/Im1`.
+    pub(crate) fn appearance(
+        &self,
+        font: Object,
+        image: Option<(Object, u32, u32)>,
+    ) -> Result<Object> {
         let (w, h) = (self.width, self.height);
         if !(w.is_finite() && h.is_finite() && w >= 20.0 && h >= 20.0 && w <= 2000.0 && h <= 2000.0)
             || !(self.x.is_finite() && self.y.is_finite())
@@ -104,6 +133,24 @@ impl Stamp {
             ops.push_str("f Q\n");
             text_x = side + 10.0;
         }
+        let mut xobjects = Dict::new();
+        if let Some((xobject, pw, ph)) = image {
+            // Fitted into the stamp's height less the margins, at most a third of its width,
+            // in its own proportions, centred vertically.
+            let aspect = f64::from(pw) / f64::from(ph);
+            let room = h - 8.0;
+            let dw = (room * aspect).min(w / 3.0);
+            let dh = dw / aspect;
+            ops.push_str(&format!(
+                "q {} 0 0 {} {} {} cm /Im1 Do Q\n",
+                f(dw),
+                f(dh),
+                f(text_x),
+                f(4.0 + (room - dh) / 2.0)
+            ));
+            xobjects.set(b"Im1", xobject);
+            text_x += dw + 6.0;
+        }
         let lines: Vec<&String> = self.lines.iter().take(5).collect();
         if !lines.is_empty() {
             let size = ((h - 8.0) / (lines.len() as f64 * 1.25)).min(9.0);
@@ -126,6 +173,9 @@ impl Stamp {
         font_dict.set(b"Helv", font);
         let mut resources = Dict::new();
         resources.set(b"Font", Object::Dict(font_dict));
+        if !xobjects.0.is_empty() {
+            resources.set(b"XObject", Object::Dict(xobjects));
+        }
         let mut dict = Dict::new();
         dict.set(b"Type", Object::name("XObject"));
         dict.set(b"Subtype", Object::name("Form"));
@@ -139,6 +189,74 @@ impl Stamp {
             data: ops.into_bytes(),
         }))
     }
+}
+
+/// A page's size, for placing a stamp: its `/MediaBox` (inherited from the page tree when the
+/// page has none) and its `/Rotate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageBox {
+    /// The media box's left, bottom, right and top, in points, as the file writes them
+    /// (`612`, `595.28`, `-.5`): parse them with `str::parse::<f64>` (the wasm module leaves
+    /// that to JavaScript, sparing itself Rust's float parser).
+    pub media_box: [String; 4],
+    /// The page's rotation in degrees, clockwise (0, 90, 180, 270).
+    pub rotate: i64,
+}
+
+/// The pages of `pdf`, in order, with their sizes: where a stamp may go. Refuses what
+/// signing refuses (`pdf.malformed`, `pdf.encrypted`, `pdf.limit.*`).
+pub fn page_boxes(pdf: &[u8], limits: Limits) -> Result<Vec<PageBox>> {
+    let doc = Document::open(pdf, limits)?;
+    let mut out = Vec::new();
+    for page in doc.pages()? {
+        let mut media = None;
+        let mut rotate = None;
+        let mut node = Object::Ref(page);
+        // Up the /Parent chain for inherited attributes (section 7.7.3.4), bounded.
+        for _ in 0..=limits.max_depth {
+            let d = doc.dict(&node)?;
+            if media.is_none() {
+                media = d.get(b"MediaBox").map(|m| doc.resolve(m)).transpose()?;
+            }
+            if rotate.is_none() {
+                rotate = d.get(b"Rotate").map(|r| doc.resolve(r)).transpose()?;
+            }
+            match d.get(b"Parent") {
+                Some(parent) if media.is_none() || rotate.is_none() => node = parent.clone(),
+                _ => break,
+            }
+        }
+        let number = |o: &Object| -> Result<String> {
+            match doc.resolve(o)? {
+                Object::Int(i) => Ok(i.to_string()),
+                Object::Real(r) => Ok(r),
+                _ => Err(Error::PdfMalformed(
+                    "a /MediaBox that is not 4 numbers".into(),
+                )),
+            }
+        };
+        let media_box = match media {
+            Some(Object::Array(a)) if a.len() == 4 => [
+                number(&a[0])?,
+                number(&a[1])?,
+                number(&a[2])?,
+                number(&a[3])?,
+            ],
+            // Section 14.11.2 has no default; A4 is what a reader shows for none.
+            None => ["0".into(), "0".into(), "595".into(), "842".into()],
+            Some(_) => {
+                return Err(Error::PdfMalformed(
+                    "a /MediaBox that is not 4 numbers".into(),
+                ));
+            }
+        };
+        let rotate = match rotate {
+            Some(Object::Int(r)) => r.rem_euclid(360),
+            _ => 0,
+        };
+        out.push(PageBox { media_box, rotate });
+    }
+    Ok(out)
 }
 
 /// The standard Helvetica with WinAnsiEncoding.
@@ -204,7 +322,7 @@ mod tests {
             "2026-12-06 10:00",
             Some("https://kunci.example/v"),
         );
-        let Object::Stream(s) = stamp.appearance(Object::Null).unwrap() else {
+        let Object::Stream(s) = stamp.appearance(Object::Null, None).unwrap() else {
             panic!()
         };
         let text = String::from_utf8(s.data).unwrap();
@@ -229,7 +347,7 @@ mod tests {
             ..stamp
         };
         assert_eq!(
-            tiny.appearance(Object::Null).unwrap_err().code(),
+            tiny.appearance(Object::Null, None).unwrap_err().code(),
             "pdf.malformed"
         );
     }

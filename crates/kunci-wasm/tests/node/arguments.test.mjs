@@ -17,7 +17,7 @@ test('the table covers every public call on every surface', () => {
   const main = calls('main');
   for (const c of ['init', 'createWorkerClient', 'KeyPair.generate', 'KeyPair.importEncrypted', 'key.exportEncrypted',
     'key.publicKeyDer', 'createCsr', 'verifyCsr', 'parseCertificate', 'certificateMatchesKey', 'packPkcs12', 'readPkcs12',
-    'passwordStrength', 'warmUpStrength', 'signPdf', 'verifyPdf']) {
+    'passwordStrength', 'warmUpStrength', 'signPdf', 'verifyPdf', 'pdfInfo']) {
     assert.ok(main.has(c), `no main-thread row for ${c}`);
   }
   const tok = calls('token');

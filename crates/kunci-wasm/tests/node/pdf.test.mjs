@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const kunci = await import(new URL('../../pkg/index.js', import.meta.url));
-const { KeyPair, KunciError, signPdf, verifyPdf } = kunci;
+const { KeyPair, KunciError, pdfInfo, signPdf, verifyPdf } = kunci;
 
 const VECTORS = new URL('../../../kunci-core/tests/vectors/pdf/', import.meta.url);
 const vector = (name) => new Uint8Array(readFileSync(new URL(name, VECTORS)));
@@ -254,6 +254,32 @@ test('a visible stamp (text and a QR code) on page 2 of a form keeps every judge
   assert.equal(report.signatures[0].field, 'TandaTangan');
   await rejectsWith(signPdf(vector('plain.pdf'), { key: keys.p256, certificate: cert('p256') }, { stamp: { x: 1, y: 1, width: 5, lines: [] } }),
     'pdf.malformed', /between 20 and 2000/);
+});
+
+test('pdfInfo gives the pages; a stamp with a transparent PNG gets a soft mask and keeps every judge content', async () => {
+  assert.deepEqual(await pdfInfo(vector('form.pdf')), {
+    pages: [{ x: 0, y: 0, width: 595, height: 842, rotate: 0 }, { x: 0, y: 0, width: 595, height: 842, rotate: 0 }],
+  });
+  await rejectsWith(pdfInfo(vector('encrypted.pdf')), 'pdf.encrypted');
+  // A 2 × 1 RGBA PNG (zlib from Node): one opaque blue pixel, one transparent.
+  const { deflateSync } = await import('node:zlib');
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    return Buffer.concat([len, Buffer.from(type, 'latin1'), data, Buffer.alloc(4)]); // CRC unchecked by kunci
+  };
+  const ihdr = Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from([0, 0, 0, 255, 255, 255, 0, 0, 0]))), chunk('IEND', Buffer.alloc(0))]);
+  const { pdf } = await signPdf(vector('plain.pdf'), { key: keys.p256, certificate: cert('p256'), chain: CA }, {
+    stamp: { x: 50, y: 50, lines: ['Ditandatangani oleh', 'Penanda Tangan P-256'], image: new Uint8Array(png) },
+  });
+  const text = new TextDecoder('latin1').decode(pdf);
+  assert.match(text, /\/SMask \d+ 0 R/);
+  assert.match(text, /\/Im1 Do/);
+  await judgedValid(pdf, 1, 'B-B');
+  await rejectsWith(signPdf(vector('plain.pdf'), { key: keys.p256, certificate: cert('p256') }, { stamp: { x: 1, y: 1, lines: [], image: new TextEncoder().encode('GIF89a') } }),
+    'pdf.stamp_image_unsupported');
 });
 
 test('B-LT asks the responder the certificate names when no CRL is given', async () => {

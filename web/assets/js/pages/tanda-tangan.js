@@ -10,7 +10,13 @@
  * way to the public verification page. Progress and errors (stable codes, both languages) go to
  * live regions. The document, the key and its password never leave the page.
  *
- * The core puts an invisible signature field (no visible stamp yet): the page says so.
+ * The stamp: none (an invisible signature, the default), or a visible box of 240 × 72 points
+ * with the holder's name, the signing time, a QR code to the public verification page and an
+ * optional PNG or JPEG image. Once the PDF is chosen, the page asks the package for its pages
+ * (`pdfInfo`) and shows the chosen page as an outline in its proportions, on which the holder
+ * clicks or drags the box, or moves it with the arrow keys, or types X and Y in points. The
+ * outline and the box are placed with CSS custom properties set through the CSSOM (the CSP
+ * forbids style attributes).
  */
 
 import { initLayout } from '../layout.js';
@@ -22,7 +28,7 @@ import { listKeys } from '../keystore.js';
 import { detectToken, tokenKeyOf } from '../tokenpath.js';
 import { missingOf, tokenHelp } from '../tokenhelp.js';
 import {
-  MAX_PDF_TEXT, certificateKeySha256, coded, pemBlocks, readPdf, signWithFileKey, signWithToken, signedName,
+  MAX_PDF_TEXT, certificateKeySha256, coded, pdfPages, pemBlocks, readPdf, signWithFileKey, signWithToken, signedName,
 } from '../pdf.js';
 import '../pdftexts.js';
 
@@ -67,6 +73,29 @@ addStrings({
   'sign.location': ['Lokasi (tidak wajib)', 'Location (optional)'],
   'sign.stamp.none': ['Tanda tangan ini tidak tampil sebagai stempel di halaman dokumen: pembaca PDF menampilkannya di panel tanda tangan, dan halaman Verifikasi Dokumen memeriksanya.',
                       'This signature does not show as a stamp on the document\'s page: PDF readers show it in their signature panel, and the Verifikasi Dokumen page checks it.'],
+  'sign.stamp.h': ['4. Stempel di halaman', '4. Stamp on the page'],
+  'sign.stamp': ['Tampilkan stempel tanda tangan di halaman dokumen?', 'Show a signature stamp on the document\'s page?'],
+  'sign.stamp.no': ['Tanpa stempel', 'No stamp'],
+  'sign.stamp.yes': ['Stempel terlihat', 'A visible stamp'],
+  'sign.stamp.yes.hint': ['Kotak berisi nama Anda, waktu tanda tangan, kode QR ke halaman Verifikasi Dokumen dan, bila dipilih, sebuah gambar.',
+                          'A box with your name, the signing time, a QR code to the Verifikasi Dokumen page and, if you choose one, an image.'],
+  'sign.stamp.needpdf': ['Pilih dokumen PDF dahulu: halaman-halamannya tampil di sini.', 'Choose the PDF document first: its pages show here.'],
+  'sign.stamp.page': ['Halaman', 'Page'],
+  'sign.stamp.page.option': ['Halaman {n} dari {count} ({w} × {h} titik)', 'Page {n} of {count} ({w} × {h} points)'],
+  'sign.stamp.place.hint': ['Klik atau seret kotak stempel pada gambar halaman. Dengan papan ketik: fokus pada kotak, lalu tombol panah (dengan Shift: langkah besar).',
+                            'Click or drag the stamp box on the picture of the page. With the keyboard: focus the box, then the arrow keys (with Shift: big steps).'],
+  'sign.stamp.box': ['Kotak stempel', 'Stamp box'],
+  'sign.stamp.where': ['Stempel di halaman {page}: {x} titik dari kiri, {y} titik dari bawah, {w} × {h} titik.',
+                       'Stamp on page {page}: {x} points from the left, {y} points from the bottom, {w} × {h} points.'],
+  'sign.stamp.x': ['X, titik dari tepi kiri', 'X, points from the left edge'],
+  'sign.stamp.y': ['Y, titik dari tepi bawah', 'Y, points from the bottom edge'],
+  'sign.stamp.image': ['Gambar pada stempel (tidak wajib: PNG atau JPEG, paling besar 1 MiB)', 'Image on the stamp (optional: PNG or JPEG, at most 1 MiB)'],
+  'sign.stamp.image.hint': ['Misalnya logo instansi atau pindaian tanda tangan. Gambar ikut ke dalam dokumen; tidak diunggah ke server.',
+                            'For instance your agency\'s logo or a scan of your signature. The image goes into the document; it is not uploaded to the server.'],
+  'sign.stamp.preview': ['Pratinjau teks stempel', 'Preview of the stamp\'s text'],
+  'sign.stamp.line1': ['Ditandatangani secara elektronik oleh', 'Ditandatangani secara elektronik oleh'],
+  'sign.stamp.line4': ['Periksa keasliannya: pindai kode QR.', 'Periksa keasliannya: pindai kode QR.'],
+  'sign.stamp.when.later': ['(waktu saat menandatangani)', '(the time of signing)'],
   'sign.submit': ['Tanda Tangani', 'Tanda Tangani (sign)'],
   'sign.p.read': ['Membaca dokumen…', 'Reading the document…'],
   'sign.p.unlock': ['Membuka kunci dengan kata sandi…', 'Unlocking the key with the password…'],
@@ -76,6 +105,8 @@ addStrings({
   'sign.p.sign.bb': ['Menandatangani dokumen…', 'Signing the document…'],
   'sign.p.token': ['Menandatangani dengan token USB… periksa nama dokumen dan masukkan PIN di jendela ekstensi kunci.', 'Signing with the USB token… check the document\'s name and enter the PIN in the kunci extension\'s window.'],
   'sign.need.pdf': ['Pilih dokumen PDF yang akan ditandatangani.', 'Choose the PDF document to sign.'],
+  'sign.need.pages': ['Halaman dokumen ini belum terbaca, jadi stempel belum dapat ditempatkan. Pilih dokumennya lagi, atau pilih "Tanpa stempel".',
+                      'This document\'s pages are not read yet, so the stamp cannot be placed. Choose the document again, or choose "No stamp".'],
   'sign.need.cert': ['Pilih sertifikat.', 'Choose a certificate.'],
   'sign.need.key': ['Kunci sertifikat ini tidak tersimpan di peramban ini: pilih berkas cadangan kuncinya.', 'This certificate\'s key is not kept in this browser: choose its key backup file.'],
   'sign.need.password': ['Masukkan kata sandi kunci.', 'Enter the key password.'],
@@ -99,11 +130,31 @@ const help = tokenHelp($('token-help'));
 /** Per certificate id: `{keySha, fileKey, tokenKey}` (what this browser holds for it). */
 const held = new Map();
 
+/** The stamp's size in points (kunci-core's default). */
+const STAMP_W = 240;
+const STAMP_H = 72;
+/** Arrow-key steps in points. */
+const STEP = 5;
+const BIG_STEP = 50;
+/** The image limit kunci-core keeps (`pdf.stamp_image_too_large`). */
+const MAX_IMAGE_BYTES = 1024 * 1024;
+
+/** `pages`: from `pdfInfo`; `page` 1-based; `x`, `y` the box's bottom-left corner in PDF points. */
+const stamp = { pages: [], page: 1, x: 0, y: 0, image: null, file: null };
+
 renderDocHint();
 $('pdf-file').addEventListener('change', renderDocHint);
 for (const radio of [$('where-browser'), $('where-token')]) radio.addEventListener('change', renderKeyPart);
-$('cert-select').addEventListener('change', () => { preselectWhere(); renderKeyPart(); renderCertHint(); });
+$('cert-select').addEventListener('change', () => { preselectWhere(); renderKeyPart(); renderCertHint(); renderStampLines(); });
 $('sign-form').addEventListener('submit', onSubmit);
+$('pdf-file').addEventListener('change', loadPages);
+for (const radio of [$('stamp-none'), $('stamp-visible')]) radio.addEventListener('change', renderStamp);
+$('stamp-page').addEventListener('change', () => { stamp.page = Number($('stamp-page').value); placeDefault(); renderStamp(); });
+$('stamp-x').addEventListener('change', () => moveTo(Number($('stamp-x').value) + pageBox().x, stamp.y));
+$('stamp-y').addEventListener('change', () => moveTo(stamp.x, Number($('stamp-y').value) + pageBox().y));
+$('stamp-box').addEventListener('keydown', onStampKey);
+$('stamp-sheet').addEventListener('pointerdown', onSheetPointer);
+$('stamp-image').addEventListener('change', loadStampImage);
 
 await initLayout({ active: 'sign' });
 
@@ -131,6 +182,7 @@ await Promise.all(certs.map(async (c) => {
 }));
 fillCerts();
 renderKeyPart();
+renderStamp();
 kunci().catch(() => {}); // start the worker while the holder chooses
 extension = await detectToken();
 if (!extension.present) help.show(missingOf({ code: 'extension.absent' }));
@@ -139,10 +191,187 @@ renderKeyPart();
 $('sign').disabled = certs.length === 0;
 onLangChange(() => {
   renderDocHint();
+  fillPages();
+  renderStamp();
   fillCerts();
   renderKeyPart();
   renderResult();
 });
+
+// ---- the stamp ---------------------------------------------------------------------------
+
+function stampWanted() {
+  return $('stamp-visible').checked;
+}
+
+function pageBox() {
+  return stamp.pages[stamp.page - 1] || { x: 0, y: 0, width: 595, height: 842, rotate: 0 };
+}
+
+/** The box's size on this page: the default, shrunk to a page smaller than it. */
+function boxSize() {
+  const p = pageBox();
+  return { w: Math.min(STAMP_W, Math.floor(p.width)), h: Math.min(STAMP_H, Math.floor(p.height)) };
+}
+
+async function loadPages() {
+  stamp.pages = [];
+  const file = $('pdf-file').files[0];
+  if (file) {
+    try {
+      stamp.pages = (await pdfPages(await readPdf(file))).pages;
+    } catch (e) {
+      showError('sign-error', e);
+    }
+  }
+  stamp.page = Math.min(stamp.page, Math.max(stamp.pages.length, 1));
+  fillPages();
+  placeDefault();
+  renderStamp();
+}
+
+function fillPages() {
+  const select = $('stamp-page');
+  const count = stamp.pages.length;
+  select.replaceChildren(...stamp.pages.map((p, i) => h('option', { value: String(i + 1) },
+    t('sign.stamp.page.option', { n: i + 1, count, w: Math.round(p.width), h: Math.round(p.height) }))));
+  if (count) select.value = String(stamp.page);
+}
+
+/** The bottom right corner, a little in from the edges. */
+function placeDefault() {
+  const p = pageBox();
+  const { w } = boxSize();
+  moveTo(p.x + p.width - w - 36, p.y + 36, false);
+}
+
+/** Moves the box's bottom-left corner to (`x`, `y`) points, kept on the page. */
+function moveTo(x, y, render = true) {
+  const p = pageBox();
+  const { w, h: bh } = boxSize();
+  const clamp = (v, lo, hi) => Math.min(Math.max(Number.isFinite(v) ? Math.round(v) : lo, lo), Math.max(lo, hi));
+  stamp.x = clamp(x, Math.ceil(p.x), Math.floor(p.x + p.width - w));
+  stamp.y = clamp(y, Math.ceil(p.y), Math.floor(p.y + p.height - bh));
+  if (render) renderStamp();
+}
+
+function renderStamp() {
+  const wanted = stampWanted();
+  $('stamp-part').hidden = !wanted;
+  const known = stamp.pages.length > 0;
+  $('stamp-need-pdf').hidden = known;
+  $('stamp-place').hidden = !known;
+  renderStampLines();
+  if (!wanted || !known) return;
+  const p = pageBox();
+  const { w, h: bh } = boxSize();
+  const sheet = $('stamp-sheet');
+  sheet.style.setProperty('--aspect', String(p.width / p.height));
+  const box = $('stamp-box');
+  box.style.setProperty('--left', String((stamp.x - p.x) / p.width));
+  box.style.setProperty('--bottom', String((stamp.y - p.y) / p.height));
+  box.style.setProperty('--bw', String(w / p.width));
+  box.style.setProperty('--bh', String(bh / p.height));
+  const where = { page: stamp.page, x: stamp.x - Math.round(p.x), y: stamp.y - Math.round(p.y), w, h: bh };
+  box.setAttribute('aria-label', t('sign.stamp.box'));
+  $('stamp-where').textContent = t('sign.stamp.where', where);
+  $('stamp-x').value = String(where.x);
+  $('stamp-y').value = String(where.y);
+  $('stamp-x').max = String(Math.floor(p.width - w));
+  $('stamp-y').max = String(Math.floor(p.height - bh));
+}
+
+function onStampKey(event) {
+  const step = event.shiftKey ? BIG_STEP : STEP;
+  const move = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[event.key];
+  if (!move) return;
+  event.preventDefault();
+  moveTo(stamp.x + move[0], stamp.y + move[1]);
+}
+
+/** A click or a drag on the outline: the box's centre follows the pointer. */
+function onSheetPointer(event) {
+  if (event.button !== 0) return;
+  event.preventDefault();
+  const sheet = $('stamp-sheet');
+  $('stamp-box').focus();
+  const follow = (e) => {
+    const r = sheet.getBoundingClientRect();
+    const p = pageBox();
+    const { w, h: bh } = boxSize();
+    const fx = (e.clientX - r.left) / r.width;
+    const fy = (r.bottom - e.clientY) / r.height;
+    moveTo(p.x + fx * p.width - w / 2, p.y + fy * p.height - bh / 2);
+  };
+  follow(event);
+  sheet.setPointerCapture(event.pointerId);
+  const stop = () => {
+    sheet.removeEventListener('pointermove', follow);
+    sheet.removeEventListener('pointerup', stop);
+    sheet.removeEventListener('pointercancel', stop);
+  };
+  sheet.addEventListener('pointermove', follow);
+  sheet.addEventListener('pointerup', stop);
+  sheet.addEventListener('pointercancel', stop);
+}
+
+async function loadStampImage() {
+  showError('sign-error', null);
+  const file = $('stamp-image').files[0];
+  const preview = $('stamp-img-preview');
+  stamp.image = null;
+  preview.hidden = true;
+  preview.removeAttribute('src');
+  if (!file) return;
+  if (file.size > MAX_IMAGE_BYTES) {
+    showError('sign-error', coded('pdf.stamp_image_too_large'));
+    return;
+  }
+  stamp.image = new Uint8Array(await file.arrayBuffer());
+  // A data: URL (the CSP's img-src allows data:, not blob:).
+  const reader = new FileReader();
+  reader.addEventListener('load', () => {
+    preview.src = String(reader.result);
+    preview.hidden = false;
+  });
+  reader.readAsDataURL(file);
+}
+
+/** The holder's name for the stamp: the certificate subject's CN, else the whole subject. */
+function signerName(cert) {
+  const subject = String(cert?.subject || '');
+  const cn = /(?:^|[,/]\s*)CN=([^,/]+)/.exec(subject);
+  return (cn ? cn[1] : subject).trim();
+}
+
+/** `2026-12-06 10:00 UTC`. */
+function utcText(ms) {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The stamp's lines (kunci draws them in Helvetica: Latin-1 only). */
+function stampLines(cert, when) {
+  return [t('sign.stamp.line1'), signerName(cert), when === null ? t('sign.stamp.when.later') : utcText(when), t('sign.stamp.line4')];
+}
+
+function renderStampLines() {
+  $('stamp-lines').replaceChildren(...stampLines(selected(), null).map((l) => h('li', {}, l)));
+}
+
+/** `signPdf`'s `page` and `stamp` options for a signing at `when` (ms), or null for none. */
+function stampOptions(cert, when) {
+  if (!stampWanted() || !stamp.pages.length) return null;
+  const { w, h: bh } = boxSize();
+  const options = {
+    x: stamp.x, y: stamp.y, width: w, height: bh,
+    lines: stampLines(cert, when),
+    qrUrl: new URL('/verifikasi.html', window.location.origin).href,
+  };
+  if (stamp.image) options.image = stamp.image;
+  return { page: stamp.page, stamp: options };
+}
+
+// ---- the rest ------------------------------------------------------------------------------
 
 function selected() {
   return certs.find((c) => String(c.id) === $('cert-select').value) || null;
@@ -231,6 +460,11 @@ async function onSubmit(event) {
     $('cert-select').focus();
     return;
   }
+  if (stampWanted() && !stamp.pages.length) {
+    showError('sign-error', t('sign.need.pages'));
+    $('pdf-file').focus();
+    return;
+  }
   const mine = held.get(cert.id) || {};
   const onToken = $('where-token').checked;
   const keyFile = $('key-file').files[0];
@@ -260,7 +494,10 @@ async function onSubmit(event) {
     const profile = profileChosen();
     progress('sign.p.fetch');
     const certPem = cert.pem || (await get(`/api/certificates/${cert.id}/pem`, { text: true }));
+    const when = Date.now();
     const params = {
+      signingTime: when,
+      ...stampOptions(cert, when),
       certificate: certPem,
       chain: await chainOf({ ...cert, pem: certPem }),
       profile,
