@@ -436,10 +436,9 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
   writeFileSync(tokenEnv.SOFTHSM2_CONF, `directories.tokendir = ${join(work.dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   runOk('softhsm2-util', ['--init-token', '--free', '--label', 'kunci-sign', '--pin', TOKEN_PIN, '--so-pin', '55501234'], { env: { ...process.env, ...tokenEnv } });
   const hostConfig = join(work.dir, 'host.json');
-  // The extension's own origin too: its options page lists the tokens under it.
-  writeFileSync(hostConfig, JSON.stringify({
-    allowed_origins: [server.url, `chrome-extension://${extensionId(manifest.key)}`], module: SOFTHSM_MODULE,
-  }));
+  // Only the page's origin: the options page lists the tokens under the extension's own
+  // origin, which the helper answers for `list_tokens` because that extension started it.
+  writeFileSync(hostConfig, JSON.stringify({ allowed_origins: [server.url], module: SOFTHSM_MODULE }));
   // Chromium starts the helper with its own environment: how the helper finds its config and
   // SoftHSM its token folder.
   const env = { ...tokenEnv, KUNCI_HOST_CONFIG: hostConfig };
