@@ -32,6 +32,8 @@ const VERSION = api.runtime.getManifest().version;
 const PIN_TIMEOUT_MS = 5 * 60_000;
 const PLAIN_TIMEOUT_MS = 30_000;
 const HELLO_TIMEOUT_MS = 10_000;
+/** The oldest kunci-host this extension works with; an older one is `host.too_old`. */
+const MIN_HOST_VERSION = '0.1.0';
 const WINDOW = { width: 460, height: 620 };
 /** Errors after which the holder may simply try again in the same window. */
 const RETRYABLE = new Set(['pin.incorrect', 'pin.required', 'token.absent', 'token.removed']);
@@ -377,6 +379,47 @@ async function windowMessage(message) {
   }
 }
 
+// ---- the options page: the helper's state ---------------------------------------------------
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (sender.id !== api.runtime.id || !String(sender.url).startsWith(api.runtime.getURL('src/options.html'))) return false;
+  if (message?.type !== 'options.status') return false;
+  helperStatus().then(sendResponse, (e) => sendResponse({ ok: false, error: toWire(e) }));
+  return true;
+});
+
+/**
+ * What the options page shows: this extension's version, the helper's (from `hello`), its
+ * `doctor` checks and the tokens it sees, asked under the extension's own origin, and the
+ * allowed portals (whose /unduh/ offers the installer). Each part
+ * that fails carries its error instead; a helper that cannot be reached is `error` alone.
+ */
+async function helperStatus() {
+  const origin = api.runtime.getURL('').replace(/\/$/, '');
+  const deadline = Date.now() + PLAIN_TIMEOUT_MS;
+  const origins = await storedOrigins();
+  // The portals the holder allowed serve the installers (/unduh/): where the page links to.
+  const portals = Object.keys(origins).filter((o) => origins[o] === 'allow');
+  const out = { ok: true, extension: VERSION, protocol: PROTOCOL, minHost: MIN_HOST_VERSION, origin, portals };
+  try {
+    const hello = await host.connect(origin);
+    out.host = { version: hello.host ?? null, protocol: hello.protocol, module: hello.module ?? null };
+  } catch (e) {
+    out.error = toWire(e);
+    return out;
+  }
+  const part = (promise, ok) => promise.then(ok, (e) => ({ error: toWire(e) }));
+  // The manifests must allow this very extension (an unpacked one keeps the store's id).
+  const me = origin.startsWith('moz-extension:') ? { firefox_id: api.runtime.id } : { extension_id: api.runtime.id };
+  out.doctor = await part(host.request('doctor', me, origin, deadline), (r) => ({
+    checks: (Array.isArray(r?.checks) ? r.checks : []).map((c) => ({
+      id: String(c?.id ?? ''), ok: c?.ok === true, code: c?.code ?? null, detail: String(c?.detail ?? ''), fix: c?.fix ?? null,
+    })),
+  }));
+  out.tokens = await part(host.request('list_tokens', {}, origin, deadline), (r) => ({ tokens: camel(r?.tokens ?? []) }));
+  return out;
+}
+
 // ---- kunci-host ----------------------------------------------------------------------------
 
 /** The one native port, opened on first use with a `hello` handshake; reopened after a loss. */
@@ -415,9 +458,7 @@ const host = {
     });
     this.ready = this.send('hello', { protocol: PROTOCOL, extension: VERSION }, origin, HELLO_TIMEOUT_MS).then(
       (result) => {
-        if (result?.protocol !== PROTOCOL) {
-          throw new OpError('host.version', `kunci-host speaks protocol ${result?.protocol}, this extension ${PROTOCOL}: update both`);
-        }
+        versionCheck(result);
         return result;
       },
       (e) => {
@@ -470,6 +511,35 @@ const host = {
   },
 };
 
+/**
+ * hello's answer against this extension (docs/PROTOCOL.md "Versions"; a helper from before its
+ * own check answers ok whatever it is sent): a protocol range `min_protocol`..`protocol` that
+ * does not hold PROTOCOL is `host.too_old` below it and `extension.too_old` above it, a protocol
+ * that is not a number `host.version`; then a `host` release older than MIN_HOST_VERSION is
+ * `host.too_old` too. Both carry the helper's `host` version (the options page shows it).
+ */
+function versionCheck(hello) {
+  const top = hello?.protocol;
+  const bottom = Number.isInteger(hello?.min_protocol) ? hello.min_protocol : top;
+  const host = String(hello?.host ?? '').slice(0, 32);
+  if (!Number.isInteger(top)) {
+    throw new OpError('host.version', `kunci-host speaks protocol ${String(top).slice(0, 16)}, this extension ${PROTOCOL}: update both`);
+  }
+  if (top < PROTOCOL) {
+    throw new OpError('host.too_old', `kunci-host ${host} speaks protocol ${top}, this extension ${PROTOCOL}: install the new kunci-host`, { host });
+  }
+  if (bottom > PROTOCOL) {
+    throw new OpError('extension.too_old', `kunci-host ${host} speaks protocol ${bottom} or newer, this extension ${PROTOCOL}: update the kunci extension`, { host });
+  }
+  const have = String(hello?.host ?? '').split(/[.+-]/).slice(0, 3).map(Number);
+  const need = MIN_HOST_VERSION.split('.').map(Number);
+  const cmp = have.length === 3 && have.every(Number.isSafeInteger)
+    ? have.map((v, i) => v - need[i]).find((d) => d !== 0) ?? 0 : -1;
+  if (cmp < 0) {
+    throw new OpError('host.too_old', `kunci-host ${host || '?'} is older than this extension needs (${MIN_HOST_VERSION} or newer): install the new kunci-host`, { host });
+  }
+}
+
 function absent(why) {
   return new OpError(
     'host.absent',
@@ -482,6 +552,8 @@ function fromHost(error) {
   const extra = {};
   if (Number.isInteger(error?.tries_left)) extra.tries_left = error.tries_left;
   if (typeof error?.function === 'string') extra.function = error.function;
+  // host.too_old / extension.too_old from hello: the helper's release, for the options page.
+  if (typeof error?.host === 'string') extra.host = error.host.slice(0, 32);
   return new OpError(
     typeof error?.code === 'string' ? error.code : 'host.failed',
     typeof error?.message === 'string' ? error.message : 'kunci-host failed',

@@ -307,14 +307,14 @@ describe('kunci-host', () => {
     assert.deepEqual(env.native.ops(), ['hello', 'list_tokens', 'hello', 'list_tokens']);
   });
 
-  test('a helper that speaks another protocol: host.version', async () => {
+  test('a helper that speaks only a newer protocol: extension.too_old', async () => {
     const env = loadBackground({
       origins: allowed,
-      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 2 } } : defaultAnswer(r)),
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 2, host: '0.3.0' } } : defaultAnswer(r)),
     });
     const reply = await replyOf(env.request('token.list'));
-    assert.equal(reply.error.code, 'host.version');
-    assert.match(reply.error.message, /protocol 2/);
+    assert.equal(reply.error.code, 'extension.too_old');
+    assert.match(reply.error.message, /protocol 2 or newer, this extension 1: update the kunci extension/);
     assert.deepEqual(env.native.ops(), ['hello']);
     assert.equal(env.native.ports[0].disconnected, true, 'the port is dropped');
   });
@@ -696,5 +696,127 @@ describe('the PIN window', () => {
     const { session } = await openPinWindow(env);
     assert.equal((await env.window({ type: 'window.explode', session: session.id })).answer.error.code, 'request.bad');
     assert.deepEqual((await env.window({ type: 'keepalive' })).answer, { ok: true });
+  });
+});
+
+describe('the helper is too old (host.too_old)', () => {
+  test('a helper of an older protocol (an old one answers ok whatever it is sent): host.too_old', async () => {
+    const env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 0, host: '0.0.3' } } : defaultAnswer(r)),
+    });
+    const reply = await replyOf(env.request('token.list'));
+    assert.equal(reply.error.code, 'host.too_old');
+    assert.equal(reply.error.host, '0.0.3');
+    assert.deepEqual(env.native.ops(), ['hello']);
+  });
+
+  test("a helper range that holds this protocol is fine; the helper's own host.too_old passes with its version", async () => {
+    let env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 2, min_protocol: 1, host: '0.2.0' } } : defaultAnswer(r)),
+    });
+    assert.equal((await replyOf(env.request('token.list'))).ok, true);
+    env = loadBackground({
+      origins: allowed,
+      answer: (r) => (r.op === 'hello'
+        ? { ok: false, error: { code: 'host.too_old', message: 'update kunci-host', protocol: 1, min_protocol: 1, host: '0.1.0' } }
+        : defaultAnswer(r)),
+    });
+    const reply = await replyOf(env.request('token.list'));
+    assert.deepEqual(reply.error, { code: 'host.too_old', message: 'update kunci-host', host: '0.1.0' });
+  });
+
+  for (const version of ['0.0.9', '0.0.1-rc1', 'banana', undefined]) {
+    test(`a helper that says it is ${version ?? '(no version)'}: the page gets host.too_old, no further op`, async () => {
+      const env = loadBackground({
+        origins: allowed,
+        answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 1, host: version, module: null } } : defaultAnswer(r)),
+      });
+      const reply = await replyOf(env.request('token.list'));
+      assert.equal(reply.ok, false);
+      assert.equal(reply.error.code, 'host.too_old');
+      assert.match(reply.error.message, /older than this extension needs \(0\.1\.0 or newer\): install the new kunci-host/);
+      assert.deepEqual(env.native.ops(), ['hello']);
+      assert.equal(env.native.ports[0].disconnected, true, 'the port is dropped');
+    });
+  }
+
+  for (const version of ['0.1.0', '0.1.1', '0.2.0-beta', '1.0.0', '0.10.0']) {
+    test(`a helper at ${version} is new enough`, async () => {
+      const env = loadBackground({
+        origins: allowed,
+        answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 1, host: version, module: null } } : defaultAnswer(r)),
+      });
+      assert.equal((await replyOf(env.request('token.list'))).ok, true);
+    });
+  }
+});
+
+describe("the options page's status", () => {
+  const CHECKS = [
+    { id: 'config', ok: true, code: null, detail: 'config file present', fix: null },
+    { id: 'module', ok: false, code: 'module.not_found', detail: 'no PKCS#11 module', fix: 'install OpenSC' },
+  ];
+  const answer = (r) => (r.op === 'doctor' ? { ok: true, result: { checks: CHECKS } } : defaultAnswer(r));
+
+  test("hello, doctor and the tokens, asked under the extension's own origin", async () => {
+    const env = loadBackground({ answer });
+    const { kept, answer: status } = await env.options({ type: 'options.status' });
+    assert.equal(kept, true);
+    assert.equal(status.ok, true);
+    assert.equal(status.extension, '0.1.0');
+    assert.equal(status.minHost, '0.1.0');
+    assert.deepEqual(status.host, { version: '0.1.0', protocol: 1, module: null });
+    assert.deepEqual(status.doctor.checks, CHECKS);
+    assert.equal(status.tokens.tokens[0].serial, 'SER1');
+    assert.equal(status.tokens.tokens[0].pinPad, false, 'camelCase, as pages get them');
+    assert.deepEqual(env.native.ops(), ['hello', 'doctor', 'list_tokens']);
+    assert.deepEqual(env.native.requests[1].params, { extension_id: EXTENSION_ID }, 'doctor checks the manifests allow this extension');
+    const own = `chrome-extension://${EXTENSION_ID}`;
+    assert.ok(env.native.requests.every((r) => r.origin === own), JSON.stringify(env.native.requests));
+    assert.equal(env.windows.created.length, 0, 'no window, no origin question');
+  });
+
+  test('a helper without doctor, or that refuses the tokens: each part carries its error', async () => {
+    const env = loadBackground({
+      answer: (r) => (r.op === 'doctor' ? { ok: false, error: { code: 'op.unknown', message: 'unknown op doctor' } }
+        : r.op === 'list_tokens' ? { ok: false, error: { code: 'origin.not_allowed', message: 'not allowed' } } : defaultAnswer(r)),
+    });
+    const { answer: status } = await env.options({ type: 'options.status' });
+    assert.equal(status.doctor.error.code, 'op.unknown');
+    assert.equal(status.tokens.error.code, 'origin.not_allowed');
+    assert.equal(status.host.version, '0.1.0');
+  });
+
+  test('no helper: host.absent and nothing else', async () => {
+    const env = loadBackground({ answer });
+    env.native.missing = true;
+    const { answer: status } = await env.options({ type: 'options.status' });
+    assert.equal(status.error.code, 'host.absent');
+    assert.equal(status.host, undefined);
+    assert.equal(status.doctor, undefined);
+  });
+
+  test('an old helper: host.too_old with its version', async () => {
+    const env = loadBackground({
+      answer: (r) => (r.op === 'hello' ? { ok: true, result: { protocol: 1, host: '0.0.5', module: null } } : answer(r)),
+    });
+    const { answer: status } = await env.options({ type: 'options.status' });
+    assert.equal(status.error.code, 'host.too_old');
+    assert.equal(status.error.host, '0.0.5');
+  });
+
+  test('status is answered to the options page only', async () => {
+    const env = loadBackground({ answer });
+    for (const sender of [
+      { id: EXTENSION_ID, url: 'https://portal.example/src/options.html', tab: { id: 3 } },
+      { id: 'another', url: `chrome-extension://another/src/options.html` },
+    ]) {
+      assert.equal((await env.window({ type: 'options.status' }, sender)).kept, false);
+    }
+    // The PIN window's messages are not the options page's.
+    assert.equal((await env.options({ type: 'settings.list' })).kept, false);
+    assert.deepEqual(env.native.ops(), []);
   });
 });

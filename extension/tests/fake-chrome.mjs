@@ -263,6 +263,11 @@ export function loadBackground({ answer = defaultAnswer, origins, createWindow }
       return { id: url.searchParams.get('session'), mode: url.searchParams.get('mode'), windowId: win.id, url };
     },
 
+    /** A message from the extension's options page (options.html); see `window`. */
+    options(message) {
+      return env.window(message, { id: EXTENSION_ID, url: chrome.runtime.getURL('src/options.html') });
+    },
+
     /**
      * A message from the extension's own window (pin.html), as the window sends it. Resolves
      * with the answer, or with `undefined` when the worker did not take the message.
@@ -271,8 +276,9 @@ export function loadBackground({ answer = defaultAnswer, origins, createWindow }
       let answer;
       // The browser serialises the answer (which also gives it this realm's prototypes).
       const answered = new Promise((r) => (answer = (value) => r(structuredClone(value))));
-      const [kept] = chrome.runtime.onMessage.fire(structuredClone(message), sender, answer);
-      if (kept !== true) return { kept };
+      // Several listeners may be registered: the message is taken when one of them keeps it.
+      const kept = chrome.runtime.onMessage.fire(structuredClone(message), sender, answer).includes(true);
+      if (!kept) return { kept };
       return { kept, answer: await answered };
     },
   };

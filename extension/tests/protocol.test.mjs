@@ -77,7 +77,12 @@ test('the service worker uses the version, host name, ops and timeouts of protoc
   const sent = new Set(Object.values(jobs).map((j) => j.hostOp).filter(Boolean));
   for (const [, op] of source.matchAll(/(?:host\.request|this\.send)\('([a-z_]+)'/g)) sent.add(op);
   assert.ok(sent.has('hello') && sent.has('list_tokens'), `read the sent ops: ${[...sent]}`);
-  for (const op of sent) assert.ok(P.host_ops.includes(op), `${op} is not a host op of protocol.json`);
+  for (const op of sent) {
+    assert.ok(P.host_ops.includes(op), `${op} is not a host op of protocol.json`);
+  }
+  assert.ok(sent.has('doctor'), 'the options page asks the helper for doctor');
+  assert.equal(env.get('MIN_HOST_VERSION'), P.min_host_version);
+  assert.match(P.min_host_version, /^\d+\.\d+\.\d+$/);
 });
 
 test("the npm package's token API uses the version, ops and timeouts of protocol.json", () => {

@@ -34,7 +34,7 @@ window.keystore = keystore;
 window.events = [];
 window.violations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
-for (const type of ['kunci-progress', 'kunci-error', 'kunci-done', 'kunci-submit']) {
+for (const type of ['kunci-progress', 'kunci-error', 'kunci-done', 'kunci-submit', 'kunci-missing']) {
   document.addEventListener(type, (e) => window.events.push({ type, detail: { ...e.detail, respondWith: undefined } }));
 }
 /** What a test asks the page's submit hook to do: null (nothing), 'ok', 'reject'. */
@@ -292,6 +292,11 @@ describe('<kunci-client-kit> in headless Chromium under a strict CSP', { skip, t
       window.el.check = async (token) => ({ subject: 'CN=Siti Aminah,C=ID', email: 'siti@example.id', checked: token });
     });
     const gen = await toReady('any-token-123');
+    // No extension here: the element says which piece of the token path is missing (no error).
+    await page.waitForFunction(() => window.events.some((e) => e.type === 'kunci-missing'));
+    assert.deepEqual((await events()).filter((e) => e.type === 'kunci-missing').map(({ detail: { missing, code } }) => ({ missing, code })),
+      [{ missing: 'extension', code: 'extension.absent' }]);
+    assert.deepEqual(await codes(), []);
     // No allowed_keys in the answer: the `algorithms` attribute is the list.
     assert.deepEqual(await el.locator('select option').allInnerTexts(), ['ECDSA P-256', 'RSA 4096']);
     assert.doesNotMatch(await el.locator('dl').innerText(), /Permohonan/, 'no request id: no row for it');

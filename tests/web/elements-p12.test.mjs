@@ -36,7 +36,7 @@ const b64 = (u8) => { let s = ''; for (const x of u8) s += String.fromCharCode(x
 window.events = [];
 window.violations = [];
 document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
-for (const type of ['kunci-progress', 'kunci-error', 'kunci-done']) {
+for (const type of ['kunci-progress', 'kunci-error', 'kunci-done', 'kunci-missing']) {
   document.addEventListener(type, (e) => events.push({ type, detail: type === 'kunci-done' ? { ...e.detail, p12: e.detail.p12 && b64(e.detail.p12) } : e.detail }));
 }
 window.pageReady = true;
@@ -196,6 +196,8 @@ describe('<kunci-p12-maker> in Chromium under a strict CSP', { skip, timeout: 60
     assert.equal(await page.getByLabel(/^macOS \/ aplikasi lama/).isChecked(), false);
     assert.equal(await page.getByLabel('Token USB').isDisabled(), true, 'no extension: the token choice is off');
     await page.locator('kunci-p12-maker').getByText(/belum terpasang/).waitFor();
+    assert.deepEqual((await page.evaluate(() => window.events)).filter((e) => e.type === 'kunci-missing').map((e) => e.detail),
+      [{ missing: 'extension', code: 'extension.absent' }], 'the piece of the token path that is missing');
     await page.locator('kunci-p12-maker').getByText(/Tidak ada kunci tersimpan/).waitFor();
     assert.equal(await page.evaluate(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm'))), false,
       'no WebAssembly before the holder uses the element');

@@ -176,6 +176,23 @@ test('the kunci extension relays the page protocol in Chromium', { skip: skipRea
     assert.equal(listed.error.name, 'KunciError');
   });
 
+  await t.test('options_page_without_the_helper_says_how_to_install_it_for_this_os', { skip: SYSTEM_HOST ? 'a system-wide helper is installed' : false }, async () => {
+    const options = await context.newPage();
+    forwardPageErrors(options, 'options page');
+    await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=en&os=linux`);
+    await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    const row = options.locator('li[data-code="host.absent"]');
+    assert.match(await row.innerText(), /kunci-host is not installed/);
+    assert.match(await row.innerText(), /sudo apt install \.\/kunci-host_amd64\.deb/);
+    // The allowed portal (this page's origin) offers the installer at /unduh/.
+    assert.equal(await row.getByRole('link').getAttribute('href'), `${first.url}/unduh/kunci-host_amd64.deb`);
+    await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=id&os=windows`);
+    await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    assert.match(await options.locator('li[data-code="host.absent"]').innerText(), /kunci-host-x64\.msi, jalankan/);
+    assert.equal(await options.getAttribute('html', 'lang'), 'id');
+    await options.close();
+  });
+
   await t.test('bad_parameters_are_refused_before_any_window', async () => {
     const r = await callToken(page, 'generateCsr', { algorithm: 'rsa4096', subject: 'CN=x' });
     assert.equal(r.ok, false);
@@ -224,7 +241,30 @@ test('the kunci extension relays the page protocol in Chromium', { skip: skipRea
   });
 });
 
-test('the PIN window retries a wrong PIN and hands only the result to the page', { skip: skipReason(), timeout: 180_000 }, async (t) => {
+/**
+ * Registers the stand-in helper (fixtures/fake-host.mjs) in the browser's profile, where
+ * Chromium looks for `<profile>/NativeMessagingHosts/<name>.json` when the extension connects;
+ * `version` is what its hello reports. Answers the path of its request log.
+ */
+function registerFakeHost(browser, manifest, version = '0.1.0') {
+  const hosts = join(browser.profile, 'NativeMessagingHosts');
+  mkdirSync(hosts, { recursive: true });
+  const log = join(browser.profile, 'fake-host.log');
+  const wrapper = join(browser.profile, 'fake-host.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nKUNCI_FAKE_HOST_LOG='${log}' KUNCI_FAKE_HOST_VERSION='${version}' exec '${process.execPath}' '${join(WEB_DIR, 'fixtures/fake-host.mjs')}'\n`);
+  chmodSync(wrapper, 0o755);
+  writeFileSync(join(hosts, 'id.kunci.host.json'), JSON.stringify({
+    name: 'id.kunci.host', description: 'kunci test stand-in', path: wrapper, type: 'stdio',
+    allowed_origins: [`chrome-extension://${extensionId(manifest.key)}/`],
+  }));
+  return log;
+}
+
+/**
+ * Chromium with the extension and the stand-in helper reporting `version`, closed after test
+ * `t`, and a page of the package server open: `{manifest, server, context, page, log}`.
+ */
+async function withFakeHost(t, version) {
   const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
   const server = await servePackage();
   const browser = await launch({ extensionDir: EXTENSION_DIR });
@@ -233,21 +273,38 @@ test('the PIN window retries a wrong PIN and hands only the result to the page',
     await browser.close();
     await server.close();
   });
-  // Chromium looks for `<profile>/NativeMessagingHosts/<name>.json` when the extension connects.
-  const hosts = join(browser.profile, 'NativeMessagingHosts');
-  mkdirSync(hosts, { recursive: true });
-  const log = join(browser.profile, 'fake-host.log');
-  const wrapper = join(browser.profile, 'fake-host.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nKUNCI_FAKE_HOST_LOG='${log}' exec '${process.execPath}' '${join(WEB_DIR, 'fixtures/fake-host.mjs')}'\n`);
-  chmodSync(wrapper, 0o755);
-  writeFileSync(join(hosts, 'id.kunci.host.json'), JSON.stringify({
-    name: 'id.kunci.host', description: 'kunci test stand-in', path: wrapper, type: 'stdio',
-    allowed_origins: [`chrome-extension://${extensionId(manifest.key)}/`],
-  }));
+  const log = registerFakeHost(browser, manifest, version);
   await context.addInitScript(PAGE_HELPERS);
   const page = await browser.newPage();
   forwardPageErrors(page);
   await page.goto(`${server.url}/`);
+  return { manifest, server, context, page, log };
+}
+
+test('an old helper: host.too_old for the page and on the options page, before any other op', { skip: skipReason(), timeout: 120_000 }, async (t) => {
+  const { manifest, server, context, page, log } = await withFakeHost(t, '0.0.9');
+  const shown = extensionWindow(context, 'origin-view');
+  const pending = callToken(page, 'list');
+  await (await shown).getByRole('button', { name: /Izinkan/ }).click();
+  const r = await pending;
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'host.too_old');
+  assert.match(r.error.message, /kunci-host 0\.0\.9 is older than this extension needs \(0\.1\.0 or newer\)/);
+  const ops = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).op);
+  assert.deepEqual([...new Set(ops)], ['hello'], 'nothing but hello reaches an old helper');
+
+  const options = await context.newPage();
+  forwardPageErrors(options, 'options page');
+  await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=en&os=windows`);
+  await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+  const row = await options.locator('li[data-code="host.too_old"]').innerText();
+  assert.match(row, /kunci-host 0\.0\.9 is too old: this extension needs version 0\.1\.0 or newer/);
+  assert.match(row, /Install the newest kunci-host.*kunci-host-x64\.msi/s);
+  assert.equal(await options.locator('li[data-code="host.too_old"] a').getAttribute('href'), `${server.url}/unduh/kunci-host-x64.msi`);
+});
+
+test('the PIN window retries a wrong PIN and hands only the result to the page', { skip: skipReason(), timeout: 180_000 }, async (t) => {
+  const { manifest, server, context, page, log } = await withFakeHost(t);
   const request = { algorithm: 'p256', subject: 'CN=Budi Santoso,C=ID', challengePassword: 'tok-123' };
 
   await t.test('wrong_pin_is_retried_in_the_window_then_the_csr_reaches_the_page', async () => {
@@ -379,6 +436,8 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
   writeFileSync(tokenEnv.SOFTHSM2_CONF, `directories.tokendir = ${join(work.dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   runOk('softhsm2-util', ['--init-token', '--free', '--label', 'kunci-sign', '--pin', TOKEN_PIN, '--so-pin', '55501234'], { env: { ...process.env, ...tokenEnv } });
   const hostConfig = join(work.dir, 'host.json');
+  // Only the page's origin: the options page lists the tokens under the extension's own
+  // origin, which the helper answers for `list_tokens` because that extension started it.
   writeFileSync(hostConfig, JSON.stringify({ allowed_origins: [server.url], module: SOFTHSM_MODULE }));
   // Chromium starts the helper with its own environment: how the helper finds its config and
   // SoftHSM its token folder.
@@ -470,6 +529,27 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
         'the signature does not cover another document');
     });
   }
+
+  await t.test('options_page_shows_the_helper_its_module_and_the_softhsm2_token', async () => {
+    const options = await context.newPage();
+    forwardPageErrors(options, 'options page');
+    await options.goto(`chrome-extension://${extensionId(manifest.key)}/src/options.html?lang=en`);
+    await options.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    const host = await options.locator('#s-host').innerText();
+    assert.match(host, /kunci-host \d+\.\d+\.\d+ answers \(protocol 1\)/);
+    assert.ok(host.includes(SOFTHSM_MODULE), host);
+    const tokens = await options.locator('#s-tokens').innerText();
+    assert.match(tokens, /kunci-sign — SoftHSM project SoftHSM v2/);
+    assert.equal(await options.locator('#s-tokens li.problem').count(), 0, tokens);
+    // doctor: the helper's own checks, each with its detail (and a fix for a problem).
+    const doctor = await options.locator('#s-doctor').innerText();
+    assert.match(doctor, /PKCS#11 module .*libsofthsm2\.so/, doctor);
+    assert.match(doctor, /token kunci-sign \(serial [0-9a-f]+\) is present, PIN not locked/, doctor);
+    for (const problem of await options.locator('#s-doctor li.problem').all()) {
+      assert.match(await problem.innerText(), /How to fix:/, 'every problem says its fix');
+    }
+    await options.close();
+  });
 
   await t.test('a_key_the_token_does_not_hold_is_key_not_found_after_the_pin', async () => {
     const shown = extensionWindow(context, 'pin-view');

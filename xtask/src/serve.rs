@@ -3,7 +3,10 @@
 //! `kunci-ams` binary, then runs the portal in the foreground:
 //!
 //! `kunci-ams --data-dir kunci-data serve --listen 127.0.0.1:8080 --demo --web-dir web
-//! --pkg-dir crates/kunci-wasm/pkg [FLAGS]`
+//! --pkg-dir crates/kunci-wasm/pkg [--downloads target/dist] [FLAGS]`
+//!
+//! `--downloads target/dist` is passed when `cargo xtask dist` has written that folder, so the
+//! pages' "what is missing" guidance links to the installers and the extension at `/unduh/`.
 //!
 //! The data folder `kunci-data/` (git-ignored) is made on first start with the CA and the demo
 //! accounts; the portal prints the URL and the demo logins at every start. Flags after `--`
@@ -35,6 +38,13 @@ pub fn serve(root: &Path, extra: &[&str]) -> Result {
         ])
         .arg("--pkg-dir")
         .arg(&pkg);
+    let dist = root.join("target/dist");
+    if dist.is_dir()
+        && !extra.iter().any(|a| a.starts_with("--downloads"))
+        && std::env::var("KUNCI_AMS_DOWNLOADS").is_err()
+    {
+        cmd.arg("--downloads").arg(&dist);
+    }
     if !extra.iter().any(|a| a.starts_with("--listen"))
         && std::env::var("KUNCI_AMS_LISTEN").is_err()
     {

@@ -181,6 +181,17 @@ struct ServeArgs {
     /// The built npm package to serve at /pkg/ (crates/kunci-wasm/pkg).
     #[arg(long, env = "KUNCI_AMS_PKG_DIR")]
     pkg_dir: Option<PathBuf>,
+    /// The folder `cargo xtask dist` wrote (target/dist): the helper's installers and the
+    /// extension, served under stable names at /unduh/ (kunci-host-x64.msi,
+    /// kunci-host_amd64.deb, kunci-extension-chromium.zip, kunci-extension.xpi) for the pages'
+    /// "what is missing" guidance. Unset: the pages link to --downloads-url, or ask the holder
+    /// to get the installer from the agency.
+    #[arg(long, env = "KUNCI_AMS_DOWNLOADS")]
+    downloads: Option<PathBuf>,
+    /// Another server offering those files under the same stable names (used without
+    /// --downloads).
+    #[arg(long, env = "KUNCI_AMS_DOWNLOADS_URL")]
+    downloads_url: Option<String>,
     /// Reverse proxies in front of the portal (IP[,IP...]): from them, the client address
     /// (for login throttling) is the right-most X-Forwarded-For entry that is not one of
     /// them. Off by default: X-Forwarded-For is then ignored.
@@ -516,6 +527,10 @@ async fn serve(store: Store, data_dir: &Path, args: ServeArgs) -> Result<()> {
         public_origin: origin.clone(),
         web_dir: args.web_dir.clone(),
         pkg_dir: args.pkg_dir.clone(),
+        downloads: kunci_ams::http::downloads::Downloads {
+            dir: args.downloads.clone(),
+            url: args.downloads_url.clone(),
+        },
         trusted_proxies: args.trusted_proxies.clone(),
         idle_timeout_secs: args.idle_timeout_minutes * 60,
         ..Config::default()

@@ -196,7 +196,8 @@ fn load_host() -> Host {
 }
 
 fn native_messaging() -> ExitCode {
-    let mut host = load_host();
+    let caller = std::env::args().nth(1);
+    let mut host = load_host().started_by(caller.as_deref());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     match kunci_host::serve(&mut host, &mut stdin.lock(), &mut stdout.lock()) {

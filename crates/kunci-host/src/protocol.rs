@@ -52,7 +52,15 @@ pub struct Host {
     /// Why the config could not be read, logged when an origin is refused.
     config_problem: Option<String>,
     module: Option<Module>,
+    /// The extension that started this host (Chromium's `chrome-extension://ID/` argument):
+    /// its own pages (the options page) may list the tokens without being on the allow-list.
+    caller: Option<Origin>,
 }
+
+/// The one op the calling extension's own origin may use without being on the allow-list:
+/// reading which tokens are present, for its options page. A web page cannot claim that
+/// origin: the extension sets `origin` from the browser's sender, never from the page.
+const CALLER_OPS: [&str; 1] = ["list_tokens"];
 
 impl Host {
     /// A host with `config`. `config_problem` (a missing or unreadable config file) is
@@ -63,7 +71,17 @@ impl Host {
             config,
             config_problem,
             module: None,
+            caller: None,
         }
+    }
+
+    /// This host as started by the extension at `caller` (Chromium's first argument,
+    /// `chrome-extension://ID/`); anything that is not an extension origin is ignored.
+    pub fn started_by(mut self, caller: Option<&str>) -> Host {
+        self.caller = caller
+            .filter(|c| c.starts_with("chrome-extension://"))
+            .and_then(|c| Origin::parse(c).ok());
+        self
     }
 
     /// Answers one message body (already framed): always a JSON reply, never an error. The
@@ -92,7 +110,11 @@ impl Host {
             // whatever the origin.
             let text = env.origin.as_deref().unwrap_or_default();
             let origin = Origin::parse(text);
-            if !origin.as_ref().is_ok_and(|o| self.allowed.contains(o)) {
+            let caller = |o: &Origin| CALLER_OPS.contains(&op) && self.caller.as_ref() == Some(o);
+            if !origin
+                .as_ref()
+                .is_ok_and(|o| self.allowed.contains(o) || caller(o))
+            {
                 match &origin {
                     Ok(_) => eprintln!("kunci-host: refused op `{op}` from origin `{text}`"),
                     Err(why) => eprintln!(
@@ -535,6 +557,36 @@ mod tests {
             },
             None,
         )
+    }
+
+    #[test]
+    fn the_calling_extensions_own_pages_may_list_tokens_and_nothing_more() {
+        let id = "lkedgilnpaeaifpjefgmjdlmalokkipf";
+        let mut h = host().started_by(Some(&format!("chrome-extension://{id}/")));
+        let ask = |h: &mut Host, op: &str, origin: &str| {
+            let body = json!({"id": 1, "op": op, "origin": origin, "params": {"algorithm": "rsa2048", "token": "x"}});
+            let r = reply(h, &body.to_string());
+            r["error"]["code"].as_str().unwrap_or("ok").to_owned()
+        };
+        let own = format!("chrome-extension://{id}");
+        // Past the origin check: the (missing) module is what fails.
+        assert_eq!(ask(&mut h, "list_tokens", &own), "module.not_found");
+        assert_eq!(ask(&mut h, "generate_key", &own), "origin.not_allowed");
+        assert_eq!(
+            ask(
+                &mut h,
+                "list_tokens",
+                "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+            ),
+            "origin.not_allowed"
+        );
+        // Without a caller (Firefox, or a person at the command line) the rule is the list.
+        assert_eq!(ask(&mut host(), "list_tokens", &own), "origin.not_allowed");
+        let web = host().started_by(Some("https://evil.example/"));
+        assert_eq!(
+            ask(&mut { web }, "list_tokens", "https://evil.example"),
+            "origin.not_allowed"
+        );
     }
 
     #[test]

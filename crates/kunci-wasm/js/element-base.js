@@ -78,6 +78,15 @@ export function fault(code, message) {
   return Object.assign(new Error(message || code), { code });
 }
 
+/**
+ * The piece of the USB-token path each code says is missing, for `kunci-missing` (the page
+ * says what to install: docs/ELEMENTS.md). The texts stay with the page, not in the bundle.
+ */
+const MISSING = {
+  'extension.absent': 'extension', 'extension.too_old': 'extension', 'host.absent': 'helper', 'host.too_old': 'helper', 'host.version': 'helper',
+  'module.not_found': 'module', 'token.absent': 'token',
+};
+
 /** Texts every element uses: [Indonesian, English]. */
 const COMMON = {
   working: ['Sedang bekerja…', 'Working…'],
@@ -231,7 +240,13 @@ export class KunciElement extends HTMLElement {
     const message = this.errorText(e);
     if (box) box.textContent = message;
     this.emit('kunci-error', { code, message, step });
+    this.lack(code);
     return { code, message };
+  }
+
+  /** Fires `kunci-missing` `{missing, code}` when `code` names a missing piece of the token path. */
+  lack(code) {
+    if (MISSING[code]) this.emit('kunci-missing', { missing: MISSING[code], code });
   }
 }
 

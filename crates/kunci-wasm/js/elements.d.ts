@@ -49,6 +49,20 @@ export interface KunciErrorDetail {
   step?: string;
 }
 
+/**
+ * `kunci-missing`'s detail: a piece of the USB-token path is missing. The element carries no
+ * guidance text (its size budget); the page says what to install, for the holder's OS and
+ * browser (the reference portal: web/assets/js/tokenhelp.js).
+ */
+export interface KunciMissingDetail {
+  /** `extension` (the browser extension, absent or too old for the helper), `helper` (kunci-host absent, too old, or speaking
+   * another protocol), `module` (no PKCS#11 module), `token` (none plugged in). */
+  missing: 'extension' | 'helper' | 'module' | 'token';
+  /** The stable code behind it: `extension.absent`, `extension.too_old`, `host.absent`, `host.too_old`,
+   * `host.version`, `module.not_found`, `token.absent`. */
+  code: string;
+}
+
 /** `kunci-submit`'s detail: call `respondWith` synchronously to answer it yourself. */
 export interface KitSubmitDetail {
   token: string;
@@ -122,6 +136,7 @@ export class KunciP12Maker extends HTMLElement {
 export interface KunciElementEventMap extends HTMLElementEventMap {
   'kunci-progress': CustomEvent<KunciProgressDetail>;
   'kunci-error': CustomEvent<KunciErrorDetail>;
+  'kunci-missing': CustomEvent<KunciMissingDetail>;
 }
 
 export interface KunciClientKitEventMap extends KunciElementEventMap {
@@ -151,5 +166,6 @@ declare global {
   interface HTMLElementEventMap {
     'kunci-progress': CustomEvent<KunciProgressDetail>;
     'kunci-error': CustomEvent<KunciErrorDetail>;
+    'kunci-missing': CustomEvent<KunciMissingDetail>;
   }
 }

@@ -260,7 +260,10 @@ export class KunciClientKit extends KunciElement {
       this.x(E.ext, 'ext.wait');
       detectExtension().then((ext) => {
         this.ext = ext;
-        if (!ext.present) E.onFile.checked = true;
+        if (!ext.present) {
+          E.onFile.checked = true;
+          this.lack('extension.absent');
+        }
         this.x(E.ext, ext.present ? 'ext.yes' : 'ext.no');
         this.busy(this.bz);
         this.where();

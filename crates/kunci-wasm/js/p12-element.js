@@ -235,6 +235,7 @@ export class KunciP12Maker extends KunciElement {
       if (!this.hasAttribute('no-token')) {
         detectExtension().then((d) => {
           this.ext = d;
+          if (!d.present) this.lack('extension.absent');
           if (d.present && this.getAttribute('key-location') === 'token') s.where = 'token';
           this.sync();
         });

@@ -18,14 +18,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { ROOT } from '../common.mjs';
 import {
   DEMO_PASSWORD, axeViolations, portalSkipReason, screenshots, startPortal, tempFile,
 } from '../portal.mjs';
@@ -33,22 +30,16 @@ import {
   EXTENSION_ORIGIN, FIREFOX_EXTENSION_DIR, GECKO_ID, firefoxSkipReason, launchFirefox, recordingProxy,
 } from './firefox.mjs';
 import { assertCertificateOnToken, run } from './token-judge.mjs';
+import {
+  HOST_BIN, SOFTHSM_MODULE, TOKEN_PIN as PIN, softHsmToken, tokenToolsMissing,
+} from './walker.mjs';
 
-const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
-const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
-const PIN = '739146';
-const SO_PIN = '55501234';
 const TOKEN_LABEL = 'kunci-walk-ff';
 
 function skipReason() {
-  const missing = [];
   const base = portalSkipReason() ?? firefoxSkipReason();
   if (base) return base;
-  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p kunci-host)`);
-  for (const tool of ['softhsm2-util', 'pkcs11-tool']) {
-    if (spawnSync('which', [tool]).status !== 0) missing.push(`${tool} (Debian softhsm2/opensc)`);
-  }
-  if (!existsSync(SOFTHSM_MODULE)) missing.push(SOFTHSM_MODULE);
+  const missing = tokenToolsMissing();
   if (missing.length === 0) return undefined;
   const why = `missing ${missing.join(', ')}`;
   if (process.env.KUNCI_REQUIRE_PACKAGE === '1') throw new Error(`KUNCI_REQUIRE_PACKAGE=1 but ${why}`);
@@ -80,11 +71,7 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Firefox 
     proxy.forwardTo(portal.url);
     work = await mkdtemp(join(tmpdir(), 'kunci-token-walk-ff-'));
     const home = join(work, 'home');
-    await mkdir(join(work, 'softhsm', 'tokens'), { recursive: true });
-    const conf = join(work, 'softhsm', 'softhsm2.conf');
-    await writeFile(conf, `directories.tokendir = ${join(work, 'softhsm', 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    tokenEnv = { SOFTHSM2_CONF: conf };
-    run('softhsm2-util', ['--init-token', '--free', '--label', TOKEN_LABEL, '--pin', PIN, '--so-pin', SO_PIN], tokenEnv);
+    tokenEnv = await softHsmToken({ work, label: TOKEN_LABEL });
     // As a holder would: the helper registers itself for Firefox in this HOME and keeps its
     // config there (~/.config/kunci/host.json): only the portal's origin, SoftHSM as module.
     const env = { HOME: home, KUNCI_HOST_CONFIG: '' };

@@ -528,6 +528,20 @@ export function tokenToolsMissing({ hostBin = HOST_BIN, hostHint = 'cargo build 
 }
 
 /**
+ * A fresh SoftHSM2 token labelled `label` (PIN `TOKEN_PIN`) in its own folder under `work`;
+ * answers the environment that points SoftHSM2 (and pkcs11-tool, and the helper) at it.
+ */
+export async function softHsmToken({ work, label = 'kunci-walk' }) {
+  const tokens = join(work, 'softhsm/tokens');
+  await mkdir(tokens, { recursive: true });
+  const conf = join(work, 'softhsm/softhsm2.conf');
+  await writeFile(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  const tokenEnv = { SOFTHSM2_CONF: conf };
+  runTool('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', TOKEN_PIN, '--so-pin', TOKEN_SO_PIN], tokenEnv);
+  return tokenEnv;
+}
+
+/**
  * The USB token and its helper for one browser profile, under `work`: a fresh SoftHSM2 token
  * labelled `label` (PIN `TOKEN_PIN`), and kunci-host's config (only `origin` allowed, SoftHSM2
  * as the module) registered in `manifestDir` by `hostBin install --manifest-dir` with
@@ -538,12 +552,7 @@ export function tokenToolsMissing({ hostBin = HOST_BIN, hostHint = 'cargo build 
  * environment, which is how the helper finds its config and SoftHSM2 its token).
  */
 export async function tokenSetup({ work, origin, manifestDir, installArgs = [], label = 'kunci-walk', hostBin = HOST_BIN }) {
-  const tokens = join(work, 'softhsm/tokens');
-  await mkdir(tokens, { recursive: true });
-  const conf = join(work, 'softhsm/softhsm2.conf');
-  await writeFile(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  const tokenEnv = { SOFTHSM2_CONF: conf };
-  runTool('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', TOKEN_PIN, '--so-pin', TOKEN_SO_PIN], tokenEnv);
+  const tokenEnv = await softHsmToken({ work, label });
   const hostConfig = join(work, 'host.json');
   await writeFile(hostConfig, JSON.stringify({ allowed_origins: [origin], module: SOFTHSM_MODULE }));
   if (manifestDir) {

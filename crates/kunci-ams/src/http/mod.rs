@@ -20,6 +20,7 @@
 pub mod admin;
 pub mod auth;
 pub mod csrf;
+pub mod downloads;
 pub mod error;
 pub mod files;
 pub mod headers;
@@ -80,6 +81,8 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
     /// The built npm package (`crates/kunci-wasm/pkg`), served at `/pkg/`.
     pub pkg_dir: Option<PathBuf>,
+    /// The token path's installers and extension, at `/unduh/` ([`downloads`]).
+    pub downloads: downloads::Downloads,
 }
 
 /// How failed logins are slowed: after `per_login_address` failures of one login from one
@@ -122,6 +125,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             web_dir: None,
             pkg_dir: None,
+            downloads: downloads::Downloads::default(),
         }
     }
 }
@@ -210,6 +214,12 @@ pub fn app(state: AppState) -> Router {
             axum::routing::any(move |request: Request| pkg.clone().answer(request)),
         );
     }
+    // Always routed: with nothing to offer, index.json says so and a file is the HTML 404.
+    let unduh = state.config.downloads.clone();
+    router = router.nest_service(
+        "/unduh",
+        axum::routing::any(move |request: Request| unduh.clone().answer(request)),
+    );
     router = match &state.config.web_dir {
         Some(web) => {
             let web = files::Folder::pages(web);

@@ -19,6 +19,7 @@ import { addStrings, t, getLang, onLangChange, formatDate } from '../i18n.js';
 import { get } from '../api.js';
 import { $, h, showError, intParam } from '../dom.js';
 import { tokenKeyOf } from '../tokenpath.js';
+import { tokenHelp } from '../tokenhelp.js';
 
 addStrings({
   'title.download': ['Download Sertifikat Elektronik – kunci AMS', 'Download the certificate – kunci AMS'],
@@ -36,6 +37,8 @@ addStrings({
 });
 
 const maker = $('p12-maker');
+// What the USB-token path lacks (extension, kunci-host, module, token), with the fix.
+tokenHelp($('token-help'), maker);
 let cert = null;
 
 const me = await initLayout({ active: 'certificates' });

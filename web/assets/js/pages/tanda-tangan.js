@@ -26,6 +26,7 @@ import { $, h, showError, focusHeading, setDownload } from '../dom.js';
 import { kunci } from '../kunci.js';
 import { listKeys } from '../keystore.js';
 import { detectToken, tokenKeyOf } from '../tokenpath.js';
+import { missingOf, tokenHelp } from '../tokenhelp.js';
 import {
   MAX_PDF_TEXT, certificateKeySha256, coded, pdfPages, pemBlocks, readPdf, signWithFileKey, signWithToken, signedName,
 } from '../pdf.js';
@@ -124,6 +125,8 @@ let certs = [];
 let keys = [];
 let extension = null;
 let done = null;
+/** What the USB-token path lacks, with the fix (tokenhelp.js). */
+const help = tokenHelp($('token-help'));
 /** Per certificate id: `{keySha, fileKey, tokenKey}` (what this browser holds for it). */
 const held = new Map();
 
@@ -182,6 +185,7 @@ renderKeyPart();
 renderStamp();
 kunci().catch(() => {}); // start the worker while the holder chooses
 extension = await detectToken();
+if (!extension.present) help.show(missingOf({ code: 'extension.absent' }));
 preselectWhere();
 renderKeyPart();
 $('sign').disabled = certs.length === 0;
@@ -527,6 +531,8 @@ async function onSubmit(event) {
   } catch (e) {
     progress(null);
     showError('sign-error', e);
+    const missing = missingOf(e);
+    if (missing) help.show(missing);
     if (e.code === 'pkcs8.wrong_password') {
       $('lost-hint').hidden = false;
       $('key-password').select();

@@ -12,6 +12,7 @@ import { addStrings, t, statusLabel, getLang } from '../../i18n.js';
 import { get, post } from '../../api.js';
 import { $, showStatus } from '../../dom.js';
 import { rememberTokenKey } from '../../tokenpath.js';
+import { tokenHelp } from '../../tokenhelp.js';
 import { state, show, whenShown } from './wizard.js';
 import { renderCheck } from './step-check.js';
 import { renderFreshToken } from './step-token.js';
@@ -95,6 +96,8 @@ export function wireKit() {
     return c;
   };
   kit.addEventListener('kunci-submit', (e) => e.detail.respondWith(submit(e.detail)));
+  // What the USB-token path lacks (extension, kunci-host, module, token), with the fix.
+  tokenHelp($('token-help'), kit);
   kit.addEventListener('kunci-done', (e) => {
     const d = e.detail;
     if (d.onToken) rememberTokenKey(d.requestId, { keyId: d.keyId, token: d.token, publicKeySha256: d.publicKeySha256 });
