@@ -229,3 +229,26 @@ fn the_installers_system_wide_config_lets_its_portal_in_without_a_users_file() {
     w.write_config(&json!({"allowed_origins": ["https://other.example"]}));
     assert_eq!(list(), "module.not_found");
 }
+
+#[test]
+fn a_broken_system_wide_config_is_reported_and_the_users_own_list_still_works() {
+    let w = World::new();
+    w.write_config(&json!({"allowed_origins": [common::ORIGIN], "module": "/nonexistent/p11.so"}));
+    std::fs::write(w.path("system-host.json"), "{ not json").unwrap();
+    let (replies, _) = w.exchange_raw(&frame(
+        &serde_json::to_vec(&request(1, "list_tokens", json!({}))).unwrap(),
+    ));
+    // Past the origin check on the user's list: the (missing) module is what fails.
+    assert_eq!(error_code(&replies[0]), "module.not_found");
+    let doctor = w.cli(&["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(text.contains("system-host.json"), "{text}");
+    assert!(
+        text.contains("reinstall the kunci-host package"),
+        "the fix is named: {text}"
+    );
+    assert!(
+        !doctor.status.success(),
+        "a broken system file is a problem: {text}"
+    );
+}
