@@ -103,7 +103,7 @@ export async function setKunciPdf(certPem, caPem) {
  * whose stream is `size` bytes of pseudo-random data (incompressible, as photos and scans in
  * real documents are). Classic cross-reference table.
  */
-function makePdf(size) {
+export function makePdf(size) {
   const enc = new TextEncoder();
   const parts = [];
   const offsets = [];

@@ -69,7 +69,7 @@ const MAIN_THREAD_CALLS = [
   ['pkcs12-legacy-600k', 'packPkcs12 legacy, 600 000 iterations'],
   ['pkcs12-read-600k', 'readPkcs12, 600 000 iterations'],
   ['pkcs12-read-legacy-600k', 'readPkcs12 legacy, 600 000 iterations'],
-  // Issue 17: one wasm call hashes the whole file, so a large PDF belongs in the worker client.
+  // Issue 17: signPdf hashes the file in slices (js/chunk.js); verifyPdf hashes it in one call.
   ['pdf-sign-10mb', 'signPdf, 10 MB PDF (main thread; the worker client keeps it off)'],
   ['pdf-verify-10mb', 'verifyPdf, 10 MB PDF (main thread; the worker client keeps it off)'],
 ];

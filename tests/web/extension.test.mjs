@@ -32,6 +32,7 @@ import { join } from 'node:path';
 
 import { launch, forwardPageErrors } from './browser.mjs';
 import { ROOT, WEB_DIR, PAGE_HELPERS, packageSkipReason, run, runOk, servePackage, tempDir } from './common.mjs';
+import { HOST_BIN, SOFTHSM_MODULE, TOKEN_PIN, softHsmToken } from './token.mjs';
 import { extensionId } from '../../extension/tools/id.mjs';
 
 const EXTENSION_DIR = process.env.KUNCI_EXTENSION
@@ -386,10 +387,6 @@ test('the PIN window retries a wrong PIN and hands only the result to the page',
   });
 });
 
-const HOST_BIN = process.env.KUNCI_HOST_BIN || join(ROOT, 'target/debug/kunci-host');
-const SOFTHSM_MODULE = process.env.KUNCI_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
-const TOKEN_PIN = '739146';
-
 /** The last test's needs beyond the extension and the package: the helper, SoftHSM2, OpenSSL. */
 function helperSkipReason() {
   const base = skipReason();
@@ -431,10 +428,7 @@ test('the real helper signs a digest on a SoftHSM2 token after the PIN window sh
   const work = await tempDir('kunci-sign-digest-');
   const server = await servePackage();
   // A fresh token, and the helper's config: this page's origin only, SoftHSM as the module.
-  mkdirSync(join(work.dir, 'tokens'));
-  const tokenEnv = { SOFTHSM2_CONF: join(work.dir, 'softhsm2.conf') };
-  writeFileSync(tokenEnv.SOFTHSM2_CONF, `directories.tokendir = ${join(work.dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  runOk('softhsm2-util', ['--init-token', '--free', '--label', 'kunci-sign', '--pin', TOKEN_PIN, '--so-pin', '55501234'], { env: { ...process.env, ...tokenEnv } });
+  const tokenEnv = await softHsmToken({ work: work.dir, label: 'kunci-sign' });
   const hostConfig = join(work.dir, 'host.json');
   // Only the page's origin: the options page lists the tokens under the extension's own
   // origin, which the helper answers for `list_tokens` because that extension started it.

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { forwardPageErrors, launch } from './browser.mjs';
-import { PAGE_HELPERS, fromBase64, packageSkipReason, runOk, servePackage, tempDir } from './common.mjs';
+import { PAGE_HELPERS, WEB_DIR, fromBase64, packageSkipReason, runOk, servePackage, tempDir } from './common.mjs';
 import { LONG_TASK_PROBE, traced } from './longtask.mjs';
 
 const skip = packageSkipReason();
@@ -90,7 +90,10 @@ describe('the page stays responsive while the worker works', { skip, timeout: 60
 
   const assertSmooth = (probe, what) => {
     const detail = `${what}: ${probe.ms.toFixed(0)} ms, ${probe.frames} frames, longest gap ${probe.maxGap.toFixed(0)} ms`;
-    assert.ok(probe.frames >= MIN_FRAMES, `too few frames. ${detail}`);
+    // Frames were drawn during the work (else the gap check is empty): MIN_FRAMES, or one per
+    // 40 ms for shorter work (a fast run of PKCS#12 took 160 ms and drew 9 frames at 60 Hz).
+    const minFrames = Math.max(2, Math.min(MIN_FRAMES, Math.floor(probe.ms / 40)));
+    assert.ok(probe.frames >= minFrames, `too few frames (fewer than ${minFrames}). ${detail}`);
     assert.ok(probe.maxGap <= MAX_GAP_MS, `the page froze. ${detail}`);
     process.stderr.write(`raf: ${detail}\n`);
   };
@@ -188,7 +191,8 @@ describe('the main-thread API runs no task over 50 ms', { skip, timeout: 900_000
   const table = [];
 
   before(async () => {
-    server = await servePackage();
+    // `/web/`: bench-page.mjs's 10 MB PDF maker.
+    server = await servePackage([{ prefix: '/web/', dir: WEB_DIR }]);
     browser = await launch();
     scratch = await tempDir('kunci-longtask-');
     page = await browser.newPage();
@@ -269,6 +273,10 @@ describe('the main-thread API runs no task over 50 ms', { skip, timeout: 900_000
     const cert = join(dir, 'cert.pem');
     runOk('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', rsa, '-subj', '/CN=Budi Santoso',
       '-days', '30', '-out', cert]);
+    // The same key, with the key usage a PDF signature needs.
+    const pdfCert = join(dir, 'pdf-cert.pem');
+    runOk('openssl', ['req', '-x509', '-key', rsa, '-subj', '/CN=Budi Santoso', '-days', '30',
+      '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation', '-out', pdfCert]);
     const topk8 = (name, extra) => {
       const out = join(dir, name);
       runOk('openssl', ['pkcs8', '-topk8', '-in', rsa, '-passout', 'pass:kunci-raf', '-out', out, ...extra]);
@@ -279,6 +287,7 @@ describe('the main-thread API runs no task over 50 ms', { skip, timeout: 900_000
       scrypt: topk8('scrypt.pem', ['-scrypt']),
       sha224: topk8('sha224.pem', ['-v2', 'aes256', '-v2prf', 'hmacWithSHA224', '-iter', '600000']),
       cert: readFileSync(cert, 'utf8'),
+      pdfCert: readFileSync(pdfCert, 'utf8'),
     };
     await page.evaluate((f) => {
       globalThis.fx = f;
@@ -322,6 +331,23 @@ describe('the main-thread API runs no task over 50 ms', { skip, timeout: 900_000
       (await globalThis.kunci.KeyPair.importEncrypted(globalThis.fx.sha224, 'kunci-raf')).free());
     await call('parseCertificate', () => globalThis.kunci.parseCertificate(globalThis.fx.cert));
     await call('certificateMatchesKey', () => globalThis.kunci.certificateMatchesKey(globalThis.fx.cert, globalThis.fx.rsa));
+    // Issue 17: a 10 MB PDF (bench-page.mjs's, made before the traced call), signed B-B with
+    // the RSA key on the main thread: the hash of the file runs in slices. Then verified.
+    await page.evaluate(async () => {
+      const { makePdf } = await import('/web/bench-page.mjs');
+      globalThis.fx.pdf10 = makePdf(10 * 1000 * 1000);
+    });
+    const signedBytes = await call('signPdf, 10 MB PDF, B-B, RSA-2048 key', async () => {
+      globalThis.fx.pdf10Signed = (await globalThis.kunci.signPdf(globalThis.fx.pdf10,
+        { key: globalThis.fx.rsa, certificate: globalThis.fx.pdfCert })).pdf;
+      return globalThis.fx.pdf10Signed.length;
+    });
+    assert.ok(signedBytes > 10_000_000, `signPdf gave ${signedBytes} bytes`);
+    const pdfReport = await call('verifyPdf, the same file', async () => {
+      const report = await globalThis.kunci.verifyPdf(globalThis.fx.pdf10Signed, { trust: globalThis.fx.pdfCert });
+      return { valid: report.valid, signatures: report.signatures.length };
+    });
+    assert.deepEqual(pdfReport, { valid: true, signatures: 1 });
     for (const legacy of [false, true]) {
       const profile = legacy ? 'legacy' : 'modern';
       const b64 = await call(`packPkcs12 ${profile}, 600 000 iterations`, async (l) => {

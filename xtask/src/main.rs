@@ -38,6 +38,7 @@ mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -152,6 +153,8 @@ pub fn root() -> PathBuf {
 fn ci(quick: bool) -> Result {
     let root = root();
     let started = Instant::now();
+    CI_BUILD.get_or_init(|| ());
+    disk_report(&root);
     setup::all(&root)?;
     step("tidy", || tidy::check(&root))?;
     step("rustfmt", || {
@@ -294,6 +297,58 @@ fn ci(quick: bool) -> Result {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Set by `ci`: its cargo calls ([`cargo`], [`test_binaries`]) then build with
+/// [`CI_BUILD_ENV`].
+static CI_BUILD: OnceLock<()> = OnceLock::new();
+
+/// What `ci` changes in cargo's dev and test builds, for disk space: a run from a fresh clone
+/// compiles each crate once, so incremental caches (1.2 GB) are of no use to it, and debug
+/// info (two thirds of every test executable, most of it from std and the C libraries) only
+/// serves backtraces. A failing assertion still names its file and line. Without these, a cold
+/// run filled a CI machine's disk; `target/` is `CI_TARGET_GB` after a run with them.
+const CI_BUILD_ENV: [(&str, &str); 3] = [
+    ("CARGO_INCREMENTAL", "0"),
+    ("CARGO_PROFILE_DEV_DEBUG", "false"),
+    ("CARGO_PROFILE_DEV_STRIP", "debuginfo"),
+];
+
+/// About how many GB `target/` holds after a cold `cargo xtask ci` (measured on `main`).
+const CI_TARGET_GB: u64 = 0;
+
+/// [`CI_BUILD_ENV`] inside `ci`, nothing outside it (a developer's `cargo xtask walk` builds
+/// as their own `cargo test` does, so the two share artifacts).
+fn ci_build_env() -> &'static [(&'static str, &'static str)] {
+    if CI_BUILD.get().is_some() {
+        &CI_BUILD_ENV
+    } else {
+        &[]
+    }
+}
+
+/// Prints the free space on the disk that holds `target/`, and a warning when it is less than
+/// a cold run needs: a full disk otherwise shows only as a compiler's write error, minutes in.
+fn disk_report(root: &Path) {
+    let Ok(out) = Command::new("df").args(["-Pk"]).arg(root).output() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let free_kib = text
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(free_kib) = free_kib else { return };
+    let free_gb = free_kib / 1_000_000;
+    println!("setup: {free_gb} GB free on the disk of {}", root.display());
+    if free_gb < CI_TARGET_GB + 4 {
+        println!(
+            "setup: WARNING: a cold `cargo xtask ci` writes about {CI_TARGET_GB} GB to target/ and \
+             the packages it installs take about 3 GB more; with {free_gb} GB free it may stop \
+             with \"No space left on device\""
+        );
+    }
 }
 
 /// The one build of the workspace for the host that `ci` makes (see its clippy step).
@@ -457,6 +512,7 @@ fn test_binaries(
 ) -> Result<Vec<PathBuf>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
+        .envs(ci_build_env().iter().copied())
         .envs(envs.iter().copied())
         .current_dir(root)
         .args(["test", "--workspace", "--locked", "--no-run"])
@@ -519,7 +575,7 @@ pub fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(dir).args(args);
-    for (k, v) in envs {
+    for (k, v) in ci_build_env().iter().chain(envs) {
         cmd.env(k, v);
     }
     run(&mut cmd)

@@ -554,6 +554,103 @@ fn raw_p256_signature_from_a_token_or_webcrypto_is_accepted_in_two_steps() {
     );
 }
 
+/// `begin` + `Hashing::step` (how the browser's main thread signs, a slice per task) hashes
+/// exactly what `prepare` hashes in one go, whatever the slices: one block, an odd count that
+/// straddles the placeholder's edges, or more than the file.
+#[test]
+fn hashing_in_slices_signs_the_same_bytes_as_hashing_at_once() {
+    let Some(pki) = pki() else { return };
+    let w = signer(pki, "rsa");
+    let file = vector("objstm.pdf");
+    let chain = [ca_der(pki)];
+    let whole = pdf::prepare(&file, &w.cert, &chain, &opts()).unwrap();
+    let len = whole
+        .clone()
+        .finish(&kunci_core::Signer::sign(&w.key, whole.to_be_signed()).unwrap())
+        .unwrap()
+        .into_pdf()
+        .unwrap()
+        .len();
+    for blocks in [1usize, 7, 1 << 20] {
+        let mut hashing = pdf::begin(&file, &w.cert, &chain, &opts()).unwrap();
+        let mut steps = 1usize;
+        while !hashing.step(blocks) {
+            steps += 1;
+        }
+        // Each step hashes `blocks` × 64 bytes of the file but its placeholder.
+        let expected = (len - 2 * (pdf::DEFAULT_RESERVE + 1)).div_ceil(64 * blocks);
+        assert!(
+            steps.abs_diff(expected) <= 1,
+            "{blocks} blocks: {steps} steps, not ~{expected}"
+        );
+        assert!(hashing.step(blocks), "a finished hash stays finished");
+        let sliced = hashing.finish().unwrap();
+        assert_eq!(
+            sliced.document_digest(),
+            whole.document_digest(),
+            "{blocks} blocks"
+        );
+        assert_eq!(
+            sliced.to_be_signed(),
+            whole.to_be_signed(),
+            "{blocks} blocks"
+        );
+        if blocks == 7 {
+            let signature = kunci_core::Signer::sign(&w.key, sliced.to_be_signed()).unwrap();
+            let signed = sliced.finish(&signature).unwrap().into_pdf().unwrap();
+            judged_valid(pki, &signed, 1, false);
+        }
+    }
+}
+
+/// A digest made elsewhere (WebCrypto, in the browser) is used for the signature whose
+/// ByteRange it names, and only for it: a wrong one is a digest mismatch, one for another
+/// range changes nothing, and `signed_ranges` lists the ByteRange to hash.
+#[test]
+fn digests_made_elsewhere_are_used_for_their_byte_range_only() {
+    use sha2::Digest;
+    let Some(pki) = pki() else { return };
+    let signed = sign_bb(pki, "rsa", &vector("plain.pdf"));
+    let ranges = pdf::signed_ranges(&signed, Limits::default()).unwrap();
+    assert_eq!(ranges.len(), 1);
+    let [_, b, c, d] = ranges[0].map(|n| n as usize);
+    assert_eq!(c + d, signed.len());
+    let right: [u8; 32] = sha2::Sha256::new()
+        .chain_update(&signed[..b])
+        .chain_update(&signed[c..c + d])
+        .finalize()
+        .into();
+    let with = |digests: Vec<([u64; 4], [u8; 32])>| {
+        pdf::verify(
+            &signed,
+            &VerifyOptions {
+                trust: vec![ca_der(pki)],
+                now: now(),
+                digests,
+                ..VerifyOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let report = with(vec![(ranges[0], right)]);
+    assert!(
+        report.valid && has(&report, 0, Check::DigestOk),
+        "{report:#?}"
+    );
+    let report = with(vec![(ranges[0], [7; 32])]);
+    assert!(
+        !report.valid && has(&report, 0, Check::DigestMismatch),
+        "{report:#?}"
+    );
+    let mut elsewhere = ranges[0];
+    elsewhere[3] -= 1;
+    let report = with(vec![(elsewhere, [7; 32])]);
+    assert!(
+        report.valid && has(&report, 0, Check::DigestOk),
+        "{report:#?}"
+    );
+}
+
 #[test]
 fn signing_refusals_have_their_codes() {
     let Some(pki) = pki() else { return };

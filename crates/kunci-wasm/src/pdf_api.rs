@@ -10,7 +10,7 @@
 
 use js_sys::Uint8Array;
 use kunci_core::pdf::{
-    self, Dss, Finding, Limits, Prepared, Report, Severity, SignOptions, Signed, Stamp,
+    self, Dss, Finding, Hashing, Limits, Prepared, Report, Severity, SignOptions, Signed, Stamp,
     VerifyOptions,
 };
 use kunci_core::sign::SignatureAlgorithm;
@@ -18,10 +18,12 @@ use wasm_bindgen::prelude::*;
 
 use crate::{error_with_code, js_error};
 
-/// One signature on its way: prepared (the placeholder is in the file and the signed
-/// attributes wait for a signature), then signed (and maybe timestamped), then written out.
+/// One signature on its way: hashing (the placeholder is in the file; `step` hashes it a
+/// slice at a time), prepared (the signed attributes wait for a signature), then signed (and
+/// maybe timestamped), then written out.
 #[wasm_bindgen]
 pub struct PdfSigning {
+    hashing: Option<Hashing>,
     prepared: Option<Prepared>,
     signed: Option<Signed>,
 }
@@ -31,7 +33,8 @@ impl PdfSigning {
     /// Step 1 (`kunci_core::pdf::prepare`): `cert` is the signer's certificate (PEM or DER),
     /// `chain` the DER certificates to carry with it, `signing_time` Unix seconds,
     /// `page` 1-based; `stamp` `[x, y, width, height]` for a visible stamp, else invisible,
-    /// with `stamp_image` the bytes of a PNG or JPEG to draw in it.
+    /// with `stamp_image` the bytes of a PNG or JPEG to draw in it. The file is not hashed
+    /// yet: call `step` until it answers true (js/chunk.js's `runSliced`).
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         pdf: &[u8],
@@ -68,11 +71,27 @@ impl PdfSigning {
                 image: stamp_image,
             });
         }
-        let prepared = pdf::prepare(pdf, cert, &chain, &options).map_err(js_error)?;
+        let hashing = pdf::begin(pdf, cert, &chain, &options).map_err(js_error)?;
         Ok(PdfSigning {
-            prepared: Some(prepared),
+            hashing: Some(hashing),
+            prepared: None,
             signed: None,
         })
+    }
+
+    /// Hashes up to `blocks` more 64-byte blocks of the file; true once it is all hashed and
+    /// the signed attributes are made (then, and every call after, nothing is left to do).
+    pub fn step(&mut self, blocks: u32) -> Result<bool, JsValue> {
+        let Some(hashing) = self.hashing.as_mut() else {
+            return Ok(true);
+        };
+        if !hashing.step(blocks as usize) {
+            return Ok(false);
+        }
+        if let Some(hashing) = self.hashing.take() {
+            self.prepared = Some(hashing.finish().map_err(js_error)?);
+        }
+        Ok(true)
     }
 
     /// The bytes to sign (DER signed attributes); the signer hashes them with SHA-256.
@@ -114,6 +133,7 @@ impl PdfSigning {
     /// `pdf.bad_signature`, and the signing can be tried again with another.
     /// Consumes the prepared state either way (no clone of it is kept: the module's size).
     pub fn finish(&mut self, signature: &[u8]) -> Result<(), JsValue> {
+        self.prepared()?;
         let prepared = self.prepared.take().ok_or_else(already_signed)?;
         self.signed = Some(prepared.finish(signature).map_err(js_error)?);
         Ok(())
@@ -172,6 +192,12 @@ impl PdfSigning {
 
 impl PdfSigning {
     fn prepared(&self) -> Result<&Prepared, JsValue> {
+        if self.hashing.is_some() {
+            return Err(error_with_code(
+                "wasm.bad_state",
+                "this PDF is not hashed yet: call step until it answers true",
+            ));
+        }
         self.prepared.as_ref().ok_or_else(already_signed)
     }
 
@@ -224,6 +250,8 @@ pub fn pdf_pages(pdf: &[u8]) -> Result<String, JsValue> {
 /// `crls` and `ocsps` DER, `now` Unix seconds. Returns the report as JSON text (camelCase keys,
 /// `null` for what is absent), which the JS layer parses: written by hand, because serde's
 /// serialiser into JS values would cost this module more than its size budget has left.
+/// `ranges` (four numbers each, as `pdfSignedRanges` gives them) and `digests` (32 bytes
+/// each, in the same order) are SHA-256 digests the JS layer made with WebCrypto.
 #[wasm_bindgen(js_name = verifyPdf)]
 pub fn verify_pdf(
     pdf: &[u8],
@@ -231,6 +259,8 @@ pub fn verify_pdf(
     crls: Vec<Uint8Array>,
     ocsps: Vec<Uint8Array>,
     now: f64,
+    ranges: Vec<f64>,
+    digests: &[u8],
 ) -> Result<String, JsValue> {
     let options = VerifyOptions {
         trust: all_der(&trust),
@@ -238,6 +268,16 @@ pub fn verify_pdf(
         ocsps: ocsps.iter().map(Uint8Array::to_vec).collect(),
         now: now as i64,
         limits: Limits::default(),
+        digests: ranges
+            .chunks_exact(4)
+            .zip(digests.chunks_exact(32))
+            .filter_map(|(r, d)| {
+                Some((
+                    [r[0], r[1], r[2], r[3]].map(|n| n as u64),
+                    d.try_into().ok()?,
+                ))
+            })
+            .collect(),
     };
     let report = pdf::verify(pdf, &options).map_err(js_error)?;
     Ok(report_json(&report))

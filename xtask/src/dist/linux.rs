@@ -35,6 +35,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
+use super::pretty;
 use crate::{Result, run};
 
 /// The package's name (and the binary's).
@@ -560,12 +561,6 @@ fn fresh_dir(dir: &Path) -> Result {
         fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
-}
-
-fn pretty(value: &Value) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    text.push('\n');
-    Ok(text)
 }
 
 /// A URL build setting: the environment variable when set and not empty, else the default;

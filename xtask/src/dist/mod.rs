@@ -39,6 +39,13 @@ pub fn system_config() -> Result<Value> {
     Ok(json!({ "allowed_origins": origins, "module": null }))
 }
 
+/// `value` as the packages write their JSON files: indented, with a final newline.
+pub fn pretty(value: &Value) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The origins of [`ALLOWED_ORIGINS_ENV`]'s value: each `https://host[:port]`, nothing after.
 fn allowed_origins(value: &str) -> Result<Vec<String>> {
     value

@@ -125,10 +125,8 @@ fn msi(root: &Path, out: &Path, exe: &Path) -> Result {
     for manifest in ["id.kunci.host.json", "id.kunci.host.firefox.json"] {
         copy(&src.join(manifest), manifest)?;
     }
-    let config = serde_json::to_string_pretty(&super::system_config()?)
-        .map_err(|e| format!("host.json: {e}"))?;
-    fs::write(stage.join("host.json"), config + "\n")
-        .map_err(|e| format!("{}: {e}", stage.display()))?;
+    let config = super::pretty(&super::system_config()?)?;
+    fs::write(stage.join("host.json"), config).map_err(|e| format!("{}: {e}", stage.display()))?;
     let msi = out.join(msi_name());
     run(Command::new("wixl")
         .current_dir(&stage)

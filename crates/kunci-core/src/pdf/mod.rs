@@ -37,9 +37,11 @@ pub use document::Limits;
 pub use image::{MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS};
 pub use revocation::{OcspQuestion, ocsp_questions};
 pub use sign::{
-    DEFAULT_RESERVE, Dss, Prepared, SignOptions, Signed, add_dss, ocsp_request, ocsp_url, prepare,
-    sign,
+    DEFAULT_RESERVE, Dss, Hashing, Prepared, SignOptions, Signed, add_dss, begin, ocsp_request,
+    ocsp_url, prepare, sign,
 };
 pub use stamp::{PageBox, Stamp, page_boxes};
 pub use texts::Check;
-pub use verify::{Finding, Report, Severity, SignatureReport, VerifyOptions, verify};
+pub use verify::{
+    Finding, Report, Severity, SignatureReport, VerifyOptions, signed_ranges, verify,
+};

@@ -45,6 +45,11 @@ pub struct VerifyOptions {
     pub now: i64,
     /// The reader's limits.
     pub limits: Limits,
+    /// SHA-256 digests of signed bytes made elsewhere: `(ByteRange, digest)`, with the
+    /// ByteRange as [`signed_ranges`] gives it. A signature with that ByteRange and SHA-256 as
+    /// its digest algorithm is checked against it instead of hashing the file here (a browser
+    /// hashes with WebCrypto, off its main thread). Only the message-digest check uses it.
+    pub digests: Vec<([u64; 4], [u8; 32])>,
 }
 
 /// How serious a finding is.
@@ -126,6 +131,36 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// The ByteRange of each signature of `pdf` that has four numbers within the file, for a
+/// caller that hashes them itself ([`VerifyOptions::digests`]).
+pub fn signed_ranges(pdf: &[u8], limits: Limits) -> Result<Vec<[u64; 4]>> {
+    let doc = Document::open(pdf, limits)?;
+    Ok(signature_fields(&doc)?
+        .iter()
+        .filter_map(|(_, sig)| {
+            let range = byte_range(sig).try_into().ok()?;
+            let [a, b, c, d]: [i64; 4] = range;
+            let [a, b, c, d] = [a, b, c, d].map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+            let end = c.checked_add(d)?;
+            (a == 0 && b < c && end <= pdf.len() as u64).then_some([a, b, c, d])
+        })
+        .collect())
+}
+
+/// A signature dictionary's `/ByteRange`: its integers (empty when it has none).
+fn byte_range(sig: &Dict) -> Vec<i64> {
+    match sig.get(b"ByteRange") {
+        Some(Object::Array(a)) => a
+            .iter()
+            .filter_map(|o| match o {
+                Object::Int(i) => Some(*i),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Verifies every signature of `pdf`.
 pub fn verify(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
     let doc = Document::open(pdf, options.limits)?;
@@ -146,6 +181,7 @@ pub fn verify(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
         ocsps,
         now: options.now,
         has_dss: dss.present,
+        digests: &options.digests,
     };
     let fields = signature_fields(&doc)?;
     if fields.len() > options.limits.max_signatures {
@@ -179,6 +215,7 @@ struct Ctx<'a> {
     ocsps: Vec<Vec<u8>>,
     now: i64,
     has_dss: bool,
+    digests: &'a [([u64; 4], [u8; 32])],
 }
 
 #[derive(Default)]
@@ -302,16 +339,7 @@ impl Ctx<'_> {
     fn check_signature(&self, field: String, sig: &Dict) -> SignatureReport {
         let bytes = self.doc.bytes;
         let mut f = Findings(Vec::new());
-        let byte_range: Vec<i64> = match sig.get(b"ByteRange") {
-            Some(Object::Array(a)) => a
-                .iter()
-                .filter_map(|o| match o {
-                    Object::Int(i) => Some(*i),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let byte_range = byte_range(sig);
         let claimed_time = match sig.get(b"M") {
             Some(Object::Str { bytes, .. }) => parse_pdf_date(&decode_text(bytes)),
             _ => None,
@@ -384,7 +412,17 @@ impl Ctx<'_> {
         };
 
         // 3. The message digest over the ByteRange.
-        let digest = c::digest_parts(&si.digest_alg.oid, &[&bytes[..b], &bytes[cc..end]]);
+        let given = self.digests.iter().find(|(range, _)| {
+            si.digest_alg.oid == c::SHA256
+                && range
+                    .iter()
+                    .map(|&n| n as i64)
+                    .eq(byte_range.iter().copied())
+        });
+        let digest = match given {
+            Some((_, d)) => Some(d.to_vec()),
+            None => c::digest_parts(&si.digest_alg.oid, &[&bytes[..b], &bytes[cc..end]]),
+        };
         let signed_digest = c::attribute_value(attrs, c::ID_MESSAGE_DIGEST)
             .and_then(|v| v.decode_as::<OctetString>().ok());
         match (digest, signed_digest) {

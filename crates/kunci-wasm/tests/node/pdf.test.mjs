@@ -414,3 +414,19 @@ test('bad PDFs, certificates, keys, TSAs and tokens are refused with their codes
   const { pdf } = await signPdf(plain, signer);
   assert.equal((await verifyPdf(pdf, { trust: CA })).valid, true);
 });
+
+test('verifyPdf hashes ahead the ByteRanges written in the file, and only well-formed ones', async () => {
+  const { byteRanges } = await import(new URL('../../pkg/pdf.js', import.meta.url));
+  const text = '%PDF-1.7\n<< /ByteRange [0 10 20 30] >>\n' // within the file
+    + '<</ByteRange[ 0 5\n25 5 ]>> '                        // other spacing
+    + '/ByteRange [0 10 20 30] '                             // the same again: once
+    + '/ByteRange [1 10 20 30] /ByteRange [0 20 10 5] '      // not from 0; b after c
+    + '/ByteRange [0 10 20 9999] /ByteRange [0 10 20] /ByteRangeX [0 1 2 3]';
+  assert.deepEqual(byteRanges(new TextEncoder().encode(text)), [0, 10, 20, 30, 0, 5, 25, 5]);
+  // What kunci signs is found: its range ends at the end of the file.
+  const { pdf } = await signPdf(vector('plain.pdf'), { key: keys.p256, certificate: cert('p256'), chain: CA });
+  const ranges = byteRanges(pdf);
+  assert.equal(ranges.length, 4);
+  assert.equal(ranges[2] + ranges[3], pdf.length);
+  assert.equal((await verifyPdf(pdf, { trust: CA })).valid, true);
+});
