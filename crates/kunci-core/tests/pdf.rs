@@ -620,7 +620,13 @@ fn digests_made_elsewhere_are_used_for_their_byte_range_only() {
         .chain_update(&signed[c..c + d])
         .finalize()
         .into();
-    let with = |digests: Vec<([u64; 4], [u8; 32])>| {
+    // The option's form: the ByteRange as four big-endian u64s, then the digest.
+    let given = |range: [i64; 4], digest: [u8; 32]| -> Vec<u8> {
+        let mut v: Vec<u8> = range.iter().flat_map(|n| n.to_be_bytes()).collect();
+        v.extend(digest);
+        v
+    };
+    let with = |digests: Vec<Vec<u8>>| {
         pdf::verify(
             &signed,
             &VerifyOptions {
@@ -632,19 +638,19 @@ fn digests_made_elsewhere_are_used_for_their_byte_range_only() {
         )
         .unwrap()
     };
-    let report = with(vec![(ranges[0], right)]);
+    let report = with(vec![given(ranges[0], right)]);
     assert!(
         report.valid && has(&report, 0, Check::DigestOk),
         "{report:#?}"
     );
-    let report = with(vec![(ranges[0], [7; 32])]);
+    let report = with(vec![given(ranges[0], [7; 32])]);
     assert!(
         !report.valid && has(&report, 0, Check::DigestMismatch),
         "{report:#?}"
     );
     let mut elsewhere = ranges[0];
     elsewhere[3] -= 1;
-    let report = with(vec![(elsewhere, [7; 32])]);
+    let report = with(vec![given(elsewhere, [7; 32])]);
     assert!(
         report.valid && has(&report, 0, Check::DigestOk),
         "{report:#?}"

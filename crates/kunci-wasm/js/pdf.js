@@ -155,15 +155,20 @@ export const engine = {
     const crls = derList(opts.crls ?? [], 'a CRL', CRL_LABELS);
     const ocsps = (opts.ocsps ?? []).map(bytes);
     const ranges = globalThis.crypto?.subtle ? byteRanges(pdf) : [];
-    const digests = new Uint8Array(ranges.length * 8);
+    const digests = [];
     for (let i = 0; i < ranges.length; i += 4) {
       const [, b, c, d] = ranges.slice(i, i + 4);
       const signed = new Uint8Array(b + d);
       signed.set(pdf.subarray(0, b));
       signed.set(pdf.subarray(c, c + d), b);
-      digests.set(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', signed)), i * 8);
+      // The ByteRange as four big-endian u64s, then the digest (kunci-core's VerifyOptions::digests).
+      const entry = new Uint8Array(64);
+      const view = new DataView(entry.buffer);
+      ranges.slice(i, i + 4).forEach((n, k) => view.setBigUint64(8 * k, BigInt(n)));
+      entry.set(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', signed)), 32);
+      digests.push(entry);
     }
-    return report(JSON.parse(m.verifyPdf(pdf, trust, crls, ocsps, now, new Float64Array(ranges), digests)));
+    return report(JSON.parse(m.verifyPdf(pdf, trust, crls, ocsps, now, digests)));
   },
 };
 

@@ -250,8 +250,7 @@ pub fn pdf_pages(pdf: &[u8]) -> Result<String, JsValue> {
 /// `crls` and `ocsps` DER, `now` Unix seconds. Returns the report as JSON text (camelCase keys,
 /// `null` for what is absent), which the JS layer parses: written by hand, because serde's
 /// serialiser into JS values would cost this module more than its size budget has left.
-/// `ranges` (four numbers each, as `pdfSignedRanges` gives them) and `digests` (32 bytes
-/// each, in the same order) are SHA-256 digests the JS layer made with WebCrypto.
+/// `digests` are SHA-256 digests the JS layer made with WebCrypto (`VerifyOptions::digests`).
 #[wasm_bindgen(js_name = verifyPdf)]
 pub fn verify_pdf(
     pdf: &[u8],
@@ -259,8 +258,7 @@ pub fn verify_pdf(
     crls: Vec<Uint8Array>,
     ocsps: Vec<Uint8Array>,
     now: f64,
-    ranges: Vec<f64>,
-    digests: &[u8],
+    digests: Vec<Uint8Array>,
 ) -> Result<String, JsValue> {
     let options = VerifyOptions {
         trust: all_der(&trust),
@@ -268,16 +266,7 @@ pub fn verify_pdf(
         ocsps: ocsps.iter().map(Uint8Array::to_vec).collect(),
         now: now as i64,
         limits: Limits::default(),
-        digests: ranges
-            .chunks_exact(4)
-            .zip(digests.chunks_exact(32))
-            .filter_map(|(r, d)| {
-                Some((
-                    [r[0], r[1], r[2], r[3]].map(|n| n as u64),
-                    d.try_into().ok()?,
-                ))
-            })
-            .collect(),
+        digests: all_der(&digests),
     };
     let report = pdf::verify(pdf, &options).map_err(js_error)?;
     Ok(report_json(&report))

@@ -45,11 +45,12 @@ pub struct VerifyOptions {
     pub now: i64,
     /// The reader's limits.
     pub limits: Limits,
-    /// SHA-256 digests of signed bytes made elsewhere: `(ByteRange, digest)`, with the
-    /// ByteRange as [`signed_ranges`] gives it. A signature with that ByteRange and SHA-256 as
-    /// its digest algorithm is checked against it instead of hashing the file here (a browser
-    /// hashes with WebCrypto, off its main thread). Only the message-digest check uses it.
-    pub digests: Vec<([u64; 4], [u8; 32])>,
+    /// SHA-256 digests of signed bytes made elsewhere, 64 bytes each: the ByteRange's four
+    /// numbers as big-endian `u64`s (as [`signed_ranges`] gives them), then the digest. A
+    /// signature with that ByteRange and SHA-256 as its digest algorithm is checked against it
+    /// instead of hashing the file here (a browser hashes with WebCrypto, off its main thread);
+    /// the caller vouches for it. Only the message-digest check uses it.
+    pub digests: Vec<Vec<u8>>,
 }
 
 /// How serious a finding is.
@@ -133,16 +134,14 @@ pub struct Report {
 
 /// The ByteRange of each signature of `pdf` that has four numbers within the file, for a
 /// caller that hashes them itself ([`VerifyOptions::digests`]).
-pub fn signed_ranges(pdf: &[u8], limits: Limits) -> Result<Vec<[u64; 4]>> {
+pub fn signed_ranges(pdf: &[u8], limits: Limits) -> Result<Vec<[i64; 4]>> {
     let doc = Document::open(pdf, limits)?;
     Ok(signature_fields(&doc)?
         .iter()
         .filter_map(|(_, sig)| {
-            let range = byte_range(sig).try_into().ok()?;
-            let [a, b, c, d]: [i64; 4] = range;
-            let [a, b, c, d] = [a, b, c, d].map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+            let [a, b, c, d]: [i64; 4] = byte_range(sig).try_into().ok()?;
             let end = c.checked_add(d)?;
-            (a == 0 && b < c && end <= pdf.len() as u64).then_some([a, b, c, d])
+            (a == 0 && 0 <= b && b < c && d >= 0 && end <= pdf.len() as i64).then_some([a, b, c, d])
         })
         .collect())
 }
@@ -195,7 +194,16 @@ pub fn verify(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
     for (name, sig) in fields {
         signatures.push(ctx.check_signature(name, &sig));
     }
-    signatures.sort_by_key(|s| s.byte_range.get(2).copied().unwrap_or(0));
+    // Oldest first, by where the signed revision ends: an insertion sort (stable), since there
+    // are at most `max_signatures` of them and std's stable sort cost the wasm module 3 KB.
+    let end = |s: &SignatureReport| s.byte_range.get(2).copied().unwrap_or(0);
+    for i in 1..signatures.len() {
+        let mut j = i;
+        while j > 0 && end(&signatures[j - 1]) > end(&signatures[j]) {
+            signatures.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut findings = Vec::new();
     if signatures.is_empty() {
         findings.push(Finding::new(Check::NoSignatures, Severity::Error, None));
@@ -215,7 +223,7 @@ struct Ctx<'a> {
     ocsps: Vec<Vec<u8>>,
     now: i64,
     has_dss: bool,
-    digests: &'a [([u64; 4], [u8; 32])],
+    digests: &'a [Vec<u8>],
 }
 
 #[derive(Default)]
@@ -412,15 +420,16 @@ impl Ctx<'_> {
         };
 
         // 3. The message digest over the ByteRange.
-        let given = self.digests.iter().find(|(range, _)| {
+        let given = self.digests.iter().find(|d| {
             si.digest_alg.oid == c::SHA256
-                && range
-                    .iter()
-                    .map(|&n| n as i64)
-                    .eq(byte_range.iter().copied())
+                && d.len() == 64
+                && byte_range.len() == 4
+                && (d[..32].chunks(8))
+                    .zip(&byte_range)
+                    .all(|(x, n)| x == n.to_be_bytes())
         });
         let digest = match given {
-            Some((_, d)) => Some(d.to_vec()),
+            Some(d) => Some(d[32..].to_vec()),
             None => c::digest_parts(&si.digest_alg.oid, &[&bytes[..b], &bytes[cc..end]]),
         };
         let signed_digest = c::attribute_value(attrs, c::ID_MESSAGE_DIGEST)
