@@ -196,8 +196,9 @@ fn load_host() -> Host {
 }
 
 fn native_messaging() -> ExitCode {
-    let caller = std::env::args().nth(1);
-    let mut host = load_host().started_by(caller.as_deref());
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    let mut host = load_host().started_by(arg(1), arg(2));
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     match kunci_host::serve(&mut host, &mut stdin.lock(), &mut stdout.lock()) {

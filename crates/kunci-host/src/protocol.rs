@@ -52,9 +52,21 @@ pub struct Host {
     /// Why the config could not be read, logged when an origin is refused.
     config_problem: Option<String>,
     module: Option<Module>,
-    /// The extension that started this host (Chromium's `chrome-extension://ID/` argument):
-    /// its own pages (the options page) may list the tokens without being on the allow-list.
-    caller: Option<Origin>,
+    /// The extension that started this host: its own pages (the options page) may list the
+    /// tokens without being on the allow-list.
+    caller: Option<Caller>,
+}
+
+/// Who started the host, as the browser's arguments tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Caller {
+    /// Chromium: the calling extension's origin, `chrome-extension://ID/`, its first argument.
+    Origin(Origin),
+    /// Firefox: the manifest's path, then the add-on's id. The id names no origin (each
+    /// install has its own `moz-extension://UUID`), but only the add-ons the manifest's
+    /// `allowed_extensions` lists can start the host, so every `moz-extension://` origin on
+    /// this connection is that add-on's own page.
+    FirefoxAddon,
 }
 
 /// The one op the calling extension's own origin may use without being on the allow-list:
@@ -75,12 +87,20 @@ impl Host {
         }
     }
 
-    /// This host as started by the extension at `caller` (Chromium's first argument,
-    /// `chrome-extension://ID/`); anything that is not an extension origin is ignored.
-    pub fn started_by(mut self, caller: Option<&str>) -> Host {
-        self.caller = caller
-            .filter(|c| c.starts_with("chrome-extension://"))
-            .and_then(|c| Origin::parse(c).ok());
+    /// This host as started with the arguments `first` and `second`: by the Chromium extension
+    /// at `first` (`chrome-extension://ID/`), or by the Firefox add-on `second` (`first` being
+    /// the manifest's path, a `.json` file). Anything else (a person at the command line, a web
+    /// origin) is no caller.
+    pub fn started_by(mut self, first: Option<&str>, second: Option<&str>) -> Host {
+        self.caller = match (first, second) {
+            (Some(c), _) if c.starts_with("chrome-extension://") => {
+                Origin::parse(c).ok().map(Caller::Origin)
+            }
+            (Some(manifest), Some(addon)) if manifest.ends_with(".json") && !addon.is_empty() => {
+                Some(Caller::FirefoxAddon)
+            }
+            _ => None,
+        };
         self
     }
 
@@ -110,7 +130,14 @@ impl Host {
             // whatever the origin.
             let text = env.origin.as_deref().unwrap_or_default();
             let origin = Origin::parse(text);
-            let caller = |o: &Origin| CALLER_OPS.contains(&op) && self.caller.as_ref() == Some(o);
+            let caller = |o: &Origin| {
+                CALLER_OPS.contains(&op)
+                    && match &self.caller {
+                        Some(Caller::Origin(c)) => c == o,
+                        Some(Caller::FirefoxAddon) => o.as_str().starts_with("moz-extension://"),
+                        None => false,
+                    }
+            };
             if !origin
                 .as_ref()
                 .is_ok_and(|o| self.allowed.contains(o) || caller(o))
@@ -562,7 +589,7 @@ mod tests {
     #[test]
     fn the_calling_extensions_own_pages_may_list_tokens_and_nothing_more() {
         let id = "lkedgilnpaeaifpjefgmjdlmalokkipf";
-        let mut h = host().started_by(Some(&format!("chrome-extension://{id}/")));
+        let mut h = host().started_by(Some(&format!("chrome-extension://{id}/")), None);
         let ask = |h: &mut Host, op: &str, origin: &str| {
             let body = json!({"id": 1, "op": op, "origin": origin, "params": {"algorithm": "rsa2048", "token": "x"}});
             let r = reply(h, &body.to_string());
@@ -580,11 +607,41 @@ mod tests {
             ),
             "origin.not_allowed"
         );
-        // Without a caller (Firefox, or a person at the command line) the rule is the list.
+        // Without a caller (a person at the command line) the rule is the list.
         assert_eq!(ask(&mut host(), "list_tokens", &own), "origin.not_allowed");
-        let web = host().started_by(Some("https://evil.example/"));
+        let web = host().started_by(Some("https://evil.example/"), None);
         assert_eq!(
             ask(&mut { web }, "list_tokens", "https://evil.example"),
+            "origin.not_allowed"
+        );
+        // Firefox: the manifest's path and the add-on's id. Its own pages (moz-extension://)
+        // may list the tokens, and do nothing else; web pages still need the list.
+        let firefox = || {
+            host().started_by(
+                Some("/usr/lib/mozilla/native-messaging-hosts/id.kunci.host.json"),
+                Some("kunci@kunci.id"),
+            )
+        };
+        let page = "moz-extension://3f1b6f0e-8c1a-4f55-9a56-0c9f6f2b1d11";
+        assert_eq!(ask(&mut firefox(), "list_tokens", page), "module.not_found");
+        assert_eq!(
+            ask(&mut firefox(), "generate_key", page),
+            "origin.not_allowed"
+        );
+        assert_eq!(
+            ask(&mut firefox(), "list_tokens", "https://evil.example"),
+            "origin.not_allowed"
+        );
+        assert_eq!(
+            ask(&mut firefox(), "list_tokens", "chrome-extension://x"),
+            "origin.not_allowed"
+        );
+        // Chromium's extensions are not Firefox's: a moz-extension origin is nothing to it,
+        // and neither is a manifest path without an add-on id.
+        assert_eq!(ask(&mut h, "list_tokens", page), "origin.not_allowed");
+        let no_addon = host().started_by(Some("/tmp/id.kunci.host.json"), None);
+        assert_eq!(
+            ask(&mut { no_addon }, "list_tokens", page),
             "origin.not_allowed"
         );
     }

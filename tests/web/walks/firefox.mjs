@@ -113,7 +113,9 @@ export async function launchFirefox({ home, env = {}, dir, prefs = {}, width = 1
   delete childEnv.DISPLAY;
   delete childEnv.WAYLAND_DISPLAY;
   let output = '';
-  const driver = spawn(GECKODRIVER, ['--port', String(port), '--host', '127.0.0.1', '--profile-root', profiles, '--log', 'warn'], {
+  // --allow-system-access: openFromBrowser's chrome context (the add-on's options page).
+  const driver = spawn(GECKODRIVER, ['--port', String(port), '--host', '127.0.0.1', '--profile-root', profiles, '--log', 'warn',
+    '--allow-system-access'], {
     env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
   });
   driver.stdout.on('data', (d) => { output += d; });
@@ -235,8 +237,32 @@ export class Session {
     }
   }
 
+  /**
+   * Opens `url` in a new tab from Firefox's own (chrome) context and answers the tab: for the
+   * add-on's pages (moz-extension://), which WebDriver will not navigate a tab to, as a holder
+   * opens them from the add-ons manager. Needs geckodriver's `--allow-system-access` (launchFirefox).
+   */
+  async openFromBrowser(url) {
+    if (this.current === undefined) await this.switchTo((await this.handles())[0]);
+    const before = await this.handles();
+    await this.cmd('POST', '/moz/context', { context: 'chrome' });
+    try {
+      await this.cmd('POST', '/execute/sync', {
+        script: `const win = Services.wm.getMostRecentWindow('navigator:browser');
+          win.gBrowser.selectedTab = win.gBrowser.addTab(arguments[0],
+            { triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`,
+        args: [url],
+      });
+    } finally {
+      await this.cmd('POST', '/moz/context', { context: 'content' });
+    }
+    return this.waitForWindow((u) => u.startsWith(url), { except: before });
+  }
+
   /** Opens a new tab; answers it. */
   async newTab() {
+    // WebDriver opens it from the current window: after a close there is none, so take one.
+    if (this.current === undefined) await this.switchTo((await this.handles())[0]);
     const { handle } = await this.cmd('POST', '/window/new', { type: 'tab' });
     return new Tab(this, handle);
   }

@@ -13,7 +13,8 @@
  * (a wrong PIN first, refused and retried in the same window). pkcs11-tool then shows the
  * private key (sensitive, never extractable) and the certificate under one CKA_ID, chaining to
  * the portal's CA. A page on an origin the helper does not allow gets `origin.not_allowed`.
- * The portal is reached through a recording proxy: no request carried the PIN.
+ * The portal is reached through a recording proxy: no request carried the PIN. The extension's
+ * options page lists the token: Firefox started the helper for this add-on.
  * `cargo xtask walk --scenario token-key --browser firefox` runs this file alone.
  */
 
@@ -235,6 +236,18 @@ describe('USB token path: extension + kunci-host + SoftHSM2 in headless Firefox 
     await ask.click({ css: '#allow' });
     const outcome = await page.waitUntil(() => page.evaluate(() => document.documentElement.dataset.kunciOutcome), 30_000, 'the answer');
     assert.equal(outcome, 'origin.not_allowed');
+    await page.close();
+  });
+
+  it('the options page lists the token, though only the portal is on the helper\'s list', { timeout: 120_000 }, async () => {
+    // Firefox started the helper for this add-on (the manifest's path, then its id), so the
+    // add-on's own moz-extension:// page may list the tokens (docs/PROTOCOL.md). Refused, the
+    // page would show doctor's token line instead ("token … is present"), not this one.
+    const page = await firefox.session.openFromBrowser(`${EXTENSION_ORIGIN}/src/options.html?lang=en`);
+    await page.waitFor({ css: 'body[data-state="done"]', state: 'attached' });
+    const tokens = await page.prop({ css: '#s-tokens' }, 'textContent');
+    assert.match(tokens, new RegExp(`${TOKEN_LABEL}\\s*—\\s*SoftHSM project SoftHSM v2`), tokens);
+    assert.equal(await page.find({ css: '#s-tokens li.problem' }), null, tokens);
     await page.close();
   });
 });
